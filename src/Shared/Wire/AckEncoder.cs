@@ -23,7 +23,7 @@ public static class AckEncoder
 
     /// <summary>Writes the more compact acknowledgement chunk and returns its type.</summary>
     public static ChunkType WriteMostCompact(ref WireWriter writer, ulong flowId, ulong bufferBlocksAvailable,
-        ulong cumulativeAck, ReadOnlySpan<SequenceRange> ranges)
+        ulong cumulativeAck, scoped ReadOnlySpan<SequenceRange> ranges)
     {
         GetMostCompactLength(flowId, bufferBlocksAvailable, cumulativeAck, ranges, out var type);
         if (type == ChunkType.DataAcknowledgementBitmap)

@@ -22,9 +22,9 @@ public readonly struct BufferProbeChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, in BufferProbeChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.BufferProbe, PayloadLength);
-        writer.WriteVlu(FlowId);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.BufferProbe, chunk.PayloadLength);
+        writer.WriteVlu(chunk.FlowId);
     }
 }

@@ -89,7 +89,7 @@ public readonly ref struct DataAckBitmapChunk
     /// cumulative ack (Start ≥ previous End + 2); violations and a payload over 65535 bytes throw.
     /// </summary>
     public static void Write(ref WireWriter writer, ulong flowId, ulong bufferBlocksAvailable, ulong cumulativeAck,
-        ReadOnlySpan<SequenceRange> ranges)
+        scoped ReadOnlySpan<SequenceRange> ranges)
     {
         int bitmapLength = GetBitmapLength(cumulativeAck, ranges);
         ChunkWriter.WriteHeader(ref writer, ChunkType.DataAcknowledgementBitmap,

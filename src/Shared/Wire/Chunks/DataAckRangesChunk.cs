@@ -72,7 +72,7 @@ public readonly ref struct DataAckRangesChunk
     /// cumulative ack (Start ≥ previous End + 2); violations are caller bugs and throw.
     /// </summary>
     public static void Write(ref WireWriter writer, ulong flowId, ulong bufferBlocksAvailable, ulong cumulativeAck,
-        ReadOnlySpan<SequenceRange> ranges)
+        scoped ReadOnlySpan<SequenceRange> ranges)
     {
         ChunkWriter.WriteHeader(ref writer, ChunkType.DataAcknowledgementRanges,
             GetPayloadLength(flowId, bufferBlocksAvailable, cumulativeAck, ranges));

@@ -30,11 +30,11 @@ public readonly ref struct FIHelloChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped FIHelloChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.FIHello, PayloadLength);
-        writer.WriteVluPrefixedBytes(EndpointDiscriminator);
-        ReplyAddress.Write(ref writer);
-        writer.WriteBytes(Tag);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.FIHello, chunk.PayloadLength);
+        writer.WriteVluPrefixedBytes(chunk.EndpointDiscriminator);
+        chunk.ReplyAddress.Write(ref writer);
+        writer.WriteBytes(chunk.Tag);
     }
 }

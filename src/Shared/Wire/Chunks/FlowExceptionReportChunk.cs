@@ -28,10 +28,10 @@ public readonly struct FlowExceptionReportChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, in FlowExceptionReportChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.FlowExceptionReport, PayloadLength);
-        writer.WriteVlu(FlowId);
-        writer.WriteVlu(Exception);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.FlowExceptionReport, chunk.PayloadLength);
+        writer.WriteVlu(chunk.FlowId);
+        writer.WriteVlu(chunk.Exception);
     }
 }

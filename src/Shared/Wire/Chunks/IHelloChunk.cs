@@ -27,10 +27,10 @@ public readonly ref struct IHelloChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped IHelloChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.IHello, PayloadLength);
-        writer.WriteVluPrefixedBytes(EndpointDiscriminator);
-        writer.WriteBytes(Tag);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.IHello, chunk.PayloadLength);
+        writer.WriteVluPrefixedBytes(chunk.EndpointDiscriminator);
+        writer.WriteBytes(chunk.Tag);
     }
 }

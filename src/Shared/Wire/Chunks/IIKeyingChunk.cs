@@ -57,18 +57,18 @@ public readonly ref struct IIKeyingChunk
     }
 
     /// <summary>Writes initiatorSignedParameters alone (the bytes a Cryptography Profile signs).</summary>
-    public void WriteSignedParameters(ref WireWriter writer)
+    public static void WriteSignedParameters(ref WireWriter writer, scoped IIKeyingChunk chunk)
     {
-        writer.WriteUInt32(InitiatorSessionId);
-        writer.WriteVluPrefixedBytes(CookieEcho);
-        writer.WriteVluPrefixedBytes(InitiatorCertificate);
-        writer.WriteVluPrefixedBytes(SessionKeyInitiatorComponent);
+        writer.WriteUInt32(chunk.InitiatorSessionId);
+        writer.WriteVluPrefixedBytes(chunk.CookieEcho);
+        writer.WriteVluPrefixedBytes(chunk.InitiatorCertificate);
+        writer.WriteVluPrefixedBytes(chunk.SessionKeyInitiatorComponent);
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped IIKeyingChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.IIKeying, PayloadLength);
-        WriteSignedParameters(ref writer);
-        writer.WriteBytes(Signature);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.IIKeying, chunk.PayloadLength);
+        WriteSignedParameters(ref writer, chunk);
+        writer.WriteBytes(chunk.Signature);
     }
 }

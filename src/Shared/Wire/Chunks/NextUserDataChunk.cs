@@ -42,11 +42,11 @@ public readonly ref struct NextUserDataChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped NextUserDataChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.NextUserData, PayloadLength);
-        writer.WriteByte((byte)Flags);
-        writer.WriteBytes(Options);
-        writer.WriteBytes(UserData);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.NextUserData, chunk.PayloadLength);
+        writer.WriteByte((byte)chunk.Flags);
+        writer.WriteBytes(chunk.Options);
+        writer.WriteBytes(chunk.UserData);
     }
 }

@@ -37,16 +37,16 @@ public readonly ref struct PacketFragmentChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped PacketFragmentChunk chunk)
     {
-        if (Fragment.IsEmpty)
+        if (chunk.Fragment.IsEmpty)
         {
             throw new InvalidOperationException("a packet fragment must not be empty");
         }
-        ChunkWriter.WriteHeader(ref writer, ChunkType.PacketFragment, PayloadLength);
-        writer.WriteByte(MoreFragments ? MoreFragmentsFlag : (byte)0);
-        writer.WriteVlu(PacketId);
-        writer.WriteVlu(FragmentNumber);
-        writer.WriteBytes(Fragment);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.PacketFragment, chunk.PayloadLength);
+        writer.WriteByte(chunk.MoreFragments ? MoreFragmentsFlag : (byte)0);
+        writer.WriteVlu(chunk.PacketId);
+        writer.WriteVlu(chunk.FragmentNumber);
+        writer.WriteBytes(chunk.Fragment);
     }
 }

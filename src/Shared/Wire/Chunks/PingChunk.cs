@@ -17,9 +17,9 @@ public readonly ref struct PingChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped PingChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.Ping, PayloadLength);
-        writer.WriteBytes(Message);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.Ping, chunk.PayloadLength);
+        writer.WriteBytes(chunk.Message);
     }
 }

@@ -17,9 +17,9 @@ public readonly ref struct PingReplyChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped PingReplyChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.PingReply, PayloadLength);
-        writer.WriteBytes(MessageEcho);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.PingReply, chunk.PayloadLength);
+        writer.WriteBytes(chunk.MessageEcho);
     }
 }

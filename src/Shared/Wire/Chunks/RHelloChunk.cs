@@ -30,11 +30,11 @@ public readonly ref struct RHelloChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped RHelloChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.RHello, PayloadLength);
-        writer.WriteVluPrefixedBytes(TagEcho);
-        writer.WriteVluPrefixedBytes(Cookie);
-        writer.WriteBytes(ResponderCertificate);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.RHello, chunk.PayloadLength);
+        writer.WriteVluPrefixedBytes(chunk.TagEcho);
+        writer.WriteVluPrefixedBytes(chunk.Cookie);
+        writer.WriteBytes(chunk.ResponderCertificate);
     }
 }

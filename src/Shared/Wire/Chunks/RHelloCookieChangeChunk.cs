@@ -27,10 +27,10 @@ public readonly ref struct RHelloCookieChangeChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped RHelloCookieChangeChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.RHelloCookieChange, PayloadLength);
-        writer.WriteVluPrefixedBytes(OldCookie);
-        writer.WriteBytes(NewCookie);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.RHelloCookieChange, chunk.PayloadLength);
+        writer.WriteVluPrefixedBytes(chunk.OldCookie);
+        writer.WriteBytes(chunk.NewCookie);
     }
 }

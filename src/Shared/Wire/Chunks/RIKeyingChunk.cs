@@ -48,16 +48,16 @@ public readonly ref struct RIKeyingChunk
         return true;
     }
 
-    public void WriteSignedParametersPortion(ref WireWriter writer)
+    public static void WriteSignedParametersPortion(ref WireWriter writer, scoped RIKeyingChunk chunk)
     {
-        writer.WriteUInt32(ResponderSessionId);
-        writer.WriteVluPrefixedBytes(SessionKeyResponderComponent);
+        writer.WriteUInt32(chunk.ResponderSessionId);
+        writer.WriteVluPrefixedBytes(chunk.SessionKeyResponderComponent);
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped RIKeyingChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.RIKeying, PayloadLength);
-        WriteSignedParametersPortion(ref writer);
-        writer.WriteBytes(Signature);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.RIKeying, chunk.PayloadLength);
+        WriteSignedParametersPortion(ref writer, chunk);
+        writer.WriteBytes(chunk.Signature);
     }
 }

@@ -59,15 +59,15 @@ public readonly ref struct ResponderRedirectChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped ResponderRedirectChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.ResponderRedirect, PayloadLength);
-        writer.WriteVluPrefixedBytes(TagEcho);
-        writer.WriteBytes(RedirectDestinations);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.ResponderRedirect, chunk.PayloadLength);
+        writer.WriteVluPrefixedBytes(chunk.TagEcho);
+        writer.WriteBytes(chunk.RedirectDestinations);
     }
 
     /// <summary>Writes a whole Redirect chunk from a list of addresses.</summary>
-    public static void Write(ref WireWriter writer, ReadOnlySpan<byte> tagEcho, ReadOnlySpan<Address> destinations)
+    public static void Write(ref WireWriter writer, scoped ReadOnlySpan<byte> tagEcho, scoped ReadOnlySpan<Address> destinations)
     {
         ChunkWriter.WriteHeader(ref writer, ChunkType.ResponderRedirect, GetPayloadLength(tagEcho.Length, destinations));
         writer.WriteVluPrefixedBytes(tagEcho);

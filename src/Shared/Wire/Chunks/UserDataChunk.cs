@@ -64,14 +64,14 @@ public readonly ref struct UserDataChunk
         return true;
     }
 
-    public void Write(ref WireWriter writer)
+    public static void Write(ref WireWriter writer, scoped UserDataChunk chunk)
     {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.UserData, PayloadLength);
-        writer.WriteByte((byte)Flags);
-        writer.WriteVlu(FlowId);
-        writer.WriteVlu(SequenceNumber);
-        writer.WriteVlu(FsnOffset);
-        writer.WriteBytes(Options);
-        writer.WriteBytes(UserData);
+        ChunkWriter.WriteHeader(ref writer, ChunkType.UserData, chunk.PayloadLength);
+        writer.WriteByte((byte)chunk.Flags);
+        writer.WriteVlu(chunk.FlowId);
+        writer.WriteVlu(chunk.SequenceNumber);
+        writer.WriteVlu(chunk.FsnOffset);
+        writer.WriteBytes(chunk.Options);
+        writer.WriteBytes(chunk.UserData);
     }
 }

@@ -91,7 +91,7 @@ public readonly ref struct UserDataOptions
     }
 
     /// <summary>Writes metadata, the optional return association, and the marker (the order Flash uses).</summary>
-    public static void Write(ref WireWriter writer, ReadOnlySpan<byte> metadata, ulong? returnFlowId)
+    public static void Write(ref WireWriter writer, scoped ReadOnlySpan<byte> metadata, ulong? returnFlowId)
     {
         OptionCodec.Write(ref writer, UserMetadataType, metadata);
         if (returnFlowId is ulong id)
