@@ -3,6 +3,13 @@ namespace Rtmfp.Shared.Amf;
 /// <summary>Hard limits applied while decoding peer input. Defaults are safe for RTMP commands and metadata.</summary>
 public sealed record AmfLimits
 {
+    // Declared before Default: static initializers run in textual order.
+    public static IReadOnlySet<string> DefaultExternalizables { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "flex.messaging.io.ArrayCollection",
+        "flex.messaging.io.ObjectProxy",
+    };
+
     public static AmfLimits Default { get; } = new();
 
     /// <summary>Maximum container nesting (rtmfp-cpp also bounds recursion).</summary>
@@ -25,10 +32,4 @@ public sealed record AmfLimits
     /// Any other externalizable class fails with <see cref="AmfError.UnknownExternalizable"/>.
     /// </summary>
     public IReadOnlySet<string> SingleValueExternalizables { get; init; } = DefaultExternalizables;
-
-    public static IReadOnlySet<string> DefaultExternalizables { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "flex.messaging.io.ArrayCollection",
-        "flex.messaging.io.ObjectProxy",
-    };
 }
