@@ -24,7 +24,7 @@ public sealed class AmfReader
 
     public AmfLimits Limits { get; }
 
-    /// <summary>Why the last failed read failed.</summary>
+    /// <summary>Why the last read failed (<see cref="AmfError.None"/> after a success). After a failure the tables may hold partial entries: <see cref="Reset"/> before reading another message.</summary>
     public AmfError Error { get; private set; }
 
     /// <summary>Offset in the source where the last failure was detected.</summary>
@@ -48,6 +48,7 @@ public sealed class AmfReader
     {
         int p = offset;
         _open.Clear();
+        Error = AmfError.None;
         if (!ReadAmf0(source, ref p, 0, out value))
         {
             value = null;
@@ -62,6 +63,7 @@ public sealed class AmfReader
     {
         int p = offset;
         _open.Clear();
+        Error = AmfError.None;
         if (!ReadAmf3(source, ref p, 0, out value))
         {
             value = null;
