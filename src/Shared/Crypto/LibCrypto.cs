@@ -59,6 +59,24 @@ internal static partial class LibCrypto
     [LibraryImport(Library)]
     internal static partial void BN_CTX_free(IntPtr ctx);
 
+    [LibraryImport(Library)]
+    internal static partial SafeCipherContextHandle EVP_CIPHER_CTX_new();
+
+    [LibraryImport(Library)]
+    internal static partial void EVP_CIPHER_CTX_free(IntPtr ctx);
+
+    [LibraryImport(Library)]
+    internal static partial IntPtr EVP_aes_128_cbc();
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int EVP_CipherInit_ex(SafeCipherContextHandle ctx, IntPtr cipher, IntPtr engine, byte* key, byte* iv, int enc);
+
+    [LibraryImport(Library)]
+    internal static partial int EVP_CIPHER_CTX_set_padding(SafeCipherContextHandle ctx, int padding);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int EVP_CipherUpdate(SafeCipherContextHandle ctx, byte* output, out int outputLength, byte* input, int inputLength);
+
     /// <summary>A new BIGNUM holding the unsigned big-endian <paramref name="bytes"/>.</summary>
     internal static unsafe SafeBigNumHandle FromBytes(ReadOnlySpan<byte> bytes, bool secret)
     {

@@ -29,3 +29,17 @@ internal sealed class SafeBigNumContextHandle : SafeHandleZeroOrMinusOneIsInvali
         return true;
     }
 }
+
+/// <summary>An OpenSSL EVP_CIPHER_CTX (holds an expanded AES key).</summary>
+internal sealed class SafeCipherContextHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public SafeCipherContextHandle() : base(ownsHandle: true)
+    {
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        LibCrypto.EVP_CIPHER_CTX_free(handle);
+        return true;
+    }
+}

@@ -12,7 +12,8 @@ namespace Rtmfp.Shared.Crypto;
 /// <para>
 /// Not thread-safe: one instance per session (or, for the Default Session Key, per worker), used by
 /// one thread at a time. Sending and receiving state are independent, but the AES instances are not
-/// safe for concurrent use, so callers serialise all calls on one instance.
+/// safe for concurrent use, so callers serialise all calls on one instance. Allocation-free per
+/// packet (OpenSSL EVP contexts are kept, HMAC is one-shot into the stack).
 /// </para>
 /// The 4-byte scrambled session ID in front of the encrypted packet belongs to the caller.
 /// </summary>
@@ -23,10 +24,8 @@ public sealed class SessionCryptoContext : IDisposable
     /// <summary>Largest number of bytes <see cref="Encrypt"/> adds to a plain packet.</summary>
     public const int MaxOverhead = Vlu.MaxLength + 2 + (BlockSize - 1) + PacketVerificationSettings.MaxHmacLength;
 
-    private static ReadOnlySpan<byte> ZeroIv => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
-    private readonly Aes _encrypt;
-    private readonly Aes _decrypt;
+    private readonly AesCbcCipher _encrypt;
+    private readonly AesCbcCipher _decrypt;
     private readonly byte[]? _hmacSendKey;
     private readonly byte[]? _hmacReceiveKey;
     private ulong _nextSendSequence;
@@ -36,10 +35,16 @@ public sealed class SessionCryptoContext : IDisposable
     {
         settings.Validate();
         Settings = settings;
-        _encrypt = Aes.Create();
-        _encrypt.Key = encryptKey[..16].ToArray();
-        _decrypt = Aes.Create();
-        _decrypt.Key = decryptKey[..16].ToArray();
+        _encrypt = new AesCbcCipher(encryptKey[..16], encrypt: true);
+        try
+        {
+            _decrypt = new AesCbcCipher(decryptKey[..16], encrypt: false);
+        }
+        catch
+        {
+            _encrypt.Dispose();
+            throw;
+        }
         _hmacSendKey = settings.SendHmacLength > 0 ? hmacSendKey : null;
         _hmacReceiveKey = settings.ReceiveHmacLength > 0 ? hmacReceiveKey : null;
     }
@@ -107,7 +112,7 @@ public sealed class SessionCryptoContext : IDisposable
         }
 
         Span<byte> blocks = destination[..padded];
-        _encrypt.EncryptCbc(blocks, ZeroIv, blocks, PaddingMode.None);
+        _encrypt.Transform(blocks, blocks);
 
         if (!checksum)
         {
@@ -125,7 +130,8 @@ public sealed class SessionCryptoContext : IDisposable
     /// <c>destination[plainOffset..(plainOffset + plainLength)]</c>. Returns false — and changes no
     /// state — for anything that must be discarded "as though never received" (RFC 7425 §4.7.3):
     /// wrong length, bad HMAC, bad checksum, duplicate or too-old sequence number, small destination.
-    /// <paramref name="destination"/> may be the same memory as <paramref name="encryptedPacket"/>.
+    /// <paramref name="destination"/> may be the same memory as <paramref name="encryptedPacket"/>
+    /// (exactly, not shifted: that caller bug throws).
     /// </summary>
     public bool TryDecrypt(ReadOnlySpan<byte> encryptedPacket, Span<byte> destination, out int plainOffset, out int plainLength)
     {
@@ -149,11 +155,12 @@ public sealed class SessionCryptoContext : IDisposable
             }
         }
 
-        Span<byte> plain = destination[..cipherLength];
-        if (!_decrypt.TryDecryptCbc(blocks, ZeroIv, plain, out int written, PaddingMode.None) || written != cipherLength)
+        if (blocks.Overlaps(destination, out int shift) && shift != 0)
         {
-            return false;
+            throw new ArgumentException("destination may only overlap the packet exactly (in place)", nameof(destination));
         }
+        Span<byte> plain = destination[..cipherLength];
+        _decrypt.Transform(blocks, plain);
 
         int position = 0;
         ulong sequence = 0;

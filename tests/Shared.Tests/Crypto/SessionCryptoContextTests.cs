@@ -287,4 +287,42 @@ public class SessionCryptoContextTests
         Assert.False(window.IsAcceptable(937));
         Assert.True(window.IsAcceptable(ulong.MaxValue));
     }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(16, true)]
+    public void Encrypt_and_decrypt_do_not_allocate(int hmac, bool sseq)
+    {
+        var (a, b) = Pair(hmac, hmac, sseq, sseq);
+        using (a)
+        using (b)
+        {
+            var packet = new byte[1100];
+            var plain = new byte[1000];
+            var output = new byte[1100];
+            plain[0] = 0x89;
+            for (int i = 0; i < 10; i++)
+            {
+                int n = a.Encrypt(plain, packet);
+                Assert.True(b.TryDecrypt(packet.AsSpan(0, n), output, out _, out _));
+            }
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++)
+            {
+                int n = a.Encrypt(plain, packet);
+                b.TryDecrypt(packet.AsSpan(0, n), output, out _, out _);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    [Fact]
+    public void Shifted_overlap_is_a_caller_bug()
+    {
+        using var context = SessionCryptoContext.CreateDefault();
+        byte[] packet = Seal(context, Plain(40, 1));
+        var buffer = new byte[packet.Length + 16];
+        packet.CopyTo(buffer, 0);
+        Assert.Throws<ArgumentException>(() => context.TryDecrypt(buffer.AsSpan(0, packet.Length), buffer.AsSpan(16), out _, out _));
+    }
 }
