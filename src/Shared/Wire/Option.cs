@@ -57,7 +57,7 @@ public static class OptionCodec
         return Vlu.GetLength((ulong)body) + body;
     }
 
-    public static void Write(ref WireWriter writer, ulong type, ReadOnlySpan<byte> value)
+    public static void Write(ref WireWriter writer, ulong type, scoped ReadOnlySpan<byte> value)
     {
         writer.WriteVlu((ulong)(Vlu.GetLength(type) + value.Length));
         writer.WriteVlu(type);

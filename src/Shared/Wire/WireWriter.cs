@@ -42,13 +42,13 @@ public ref struct WireWriter
 
     public void WriteVlu(ulong value) => _position += Vlu.Write(_buffer[_position..], value);
 
-    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    public void WriteBytes(scoped ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(_buffer[_position..]);
         _position += bytes.Length;
     }
 
-    public void WriteVluPrefixedBytes(ReadOnlySpan<byte> bytes)
+    public void WriteVluPrefixedBytes(scoped ReadOnlySpan<byte> bytes)
     {
         WriteVlu((ulong)bytes.Length);
         WriteBytes(bytes);

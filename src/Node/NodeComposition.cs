@@ -1,0 +1,47 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Persistence.Hosting;
+using Akka.Remote.Hosting;
+using Rtmfp.Node.Settings;
+
+namespace Rtmfp.Node;
+
+/// <summary>Wires one node's actor system from its settings: remoting, clustering, persistence and the roles it plays.</summary>
+public static class NodeComposition
+{
+    public static void Configure(AkkaConfigurationBuilder akka, IServiceProvider services, NodeSettings settings)
+    {
+        var roles = new List<string>();
+        if (settings.Roles.HasFlag(NodeRoles.Gateway)) roles.Add("gateway");
+        if (settings.Roles.HasFlag(NodeRoles.Sessions)) roles.Add("sessions");
+        if (settings.Roles.HasFlag(NodeRoles.Groups)) roles.Add("groups");
+
+        akka.WithRemoting(new RemoteOptions
+            {
+                HostName = settings.Cluster.Hostname,
+                Port = settings.Cluster.Port,
+                PublicHostName = settings.Cluster.PublicHostname,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = roles.ToArray(),
+                SeedNodes = settings.Cluster.SeedNodes.ToArray(),
+            });
+
+        if (settings.Persistence.Provider == PersistenceProvider.Memory)
+        {
+            akka.WithInMemoryJournal().WithInMemorySnapshotStore();
+        }
+
+        if (settings.Cluster.SeedNodes.Count == 0)
+        {
+            // Single node by default: join ourselves once remoting knows our port.
+            akka.AddStartup((system, _) =>
+            {
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+            });
+        }
+    }
+}

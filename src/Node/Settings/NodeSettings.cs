@@ -1,0 +1,145 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace Rtmfp.Node.Settings;
+
+[Flags]
+public enum NodeRoles
+{
+    None = 0,
+    Gateway = 1,
+    Sessions = 2,
+    Groups = 4,
+    All = Gateway | Sessions | Groups,
+}
+
+public enum PersistenceProvider
+{
+    Memory,
+    Redis,
+}
+
+public sealed record ClusterSettings(string Hostname, int Port, string? PublicHostname, IReadOnlyList<string> SeedNodes, string SystemName);
+
+public sealed record GatewaySettings(
+    IReadOnlyList<IPEndPoint> Endpoints,
+    byte[]? CookieSecret,
+    TimeSpan CookieSlot,
+    int HandshakeWorkers,
+    int HandshakeQueueLimit,
+    int ReceiveBufferBytes);
+
+public sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
+
+public sealed record PersistenceSettings(PersistenceProvider Provider, string? RedisConfiguration, string KeyPrefix);
+
+public sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
+
+/// <summary>Everything a node reads at startup, from appsettings.json and RTMFP_-prefixed environment variables.</summary>
+public sealed record NodeSettings(
+    NodeRoles Roles,
+    ClusterSettings Cluster,
+    GatewaySettings Gateway,
+    SessionSettings Sessions,
+    PersistenceSettings Persistence,
+    MetricsSettings Metrics)
+{
+    public const string Section = "Rtmfp";
+    public const string EnvironmentPrefix = "RTMFP_";
+
+    /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(System.Collections.IDictionary variables)
+    {
+        foreach (System.Collections.DictionaryEntry e in variables)
+        {
+            if (e.Key is string name && name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) && name.Length > EnvironmentPrefix.Length)
+            {
+                yield return new($"{Section}:{name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)}", e.Value as string);
+            }
+        }
+    }
+
+    public static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
+    {
+        var r = new SettingsReader(configuration);
+        var roles = NodeRoles.None;
+        foreach (var role in r.GetList($"{Section}:Roles", ["gateway", "sessions", "groups"]))
+        {
+            if (Enum.TryParse<NodeRoles>(role, ignoreCase: true, out var parsed) && parsed is NodeRoles.Gateway or NodeRoles.Sessions or NodeRoles.Groups)
+            {
+                roles |= parsed;
+            }
+            else
+            {
+                r.Error($"{Section}:Roles", $"'{role}' is not a role (gateway, sessions, groups)");
+            }
+        }
+        if (roles == NodeRoles.None && r.Errors.Count == 0)
+        {
+            r.Error($"{Section}:Roles", "at least one role is required");
+        }
+
+        var cluster = new ClusterSettings(
+            Hostname: r.GetString($"{Section}:Cluster:Hostname", "127.0.0.1"),
+            Port: r.GetInt($"{Section}:Cluster:Port", 0, 0, 65535),
+            PublicHostname: r.GetString($"{Section}:Cluster:PublicHostname"),
+            SeedNodes: r.GetList($"{Section}:Cluster:SeedNodes", []),
+            SystemName: r.GetString($"{Section}:Cluster:SystemName", "rtmfp"));
+        foreach (var seed in cluster.SeedNodes)
+        {
+            if (!seed.StartsWith("akka.tcp://", StringComparison.Ordinal))
+            {
+                r.Error($"{Section}:Cluster:SeedNodes", $"'{seed}' is not an Akka address such as akka.tcp://rtmfp@10.0.0.1:4053");
+            }
+        }
+
+        byte[]? cookieSecret = null;
+        if (r.GetString($"{Section}:Gateway:CookieSecret") is { } secretText)
+        {
+            try
+            {
+                cookieSecret = Convert.FromHexString(secretText);
+            }
+            catch (FormatException)
+            {
+                r.Error($"{Section}:Gateway:CookieSecret", "must be hexadecimal");
+            }
+            if (cookieSecret is { Length: < 16 })
+            {
+                r.Error($"{Section}:Gateway:CookieSecret", "must be at least 16 bytes (32 hex digits)");
+            }
+        }
+        var gateway = new GatewaySettings(
+            Endpoints: r.GetEndpoints($"{Section}:Gateway:Endpoints", ["0.0.0.0:1935", "[::]:1935"]),
+            CookieSecret: cookieSecret,
+            CookieSlot: r.GetDuration($"{Section}:Gateway:CookieSlot", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            HandshakeWorkers: r.GetInt($"{Section}:Gateway:HandshakeWorkers", Math.Max(1, Environment.ProcessorCount - 1), 1, 256),
+            HandshakeQueueLimit: r.GetInt($"{Section}:Gateway:HandshakeQueueLimit", 1024, 1, 1_000_000),
+            ReceiveBufferBytes: r.GetInt($"{Section}:Gateway:ReceiveBufferBytes", 4 << 20, 64 << 10, 256 << 20));
+        if (roles.HasFlag(NodeRoles.Gateway) && gateway.Endpoints.Count == 0)
+        {
+            r.Error($"{Section}:Gateway:Endpoints", "a gateway needs at least one endpoint");
+        }
+
+        var sessions = new SessionSettings(
+            IdleTimeout: r.GetDuration($"{Section}:Sessions:IdleTimeout", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
+            KeepaliveInterval: r.GetDuration($"{Section}:Sessions:KeepaliveInterval", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
+            ShardCount: r.GetInt($"{Section}:Sessions:ShardCount", 100, 1, 10_000));
+
+        var provider = r.GetEnum($"{Section}:Persistence:Provider", PersistenceProvider.Memory);
+        var persistence = new PersistenceSettings(provider, r.GetString($"{Section}:Persistence:Redis"), r.GetString($"{Section}:Persistence:KeyPrefix", ""));
+        if (provider == PersistenceProvider.Redis && persistence.RedisConfiguration is null)
+        {
+            r.Error($"{Section}:Persistence:Redis", "the Redis provider needs a connection string such as 127.0.0.1:6379");
+        }
+
+        IPEndPoint? prometheus = null;
+        if (r.GetString($"{Section}:Metrics:Prometheus") is not null)
+        {
+            var eps = r.GetEndpoints($"{Section}:Metrics:Prometheus", []);
+            prometheus = eps.Count == 1 ? eps[0] : null;
+        }
+
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)), r.Errors);
+    }
+}

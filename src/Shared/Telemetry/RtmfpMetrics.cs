@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+
+namespace Rtmfp.Shared.Telemetry;
+
+/// <summary>
+/// The node's OpenTelemetry instruments (meter "Rtmfp"). Counters are cheap to call from hot paths:
+/// <see cref="Counter{T}.Add(T)"/> without tags does not allocate.
+/// </summary>
+public sealed class RtmfpMetrics : IDisposable
+{
+    public const string MeterName = "Rtmfp";
+
+    private readonly Meter _meter;
+    private long _openSessions;
+
+    public RtmfpMetrics(IMeterFactory? factory = null)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        PacketsIn = _meter.CreateCounter<long>("rtmfp.packets.in", "{packet}", "UDP datagrams received");
+        PacketsOut = _meter.CreateCounter<long>("rtmfp.packets.out", "{packet}", "UDP datagrams sent");
+        BytesIn = _meter.CreateCounter<long>("rtmfp.bytes.in", "By", "UDP payload bytes received");
+        BytesOut = _meter.CreateCounter<long>("rtmfp.bytes.out", "By", "UDP payload bytes sent");
+        DecryptFailures = _meter.CreateCounter<long>("rtmfp.packets.rejected", "{packet}", "Datagrams dropped: undecryptable, bad checksum/HMAC, replayed or malformed");
+        HandshakesStarted = _meter.CreateCounter<long>("rtmfp.handshakes.started", "{handshake}", "IHello answered with RHello");
+        HandshakesCompleted = _meter.CreateCounter<long>("rtmfp.handshakes.completed", "{handshake}", "Sessions opened (RIKeying sent)");
+        HandshakesRejected = _meter.CreateCounter<long>("rtmfp.handshakes.rejected", "{handshake}", "IIKeying rejected: bad cookie, bad key, overload");
+        Retransmissions = _meter.CreateCounter<long>("rtmfp.retransmissions", "{fragment}", "User data fragments sent again");
+        Rtt = _meter.CreateHistogram<double>("rtmfp.rtt", "ms", "Smoothed round-trip time samples",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] });
+        _meter.CreateObservableUpDownCounter("rtmfp.sessions.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
+    }
+
+    public Counter<long> PacketsIn { get; }
+    public Counter<long> PacketsOut { get; }
+    public Counter<long> BytesIn { get; }
+    public Counter<long> BytesOut { get; }
+    public Counter<long> DecryptFailures { get; }
+    public Counter<long> HandshakesStarted { get; }
+    public Counter<long> HandshakesCompleted { get; }
+    public Counter<long> HandshakesRejected { get; }
+    public Counter<long> Retransmissions { get; }
+    public Histogram<double> Rtt { get; }
+
+    public long OpenSessions => Interlocked.Read(ref _openSessions);
+
+    public void SessionOpened() => Interlocked.Increment(ref _openSessions);
+
+    public void SessionClosed() => Interlocked.Decrement(ref _openSessions);
+
+    public void Dispose() => _meter.Dispose();
+}
