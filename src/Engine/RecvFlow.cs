@@ -1,3 +1,4 @@
+using Rtmfp.Shared.Wire;
 using System.Buffers;
 
 namespace Rtmfp.Engine;
@@ -17,7 +18,7 @@ public sealed class RecvFlow
     private struct Entry
     {
         public ulong SequenceNumber;
-        public byte Fra;
+        public FragmentControl Fra;
         public byte[]? Buffer;
         public int Length;
     }
@@ -74,11 +75,8 @@ public sealed class RecvFlow
         ExceptionCode = exceptionCode;
         ClearBuffer();
         ShouldAck = true;
-        RejectedNeedsAck = true;
+        _sink.RequestAcknowledgement(this);
     }
-
-    /// <summary>Set by <see cref="Reject"/> so the session raises ACK_NOW.</summary>
-    internal bool RejectedNeedsAck { get; set; }
 
     /// <summary>Holds complete messages until <see cref="ResumeDelivery"/> (RFC 7016 §3.6.3.3).</summary>
     public void SuspendDelivery() => _suspended = true;
@@ -97,7 +95,7 @@ public sealed class RecvFlow
             _sink.OnFlowComplete(this);
         }
         ShouldAck = true; // the window reopened: tell the sender
-        RejectedNeedsAck = true;
+        _sink.RequestAcknowledgement(this);
     }
 
     /// <summary>bufferBlocksAvailable for the next acknowledgement (RFC 7016 §3.6.3.5).</summary>
@@ -116,7 +114,7 @@ public sealed class RecvFlow
     /// Processes one User Data or Next User Data fragment (RFC 7016 §3.6.3.2 steps 3–16).
     /// Returns true if the session's ACK_NOW must be set.
     /// </summary>
-    internal bool OnUserData(ulong sn, ulong fsn, byte fra, bool abandon, bool final, ReadOnlySpan<byte> data, bool unknownMandatoryOption, long nowMs)
+    internal bool OnUserData(ulong sn, ulong fsn, FragmentControl fra, bool abandon, bool final, ReadOnlySpan<byte> data, bool unknownMandatoryOption, long nowMs)
     {
         ShouldAck = true;
         if (State == RecvFlowState.Open && unknownMandatoryOption)
@@ -179,7 +177,7 @@ public sealed class RecvFlow
     /// <summary>Buffer Probe received (RFC 7016 §3.6.3.6).</summary>
     internal void OnBufferProbe() => ShouldAck = true;
 
-    private void Store(ulong sn, byte fra, ReadOnlySpan<byte> data)
+    private void Store(ulong sn, FragmentControl fra, ReadOnlySpan<byte> data)
     {
         // Fast path: a whole message at the cumulative point with nothing held is delivered without copying.
         if (fra == FragmentControl.Whole && !_suspended

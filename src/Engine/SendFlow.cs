@@ -71,6 +71,8 @@ public sealed class SendFlow
     public object? Tag { get; set; }
 
     internal int StartupOptionsLength { get; }
+    /// <summary>Encoded STARTUP_OPTIONS (metadata, return association, marker), set by the session.</summary>
+    internal byte[] StartupOptions { get; set; } = [];
     internal ulong FinalSequenceNumber => _finalSn;
     internal ulong NextSequenceNumber => _nextSn;
 
@@ -92,7 +94,7 @@ public sealed class SendFlow
         {
             int offset = i * maxFragment;
             int len = Math.Min(maxFragment, message.Length - offset);
-            byte fra = count == 1 ? FragmentControl.Whole
+            FragmentControl fra = count == 1 ? FragmentControl.Whole
                 : i == 0 ? FragmentControl.Begin
                 : i == count - 1 ? FragmentControl.End
                 : FragmentControl.Middle;

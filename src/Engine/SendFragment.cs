@@ -1,3 +1,5 @@
+using Rtmfp.Shared.Wire;
+
 namespace Rtmfp.Engine;
 
 /// <summary>One SEND_QUEUE entry (RFC 7016 §3.6.2) plus the TSN of §3.6.2.5 and message bookkeeping.</summary>
@@ -5,7 +7,7 @@ internal struct SendFragment
 {
     public ulong SequenceNumber;
     public ReadOnlyMemory<byte> Data;
-    public byte Fra;
+    public FragmentControl Fra;
     public bool Abandoned;
     public bool SentAbandoned;
     public bool EverSent;

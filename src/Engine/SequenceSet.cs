@@ -1,3 +1,5 @@
+using Rtmfp.Shared.Wire;
+
 namespace Rtmfp.Engine;
 
 /// <summary>
@@ -22,6 +24,9 @@ public sealed class SequenceSet
     public bool IsEmpty => _ranges.Count == 0;
 
     public SequenceRange this[int index] => _ranges[index];
+
+    /// <summary>The ranges, ascending; valid until the next change.</summary>
+    public ReadOnlySpan<SequenceRange> Ranges => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_ranges);
 
     /// <summary>Cumulative Acknowledgement Sequence Number: the end of the range starting at 0 (§3.6.3.3).</summary>
     public bool TryGetCsn(out ulong csn)
