@@ -1,0 +1,16 @@
+namespace Rtmfp.Engine;
+
+/// <summary>Tunables of a <see cref="Session"/>.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>Largest plain packet we build (digest §1.4: 1200 leaves room for IPv6 + UDP + SSID + encryption).</summary>
+    public int MaxPacketSize { get; init; } = 1200;
+    /// <summary>Send a keepalive Ping after this long without receiving anything (RFC 7016 §3.5.4.1).</summary>
+    public long KeepaliveIntervalMs { get; init; } = 15_000;
+    /// <summary>Declare the far end dead and close abruptly after this long without receiving anything.</summary>
+    public long IdleTimeoutMs { get; init; } = 120_000;
+    /// <summary>Receiving flows accepted at once; User Data opening more is ignored (resource bound).</summary>
+    public int MaxReceivingFlows { get; init; } = 1024;
+    /// <summary>MOB_SECRET for address mobility checks (≥ 16 bytes); random if null.</summary>
+    public byte[]? MobilitySecret { get; init; }
+}
