@@ -71,8 +71,17 @@ public sealed class SessionCryptoContext : IDisposable
         return ((body + BlockSize - 1) & ~(BlockSize - 1)) + Settings.SendHmacLength;
     }
 
-    private int GetPrefixLength() =>
-        (Settings.SendSequenceNumbers ? Vlu.GetLength(_nextSendSequence) : 0) + (Settings.SendHmacLength == 0 ? 2 : 0);
+    /// <summary>As <see cref="GetEncryptedLength(int)"/> for a caller-assigned sequence number.</summary>
+    public int GetEncryptedLength(int plainLength, ulong sequenceNumber)
+    {
+        int body = GetPrefixLength(sequenceNumber) + plainLength;
+        return ((body + BlockSize - 1) & ~(BlockSize - 1)) + Settings.SendHmacLength;
+    }
+
+    private int GetPrefixLength() => GetPrefixLength(_nextSendSequence);
+
+    private int GetPrefixLength(ulong sequenceNumber) =>
+        (Settings.SendSequenceNumbers ? Vlu.GetLength(sequenceNumber) : 0) + (Settings.SendHmacLength == 0 ? 2 : 0);
 
     /// <summary>
     /// Encrypts a plain RTMFP packet (flags onward) into <paramref name="destination"/>: SSEQ and
@@ -82,11 +91,26 @@ public sealed class SessionCryptoContext : IDisposable
     /// </summary>
     public int Encrypt(ReadOnlySpan<byte> plainPacket, Span<byte> destination)
     {
+        int total = Encrypt(plainPacket, destination, _nextSendSequence);
+        if (Settings.SendSequenceNumbers)
+        {
+            _nextSendSequence++;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// As <see cref="Encrypt(ReadOnlySpan{byte}, Span{byte})"/> with a caller-assigned session sequence
+    /// number: the session owns the counter, so any gateway can encrypt its packets (RFC 7425 §4.6.6:
+    /// numbers must never repeat under one key, whichever gateway sends).
+    /// </summary>
+    public int Encrypt(ReadOnlySpan<byte> plainPacket, Span<byte> destination, ulong sequenceNumber)
+    {
         if (plainPacket.IsEmpty)
         {
             throw new ArgumentException("a plain packet has at least a flags byte", nameof(plainPacket));
         }
-        int sseqLength = Settings.SendSequenceNumbers ? Vlu.GetLength(_nextSendSequence) : 0;
+        int sseqLength = Settings.SendSequenceNumbers ? Vlu.GetLength(sequenceNumber) : 0;
         bool checksum = Settings.SendHmacLength == 0;
         int prefix = sseqLength + (checksum ? 2 : 0);
         int padded = (prefix + plainPacket.Length + BlockSize - 1) & ~(BlockSize - 1);
@@ -101,8 +125,7 @@ public sealed class SessionCryptoContext : IDisposable
         destination[(prefix + plainPacket.Length)..padded].Fill(0xFF);
         if (sseqLength > 0)
         {
-            Vlu.Write(destination, _nextSendSequence);
-            _nextSendSequence++;
+            Vlu.Write(destination, sequenceNumber);
         }
         if (checksum)
         {
@@ -135,8 +158,31 @@ public sealed class SessionCryptoContext : IDisposable
     /// </summary>
     public bool TryDecrypt(ReadOnlySpan<byte> encryptedPacket, Span<byte> destination, out int plainOffset, out int plainLength)
     {
+        if (!TryDecrypt(encryptedPacket, destination, out plainOffset, out plainLength, out ulong sequence, checkWindow: true))
+        {
+            return false;
+        }
+        if (Settings.ReceiveSequenceNumbers)
+        {
+            _receiveWindow.Accept(sequence);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Verifies and decrypts without consulting this context's anti-replay window, returning the
+    /// packet's session sequence number (0 when sequence numbers are not received) so that the
+    /// session, which outlives any one gateway's cached context, applies its own
+    /// <see cref="AntiReplayWindow"/>.
+    /// </summary>
+    public bool TryDecryptUnwindowed(ReadOnlySpan<byte> encryptedPacket, Span<byte> destination, out int plainOffset, out int plainLength, out ulong sequenceNumber) =>
+        TryDecrypt(encryptedPacket, destination, out plainOffset, out plainLength, out sequenceNumber, checkWindow: false);
+
+    private bool TryDecrypt(ReadOnlySpan<byte> encryptedPacket, Span<byte> destination, out int plainOffset, out int plainLength, out ulong sequence, bool checkWindow)
+    {
         plainOffset = 0;
         plainLength = 0;
+        sequence = 0;
         int hmacLength = Settings.ReceiveHmacLength;
         int cipherLength = encryptedPacket.Length - hmacLength;
         // RFC 7425 §4.7.2: whole blocks, then exactly hmacLength bytes.
@@ -163,10 +209,10 @@ public sealed class SessionCryptoContext : IDisposable
         _decrypt.Transform(blocks, plain);
 
         int position = 0;
-        ulong sequence = 0;
+
         if (Settings.ReceiveSequenceNumbers)
         {
-            if (!Vlu.TryRead(plain, out sequence, out int sseqLength) || !_receiveWindow.IsAcceptable(sequence))
+            if (!Vlu.TryRead(plain, out sequence, out int sseqLength) || (checkWindow && !_receiveWindow.IsAcceptable(sequence)))
             {
                 return false;
             }
@@ -188,10 +234,6 @@ public sealed class SessionCryptoContext : IDisposable
         if (position >= cipherLength)
         {
             return false;
-        }
-        if (Settings.ReceiveSequenceNumbers)
-        {
-            _receiveWindow.Accept(sequence);
         }
         plainOffset = position;
         plainLength = cipherLength - position;
