@@ -240,8 +240,12 @@ public sealed class SessionCryptoContext : IDisposable
         return true;
     }
 
+    /// <summary>True once disposed: a cache that evicts a context checks this under its lock.</summary>
+    public bool IsDisposed { get; private set; }
+
     public void Dispose()
     {
+        IsDisposed = true;
         _encrypt.Dispose();
         _decrypt.Dispose();
     }

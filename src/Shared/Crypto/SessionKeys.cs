@@ -34,6 +34,16 @@ public sealed class SessionKeys
     /// <summary>FAR_NONCE = HMAC-SHA256(DH_SECRET, SKFC).</summary>
     public byte[] FarNonce { get; }
 
+    /// <summary>Rebuilds keys that were derived elsewhere (a session's keys shipped to a gateway's cache).</summary>
+    public static SessionKeys FromParts(byte[] encryptKey, byte[] decryptKey, byte[] hmacSendKey, byte[] hmacReceiveKey, byte[] nearNonce, byte[] farNonce)
+    {
+        if (encryptKey.Length < 16 || decryptKey.Length < 16)
+        {
+            throw new ArgumentException("AES-128 keys need at least 16 bytes");
+        }
+        return new SessionKeys(encryptKey, decryptKey, hmacSendKey, hmacReceiveKey, nearNonce, farNonce);
+    }
+
     /// <summary>Derives every key and nonce from DH_SECRET (unsigned big-endian, no leading zeros, RFC 7425 §4.6.2).</summary>
     public static SessionKeys Derive(ReadOnlySpan<byte> dhSecret, ReadOnlySpan<byte> sknc, ReadOnlySpan<byte> skfc)
     {

@@ -1,0 +1,94 @@
+using System.Buffers;
+using Akka.Actor;
+using Akka.Event;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Telemetry;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Gateway;
+
+/// <summary>
+/// The gateway's mailbox for what sessions say: encrypt and send their packets, cache keys,
+/// forget closed sessions, and pass handshake answers to the handshake front.
+/// </summary>
+public sealed class GatewayActor : ReceiveActor
+{
+    private readonly RtmfpGateway _gateway;
+    private readonly IReadOnlyList<UdpEndpoint> _endpoints;
+    private readonly IStartupHandler _startup;
+    private readonly RtmfpMetrics _metrics;
+    private readonly IActorRef _sessionRegion;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, IActorRef sessionRegion, RtmfpMetrics metrics)
+    {
+        _gateway = gateway;
+        _endpoints = endpoints;
+        _startup = startup;
+        _sessionRegion = sessionRegion;
+        _metrics = metrics;
+
+        Receive<OutboundPacket>(Send);
+        Receive<SessionOpened>(opened =>
+        {
+            _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, EndpointFor(opened.FarAddress));
+            _startup.OnSessionOpened(opened, EndpointFor(opened.FarAddress));
+        });
+        Receive<SessionIdCollision>(c => _startup.OnCollision(c));
+        Receive<SessionKeysReply>(r => _gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, EndpointFor(r.FarAddress)));
+        Receive<UnknownSession>(u => _gateway.Cache.MarkUnknown(u.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs));
+        Receive<SessionClosed>(c => _gateway.Cache.Remove(c.SessionId));
+    }
+
+    private void Send(OutboundPacket packet)
+    {
+        byte[]? datagram = null;
+        try
+        {
+            if (!_gateway.Cache.TryGet(packet.SessionId, out var entry))
+            {
+                // Keys were evicted (or another gateway opened the session): fetch them; the engine retransmits.
+                _sessionRegion.Tell(new FetchSessionKeys(packet.SessionId), Self);
+                return;
+            }
+            var endpoint = entry.Endpoint ?? EndpointFor(packet.To);
+            if (endpoint is null)
+            {
+                return;
+            }
+            datagram = ArrayPool<byte>.Shared.Rent(4 + packet.Length + SessionCryptoContext.MaxOverhead);
+            int length = entry.Crypto.Encrypt(packet.Buffer.AsSpan(0, packet.Length), datagram.AsSpan(4), packet.SequenceNumber);
+            var span = datagram.AsSpan(0, 4 + length);
+            Multiplex.ScrambleSessionId(span, packet.FarSessionId);
+            endpoint.SendTo(span, packet.To);
+            _metrics.PacketsOut.Add(1);
+            _metrics.BytesOut.Add(span.Length);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session closed while this packet was queued.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+            if (datagram is not null)
+            {
+                ArrayPool<byte>.Shared.Return(datagram);
+            }
+        }
+    }
+
+    private UdpEndpoint? EndpointFor(System.Net.SocketAddress address)
+    {
+        foreach (var ep in _endpoints)
+        {
+            if (ep.AddressFamily == address.Family)
+            {
+                return ep;
+            }
+        }
+        return _endpoints.Count > 0 ? _endpoints[0] : null;
+    }
+}

@@ -1,0 +1,18 @@
+using System.Net;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+
+namespace Rtmfp.Gateway;
+
+/// <summary>The stateless handshake front: packets for session ID 0 (RFC 7016 §2.2.2) and the answers to OpenSession.</summary>
+public interface IStartupHandler
+{
+    /// <summary>An encrypted startup packet (after the scrambled session ID). Copy what you keep.</summary>
+    void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from);
+
+    /// <summary>The session entity accepted an OpenSession: send its RIKeying.</summary>
+    void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint);
+
+    /// <summary>The derived session ID belongs to another initiator: retry with the next probe.</summary>
+    void OnCollision(SessionIdCollision collision);
+}

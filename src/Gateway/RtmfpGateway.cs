@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Net;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Telemetry;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Gateway;
+
+/// <summary>
+/// The gateway's datagram path: unscramble, route startup packets to the handshake front, decrypt
+/// and verify session packets with cached keys, and hand the plain packet to the session entity.
+/// It keeps no state that is not a cache. Runs on the UDP receive loops (one per endpoint).
+/// </summary>
+public sealed class RtmfpGateway
+{
+    /// <summary>How long a session ID that no entity knows is dropped without asking again.</summary>
+    public const long UnknownSessionTtlMs = 10_000;
+    private const long FetchRetryMs = 1_000;
+
+    private readonly IActorRef _sessionRegion;
+    private readonly SessionKeyCache _cache;
+    private readonly RtmfpMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TokenBucket _fetchBudget;
+    private IStartupHandler? _startup;
+    private IActorRef _self = ActorRefs.Nobody;
+
+    public RtmfpGateway(IActorRef sessionRegion, SessionKeyCache cache, RtmfpMetrics metrics, ILogger logger, double keyFetchesPerSecond = 500)
+    {
+        _sessionRegion = sessionRegion;
+        _cache = cache;
+        _metrics = metrics;
+        _logger = logger;
+        _fetchBudget = new TokenBucket(keyFetchesPerSecond, keyFetchesPerSecond);
+    }
+
+    public SessionKeyCache Cache => _cache;
+
+    /// <summary>Connects the handshake front and the gateway actor (which receives the sessions' answers).</summary>
+    public void Attach(IStartupHandler startup, IActorRef gatewayActor)
+    {
+        _startup = startup;
+        _self = gatewayActor;
+    }
+
+    public void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        _metrics.PacketsIn.Add(1);
+        _metrics.BytesIn.Add(datagram.Length);
+        if (datagram.Length < PacketLimits.MinFlashDatagramLength || !Multiplex.TryUnscrambleSessionId(datagram, out uint sessionId))
+        {
+            _metrics.DecryptFailures.Add(1);
+            return;
+        }
+        var encrypted = datagram[4..];
+        if (sessionId == 0)
+        {
+            _startup?.OnStartupPacket(endpoint, encrypted, from);
+            return;
+        }
+        if (!_cache.TryGet(sessionId, out var entry))
+        {
+            OnUnknownSession(sessionId);
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(encrypted.Length);
+        bool ok;
+        int offset = 0, length = 0;
+        ulong sequence = 0;
+        lock (entry.DecryptLock)
+        {
+            ok = !entry.Crypto.IsDisposed && entry.Crypto.TryDecryptUnwindowed(encrypted, buffer, out offset, out length, out sequence);
+        }
+        if (!ok)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _metrics.DecryptFailures.Add(1);
+            return;
+        }
+        entry.Endpoint = endpoint;
+        _sessionRegion.Tell(new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from)), _self);
+    }
+
+    private void OnUnknownSession(uint sessionId)
+    {
+        _metrics.DecryptFailures.Add(1);
+        long now = Environment.TickCount64;
+        if (_cache.IsKnownUnknown(sessionId, now) || !_cache.BeginFetch(sessionId, now, FetchRetryMs))
+        {
+            return;
+        }
+        // Bounded: a flood of random session IDs must not become a flood of entity lookups.
+        if (_fetchBudget.TryTake(now))
+        {
+            _sessionRegion.Tell(new FetchSessionKeys(sessionId), _self);
+        }
+    }
+
+    /// <summary>The session keeps the address; reuse one copy while the client stays put.</summary>
+    private static SocketAddress StableCopy(SessionKeyCache.Entry entry, SocketAddress from)
+    {
+        var last = entry.LastFrom;
+        if (last is not null && last.Equals(from))
+        {
+            return last;
+        }
+        var copy = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+        entry.LastFrom = copy;
+        return copy;
+    }
+}

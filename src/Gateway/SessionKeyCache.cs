@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Crypto;
+
+namespace Rtmfp.Gateway;
+
+/// <summary>
+/// Soft state: session ID → keys, refilled from the session entity on a miss
+/// (docs/architecture.md). Losing it loses nothing but a few packets.
+/// </summary>
+public sealed class SessionKeyCache : IDisposable
+{
+    /// <summary>One cached session. Decryption may run on several receive loops: guarded by <see cref="DecryptLock"/>.
+    /// Encryption runs only on the gateway actor, with session-assigned sequence numbers, so it shares no state.</summary>
+    public sealed class Entry(uint sessionId, uint farSessionId, SessionCryptoContext crypto) : IDisposable
+    {
+        public uint SessionId { get; } = sessionId;
+        public uint FarSessionId { get; } = farSessionId;
+        public SessionCryptoContext Crypto { get; } = crypto;
+        public Lock DecryptLock { get; } = new();
+
+        /// <summary>The endpoint the client last reached us on: replies leave from it.</summary>
+        public volatile UdpEndpoint? Endpoint;
+
+        /// <summary>The last source address and a stable copy of it handed to the session.</summary>
+        public SocketAddress? LastFrom;
+
+        public void Dispose() => Crypto.Dispose();
+    }
+
+    private readonly ConcurrentDictionary<uint, Entry> _entries = new();
+    private readonly ConcurrentDictionary<uint, long> _unknown = new();
+    private readonly ConcurrentDictionary<uint, long> _pendingFetch = new();
+    private readonly int _maxNegative;
+
+    public SessionKeyCache(int maxNegativeEntries = 65536)
+    {
+        _maxNegative = maxNegativeEntries;
+    }
+
+    public int Count => _entries.Count;
+
+    public bool TryGet(uint sessionId, out Entry entry) => _entries.TryGetValue(sessionId, out entry!);
+
+    public Entry Set(uint sessionId, uint farSessionId, SessionCryptoMaterial material, UdpEndpoint? endpoint)
+    {
+        var entry = new Entry(sessionId, farSessionId, material.CreateContext()) { Endpoint = endpoint };
+        _unknown.TryRemove(sessionId, out _);
+        _pendingFetch.TryRemove(sessionId, out _);
+        var previous = _entries.GetOrAdd(sessionId, entry);
+        if (!ReferenceEquals(previous, entry))
+        {
+            // Keys never change within a session: keep the entry in use.
+            entry.Dispose();
+            if (previous.Endpoint is null && endpoint is not null)
+            {
+                previous.Endpoint = endpoint;
+            }
+        }
+        return previous;
+    }
+
+    public void Remove(uint sessionId)
+    {
+        _pendingFetch.TryRemove(sessionId, out _);
+        if (_entries.TryRemove(sessionId, out var entry))
+        {
+            // Receive loops may still hold it for a moment; disposing under the lock orders it after them.
+            lock (entry.DecryptLock)
+            {
+                entry.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Marks a session ID as unknown until <paramref name="untilMs"/>: its packets are dropped without a lookup.</summary>
+    public void MarkUnknown(uint sessionId, long untilMs)
+    {
+        _pendingFetch.TryRemove(sessionId, out _);
+        if (_unknown.Count >= _maxNegative)
+        {
+            _unknown.Clear();
+        }
+        _unknown[sessionId] = untilMs;
+    }
+
+    public bool IsKnownUnknown(uint sessionId, long nowMs)
+    {
+        if (_unknown.TryGetValue(sessionId, out long until))
+        {
+            if (until > nowMs)
+            {
+                return true;
+            }
+            _unknown.TryRemove(sessionId, out _);
+        }
+        return false;
+    }
+
+    /// <summary>True when a key fetch should be sent now (not one already in flight for this ID within <paramref name="retryMs"/>).</summary>
+    public bool BeginFetch(uint sessionId, long nowMs, long retryMs)
+    {
+        if (_pendingFetch.Count >= _maxNegative)
+        {
+            _pendingFetch.Clear();
+        }
+        if (_pendingFetch.TryGetValue(sessionId, out long since) && nowMs - since < retryMs)
+        {
+            return false;
+        }
+        _pendingFetch[sessionId] = nowMs;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var id in _entries.Keys)
+        {
+            Remove(id);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace Rtmfp.Sessions;
+
+/// <summary>Settings of every session actor on a node.</summary>
+public sealed record SessionActorSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval)
+{
+    public static SessionActorSettings Default { get; } = new(TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(15));
+}
