@@ -42,6 +42,8 @@ public sealed class SessionKeyCache : IDisposable
 
     public int Count => _entries.Count;
 
+    public IEnumerable<uint> SessionIds() => _entries.Keys;
+
     public bool TryGet(uint sessionId, out Entry entry) => _entries.TryGetValue(sessionId, out entry!);
 
     public Entry Set(uint sessionId, uint farSessionId, SessionCryptoMaterial material, UdpEndpoint? endpoint)

@@ -1,5 +1,10 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Microsoft.Extensions.DependencyInjection;
+using Rtmfp.Sessions;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Telemetry;
 using Akka.Hosting;
 using Akka.Persistence.Hosting;
 using Akka.Remote.Hosting;
@@ -34,6 +39,30 @@ public static class NodeComposition
             akka.WithInMemoryJournal().WithInMemorySnapshotStore();
         }
 
+        var extractor = new SessionMessageExtractor(settings.Sessions.ShardCount);
+        if (settings.Roles.HasFlag(NodeRoles.Sessions))
+        {
+            var sessionSettings = new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval);
+            var metrics = services.GetRequiredService<RtmfpMetrics>();
+            akka.WithShardRegion<SessionRegion>(
+                "session",
+                entityId => Props.Create(() => new SessionActor(entityId, sessionSettings, metrics)),
+                extractor,
+                new ShardOptions
+                {
+                    Role = "sessions",
+                    // Sessions close themselves (idle timeout, close handshake); sharding must not.
+                    ShouldPassivateIdleEntities = false,
+                    RememberEntities = false,
+                    StateStoreMode = StateStoreMode.DData,
+                    HandOffStopMessage = SessionActor.HandOff.Instance,
+                });
+        }
+        else if (settings.Roles.HasFlag(NodeRoles.Gateway))
+        {
+            akka.WithShardRegionProxy<SessionRegion>("session", "sessions", extractor);
+        }
+
         if (settings.Cluster.SeedNodes.Count == 0)
         {
             // Single node by default: join ourselves once remoting knows our port.
@@ -43,5 +72,10 @@ public static class NodeComposition
                 cluster.Join(cluster.SelfAddress);
             });
         }
+    }
+
+    /// <summary>Hosted services of the roles this node plays (the gateway's UDP front).</summary>
+    public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
+    {
     }
 }

@@ -1,0 +1,116 @@
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Telemetry;
+
+namespace Rtmfp.Gateway;
+
+/// <summary>Raised when a gateway endpoint cannot be bound; the host reports it as a configuration error.</summary>
+public sealed class GatewayBindException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// Starts the gateway role: binds the UDP endpoints, the handshake front and the gateway actor.
+/// On stop it first asks the sessions it serves to close (their Close Requests still leave through
+/// the open sockets), then closes the sockets.
+/// </summary>
+public sealed class GatewayService(
+    GatewayOptions options,
+    ActorSystem system,
+    IRequiredActor<SessionRegion> sessionRegion,
+    RtmfpMetrics metrics,
+    Func<GatewayContext, IStartupHandler> startupFactory,
+    ILogger<GatewayService> logger) : IHostedService, IAsyncDisposable
+{
+    private readonly List<UdpEndpoint> _endpoints = [];
+    private RtmfpGateway? _gateway;
+    private IStartupHandler? _startup;
+
+    public IReadOnlyList<UdpEndpoint> Endpoints => _endpoints;
+
+    public RtmfpGateway? Gateway => _gateway;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var region = await sessionRegion.GetAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var bind in options.Endpoints)
+        {
+            try
+            {
+                _endpoints.Add(new UdpEndpoint(bind, options.SocketBufferBytes, logger));
+            }
+            catch (SocketException ex) when (bind.AddressFamily == AddressFamily.InterNetworkV6 && ex.SocketErrorCode == SocketError.AddressFamilyNotSupported)
+            {
+                logger.LogWarning("IPv6 is not available here; not listening on {Endpoint}", bind);
+            }
+            catch (SocketException ex)
+            {
+                foreach (var ep in _endpoints)
+                {
+                    await ep.DisposeAsync().ConfigureAwait(false);
+                }
+                throw new GatewayBindException($"Rtmfp:Gateway:Endpoints: cannot bind {bind}: {ex.SocketErrorCode}", ex);
+            }
+        }
+        _gateway = new RtmfpGateway(region, new SessionKeyCache(), metrics, logger);
+        var context = new GatewayContext(options, _gateway, _endpoints, region, metrics, logger);
+        _startup = startupFactory(context);
+        var startup = _startup;
+        var gatewayRef = system.ActorOf(Props.Create(() => new GatewayActor(_gateway, _endpoints, startup, region, metrics)), "gateway");
+        context.GatewayActor = gatewayRef;
+        _gateway.Attach(_startup, gatewayRef);
+        foreach (var ep in _endpoints)
+        {
+            ep.Start(_gateway.OnDatagram);
+            logger.LogInformation("RTMFP listening on udp {Endpoint}", ep.LocalEndPoint);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_gateway is { } gateway && gateway.Cache.Count > 0)
+        {
+            // RFC 7016 §3.5.5: close sessions in an orderly way before the sockets go away.
+            var region = await sessionRegion.GetAsync(cancellationToken).ConfigureAwait(false);
+            foreach (uint sid in gateway.Cache.SessionIds())
+            {
+                region.Tell(new CloseSession(sid));
+            }
+            var deadline = DateTime.UtcNow + options.ShutdownCloseGrace;
+            while (gateway.Cache.Count > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+            }
+            logger.LogInformation("gateway stopping with {Count} sessions still open", gateway.Cache.Count);
+        }
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var ep in _endpoints)
+        {
+            await ep.DisposeAsync().ConfigureAwait(false);
+        }
+        _endpoints.Clear();
+        (_startup as IDisposable)?.Dispose();
+        _startup = null;
+    }
+}
+
+/// <summary>What the handshake front is built from.</summary>
+public sealed class GatewayContext(GatewayOptions options, RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IActorRef sessionRegion, RtmfpMetrics metrics, ILogger logger)
+{
+    public GatewayOptions Options { get; } = options;
+    public RtmfpGateway Gateway { get; } = gateway;
+    public IReadOnlyList<UdpEndpoint> Endpoints { get; } = endpoints;
+    public IActorRef SessionRegion { get; } = sessionRegion;
+    public RtmfpMetrics Metrics { get; } = metrics;
+    public ILogger Logger { get; } = logger;
+
+    /// <summary>Set once the gateway actor exists (before any datagram is received): the sender for OpenSession.</summary>
+    public IActorRef GatewayActor { get; set; } = ActorRefs.Nobody;
+}

@@ -1,0 +1,60 @@
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using Rtmfp.Node.Settings;
+using Rtmfp.Shared.Telemetry;
+
+namespace Rtmfp.Node;
+
+/// <summary>Raised when settings are invalid; carries every problem, each naming its key.</summary>
+public sealed class InvalidSettingsException(IReadOnlyList<string> errors)
+    : Exception("invalid configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>Builds a node host; used by Program and by in-process integration tests.</summary>
+public static class NodeHost
+{
+    public static IHost Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // RTMFP_Gateway__Endpoints=... maps to Rtmfp:Gateway:Endpoints (after appsettings.json, so it wins).
+        builder.Configuration.AddInMemoryCollection(NodeSettings.FromEnvironment(Environment.GetEnvironmentVariables()));
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var (settings, errors) = NodeSettings.Load(builder.Configuration);
+        if (errors.Count > 0)
+        {
+            throw new InvalidSettingsException(errors);
+        }
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<RtmfpMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            m.AddMeter(RtmfpMetrics.MeterName);
+            if (settings.Metrics.PrometheusEndpoint is { } prom)
+            {
+                m.AddPrometheusHttpListener(o =>
+                {
+                    o.Host = prom.Address.ToString();
+                    o.Port = prom.Port;
+                });
+            }
+        });
+        builder.Services.AddAkka(settings.Cluster.SystemName, (akka, sp) => NodeComposition.Configure(akka, sp, settings));
+        NodeComposition.AddRoleServices(builder.Services, settings);
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}
