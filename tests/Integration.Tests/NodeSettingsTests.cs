@@ -1,0 +1,41 @@
+using Rtmfp.Node;
+
+namespace Rtmfp.Integration.Tests;
+
+public class NodeSettingsTests
+{
+    [Theory]
+    [InlineData("Rtmfp:Roles", "gateway,web", "'web' is not a role")]
+    [InlineData("Rtmfp:Gateway:Endpoints", "localhost", "Rtmfp:Gateway:Endpoints: 'localhost' is not an IP endpoint")]
+    [InlineData("Rtmfp:Gateway:CookieSecret", "zz", "Rtmfp:Gateway:CookieSecret: must be hexadecimal")]
+    [InlineData("Rtmfp:Gateway:CookieSecret", "00ff", "at least 16 bytes")]
+    [InlineData("Rtmfp:Sessions:IdleTimeout", "forever", "Rtmfp:Sessions:IdleTimeout: 'forever' is not a duration")]
+    [InlineData("Rtmfp:Persistence:Provider", "Cassandra", "Rtmfp:Persistence:Provider: 'Cassandra' is not one of Memory, Redis")]
+    [InlineData("Rtmfp:Cluster:SeedNodes", "10.0.0.1:4053", "is not an Akka address")]
+    [InlineData("Rtmfp:Gateway:HandshakeWorkers", "0", "Rtmfp:Gateway:HandshakeWorkers: '0' is not an integer in [1, 256]")]
+    public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
+    {
+        var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], [new(key, value)]));
+        Assert.Contains(ex.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Redis_provider_without_a_connection_string_is_refused()
+    {
+        var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], [new("Rtmfp:Persistence:Provider", "Redis")]));
+        Assert.Contains(ex.Errors, e => e.StartsWith("Rtmfp:Persistence:Redis:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Environment_variables_map_to_settings_keys()
+    {
+        var env = new System.Collections.Hashtable
+        {
+            ["RTMFP_Gateway__Endpoints"] = "127.0.0.1:1",
+            ["OTHER"] = "x",
+            ["RTMFP_"] = "ignored",
+        };
+        var mapped = Rtmfp.Node.Settings.NodeSettings.FromEnvironment(env).ToList();
+        Assert.Equal([new KeyValuePair<string, string?>("Rtmfp:Gateway:Endpoints", "127.0.0.1:1")], mapped);
+    }
+}
