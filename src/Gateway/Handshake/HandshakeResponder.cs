@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Crypto;
@@ -73,7 +72,7 @@ public sealed class HandshakeResponder
     /// Cheap checks of an IIKeying from <paramref name="client"/> (no public-key work): parse, cookie made by this
     /// cluster for this address within its lifetime, parsable certificate and SKIC. Only then is a job produced.
     /// </summary>
-    public IIKeyingCheck OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress client, [NotNullWhen(true)] out HandshakeJob? job)
+    public IIKeyingCheck OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress client, out HandshakeJob? job)
     {
         job = null;
         if (!IIKeyingChunk.TryRead(payload, out var iikeying) || iikeying.InitiatorSessionId == 0)
