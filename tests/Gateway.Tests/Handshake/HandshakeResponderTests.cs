@@ -199,13 +199,26 @@ public class HandshakeResponderTests
                 lookups += d == IHelloDisposition.RendezvousLookup && lookup.TargetPeerId.Length == 32 ? 1 : 0;
             }
         }
-        Run(200); // warm up (JIT, static initialisation)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(10_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.Equal(10_200, rhellos);
-        Assert.Equal(10_200, lookups);
+        // Warm up, and give tiered compilation time to install optimised code: the runtime's own one-off
+        // allocations (call counting, tier-up) are not per IHello and must not be counted.
+        Run(2_000);
+        Thread.Sleep(300);
+        Run(2_000);
+        var rounds = new List<long>();
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(10_000);
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (rounds[^1] == 0)
+            {
+                break;
+            }
+        }
+        Assert.Equal(0, rounds[^1]);
+        Assert.All(rounds, bytes => Assert.True(bytes < 10_000, $"{bytes} bytes for 10,000 IHellos"));
+        Assert.Equal(4_000 + 10_000 * rounds.Count, rhellos);
+        Assert.Equal(4_000 + 10_000 * rounds.Count, lookups);
     }
 
     [Fact]
