@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Security.Cryptography;
@@ -66,13 +67,13 @@ public sealed class InitiatorHandshake : IDisposable
     public ReadOnlySpan<byte> Tag => _tag;
     public ReadOnlySpan<byte> EndpointDiscriminator => _epd;
 
-    /// <summary>The IHello sent to every candidate (its timestamp is that of the start).</summary>
+    /// <summary>The IHello sent to every candidate; each send is a copy carrying the send time's timestamp.</summary>
     public byte[] IHelloPacket { get; }
 
     /// <summary>The cookie being echoed (S_KEYING_SENT and later).</summary>
     public ReadOnlySpan<byte> Cookie => _cookie;
 
-    /// <summary>The current IIKeying packet (S_KEYING_SENT and later).</summary>
+    /// <summary>The current IIKeying packet (S_KEYING_SENT and later); each send is a copy with a fresh timestamp.</summary>
     public byte[]? IIKeyingPacket { get; private set; }
 
     /// <summary>DESTADDR: the source of the accepted RHello.</summary>
@@ -162,7 +163,7 @@ public sealed class InitiatorHandshake : IDisposable
     public bool TryBuildPacket(long nowMs, [NotNullWhen(true)] out OutgoingStartupPacket? packet)
     {
         packet = null;
-        if (State is InitiatorState.IHelloSent or InitiatorState.KeyingSent && nowMs >= _deadlineMs)
+        if ((State is InitiatorState.IHelloSent or InitiatorState.KeyingSent) && nowMs >= _deadlineMs)
         {
             Fail(OpenFailure.Timeout);
             return false;
@@ -179,7 +180,7 @@ public sealed class InitiatorHandshake : IDisposable
                     c.Schedule.OnSent(nowMs);
                     _candidates[index] = c;
                     _nextCandidate = index + 1;
-                    packet = new OutgoingStartupPacket(c.Address, 0, IHelloPacket);
+                    packet = new OutgoingStartupPacket(c.Address, 0, Stamp(IHelloPacket, nowMs));
                     return true;
                 }
             }
@@ -188,7 +189,7 @@ public sealed class InitiatorHandshake : IDisposable
         if (State == InitiatorState.KeyingSent && _keyingSchedule.IsDue(nowMs))
         {
             _keyingSchedule.OnSent(nowMs);
-            packet = new OutgoingStartupPacket(DestinationAddress!, 0, IIKeyingPacket!);
+            packet = new OutgoingStartupPacket(DestinationAddress!, 0, Stamp(IIKeyingPacket!, nowMs));
             return true;
         }
         return false;
@@ -332,6 +333,14 @@ public sealed class InitiatorHandshake : IDisposable
         IIKeyingPacket = StartupPacketWriter.IIKeying(nowMs, InitiatorSessionId, _cookie, _profile.Certificate.Encoded,
             _keying!.InitiatorComponent, FlashCryptoProfile.EmptySignature);
         _keyingSchedule = new RetransmissionSchedule(nowMs);
+    }
+
+    /// <summary>A copy of a startup packet with the current timestamp (RFC 7016 §2.2.4: the sender's clock when sent).</summary>
+    private static byte[] Stamp(byte[] template, long nowMs)
+    {
+        var packet = (byte[])template.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(1), Timestamp.FromMilliseconds(nowMs));
+        return packet;
     }
 
     private void Fail(OpenFailure failure)

@@ -78,7 +78,8 @@ public class InitiatorTimingTests
             while (h.TryBuildPacket(t, out var p))
             {
                 Assert.True(p.Destination.Equals(b.Address));
-                Assert.Same(h.IIKeyingPacket, p.Packet);
+                Assert.Equal(h.IIKeyingPacket![3..], p.Packet[3..]);
+                Assert.Equal(Timestamp.FromMilliseconds(t), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(p.Packet.AsSpan(1)));
                 times.Add(t);
             }
         }

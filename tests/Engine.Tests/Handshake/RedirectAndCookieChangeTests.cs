@@ -38,7 +38,7 @@ public class RedirectAndCookieChangeTests
             sent.Add(p);
         }
         Assert.Equal(2, sent.Count);
-        Assert.All(sent, p => Assert.Same(h.IHelloPacket, p.Packet)); // same EPD and tag to every candidate
+        Assert.All(sent, p => Assert.Equal(h.IHelloPacket[3..], p.Packet[3..])); // same EPD and tag to every candidate
         Assert.Contains(sent, p => p.Destination.Equals(b.Address));
 
         var net = new TestNetwork(a, b) { Now = 10 };
