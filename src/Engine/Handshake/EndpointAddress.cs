@@ -1,0 +1,36 @@
+using System.Net;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Engine.Handshake;
+
+/// <summary>Socket address helpers: comparison that treats an IPv4-mapped IPv6 address as its IPv4 form.</summary>
+internal static class EndpointAddress
+{
+    public static bool Same(SocketAddress a, SocketAddress b)
+    {
+        if (a.Equals(b))
+        {
+            return true;
+        }
+        return Address.TryFromSocketAddress(a, AddressOrigin.Unknown, out var x)
+            && Address.TryFromSocketAddress(b, AddressOrigin.Unknown, out var y)
+            && x.UnmapIPv4().EndpointEquals(y.UnmapIPv4());
+    }
+
+    public static SocketAddress Copy(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+
+    /// <summary>Writes the wire form (origin 0, IPv4-mapped unmapped) used to bind cookies; 0 if not an IP address.</summary>
+    public static int WriteBinding(SocketAddress address, Span<byte> destination)
+    {
+        if (!Address.TryFromSocketAddress(address, AddressOrigin.Unknown, out var a))
+        {
+            return 0;
+        }
+        return a.UnmapIPv4().Write(destination);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using Rtmfp.Engine.Handshake;
+using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Gateway.Handshake;
+
+/// <summary>
+/// The gateway's stateless handshake front (RFC 7016 §3.5.1.1.2) for decrypted startup chunks:
+/// IHello → RHello with a <see cref="CookieJar"/> cookie (no allocation: it must survive IHello floods),
+/// IIKeying → cookie check → a <see cref="HandshakeJob"/> whose Diffie-Hellman runs on a worker
+/// (<see cref="Complete"/>, e.g. through <see cref="HandshakeWorkerPool"/>). Thread-safe.
+/// </summary>
+public sealed class HandshakeResponder
+{
+    private readonly FlashCryptoProfile _profile;
+    private readonly CookieJar _cookies;
+    private readonly EndpointDiscriminatorCache? _epds;
+
+    public HandshakeResponder(FlashCryptoProfile serverProfile, CookieJar cookies, EndpointDiscriminatorCache? epdCache = null)
+    {
+        _profile = serverProfile;
+        _cookies = cookies;
+        _epds = epdCache;
+    }
+
+    public FlashCryptoProfile Profile => _profile;
+    public CookieJar Cookies => _cookies;
+
+    /// <summary>Size of the plain RHello for a tag of <paramref name="tagLength"/> bytes (16 for Flash).</summary>
+    public int GetRHelloLength(int tagLength) =>
+        StartupPacket.HeaderLength + PacketLimits.ChunkHeaderLength + Vlu.GetLength((ulong)tagLength) + tagLength
+        + Vlu.GetLength(CookieJar.CookieLength) + CookieJar.CookieLength + _profile.Certificate.Encoded.Length;
+
+    /// <summary>
+    /// Handles an IHello chunk payload from <paramref name="client"/>. When the EPD selects us (a URI — any
+    /// ancillary data, e.g. librtmfp's bare "live" — or our own fingerprint) writes the plain RHello packet
+    /// into <paramref name="destination"/> (send it with session ID 0 under the default key). An EPD naming
+    /// another peer ID yields a <see cref="RendezvousLookup"/>. Allocation-free.
+    /// </summary>
+    public IHelloDisposition OnIHello(ReadOnlySpan<byte> payload, SocketAddress client, long nowMs, Span<byte> destination,
+        out int written, out RendezvousLookup lookup)
+    {
+        written = 0;
+        lookup = default;
+        if (!IHelloChunk.TryRead(payload, out var ihello) || ihello.Tag.IsEmpty
+            || !EndpointDiscriminator.TryParse(ihello.EndpointDiscriminator, out var epd))
+        {
+            return IHelloDisposition.Ignored;
+        }
+        if (!epd.Selects(_profile.Certificate))
+        {
+            if (epd.HasFingerprint && epd.Fingerprint.Length == FlashCertificate.FingerprintLength)
+            {
+                lookup = new RendezvousLookup(epd.Fingerprint, ihello.Tag, ihello.EndpointDiscriminator);
+                return IHelloDisposition.RendezvousLookup;
+            }
+            return IHelloDisposition.Ignored;
+        }
+        if (destination.Length < GetRHelloLength(ihello.Tag.Length))
+        {
+            return IHelloDisposition.Ignored; // a tag too big for the caller's buffer: not a real client
+        }
+        Span<byte> cookie = stackalloc byte[CookieJar.CookieLength];
+        _cookies.Create(ihello.Tag, client, cookie);
+        _epds?.Store(cookie, ihello.EndpointDiscriminator);
+        written = StartupPacketWriter.WriteRHello(destination, nowMs, ihello.Tag, cookie, _profile.Certificate.Encoded);
+        return IHelloDisposition.RHello;
+    }
+
+    /// <summary>
+    /// Cheap checks of an IIKeying from <paramref name="client"/> (no public-key work): parse, cookie made by this
+    /// cluster for this address within its lifetime, parsable certificate and SKIC. Only then is a job produced.
+    /// </summary>
+    public IIKeyingCheck OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress client, out HandshakeJob? job)
+    {
+        job = null;
+        if (!IIKeyingChunk.TryRead(payload, out var iikeying) || iikeying.InitiatorSessionId == 0)
+        {
+            return IIKeyingCheck.Malformed;
+        }
+        if (!_cookies.Verify(iikeying.CookieEcho, client))
+        {
+            return IIKeyingCheck.BadCookie;
+        }
+        if (!SessionKeyingComponent.TryParse(iikeying.SessionKeyInitiatorComponent, out _)
+            || !FlashCertificate.TryParse(iikeying.InitiatorCertificate, out _))
+        {
+            return IIKeyingCheck.Malformed;
+        }
+        byte[] cookie = iikeying.CookieEcho.ToArray();
+        job = new HandshakeJob(iikeying.InitiatorSessionId, cookie, iikeying.InitiatorCertificate.ToArray(),
+            iikeying.SessionKeyInitiatorComponent.ToArray(), CopyAddress(client), _epds?.Find(cookie));
+        return IIKeyingCheck.Accepted;
+    }
+
+    /// <summary>
+    /// The worker half: Diffie-Hellman and key derivation (FlashCryptoProfile.TryRespond), then the RIKeying
+    /// (responder session ID from the cookie, our SKRC, signature "X"). Null if the client's keying is unacceptable.
+    /// </summary>
+    public ResponderHandshakeResult? Complete(HandshakeJob job, long nowMs)
+    {
+        if (!_profile.TryRespond(job.InitiatorCertificate, job.InitiatorComponent, out var keying))
+        {
+            return null;
+        }
+        uint responderSessionId = _cookies.SessionIdFor(job.Cookie, job.Probe);
+        byte[] rikeying = StartupPacketWriter.RIKeying(nowMs, responderSessionId, keying.NearComponent, FlashCryptoProfile.EmptySignature);
+        return new ResponderHandshakeResult(responderSessionId, job, keying, rikeying);
+    }
+
+    private static SocketAddress CopyAddress(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+}
