@@ -774,7 +774,7 @@ public sealed class Session : IRecvFlowSink
 
     private WireWriter StartPacket(Span<byte> buffer, long nowMs)
     {
-        ushort? ts = Rto.TryGetTimestampToSend(nowMs, out ushort t) ? t : null;
+        ushort? ts = Rto.TryGetTimestampToSend(nowMs, out ushort t) || _options.TimestampEveryPacket ? t : null;
         ushort? tse = State == SessionState.Open && _echo.TryGetEchoToSend(nowMs, out ushort e) ? e : null;
         bool tcr = _tracker?.OtherReceivedWithin(this, nowMs) ?? false;
         var header = new PacketHeader(NearMode, ts, tse, timeCritical: false, timeCriticalReverse: tcr);

@@ -11,6 +11,12 @@ public sealed class SessionOptions
     public long IdleTimeoutMs { get; init; } = 120_000;
     /// <summary>Receiving flows accepted at once; User Data opening more is ignored (resource bound).</summary>
     public int MaxReceivingFlows { get; init; } = 1024;
+    /// <summary>
+    /// Put a timestamp in every packet, not only when it changed (RFC 7016 §3.5.2.2 allows either).
+    /// Flash-era peers need it: Cumulus, MonaServer and librtmfp reject session packets without TS
+    /// ("Unexpected RTMFP marker", digest §1.3).
+    /// </summary>
+    public bool TimestampEveryPacket { get; init; } = true;
     /// <summary>MOB_SECRET for address mobility checks (≥ 16 bytes); random if null.</summary>
     public byte[]? MobilitySecret { get; init; }
 }

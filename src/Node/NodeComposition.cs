@@ -2,7 +2,10 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Microsoft.Extensions.DependencyInjection;
+using Rtmfp.Gateway;
+using Rtmfp.Gateway.Handshake;
 using Rtmfp.Sessions;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Cluster;
 using Rtmfp.Shared.Telemetry;
 using Akka.Hosting;
@@ -77,5 +80,21 @@ public static class NodeComposition
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front).</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
+        if (!settings.Roles.HasFlag(NodeRoles.Gateway))
+        {
+            return;
+        }
+        var g = settings.Gateway;
+        services.AddSingleton(new GatewayOptions(
+            g.Endpoints,
+            g.CookieSecret ?? CookieJar.NewSecret(),
+            g.CookieSlot,
+            g.HandshakeWorkers,
+            g.HandshakeQueueLimit,
+            g.ReceiveBufferBytes,
+            ShutdownCloseGrace: TimeSpan.FromSeconds(2)));
+        services.AddSingleton<Func<GatewayContext, IStartupHandler>>(_ => context => new HandshakeFront(context, FlashCryptoProfile.CreateServer()));
+        services.AddSingleton<GatewayService>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
     }
 }

@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Net;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using Rtmfp.Engine.Handshake;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Gateway.Handshake;
+
+/// <summary>
+/// The gateway's stateless handshake front (RFC 7016 §3.5.1.1.2): IHello is answered from the
+/// receive loop without allocating; a valid IIKeying becomes a bounded worker job (Diffie-Hellman,
+/// key derivation) whose result opens the session entity; the entity's answer releases the RIKeying.
+/// Nothing is kept for a client before its cookie comes back.
+/// </summary>
+public sealed class HandshakeFront : IStartupHandler, IDisposable
+{
+    /// <summary>How many derived session IDs are tried before an IIKeying is dropped (collisions are 2^-32 events).</summary>
+    public const int MaxProbes = 4;
+
+    [ThreadStatic]
+    private static ReceiveScratch? t_scratch;
+
+    private readonly GatewayContext _context;
+    private readonly HandshakeResponder _responder;
+    private readonly HandshakeWorkerPool _pool;
+    private readonly Lock _sendLock = new();
+    private readonly SessionCryptoContext _sendContext = SessionCryptoContext.CreateDefault();
+    private readonly Dictionary<uint, HandshakeJob> _inFlight = [];
+    private readonly Lock _inFlightLock = new();
+    private readonly int _maxInFlight;
+
+    public HandshakeFront(GatewayContext context, FlashCryptoProfile serverProfile)
+    {
+        _context = context;
+        var cookies = new CookieJar(context.Options.CookieSecret, context.Options.CookieSlot);
+        _responder = new HandshakeResponder(serverProfile, cookies, new EndpointDiscriminatorCache());
+        _maxInFlight = context.Options.HandshakeQueueLimit * 4;
+        _pool = new HandshakeWorkerPool(_responder, context.Options.HandshakeWorkers, context.Options.HandshakeQueueLimit, OnKeyed);
+    }
+
+    public FlashCryptoProfile Profile => _responder.Profile;
+
+    /// <summary>Per receive-loop buffers and default-key context (SessionCryptoContext is single-threaded).</summary>
+    private sealed class ReceiveScratch : IDisposable
+    {
+        public readonly byte[] Plain = new byte[PacketLimits.MaxDatagramLength];
+        public readonly byte[] Reply = new byte[PacketLimits.MaxStartupPacketLength];
+        public readonly byte[] Datagram = new byte[PacketLimits.MaxStartupPacketLength + 64];
+        public readonly SessionCryptoContext Default = SessionCryptoContext.CreateDefault();
+
+        public void Dispose() => Default.Dispose();
+    }
+
+    public void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from)
+    {
+        var scratch = t_scratch ??= new ReceiveScratch();
+        if (!scratch.Default.TryDecrypt(encryptedPacket, scratch.Plain, out int offset, out int length)
+            || !StartupPacket.TryRead(scratch.Plain.AsSpan(offset, length), out var chunks))
+        {
+            _context.Metrics.DecryptFailures.Add(1);
+            return;
+        }
+        long now = Environment.TickCount64;
+        foreach (var chunk in chunks)
+        {
+            switch (chunk.Type)
+            {
+                case ChunkType.IHello:
+                    OnIHello(endpoint, chunk.Payload, from, now, scratch);
+                    break;
+                case ChunkType.IIKeying:
+                    OnIIKeying(chunk.Payload, from);
+                    break;
+                default:
+                    // RHello, Redirect, RIKeying … are for initiators; Packet Fragment reassembly at
+                    // startup is not needed by known clients (their IIKeying fits one packet).
+                    break;
+            }
+        }
+    }
+
+    private void OnIHello(UdpEndpoint endpoint, ReadOnlySpan<byte> payload, SocketAddress from, long now, ReceiveScratch scratch)
+    {
+        var disposition = _responder.OnIHello(payload, from, now, scratch.Reply, out int written, out _);
+        if (disposition != IHelloDisposition.RHello)
+        {
+            // Rendezvous lookups need the peer directory of the Flash layer; until then they are ignored
+            // as RFC 7016 §3.5.1.1.2 says for an EPD that does not select us.
+            return;
+        }
+        _context.Metrics.HandshakesStarted.Add(1);
+        int n = scratch.Default.Encrypt(scratch.Reply.AsSpan(0, written), scratch.Datagram.AsSpan(4));
+        var datagram = scratch.Datagram.AsSpan(0, 4 + n);
+        Multiplex.ScrambleSessionId(datagram, 0);
+        Send(endpoint, datagram, from);
+    }
+
+    private void OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress from)
+    {
+        var check = _responder.OnIIKeying(payload, from, out var job);
+        if (check != IIKeyingCheck.Accepted || job is null)
+        {
+            _context.Metrics.HandshakesRejected.Add(1);
+            return;
+        }
+        if (!_pool.TryEnqueue(job))
+        {
+            // Overload: the initiator retransmits its IIKeying (RFC 7016 §3.5.1.1.1).
+            _context.Metrics.HandshakesRejected.Add(1);
+        }
+    }
+
+    /// <summary>Worker thread: the keys are computed; ask the session entity to open.</summary>
+    private void OnKeyed(HandshakeJob job, ResponderHandshakeResult? result)
+    {
+        if (result is null)
+        {
+            _context.Metrics.HandshakesRejected.Add(1);
+            return;
+        }
+        lock (_inFlightLock)
+        {
+            if (_inFlight.Count >= _maxInFlight)
+            {
+                _inFlight.Clear(); // entities that never answered; their initiators retransmit
+            }
+            _inFlight[result.ResponderSessionId] = job;
+        }
+        var keying = result.Keying;
+        _context.SessionRegion.Tell(new OpenSession(
+            result.ResponderSessionId,
+            result.InitiatorSessionId,
+            result.Cookie,
+            SessionCryptoMaterial.From(keying.Keys, keying.Verification),
+            result.InitiatorPeerId.ToArray(),
+            result.EndpointDiscriminator ?? [],
+            result.Client,
+            result.RIKeyingPacket), _context.GatewayActor);
+    }
+
+    public void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint)
+    {
+        lock (_inFlightLock)
+        {
+            _inFlight.Remove(opened.SessionId);
+        }
+        if (endpoint is null)
+        {
+            return;
+        }
+        // RFC 7016 §2.2.3: RIKeying goes to the initiator's session ID under the default key.
+        var buffer = ArrayPool<byte>.Shared.Rent(4 + opened.RIKeyingPacket.Length + SessionCryptoContext.MaxOverhead);
+        try
+        {
+            int n;
+            lock (_sendLock)
+            {
+                n = _sendContext.Encrypt(opened.RIKeyingPacket, buffer.AsSpan(4));
+            }
+            var datagram = buffer.AsSpan(0, 4 + n);
+            Multiplex.ScrambleSessionId(datagram, opened.FarSessionId);
+            Send(endpoint, datagram, opened.FarAddress);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void OnCollision(SessionIdCollision collision)
+    {
+        HandshakeJob? job;
+        lock (_inFlightLock)
+        {
+            if (!_inFlight.Remove(collision.SessionId, out job) || !job.Cookie.AsSpan().SequenceEqual(collision.Cookie))
+            {
+                return;
+            }
+        }
+        if (job.Probe + 1 >= MaxProbes)
+        {
+            _context.Metrics.HandshakesRejected.Add(1);
+            _context.Logger.LogWarning("dropping an IIKeying after {Probes} session ID collisions", MaxProbes);
+            return;
+        }
+        job.Probe++;
+        if (!_pool.TryEnqueue(job))
+        {
+            _context.Metrics.HandshakesRejected.Add(1);
+        }
+    }
+
+    private void Send(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress to)
+    {
+        endpoint.SendTo(datagram, to);
+        _context.Metrics.PacketsOut.Add(1);
+        _context.Metrics.BytesOut.Add(datagram.Length);
+    }
+
+    public void Dispose()
+    {
+        _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _sendContext.Dispose();
+    }
+}
