@@ -1,0 +1,51 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Rtmfp.Gateway;
+using Rtmfp.Node;
+using Rtmfp.Shared.Telemetry;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>A single node started in-process on an ephemeral UDP port of 127.0.0.1.</summary>
+public sealed class RunningNode : IAsyncDisposable
+{
+    private RunningNode(IHost host)
+    {
+        Host = host;
+        Gateway = host.Services.GetRequiredService<GatewayService>();
+        Metrics = host.Services.GetRequiredService<RtmfpMetrics>();
+        Endpoint = Gateway.Endpoints[0].LocalEndPoint;
+    }
+
+    public IHost Host { get; }
+    public GatewayService Gateway { get; }
+    public RtmfpMetrics Metrics { get; }
+    public IPEndPoint Endpoint { get; }
+    public Uri Uri => new($"rtmfp://{Endpoint}/test");
+
+    public int CachedSessions => Gateway.Gateway?.Cache.Count ?? 0;
+
+    public static async Task<RunningNode> StartAsync(params (string Key, string Value)[] settings)
+    {
+        var overrides = new List<KeyValuePair<string, string?>>
+        {
+            new("Rtmfp:Gateway:Endpoints", "127.0.0.1:0"),
+            new("Rtmfp:Gateway:HandshakeWorkers", "2"),
+            new("Logging:LogLevel:Default", "Warning"),
+        };
+        foreach (var (k, v) in settings)
+        {
+            overrides.Add(new(k, v));
+        }
+        var host = NodeHost.Build([], overrides);
+        await host.StartAsync();
+        return new RunningNode(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync(TimeSpan.FromSeconds(10));
+        Host.Dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rtmfp.Integration.Tests;
+
+public class NodeLifecycleTests
+{
+    [Fact]
+    public async Task Node_starts_listens_and_stops_cleanly()
+    {
+        await using var node = await RunningNode.StartAsync();
+        Assert.Equal(IPAddress.Loopback, node.Endpoint.Address);
+        Assert.NotEqual(0, node.Endpoint.Port);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_stops_startup_with_a_message_naming_the_setting()
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
+        var ex = await Assert.ThrowsAsync<Rtmfp.Gateway.GatewayBindException>(() =>
+            RunningNode.StartAsync(("Rtmfp:Gateway:Endpoints", $"127.0.0.1:{port}")));
+        Assert.StartsWith("Rtmfp:Gateway:Endpoints: cannot bind", ex.Message);
+    }
+}
