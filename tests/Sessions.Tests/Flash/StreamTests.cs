@@ -435,4 +435,30 @@ public class StreamTests
         Assert.Equal(0, relay.Count);
         Assert.Equal(2, client.Connection.Counters.IgnoredMessages);
     }
+
+    [Fact]
+    public void Audio_can_be_hinted_onto_network_arrival_order_flows_consistently()
+    {
+        var options = new FlashConnectionOptions { AudioInNetworkArrivalOrder = true };
+        var relay = new StreamRelay();
+        var (publisher, pid) = Publisher(relay, "cam");
+        var (player, sid) = Player(relay, "cam", options);
+        publisher.Send(pid, FlashTestClient.Media(RtmpMessageType.Audio, 0, AacConfig));
+        publisher.Send(pid, FlashTestClient.Media(RtmpMessageType.Audio, 10, AudioFrame(1)));
+        publisher.Send(pid, FlashTestClient.Media(RtmpMessageType.Video, 10, VideoFrame(true, 1)));
+        var media = player.Output.Media(sid);
+        Assert.Equal([true, true, false], media.Select(m => m.Hints.NetworkArrivalOrder));
+        Assert.Equal([true, false, false], media.Select(m => m.Hints.IsReliable));
+    }
+
+    [Fact]
+    public void Abort_closes_abruptly_and_unpublishes()
+    {
+        var relay = new StreamRelay();
+        var (publisher, _) = Publisher(relay, "cam");
+        var (player, sid) = Player(relay, "cam");
+        publisher.Connection.Abort();
+        Assert.Equal(ConnectionCloseKind.Abrupt, publisher.Output.ClosedAs);
+        Assert.Equal(StatusCode.PlayUnpublishNotify, player.Output.StatusCodes(sid).Last());
+    }
 }
