@@ -129,7 +129,7 @@ public sealed partial class FlashConnection
         }
         var publisher = new PublisherId(ConnectionId, ns.Id);
         Await(
-            GuardRelay(() => _relay.StartPublishAsync(key, new StartPublish(publisher))),
+            Guard(() => _relay.StartPublishAsync(key, new StartPublish(publisher))),
             accepted =>
             {
                 if (IsStale(ns, generation))
@@ -210,7 +210,7 @@ public sealed partial class FlashConnection
             return;
         }
         Await(
-            GuardRelay(() => _relay.IsLiveAsync(key)),
+            Guard(() => _relay.IsLiveAsync(key)),
             live =>
             {
                 if (IsStale(ns, generation))
@@ -483,8 +483,6 @@ public sealed partial class FlashConnection
 
     private bool IsStale(NetStream ns, int generation) =>
         State != FlashConnectionState.Connected || ns.IsDeleted || ns.Generation != generation;
-
-    private static ValueTask<bool> GuardRelay(Func<ValueTask<bool>> call) => Guard(call);
 
     private static (string Name, string? Query) SplitQuery(string fullName)
     {
