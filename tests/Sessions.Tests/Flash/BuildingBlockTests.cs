@@ -1,0 +1,186 @@
+using Rtmfp.Sessions.Flash;
+using Rtmfp.Shared.Amf;
+using Rtmfp.Shared.Flash;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Sessions.Tests.Flash;
+
+public class BuildingBlockTests
+{
+    private sealed class Recorder : IStreamSubscriber
+    {
+        public List<StreamEvent> Events { get; } = [];
+
+        public void OnStreamEvent(StreamEvent streamEvent) => Events.Add(streamEvent);
+    }
+
+    private static MediaFrame Frame(RtmpMessageType type, uint ts, params byte[] payload)
+    {
+        Assert.True(MediaFrame.TryCreate(FlashTestClient.Media(type, ts, payload), new AmfReader(), out var frame));
+        return frame;
+    }
+
+    [Theory]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x17, 0x00, 0, 0, 0, 1 }, MediaFrameKind.VideoConfig)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x17, 0x01, 0, 0, 0 }, MediaFrameKind.VideoKeyframe)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x27, 0x01, 0, 0, 0 }, MediaFrameKind.VideoInter)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x17, 0x02, 0, 0, 0 }, MediaFrameKind.VideoSpecial)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x52, 0x00 }, MediaFrameKind.VideoSpecial)]
+    [InlineData(RtmpMessageType.Video, new byte[] { }, MediaFrameKind.VideoSpecial)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x12, 0xAA }, MediaFrameKind.VideoKeyframe)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x90, 0x68, 0x76, 0x63, 0x31, 1 }, MediaFrameKind.VideoConfig)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x91, 0x68, 0x76, 0x63, 0x31, 0, 0, 0 }, MediaFrameKind.VideoKeyframe)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0xA1, 0x68, 0x76, 0x63, 0x31, 0, 0, 0 }, MediaFrameKind.VideoInter)]
+    [InlineData(RtmpMessageType.Video, new byte[] { 0x77 }, MediaFrameKind.VideoInter)]
+    [InlineData(RtmpMessageType.Audio, new byte[] { 0xAF, 0x00, 0x12, 0x10 }, MediaFrameKind.AudioConfig)]
+    [InlineData(RtmpMessageType.Audio, new byte[] { 0xAF, 0x01, 0x21 }, MediaFrameKind.Audio)]
+    [InlineData(RtmpMessageType.Audio, new byte[] { 0x2F, 0xFF }, MediaFrameKind.Audio)]
+    [InlineData(RtmpMessageType.Audio, new byte[] { }, MediaFrameKind.AudioSpecial)]
+    [InlineData(RtmpMessageType.Audio, new byte[] { 0x90, 0x4F, 0x70, 0x75, 0x73, 1 }, MediaFrameKind.AudioConfig)]
+    public void Media_is_classified_as_a_relay_needs(RtmpMessageType type, byte[] payload, MediaFrameKind kind)
+    {
+        var frame = Frame(type, 5, payload);
+        Assert.Equal(kind, frame.Kind);
+        Assert.Equal(FlashTestClient.Media(type, 5, payload), frame.Message.ToArray());
+    }
+
+    [Fact]
+    public void SetDataFrame_is_unwrapped_into_pure_AMF0_at_timestamp_zero_and_other_data_is_kept_as_is()
+    {
+        // AMF3 envelope with an AVM+ string, as librtmfp writes it.
+        byte[] payload = [0x00, 0x02, 0x00, 0x0D, .. "@setDataFrame"u8, 0x11, 0x06, 0x15, .. "onMetaData"u8, 0x03, 0x00, 0x01, (byte)'w', 0x00, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x09];
+        var frame = Frame(RtmpMessageType.DataAmf3, 900, payload);
+        Assert.Equal((MediaFrameKind.DataFrame, "onMetaData", 0u), (frame.Kind, frame.Handler, frame.Timestamp));
+        Assert.Equal(RtmpMessageType.DataAmf0, (RtmpMessageType)frame.Message.Span[0]);
+        Assert.True(DataMessage.TryRead(RtmpMessageType.DataAmf0, frame.Message.Span[5..], new AmfReader(), out var data));
+        Assert.Equal("onMetaData", data.Handler);
+        Assert.Equal(2.0, data.Values[0].GetProperty("w")!.AsNumber);
+
+        var cue = Frame(RtmpMessageType.DataAmf0, 77, [0x02, 0x00, 0x03, .. "cue"u8, 0x05]);
+        Assert.Equal((MediaFrameKind.Data, 77u), (cue.Kind, cue.Timestamp));
+        Assert.False(MediaFrame.TryCreate(FlashTestClient.Media(RtmpMessageType.DataAmf0, 0, 0x02, 0x00), new AmfReader(), out _));
+        Assert.False(MediaFrame.TryCreate(FlashTestClient.Media(RtmpMessageType.CommandAmf0, 0, 0x05), new AmfReader(), out _));
+    }
+
+    [Fact]
+    public void PublishedStream_takes_plain_messages_and_replays_its_cache_in_order()
+    {
+        var key = new StreamKey("live", "cam");
+        var stream = new PublishedStream(key);
+        var a = new PublisherId(1, 1);
+        var b = new PublisherId(2, 1);
+        var early = new Recorder();
+        stream.Handle(new Subscribe(early));
+        Assert.Empty(early.Events);
+
+        Assert.True(stream.Handle(new StartPublish(a)));
+        Assert.True(stream.Handle(new StartPublish(a)));
+        Assert.False(stream.Handle(new StartPublish(b)));
+        var meta = Frame(RtmpMessageType.DataAmf0, 0, [0x02, 0x00, 0x0D, .. "@setDataFrame"u8, 0x02, 0x00, 0x0A, .. "onMetaData"u8, 0x05]);
+        var aconf = Frame(RtmpMessageType.Audio, 0, 0xAF, 0x00, 0x12, 0x10);
+        var vconf = Frame(RtmpMessageType.Video, 0, 0x17, 0x00, 0, 0, 0, 1);
+        var key1 = Frame(RtmpMessageType.Video, 10, 0x17, 0x01, 0, 0, 0);
+        foreach (var f in new[] { vconf, meta, aconf, key1 })
+        {
+            stream.Handle(new PublishFrame(a, f));
+        }
+        stream.Handle(new PublishFrame(b, key1)); // not the publisher: ignored
+        Assert.Equal([meta, aconf, vconf], stream.CachedFrames);
+
+        var late = new Recorder();
+        stream.Handle(new Subscribe(late));
+        Assert.IsType<PublishNotify>(late.Events[0]);
+        Assert.Equal([meta, aconf, vconf], late.Events.Skip(1));
+        Assert.Equal(5, early.Events.Count); // PublishNotify + four frames
+
+        // A codec change invalidates the cached video configuration (B11).
+        stream.Handle(new PublishFrame(a, Frame(RtmpMessageType.Video, 20, 0x22, 0xAA)));
+        Assert.Equal([meta, aconf], stream.CachedFrames);
+
+        stream.Handle(new StopPublish(b));
+        Assert.True(stream.IsLive);
+        stream.Handle(new StopPublish(a));
+        Assert.IsType<UnpublishNotify>(late.Events[^1]);
+        Assert.Empty(stream.CachedFrames);
+        stream.Handle(new Unsubscribe(early));
+        stream.Handle(new Unsubscribe(late));
+        Assert.True(stream.IsIdle);
+    }
+
+    [Fact]
+    public void StreamSendQueue_drops_droppable_media_first_then_the_oldest()
+    {
+        var queue = new StreamSendQueue(3);
+        QueuedMessage M(MediaFrameKind? kind, MessageClass cls) => new(new byte[5], cls, DeliveryHints.Reliable, 0, kind);
+        queue.Enqueue(M(null, MessageClass.StreamStatus), out _);
+        queue.Enqueue(M(MediaFrameKind.VideoInter, MessageClass.Video), out _);
+        queue.Enqueue(M(MediaFrameKind.Audio, MessageClass.Audio), out _);
+        Assert.Equal(2, queue.Enqueue(M(MediaFrameKind.VideoConfig, MessageClass.Video), out bool video));
+        Assert.True(video);
+        Assert.Equal(2, queue.Count);
+        queue.Enqueue(M(MediaFrameKind.Data, MessageClass.Data), out _);
+        Assert.Equal(1, queue.Enqueue(M(MediaFrameKind.AudioConfig, MessageClass.Audio), out video));
+        Assert.False(video);
+        Assert.True(queue.TryPeek(out var head));
+        Assert.Equal(MediaFrameKind.VideoConfig, head.Kind);
+        Assert.Equal(3, queue.Count);
+    }
+
+    [Fact]
+    public void ApplicationRegistry_prefers_exact_names_then_the_wildcard_with_one_instance_per_name()
+    {
+        var live = new DefaultApplication("live");
+        var registry = new ApplicationRegistry().Map("live", live).Map("*", name => new DefaultApplication(name));
+        Assert.True(registry.TryResolve("LIVE", out var app));
+        Assert.Same(live, app);
+        Assert.True(registry.TryResolve("chat", out var chat1));
+        Assert.True(registry.TryResolve("chat", out var chat2));
+        Assert.True(registry.TryResolve("other", out var other));
+        Assert.Same(chat1, chat2);
+        Assert.NotSame(chat1, other);
+        Assert.Equal("chat", ((DefaultApplication)chat1).Name);
+
+        Assert.False(new ApplicationRegistry().Map("live", live).TryResolve("vod", out _));
+
+        var implementations = new Dictionary<string, Func<string, IFlashApplication>> { ["default"] = n => new DefaultApplication(n) };
+        var configured = ApplicationRegistry.FromConfiguration(new Dictionary<string, string> { ["live"] = "default" }, implementations);
+        Assert.True(configured.TryResolve("live", out _));
+        Assert.False(configured.TryResolve("x", out _));
+        Assert.Throws<ArgumentException>(() => ApplicationRegistry.FromConfiguration(new Dictionary<string, string> { ["*"] = "nope" }, implementations));
+    }
+
+    [Theory]
+    [InlineData("192.0.2.129:50001", true)]
+    [InlineData("[2001:db8:1::2]:50002", true)]
+    [InlineData("192.0.2.129", false)]
+    [InlineData("192.0.2.129:0", false)]
+    [InlineData("192.0.2.129:70000", false)]
+    [InlineData("192.0.2.129:+5", false)]
+    [InlineData("2001:db8::1:5", false)]
+    [InlineData("[192.0.2.1]:5", false)]
+    [InlineData("[2001:db8::1]5", false)]
+    [InlineData("host.example:5", false)]
+    [InlineData("", false)]
+    public void SetPeerInfo_addresses_parse_only_in_presentation_format(string text, bool ok)
+    {
+        Assert.Equal(ok, PeerInfoAddress.TryParse(text, out var address));
+        if (ok)
+        {
+            Assert.Equal(text, PeerInfoAddress.Format(address));
+            Assert.Equal(AddressOrigin.Local, address.Origin);
+        }
+    }
+
+    [Fact]
+    public void PeerId_round_trips_and_compares_by_value()
+    {
+        byte[] bytes = [.. Enumerable.Range(0, 32).Select(i => (byte)(i * 7))];
+        var id = PeerId.FromBytes(bytes);
+        Assert.Equal(bytes, id.ToArray());
+        Assert.Equal(id, PeerId.FromBytes(bytes.ToArray()));
+        bytes[31] ^= 1;
+        Assert.NotEqual(id, PeerId.FromBytes(bytes));
+        Assert.False(PeerId.TryCreate(new byte[33], out _));
+        Assert.Equal(64, id.ToString().Length);
+    }
+}
