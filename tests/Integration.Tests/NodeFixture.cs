@@ -28,15 +28,15 @@ public sealed class RunningNode : IAsyncDisposable
 
     public static async Task<RunningNode> StartAsync(params (string Key, string Value)[] settings)
     {
-        var overrides = new List<KeyValuePair<string, string?>>
+        var overrides = new Dictionary<string, string?>
         {
-            new("Rtmfp:Gateway:Endpoints", "127.0.0.1:0"),
-            new("Rtmfp:Gateway:HandshakeWorkers", "2"),
-            new("Logging:LogLevel:Default", "Warning"),
+            ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
+            ["Rtmfp:Gateway:HandshakeWorkers"] = "2",
+            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings)
         {
-            overrides.Add(new(k, v));
+            overrides[k] = v;
         }
         var host = NodeHost.Build([], overrides);
         await host.StartAsync();
