@@ -16,9 +16,14 @@ public sealed class Recorder : ReceivePersistentActor
     private long? _recoveredFromSnapshotAt;
     private IActorRef? _snapshotRequester;
 
-    public Recorder(string persistenceId)
+    public Recorder(string persistenceId, string? pluginId = null)
     {
         PersistenceId = persistenceId;
+        if (pluginId is not null)
+        {
+            JournalPluginId = $"akka.persistence.journal.{pluginId}";
+            SnapshotPluginId = $"akka.persistence.snapshot-store.{pluginId}";
+        }
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -42,7 +47,8 @@ public sealed class Recorder : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props Props(string persistenceId) => Akka.Actor.Props.Create(() => new Recorder(persistenceId));
+    public static Props Props(string persistenceId, string? pluginId = null) =>
+        Akka.Actor.Props.Create(() => new Recorder(persistenceId, pluginId));
 
     private void Stored(object e)
     {

@@ -119,8 +119,8 @@ public sealed class RedisSnapshotSerializer(ExtendedActorSystem system) : Serial
     {
         var persistenceId = string.Empty;
         long sequenceNr = 0;
-        DateTime timestamp = DateTime.MinValue;
-        int serializerId = 0;
+        DateTime? timestamp = null;
+        int? serializerId = null;
         ByteString payload = ByteString.Empty, manifest = ByteString.Empty;
 
         var input = new CodedInputStream(bytes);
@@ -137,8 +137,11 @@ public sealed class RedisSnapshotSerializer(ExtendedActorSystem system) : Serial
             }
         }
 
-        var snapshot = system.Serialization.Deserialize(payload.ToByteArray(), serializerId, manifest.ToStringUtf8());
-        return new SelectedSnapshot(new SnapshotMetadata(persistenceId, sequenceNr, timestamp), snapshot);
+        // Both messages are always written; without them the envelope is not one of ours.
+        if (timestamp is not DateTime when || serializerId is not int id)
+            throw new SerializationException($"{nameof(RedisSnapshotSerializer)}: envelope without timestamp or payload");
+        var snapshot = system.Serialization.Deserialize(payload.ToByteArray(), id, manifest.ToStringUtf8());
+        return new SelectedSnapshot(new SnapshotMetadata(persistenceId, sequenceNr, when), snapshot);
     }
 
     private static DateTime ParseTimestamp(ByteString message)
