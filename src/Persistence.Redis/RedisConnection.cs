@@ -7,7 +7,7 @@ namespace Rtmfp.Persistence.Redis;
 /// actor never blocks; a failed attempt is forgotten so the next operation tries again (the
 /// plugin's circuit breaker paces those retries).
 /// </summary>
-public sealed class RedisConnection : IDisposable
+internal sealed class RedisConnection : IDisposable
 {
     private readonly RedisSettings _settings;
     private readonly Lock _gate = new();
@@ -33,6 +33,8 @@ public sealed class RedisConnection : IDisposable
 
     private async Task<RedisStore> ConnectAsync()
     {
+        if (string.IsNullOrWhiteSpace(_settings.ConfigurationString))
+            throw new InvalidOperationException("Redis persistence plugin: configuration-string is empty");
         var options = ConfigurationOptions.Parse(_settings.ConfigurationString);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
         try

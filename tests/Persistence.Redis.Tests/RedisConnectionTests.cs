@@ -41,4 +41,12 @@ public sealed class RedisConnectionTests
             await Task.Delay(20, TestContext.Current.CancellationToken);
         Assert.False(store.Multiplexer.IsConnected);
     }
+
+    [Fact]
+    public async Task Fails_clearly_without_a_configuration_string()
+    {
+        using var connection = new RedisConnection(new RedisSettings("", "", 0, false));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => connection.GetStoreAsync());
+        Assert.Contains("configuration-string", e.Message);
+    }
 }

@@ -21,12 +21,14 @@ public sealed class RedisJournal : AsyncWriteJournal
 
     private readonly RedisConnection _connection;
     private readonly Serializer _persistentSerializer;
+    private readonly ExtendedActorSystem _system;
 
     public RedisJournal(Config journalConfig)
     {
         var config = (journalConfig ?? Config.Empty).WithFallback(RedisPersistence.DefaultJournalConfig);
         Settings = RedisSettings.Create(config);
         _connection = new RedisConnection(Settings);
+        _system = (ExtendedActorSystem)Context.System;
         // Akka's own persistence serializer (protobuf): payload bytes, serializer id and manifest,
         // persistenceId, sequenceNr, writer GUID and timestamp.
         _persistentSerializer = Context.System.Serialization.FindSerializerForType(typeof(Persistent));
@@ -80,19 +82,21 @@ public sealed class RedisJournal : AsyncWriteJournal
         return ImmutableList.Create(results);
     }
 
-    private SortedSetEntry[] Serialize(AtomicWrite write)
-    {
-        var payload = (IImmutableList<IPersistentRepresentation>)write.Payload;
-        var entries = new SortedSetEntry[payload.Count];
-        // Stamp the write time just before serialization, like Akka.Persistence.Redis.
-        var now = DateTime.UtcNow.Ticks;
-        for (var i = 0; i < payload.Count; i++)
+    private SortedSetEntry[] Serialize(AtomicWrite write) =>
+        // Actor refs inside events are written with this system's address (they may be read on another node).
+        Akka.Serialization.Serialization.WithTransport(_system, (write, _persistentSerializer), static state =>
         {
-            var representation = payload[i].WithTimestamp(now);
-            entries[i] = new SortedSetEntry(_persistentSerializer.ToBinary(representation), representation.SequenceNr);
-        }
-        return entries;
-    }
+            var payload = (IImmutableList<IPersistentRepresentation>)state.write.Payload;
+            var entries = new SortedSetEntry[payload.Count];
+            // Stamp the write time just before serialization, like Akka.Persistence.Redis.
+            var now = DateTime.UtcNow.Ticks;
+            for (var i = 0; i < payload.Count; i++)
+            {
+                var representation = payload[i].WithTimestamp(now);
+                entries[i] = new SortedSetEntry(state._persistentSerializer.ToBinary(representation), representation.SequenceNr);
+            }
+            return entries;
+        });
 
     private IPersistentRepresentation Deserialize(byte[] bytes) =>
         (IPersistentRepresentation)_persistentSerializer.FromBinary(bytes, typeof(Persistent));
