@@ -3,6 +3,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Gateway;
+using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Sessions;
 using Rtmfp.Shared.Crypto;
@@ -40,6 +41,10 @@ public static class NodeComposition
         if (settings.Persistence.Provider == PersistenceProvider.Memory)
         {
             akka.WithInMemoryJournal().WithInMemorySnapshotStore();
+        }
+        else
+        {
+            akka.WithRedisPersistence(settings.Persistence.RedisConfiguration!, settings.Persistence.KeyPrefix);
         }
 
         var extractor = new SessionMessageExtractor(settings.Sessions.ShardCount);
