@@ -26,8 +26,9 @@ public sealed class SessionCryptoContext : IDisposable
 
     private readonly AesCbcCipher _encrypt;
     private readonly AesCbcCipher _decrypt;
-    private readonly byte[]? _hmacSendKey;
-    private readonly byte[]? _hmacReceiveKey;
+    // Keyed once: a one-shot HMACSHA256.HashData re-keys a native context per packet (twice the cost).
+    private readonly IncrementalHash? _hmacSend;
+    private readonly IncrementalHash? _hmacReceive;
     private ulong _nextSendSequence;
     private AntiReplayWindow _receiveWindow;
 
@@ -45,8 +46,8 @@ public sealed class SessionCryptoContext : IDisposable
             _encrypt.Dispose();
             throw;
         }
-        _hmacSendKey = settings.SendHmacLength > 0 ? hmacSendKey : null;
-        _hmacReceiveKey = settings.ReceiveHmacLength > 0 ? hmacReceiveKey : null;
+        _hmacSend = settings.SendHmacLength > 0 && hmacSendKey is not null ? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, hmacSendKey) : null;
+        _hmacReceive = settings.ReceiveHmacLength > 0 && hmacReceiveKey is not null ? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, hmacReceiveKey) : null;
     }
 
     /// <summary>Session keys with the negotiated verification (RFC 7425 §4.6).</summary>
@@ -141,7 +142,7 @@ public sealed class SessionCryptoContext : IDisposable
         {
             // RFC 7425 §4.7.3.2: encrypt-then-MAC over all cipher blocks.
             Span<byte> mac = stackalloc byte[32];
-            HMACSHA256.HashData(_hmacSendKey, blocks, mac);
+            Mac(_hmacSend, blocks, mac);
             mac[..Settings.SendHmacLength].CopyTo(destination[padded..]);
         }
         return total;
@@ -194,7 +195,7 @@ public sealed class SessionCryptoContext : IDisposable
         if (hmacLength > 0)
         {
             Span<byte> mac = stackalloc byte[32];
-            HMACSHA256.HashData(_hmacReceiveKey, blocks, mac);
+            Mac(_hmacReceive, blocks, mac);
             if (!CryptographicOperations.FixedTimeEquals(mac[..hmacLength], encryptedPacket[cipherLength..]))
             {
                 return false;
@@ -243,10 +244,25 @@ public sealed class SessionCryptoContext : IDisposable
     /// <summary>True once disposed: a cache that evicts a context checks this under its lock.</summary>
     public bool IsDisposed { get; private set; }
 
+    private static void Mac(IncrementalHash? hmac, ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        if (hmac is null)
+        {
+            throw new InvalidOperationException("HMAC negotiated without an HMAC key");
+        }
+        hmac.AppendData(data);
+        hmac.TryGetHashAndReset(mac, out _);
+    }
+
+    /// <summary>Forgets received sequence numbers, for benchmarks that replay one set of packets (never on a live session).</summary>
+    internal void ResetReceiveWindow() => _receiveWindow = default;
+
     public void Dispose()
     {
         IsDisposed = true;
         _encrypt.Dispose();
         _decrypt.Dispose();
+        _hmacSend?.Dispose();
+        _hmacReceive?.Dispose();
     }
 }
