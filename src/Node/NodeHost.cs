@@ -47,7 +47,8 @@ public static class NodeHost
             {
                 m.AddPrometheusHttpListener(o =>
                 {
-                    o.Host = prom.Address.ToString();
+                    // HttpListener takes "*" for every interface.
+                    o.Host = prom.Address.Equals(System.Net.IPAddress.Any) || prom.Address.Equals(System.Net.IPAddress.IPv6Any) ? "*" : prom.Address.ToString();
                     o.Port = prom.Port;
                 });
             }
