@@ -237,9 +237,18 @@ public sealed class SendFlow
     /// <summary>Flow control gate (§3.6.2.3, §3.6.2.9).</summary>
     internal bool WindowAllows => RxBufferSize > OutstandingBytes || ExceptionReceived;
 
-    internal void MarkSent(int index, int transmitSize, ulong tsn)
+    /// <summary>Fragments sent again after a loss or timeout (RFC 7016 §3.6.2.5, §3.6.2.6).</summary>
+    public long RetransmittedFragments { get; private set; }
+
+    /// <summary>Returns true when this transmission is a retransmission.</summary>
+    internal bool MarkSent(int index, int transmitSize, ulong tsn)
     {
         ref var f = ref _queue[index];
+        bool again = f.EverSent;
+        if (again)
+        {
+            RetransmittedFragments++;
+        }
         f.InFlight = true;
         f.EverSent = true;
         f.NakCount = 0;
@@ -251,6 +260,7 @@ public sealed class SendFlow
         {
             _sentHighWater = index + 1;
         }
+        return again;
     }
 
     /// <summary>Start of an acknowledgement chunk for this flow (§3.6.2.4 steps 2–3).</summary>

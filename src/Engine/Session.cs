@@ -101,6 +101,8 @@ public sealed class Session : IRecvFlowSink
         }
     }
     public int SendFlowCount => _sendOrder.Count;
+    /// <summary>User data fragments sent more than once in this session (all flows, closed ones included).</summary>
+    public long Retransmissions { get; private set; }
     public int RecvFlowCount => _recvOrder.Count;
     /// <summary>Opaque host state.</summary>
     public object? Tag { get; set; }
@@ -933,7 +935,10 @@ public sealed class Session : IRecvFlowSink
                 UserDataChunk.Write(ref writer, chunk);
                 optionsWritten |= !options.IsEmpty;
             }
-            flow.MarkSent(index, size, _nextTsn++);
+            if (flow.MarkSent(index, size, _nextTsn++))
+            {
+                Retransmissions++;
+            }
             prevSn = frag.SequenceNumber;
             count++;
             if (flow.TimeCritical)

@@ -49,6 +49,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private SocketAddress? _lastTo;
     private SocketAddress? _lastToCopy;
     private bool _stopping;
+    private long _reportedRetransmissions;
+    private int _reportedSrtt = -1;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
     {
@@ -188,12 +190,32 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             ulong sequence = _open!.Crypto.Verification.SendSequenceNumbers ? _nextSendSequence++ : 0;
             _gateway.Tell(new OutboundPacket(_sessionId, _open.FarSessionId, buffer, length, sequence, Stable(to)));
         }
+        ReportTelemetry(engine);
         if (engine.State == SessionState.Closed)
         {
             Finish();
             return;
         }
         Reschedule(now);
+    }
+
+    private void ReportTelemetry(Session engine)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+        if (engine.Retransmissions != _reportedRetransmissions)
+        {
+            _metrics.Retransmissions.Add(engine.Retransmissions - _reportedRetransmissions);
+            _reportedRetransmissions = engine.Retransmissions;
+        }
+        int srtt = engine.Rto.SrttMs;
+        if (srtt >= 0 && srtt != _reportedSrtt)
+        {
+            _metrics.Rtt.Record(srtt);
+            _reportedSrtt = srtt;
+        }
     }
 
     /// <summary>The engine may replace its address later; messages need one that never changes.</summary>
