@@ -18,6 +18,21 @@ public class TransferTests
         Assert.Equal(Metadata, link.B.Recorder.Opened[0].Metadata.ToArray());
         Assert.True(link.A.MaxPacketSize <= 1200);
         Assert.True(link.RunUntil(() => flow.QueuedFragmentCount == 0, 60_000));
+        // Roughly a tenth of the ~900 fragments were lost at least once and sent again.
+        Assert.InRange(link.A.Session.Retransmissions, 50, 2000);
+        Assert.Equal(link.A.Session.Retransmissions, flow.RetransmittedFragments);
+    }
+
+    [Fact]
+    public void A_clean_link_needs_no_retransmission()
+    {
+        var link = new SimulatedLink(seed: 9);
+        link.SetBoth(p => { p.LatencyMs = 10; p.BytesPerMs = 5000; });
+        var flow = link.A.Session.OpenFlow(Metadata);
+        flow.Write(new byte[200_000]);
+        Assert.True(link.RunUntil(() => link.B.Recorder.MessageCount(flow.FlowId) == 1, 60_000));
+        Assert.True(link.RunUntil(() => flow.QueuedFragmentCount == 0, 60_000));
+        Assert.Equal(0, link.A.Session.Retransmissions);
     }
 
     [Fact]
