@@ -1,0 +1,45 @@
+using System.Net;
+using Rtmfp.Engine;
+using Rtmfp.Shared.Crypto;
+
+namespace Rtmfp.Client;
+
+/// <summary>How a client opens sessions.</summary>
+public sealed record RtmfpClientOptions
+{
+    /// <summary>
+    /// Diffie-Hellman groups offered in our certificate, strongest preferred (RFC 7425 §4.3.2). Offer only group 2
+    /// to Cumulus/MonaServer: they answer group 2 whatever is offered.
+    /// </summary>
+    public IReadOnlyList<DiffieHellmanGroup> Groups { get; init; } = DiffieHellmanGroup.All;
+
+    /// <summary>HMAC and session sequence number policy (RFC 7425 §4.6.4, §4.6.6).</summary>
+    public KeyingPolicy Policy { get; init; } = KeyingPolicy.Default;
+
+    /// <summary>Ephemeral DH keys per keying instead of Flash's static key per connection (RFC 7425 §5.3).</summary>
+    public bool EphemeralKeys { get; init; }
+
+    /// <summary>A shared identity for every connection (not disposed by the client); null: a fresh identity per connection.</summary>
+    public FlashCryptoProfile? Profile { get; init; }
+
+    /// <summary>Local address (and port) to bind; null: any address of the server's family, ephemeral port.</summary>
+    public IPEndPoint? LocalEndPoint { get; init; }
+
+    /// <summary>Give up opening after this long (the RFC's ultimate open timeout is 95 s).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Established-session tunables (keepalive, idle timeout, MTU).</summary>
+    public SessionOptions? Session { get; init; }
+
+    /// <summary>SendAsync waits while a flow holds more unacknowledged fragments than this.</summary>
+    public int SendHighWaterFragments { get; init; } = 512;
+
+    internal FlashCryptoProfile CreateProfile()
+    {
+        if (Groups.Count == 0)
+        {
+            throw new ArgumentException("at least one Diffie-Hellman group", nameof(Groups));
+        }
+        return EphemeralKeys ? FlashCryptoProfile.CreateEphemeral(Policy, Groups) : FlashCryptoProfile.CreateStatic(Policy, Groups);
+    }
+}
