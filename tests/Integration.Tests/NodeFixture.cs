@@ -49,3 +49,21 @@ public sealed class RunningNode : IAsyncDisposable
         Host.Dispose();
     }
 }
+
+/// <summary>One node shared by the tests of a class (xunit class fixture).</summary>
+public sealed class SharedNode : IAsyncLifetime
+{
+    private RunningNode? _node;
+
+    public RunningNode Node => _node ?? throw new InvalidOperationException("not started");
+
+    public async ValueTask InitializeAsync() => _node = await RunningNode.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using Rtmfp.Engine.Handshake;
+using Rtmfp.Integration.Tests.Support;
+using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Packets;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>Issue acceptance: bad input causes no crash, no state before a valid cookie, and legitimate clients still get in.</summary>
+[Collection("node")]
+public class BadInputTests
+{
+    private static Socket NewSocket()
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return s;
+    }
+
+    [Fact]
+    public async Task Random_datagrams_and_wrong_keys_are_dropped_and_the_node_keeps_serving()
+    {
+        using var metrics = new MetricCollector();
+        await using var node = await RunningNode.StartAsync();
+        var first = await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(10));
+        Assert.NotNull(first);
+
+        using var socket = NewSocket();
+        var to = node.Endpoint.Serialize();
+        var rng = new Random(7);
+        var buffer = new byte[1500];
+        for (int i = 0; i < 20_000; i++)
+        {
+            int n = rng.Next(0, buffer.Length);
+            rng.NextBytes(buffer.AsSpan(0, n));
+            socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, to);
+            if ((i & 255) == 0)
+            {
+                await Task.Delay(1); // stay under the kernel's socket buffer so the node sees them
+            }
+        }
+        // Well-formed packets for the open session, under a key that is not the session's.
+        using var wrongKey = new SessionCryptoContext(SessionKeys.Derive([1, 2, 3], [4], [5]), PacketVerificationSettings.ChecksumOnly);
+        var plain = new byte[] { 0x09, 0x00, 0x01, 0x01, 0x00, 0x01, 0x00 }; // mode 1, TS, Ping "\0"
+        for (int i = 0; i < 1_000; i++)
+        {
+            int n = DatagramCodec.Seal(plain, wrongKey, first!.FarSessionId, buffer);
+            socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, to);
+        }
+        await WaitUntilStable(() => metrics["rtmfp.packets.rejected"], TimeSpan.FromSeconds(20));
+        Assert.True(metrics["rtmfp.packets.rejected"] >= 10_000, $"rejected {metrics["rtmfp.packets.rejected"]}");
+
+        var second = await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(10));
+        Assert.NotNull(second);
+        await WaitUntil(() => node.Metrics.OpenSessions == 2, TimeSpan.FromSeconds(5));
+        Assert.Equal(2, node.Metrics.OpenSessions);
+        Assert.Equal(2, metrics["rtmfp.handshakes.completed"]);
+    }
+
+    [Fact]
+    public async Task An_IHello_flood_allocates_no_session_state_and_a_legitimate_client_connects_during_it()
+    {
+        using var metrics = new MetricCollector();
+        await using var node = await RunningNode.StartAsync();
+        var to = node.Endpoint.Serialize();
+        var epd = EndpointDiscriminator.CreateForUri(node.Uri.ToString());
+
+        // Warm up, then measure what stays allocated after the flood.
+        Assert.NotNull(await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(10)));
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        long openBefore = node.Metrics.OpenSessions;
+
+        const int floodSize = 50_000;
+        var flood = Task.Run(() =>
+        {
+            var sockets = Enumerable.Range(0, 4).Select(_ => NewSocket()).ToArray();
+            using var context = SessionCryptoContext.CreateDefault();
+            var tag = new byte[16];
+            var packet = new byte[512];
+            var datagram = new byte[600];
+            var rng = new Random(11);
+            for (int i = 0; i < floodSize; i++)
+            {
+                rng.NextBytes(tag);
+                int plainLength = StartupPacketWriter.WriteIHello(packet, i, epd, tag);
+                int n = DatagramCodec.Seal(packet.AsSpan(0, plainLength), context, 0, datagram);
+                sockets[i & 3].SendTo(datagram.AsSpan(0, n), SocketFlags.None, to);
+                if ((i & 1023) == 0)
+                {
+                    Thread.Yield();
+                }
+            }
+            foreach (var s in sockets)
+            {
+                s.Dispose();
+            }
+        });
+        var legitimate = RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(30));
+        await flood;
+        var result = await legitimate;
+        Assert.NotNull(result);
+
+        await WaitUntilStable(() => metrics["rtmfp.handshakes.started"], TimeSpan.FromSeconds(20));
+        // The kernel may drop part of a burst; most IHellos were answered with an RHello.
+        Assert.True(metrics["rtmfp.handshakes.started"] >= floodSize / 5, $"answered {metrics["rtmfp.handshakes.started"]}");
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        // Only the legitimate client opened a session; the IHellos left nothing behind.
+        Assert.Equal(openBefore + 1, node.Metrics.OpenSessions);
+        Assert.Equal(openBefore + 1, node.CachedSessions);
+        Assert.InRange(after - before, long.MinValue, 8L << 20);
+    }
+
+    /// <summary>Waits until a counter stops moving for half a second.</summary>
+    internal static async Task WaitUntilStable(Func<long> value, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        long last = -1;
+        while (DateTime.UtcNow < deadline)
+        {
+            long now = value();
+            if (now == last)
+            {
+                return;
+            }
+            last = now;
+            await Task.Delay(500);
+        }
+    }
+
+    internal static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+    }
+}

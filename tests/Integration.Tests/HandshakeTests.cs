@@ -1,0 +1,51 @@
+using Rtmfp.Integration.Tests.Support;
+using Rtmfp.Shared.Crypto;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>Handshakes with the node over real UDP, for every DH group and keying mode the node must honour.</summary>
+public class HandshakeTests(SharedNode shared) : IClassFixture<SharedNode>
+{
+    public static TheoryData<int, bool, bool> Cases()
+    {
+        var data = new TheoryData<int, bool, bool>();
+        foreach (int group in new[] { 2, 5, 14 })
+        {
+            foreach (bool strict in new[] { false, true })
+            {
+                foreach (bool staticKeys in new[] { false, true })
+                {
+                    data.Add(group, strict, staticKeys);
+                }
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Initiator_gets_the_group_and_verification_it_asked_for(int groupId, bool strict, bool staticKeys)
+    {
+        var node = shared.Node;
+        long openBefore = node.Metrics.OpenSessions;
+        Assert.True(DiffieHellmanGroup.TryGet((ulong)groupId, out var group));
+        var policy = strict ? KeyingPolicy.Strict : KeyingPolicy.Default;
+        // rtmfp-cpp puts static keys in its certificate and selects a group in the SKIC; Flash and librtmfp send ephemeral keys.
+        using var profile = staticKeys ? FlashCryptoProfile.CreateStatic(policy, [group]) : FlashCryptoProfile.CreateEphemeral(policy, [group]);
+        var result = await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(15), profile);
+        Assert.NotNull(result);
+        Assert.Equal(groupId, (int)result!.Keying.Group.Id);
+        var v = result.Keying.Verification;
+        if (strict)
+        {
+            Assert.True(v.SendHmacLength > 0 && v.ReceiveHmacLength > 0, $"HMAC not negotiated: {v}");
+            Assert.True(v.SendSequenceNumbers && v.ReceiveSequenceNumbers, $"sequence numbers not negotiated: {v}");
+        }
+        else
+        {
+            Assert.Equal(PacketVerificationSettings.ChecksumOnly, v);
+        }
+        await BadInputTests.WaitUntil(() => node.Metrics.OpenSessions > openBefore, TimeSpan.FromSeconds(5));
+        Assert.True(node.Metrics.OpenSessions > openBefore);
+    }
+}

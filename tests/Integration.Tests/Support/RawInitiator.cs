@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using Rtmfp.Engine.Handshake;
+using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Packets;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Integration.Tests.Support;
+
+/// <summary>
+/// The engine's initiator handshake over a real UDP socket, without the client library: what the
+/// node's bad-input and shutdown tests need to prove what a client sees on the wire.
+/// </summary>
+public sealed class RawInitiator : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly SessionCryptoContext _default = SessionCryptoContext.CreateDefault();
+    private readonly byte[] _receive = new byte[8192];
+    private readonly byte[] _plain = new byte[8192];
+    private SessionCryptoContext? _session;
+
+    private RawInitiator()
+    {
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+    }
+
+    public HandshakeResult? Result { get; private set; }
+
+    public static async Task<HandshakeResult?> HandshakeAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null)
+    {
+        using var raw = await ConnectAsync(server, uri, timeout, profile);
+        return raw.Result;
+    }
+
+    /// <summary>Completes a handshake and keeps the socket and keys for reading what the server sends.</summary>
+    public static async Task<RawInitiator> ConnectAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null)
+    {
+        var raw = new RawInitiator();
+        using var ownedProfile = profile is null ? FlashCryptoProfile.CreateEphemeral() : null;
+        using var handshake = new InitiatorHandshake(profile ?? ownedProfile!, EndpointDiscriminator.CreateForUri(uri),
+            (uint)Random.Shared.Next(1, int.MaxValue), [server.Serialize()], Environment.TickCount64);
+        var send = new byte[8192];
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && handshake.State is InitiatorState.IHelloSent or InitiatorState.KeyingSent)
+        {
+            long now = Environment.TickCount64;
+            while (handshake.TryBuildPacket(now, out var packet))
+            {
+                int n = DatagramCodec.Seal(packet.Packet, raw._default, packet.SessionId, send);
+                await raw._socket.SendToAsync(send.AsMemory(0, n), SocketFlags.None, packet.Destination);
+            }
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp(handshake.NextWakeupMs - now, 5, 200));
+            var (sid, from, plain) = await raw.ReceiveAsync(raw._default, wait);
+            if (plain.Length > 0)
+            {
+                handshake.Receive(plain.Span, sid, from!, Environment.TickCount64);
+            }
+        }
+        if (handshake.State == InitiatorState.Open)
+        {
+            raw.Result = handshake.Result;
+            raw._session = handshake.Result!.CreateCryptoContext();
+        }
+        return raw;
+    }
+
+    /// <summary>The chunk types of the next session packet from the server, or null on timeout.</summary>
+    public async Task<List<ChunkType>?> ReceiveChunkTypesAsync(TimeSpan timeout)
+    {
+        var (_, _, plain) = await ReceiveAsync(_session ?? throw new InvalidOperationException("not open"), timeout);
+        if (plain.Length == 0 || !PlainPacket.TryRead(plain.Span, out _, out var chunks))
+        {
+            return null;
+        }
+        var types = new List<ChunkType>();
+        foreach (var chunk in chunks)
+        {
+            types.Add(chunk.Type);
+        }
+        return types;
+    }
+
+    private async Task<(uint Sid, SocketAddress? From, ReadOnlyMemory<byte> Plain)> ReceiveAsync(SessionCryptoContext context, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var from = new SocketAddress(AddressFamily.InterNetwork);
+            int received = await _socket.ReceiveFromAsync(_receive, SocketFlags.None, from, cts.Token);
+            if (Multiplex.TryUnscrambleSessionId(_receive.AsSpan(0, received), out uint sid)
+                && context.TryDecrypt(_receive.AsSpan(4, received - 4), _plain, out int offset, out int length))
+            {
+                return (sid, from, _plain.AsMemory(offset, length));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return (0, null, ReadOnlyMemory<byte>.Empty);
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _default.Dispose();
+        _session?.Dispose();
+    }
+}
