@@ -76,6 +76,11 @@ public sealed class CliApp
         Description = "Seconds to wait for every echo",
         DefaultValueFactory = _ => 30,
     };
+    private readonly Option<int> _moveAfter = new("--move-after")
+    {
+        Description = "Move to a new local port after this many echoes (address mobility test; 0 = never)",
+        DefaultValueFactory = _ => 0,
+    };
     private readonly Option<int> _sessions = new("--sessions", "-c")
     {
         Description = "Concurrent sessions",
@@ -133,7 +138,8 @@ public sealed class CliApp
         Positive(_pingInterval);
         Ping.SetAction((result, ct) => PingCommand.RunAsync(BindPing(result), result.InvocationConfiguration.Output, ct));
 
-        Echo = new Command("echo", "Send messages on an \"echo\" flow and verify they come back in order") { _uri, _echoCount, _echoSize, _echoWait };
+        Echo = new Command("echo", "Send messages on an \"echo\" flow and verify they come back in order") { _uri, _echoCount, _echoSize, _echoWait, _moveAfter };
+        AtLeast(_moveAfter, 0);
         AtLeast(_echoCount, 1);
         AtLeast(_echoSize, EchoPayload.MinSize);
         Positive(_echoWait);
@@ -181,7 +187,7 @@ public sealed class CliApp
         TimeSpan.FromSeconds(result.GetValue(_pingInterval)), TimeSpan.FromSeconds(Math.Max(2, result.GetValue(_pingInterval))));
 
     public EchoSettings BindEcho(ParseResult result) => new(BindConnect(result), result.GetValue(_echoCount), result.GetValue(_echoSize),
-        TimeSpan.FromSeconds(result.GetValue(_echoWait)));
+        TimeSpan.FromSeconds(result.GetValue(_echoWait)), result.GetValue(_moveAfter));
 
     public LoadSettings BindLoad(ParseResult result) => new(BindConnect(result), result.GetValue(_sessions),
         TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_rate), result.GetValue(_loadSize), result.GetValue(_loops),

@@ -33,6 +33,12 @@ public static class EchoCommand
                         break;
                     }
                     received++;
+                    if (received == settings.MoveAfter)
+                    {
+                        var before = connection.LocalEndPoint;
+                        var after = await connection.MoveToNewLocalPortAsync().ConfigureAwait(false);
+                        output.WriteLine($"moved from {before} to {after} after {received} echoes");
+                    }
                 }
                 await sender.ConfigureAwait(false);
             }

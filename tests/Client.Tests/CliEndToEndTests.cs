@@ -36,6 +36,18 @@ public class CliEndToEndTests
     }
 
     [Fact]
+    public async Task Echo_survives_a_move_to_a_new_local_port()
+    {
+        using var server = FakeResponder.Start();
+        var (code, output) = await RunAsync("echo", server.Uri, "--count", "200", "--size", "100", "--move-after", "50", "--dh", "2", "--bind", "127.0.0.1");
+        Assert.True(code == ExitCodes.Success, output);
+        Assert.Contains("after 50 echoes", output);
+        Assert.Contains("200 messages of 100 bytes echoed in order", output);
+        Assert.Equal(1, server.Handshakes);
+        Assert.Equal(1, server.AddressChanges);
+    }
+
+    [Fact]
     public async Task Echo_to_a_dead_server_exits_with_the_timeout_code()
     {
         using var server = FakeResponder.Start();
