@@ -217,6 +217,19 @@ public class ConnectionTests
     }
 
     [Fact]
+    public async Task Flows_the_far_end_opens_arrive_as_incoming_flows()
+    {
+        using var server = FakeResponder.Start();
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, Options(), Ct);
+        connection.OpenFlow("greet").Write("please"u8.ToArray());
+        var incoming = await connection.IncomingFlows.ReadAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal("hello"u8.ToArray(), incoming.Metadata.ToArray());
+        Assert.Equal("hi"u8.ToArray(), (await incoming.Messages.ReadAsync(Ct)).ToArray());
+        Assert.Equal("there"u8.ToArray(), (await incoming.Messages.ReadAsync(Ct)).ToArray());
+        await incoming.Messages.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct); // the server closed its flow
+    }
+
+    [Fact]
     public async Task A_shared_client_runs_many_sessions_on_one_loop()
     {
         using var server = FakeResponder.Start();

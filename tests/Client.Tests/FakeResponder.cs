@@ -259,6 +259,14 @@ internal sealed class FakeResponder : IDisposable
             {
                 flow.Tag = session.OpenFlow(flow.Metadata, flow);
             }
+            else if (flow.Metadata.Span.SequenceEqual("greet"u8))
+            {
+                // A flow of the server's own, not associated with any of the client's.
+                var greeting = session.OpenFlow("hello"u8.ToArray());
+                greeting.Write("hi"u8.ToArray());
+                greeting.Write("there"u8.ToArray());
+                greeting.Close();
+            }
             else
             {
                 flow.Reject(1);
