@@ -45,7 +45,14 @@ public sealed class RtmfpFlow : IMessageSink
     public bool Write(ReadOnlyMemory<byte> message)
     {
         byte[] copy = message.ToArray();
-        return _connection.TryPost(() => _engine?.Write(copy));
+        return _connection.TryPost(() =>
+        {
+            if (_engine is not null)
+            {
+                _engine.Write(copy);
+                _connection.MarkDirty(); // send now, not at the session's next timer
+            }
+        });
     }
 
     /// <summary>

@@ -1,1 +1,3 @@
-return 0;
+using Rtmfp.ClientCli;
+
+return await new CliApp().Root.Parse(args).InvokeAsync();

@@ -86,6 +86,21 @@ public class ConnectionTests
     }
 
     [Fact]
+    public async Task Write_on_an_idle_session_is_sent_at_once()
+    {
+        using var server = FakeResponder.Start();
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, Options(), Ct);
+        var flow = connection.OpenFlow("echo");
+        flow.Write(Numbered(1, 10));
+        await flow.Received.ReadAsync(Ct);
+        await Task.Delay(400, Ct); // acks done: the session's next timer is the 15 s keepalive
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(flow.Write(Numbered(2, 10)));
+        Assert.Equal(Numbered(2, 10), (await flow.Received.ReadAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct)).ToArray());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"echo took {started.Elapsed}");
+    }
+
+    [Fact]
     public async Task Pings_measure_round_trips()
     {
         using var server = FakeResponder.Start();
@@ -199,6 +214,19 @@ public class ConnectionTests
         flow.Write("x"u8.ToArray());
         var e = await Assert.ThrowsAsync<RtmfpFlowException>(() => flow.Received.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Equal(1ul, e.ExceptionCode);
+    }
+
+    [Fact]
+    public async Task Flows_the_far_end_opens_arrive_as_incoming_flows()
+    {
+        using var server = FakeResponder.Start();
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, Options(), Ct);
+        connection.OpenFlow("greet").Write("please"u8.ToArray());
+        var incoming = await connection.IncomingFlows.ReadAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal("hello"u8.ToArray(), incoming.Metadata.ToArray());
+        Assert.Equal("hi"u8.ToArray(), (await incoming.Messages.ReadAsync(Ct)).ToArray());
+        Assert.Equal("there"u8.ToArray(), (await incoming.Messages.ReadAsync(Ct)).ToArray());
+        await incoming.Messages.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct); // the server closed its flow
     }
 
     [Fact]

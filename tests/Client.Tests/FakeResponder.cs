@@ -31,8 +31,11 @@ internal sealed class FakeResponder : IDisposable
     private int _addressChanges;
     private int _closedSessions;
 
-    private FakeResponder(FlashCryptoProfile? profile, IPEndPoint[]? redirectTo)
+    private readonly bool _rejectEcho;
+
+    private FakeResponder(FlashCryptoProfile? profile, IPEndPoint[]? redirectTo, bool rejectEcho = false)
     {
+        _rejectEcho = rejectEcho;
         Profile = profile;
         _redirectTo = redirectTo;
         if (profile is not null)
@@ -46,8 +49,8 @@ internal sealed class FakeResponder : IDisposable
         _thread.Start();
     }
 
-    public static FakeResponder Start(KeyingPolicy? policy = null, IEnumerable<DiffieHellmanGroup>? groups = null) =>
-        new(FlashCryptoProfile.CreateServer(policy, groups), null);
+    public static FakeResponder Start(KeyingPolicy? policy = null, IEnumerable<DiffieHellmanGroup>? groups = null, bool rejectEcho = false) =>
+        new(FlashCryptoProfile.CreateServer(policy, groups), null, rejectEcho);
 
     /// <summary>Answers every IHello with a Redirect to <paramref name="destinations"/> (RFC 7016 §2.3.5).</summary>
     public static FakeResponder Redirector(params IPEndPoint[] destinations) => new(null, destinations);
@@ -252,9 +255,17 @@ internal sealed class FakeResponder : IDisposable
 
         public void OnFlowOpened(Session session, RecvFlow flow)
         {
-            if (flow.Metadata.Span.StartsWith("echo"u8))
+            if (flow.Metadata.Span.StartsWith("echo"u8) && !_owner._rejectEcho)
             {
                 flow.Tag = session.OpenFlow(flow.Metadata, flow);
+            }
+            else if (flow.Metadata.Span.SequenceEqual("greet"u8))
+            {
+                // A flow of the server's own, not associated with any of the client's.
+                var greeting = session.OpenFlow("hello"u8.ToArray());
+                greeting.Write("hi"u8.ToArray());
+                greeting.Write("there"u8.ToArray());
+                greeting.Close();
             }
             else
             {

@@ -1,0 +1,259 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Net;
+using Rtmfp.Client;
+using Rtmfp.Shared.Crypto;
+
+namespace Rtmfp.ClientCli;
+
+/// <summary>The <c>rtmfp</c> command line: ping, echo and load against an rtmfp:// server.</summary>
+public sealed class CliApp
+{
+    private readonly Argument<RtmfpUri> _uri = new("uri")
+    {
+        Description = "Server URI, e.g. rtmfp://127.0.0.1:1935/app",
+        CustomParser = ParseUri,
+    };
+    private readonly Option<DiffieHellmanGroup[]> _groups = new("--dh")
+    {
+        Description = "Diffie-Hellman groups to offer, comma-separated (2, 5, 14); offer only 2 to Cumulus/MonaServer",
+        CustomParser = ParseGroups,
+        DefaultValueFactory = _ => DiffieHellmanGroup.All.ToArray(),
+        HelpName = "groups",
+    };
+    private readonly Option<VerificationMode> _hmac = new("--hmac")
+    {
+        Description = "Per-packet HMAC: off, request, always, required",
+        DefaultValueFactory = _ => VerificationMode.Request,
+    };
+    private readonly Option<VerificationMode> _sseq = new("--sseq")
+    {
+        Description = "Session sequence numbers: off, request, always, required",
+        DefaultValueFactory = _ => VerificationMode.Request,
+    };
+    private readonly Option<int> _hmacLength = new("--hmac-length")
+    {
+        Description = "HMAC length we send (4..32)",
+        DefaultValueFactory = _ => 16,
+    };
+    private readonly Option<bool> _ephemeral = new("--ephemeral")
+    {
+        Description = "Ephemeral Diffie-Hellman keys instead of a static key per connection",
+    };
+    private readonly Option<IPEndPoint?> _bind = new("--bind")
+    {
+        Description = "Local address[:port] to bind (default: any, ephemeral port)",
+        CustomParser = ParseBind,
+        HelpName = "address",
+    };
+    private readonly Option<double> _timeout = new("--timeout")
+    {
+        Description = "Handshake timeout in seconds",
+        DefaultValueFactory = _ => 10,
+    };
+    private readonly Option<int> _pingCount = new("--count", "-n")
+    {
+        Description = "Number of pings",
+        DefaultValueFactory = _ => 4,
+    };
+    private readonly Option<double> _pingInterval = new("--interval", "-i")
+    {
+        Description = "Seconds between pings",
+        DefaultValueFactory = _ => 1,
+    };
+    private readonly Option<int> _echoCount = new("--count", "-n")
+    {
+        Description = "Messages to send",
+        DefaultValueFactory = _ => 100,
+    };
+    private readonly Option<int> _echoSize = new("--size", "-s")
+    {
+        Description = $"Message size in bytes (at least {EchoPayload.MinSize})",
+        DefaultValueFactory = _ => 1000,
+    };
+    private readonly Option<double> _echoWait = new("--wait")
+    {
+        Description = "Seconds to wait for every echo",
+        DefaultValueFactory = _ => 30,
+    };
+    private readonly Option<int> _moveAfter = new("--move-after")
+    {
+        Description = "Move to a new local port after this many echoes (address mobility test; 0 = never)",
+        DefaultValueFactory = _ => 0,
+    };
+    private readonly Option<int> _sessions = new("--sessions", "-c")
+    {
+        Description = "Concurrent sessions",
+        DefaultValueFactory = _ => 10,
+    };
+    private readonly Option<double> _duration = new("--duration", "-d")
+    {
+        Description = "Seconds of load after the sessions are open",
+        DefaultValueFactory = _ => 10,
+    };
+    private readonly Option<double> _rate = new("--rate", "-r")
+    {
+        Description = "Echo round trips per second per session (0: handshakes only)",
+        DefaultValueFactory = _ => 10,
+    };
+    private readonly Option<int> _loadSize = new("--size", "-s")
+    {
+        Description = $"Message size in bytes (at least {EchoPayload.MinSize})",
+        DefaultValueFactory = _ => 64,
+    };
+    private readonly Option<int> _loops = new("--loops")
+    {
+        Description = "Event loop threads shared by the sessions",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+    private readonly Option<int> _concurrentHandshakes = new("--concurrent-handshakes")
+    {
+        Description = "Handshakes in flight at once",
+        DefaultValueFactory = _ => 64,
+    };
+    private readonly Option<bool?> _live = new("--live")
+    {
+        Description = "Live display (default: when stdout is a terminal)",
+    };
+
+    public CliApp()
+    {
+        Root = new RootCommand("RTMFP (RFC 7016 / RFC 7425) client: ping, echo and load tests");
+        foreach (var option in new Option[] { _groups, _hmac, _sseq, _hmacLength, _ephemeral, _bind, _timeout })
+        {
+            option.Recursive = true;
+            Root.Options.Add(option);
+        }
+        _hmacLength.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 4 or > 32)
+            {
+                r.AddError("--hmac-length must be 4..32 (RFC 7425 §4.5.2.4)");
+            }
+        });
+        Positive(_timeout);
+
+        Ping = new Command("ping", "Handshake time and round trips of Ping chunks") { _uri, _pingCount, _pingInterval };
+        AtLeast(_pingCount, 1);
+        Positive(_pingInterval);
+        Ping.SetAction((result, ct) => PingCommand.RunAsync(BindPing(result), result.InvocationConfiguration.Output, ct));
+
+        Echo = new Command("echo", "Send messages on an \"echo\" flow and verify they come back in order") { _uri, _echoCount, _echoSize, _echoWait, _moveAfter };
+        AtLeast(_moveAfter, 0);
+        AtLeast(_echoCount, 1);
+        AtLeast(_echoSize, EchoPayload.MinSize);
+        Positive(_echoWait);
+        Echo.SetAction((result, ct) => EchoCommand.RunAsync(BindEcho(result), result.InvocationConfiguration.Output, ct));
+
+        Load = new Command("load", "Many concurrent sessions: handshakes/s, round trips/s, latency percentiles")
+        {
+            _uri, _sessions, _duration, _rate, _loadSize, _loops, _concurrentHandshakes, _live,
+        };
+        AtLeast(_sessions, 1);
+        AtLeast(_loops, 1);
+        AtLeast(_concurrentHandshakes, 1);
+        AtLeast(_loadSize, EchoPayload.MinSize);
+        Positive(_duration);
+        _rate.Validators.Add(r =>
+        {
+            if (!(r.GetValueOrDefault<double>() >= 0))
+            {
+                r.AddError("--rate must not be negative");
+            }
+        });
+        Load.SetAction((result, ct) => LoadCommand.RunAsync(BindLoad(result), result.InvocationConfiguration.Output, ct));
+
+        Root.Subcommands.Add(Ping);
+        Root.Subcommands.Add(Echo);
+        Root.Subcommands.Add(Load);
+    }
+
+    public RootCommand Root { get; }
+    public Command Ping { get; }
+    public Command Echo { get; }
+    public Command Load { get; }
+
+    public ParseResult Parse(params string[] args) => Root.Parse(args);
+
+    public ConnectSettings BindConnect(ParseResult result) => new(
+        result.GetRequiredValue(_uri),
+        result.GetRequiredValue(_groups),
+        VerificationModes.ToPolicy(result.GetValue(_hmac), result.GetValue(_sseq), result.GetValue(_hmacLength)),
+        result.GetValue(_ephemeral),
+        result.GetValue(_bind),
+        TimeSpan.FromSeconds(result.GetValue(_timeout)));
+
+    public PingSettings BindPing(ParseResult result) => new(BindConnect(result), result.GetValue(_pingCount),
+        TimeSpan.FromSeconds(result.GetValue(_pingInterval)), TimeSpan.FromSeconds(Math.Max(2, result.GetValue(_pingInterval))));
+
+    public EchoSettings BindEcho(ParseResult result) => new(BindConnect(result), result.GetValue(_echoCount), result.GetValue(_echoSize),
+        TimeSpan.FromSeconds(result.GetValue(_echoWait)), result.GetValue(_moveAfter));
+
+    public LoadSettings BindLoad(ParseResult result) => new(BindConnect(result), result.GetValue(_sessions),
+        TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_rate), result.GetValue(_loadSize), result.GetValue(_loops),
+        result.GetValue(_concurrentHandshakes), result.GetValue(_live));
+
+    private static RtmfpUri ParseUri(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (RtmfpUri.TryParse(text, out var uri))
+        {
+            return uri;
+        }
+        result.AddError($"'{text}' is not an rtmfp:// URI (rtmfp://host[:port]/app)");
+        return null!;
+    }
+
+    private static DiffieHellmanGroup[] ParseGroups(ArgumentResult result)
+    {
+        var groups = new List<DiffieHellmanGroup>();
+        foreach (var token in result.Tokens)
+        {
+            foreach (string part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!ulong.TryParse(part, out ulong id) || !DiffieHellmanGroup.TryGet(id, out var group))
+                {
+                    result.AddError($"unknown Diffie-Hellman group '{part}' (2, 5 or 14)");
+                    return [];
+                }
+                if (!groups.Contains(group))
+                {
+                    groups.Add(group);
+                }
+            }
+        }
+        if (groups.Count == 0)
+        {
+            result.AddError("--dh needs at least one group");
+        }
+        return groups.ToArray();
+    }
+
+    private static IPEndPoint? ParseBind(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        // "::1" is an address (port 0); "[::1]:5000" and "127.0.0.1:5000" carry a port.
+        if (IPEndPoint.TryParse(text, out var endpoint))
+        {
+            return endpoint;
+        }
+        result.AddError($"'{text}' is not an IP address or address:port");
+        return null;
+    }
+
+    private static void AtLeast(Option<int> option, int minimum) => option.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<int>() < minimum)
+        {
+            r.AddError($"{option.Name} must be at least {minimum}");
+        }
+    });
+
+    private static void Positive(Option<double> option) => option.Validators.Add(r =>
+    {
+        if (!(r.GetValueOrDefault<double>() > 0))
+        {
+            r.AddError($"{option.Name} must be positive");
+        }
+    });
+}

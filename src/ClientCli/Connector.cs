@@ -1,0 +1,38 @@
+using Rtmfp.Client;
+
+namespace Rtmfp.ClientCli;
+
+/// <summary>Opens one connection for ping/echo and reports the handshake.</summary>
+internal static class Connector
+{
+    public static async Task<RtmfpConnection?> TryConnectAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var candidates = await settings.Uri.ResolveAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await RtmfpConnection.ConnectAsync(candidates, settings.Uri.CreateEndpointDiscriminator(), settings.ToOptions(),
+                cancellationToken).ConfigureAwait(false);
+            output.WriteLine($"connected to {connection.RemoteEndPoint} from {connection.LocalEndPoint} in {connection.HandshakeTime.TotalMilliseconds:0.0} ms " +
+                $"(DH group {connection.Group?.Id}, {Describe(connection)}, far peer {Convert.ToHexStringLower(connection.FarPeerId.Span)[..16]}…)");
+            return connection;
+        }
+        catch (RtmfpConnectException e)
+        {
+            output.WriteLine($"cannot connect to {settings.Uri}: {e.Message}");
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            output.WriteLine($"cannot resolve {settings.Uri.Host}: {e.Message}");
+            return null;
+        }
+    }
+
+    public static string Describe(RtmfpConnection connection)
+    {
+        var v = connection.Verification;
+        string mac = v.SendHmacLength > 0 || v.ReceiveHmacLength > 0 ? $"HMAC {v.SendHmacLength}/{v.ReceiveHmacLength}" : "checksum";
+        string sseq = v.SendSequenceNumbers || v.ReceiveSequenceNumbers ? ", SSEQ" : "";
+        return mac + sseq;
+    }
+}

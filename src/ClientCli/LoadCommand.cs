@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Net;
+using Rtmfp.Client;
+using Rtmfp.Client.Diagnostics;
+using Spectre.Console;
+
+namespace Rtmfp.ClientCli;
+
+/// <summary>
+/// <c>rtmfp load</c>: opens many sessions on shared event loops (at most N handshakes in flight), then each sends
+/// echo messages at the given rate until the deadline; reports handshakes/s, round trips/s and latency percentiles.
+/// </summary>
+public static class LoadCommand
+{
+    public static async Task<int> RunAsync(LoadSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        IPEndPoint[] candidates;
+        try
+        {
+            candidates = await settings.Connect.Uri.ResolveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RtmfpConnectException or System.Net.Sockets.SocketException)
+        {
+            output.WriteLine($"cannot resolve {settings.Connect.Uri.Host}: {e.Message}");
+            return ExitCodes.Timeout;
+        }
+        byte[] epd = settings.Connect.Uri.CreateEndpointDiscriminator();
+        var stats = new LoadStatistics();
+        var clock = Stopwatch.StartNew();
+        double rampSeconds = 0;
+        await using var client = new RtmfpClient(settings.Connect.ToOptions(), settings.Loops);
+        using var gate = new SemaphoreSlim(settings.ConcurrentHandshakes);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(settings.Duration);
+
+        var sessions = new Task[settings.Sessions];
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            sessions[i] = RunSessionAsync(i, client, candidates, epd, settings, stats, gate, deadline.Token);
+        }
+        var all = Task.WhenAll(sessions);
+        _ = Task.Run(async () =>
+        {
+            while (stats.Handshakes + stats.HandshakeFailures < settings.Sessions && !all.IsCompleted)
+            {
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+            }
+            rampSeconds = clock.Elapsed.TotalSeconds;
+        }, CancellationToken.None);
+
+        bool live = settings.Live ?? (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+        long previousRoundTrips = 0;
+        double previousSeconds = 0;
+        if (live)
+        {
+            await AnsiConsole.Live(BuildTable(settings, stats, 0, default, clock.Elapsed)).StartAsync(async ctx =>
+            {
+                while (!all.IsCompleted)
+                {
+                    await Task.WhenAny(all, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+                    double now = clock.Elapsed.TotalSeconds;
+                    double rate = (stats.RoundTrips - previousRoundTrips) / Math.Max(now - previousSeconds, 1e-3);
+                    (previousRoundTrips, previousSeconds) = (stats.RoundTrips, now);
+                    ctx.UpdateTarget(BuildTable(settings, stats, rate, stats.TakeInterval(), clock.Elapsed));
+                    ctx.Refresh();
+                }
+            }).ConfigureAwait(false);
+        }
+        else
+        {
+            while (!all.IsCompleted)
+            {
+                await Task.WhenAny(all, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+                double now = clock.Elapsed.TotalSeconds;
+                double rate = (stats.RoundTrips - previousRoundTrips) / Math.Max(now - previousSeconds, 1e-3);
+                (previousRoundTrips, previousSeconds) = (stats.RoundTrips, now);
+                var window = stats.TakeInterval();
+                output.WriteLine($"[{now,6:0.0}s] open {stats.OpenSessions}/{settings.Sessions}, handshakes {stats.Handshakes} ({stats.HandshakeFailures} failed), " +
+                    $"{rate:0} rt/s, rtt {Format(window)}");
+            }
+        }
+        await all.ConfigureAwait(false);
+
+        double elapsed = clock.Elapsed.TotalSeconds;
+        if (rampSeconds <= 0)
+        {
+            rampSeconds = elapsed;
+        }
+        var handshakes = stats.HandshakeSummary();
+        var roundTrips = stats.RoundTripSummary();
+        output.WriteLine($"sessions: {settings.Sessions}, handshakes ok {stats.Handshakes}, failed {stats.HandshakeFailures}, " +
+            $"{stats.Handshakes / rampSeconds:0.0} handshakes/s over {rampSeconds:0.00} s, handshake ms {Format(handshakes)}");
+        output.WriteLine($"round trips: {stats.RoundTrips} of {stats.Sent} sent, {stats.RoundTrips / elapsed:0.0} round trips/s over {elapsed:0.00} s, " +
+            $"latency ms {Format(roundTrips)}");
+        output.WriteLine($"mismatches: {stats.Mismatches}, sessions lost: {stats.LostSessions}");
+        return stats.Handshakes == 0 || stats.Mismatches > 0 || stats.LostSessions > 0 ? ExitCodes.Failed : ExitCodes.Success;
+    }
+
+    public static string Format(LatencySummary s) => s.Count == 0
+        ? "n/a"
+        : $"p50 {s.P50:0.000} p90 {s.P90:0.000} p99 {s.P99:0.000} max {s.Max:0.000} (n={s.Count})";
+
+    private static Table BuildTable(LoadSettings settings, LoadStatistics stats, double rate, LatencySummary window, TimeSpan elapsed)
+    {
+        var table = new Table().Title($"rtmfp load {Markup.Escape(settings.Connect.Uri.Text)} — {elapsed.TotalSeconds:0}/{settings.Duration.TotalSeconds:0} s");
+        table.AddColumn("metric");
+        table.AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("open sessions", $"{stats.OpenSessions}/{settings.Sessions}");
+        table.AddRow("handshakes (failed)", $"{stats.Handshakes} ({stats.HandshakeFailures})");
+        table.AddRow("round trips/s", $"{rate:0}");
+        table.AddRow("round trips total", $"{stats.RoundTrips}");
+        table.AddRow("rtt p50 / p90 / p99 / max (ms)", window.Count == 0 ? "n/a" : $"{window.P50:0.000} / {window.P90:0.000} / {window.P99:0.000} / {window.Max:0.000}");
+        table.AddRow("mismatches / lost sessions", $"{stats.Mismatches} / {stats.LostSessions}");
+        return table;
+    }
+
+    private static async Task RunSessionAsync(int index, RtmfpClient client, IPEndPoint[] candidates, byte[] epd, LoadSettings settings,
+        LoadStatistics stats, SemaphoreSlim gate, CancellationToken deadline)
+    {
+        RtmfpConnection connection;
+        try
+        {
+            await gate.WaitAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            long started = Stopwatch.GetTimestamp();
+            connection = await client.ConnectAsync(candidates, epd, deadline).ConfigureAwait(false);
+            stats.OnHandshake(Stopwatch.GetElapsedTime(started));
+        }
+        catch (RtmfpConnectException e)
+        {
+            if (e.Failure != RtmfpConnectFailure.Cancelled)
+            {
+                stats.OnHandshakeFailed();
+            }
+            return;
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        Task receiver = Task.CompletedTask;
+        RtmfpFlow? flow = null;
+        try
+        {
+            if (settings.Rate > 0)
+            {
+                flow = connection.OpenFlow("echo-load");
+                receiver = ReceiveAsync(flow, stats);
+                var interval = TimeSpan.FromSeconds(1 / settings.Rate);
+                // Seeded phase offset so sessions do not send in lockstep.
+                await Task.Delay(interval * new Random(index).NextDouble(), deadline).ConfigureAwait(false);
+                using var timer = new PeriodicTimer(interval);
+                long sequence = 0;
+                do
+                {
+                    if (!flow.Write(EchoPayload.Create(sequence++, settings.Size)))
+                    {
+                        break;
+                    }
+                    stats.OnSent();
+                }
+                while (await timer.WaitForNextTickAsync(deadline).ConfigureAwait(false));
+            }
+            else
+            {
+                await Task.WhenAny(connection.Closed, Task.Delay(Timeout.Infinite, deadline)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        bool lost = connection.Closed.IsCompleted;
+        try
+        {
+            if (flow is not null && !lost)
+            {
+                // Let the last echoes come back before closing.
+                await flow.FlushAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+        }
+        try
+        {
+            await connection.CloseAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            connection.Abort();
+        }
+        await receiver.ConfigureAwait(false);
+        stats.OnSessionEnded(lost);
+    }
+
+    private static async Task ReceiveAsync(RtmfpFlow flow, LoadStatistics stats)
+    {
+        long expected = 0;
+        try
+        {
+            await foreach (var message in flow.ReadAllAsync().ConfigureAwait(false))
+            {
+                if (EchoPayload.TryRead(message.Span, out long sequence, out long timestamp) && sequence == expected)
+                {
+                    stats.OnRoundTrip(Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds);
+                }
+                else
+                {
+                    stats.OnMismatch();
+                }
+                expected = sequence + 1;
+            }
+        }
+        catch (Exception e) when (e is RtmfpFlowException or InvalidOperationException)
+        {
+            stats.OnMismatch();
+        }
+    }
+}
