@@ -173,6 +173,10 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput
     /// </summary>
     public void Service()
     {
+        if (_pendingSyncs.Count > 0 && HoldsTooMuch())
+        {
+            GiveUpSyncs(); // a barrier that never completes must not hold memory or stall the flow forever
+        }
         for (int i = 0; i < _toRelease.Count; i++)
         {
             Release(_toRelease[i]);
@@ -395,10 +399,23 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput
     {
         (state.HeldMessages ??= new Queue<byte[]>()).Enqueue(message.ToArray());
         state.HeldBytes += message.Length;
-        if (state.HeldBytes > _options.MaxHeldSyncBytes)
+    }
+
+    // Held here or still in the engine's receive buffer (a suspended flow's buffer fills until its window closes).
+    private bool HoldsTooMuch()
+    {
+        long limit = Math.Min(_options.MaxHeldSyncBytes, _options.ReceiveBufferCapacity);
+        foreach (var flows in _pendingSyncs.Values)
         {
-            GiveUpSyncs(); // a barrier that never completes must not hold memory forever
+            foreach (var f in flows)
+            {
+                if (f.HeldBytes + f.Flow.BufferedSize >= limit)
+                {
+                    return true;
+                }
+            }
         }
+        return false;
     }
 
     private void GiveUpSyncs()
