@@ -9,12 +9,12 @@ namespace Rtmfp.Sessions.Streams;
 /// <see cref="PublishedStream"/> whose subscribers are session actors. Every event is a Tell to the
 /// subscriber's session, which queues and drops per player, so a slow player never holds back the
 /// others or the publisher. Sessions are watched: a dead publisher unpublishes, dead players leave.
-/// Idle entities passivate after <see cref="IdleTimeout"/>; a stopping entity tells everyone involved,
+/// Idle entities passivate after an idle timeout (<see cref="DefaultIdleTimeout"/>); a stopping entity tells everyone involved,
 /// so a message lost to the passivation race is re-sent by its session.
 /// </summary>
 public sealed class StreamActor : ReceiveActor, IWithTimers
 {
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(30);
 
     private sealed class IdleCheck
     {
@@ -31,10 +31,16 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     private readonly PublishedStream _stream;
     private readonly List<SessionSubscriber> _subscribers = [];
     private IActorRef? _publisherSession;
+    private readonly TimeSpan _idleTimeout;
     private bool _passivating;
 
-    public StreamActor(string entityId)
+    public StreamActor(string entityId) : this(entityId, DefaultIdleTimeout)
     {
+    }
+
+    public StreamActor(string entityId, TimeSpan idleTimeout)
+    {
+        _idleTimeout = idleTimeout;
         _stream = new PublishedStream(StreamMessageExtractor.KeyOf(entityId));
 
         Receive<PublishStream>(OnPublish);
@@ -127,7 +133,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     {
         if (_stream.IsIdle)
         {
-            Timers.StartSingleTimer("idle", IdleCheck.Instance, IdleTimeout);
+            Timers.StartSingleTimer("idle", IdleCheck.Instance, _idleTimeout);
         }
         else
         {
