@@ -21,6 +21,7 @@ public sealed class GatewayActor : ReceiveActor
     private readonly RtmfpMetrics _metrics;
     private readonly IActorRef _sessionRegion;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SessionCryptoContext _defaultContext = SessionCryptoContext.CreateDefault();
 
     public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, IActorRef sessionRegion, RtmfpMetrics metrics)
     {
@@ -40,6 +41,44 @@ public sealed class GatewayActor : ReceiveActor
         Receive<SessionKeysReply>(r => _gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, EndpointFor(r.FarAddress)));
         Receive<UnknownSession>(u => _gateway.Cache.MarkUnknown(u.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs));
         Receive<SessionClosed>(c => _gateway.Cache.Remove(c.SessionId));
+        Receive<PeerRedirect>(SendRedirect);
+    }
+
+    /// <summary>
+    /// A rendezvous answer from the target's session (RFC 7016 §3.5.1.6): the Responder Redirect goes to the
+    /// initiator as a startup packet, session ID 0 under the default key (§2.2.2).
+    /// </summary>
+    private void SendRedirect(PeerRedirect redirect)
+    {
+        var endpoint = EndpointFor(redirect.To);
+        if (endpoint is null || redirect.StartupPacket.Length > PacketLimits.MaxStartupPacketLength)
+        {
+            return;
+        }
+        var datagram = ArrayPool<byte>.Shared.Rent(4 + redirect.StartupPacket.Length + SessionCryptoContext.MaxOverhead);
+        try
+        {
+            int n = _defaultContext.Encrypt(redirect.StartupPacket, datagram.AsSpan(4));
+            var span = datagram.AsSpan(0, 4 + n);
+            Multiplex.ScrambleSessionId(span, 0);
+            endpoint.SendTo(span, redirect.To);
+            _metrics.PacketsOut.Add(1);
+            _metrics.BytesOut.Add(span.Length);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The gateway is stopping.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(datagram);
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _defaultContext.Dispose();
+        base.PostStop();
     }
 
     private void Send(OutboundPacket packet)

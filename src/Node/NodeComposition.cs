@@ -6,6 +6,9 @@ using Rtmfp.Gateway;
 using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Sessions;
+using Rtmfp.Sessions.Flash;
+using Rtmfp.Sessions.Rendezvous;
+using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Cluster;
 using Rtmfp.Shared.Telemetry;
@@ -48,13 +51,48 @@ public static class NodeComposition
         }
 
         var extractor = new SessionMessageExtractor(settings.Sessions.ShardCount);
+        var streamExtractor = new StreamMessageExtractor(settings.Sessions.ShardCount);
+        var peerExtractor = new PeerDirectoryMessageExtractor(settings.Sessions.ShardCount);
         if (settings.Roles.HasFlag(NodeRoles.Sessions))
         {
+            // Stream entities (one per published name) and rendezvous entries (one per connected peer ID)
+            // live beside the sessions; both passivate themselves when nobody needs them.
+            akka.WithShardRegion<StreamRegion>(
+                "stream",
+                entityId => Props.Create(() => new StreamActor(entityId)),
+                streamExtractor,
+                new ShardOptions
+                {
+                    Role = "sessions",
+                    ShouldPassivateIdleEntities = false,
+                    RememberEntities = false,
+                    StateStoreMode = StateStoreMode.DData,
+                });
+            akka.WithShardRegion<PeerDirectoryRegion>(
+                "peer-directory",
+                entityId => Props.Create(() => new PeerDirectoryActor(entityId)),
+                peerExtractor,
+                new ShardOptions
+                {
+                    Role = "sessions",
+                    ShouldPassivateIdleEntities = false,
+                    RememberEntities = false,
+                    StateStoreMode = StateStoreMode.DData,
+                });
             var sessionSettings = new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval);
             var metrics = services.GetRequiredService<RtmfpMetrics>();
+            var applications = ApplicationRegistry.CreateDefault();
             akka.WithShardRegion<SessionRegion>(
                 "session",
-                entityId => Props.Create(() => new SessionActor(entityId, sessionSettings, metrics)),
+                (_, registry) =>
+                {
+                    var flash = new FlashServices(applications)
+                    {
+                        StreamRegion = () => registry.Get<StreamRegion>(),
+                        PeerDirectory = () => registry.Get<PeerDirectoryRegion>(),
+                    };
+                    return entityId => Props.Create(() => new SessionActor(entityId, sessionSettings, metrics, flash));
+                },
                 extractor,
                 new ShardOptions
                 {
@@ -69,6 +107,7 @@ public static class NodeComposition
         else if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             akka.WithShardRegionProxy<SessionRegion>("session", "sessions", extractor);
+            akka.WithShardRegionProxy<PeerDirectoryRegion>("peer-directory", "sessions", peerExtractor);
         }
 
         if (settings.Cluster.SeedNodes.Count == 0)
@@ -98,7 +137,8 @@ public static class NodeComposition
             g.HandshakeQueueLimit,
             g.ReceiveBufferBytes,
             ShutdownCloseGrace: TimeSpan.FromSeconds(2)));
-        services.AddSingleton<Func<GatewayContext, IStartupHandler>>(_ => context => new HandshakeFront(context, FlashCryptoProfile.CreateServer()));
+        services.AddSingleton<Func<GatewayContext, IStartupHandler>>(sp => context => new HandshakeFront(context, FlashCryptoProfile.CreateServer(),
+            sp.GetRequiredService<ActorRegistry>().TryGet<PeerDirectoryRegion>(out var directory) ? directory : null));
         services.AddSingleton<GatewayService>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
     }

@@ -1,12 +1,19 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Rtmfp.Engine;
+using Rtmfp.Engine.Handshake;
+using Rtmfp.Sessions.Flash;
+using Rtmfp.Sessions.Rtmfp;
+using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
+using Rtmfp.Shared.Wire;
+using Address = Rtmfp.Shared.Wire.Address;
 
 namespace Rtmfp.Sessions;
 
@@ -14,7 +21,11 @@ namespace Rtmfp.Sessions;
 /// One RTMFP session (entity ID = responder session ID): a thin shell around the engine's
 /// <see cref="Session"/> that owns its state, schedules its timers and talks to gateways.
 /// The session owns the anti-replay window and the send sequence numbers (RFC 7425 §4.6.6),
-/// so any gateway can decrypt and encrypt for it with cached keys.
+/// so any gateway can decrypt and encrypt for it with cached keys. With <see cref="FlashServices"/> it
+/// serves a Flash client over "TC" flows (<see cref="RtmfpFlashAdapter"/>), relays streams through the
+/// sharded <see cref="StreamActor"/>s and takes part in rendezvous (it registers its peer ID and
+/// answers lookups with a Redirect and an FIHello). Flows whose metadata starts with "echo" go to the
+/// <see cref="EchoService"/>; every other flow is rejected.
 /// </summary>
 public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 {
@@ -31,6 +42,12 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     {
         public static readonly Tick Instance = new();
     }
+
+    /// <summary>An application decision completed elsewhere; run its continuation here (FlashConnectionOptions.Dispatch).</summary>
+    private sealed record RunContinuation(Action Continuation);
+
+    /// <summary>Largest IHello tag a lookup may echo (Flash uses 16 bytes).</summary>
+    private const int MaxTagLength = 64;
 
     private const int PacketBufferSize = 1500;
 
@@ -53,10 +70,24 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private bool _countedOpen;
     private int _reportedSrtt = -1;
 
+    private readonly FlashServices? _flash;
+    private readonly PeerDirectory _localPeers = new();
+    private RtmfpFlashAdapter? _adapter;
+    private IStreamRelay? _relay;
+    private ClusterStreamRelay? _clusterRelay;
+    private IActorRef? _peerDirectory;
+    private byte[]? _registeredPeerId;
+
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
+        : this(entityId, settings, metrics, null)
+    {
+    }
+
+    public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics, FlashServices? flash)
     {
         _settings = settings;
         _metrics = metrics;
+        _flash = flash;
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
 
         Receive<OpenSession>(OnOpen);
@@ -69,7 +100,22 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             BeginClose();
             Context.Stop(Self);
         });
+        Receive<RunContinuation>(r => AroundEngine(r.Continuation));
+        Receive<StreamEventDelivery>(d => AroundEngine(() => _clusterRelay?.Deliver(d)));
+        Receive<StreamEntityStopped>(s => _clusterRelay?.OnEntityStopped(s.Stream));
+        Receive<PublishStreamResult>(_ => { }); // answer to a re-publish after an entity restart
+        Receive<LookupPeer>(OnLookupPeer);
+        Receive<PeerDirectoryStopped>(_ =>
+        {
+            if (_registeredPeerId is not null)
+            {
+                _peerDirectory?.Tell(new RegisterPeer(_registeredPeerId));
+            }
+        });
     }
+
+    /// <summary>The Flash adapter, once the session is open with <see cref="FlashServices"/> (tests, diagnostics).</summary>
+    public RtmfpFlashAdapter? FlashAdapter => _adapter;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -98,6 +144,10 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             KeepaliveIntervalMs = (long)_settings.KeepaliveInterval.TotalMilliseconds,
         };
         _engine = new Session(SessionRole.Responder, open.FarAddress, this, Now, options);
+        if (_flash is not null)
+        {
+            StartFlash(_flash, _engine);
+        }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
         _countedOpen = true;
@@ -131,7 +181,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             }
             long now = Now;
             _engine.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
-            Pump(now);
+            AfterEngine(now);
         }
         finally
         {
@@ -159,7 +209,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         }
         long now = Now;
         _engine.Tick(now);
-        Pump(now);
+        AfterEngine(now);
     }
 
     private void BeginClose()
@@ -168,8 +218,35 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             long now = Now;
             _engine.Close(now);
-            Pump(now);
+            AfterEngine(now);
         }
+    }
+
+    /// <summary>Runs work that may write to flows (outside engine callbacks), then sends what it produced.</summary>
+    private void AroundEngine(Action work)
+    {
+        if (_engine is null || _stopping)
+        {
+            return;
+        }
+        work();
+        AfterEngine(Now);
+    }
+
+    /// <summary>After every engine call: Flash work that must not run inside engine callbacks, then the packet pump.</summary>
+    private void AfterEngine(long now)
+    {
+        var engine = _engine!;
+        if (_adapter is { } adapter)
+        {
+            adapter.Service();
+            UpdatePeerRegistration();
+            if (adapter.CloseDueMs <= now && engine.State == SessionState.Open)
+            {
+                engine.Close(now);
+            }
+        }
+        Pump(now);
     }
 
     /// <summary>Drains every packet the engine wants to send now, then re-arms the timer.</summary>
@@ -236,6 +313,10 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private void Reschedule(long now)
     {
         long due = _engine!.NextWakeupMs(now);
+        if (_adapter is { CloseDueMs: var closeDue } && _engine.State == SessionState.Open)
+        {
+            due = Math.Min(due, Math.Max(closeDue, now));
+        }
         if (due == long.MaxValue || due == _scheduledWakeup)
         {
             return;
@@ -253,6 +334,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _stopping = true;
         Timers.CancelAll();
         UncountOpen();
+        LeaveCluster();
         if (!_gateway.IsNobody())
         {
             _gateway.Tell(new SessionClosed(_sessionId));
@@ -273,7 +355,12 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     protected override void PostStop()
     {
+        if (_engine is not null && !_stopping)
+        {
+            _adapter?.Connection?.OnPeerClosed(abrupt: true);
+        }
         UncountOpen();
+        LeaveCluster();
         base.PostStop();
     }
 
@@ -287,15 +374,103 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         }
     }
 
-    // ---------------------------------------------------------------- ISessionHandler
+    // ---------------------------------------------------------------- Flash
 
-    void ISessionHandler.OnStateChanged(Session session, SessionState state)
+    private void StartFlash(FlashServices flash, Session engine)
     {
-        if (state != SessionState.Open)
+        var self = Self;
+        if (flash.StreamRegion?.Invoke() is { } streams)
         {
-            UncountOpen();
+            _relay = _clusterRelay = new ClusterStreamRelay(streams, self);
+        }
+        else
+        {
+            _relay = new StreamRelay();
+        }
+        _peerDirectory = flash.PeerDirectory?.Invoke();
+        var options = flash.ConnectionOptions with { Dispatch = action => self.Tell(new RunContinuation(action)) };
+        var open = _open!;
+        PeerId? peerId = PeerId.TryCreate(open.FarPeerId, out var id) ? id : null;
+        string? uri = EndpointDiscriminator.TryParse(open.EndpointDiscriminator, out var epd) && epd.HasAncillaryData
+            ? System.Text.Encoding.UTF8.GetString(epd.AncillaryData)
+            : null;
+        Address.TryFromSocketAddress(engine.FarAddress, AddressOrigin.Observed, out var observed);
+        // Unique across the cluster: it names the publisher of a stream.
+        var endpoint = new FlashEndpointInfo(((long)RandomNumberGenerator.GetInt32(int.MaxValue) << 32) | _sessionId,
+            observed, uri, peerId, self);
+        var relay = _relay;
+        _adapter = new RtmfpFlashAdapter(engine,
+            output => new FlashConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
+            () => Now, flash.AdapterOptions);
+    }
+
+    /// <summary>A connected Flash client is findable by its peer ID (RFC 7425 §5.4.1); a closed one is not.</summary>
+    private void UpdatePeerRegistration()
+    {
+        if (_peerDirectory is null || _adapter?.Connection is not { PeerId: { } peerId } connection)
+        {
+            return;
+        }
+        bool connected = connection.State == FlashConnectionState.Connected;
+        if (connected && _registeredPeerId is null)
+        {
+            _registeredPeerId = peerId.ToArray();
+            _peerDirectory.Tell(new RegisterPeer(_registeredPeerId));
+        }
+        else if (!connected && _registeredPeerId is not null)
+        {
+            _peerDirectory.Tell(new UnregisterPeer(_registeredPeerId));
+            _registeredPeerId = null;
         }
     }
+
+    private void LeaveCluster()
+    {
+        if (_registeredPeerId is not null)
+        {
+            _peerDirectory?.Tell(new UnregisterPeer(_registeredPeerId));
+            _registeredPeerId = null;
+        }
+        _clusterRelay?.LeaveAll();
+    }
+
+    /// <summary>
+    /// RFC 7016 §3.5.1.6: an initiator asked a gateway for our client. If the application agrees, the gateway
+    /// (the sender) gets a Responder Redirect listing our client's addresses, and our client gets an FIHello
+    /// naming the initiator's address, in a packet of its own on this session.
+    /// </summary>
+    private void OnLookupPeer(LookupPeer lookup)
+    {
+        if (_engine is not { State: SessionState.Open } engine || _adapter?.Connection is not { State: FlashConnectionState.Connected }
+            || lookup.Tag.Length is 0 or > MaxTagLength
+            || !Address.TryFromSocketAddress(lookup.Initiator, AddressOrigin.Observed, out var initiator)
+            || _localPeers.Lookup(lookup.PeerId, initiator, out var introduction) != PeerLookupOutcome.Introduced)
+        {
+            return;
+        }
+        long now = Now;
+        Span<Address> addresses = stackalloc Address[Math.Clamp(introduction.MaxAddresses, 1, 32)];
+        int n = introduction.GetRedirectAddresses(addresses);
+        Sender.Tell(new PeerRedirect(StartupPacketWriter.Redirect(now, lookup.Tag, addresses[..n]), lookup.Initiator));
+        SendForwardedHello(engine, introduction, lookup.Tag, now);
+    }
+
+    // The engine has no API for a stray chunk: one plain packet with just the FIHello, numbered like the others.
+    private void SendForwardedHello(Session engine, PeerIntroduction introduction, ReadOnlySpan<byte> tag, long now)
+    {
+        if (_gateway.IsNobody())
+        {
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(PacketBufferSize);
+        var writer = new WireWriter(buffer.AsSpan(0, PacketBufferSize));
+        new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(now)).Write(ref writer);
+        introduction.WriteForwardedHello(ref writer, tag);
+        ulong sequence = _open!.Crypto.Verification.SendSequenceNumbers ? _nextSendSequence++ : 0;
+        _gateway.Tell(new OutboundPacket(_sessionId, _open.FarSessionId, buffer, writer.Position, sequence, Stable(engine.FarAddress)));
+    }
+
+    // ---------------------------------------------------------------- ISessionHandler
 
     void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow)
     {
@@ -303,17 +478,51 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             EchoService.OnFlowOpened(session, flow);
         }
-        else
+        else if (_adapter is null || !_adapter.TryAcceptFlow(flow))
         {
-            // RFC 7016 §3.6.3.7: a flow nobody handles is rejected.
+            // RFC 7016 §3.6.3.7, RFC 7425 §5.1.1: a flow nobody handles is rejected.
             flow.Reject(0);
         }
     }
 
-    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => EchoService.OnMessage(flow, message);
+    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message)
+    {
+        if (EchoService.Accepts(flow))
+        {
+            EchoService.OnMessage(flow, message);
+        }
+        else
+        {
+            _adapter?.OnMessage(flow, message);
+        }
+    }
 
-    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => EchoService.OnFlowComplete(flow);
+    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow)
+    {
+        if (EchoService.Accepts(flow))
+        {
+            EchoService.OnFlowComplete(flow);
+        }
+        else
+        {
+            _adapter?.OnFlowComplete(flow);
+        }
+    }
 
-    void ISessionHandler.OnAddressChanged(Session session, SocketAddress newAddress) =>
+    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => _adapter?.OnFlowException(flow);
+
+    void ISessionHandler.OnStateChanged(Session session, SessionState state)
+    {
+        if (state != SessionState.Open)
+        {
+            UncountOpen();
+            _adapter?.OnSessionClosing();
+        }
+    }
+
+    void ISessionHandler.OnAddressChanged(Session session, SocketAddress newAddress)
+    {
         _log.Debug("session {0:x8} moved to {1}", _sessionId, newAddress);
+        _adapter?.OnAddressChanged(newAddress);
+    }
 }

@@ -21,6 +21,9 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     /// <summary>How many derived session IDs are tried before an IIKeying is dropped (collisions are 2^-32 events).</summary>
     public const int MaxProbes = 4;
 
+    /// <summary>Flash tags are 16 bytes; a lookup echoes the tag in two packets, so huge ones are not forwarded.</summary>
+    public const int MaxLookupTagLength = 64;
+
     [ThreadStatic]
     private static ReceiveScratch? t_scratch;
 
@@ -32,10 +35,16 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     private readonly Dictionary<uint, HandshakeJob> _inFlight = [];
     private readonly Lock _inFlightLock = new();
     private readonly int _maxInFlight;
+    private readonly IActorRef? _peerDirectory;
+    private readonly TokenBucket _lookups;
 
-    public HandshakeFront(GatewayContext context, FlashCryptoProfile serverProfile)
+    /// <param name="peerDirectory">The peer directory shard region for rendezvous lookups (RFC 7016 §3.5.1.6); none: they are ignored.</param>
+    /// <param name="lookupsPerSecond">Bound on rendezvous lookups leaving this gateway (each may start an entity somewhere).</param>
+    public HandshakeFront(GatewayContext context, FlashCryptoProfile serverProfile, IActorRef? peerDirectory = null, double lookupsPerSecond = 500)
     {
         _context = context;
+        _peerDirectory = peerDirectory;
+        _lookups = new TokenBucket(lookupsPerSecond, lookupsPerSecond * 2);
         var cookies = new CookieJar(context.Options.CookieSecret, context.Options.CookieSlot);
         _responder = new HandshakeResponder(serverProfile, cookies, new EndpointDiscriminatorCache());
         _maxInFlight = context.Options.HandshakeQueueLimit * 4;
@@ -85,11 +94,14 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
 
     private void OnIHello(UdpEndpoint endpoint, ReadOnlySpan<byte> payload, SocketAddress from, long now, ReceiveScratch scratch)
     {
-        var disposition = _responder.OnIHello(payload, from, now, scratch.Reply, out int written, out _);
+        var disposition = _responder.OnIHello(payload, from, now, scratch.Reply, out int written, out var lookup);
+        if (disposition == IHelloDisposition.RendezvousLookup)
+        {
+            OnRendezvousLookup(lookup, from, now);
+            return;
+        }
         if (disposition != IHelloDisposition.RHello)
         {
-            // Rendezvous lookups need the peer directory of the Flash layer; until then they are ignored
-            // as RFC 7016 §3.5.1.1.2 says for an EPD that does not select us.
             return;
         }
         _context.Metrics.HandshakesStarted.Add(1);
@@ -97,6 +109,22 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         var datagram = scratch.Datagram.AsSpan(0, 4 + n);
         Multiplex.ScrambleSessionId(datagram, 0);
         Send(endpoint, datagram, from);
+    }
+
+    /// <summary>
+    /// RFC 7016 §3.5.1.6, RFC 7425 §5.4: the EPD names another peer. The directory entity of that peer ID forwards
+    /// the lookup to the peer's session, which answers this gateway actor with a <see cref="PeerRedirect"/>;
+    /// unknown peers get nothing (§3.5.1.1.2). Initiators retransmit, so a lookup over the rate bound is dropped.
+    /// </summary>
+    private void OnRendezvousLookup(RendezvousLookup lookup, SocketAddress from, long now)
+    {
+        if (_peerDirectory is null || lookup.Tag.Length > MaxLookupTagLength || !_lookups.TryTake(now))
+        {
+            return;
+        }
+        var initiator = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(initiator.Buffer.Span);
+        _peerDirectory.Tell(new LookupPeer(lookup.TargetPeerId.ToArray(), lookup.Tag.ToArray(), initiator), _context.GatewayActor);
     }
 
     private void OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress from)

@@ -1,0 +1,22 @@
+using Akka.Actor;
+using Rtmfp.Sessions.Flash;
+using Rtmfp.Sessions.Rtmfp;
+
+namespace Rtmfp.Sessions;
+
+/// <summary>
+/// What a session actor needs to serve Flash clients: the applications, and resolvers for the stream and
+/// peer directory shard regions (resolved when the session starts, so regions may be registered in any
+/// order). Without a stream region each session relays only within itself (tests); without a peer
+/// directory there is no rendezvous.
+/// </summary>
+public sealed record FlashServices(ApplicationRegistry Applications)
+{
+    public Func<IActorRef>? StreamRegion { get; init; }
+
+    public Func<IActorRef>? PeerDirectory { get; init; }
+
+    public FlashConnectionOptions ConnectionOptions { get; init; } = FlashConnectionOptions.Default;
+
+    public RtmfpFlashAdapterOptions AdapterOptions { get; init; } = RtmfpFlashAdapterOptions.Default;
+}

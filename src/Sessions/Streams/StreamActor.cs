@@ -1,0 +1,161 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Rtmfp.Sessions.Flash;
+
+namespace Rtmfp.Sessions.Streams;
+
+/// <summary>
+/// The sharded entity of one stream name (entity ID from <see cref="StreamMessageExtractor"/>): a
+/// <see cref="PublishedStream"/> whose subscribers are session actors. Every event is a Tell to the
+/// subscriber's session, which queues and drops per player, so a slow player never holds back the
+/// others or the publisher. Sessions are watched: a dead publisher unpublishes, dead players leave.
+/// Idle entities passivate after an idle timeout (<see cref="DefaultIdleTimeout"/>); a stopping entity tells everyone involved,
+/// so a message lost to the passivation race is re-sent by its session.
+/// </summary>
+public sealed class StreamActor : ReceiveActor, IWithTimers
+{
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(30);
+
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+    }
+
+    /// <summary>A subscribing session as a <see cref="IStreamSubscriber"/> (value equality, so Unsubscribe finds it).</summary>
+    private sealed record SessionSubscriber(IActorRef Session, long SubscriptionId) : IStreamSubscriber
+    {
+        public void OnStreamEvent(StreamEvent streamEvent) =>
+            Session.Tell(new StreamEventDelivery(SubscriptionId, streamEvent), ActorRefs.NoSender);
+    }
+
+    private readonly PublishedStream _stream;
+    private readonly List<SessionSubscriber> _subscribers = [];
+    private IActorRef? _publisherSession;
+    private readonly TimeSpan _idleTimeout;
+    private bool _passivating;
+
+    public StreamActor(string entityId) : this(entityId, DefaultIdleTimeout)
+    {
+    }
+
+    public StreamActor(string entityId, TimeSpan idleTimeout)
+    {
+        _idleTimeout = idleTimeout;
+        _stream = new PublishedStream(StreamMessageExtractor.KeyOf(entityId));
+
+        Receive<PublishStream>(OnPublish);
+        Receive<UnpublishStream>(m =>
+        {
+            if (_stream.Publisher == m.Publisher)
+            {
+                _stream.Handle(new StopPublish(m.Publisher));
+                _publisherSession = null;
+            }
+            CheckIdle();
+        });
+        Receive<PublishStreamFrame>(m => _stream.Handle(new PublishFrame(m.Publisher, m.Frame)));
+        Receive<SubscribeStream>(m =>
+        {
+            var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId);
+            if (!_subscribers.Contains(subscriber))
+            {
+                _subscribers.Add(subscriber);
+                Context.Watch(m.Session);
+                _stream.Handle(new Subscribe(subscriber));
+            }
+        });
+        Receive<UnsubscribeStream>(m =>
+        {
+            var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId);
+            if (_subscribers.Remove(subscriber))
+            {
+                _stream.Handle(new Unsubscribe(subscriber));
+                UnwatchIfUnused(m.Session);
+            }
+            CheckIdle();
+        });
+        Receive<QueryStreamLive>(_ => Sender.Tell(new StreamLiveReply(_stream.Key, _stream.IsLive)));
+        Receive<Terminated>(t => OnSessionGone(t.ActorRef));
+        Receive<IdleCheck>(_ =>
+        {
+            if (_stream.IsIdle && !_passivating)
+            {
+                _passivating = true;
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public PublishedStream Stream => _stream;
+
+    protected override void PreStart() => CheckIdle();
+
+    private void OnPublish(PublishStream m)
+    {
+        bool accepted = _stream.Handle(new StartPublish(m.Publisher));
+        if (accepted)
+        {
+            _publisherSession = m.Session;
+            Context.Watch(m.Session);
+        }
+        Sender.Tell(new PublishStreamResult(m.Stream, m.Publisher, accepted));
+    }
+
+    private void OnSessionGone(IActorRef session)
+    {
+        if (session.Equals(_publisherSession) && _stream.Publisher is { } publisher)
+        {
+            _stream.Handle(new StopPublish(publisher));
+            _publisherSession = null;
+        }
+        for (int i = _subscribers.Count - 1; i >= 0; i--)
+        {
+            if (_subscribers[i].Session.Equals(session))
+            {
+                _stream.Handle(new Unsubscribe(_subscribers[i]));
+                _subscribers.RemoveAt(i);
+            }
+        }
+        CheckIdle();
+    }
+
+    private void UnwatchIfUnused(IActorRef session)
+    {
+        if (!session.Equals(_publisherSession) && !_subscribers.Exists(s => s.Session.Equals(session)))
+        {
+            Context.Unwatch(session);
+        }
+    }
+
+    private void CheckIdle()
+    {
+        if (_stream.IsIdle)
+        {
+            Timers.StartSingleTimer("idle", IdleCheck.Instance, _idleTimeout);
+        }
+        else
+        {
+            Timers.Cancel("idle");
+        }
+    }
+
+    protected override void PostStop()
+    {
+        // Whoever still counts on this entity re-sends its publish or subscribe to the next incarnation.
+        var told = new HashSet<IActorRef>();
+        if (_publisherSession is not null && told.Add(_publisherSession))
+        {
+            _publisherSession.Tell(new StreamEntityStopped(_stream.Key), ActorRefs.NoSender);
+        }
+        foreach (var s in _subscribers)
+        {
+            if (told.Add(s.Session))
+            {
+                s.Session.Tell(new StreamEntityStopped(_stream.Key), ActorRefs.NoSender);
+            }
+        }
+        base.PostStop();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.TestKit.Xunit;
+using Rtmfp.Sessions.Rendezvous;
+using Rtmfp.Shared.Cluster;
+
+namespace Rtmfp.Sessions.Tests.Rtmfp;
+
+public class PeerDirectoryActorTests : TestKit
+{
+    private static readonly byte[] Peer = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private static readonly SocketAddress Initiator = IPEndPoint.Parse("192.0.2.7:5000").Serialize();
+
+    private IActorRef Spawn(out Akka.TestKit.TestProbe parent)
+    {
+        var probe = CreateTestProbe();
+        parent = probe;
+        var id = PeerDirectoryMessageExtractor.EntityIdOf(Peer);
+        return Sys.ActorOf(Props.Create(() => new ParentProbe(Props.Create(() => new PeerDirectoryActor(id)), probe.Ref)));
+    }
+
+    [Fact]
+    public void A_lookup_reaches_the_registered_session_with_the_gateway_as_sender()
+    {
+        var entry = Spawn(out var parent);
+        var session = CreateTestProbe();
+        var gateway = CreateTestProbe();
+        entry.Tell(new RegisterPeer(Peer), session.Ref);
+        var lookup = new LookupPeer(Peer, [1, 2, 3], Initiator);
+        entry.Tell(lookup, gateway.Ref);
+        Assert.Same(lookup, session.ExpectMsg<LookupPeer>());
+        Assert.Equal(gateway.Ref, session.LastSender);
+
+        // A newer connection with the same peer ID takes over.
+        var newer = CreateTestProbe();
+        entry.Tell(new RegisterPeer(Peer), newer.Ref);
+        entry.Tell(lookup, gateway.Ref);
+        newer.ExpectMsg<LookupPeer>();
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        // An old session's unregister does not remove the newer one.
+        entry.Tell(new UnregisterPeer(Peer), session.Ref);
+        entry.Tell(lookup, gateway.Ref);
+        newer.ExpectMsg<LookupPeer>();
+        parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void Unknown_peers_are_ignored_and_the_entity_passivates_at_once()
+    {
+        var entry = Spawn(out var parent);
+        var gateway = CreateTestProbe();
+        entry.Tell(new LookupPeer(Peer, [1], Initiator), gateway.Ref);
+        parent.ExpectMsg<Passivate>();
+        gateway.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_dead_or_unregistered_session_is_forgotten()
+    {
+        var entry = Spawn(out var parent);
+        var session = CreateTestProbe();
+        entry.Tell(new RegisterPeer(Peer), session.Ref);
+        Sys.Stop(session.Ref);
+        parent.ExpectMsg<Passivate>();
+
+        var entry2 = Spawn(out var parent2);
+        var s2 = CreateTestProbe();
+        entry2.Tell(new RegisterPeer(Peer), s2.Ref);
+        entry2.Tell(new UnregisterPeer(Peer), s2.Ref);
+        parent2.ExpectMsg<Passivate>();
+        entry2.Tell(new LookupPeer(Peer, [1], Initiator), TestActor);
+        s2.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_stopping_entity_asks_its_session_to_register_again()
+    {
+        var entry = Spawn(out _);
+        var session = CreateTestProbe();
+        entry.Tell(new RegisterPeer(Peer), session.Ref);
+        entry.Tell(new LookupPeer(Peer, [1], Initiator), TestActor);
+        session.ExpectMsg<LookupPeer>(); // registered before the stop
+        entry.Tell(PoisonPill.Instance); // stops the stand-in shard, and with it the entity
+        Assert.Equal(Peer, session.ExpectMsg<PeerDirectoryStopped>().PeerId);
+    }
+
+    [Fact]
+    public void Peer_ids_route_by_hex_and_short_ids_are_not_routed()
+    {
+        var extractor = new PeerDirectoryMessageExtractor(16);
+        Assert.Equal(Convert.ToHexStringLower(Peer), extractor.EntityId(new RegisterPeer(Peer)));
+        Assert.Equal(extractor.ShardId(new RegisterPeer(Peer)), extractor.ShardId(Convert.ToHexStringLower(Peer)));
+        Assert.Null(extractor.EntityId(new RegisterPeer([1, 2, 3])));
+        Assert.Equal("0", extractor.ShardId("zz"));
+    }
+}
