@@ -50,6 +50,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private SocketAddress? _lastToCopy;
     private bool _stopping;
     private long _reportedRetransmissions;
+    private bool _countedOpen;
     private int _reportedSrtt = -1;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
@@ -99,6 +100,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _engine = new Session(SessionRole.Responder, open.FarAddress, this, Now, options);
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
+        _countedOpen = true;
         _metrics?.HandshakesCompleted.Add(1);
         Sender.Tell(_opened);
         Reschedule(Now);
@@ -250,7 +252,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         }
         _stopping = true;
         Timers.CancelAll();
-        _metrics?.SessionClosed();
+        UncountOpen();
         if (!_gateway.IsNobody())
         {
             _gateway.Tell(new SessionClosed(_sessionId));
@@ -271,14 +273,29 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     protected override void PostStop()
     {
-        if (_engine is not null && !_stopping)
-        {
-            _metrics?.SessionClosed();
-        }
+        UncountOpen();
         base.PostStop();
     }
 
+    /// <summary>"Open sessions" counts sessions in S_OPEN: one lingering after a close (RFC 7016 §3.5.5) is not open.</summary>
+    private void UncountOpen()
+    {
+        if (_countedOpen)
+        {
+            _countedOpen = false;
+            _metrics?.SessionClosed();
+        }
+    }
+
     // ---------------------------------------------------------------- ISessionHandler
+
+    void ISessionHandler.OnStateChanged(Session session, SessionState state)
+    {
+        if (state != SessionState.Open)
+        {
+            UncountOpen();
+        }
+    }
 
     void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow)
     {

@@ -22,8 +22,8 @@ public class BadInputTests
     [Fact]
     public async Task Random_datagrams_and_wrong_keys_are_dropped_and_the_node_keeps_serving()
     {
-        using var metrics = new MetricCollector();
         await using var node = await RunningNode.StartAsync();
+        using var metrics = new MetricCollector(node.Metrics);
         var first = await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(10));
         Assert.NotNull(first);
 
@@ -62,8 +62,8 @@ public class BadInputTests
     [Fact]
     public async Task An_IHello_flood_allocates_no_session_state_and_a_legitimate_client_connects_during_it()
     {
-        using var metrics = new MetricCollector();
         await using var node = await RunningNode.StartAsync();
+        using var metrics = new MetricCollector(node.Metrics);
         var to = node.Endpoint.Serialize();
         var epd = EndpointDiscriminator.CreateForUri(node.Uri.ToString());
 

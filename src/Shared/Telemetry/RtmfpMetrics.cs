@@ -30,6 +30,9 @@ public sealed class RtmfpMetrics : IDisposable
         _meter.CreateObservableUpDownCounter("rtmfp.sessions.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
     }
 
+    /// <summary>The meter of this node's instruments (one per node, also when several run in one process).</summary>
+    public Meter Meter => _meter;
+
     public Counter<long> PacketsIn { get; }
     public Counter<long> PacketsOut { get; }
     public Counter<long> BytesIn { get; }

@@ -4,17 +4,17 @@ using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Integration.Tests.Support;
 
-/// <summary>Sums the node's "Rtmfp" counters as they are recorded (all nodes in this process).</summary>
+/// <summary>Sums one node's "Rtmfp" counters as they are recorded (tests run several nodes in one process).</summary>
 public sealed class MetricCollector : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new();
 
-    public MetricCollector()
+    public MetricCollector(RtmfpMetrics node)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == RtmfpMetrics.MeterName)
+            if (ReferenceEquals(instrument.Meter, node.Meter))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
