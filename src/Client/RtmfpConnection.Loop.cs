@@ -55,6 +55,11 @@ public sealed partial class RtmfpConnection
         {
             return; // cancelled before the loop got here
         }
+        if (_loop.IsStopping)
+        {
+            FailConnect(RtmfpConnectFailure.Cancelled, "the event loop stopped");
+            return;
+        }
         var local = Options.LocalEndPoint;
         var family = local?.AddressFamily ?? candidates[0].AddressFamily;
         _dualMode = local is not null && family == AddressFamily.InterNetworkV6 && local.Address.Equals(IPAddress.IPv6Any);
@@ -329,7 +334,7 @@ public sealed partial class RtmfpConnection
 
     private void OpenFlowOnLoop(RtmfpFlow flow)
     {
-        if (_session is not { State: SessionState.Open } session)
+        if (_tornDown || _session is not { State: SessionState.Open } session)
         {
             flow.FailOpen(new InvalidOperationException("the session is not open"));
             return;
@@ -341,7 +346,7 @@ public sealed partial class RtmfpConnection
 
     private void StartPing(TaskCompletionSource<TimeSpan> done)
     {
-        if (_session is not { State: SessionState.Open })
+        if (_tornDown || _session is not { State: SessionState.Open })
         {
             done.TrySetException(new InvalidOperationException("the session is not open"));
             return;
@@ -381,7 +386,7 @@ public sealed partial class RtmfpConnection
 
     private void MoveOnLoop(TaskCompletionSource<IPEndPoint> done)
     {
-        if (_session is not { State: SessionState.Open } || _socket is null)
+        if (_tornDown || _session is not { State: SessionState.Open } || _socket is null)
         {
             done.TrySetException(new InvalidOperationException("the session is not open"));
             return;
@@ -472,6 +477,8 @@ public sealed partial class RtmfpConnection
         }
         else
         {
+            _aborting = true;
+            _session?.Abort(); // flows end, so later commands fail instead of waiting
             Teardown(RtmfpCloseReason.Aborted);
         }
     }

@@ -136,9 +136,16 @@ public sealed partial class RtmfpConnection : IAsyncDisposable
             connection.DisposeOwned();
             throw new RtmfpConnectException(RtmfpConnectFailure.Cancelled, "the event loop is stopped");
         }
-        await using (timeout.Token.Register(() => connection.TryPost(() => connection.FailConnect(
-            cancellationToken.IsCancellationRequested ? RtmfpConnectFailure.Cancelled : RtmfpConnectFailure.Timeout,
-            cancellationToken.IsCancellationRequested ? "cancelled" : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s"))).ConfigureAwait(false))
+        await using (timeout.Token.Register(() =>
+        {
+            var failure = cancellationToken.IsCancellationRequested ? RtmfpConnectFailure.Cancelled : RtmfpConnectFailure.Timeout;
+            string message = cancellationToken.IsCancellationRequested ? "cancelled" : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s";
+            if (!connection.TryPost(() => connection.FailConnect(failure, message)))
+            {
+                // The loop is gone (client disposed): nothing else will complete the task.
+                connection._connectTcs.TrySetException(new RtmfpConnectException(RtmfpConnectFailure.Cancelled, "the event loop stopped"));
+            }
+        }).ConfigureAwait(false))
         {
             return await connection._connectTcs.Task.ConfigureAwait(false);
         }

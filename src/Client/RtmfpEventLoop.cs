@@ -50,6 +50,8 @@ public sealed class RtmfpEventLoop : IDisposable
 
     internal bool IsLoopThread => Thread.CurrentThread == _thread;
 
+    internal bool IsStopping => _stopping;
+
     // Per-loop scratch: only touched on the loop thread.
     internal byte[] ReceiveBuffer { get; } = new byte[PacketLimits.MaxDatagramLength];
     internal byte[] PlainBuffer { get; } = new byte[PacketLimits.MaxDatagramLength];
@@ -156,6 +158,7 @@ public sealed class RtmfpEventLoop : IDisposable
             {
                 connection.OnLoopStopped();
             }
+            RunCommands(); // posted before the stop: they see torn-down connections and fail their tasks
             foreach (var socket in _owners.Keys)
             {
                 socket.Dispose();

@@ -246,4 +246,23 @@ public class ConnectionTests
         await Task.WhenAll(connections.Select(c => c.CloseAsync(Ct)));
         Assert.Equal(0, client.ConnectionCount);
     }
+
+    [Fact]
+    public async Task Disposing_a_shared_client_ends_its_connections_and_pending_connects()
+    {
+        using var server = FakeResponder.Start();
+        using var dead = FakeResponder.Start();
+        dead.Silent = true;
+        var client = new RtmfpClient(Options(), loopCount: 2);
+        var open = await client.ConnectAsync(server.Uri, Ct);
+        var flow = open.OpenFlow("echo");
+        var pending = client.ConnectAsync(dead.Uri, Ct);
+        await client.DisposeAsync();
+        Assert.Equal(RtmfpCloseReason.Aborted, await open.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        var e = await Assert.ThrowsAsync<RtmfpConnectException>(() => pending.WaitAsync(TimeSpan.FromSeconds(15), Ct));
+        Assert.Equal(RtmfpConnectFailure.Cancelled, e.Failure);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => open.PingAsync(Ct));
+        await Assert.ThrowsAnyAsync<Exception>(() => flow.SendAsync("x"u8.ToArray(), Ct));
+        await open.DisposeAsync(); // idempotent after the loop is gone
+    }
 }
