@@ -65,6 +65,18 @@ public sealed class RawInitiator : IDisposable
         return raw;
     }
 
+    /// <summary>Encrypts a plain packet with the session key and an explicit session sequence number; returns the datagram.</summary>
+    public byte[] Seal(ReadOnlySpan<byte> plainPacket, ulong sequenceNumber)
+    {
+        var session = _session ?? throw new InvalidOperationException("not open");
+        var datagram = new byte[4 + session.GetEncryptedLength(plainPacket.Length, sequenceNumber)];
+        int n = session.Encrypt(plainPacket, datagram.AsSpan(4), sequenceNumber);
+        Multiplex.ScrambleSessionId(datagram.AsSpan(0, 4 + n), Result!.FarSessionId);
+        return datagram;
+    }
+
+    public Task SendAsync(byte[] datagram, IPEndPoint to) => _socket.SendToAsync(datagram, SocketFlags.None, to);
+
     /// <summary>The chunk types of the next session packet from the server, or null on timeout.</summary>
     public async Task<List<ChunkType>?> ReceiveChunkTypesAsync(TimeSpan timeout)
     {
