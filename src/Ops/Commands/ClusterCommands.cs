@@ -37,7 +37,7 @@ public static class ClusterCommands
             members.Add(new ClusterMemberInfo(
                 m.Address.ToString(),
                 m.Status.ToString(),
-                m.Roles.Order(StringComparer.Ordinal).ToList(),
+                ApplicationRoles(m.Roles),
                 byAge.IndexOf(m) + 1,
                 m.AppVersion.ToString(),
                 IsLeader: m.Address.Equals(state.Leader),
@@ -46,6 +46,10 @@ public static class ClusterCommands
         }
         return new ClusterShowResult(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, unreachable.Select(a => a.ToString()).Order(StringComparer.Ordinal).ToList());
     }
+
+    /// <summary>Roles without Akka's data-center pseudo role ("dc-default"), sorted.</summary>
+    internal static IReadOnlyList<string> ApplicationRoles(IEnumerable<string> roles) =>
+        roles.Where(r => !r.StartsWith("dc-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
 
     private static ClusterLeaderResult Leader(Cluster cluster)
     {

@@ -28,7 +28,7 @@ public static class NodeCommands
         return new NodeInfoResult(
             cluster.SelfAddress.ToString(),
             cluster.SelfMember.Status.ToString(),
-            cluster.SelfRoles.Where(r => !r.StartsWith("dc-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList(),
+            ClusterCommands.ApplicationRoles(cluster.SelfRoles),
             VersionOf(Assembly.GetEntryAssembly() ?? typeof(NodeCommands).Assembly),
             VersionOf(typeof(ActorSystem).Assembly),
             RuntimeInformation.FrameworkDescription,

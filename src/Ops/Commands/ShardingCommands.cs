@@ -53,7 +53,7 @@ public static class ShardingCommands
             members.Add(new RegionMemberStats(
                 address.ToString(),
                 member?.Status.ToString(),
-                member?.Roles.Order(StringComparer.Ordinal).ToList() ?? [],
+                member is null ? [] : ClusterCommands.ApplicationRoles(member.Roles),
                 coordinators.Contains(address),
                 regionStats.Stats.Count,
                 entities,
