@@ -16,7 +16,7 @@ public class LogTailTests(SharedNode shared)
         var marker = "warning-marker-" + Guid.NewGuid();
         Logger.LogWarning("{Marker} was logged", marker);
 
-        var all = await Cli.RunAsync(Node.Port, "log", "tail", "--json");
+        var all = await Cli.RunAsync(Node.Port, "log", "tail", "--lines", "2000", "--json");
         Assert.Equal(0, all.ExitCode);
         var entry = Assert.Single(all.JsonLines, e => e.GetProperty("message").GetString()!.Contains(marker, StringComparison.Ordinal));
         Assert.Equal("Warning", entry.GetProperty("level").GetString());
