@@ -124,6 +124,7 @@ public static class NodeComposition
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front).</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
+        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
         if (!settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             return;

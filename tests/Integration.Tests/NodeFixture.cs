@@ -32,6 +32,8 @@ public sealed class RunningNode : IAsyncDisposable
         {
             ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
             ["Rtmfp:Gateway:HandshakeWorkers"] = "2",
+            // Several nodes run in this process: the admin port is covered by tests/Ops.Tests.
+            ["Rtmfp:Ops:Endpoint"] = "off",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings)

@@ -35,6 +35,12 @@ public sealed record PersistenceSettings(PersistenceProvider Provider, string? R
 
 public sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
 
+/// <summary>The rtmfp-ops admin endpoint; null when disabled ("off"). Loopback by default: exposing it needs a network policy.</summary>
+public sealed record OpsSettings(IPEndPoint? Endpoint)
+{
+    public static readonly IPEndPoint DefaultEndpoint = new(IPAddress.Loopback, 9110);
+}
+
 /// <summary>Everything a node reads at startup, from appsettings.json and RTMFP_-prefixed environment variables.</summary>
 public sealed record NodeSettings(
     NodeRoles Roles,
@@ -45,6 +51,9 @@ public sealed record NodeSettings(
     MetricsSettings Metrics)
 {
     public const string Section = "Rtmfp";
+
+    /// <summary>Rtmfp:Ops:Endpoint (an init property so existing constructor calls stay valid).</summary>
+    public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -140,6 +149,23 @@ public sealed record NodeSettings(
             prometheus = eps.Count == 1 ? eps[0] : null;
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)), r.Errors);
+        var ops = new OpsSettings(OpsSettings.DefaultEndpoint);
+        if (r.GetString($"{Section}:Ops:Endpoint") is { } opsText)
+        {
+            if (opsText.Equals("off", StringComparison.OrdinalIgnoreCase))
+            {
+                ops = new OpsSettings(null);
+            }
+            else if (r.GetEndpoints($"{Section}:Ops:Endpoint", []) is { } opsEndpoints && opsEndpoints.Count == 1)
+            {
+                ops = new OpsSettings(opsEndpoints[0]);
+            }
+            else if (opsText.Contains(','))
+            {
+                r.Error($"{Section}:Ops:Endpoint", "must be one endpoint such as 127.0.0.1:9110, or off");
+            }
+        }
+
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops }, r.Errors);
     }
 }

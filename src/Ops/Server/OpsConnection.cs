@@ -1,0 +1,151 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using Rtmfp.Ops.Commands;
+using Rtmfp.Ops.Protocol;
+
+namespace Rtmfp.Ops.Server;
+
+/// <summary>
+/// One admin client: reads request lines, runs each command off the actor threads, writes the
+/// response lines. Any failure becomes an error line; only socket failures end the connection.
+/// </summary>
+internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, OpsServerOptions options, ILogger logger)
+{
+    private static readonly TimeSpan ClientWatchInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly NetworkStream _stream = new(socket, ownsSocket: true);
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            var reader = new BoundedLineReader(_stream, OpsJson.MaxRequestBytes);
+            while (!stopping.IsCancellationRequested)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                idle.CancelAfter(options.IdleTimeout);
+                var (kind, line) = await reader.ReadLineAsync(idle.Token).ConfigureAwait(false);
+                switch (kind)
+                {
+                    case BoundedLineReader.LineKind.EndOfStream:
+                        return;
+                    case BoundedLineReader.LineKind.TooLong:
+                        await WriteAsync(Error($"request longer than {OpsJson.MaxRequestBytes} bytes"), stopping).ConfigureAwait(false);
+                        continue;
+                    default:
+                        if (line.Length > 0)
+                        {
+                            await HandleAsync(line, stopping).ConfigureAwait(false);
+                        }
+                        continue;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Client gone, idle too long, or the node is stopping.
+        }
+        finally
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleAsync(ReadOnlyMemory<byte> line, CancellationToken stopping)
+    {
+        OpsRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<OpsRequest>(line.Span, OpsJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            await WriteAsync(Error($"malformed request: {ex.Message} (expected {{\"command\":\"...\",\"args\":{{\"name\":\"value\"}}}})"), stopping).ConfigureAwait(false);
+            return;
+        }
+        if (request?.Command is not { Length: > 0 } name)
+        {
+            await WriteAsync(Error("request has no \"command\" (send {\"command\":\"commands\"} for the list)"), stopping).ConfigureAwait(false);
+            return;
+        }
+        if (!registry.TryGet(name.Trim(), out var command))
+        {
+            await WriteAsync(Error($"unknown command '{name}' (known: {string.Join(", ", registry.Names)})"), stopping).ConfigureAwait(false);
+            return;
+        }
+
+        OpsResponse response;
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var watch = command.WatchesClient ? WatchClient(run) : null;
+        try
+        {
+            var args = new OpsArguments(command.Name, request.Args);
+            args.AcceptOnly(command.Arguments);
+            var task = command.Execute(args, new ConnectionStream(this), run.Token);
+            var result = command.WatchesClient
+                ? await task.ConfigureAwait(false)
+                : await task.WaitAsync(options.CommandTimeout, stopping).ConfigureAwait(false);
+            response = result is null ? new OpsResponse(true) : new OpsResponse(true, OpsJson.ToElement(result));
+        }
+        catch (OpsCommandException ex)
+        {
+            response = Error(ex.Message);
+        }
+        catch (Exception ex) when (ex is AskTimeoutException or TimeoutException)
+        {
+            response = Error($"'{command.Name}' timed out: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            response = Error("the node is stopping");
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            // A following command stopped by its client: end the stream normally.
+            response = new OpsResponse(true);
+        }
+        catch (Exception ex) when (ex is not (IOException or SocketException or ObjectDisposedException))
+        {
+            logger.LogWarning(ex, "ops command {Command} failed", command.Name);
+            response = Error($"'{command.Name}' failed: {ex.GetType().Name}: {ex.Message}");
+        }
+        await WriteAsync(response, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// While a following command runs nobody reads the socket; poll it instead: readable with nothing
+    /// to read means the client closed, and anything sent also stops the stream (it stays buffered).
+    /// </summary>
+    private Timer WatchClient(CancellationTokenSource run) =>
+        new(_ =>
+        {
+            try
+            {
+                if (socket.Poll(0, SelectMode.SelectRead))
+                {
+                    run.Cancel();
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                run.Cancel();
+            }
+        }, null, ClientWatchInterval, ClientWatchInterval);
+
+    private static OpsResponse Error(string message) => new(false, Error: message);
+
+    private async ValueTask WriteAsync(OpsResponse response, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.WriteTimeout);
+        await _stream.WriteAsync(OpsJson.Line(response), timeout.Token).ConfigureAwait(false);
+    }
+
+    private sealed class ConnectionStream(OpsConnection connection) : OpsStream
+    {
+        public override ValueTask WriteItemAsync(object item, CancellationToken cancellationToken) =>
+            connection.WriteAsync(new OpsResponse(true, OpsJson.ToElement(item), End: false), cancellationToken);
+    }
+}

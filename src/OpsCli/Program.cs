@@ -1,0 +1,3 @@
+using Rtmfp.OpsCli;
+
+return await OpsCliApp.RunAsync(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected);

@@ -1,0 +1,1 @@
+[assembly: AssemblyFixture(typeof(Rtmfp.Ops.Tests.SharedNode))]

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Rtmfp.Ops.Protocol;
+using Rtmfp.OpsCli;
+
+namespace Rtmfp.Ops.Tests;
+
+/// <summary>The endpoint answers every bad input with an error line and keeps serving.</summary>
+public class ProtocolTests(SharedNode shared)
+{
+    private OpsNode Node => shared.Node;
+
+    [Fact]
+    public async Task An_unknown_command_is_an_error_listing_the_known_ones()
+    {
+        await using var client = await Cli.ConnectAsync(Node.Port);
+
+        var r = await client.RequestAsync(new OpsRequest("cluster frobnicate"));
+
+        Assert.False(r.Ok);
+        Assert.True(r.End);
+        Assert.Contains("unknown command 'cluster frobnicate'", r.Error);
+        Assert.Contains("cluster show", r.Error);
+    }
+
+    [Fact]
+    public async Task An_unknown_cli_command_exits_with_1()
+    {
+        var r = await Cli.RunAsync(Node.Port, "frobnicate");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("frobnicate", r.Err);
+    }
+
+    [Fact]
+    public async Task An_argument_the_command_does_not_take_is_refused()
+    {
+        await using var client = await Cli.ConnectAsync(Node.Port);
+
+        var r = await client.RequestAsync(new OpsRequest(OpsCommandNames.ClusterShow, new Dictionary<string, string> { ["verbose"] = "true" }));
+
+        Assert.False(r.Ok);
+        Assert.Contains("does not take argument 'verbose'", r.Error);
+    }
+
+    [Fact]
+    public async Task Malformed_json_gets_an_error_and_the_connection_keeps_serving()
+    {
+        await using var client = await Cli.ConnectAsync(Node.Port);
+
+        foreach (var bad in new[] { "{not json", "[1,2,3]", "{\"command\":42}", "{\"args\":{}}", "{\"command\":\"cluster show\",\"args\":{\"x\":[1]}}", "\"string\"" })
+        {
+            var r = await client.SendRawLineAsync(bad);
+            Assert.False(r.Ok, bad);
+            Assert.True(r.End);
+            Assert.NotNull(r.Error);
+        }
+
+        var ok = await client.RequestAsync(new OpsRequest(OpsCommandNames.ClusterShow));
+        Assert.True(ok.Ok);
+        Assert.NotNull(ok.ResultAs<ClusterShowResult>());
+    }
+
+    [Fact]
+    public async Task An_oversized_line_gets_one_error_and_the_next_request_is_served()
+    {
+        await using var client = await Cli.ConnectAsync(Node.Port);
+
+        var huge = "{\"command\":\"" + new string('x', OpsJson.MaxRequestBytes * 4) + "\"}";
+        var r = await client.SendRawLineAsync(huge);
+        Assert.False(r.Ok);
+        Assert.Contains("longer than", r.Error);
+
+        // Exactly one answer for the oversized line: the next answer belongs to the next request.
+        var ok = await client.RequestAsync(new OpsRequest(OpsCommandNames.ClusterLeader));
+        Assert.True(ok.Ok);
+        Assert.NotNull(ok.ResultAs<ClusterLeaderResult>()?.Leader);
+
+        // And the listener serves new connections.
+        Assert.Equal(0, (await Cli.RunAsync(Node.Port, "sharding", "regions", "--json")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_line_at_the_size_limit_is_accepted()
+    {
+        await using var client = await Cli.ConnectAsync(Node.Port);
+        var prefix = "{\"command\":\"cluster leader\"}";
+        var line = prefix + new string(' ', OpsJson.MaxRequestBytes - prefix.Length);
+
+        var r = await client.SendRawLineAsync(line);
+
+        Assert.True(r.Ok, r.Error);
+    }
+
+    [Fact]
+    public async Task Several_requests_on_one_connection_are_answered_in_order()
+    {
+        await using var client = await Cli.ConnectAsync(Node.Port);
+
+        var commands = await client.RequestAsync(new OpsRequest(OpsCommandNames.Commands));
+        var regions = await client.RequestAsync(new OpsRequest(OpsCommandNames.ShardingRegions));
+
+        var list = commands.ResultAs<CommandsResult>()!;
+        Assert.Equal(14, list.Commands.Count);
+        Assert.Contains(list.Commands, c => c.Name == OpsCommandNames.ShardingRegionStats);
+        Assert.Contains("session", regions.ResultAs<ShardingRegionsResult>()!.Regions);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_mid_request_does_not_disturb_the_listener()
+    {
+        using (var raw = new TcpClient())
+        {
+            await raw.ConnectAsync(IPAddress.Loopback, Node.Port);
+            await raw.GetStream().WriteAsync(Encoding.UTF8.GetBytes("{\"command\":\"clus"));
+        }
+        using (var raw = new TcpClient())
+        {
+            await raw.ConnectAsync(IPAddress.Loopback, Node.Port);
+            raw.Client.Shutdown(SocketShutdown.Send);
+        }
+
+        Assert.Equal(0, (await Cli.RunAsync(Node.Port, "cluster", "show", "--json")).ExitCode);
+    }
+
+    [Fact]
+    public async Task No_listener_is_a_connection_error_with_exit_code_2()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var r = await Cli.RunAsync(port, "cluster", "show");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"cannot connect to 127.0.0.1:{port}", r.Err);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_without_answering_is_a_connection_error()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var closer = Task.Run(async () =>
+        {
+            using var s = await listener.AcceptSocketAsync();
+            s.Shutdown(SocketShutdown.Both);
+        });
+
+        var r = await Cli.RunAsync(port, "node", "info");
+        await closer;
+        listener.Stop();
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("closed the connection", r.Err);
+    }
+}
