@@ -109,7 +109,9 @@ public class BadInputTests
         // Only the legitimate client opened a session; the IHellos left nothing behind.
         Assert.Equal(openBefore + 1, node.Metrics.OpenSessions);
         Assert.Equal(openBefore + 1, node.CachedSessions);
-        Assert.InRange(after - before, long.MinValue, 8L << 20);
+        // Per-client state would cost hundreds of bytes per IHello (cookie, tag, address): 50,000 of them
+        // would retain well over 10 MB. Allow a few MB for pools, caches and JIT.
+        Assert.InRange(after - before, long.MinValue, 4L << 20);
     }
 
     /// <summary>Waits until a counter stops moving for half a second.</summary>
