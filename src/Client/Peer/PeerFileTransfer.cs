@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 
 namespace Rtmfp.Client.Peer;
 
@@ -76,17 +77,24 @@ public static class PeerFileTransfer
     /// <see cref="InvalidDataException"/> when the flow is not a file flow, carries more than offered, ends early,
     /// or its SHA-256 does not match.
     /// </summary>
-    public static async Task<FileTransferResult> ReceiveFileAsync(RtmfpIncomingFlow flow, Stream destination,
+    public static Task<FileTransferResult> ReceiveFileAsync(RtmfpIncomingFlow flow, Stream destination,
         IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!FileOffer.TryRead(flow.Metadata.Span, out var offer))
         {
             throw new InvalidDataException("not a file flow");
         }
+        return ReceiveFileAsync(offer, flow.Messages, destination, progress, cancellationToken);
+    }
+
+    /// <summary>Receives the file announced by <paramref name="offer"/> from the messages of its flow.</summary>
+    public static async Task<FileTransferResult> ReceiveFileAsync(FileOffer offer, ChannelReader<ReadOnlyMemory<byte>> messages, Stream destination,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var clock = Stopwatch.StartNew();
         long received = 0;
-        await foreach (var message in flow.Messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var message in messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (message.IsEmpty)
             {
