@@ -163,6 +163,11 @@ public sealed partial class RtmfpConnection
         {
             return;
         }
+        if (_peerHost is { } peers && _session is not null && sessionId != _nearSessionId)
+        {
+            peers.OnDatagram(sessionId, datagram, from, now); // a peer's handshake or a hosted peer session
+            return;
+        }
         var encrypted = datagram[PacketLimits.SessionIdLength..];
         var plain = _loop.PlainBuffer;
         if (_session is { } session)
@@ -268,7 +273,7 @@ public sealed partial class RtmfpConnection
         _loop.Schedule(this, next <= now ? now + 1 : next);
     }
 
-    private void SendStartup(OutgoingStartupPacket startup)
+    internal void SendStartup(OutgoingStartupPacket startup)
     {
         var buffer = _loop.SendBuffer;
         int length = _loop.DefaultContext.Encrypt(startup.Packet, buffer.AsSpan(PacketLimits.SessionIdLength));
@@ -288,7 +293,7 @@ public sealed partial class RtmfpConnection
 
     private void SendTo(ReadOnlySpan<byte> datagram, SocketAddress to)
     {
-        if (_socket is not { } socket || to.Family != socket.AddressFamily)
+        if ((_host?._socket ?? _socket) is not { } socket || to.Family != socket.AddressFamily)
         {
             return; // e.g. an IPv6 Redirect destination on an IPv4 socket
         }
@@ -318,7 +323,7 @@ public sealed partial class RtmfpConnection
         _connectTcs.TrySetResult(this);
     }
 
-    private static IPEndPoint? ToEndPoint(SocketAddress address)
+    internal static IPEndPoint? ToEndPoint(SocketAddress address)
     {
         try
         {
@@ -379,7 +384,7 @@ public sealed partial class RtmfpConnection
         BinaryPrimitives.WriteUInt64BigEndian(message[PingPrefix.Length..], id);
         Span<byte> plain = stackalloc byte[PacketLimits.MaxPacketHeaderLength + PacketLimits.ChunkHeaderLength + PingMessageLength];
         var writer = new WireWriter(plain);
-        new PacketHeader(PacketMode.InitiatorMark, Engine.Timestamp.FromMilliseconds(now)).Write(ref writer);
+        new PacketHeader(_host is null ? PacketMode.InitiatorMark : PacketMode.ResponderMark, Engine.Timestamp.FromMilliseconds(now)).Write(ref writer);
         PingChunk.Write(ref writer, new PingChunk(message));
         SendSession(writer.Written, _session!.FarAddress);
     }
@@ -448,6 +453,8 @@ public sealed partial class RtmfpConnection
             return;
         }
         _tornDown = true;
+        _peerHost?.OnHostClosed(); // hosted peer sessions lose the socket they send from
+        _host?._peerHost?.OnHostedClosed(this);
         DetachSocket();
         _crypto?.Dispose();
         _crypto = null;
@@ -477,6 +484,7 @@ public sealed partial class RtmfpConnection
         }
         else
         {
+            _peerHost?.OnLoopStopped();
             _aborting = true;
             _session?.Abort(); // flows end, so later commands fail instead of waiting
             Teardown(RtmfpCloseReason.Aborted);
@@ -533,5 +541,9 @@ public sealed partial class RtmfpConnection
         public void OnStateChanged(Session session, SessionState state) => connection.OnStateChanged(state);
 
         public void OnAddressChanged(Session session, SocketAddress newAddress) => connection._remoteEndPoint = ToEndPoint(newAddress);
+
+        // RFC 7016 §3.5.1.5: an FIHello forwarded by the server for a peer that wants a direct session.
+        public void OnOtherChunk(Session session, byte chunkType, ReadOnlySpan<byte> payload) =>
+            connection._peerHost?.OnOtherChunk(chunkType, payload, MonotonicClock.NowMs);
     }
 }
