@@ -19,7 +19,8 @@ public sealed class FlashCallException : Exception
     /// <summary>The whole info object, if any.</summary>
     public AmfValue? Info { get; }
 
-    internal static FlashCallException From(Command command, string what)
+    /// <summary>From an _error answer or an error onStatus: its info object's code and description.</summary>
+    public static FlashCallException From(Command command, string what)
     {
         var info = command.Argument(0);
         bool hasInfo = NetStatus.TryReadInfo(info, out _, out var code, out var description);

@@ -8,14 +8,14 @@ namespace Rtmfp.Client.Flash;
 /// </summary>
 public sealed class FlashMessage
 {
-    internal FlashMessage(uint streamId, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> payload, long receivedAtMs,
+    internal FlashMessage(uint streamId, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> payload, long receivedTimestamp,
         Command? command, DataMessage? data)
     {
         StreamId = streamId;
         Type = type;
         Timestamp = timestamp;
         Payload = payload;
-        ReceivedAtMs = receivedAtMs;
+        ReceivedTimestamp = receivedTimestamp;
         Command = command;
         Data = data;
     }
@@ -27,8 +27,8 @@ public sealed class FlashMessage
     /// <summary>The message body after the 5-byte header (e.g. the FLV audio or video tag).</summary>
     public ReadOnlyMemory<byte> Payload { get; }
 
-    /// <summary>When the message left its flow, on <see cref="MonotonicClock"/>.</summary>
-    public long ReceivedAtMs { get; }
+    /// <summary>When the message left its flow: a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value.</summary>
+    public long ReceivedTimestamp { get; }
 
     /// <summary>Decoded command (types 17 and 20).</summary>
     public Command? Command { get; }

@@ -159,6 +159,9 @@ public sealed class FlashNetConnection : IAsyncDisposable
 
     internal RtmfpConnection Connection => _connection;
 
+    /// <summary>The server's NetConnection flow (its first stream 0 flow), once it opened.</summary>
+    internal ulong? ServerControlFlowId { get; private set; }
+
     internal void RemoveStream(uint id) => _streams.TryRemove(id, out _);
 
     internal void WriteControl(byte[] message) => _control.Write(message);
@@ -262,6 +265,10 @@ public sealed class FlashNetConnection : IAsyncDisposable
             {
                 if (RtmpMetadata.TryRead(flow.Metadata.Span, out var metadata))
                 {
+                    if (metadata.StreamId == 0 && ServerControlFlowId is null)
+                    {
+                        ServerControlFlowId = flow.FlowId;
+                    }
                     _ = ReadFlowAsync(flow, metadata.StreamId);
                 }
             }
@@ -286,7 +293,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
                         await FlowSyncAsync(syncId, count).ConfigureAwait(false);
                         continue;
                     }
-                    Dispatch(streamId, message, MonotonicClock.NowMs);
+                    Dispatch(streamId, message, System.Diagnostics.Stopwatch.GetTimestamp());
                 }
             }
         }

@@ -25,9 +25,10 @@ public sealed class FlashNetStream
         _owner = owner;
         StreamId = streamId;
         var connection = owner.Connection;
-        _commands = new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 2, timeCritical: false);
-        _audio = new(() => new FlashSendFlow(connection, streamId, ReceiveIntent.NetworkArrivalOrder, priority: 2, timeCritical: true));
-        _video = new(() => new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 1, timeCritical: true));
+        ulong? control = owner.ServerControlFlowId;
+        _commands = new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 2, timeCritical: false, control);
+        _audio = new(() => new FlashSendFlow(connection, streamId, ReceiveIntent.NetworkArrivalOrder, priority: 2, timeCritical: true, control));
+        _video = new(() => new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 1, timeCritical: true, control));
     }
 
     public uint StreamId { get; }

@@ -12,14 +12,17 @@ internal sealed class FlashSendFlow
     private readonly RtmfpConnection _connection;
     private SendFlow? _engine; // loop thread only
 
-    public FlashSendFlow(RtmfpConnection connection, uint streamId, ReceiveIntent intent, int priority, bool timeCritical)
+    /// <param name="returnAssociation">The far flow ours answers (RFC 7016 §2.3.11.1.2): NetStream flows return to the
+    /// server's NetConnection flow (RFC 7425 §5.3.5; tcserver ignores a NetStream flow without it).</param>
+    public FlashSendFlow(RtmfpConnection connection, uint streamId, ReceiveIntent intent, int priority, bool timeCritical, ulong? returnAssociation = null)
     {
         _connection = connection;
         StreamId = streamId;
         byte[] metadata = new RtmpMetadata(streamId, intent).ToArray();
         _connection.TryPostToSession(session =>
         {
-            _engine = session.OpenFlow(metadata);
+            RecvFlow? association = returnAssociation is { } id && session.TryGetRecvFlow(id, out var far) ? far : null;
+            _engine = session.OpenFlow(metadata, association);
             _engine.Tag = this;
             _engine.Priority = priority;
             _engine.TimeCritical = timeCritical;

@@ -108,8 +108,9 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         await ns.PlayAsync("leaving");
         var publisher = await ConnectAsync();
         var stream = await publisher.CreateStreamAsync();
+        var published = ns.WaitForStatusAsync(StatusCode.PlayPublishNotify);
         await stream.PublishAsync("leaving");
-        await ns.WaitForStatusAsync(StatusCode.PlayPublishNotify).WaitAsync(Patience);
+        await published.WaitAsync(Patience);
         var unpublished = ns.WaitForStatusAsync(StatusCode.PlayUnpublishNotify);
         await publisher.CloseAsync();
         var status = await unpublished.WaitAsync(Patience);
@@ -136,10 +137,11 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         var reset = ns.WaitForStatusAsync(StatusCode.PlayReset);
         var start = await ns.PlayAsync("nobody-yet").WaitAsync(Patience);
         Assert.Equal(StatusCode.PlayStart, start.StatusCode);
-        Assert.True((await reset.WaitAsync(Patience)).ReceivedAtMs <= start.ReceivedAtMs);
+        Assert.True((await reset.WaitAsync(Patience)).ReceivedTimestamp <= start.ReceivedTimestamp);
         await using var publisher = await ConnectAsync();
+        var published = ns.WaitForStatusAsync(StatusCode.PlayPublishNotify);
         await (await publisher.CreateStreamAsync()).PublishAsync("nobody-yet");
-        await ns.WaitForStatusAsync(StatusCode.PlayPublishNotify).WaitAsync(Patience);
+        await published.WaitAsync(Patience);
     }
 
     [Fact]
