@@ -111,6 +111,7 @@ public sealed class CliApp
         Description = "Handshakes in flight at once",
         DefaultValueFactory = _ => 64,
     };
+    private readonly RelayCommand _relay;
     private readonly Option<bool?> _live = new("--live")
     {
         Description = "Live display (default: when stdout is a terminal)",
@@ -166,14 +167,19 @@ public sealed class CliApp
         Root.Subcommands.Add(Ping);
         Root.Subcommands.Add(Echo);
         Root.Subcommands.Add(Load);
+        _relay = new RelayCommand(_uri, BindConnect);
+        Root.Subcommands.Add(Relay);
     }
 
     public RootCommand Root { get; }
     public Command Ping { get; }
     public Command Echo { get; }
     public Command Load { get; }
+    public Command Relay => _relay.Command;
 
     public ParseResult Parse(params string[] args) => Root.Parse(args);
+
+    public RelaySettings BindRelay(ParseResult result) => _relay.Bind(result);
 
     public ConnectSettings BindConnect(ParseResult result) => new(
         result.GetRequiredValue(_uri),

@@ -36,52 +36,6 @@ public class FlashNodeTests
     }
 
     [Fact]
-    public async Task A_publisher_reaches_several_players_through_the_stream_entity()
-    {
-        await using var node = await RunningNode.StartAsync();
-        var players = new List<FlashUdpClient>();
-        try
-        {
-            for (int i = 0; i < 3; i++)
-            {
-                var player = Connected(node);
-                uint id = player.CreateStream();
-                player.OpenStreamFlow(id).Write(new Command("play", 0, AmfNull.Instance, ["cam"]).ToMessage());
-                player.Pump(() => player.StatusCodes().Contains("NetStream.Play.Start"));
-                players.Add(player);
-            }
-            using var publisher = Connected(node);
-            uint pubId = publisher.CreateStream();
-            var flow = publisher.OpenStreamFlow(pubId);
-            flow.Write(new Command("publish", 0, AmfNull.Instance, ["cam", "live"]).ToMessage());
-            publisher.Pump(() => publisher.StatusCodes().Contains("NetStream.Publish.Start"));
-
-            flow.Write(Media(RtmpMessageType.Video, 0, 0x17, 0x00, 0, 0, 0, 1, 0x64)); // AVC sequence header
-            flow.Write(Media(RtmpMessageType.Audio, 0, 0xAF, 0x00, 0x12, 0x10)); // AAC sequence header
-            for (int i = 0; i < 10; i++)
-            {
-                flow.Write(Media(RtmpMessageType.Video, (uint)(i * 40), (byte)(i == 0 ? 0x17 : 0x27), 0x01, 0, 0, 0, (byte)i));
-                flow.Write(Media(RtmpMessageType.Audio, (uint)(i * 40), 0xAF, 0x01, (byte)i));
-            }
-            publisher.PumpFor(TimeSpan.FromMilliseconds(300));
-            foreach (var player in players)
-            {
-                player.Pump(() => player.Count(RtmpMessageType.Video) >= 11 && player.Count(RtmpMessageType.Audio) >= 11);
-                Assert.Contains("NetStream.Play.PublishNotify", player.StatusCodes());
-                var video = player.Received.Where(r => r.Message[0] == (byte)RtmpMessageType.Video).Select(r => r.Message[^1]).ToList();
-                Assert.Equal(new byte[] { 0x64, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, video);
-            }
-        }
-        finally
-        {
-            foreach (var p in players)
-            {
-                p.Dispose();
-            }
-        }
-    }
-
-    [Fact]
     public async Task A_rendezvous_ihello_for_a_connected_peer_yields_a_redirect_and_an_fihello()
     {
         await using var node = await RunningNode.StartAsync();
@@ -140,12 +94,5 @@ public class FlashNodeTests
         var ihello = StartupPacketWriter.IHello(Environment.TickCount64, EndpointDiscriminator.CreateCanonical(new byte[32]), new byte[16]);
         initiator.SendStartup(ihello, 0, node.Endpoint.Serialize());
         Assert.Throws<Xunit.Sdk.TrueException>(() => initiator.PumpStartup(() => initiator.StartupPackets.Count > 0, 1));
-    }
-
-    private static byte[] Media(RtmpMessageType type, uint timestamp, params byte[] payload)
-    {
-        var message = new byte[RtmpMessage.HeaderLength + payload.Length];
-        RtmpMessage.Write(message, type, timestamp, payload);
-        return message;
     }
 }

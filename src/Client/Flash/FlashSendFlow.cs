@@ -1,0 +1,48 @@
+using Rtmfp.Engine;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Client.Flash;
+
+/// <summary>
+/// One of our "TC" sending flows (RFC 7425 §5.1.1): an engine flow driven on the connection's loop. The far end's
+/// return flows associated with it surface on <see cref="RtmfpConnection.IncomingFlows"/>, each with its metadata.
+/// </summary>
+internal sealed class FlashSendFlow
+{
+    private readonly RtmfpConnection _connection;
+    private SendFlow? _engine; // loop thread only
+
+    /// <param name="returnAssociation">The far flow ours answers (RFC 7016 §2.3.11.1.2): NetStream flows return to the
+    /// server's NetConnection flow (RFC 7425 §5.3.5; tcserver ignores a NetStream flow without it).</param>
+    public FlashSendFlow(RtmfpConnection connection, uint streamId, ReceiveIntent intent, int priority, bool timeCritical, ulong? returnAssociation = null)
+    {
+        _connection = connection;
+        StreamId = streamId;
+        byte[] metadata = new RtmpMetadata(streamId, intent).ToArray();
+        _connection.TryPostToSession(session =>
+        {
+            RecvFlow? association = returnAssociation is { } id && session.TryGetRecvFlow(id, out var far) ? far : null;
+            _engine = session.OpenFlow(metadata, association);
+            _engine.Tag = this;
+            _engine.Priority = priority;
+            _engine.TimeCritical = timeCritical;
+        });
+    }
+
+    public uint StreamId { get; }
+
+    /// <summary>Queues a whole RTMP message (copied by the caller); a lifetime abandons it when stale (RFC 7016 §3.6.2.3.1).</summary>
+    public bool Write(byte[] message, TimeSpan? lifetime = null)
+    {
+        long lifetimeMs = lifetime is { } l ? (long)l.TotalMilliseconds : -1;
+        return _connection.TryPostToSession(_ =>
+        {
+            if (_engine is { State: SendFlowState.Open, ExceptionReceived: false } flow)
+            {
+                flow.Write(message, lifetimeMs < 0 ? long.MaxValue : MonotonicClock.NowMs + lifetimeMs);
+            }
+        });
+    }
+
+    public void Close() => _connection.TryPostToSession(_ => _engine?.Close());
+}

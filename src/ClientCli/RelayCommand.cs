@@ -1,0 +1,227 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Rtmfp.Client;
+using Rtmfp.Client.Diagnostics;
+using Rtmfp.Client.Flash;
+using Rtmfp.Shared.Amf;
+using RtmpMessageType = Rtmfp.Shared.Flash.RtmpMessageType;
+
+namespace Rtmfp.ClientCli;
+
+/// <summary>
+/// <c>rtmfp relay</c>: one Flash publisher (synthetic 25 fps video + 50/s audio at a given bitrate) and N Flash players
+/// of its stream (RFC 7425 §5.3.5); reports the delay the server adds (receive time − send time, same host clock)
+/// per player and overall, and frames lost.
+/// </summary>
+public sealed class RelayCommand
+{
+    private const int AudioFrameBytes = 160; // 50/s: 64 kbit/s
+    private const int GopFrames = 50; // a keyframe every 2 s
+    private const int KeyframeWeight = 5; // a keyframe is 5 inter frames
+
+    private readonly Func<ParseResult, ConnectSettings> _bindConnect;
+    private readonly Option<int> _players = new("--players", "-p") { Description = "Players of the stream", DefaultValueFactory = _ => 10 };
+    private readonly Option<double> _bitrate = new("--bitrate", "-b") { Description = "Publisher bitrate in kbit/s (at least 100)", DefaultValueFactory = _ => 1000 };
+    private readonly Option<double> _duration = new("--duration", "-d") { Description = "Seconds of publishing", DefaultValueFactory = _ => 10 };
+    private readonly Option<int> _loops = new("--loops") { Description = "Event loop threads shared by the players", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private readonly Option<int> _handshakes = new("--concurrent-handshakes") { Description = "Player handshakes in flight at once", DefaultValueFactory = _ => 32 };
+    private readonly Option<double> _threshold = new("--threshold") { Description = "Added delay (ms) a player must stay under", DefaultValueFactory = _ => 100 };
+    private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: a fresh random name)" };
+
+    public RelayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
+    {
+        _bindConnect = bindConnect;
+        var (players, bitrate, duration, loops, handshakes, threshold, stream) = (_players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream);
+        Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
+        {
+            uri, players, bitrate, duration, loops, handshakes, threshold, stream,
+        };
+        foreach (var option in new[] { players, loops, handshakes })
+        {
+            option.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() < 1)
+                {
+                    r.AddError($"{option.Name} must be at least 1");
+                }
+            });
+        }
+        foreach (var (option, minimum) in new[] { (bitrate, 100.0), (duration, double.Epsilon), (threshold, double.Epsilon) })
+        {
+            option.Validators.Add(r =>
+            {
+                if (!(r.GetValueOrDefault<double>() >= minimum))
+                {
+                    r.AddError($"{option.Name} must be at least {minimum}");
+                }
+            });
+        }
+        Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
+    }
+
+    public System.CommandLine.Command Command { get; }
+
+    public RelaySettings Bind(ParseResult result) => new(_bindConnect(result), result.GetValue(_players), result.GetValue(_bitrate),
+        TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_loops), result.GetValue(_handshakes), result.GetValue(_threshold),
+        result.GetValue(_stream));
+
+    public static async Task<int> RunAsync(RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        string tcUrl = settings.Connect.Uri.ToString();
+        string streamName = settings.StreamName ?? $"relay-{Environment.ProcessId}-{Random.Shared.Next():x}";
+        var options = settings.Connect.ToOptions();
+        await using var client = new RtmfpClient(options, settings.Loops);
+        using var gate = new SemaphoreSlim(settings.ConcurrentHandshakes);
+        var connections = new List<FlashNetConnection>();
+        var stats = new RelayPlayerStatistics[settings.Players];
+        var readers = new Task[settings.Players];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var clock = Stopwatch.StartNew();
+        int failed = 0;
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, settings.Players).Select(async i =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var rtmfp = await client.ConnectAsync(tcUrl, cancellationToken).ConfigureAwait(false);
+                    var nc = await FlashNetConnection.ConnectAsync(rtmfp, tcUrl, ownsConnection: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    lock (connections)
+                    {
+                        connections.Add(nc);
+                    }
+                    var ns = await nc.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
+                    await ns.PlayAsync(streamName, cancellationToken).ConfigureAwait(false);
+                    stats[i] = new RelayPlayerStatistics();
+                    readers[i] = ReadAsync(ns, stats[i], stop.Token);
+                }
+                catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or TimeoutException)
+                {
+                    if (Interlocked.Increment(ref failed) <= 3)
+                    {
+                        output.WriteLine($"player {i}: {e.Message}");
+                    }
+                    readers[i] = Task.CompletedTask;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+            output.WriteLine($"{settings.Players - failed}/{settings.Players} players playing '{streamName}' after {clock.Elapsed.TotalSeconds:0.0} s");
+            if (failed == settings.Players)
+            {
+                return ExitCodes.Timeout;
+            }
+
+            await using var publisher = await FlashNetConnection.ConnectAsync(tcUrl, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var stream = await publisher.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
+            await stream.PublishAsync(streamName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var (videoSent, audioSent) = await PublishAsync(stream, settings, output, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false); // stragglers
+            stop.Cancel();
+            await Task.WhenAll(readers).ConfigureAwait(false);
+            return Report(settings, stats, videoSent, audioSent, failed, output);
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(connections.Select(c => c.CloseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2))
+                .ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Video at 25 fps and audio at 50/s on a 10 ms schedule; each frame stamped with its send time.</summary>
+    private static async Task<(uint Video, uint Audio)> PublishAsync(FlashNetStream stream, RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        double videoBytesPerFrame = Math.Max(64, (settings.BitrateKbps - 64) * 1000 / 8 / 25);
+        int interFrame = (int)(videoBytesPerFrame * GopFrames / (GopFrames - 1 + KeyframeWeight));
+        stream.SendMetadata(new AmfObject
+        {
+            ["width"] = 1280.0, ["height"] = 720.0, ["framerate"] = 25.0, ["videocodecid"] = 7.0, ["audiocodecid"] = 10.0,
+            ["videodatarate"] = settings.BitrateKbps - 64, ["audiodatarate"] = 64.0,
+        });
+        stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+        stream.SendAudio(0, SyntheticMedia.AacSequenceHeader());
+        uint video = 0, audio = 0;
+        long start = Stopwatch.GetTimestamp();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        double nextReport = 1;
+        while (true)
+        {
+            double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (elapsedMs >= settings.Duration.TotalMilliseconds)
+            {
+                return (video, audio);
+            }
+            while (audio * 20 <= elapsedMs)
+            {
+                stream.SendAudio(audio * 20, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
+                audio++;
+            }
+            while (video * 40 <= elapsedMs)
+            {
+                bool key = video % GopFrames == 0;
+                stream.SendVideo(video * 40, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
+                video++;
+            }
+            if (elapsedMs / 1000 >= nextReport)
+            {
+                output.WriteLine($"[{elapsedMs / 1000,5:0.0}s] sent {video} video, {audio} audio frames");
+                nextReport++;
+            }
+            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ReadAsync(FlashNetStream stream, RelayPlayerStatistics stats, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var m in stream.Messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (m.Type is RtmpMessageType.Video or RtmpMessageType.Audio
+                    && SyntheticMedia.TryReadStamp(m.Payload.Span, out uint sequence, out long sentAt))
+                {
+                    stats.OnFrame(m.Type == RtmpMessageType.Video, sequence, Stopwatch.GetElapsedTime(sentAt, m.ReceivedTimestamp).TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static int Report(RelaySettings settings, RelayPlayerStatistics?[] stats, uint videoSent, uint audioSent, int failed, TextWriter output)
+    {
+        var all = new List<double>();
+        var worstP99 = new LatencyStatistics();
+        long lost = 0;
+        int overThreshold = 0, disordered = 0, players = 0;
+        foreach (var s in stats)
+        {
+            if (s is null)
+            {
+                continue;
+            }
+            players++;
+            var summary = s.Summarize();
+            worstP99.Add(summary.P99);
+            if (summary.Max >= settings.DelayThresholdMs)
+            {
+                overThreshold++;
+            }
+            lost += (videoSent - s.VideoFrames) + (audioSent - s.AudioFrames);
+            disordered += s.OutOfOrder;
+            all.AddRange(s.Delays);
+        }
+        var total = LatencyStatistics.Summarize([.. all]);
+        var perPlayerP99 = worstP99.Summarize();
+        output.WriteLine($"published {videoSent} video + {audioSent} audio frames at {settings.BitrateKbps:0} kbit/s to {players} players ({failed} failed to start)");
+        output.WriteLine($"added delay ms, all frames:      p50 {total.P50:0.0}  p99 {total.P99:0.0}  max {total.Max:0.0}  ({total.Count} samples)");
+        output.WriteLine($"per-player p99 ms, over players: p50 {perPlayerP99.P50:0.0}  p99 {perPlayerP99.P99:0.0}  max {perPlayerP99.Max:0.0}");
+        output.WriteLine($"players with a frame at or over {settings.DelayThresholdMs:0} ms: {overThreshold}; lost frames: {lost}; out of order: {disordered}");
+        return failed > 0 || lost > 0 || overThreshold > 0 ? ExitCodes.Failed : ExitCodes.Success;
+    }
+}

@@ -1,0 +1,37 @@
+using Rtmfp.Client.Diagnostics;
+
+namespace Rtmfp.ClientCli;
+
+/// <summary>What one relay player saw: added delay of every stamped frame and which frames arrived (its reader only).</summary>
+public sealed class RelayPlayerStatistics
+{
+    private readonly HashSet<uint> _video = [];
+    private readonly HashSet<uint> _audio = [];
+
+    /// <summary>Added delay of every frame, in milliseconds, in arrival order.</summary>
+    public List<double> Delays { get; } = [];
+
+    public LatencySummary Summarize() => LatencyStatistics.Summarize([.. Delays]);
+    public int VideoFrames => _video.Count;
+    public int AudioFrames => _audio.Count;
+    public int OutOfOrder { get; private set; }
+    public int Duplicates { get; private set; }
+    private long _lastVideo = -1;
+    private long _lastAudio = -1;
+
+    public void OnFrame(bool video, uint sequence, double delayMs)
+    {
+        Delays.Add(delayMs);
+        if (!(video ? _video : _audio).Add(sequence))
+        {
+            Duplicates++;
+            return;
+        }
+        ref long last = ref video ? ref _lastVideo : ref _lastAudio;
+        if (sequence < last)
+        {
+            OutOfOrder++;
+        }
+        last = Math.Max(last, sequence);
+    }
+}

@@ -1,0 +1,284 @@
+using Rtmfp.Client;
+using Rtmfp.Client.Flash;
+using Rtmfp.Shared.Amf;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Integration.Tests.Flash;
+
+/// <summary>The .NET Flash client library (Rtmfp.Client.Flash) against a node over real UDP on 127.0.0.1.</summary>
+public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private string Url(string app = "live") => $"rtmfp://{shared.Node.Endpoint}/{app}";
+
+    private Task<FlashNetConnection> ConnectAsync(string app = "live") => FlashNetConnection.ConnectAsync(Url(app));
+
+    [Fact]
+    public async Task Connect_succeeds_and_the_server_sets_keepalive_timers()
+    {
+        await using var nc = await ConnectAsync();
+        Assert.True(NetStatus.TryReadInfo(nc.ConnectInfo, out _, out var code, out _));
+        Assert.Equal(StatusCode.ConnectSuccess, code);
+        // RFC 7425 §5.3.4: Set Keepalive Timers follows the connect result (node: 15 s / 10 s).
+        var keepalive = await ReadEventsUntil(nc, m => m.Type == RtmpMessageType.UserControl);
+        Assert.NotNull(keepalive);
+        Assert.Equal((15_000u, 10_000u), nc.KeepaliveTimers);
+    }
+
+    [Fact]
+    public async Task Twenty_players_receive_every_frame_in_order_with_its_timestamp()
+    {
+        const int Players = 20, VideoFrames = 50, AudioFrames = 100;
+        var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, Players), async (_, ct) =>
+            {
+                var nc = await ConnectAsync();
+                var ns = await nc.CreateStreamAsync(ct);
+                await ns.PlayAsync("fanout", ct);
+                lock (players)
+                {
+                    players.Add((nc, ns));
+                }
+            });
+            await using var publisher = await ConnectAsync();
+            var stream = await publisher.CreateStreamAsync();
+            await stream.PublishAsync("fanout");
+            PublishSynthetic(stream, VideoFrames, AudioFrames);
+
+            await Task.WhenAll(players.Select(async p =>
+            {
+                var received = await Collect(p.Ns, r => r.Video.Count >= VideoFrames + 1 && r.Audio.Count >= AudioFrames + 1);
+                Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
+                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
+                Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
+                Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
+                AssertFrames(received.Video.Skip(1), VideoFrames, 40);
+                AssertFrames(received.Audio.Skip(1), AudioFrames, 20);
+            }));
+        }
+        finally
+        {
+            foreach (var (nc, _) in players)
+            {
+                await nc.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_late_joiner_gets_metadata_and_sequence_headers_then_frames_from_a_keyframe()
+    {
+        await using var publisher = await ConnectAsync();
+        var stream = await publisher.CreateStreamAsync();
+        await stream.PublishAsync("late");
+        PublishSynthetic(stream, videoFrames: 30, audioFrames: 60); // keyframes at 0 and 25
+        await Task.Delay(500);
+
+        await using var nc = await ConnectAsync();
+        var ns = await nc.CreateStreamAsync();
+        await ns.PlayAsync("late");
+        var received = await Collect(ns, r => r.Data.Any(d => d.Handler == DataMessage.OnMetaData) && r.Video.Count >= 1 && r.Audio.Count >= 1,
+            TimeSpan.FromSeconds(10));
+        var meta = received.Data.First(d => d.Handler == DataMessage.OnMetaData);
+        Assert.Equal(25.0, meta.Values[0].GetProperty("framerate")?.AsNumber);
+        Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var video) && video.IsAvcSequenceHeader);
+        Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var audio) && audio.IsAacSequenceHeader);
+
+        // New frames after joining start with a keyframe.
+        uint next = 30;
+        for (uint i = 0; i < 30; i++)
+        {
+            uint seq = next + i;
+            stream.SendVideo(seq * 40, SyntheticMedia.VideoFrame(seq % 25 == 0, seq, MonotonicClock.NowMs, 200));
+        }
+        received = await Collect(ns, r => r.Video.Count >= 2, TimeSpan.FromSeconds(10), received);
+        Assert.True(VideoTag.TryParse(received.Video[1].Payload.Span, out var firstFrame) && firstFrame.IsKeyframe);
+        Assert.True(SyntheticMedia.TryReadStamp(received.Video[1].Payload.Span, out uint firstSeq, out _));
+        Assert.True(firstSeq % 25 == 0, $"first frame {firstSeq} is not a keyframe of the publisher");
+    }
+
+    [Fact]
+    public async Task Players_get_unpublish_notify_when_the_publisher_leaves()
+    {
+        await using var nc = await ConnectAsync();
+        var ns = await nc.CreateStreamAsync();
+        await ns.PlayAsync("leaving");
+        var publisher = await ConnectAsync();
+        var stream = await publisher.CreateStreamAsync();
+        var published = ns.WaitForStatusAsync(StatusCode.PlayPublishNotify);
+        await stream.PublishAsync("leaving");
+        await published.WaitAsync(Patience);
+        var unpublished = ns.WaitForStatusAsync(StatusCode.PlayUnpublishNotify);
+        await publisher.CloseAsync();
+        var status = await unpublished.WaitAsync(Patience);
+        Assert.Equal(StatusLevel.Status, status.StatusLevel);
+    }
+
+    [Fact]
+    public async Task Publishing_over_an_existing_name_is_bad_name()
+    {
+        await using var first = await ConnectAsync();
+        await (await first.CreateStreamAsync()).PublishAsync("taken");
+        await using var second = await ConnectAsync();
+        var stream = await second.CreateStreamAsync();
+        var failure = await Assert.ThrowsAsync<FlashCallException>(() => stream.PublishAsync("taken").WaitAsync(Patience));
+        Assert.Equal(StatusCode.PublishBadName, failure.Code);
+    }
+
+    [Fact]
+    public async Task Playing_an_unknown_stream_starts_and_waits_for_a_publisher()
+    {
+        // The node's default (WaitForUnpublishedStreams): Play.Reset + Play.Start now, PublishNotify when it appears.
+        await using var nc = await ConnectAsync();
+        var ns = await nc.CreateStreamAsync();
+        var reset = ns.WaitForStatusAsync(StatusCode.PlayReset);
+        var start = await ns.PlayAsync("nobody-yet").WaitAsync(Patience);
+        Assert.Equal(StatusCode.PlayStart, start.StatusCode);
+        Assert.True((await reset.WaitAsync(Patience)).ReceivedTimestamp <= start.ReceivedTimestamp);
+        await using var publisher = await ConnectAsync();
+        var published = ns.WaitForStatusAsync(StatusCode.PlayPublishNotify);
+        await (await publisher.CreateStreamAsync()).PublishAsync("nobody-yet");
+        await published.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task An_unknown_command_is_answered_with_error_and_the_connection_goes_on()
+    {
+        await using var nc = await ConnectAsync();
+        var failure = await Assert.ThrowsAsync<FlashCallException>(() => nc.CallAsync("noSuchMethod", ["x"]).WaitAsync(Patience));
+        Assert.Equal(StatusCode.CallFailed, failure.Code);
+        var stream = await nc.CreateStreamAsync().WaitAsync(Patience);
+        Assert.True(stream.StreamId >= 1);
+    }
+
+    [Fact]
+    public async Task Malformed_amf_on_the_control_flow_leaves_the_connection_working()
+    {
+        await using var nc = await ConnectAsync();
+        nc.SendRaw([(byte)RtmpMessageType.CommandAmf0, 0, 0, 0, 0, 0x02, 0xFF, 0xFF, 0x41]); // string longer than its message
+        nc.SendRaw([(byte)RtmpMessageType.CommandAmf3, 0, 0, 0, 0, 0x07]); // AMF3 envelope without its 0 byte
+        nc.SendRaw([(byte)RtmpMessageType.DataAmf0, 0, 0]); // shorter than the RTMP header
+        nc.SendRaw([0x7F, 0, 0, 0, 0, 1, 2, 3]); // unknown message type
+        var stream = await nc.CreateStreamAsync().WaitAsync(Patience);
+        await stream.PublishAsync("after-garbage").WaitAsync(Patience);
+        Assert.False(nc.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_flood_of_createStream_gets_bounded_errors_and_no_crash()
+    {
+        const int Flood = 1000;
+        await using var nc = await ConnectAsync();
+        var calls = Enumerable.Range(0, Flood).Select(_ => nc.CallAsync(CommandName.CreateStream)).ToList();
+        int results = 0, errors = 0;
+        foreach (var call in calls)
+        {
+            try
+            {
+                await call.WaitAsync(Patience);
+                results++;
+            }
+            catch (FlashCallException e)
+            {
+                Assert.Equal(StatusCode.CallFailed, e.Code);
+                errors++;
+            }
+        }
+        Assert.Equal(256, results); // FlashConnectionOptions.MaxStreamsPerConnection
+        Assert.Equal(Flood - 256, errors);
+        // Still serving: another connection works and this one answers calls.
+        await Assert.ThrowsAsync<FlashCallException>(() => nc.CallAsync("noSuchMethod").WaitAsync(Patience));
+        await using var other = await ConnectAsync();
+        await (await other.CreateStreamAsync()).PublishAsync("after-flood").WaitAsync(Patience);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// <summary>onMetaData, AVC and AAC sequence headers, then 25 fps video (keyframe every 25) and 50/s audio.</summary>
+    private static void PublishSynthetic(FlashNetStream stream, int videoFrames, int audioFrames)
+    {
+        stream.SendMetadata(new AmfObject { ["width"] = 640.0, ["height"] = 360.0, ["framerate"] = 25.0, ["videocodecid"] = 7.0, ["audiocodecid"] = 10.0 });
+        stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+        stream.SendAudio(0, SyntheticMedia.AacSequenceHeader());
+        for (uint v = 0, a = 0; v < videoFrames || a < audioFrames;)
+        {
+            if (v < videoFrames && (a >= audioFrames || v * 40 <= a * 20))
+            {
+                stream.SendVideo(v * 40, SyntheticMedia.VideoFrame(v % 25 == 0, v, MonotonicClock.NowMs, v % 25 == 0 ? 3000 : 600));
+                v++;
+            }
+            else
+            {
+                stream.SendAudio(a * 20, SyntheticMedia.AudioFrame(a, MonotonicClock.NowMs, 180));
+                a++;
+            }
+        }
+    }
+
+    private static void AssertFrames(IEnumerable<FlashMessage> frames, int count, uint interval)
+    {
+        uint expected = 0;
+        foreach (var frame in frames)
+        {
+            Assert.True(SyntheticMedia.TryReadStamp(frame.Payload.Span, out uint seq, out _));
+            Assert.Equal(expected, seq);
+            Assert.Equal(seq * interval, frame.Timestamp);
+            expected++;
+        }
+        Assert.Equal((uint)count, expected);
+    }
+
+    private sealed class Received
+    {
+        public List<FlashMessage> Video { get; } = [];
+        public List<FlashMessage> Audio { get; } = [];
+        public List<DataMessage> Data { get; } = [];
+        public List<string> Statuses { get; } = [];
+    }
+
+    private static async Task<Received> Collect(FlashNetStream stream, Func<Received, bool> until, TimeSpan? patience = null, Received? into = null)
+    {
+        var received = into ?? new Received();
+        using var cts = new CancellationTokenSource(patience ?? Patience);
+        while (!until(received))
+        {
+            var m = await stream.Messages.ReadAsync(cts.Token);
+            switch (m.Type)
+            {
+                case RtmpMessageType.Video:
+                    received.Video.Add(m);
+                    break;
+                case RtmpMessageType.Audio:
+                    received.Audio.Add(m);
+                    break;
+                default:
+                    if (m.Data is { } data)
+                    {
+                        received.Data.Add(data);
+                    }
+                    if (m.StatusCode is { } code)
+                    {
+                        received.Statuses.Add(code);
+                    }
+                    break;
+            }
+        }
+        return received;
+    }
+
+    private static async Task<FlashMessage?> ReadEventsUntil(FlashNetConnection nc, Func<FlashMessage, bool> match)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var m = await nc.Events.ReadAsync(cts.Token);
+            if (match(m))
+            {
+                return m;
+            }
+        }
+    }
+}
