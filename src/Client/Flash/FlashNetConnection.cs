@@ -302,6 +302,30 @@ public sealed class FlashNetConnection : IAsyncDisposable
         }
     }
 
+    // RFC 7425 §5.3.4: ping the server at its keepalive period (re-read each round: the server may change it, e.g.
+    // once it sees we are behind a NAT), so the session and NAT bindings stay up even when we only receive.
+    private async Task KeepaliveAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested && KeepaliveTimers is { ServerMs: > 0 } timers)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1000, timers.ServerMs)), _stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await _connection.PingAsync(_stop.Token).WaitAsync(TimeSpan.FromMilliseconds(Math.Max(1000, timers.ServerMs)), _stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+                {
+                    // A lost ping is not an error: the engine's own timers decide when the session is dead.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private static bool IsFlowSync(ReadOnlySpan<byte> message, out uint syncId, out uint count)
     {
         syncId = count = 0;
@@ -392,7 +416,12 @@ public sealed class FlashNetConnection : IAsyncDisposable
         if (m.Type == RtmpMessageType.UserControl && UserControlEvent.TryRead(m.Payload, out var ev)
             && ev.EventType == UserControlEventType.SetKeepaliveTimers)
         {
+            bool first = KeepaliveTimers is null;
             KeepaliveTimers = (ev.ServerKeepalivePeriod, ev.PeerKeepalivePeriod);
+            if (first)
+            {
+                _ = KeepaliveAsync();
+            }
         }
         var received = new FlashMessage(streamId, m.Type, m.Timestamp, payload, now, command, data);
         if (streamId == 0)
