@@ -248,8 +248,11 @@ public sealed class RtmfpEventLoop : IDisposable
         {
             if (socket == _wakeReceiver)
             {
-                Volatile.Write(ref _wakeRequested, 0);
+                // Drain first, then re-arm: a Post between the two either finds the flag still set
+                // (its command is run right after this wait) or sends a new wake-up datagram.
+                // The other order loses a wake-up that lands in between, and the loop sleeps until a timer.
                 DrainWakeups();
+                Volatile.Write(ref _wakeRequested, 0);
             }
             else if (_owners.TryGetValue(socket, out var connection))
             {
