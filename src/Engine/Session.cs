@@ -64,7 +64,7 @@ public sealed class Session : IRecvFlowSink
         SessionOptions? options = null, TimeCriticalTracker? tracker = null)
     {
         Role = role;
-        FarAddress = Copy(farAddress);
+        FarAddress = SocketAddresses.Copy(farAddress);
         _handler = handler;
         _options = options ?? new SessionOptions();
         _tracker = tracker;
@@ -512,7 +512,7 @@ public sealed class Session : IRecvFlowSink
         if (!source.Equals(FarAddress) && nowMs - _mobTxTs >= MobilityCheckIntervalMs)
         {
             _mobTxTs = nowMs;
-            _mobilityTarget = Copy(source);
+            _mobilityTarget = SocketAddresses.Copy(source);
             _mobilityPing[0] = MobilityMarker;
             BinaryPrimitives.WriteInt64BigEndian(_mobilityPing.AsSpan(1), nowMs);
             ComputeMobilityHash(nowMs, source, _mobilityPing.AsSpan(9, MobilityHashLength));
@@ -643,7 +643,7 @@ public sealed class Session : IRecvFlowSink
         _mobRxTs = ts;
         if (!source.Equals(FarAddress))
         {
-            FarAddress = Copy(source);
+            FarAddress = SocketAddresses.Copy(source);
             _handler.OnAddressChanged(this, FarAddress);
         }
     }
@@ -963,12 +963,5 @@ public sealed class Session : IRecvFlowSink
         {
             _ackNow = true;
         }
-    }
-
-    private static SocketAddress Copy(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
     }
 }

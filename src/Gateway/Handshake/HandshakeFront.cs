@@ -122,8 +122,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         {
             return;
         }
-        var initiator = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(initiator.Buffer.Span);
+        var initiator = SocketAddresses.Copy(from);
         _peerDirectory.Tell(new LookupPeer(lookup.TargetPeerId.ToArray(), lookup.Tag.ToArray(), initiator), _context.GatewayActor);
     }
 
