@@ -287,17 +287,7 @@ public sealed class AmfReader
                     return false;
                 }
                 var obj = new AmfObject(className);
-                if (!OpenContainer(_amf0Refs, obj, depth, start))
-                {
-                    return false;
-                }
-                if (!ReadAmf0Properties(s, ref p, depth + 1, obj.DynamicProperties))
-                {
-                    return false;
-                }
-                _open.RemoveAt(_open.Count - 1);
-                value = obj;
-                return true;
+                return ReadAmf0Container(s, ref p, depth, start, obj, obj.DynamicProperties, out value);
             }
             case Amf0Marker.EcmaArray:
             {
@@ -308,17 +298,7 @@ public sealed class AmfReader
                 }
                 p += 4;
                 var array = new AmfArray { IsEcmaArray = true };
-                if (!OpenContainer(_amf0Refs, array, depth, start))
-                {
-                    return false;
-                }
-                if (!ReadAmf0Properties(s, ref p, depth + 1, array.Associative))
-                {
-                    return false;
-                }
-                _open.RemoveAt(_open.Count - 1);
-                value = array;
-                return true;
+                return ReadAmf0Container(s, ref p, depth, start, array, array.Associative, out value);
             }
             case Amf0Marker.StrictArray:
             {
@@ -358,6 +338,20 @@ public sealed class AmfReader
             default:
                 return Fail(AmfError.UnknownMarker, start);
         }
+    }
+
+    /// <summary>An anonymous/typed object or ECMA array: registers <paramref name="container"/>, then its properties.</summary>
+    private bool ReadAmf0Container(ReadOnlySpan<byte> s, ref int p, int depth, int start, AmfValue container,
+        List<KeyValuePair<string, AmfValue>> properties, [NotNullWhen(true)] out AmfValue? value)
+    {
+        value = null;
+        if (!OpenContainer(_amf0Refs, container, depth, start) || !ReadAmf0Properties(s, ref p, depth + 1, properties))
+        {
+            return false;
+        }
+        _open.RemoveAt(_open.Count - 1);
+        value = container;
+        return true;
     }
 
     /// <summary>*(UTF-8 key, value) ended by the triplet 00 00 09 (A2: an empty key alone does not end it).</summary>
