@@ -108,7 +108,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         int n = scratch.Default.Encrypt(scratch.Reply.AsSpan(0, written), scratch.Datagram.AsSpan(4));
         var datagram = scratch.Datagram.AsSpan(0, 4 + n);
         Multiplex.ScrambleSessionId(datagram, 0);
-        Send(endpoint, datagram, from);
+        endpoint.SendTo(datagram, from, _context.Metrics);
     }
 
     /// <summary>
@@ -190,7 +190,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
             }
             var datagram = buffer.AsSpan(0, 4 + n);
             Multiplex.ScrambleSessionId(datagram, opened.FarSessionId);
-            Send(endpoint, datagram, opened.FarAddress);
+            endpoint.SendTo(datagram, opened.FarAddress, _context.Metrics);
         }
         finally
         {
@@ -219,13 +219,6 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         {
             _context.Metrics.HandshakesRejected.Add(1);
         }
-    }
-
-    private void Send(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress to)
-    {
-        endpoint.SendTo(datagram, to);
-        _context.Metrics.PacketsOut.Add(1);
-        _context.Metrics.BytesOut.Add(datagram.Length);
     }
 
     public void Dispose()
