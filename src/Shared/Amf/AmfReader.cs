@@ -786,10 +786,30 @@ public sealed class AmfReader
         return true;
     }
 
+    /// <summary>Vectors and dictionaries (AMF3 §3.15, §3.16): the U29O-ref header, then if inline a flag byte (fixed / weak keys).</summary>
+    private bool ReadFlaggedHeader(ReadOnlySpan<byte> s, ref int p, out AmfValue? reference, out int count, out bool flag)
+    {
+        flag = false;
+        if (!ReadObjectHeader(s, ref p, out reference, out count))
+        {
+            return false;
+        }
+        if (reference is not null)
+        {
+            return true;
+        }
+        if (p >= s.Length)
+        {
+            return Fail(AmfError.Truncated, p);
+        }
+        flag = s[p++] != 0;
+        return true;
+    }
+
     private bool ReadAmf3NumericVector(ReadOnlySpan<byte> s, ref int p, byte marker, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!ReadObjectHeader(s, ref p, out var reference, out int count))
+        if (!ReadFlaggedHeader(s, ref p, out var reference, out int count, out bool isFixed))
         {
             return false;
         }
@@ -799,11 +819,6 @@ public sealed class AmfReader
             return true;
         }
         int itemSize = marker == Amf3Marker.VectorDouble ? 8 : 4;
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        bool isFixed = s[p++] != 0;
         if ((long)count * itemSize > s.Length - p)
         {
             return Fail(AmfError.Truncated, p);
@@ -857,7 +872,7 @@ public sealed class AmfReader
     private bool ReadAmf3ObjectVector(ReadOnlySpan<byte> s, ref int p, int depth, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!ReadObjectHeader(s, ref p, out var reference, out int count))
+        if (!ReadFlaggedHeader(s, ref p, out var reference, out int count, out bool isFixed))
         {
             return false;
         }
@@ -866,11 +881,6 @@ public sealed class AmfReader
             value = reference;
             return true;
         }
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        bool isFixed = s[p++] != 0;
         if (!ReadAmf3String(s, ref p, out var typeName))
         {
             return false;
@@ -900,7 +910,7 @@ public sealed class AmfReader
     private bool ReadAmf3Dictionary(ReadOnlySpan<byte> s, ref int p, int depth, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!ReadObjectHeader(s, ref p, out var reference, out int count))
+        if (!ReadFlaggedHeader(s, ref p, out var reference, out int count, out bool weak))
         {
             return false;
         }
@@ -909,11 +919,6 @@ public sealed class AmfReader
             value = reference;
             return true;
         }
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        bool weak = s[p++] != 0;
         // Each entry takes at least two bytes (key and value markers).
         if ((long)count * 2 > s.Length - p)
         {
