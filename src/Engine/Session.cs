@@ -64,7 +64,7 @@ public sealed class Session : IRecvFlowSink
         SessionOptions? options = null, TimeCriticalTracker? tracker = null)
     {
         Role = role;
-        FarAddress = Copy(farAddress);
+        FarAddress = SocketAddresses.Copy(farAddress);
         _handler = handler;
         _options = options ?? new SessionOptions();
         _tracker = tracker;
@@ -424,25 +424,15 @@ public sealed class Session : IRecvFlowSink
                     break;
                 case ChunkType.DataAcknowledgementRanges:
                     if (State == SessionState.Open && DataAckRangesChunk.TryRead(chunk.Payload, out var ranges)
-                        && BeginAck(ranges.FlowId, ranges.BufferBlocksAvailable, ranges.CumulativeAck, nowMs, out var ackFlow, out long acked))
+                        && OnAck(ranges.FlowId, ranges.BufferBlocksAvailable, ranges.CumulativeAck, ranges.GetRanges(), nowMs))
                     {
-                        foreach (var r in ranges.GetRanges())
-                        {
-                            acked += ackFlow.AcknowledgeRange(r.Start, r.End, ref _maxTsnAck);
-                        }
-                        EndAck(ackFlow, acked, nowMs);
                         anyAck = true;
                     }
                     break;
                 case ChunkType.DataAcknowledgementBitmap:
                     if (State == SessionState.Open && DataAckBitmapChunk.TryRead(chunk.Payload, out var bitmap)
-                        && BeginAck(bitmap.FlowId, bitmap.BufferBlocksAvailable, bitmap.CumulativeAck, nowMs, out var bFlow, out long bAcked))
+                        && OnAck(bitmap.FlowId, bitmap.BufferBlocksAvailable, bitmap.CumulativeAck, bitmap.GetRanges(), nowMs))
                     {
-                        foreach (var r in bitmap.GetRanges())
-                        {
-                            bAcked += bFlow.AcknowledgeRange(r.Start, r.End, ref _maxTsnAck);
-                        }
-                        EndAck(bFlow, bAcked, nowMs);
                         anyAck = true;
                     }
                     break;
@@ -512,7 +502,7 @@ public sealed class Session : IRecvFlowSink
         if (!source.Equals(FarAddress) && nowMs - _mobTxTs >= MobilityCheckIntervalMs)
         {
             _mobTxTs = nowMs;
-            _mobilityTarget = Copy(source);
+            _mobilityTarget = SocketAddresses.Copy(source);
             _mobilityPing[0] = MobilityMarker;
             BinaryPrimitives.WriteInt64BigEndian(_mobilityPing.AsSpan(1), nowMs);
             ComputeMobilityHash(nowMs, source, _mobilityPing.AsSpan(9, MobilityHashLength));
@@ -587,23 +577,25 @@ public sealed class Session : IRecvFlowSink
         return flow;
     }
 
-    private bool BeginAck(ulong flowId, ulong blocks, ulong cumulativeAck, long nowMs, out SendFlow flow, out long acked)
+    /// <summary>RFC 7016 §3.6.2.4: both acknowledgement chunks; false when the flow is unknown or closed.</summary>
+    private bool OnAck<TRanges>(ulong flowId, ulong blocks, ulong cumulativeAck, TRanges ranges, long nowMs)
+        where TRanges : IAckRangeEnumerator, allows ref struct
     {
-        acked = 0;
-        if (!_sendFlows.TryGetValue(flowId, out flow!) || flow.State == SendFlowState.Closed)
+        if (!_sendFlows.TryGetValue(flowId, out var flow) || flow.State == SendFlowState.Closed)
         {
             return false;
         }
         long bytes = blocks > (ulong)(long.MaxValue / RecvFlow.BlockSize) ? long.MaxValue : (long)blocks * RecvFlow.BlockSize;
         flow.BeginAcknowledgement(bytes, nowMs, Rto.ErtoMs);
-        acked = flow.AcknowledgeRange(0, cumulativeAck, ref _maxTsnAck);
-        return true;
-    }
-
-    private void EndAck(SendFlow flow, long acked, long nowMs)
-    {
+        long acked = flow.AcknowledgeRange(0, cumulativeAck, ref _maxTsnAck);
+        while (ranges.MoveNext())
+        {
+            var r = ranges.Current;
+            acked += flow.AcknowledgeRange(r.Start, r.End, ref _maxTsnAck);
+        }
         flow.EndAcknowledgement(nowMs);
         Congestion.OnAcknowledgement(acked);
+        return true;
     }
 
     private void QueuePingReply(ReadOnlySpan<byte> message)
@@ -643,7 +635,7 @@ public sealed class Session : IRecvFlowSink
         _mobRxTs = ts;
         if (!source.Equals(FarAddress))
         {
-            FarAddress = Copy(source);
+            FarAddress = SocketAddresses.Copy(source);
             _handler.OnAddressChanged(this, FarAddress);
         }
     }
@@ -963,12 +955,5 @@ public sealed class Session : IRecvFlowSink
         {
             _ackNow = true;
         }
-    }
-
-    private static SocketAddress Copy(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
     }
 }

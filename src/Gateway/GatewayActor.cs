@@ -61,9 +61,7 @@ public sealed class GatewayActor : ReceiveActor
             int n = _defaultContext.Encrypt(redirect.StartupPacket, datagram.AsSpan(4));
             var span = datagram.AsSpan(0, 4 + n);
             Multiplex.ScrambleSessionId(span, 0);
-            endpoint.SendTo(span, redirect.To);
-            _metrics.PacketsOut.Add(1);
-            _metrics.BytesOut.Add(span.Length);
+            endpoint.SendTo(span, redirect.To, _metrics);
         }
         catch (ObjectDisposedException)
         {
@@ -101,9 +99,7 @@ public sealed class GatewayActor : ReceiveActor
             int length = entry.Crypto.Encrypt(packet.Buffer.AsSpan(0, packet.Length), datagram.AsSpan(4), packet.SequenceNumber);
             var span = datagram.AsSpan(0, 4 + length);
             Multiplex.ScrambleSessionId(span, packet.FarSessionId);
-            endpoint.SendTo(span, packet.To);
-            _metrics.PacketsOut.Add(1);
-            _metrics.BytesOut.Add(span.Length);
+            endpoint.SendTo(span, packet.To, _metrics);
         }
         catch (ObjectDisposedException)
         {

@@ -108,8 +108,7 @@ public sealed class RtmfpGateway
         {
             return last;
         }
-        var copy = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+        var copy = SocketAddresses.Copy(from);
         entry.LastFrom = copy;
         return copy;
     }

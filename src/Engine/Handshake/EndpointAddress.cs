@@ -17,13 +17,6 @@ internal static class EndpointAddress
             && x.UnmapIPv4().EndpointEquals(y.UnmapIPv4());
     }
 
-    public static SocketAddress Copy(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
-    }
-
     /// <summary>Writes the wire form (origin 0, IPv4-mapped unmapped) used to bind cookies; 0 if not an IP address.</summary>
     public static int WriteBinding(SocketAddress address, Span<byte> destination)
     {

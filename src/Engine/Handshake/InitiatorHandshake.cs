@@ -152,7 +152,7 @@ public sealed class InitiatorHandshake : IDisposable
                 return false;
             }
         }
-        _candidates.Add(new Candidate(EndpointAddress.Copy(address), new RetransmissionSchedule(nowMs)));
+        _candidates.Add(new Candidate(SocketAddresses.Copy(address), new RetransmissionSchedule(nowMs)));
         return true;
     }
 
@@ -245,7 +245,7 @@ public sealed class InitiatorHandshake : IDisposable
         }
         _keying = keying;
         _cookie = rhello.Cookie.ToArray();
-        DestinationAddress = EndpointAddress.Copy(from);
+        DestinationAddress = SocketAddresses.Copy(from);
         State = InitiatorState.KeyingSent;
         StartKeying(nowMs);
         return true;

@@ -34,7 +34,7 @@ public sealed class PeerResponder
         {
             return false;
         }
-        rhello = MakeRHello(ihello.Tag, EndpointAddress.Copy(from), nowMs);
+        rhello = MakeRHello(ihello.Tag, SocketAddresses.Copy(from), nowMs);
         return true;
     }
 
@@ -77,7 +77,7 @@ public sealed class PeerResponder
                 byte[] newCookie = _cookies.Create(from, nowMs);
                 var change = StartupPacketWriter.CookieChange(nowMs, iikeying.CookieEcho, newCookie);
                 return new IIKeyingOutcome(IIKeyingDisposition.CookieChange,
-                    new OutgoingStartupPacket(EndpointAddress.Copy(from), iikeying.InitiatorSessionId, change));
+                    new OutgoingStartupPacket(SocketAddresses.Copy(from), iikeying.InitiatorSessionId, change));
         }
         if (iikeying.InitiatorSessionId == 0 || !FlashCertificate.TryParse(iikeying.InitiatorCertificate, out var far))
         {
@@ -122,7 +122,7 @@ public sealed class PeerResponder
         {
             return IIKeyingOutcome.Ignored;
         }
-        var address = EndpointAddress.Copy(from);
+        var address = SocketAddresses.Copy(from);
         var rikeying = new OutgoingStartupPacket(address, iikeying.InitiatorSessionId,
             StartupPacketWriter.RIKeying(nowMs, newSessionId, keying.NearComponent, FlashCryptoProfile.EmptySignature));
         var result = new HandshakeResult(SessionRole.Responder, newSessionId, iikeying.InitiatorSessionId, address, keying,

@@ -108,7 +108,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         int n = scratch.Default.Encrypt(scratch.Reply.AsSpan(0, written), scratch.Datagram.AsSpan(4));
         var datagram = scratch.Datagram.AsSpan(0, 4 + n);
         Multiplex.ScrambleSessionId(datagram, 0);
-        Send(endpoint, datagram, from);
+        endpoint.SendTo(datagram, from, _context.Metrics);
     }
 
     /// <summary>
@@ -122,8 +122,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         {
             return;
         }
-        var initiator = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(initiator.Buffer.Span);
+        var initiator = SocketAddresses.Copy(from);
         _peerDirectory.Tell(new LookupPeer(lookup.TargetPeerId.ToArray(), lookup.Tag.ToArray(), initiator), _context.GatewayActor);
     }
 
@@ -191,7 +190,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
             }
             var datagram = buffer.AsSpan(0, 4 + n);
             Multiplex.ScrambleSessionId(datagram, opened.FarSessionId);
-            Send(endpoint, datagram, opened.FarAddress);
+            endpoint.SendTo(datagram, opened.FarAddress, _context.Metrics);
         }
         finally
         {
@@ -220,13 +219,6 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         {
             _context.Metrics.HandshakesRejected.Add(1);
         }
-    }
-
-    private void Send(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress to)
-    {
-        endpoint.SendTo(datagram, to);
-        _context.Metrics.PacketsOut.Add(1);
-        _context.Metrics.BytesOut.Add(datagram.Length);
     }
 
     public void Dispose()

@@ -90,7 +90,7 @@ public sealed class HandshakeResponder
         }
         byte[] cookie = iikeying.CookieEcho.ToArray();
         job = new HandshakeJob(iikeying.InitiatorSessionId, cookie, iikeying.InitiatorCertificate.ToArray(),
-            iikeying.SessionKeyInitiatorComponent.ToArray(), CopyAddress(client), _epds?.Find(cookie));
+            iikeying.SessionKeyInitiatorComponent.ToArray(), SocketAddresses.Copy(client), _epds?.Find(cookie));
         return IIKeyingCheck.Accepted;
     }
 
@@ -107,12 +107,5 @@ public sealed class HandshakeResponder
         uint responderSessionId = _cookies.SessionIdFor(job.Cookie, job.Probe);
         byte[] rikeying = StartupPacketWriter.RIKeying(nowMs, responderSessionId, keying.NearComponent, FlashCryptoProfile.EmptySignature);
         return new ResponderHandshakeResult(responderSessionId, job, keying, rikeying);
-    }
-
-    private static SocketAddress CopyAddress(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Gateway.Transport;
 
@@ -55,6 +56,14 @@ public sealed class UdpEndpoint : IAsyncDisposable
             throw new InvalidOperationException("already started");
         }
         _loop = Task.Run(() => ReceiveLoop(handler));
+    }
+
+    /// <summary>Sends and counts the datagram in <paramref name="metrics"/> (packets and bytes out).</summary>
+    public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress to, RtmfpMetrics metrics)
+    {
+        SendTo(datagram, to);
+        metrics.PacketsOut.Add(1);
+        metrics.BytesOut.Add(datagram.Length);
     }
 
     public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress to)

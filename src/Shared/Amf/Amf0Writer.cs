@@ -94,6 +94,17 @@ public sealed class Amf0Writer
         _amf3.Write(output, value);
     }
 
+    /// <summary>AMF0 §2.5, §2.10: (key, value) pairs, then the empty key and object-end marker.</summary>
+    private void WritePropertiesAndEnd(IBufferWriter<byte> output, List<KeyValuePair<string, AmfValue>> properties, int depth)
+    {
+        foreach (var p in properties)
+        {
+            WriteKey(output, p.Key);
+            Write(output, p.Value, depth);
+        }
+        WriteObjectEnd(output);
+    }
+
     private void Write(IBufferWriter<byte> output, AmfValue value, int depth)
     {
         if (depth > MaxDepth)
@@ -167,12 +178,7 @@ public sealed class Amf0Writer
                 WriteKey(output, names[i]);
                 Write(output, o.SealedValues[i], depth + 1);
             }
-            foreach (var p in o.DynamicProperties)
-            {
-                WriteKey(output, p.Key);
-                Write(output, p.Value, depth + 1);
-            }
-            WriteObjectEnd(output);
+            WritePropertiesAndEnd(output, o.DynamicProperties, depth + 1);
             return;
         }
 
@@ -187,12 +193,7 @@ public sealed class Amf0Writer
                 WriteKey(output, i.ToString(CultureInfo.InvariantCulture));
                 Write(output, a.Dense[i], depth + 1);
             }
-            foreach (var p in a.Associative)
-            {
-                WriteKey(output, p.Key);
-                Write(output, p.Value, depth + 1);
-            }
-            WriteObjectEnd(output);
+            WritePropertiesAndEnd(output, a.Associative, depth + 1);
             return;
         }
         AmfOutput.Byte(output, Amf0Marker.StrictArray);

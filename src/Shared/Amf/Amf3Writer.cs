@@ -158,32 +158,28 @@ public sealed class Amf3Writer
                 WriteObjectBody(output, o, depth);
                 return;
             case AmfVector<int> vi:
-                AmfOutput.U29(output, (vi.Items.Count << 1) | 1);
-                AmfOutput.Byte(output, vi.IsFixed ? (byte)1 : (byte)0);
+                WriteVectorHeader(output, vi.Items.Count, vi.IsFixed);
                 foreach (int item in vi.Items)
                 {
                     AmfOutput.UInt32(output, (uint)item);
                 }
                 return;
             case AmfVector<uint> vu:
-                AmfOutput.U29(output, (vu.Items.Count << 1) | 1);
-                AmfOutput.Byte(output, vu.IsFixed ? (byte)1 : (byte)0);
+                WriteVectorHeader(output, vu.Items.Count, vu.IsFixed);
                 foreach (uint item in vu.Items)
                 {
                     AmfOutput.UInt32(output, item);
                 }
                 return;
             case AmfVector<double> vd:
-                AmfOutput.U29(output, (vd.Items.Count << 1) | 1);
-                AmfOutput.Byte(output, vd.IsFixed ? (byte)1 : (byte)0);
+                WriteVectorHeader(output, vd.Items.Count, vd.IsFixed);
                 foreach (double item in vd.Items)
                 {
                     AmfOutput.Double(output, item);
                 }
                 return;
             case AmfVectorObject vo:
-                AmfOutput.U29(output, (vo.Items.Count << 1) | 1);
-                AmfOutput.Byte(output, vo.IsFixed ? (byte)1 : (byte)0);
+                WriteVectorHeader(output, vo.Items.Count, vo.IsFixed);
                 WriteUtf8Vr(output, vo.TypeName);
                 foreach (var item in vo.Items)
                 {
@@ -200,6 +196,13 @@ public sealed class Amf3Writer
                 }
                 return;
         }
+    }
+
+    /// <summary>AMF3 §3.15: every vector starts with its inline count and the fixed-length flag.</summary>
+    private static void WriteVectorHeader(IBufferWriter<byte> output, int count, bool isFixed)
+    {
+        AmfOutput.U29(output, (count << 1) | 1);
+        AmfOutput.Byte(output, isFixed ? (byte)1 : (byte)0);
     }
 
     private void WriteObjectBody(IBufferWriter<byte> output, AmfObject o, int depth)

@@ -105,23 +105,46 @@ public sealed class AmfReader
         return true;
     }
 
-    private bool AddAmf0Ref(AmfValue v, int at)
+    private bool AddObject(AmfValue v, int at) => AddReference(_objects, v, at);
+
+    private bool AddReference(List<AmfValue> table, AmfValue v, int at)
     {
-        if (_amf0Refs.Count >= Limits.MaxReferences)
+        if (table.Count >= Limits.MaxReferences)
         {
             return Fail(AmfError.TableFull, at);
         }
-        _amf0Refs.Add(v);
+        table.Add(v);
         return true;
     }
 
-    private bool AddObject(AmfValue v, int at)
+    /// <summary>Bounds the depth, registers the container in its reference table and marks it open (cycle check).</summary>
+    private bool OpenContainer(List<AmfValue> table, AmfValue container, int depth, int start)
     {
-        if (_objects.Count >= Limits.MaxReferences)
+        if (depth >= Limits.MaxDepth)
         {
-            return Fail(AmfError.TableFull, at);
+            return Fail(AmfError.DepthExceeded, start);
         }
-        _objects.Add(v);
+        if (!AddReference(table, container, start))
+        {
+            return false;
+        }
+        _open.Add(container);
+        return true;
+    }
+
+    /// <summary>Every value starts with a marker byte, and counts against the element bound.</summary>
+    private bool ReadMarker(ReadOnlySpan<byte> s, ref int p, out byte marker)
+    {
+        marker = 0;
+        if (p >= s.Length)
+        {
+            return Fail(AmfError.Truncated, p);
+        }
+        if (!CountElement(p))
+        {
+            return false;
+        }
+        marker = s[p++];
         return true;
     }
 
@@ -156,19 +179,27 @@ public sealed class AmfReader
 
     // ----- AMF0 (AMF0 §2) -----
 
+    /// <summary>UTF-8 (AMF0 §1.3): a U16 byte length, then the bytes.</summary>
+    private bool ReadAmf0Utf8(ReadOnlySpan<byte> s, ref int p, [NotNullWhen(true)] out string? value)
+    {
+        value = null;
+        if (s.Length - p < 2)
+        {
+            return Fail(AmfError.Truncated, p);
+        }
+        int len = BinaryPrimitives.ReadUInt16BigEndian(s[p..]);
+        p += 2;
+        return ReadString(s, ref p, len, out value);
+    }
+
     private bool ReadAmf0(ReadOnlySpan<byte> s, ref int p, int depth, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
         int start = p;
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        if (!CountElement(p))
+        if (!ReadMarker(s, ref p, out byte marker))
         {
             return false;
         }
-        byte marker = s[p++];
         switch (marker)
         {
             case Amf0Marker.Number:
@@ -188,13 +219,7 @@ public sealed class AmfReader
                 return true;
             case Amf0Marker.String:
             {
-                if (s.Length - p < 2)
-                {
-                    return Fail(AmfError.Truncated, p);
-                }
-                int len = BinaryPrimitives.ReadUInt16BigEndian(s[p..]);
-                p += 2;
-                if (!ReadString(s, ref p, len, out var str))
+                if (!ReadAmf0Utf8(s, ref p, out var str))
                 {
                     return false;
                 }
@@ -257,36 +282,12 @@ public sealed class AmfReader
             case Amf0Marker.TypedObject:
             {
                 string className = string.Empty;
-                if (marker == Amf0Marker.TypedObject)
+                if (marker == Amf0Marker.TypedObject && !ReadAmf0Utf8(s, ref p, out className!))
                 {
-                    if (s.Length - p < 2)
-                    {
-                        return Fail(AmfError.Truncated, p);
-                    }
-                    int len = BinaryPrimitives.ReadUInt16BigEndian(s[p..]);
-                    p += 2;
-                    if (!ReadString(s, ref p, len, out className!))
-                    {
-                        return false;
-                    }
-                }
-                if (depth >= Limits.MaxDepth)
-                {
-                    return Fail(AmfError.DepthExceeded, start);
+                    return false;
                 }
                 var obj = new AmfObject(className);
-                if (!AddAmf0Ref(obj, start))
-                {
-                    return false;
-                }
-                _open.Add(obj);
-                if (!ReadAmf0Properties(s, ref p, depth + 1, obj.DynamicProperties))
-                {
-                    return false;
-                }
-                _open.RemoveAt(_open.Count - 1);
-                value = obj;
-                return true;
+                return ReadAmf0Container(s, ref p, depth, start, obj, obj.DynamicProperties, out value);
             }
             case Amf0Marker.EcmaArray:
             {
@@ -296,23 +297,8 @@ public sealed class AmfReader
                     return Fail(AmfError.Truncated, p);
                 }
                 p += 4;
-                if (depth >= Limits.MaxDepth)
-                {
-                    return Fail(AmfError.DepthExceeded, start);
-                }
                 var array = new AmfArray { IsEcmaArray = true };
-                if (!AddAmf0Ref(array, start))
-                {
-                    return false;
-                }
-                _open.Add(array);
-                if (!ReadAmf0Properties(s, ref p, depth + 1, array.Associative))
-                {
-                    return false;
-                }
-                _open.RemoveAt(_open.Count - 1);
-                value = array;
-                return true;
+                return ReadAmf0Container(s, ref p, depth, start, array, array.Associative, out value);
             }
             case Amf0Marker.StrictArray:
             {
@@ -327,16 +313,11 @@ public sealed class AmfReader
                 {
                     return Fail(AmfError.TooManyElements, p);
                 }
-                if (depth >= Limits.MaxDepth)
-                {
-                    return Fail(AmfError.DepthExceeded, start);
-                }
                 var array = new AmfArray();
-                if (!AddAmf0Ref(array, start))
+                if (!OpenContainer(_amf0Refs, array, depth, start))
                 {
                     return false;
                 }
-                _open.Add(array);
                 for (uint i = 0; i < count; i++)
                 {
                     if (!ReadAmf0(s, ref p, depth + 1, out var item))
@@ -357,6 +338,20 @@ public sealed class AmfReader
             default:
                 return Fail(AmfError.UnknownMarker, start);
         }
+    }
+
+    /// <summary>An anonymous/typed object or ECMA array: registers <paramref name="container"/>, then its properties.</summary>
+    private bool ReadAmf0Container(ReadOnlySpan<byte> s, ref int p, int depth, int start, AmfValue container,
+        List<KeyValuePair<string, AmfValue>> properties, [NotNullWhen(true)] out AmfValue? value)
+    {
+        value = null;
+        if (!OpenContainer(_amf0Refs, container, depth, start) || !ReadAmf0Properties(s, ref p, depth + 1, properties))
+        {
+            return false;
+        }
+        _open.RemoveAt(_open.Count - 1);
+        value = container;
+        return true;
     }
 
     /// <summary>*(UTF-8 key, value) ended by the triplet 00 00 09 (A2: an empty key alone does not end it).</summary>
@@ -483,15 +478,10 @@ public sealed class AmfReader
     {
         value = null;
         int start = p;
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        if (!CountElement(p))
+        if (!ReadMarker(s, ref p, out byte marker))
         {
             return false;
         }
-        byte marker = s[p++];
         switch (marker)
         {
             case Amf3Marker.Undefined:
@@ -623,16 +613,11 @@ public sealed class AmfReader
             value = reference;
             return true;
         }
-        if (depth >= Limits.MaxDepth)
-        {
-            return Fail(AmfError.DepthExceeded, start);
-        }
         var array = new AmfArray();
-        if (!AddObject(array, start))
+        if (!OpenContainer(_objects, array, depth, start))
         {
             return false;
         }
-        _open.Add(array);
         // AMF3 §3.11: associative part first, ended by the empty string.
         while (true)
         {
@@ -671,26 +656,17 @@ public sealed class AmfReader
     {
         value = null;
         int at = p;
-        if (!ReadU29(s, ref p, out int u))
+        if (!ReadObjectHeader(s, ref p, out var reference, out int inline))
         {
             return false;
         }
-        // AMF3 §3.12 / A6: test the flag bits in this order.
-        if ((u & 1) == 0)
+        if (reference is not null)
         {
-            int index = u >> 1;
-            if (index >= _objects.Count)
-            {
-                return Fail(AmfError.BadReference, at);
-            }
-            value = _objects[index];
-            if (IsOpen(value))
-            {
-                value = null;
-                return Fail(AmfError.CyclicReference, at);
-            }
+            value = reference;
             return true;
         }
+        // AMF3 §3.12 / A6: test the flag bits in this order (bit 0, set here, said "not an object reference").
+        int u = (inline << 1) | 1;
         if (depth >= Limits.MaxDepth)
         {
             return Fail(AmfError.DepthExceeded, start);
@@ -810,10 +786,30 @@ public sealed class AmfReader
         return true;
     }
 
+    /// <summary>Vectors and dictionaries (AMF3 §3.15, §3.16): the U29O-ref header, then if inline a flag byte (fixed / weak keys).</summary>
+    private bool ReadFlaggedHeader(ReadOnlySpan<byte> s, ref int p, out AmfValue? reference, out int count, out bool flag)
+    {
+        flag = false;
+        if (!ReadObjectHeader(s, ref p, out reference, out count))
+        {
+            return false;
+        }
+        if (reference is not null)
+        {
+            return true;
+        }
+        if (p >= s.Length)
+        {
+            return Fail(AmfError.Truncated, p);
+        }
+        flag = s[p++] != 0;
+        return true;
+    }
+
     private bool ReadAmf3NumericVector(ReadOnlySpan<byte> s, ref int p, byte marker, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!ReadObjectHeader(s, ref p, out var reference, out int count))
+        if (!ReadFlaggedHeader(s, ref p, out var reference, out int count, out bool isFixed))
         {
             return false;
         }
@@ -823,11 +819,6 @@ public sealed class AmfReader
             return true;
         }
         int itemSize = marker == Amf3Marker.VectorDouble ? 8 : 4;
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        bool isFixed = s[p++] != 0;
         if ((long)count * itemSize > s.Length - p)
         {
             return Fail(AmfError.Truncated, p);
@@ -881,7 +872,7 @@ public sealed class AmfReader
     private bool ReadAmf3ObjectVector(ReadOnlySpan<byte> s, ref int p, int depth, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!ReadObjectHeader(s, ref p, out var reference, out int count))
+        if (!ReadFlaggedHeader(s, ref p, out var reference, out int count, out bool isFixed))
         {
             return false;
         }
@@ -890,11 +881,6 @@ public sealed class AmfReader
             value = reference;
             return true;
         }
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        bool isFixed = s[p++] != 0;
         if (!ReadAmf3String(s, ref p, out var typeName))
         {
             return false;
@@ -903,16 +889,11 @@ public sealed class AmfReader
         {
             return Fail(AmfError.TooManyElements, p);
         }
-        if (depth >= Limits.MaxDepth)
-        {
-            return Fail(AmfError.DepthExceeded, start);
-        }
         var vector = new AmfVectorObject(typeName, isFixed);
-        if (!AddObject(vector, start))
+        if (!OpenContainer(_objects, vector, depth, start))
         {
             return false;
         }
-        _open.Add(vector);
         for (int i = 0; i < count; i++)
         {
             if (!ReadAmf3(s, ref p, depth + 1, out var item))
@@ -929,7 +910,7 @@ public sealed class AmfReader
     private bool ReadAmf3Dictionary(ReadOnlySpan<byte> s, ref int p, int depth, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!ReadObjectHeader(s, ref p, out var reference, out int count))
+        if (!ReadFlaggedHeader(s, ref p, out var reference, out int count, out bool weak))
         {
             return false;
         }
@@ -938,26 +919,16 @@ public sealed class AmfReader
             value = reference;
             return true;
         }
-        if (p >= s.Length)
-        {
-            return Fail(AmfError.Truncated, p);
-        }
-        bool weak = s[p++] != 0;
         // Each entry takes at least two bytes (key and value markers).
         if ((long)count * 2 > s.Length - p)
         {
             return Fail(AmfError.TooManyElements, p);
         }
-        if (depth >= Limits.MaxDepth)
-        {
-            return Fail(AmfError.DepthExceeded, start);
-        }
         var dictionary = new AmfDictionary(weak);
-        if (!AddObject(dictionary, start))
+        if (!OpenContainer(_objects, dictionary, depth, start))
         {
             return false;
         }
-        _open.Add(dictionary);
         for (int i = 0; i < count; i++)
         {
             if (!ReadAmf3(s, ref p, depth + 1, out var key) || !ReadAmf3(s, ref p, depth + 1, out var v))

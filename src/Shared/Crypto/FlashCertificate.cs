@@ -162,17 +162,9 @@ public sealed class FlashCertificate
     /// </summary>
     public static byte[] BuildEphemeral(IEnumerable<ulong> groups, bool acceptsAncillaryData, ReadOnlySpan<byte> extraRandomness, string? hostname = null)
     {
-        byte[]? host = hostname is null ? null : System.Text.Encoding.UTF8.GetBytes(hostname);
+        byte[]? host = HostnameBytes(hostname);
         ulong[] groupList = groups.ToArray();
-        int length = 0;
-        if (host is not null)
-        {
-            length += OptionCodec.GetLength(OptionHostname, host.Length);
-        }
-        if (acceptsAncillaryData)
-        {
-            length += OptionCodec.GetLength(OptionAcceptsAncillaryData, 0);
-        }
+        int length = LeadingOptionsLength(host, acceptsAncillaryData);
         if (!extraRandomness.IsEmpty)
         {
             length += OptionCodec.GetLength(OptionExtraRandomness, extraRandomness.Length);
@@ -183,14 +175,7 @@ public sealed class FlashCertificate
         }
         var result = new byte[length];
         var writer = new WireWriter(result);
-        if (host is not null)
-        {
-            OptionCodec.Write(ref writer, OptionHostname, host);
-        }
-        if (acceptsAncillaryData)
-        {
-            OptionCodec.Write(ref writer, OptionAcceptsAncillaryData, default);
-        }
+        WriteLeadingOptions(ref writer, host, acceptsAncillaryData);
         if (!extraRandomness.IsEmpty)
         {
             OptionCodec.Write(ref writer, OptionExtraRandomness, extraRandomness);
@@ -209,15 +194,31 @@ public sealed class FlashCertificate
     public static byte[] BuildStatic(IEnumerable<DiffieHellmanKeyPair> keys, bool acceptsAncillaryData = false, string? hostname = null)
     {
         DiffieHellmanKeyPair[] list = keys.ToArray();
-        byte[]? host = hostname is null ? null : System.Text.Encoding.UTF8.GetBytes(hostname);
-        int length = (host is null ? 0 : OptionCodec.GetLength(OptionHostname, host.Length))
-            + (acceptsAncillaryData ? OptionCodec.GetLength(OptionAcceptsAncillaryData, 0) : 0);
+        byte[]? host = HostnameBytes(hostname);
+        int length = LeadingOptionsLength(host, acceptsAncillaryData);
         foreach (var key in list)
         {
             length += OptionCodec.GetLength(OptionStaticPublicKey, Vlu.GetLength(key.Group.Id) + key.PublicKey.Length);
         }
         var result = new byte[length];
         var writer = new WireWriter(result);
+        WriteLeadingOptions(ref writer, host, acceptsAncillaryData);
+        foreach (var key in list)
+        {
+            KeyingOptionWriter.WriteGroupAndKey(ref writer, OptionStaticPublicKey, key.Group.Id, key.PublicKey);
+        }
+        return result;
+    }
+
+    private static byte[]? HostnameBytes(string? hostname) => hostname is null ? null : System.Text.Encoding.UTF8.GetBytes(hostname);
+
+    /// <summary>Both certificate builders start with [Hostname] then [Accepts Ancillary Data] (RFC 7425 §4.3.3).</summary>
+    private static int LeadingOptionsLength(byte[]? host, bool acceptsAncillaryData)
+        => (host is null ? 0 : OptionCodec.GetLength(OptionHostname, host.Length))
+            + (acceptsAncillaryData ? OptionCodec.GetLength(OptionAcceptsAncillaryData, 0) : 0);
+
+    private static void WriteLeadingOptions(ref WireWriter writer, byte[]? host, bool acceptsAncillaryData)
+    {
         if (host is not null)
         {
             OptionCodec.Write(ref writer, OptionHostname, host);
@@ -226,10 +227,5 @@ public sealed class FlashCertificate
         {
             OptionCodec.Write(ref writer, OptionAcceptsAncillaryData, default);
         }
-        foreach (var key in list)
-        {
-            KeyingOptionWriter.WriteGroupAndKey(ref writer, OptionStaticPublicKey, key.Group.Id, key.PublicKey);
-        }
-        return result;
     }
 }

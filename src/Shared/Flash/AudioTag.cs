@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Rtmfp.Shared.Flash;
 
 /// <summary>FLV SoundFormat, the high nibble of an audio message's first byte ([FLV §E.4.2.1]).</summary>
@@ -75,18 +73,9 @@ public readonly struct AudioTag
         if (format == SoundFormat.ExHeader)
         {
             var packetType = (AudioPacketType)(payload[0] & 0x0F);
-            // Multitrack and ModEx put other fields before any FourCC; they are forwarded unparsed.
-            if (packetType is AudioPacketType.Multitrack or AudioPacketType.ModEx)
-            {
-                tag = new AudioTag(format, packetType, 0, true, false);
-                return payload.Length >= 2;
-            }
-            if (payload.Length < 5)
-            {
-                return false;
-            }
-            tag = new AudioTag(format, packetType, BinaryPrimitives.ReadUInt32BigEndian(payload[1..]), true, false);
-            return true;
+            bool ok = ExHeader.TryReadFourCc(payload, packetType is AudioPacketType.Multitrack or AudioPacketType.ModEx, out uint fourCc);
+            tag = new AudioTag(format, packetType, fourCc, true, false);
+            return ok;
         }
         if (format == SoundFormat.Aac)
         {

@@ -106,8 +106,7 @@ public sealed class Command
         writer.Reset();
         if (amf3Envelope)
         {
-            output.GetSpan(1)[0] = 0;
-            output.Advance(1);
+            RtmpMessage.WriteFormatByte(output);
         }
         Amf0Writer.WriteString(output, Name);
         Amf0Writer.WriteNumber(output, TransactionId);

@@ -58,8 +58,7 @@ public sealed class DataMessage
         writer.Reset();
         if (amf3Envelope)
         {
-            output.GetSpan(1)[0] = 0;
-            output.Advance(1);
+            RtmpMessage.WriteFormatByte(output);
         }
         if (Handler is not null)
         {

@@ -82,6 +82,13 @@ public readonly ref struct RtmpMessage
         return HeaderLength;
     }
 
+    /// <summary>The format byte 0 that starts a type 15/17 payload (RFC 7425 §5.3.3), the one <see cref="TryGetAmfBody(RtmpMessageType, ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/> skips.</summary>
+    internal static void WriteFormatByte(IBufferWriter<byte> output)
+    {
+        output.GetSpan(1)[0] = 0;
+        output.Advance(1);
+    }
+
     public static void WriteHeader(IBufferWriter<byte> output, RtmpMessageType type, uint timestamp)
     {
         WriteHeader(output.GetSpan(HeaderLength), type, timestamp);

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Rtmfp.Shared.Flash;
 
 /// <summary>FLV VideoFrameType ([FLV §E.4.3.1]); enhanced video uses the same values in 3 bits.</summary>
@@ -104,19 +102,9 @@ public readonly struct VideoTag
             {
                 return false;
             }
-            // Multitrack and ModEx put other fields before any FourCC; they are forwarded unparsed.
-            if (packetType is VideoPacketType.Multitrack or VideoPacketType.ModEx)
-            {
-                tag = new VideoTag(frameType, VideoCodecId.None, packetType, 0, true, false);
-                return payload.Length >= 2;
-            }
-            // rtmfp-cpp also requires 5 bytes before treating a message as enhanced.
-            if (payload.Length < 5)
-            {
-                return false;
-            }
-            tag = new VideoTag(frameType, VideoCodecId.None, packetType, BinaryPrimitives.ReadUInt32BigEndian(payload[1..]), true, false);
-            return true;
+            bool ok = ExHeader.TryReadFourCc(payload, packetType is VideoPacketType.Multitrack or VideoPacketType.ModEx, out uint fourCc);
+            tag = new VideoTag(frameType, VideoCodecId.None, packetType, fourCc, true, false);
+            return ok;
         }
         var legacyFrameType = (VideoFrameType)(b0 >> 4);
         var codec = (VideoCodecId)(b0 & 0x0F);

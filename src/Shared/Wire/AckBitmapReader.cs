@@ -6,7 +6,7 @@ namespace Rtmfp.Shared.Wire;
 /// Usable with <c>foreach</c>. The caller guarantees the highest sequence number fits in 64 bits
 /// (<see cref="DataAckBitmapChunk.TryRead"/> does).
 /// </summary>
-public ref struct AckBitmapReader
+public ref struct AckBitmapReader : IAckRangeEnumerator
 {
     private readonly ReadOnlySpan<byte> _bitmap;
     private readonly ulong _base;

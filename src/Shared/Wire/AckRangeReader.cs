@@ -5,7 +5,7 @@ namespace Rtmfp.Shared.Wire;
 /// ack. A truncated final pair is ignored (the chunk stays valid up to the last complete pair); iteration also stops
 /// at a pair that would overflow 64 bits. Usable with <c>foreach</c>.
 /// </summary>
-public ref struct AckRangeReader
+public ref struct AckRangeReader : IAckRangeEnumerator
 {
     private WireReader _reader;
     private ulong _cursor;

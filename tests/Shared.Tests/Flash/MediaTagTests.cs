@@ -127,4 +127,24 @@ public class MediaTagTests
         Assert.True(silence.IsSilence);
         Assert.False(silence.IsKeyframe);
     }
+
+    [Fact]
+    public void Enhanced_multitrack_and_modex_are_forwarded_without_a_fourcc()
+    {
+        Assert.True(AudioTag.TryParse(H("95 00"), out var audioMulti));
+        Assert.Equal(AudioPacketType.Multitrack, audioMulti.PacketType);
+        Assert.True(audioMulti.IsEnhanced);
+        Assert.Equal(0u, audioMulti.FourCc);
+        Assert.True(AudioTag.TryParse(H("97 4f"), out var audioModEx));
+        Assert.Equal(AudioPacketType.ModEx, audioModEx.PacketType);
+        Assert.False(AudioTag.TryParse(H("95"), out _));
+
+        Assert.True(VideoTag.TryParse(H("96 00"), out var videoMulti));
+        Assert.Equal(VideoPacketType.Multitrack, videoMulti.PacketType);
+        Assert.True(videoMulti.IsEnhanced);
+        Assert.Equal(0u, videoMulti.FourCc);
+        Assert.True(VideoTag.TryParse(H("97 68"), out var videoModEx));
+        Assert.Equal(VideoPacketType.ModEx, videoModEx.PacketType);
+        Assert.False(VideoTag.TryParse(H("96"), out _));
+    }
 }

@@ -29,23 +29,14 @@ public readonly ref struct DataAckBitmapChunk
     public AckBitmapReader GetRanges() => new(CumulativeAck, Bitmap);
 
     /// <summary>Copies up to destination.Length ranges (above the cumulative ack) and returns how many.</summary>
-    public int CopyRanges(Span<SequenceRange> destination)
-    {
-        int n = 0;
-        var ranges = GetRanges();
-        while (n < destination.Length && ranges.MoveNext())
-        {
-            destination[n++] = ranges.Current;
-        }
-        return n;
-    }
+    public int CopyRanges(Span<SequenceRange> destination) => DataAckHeader.CopyRanges(GetRanges(), destination);
 
     /// <summary>Rejects truncated VLUs and a bit field whose sequence numbers would exceed 64 bits.</summary>
     public static bool TryRead(ReadOnlySpan<byte> payload, out DataAckBitmapChunk chunk)
     {
         chunk = default;
         var r = new WireReader(payload);
-        if (!r.TryReadVlu(out ulong flowId) || !r.TryReadVlu(out ulong blocks) || !r.TryReadVlu(out ulong cumAck))
+        if (!DataAckHeader.TryRead(ref r, out ulong flowId, out ulong blocks, out ulong cumAck))
         {
             return false;
         }
@@ -79,7 +70,7 @@ public readonly ref struct DataAckBitmapChunk
     /// <summary>Payload size for the given ranges; saturates at int.MaxValue when the bit field would be huge.</summary>
     public static int GetPayloadLength(ulong flowId, ulong bufferBlocksAvailable, ulong cumulativeAck, ReadOnlySpan<SequenceRange> ranges)
     {
-        long n = (long)Vlu.GetLength(flowId) + Vlu.GetLength(bufferBlocksAvailable) + Vlu.GetLength(cumulativeAck)
+        long n = (long)DataAckHeader.GetLength(flowId, bufferBlocksAvailable, cumulativeAck)
             + GetBitmapLength(cumulativeAck, ranges);
         return n > int.MaxValue ? int.MaxValue : (int)n;
     }
@@ -94,9 +85,7 @@ public readonly ref struct DataAckBitmapChunk
         int bitmapLength = GetBitmapLength(cumulativeAck, ranges);
         ChunkWriter.WriteHeader(ref writer, ChunkType.DataAcknowledgementBitmap,
             GetPayloadLength(flowId, bufferBlocksAvailable, cumulativeAck, ranges));
-        writer.WriteVlu(flowId);
-        writer.WriteVlu(bufferBlocksAvailable);
-        writer.WriteVlu(cumulativeAck);
+        DataAckHeader.Write(ref writer, flowId, bufferBlocksAvailable, cumulativeAck);
         var bitmap = writer.Reserve(bitmapLength);
         bitmap.Clear();
         ulong first = cumulativeAck + 2;

@@ -29,23 +29,14 @@ public readonly ref struct DataAckRangesChunk
     public AckRangeReader GetRanges() => new(CumulativeAck, EncodedRanges);
 
     /// <summary>Copies up to destination.Length ranges (above the cumulative ack) and returns how many.</summary>
-    public int CopyRanges(Span<SequenceRange> destination)
-    {
-        int n = 0;
-        var ranges = GetRanges();
-        while (n < destination.Length && ranges.MoveNext())
-        {
-            destination[n++] = ranges.Current;
-        }
-        return n;
-    }
+    public int CopyRanges(Span<SequenceRange> destination) => DataAckHeader.CopyRanges(GetRanges(), destination);
 
     /// <summary>Needs the three VLUs; the range list is decoded lazily (a truncated last pair is not an error).</summary>
     public static bool TryRead(ReadOnlySpan<byte> payload, out DataAckRangesChunk chunk)
     {
         chunk = default;
         var r = new WireReader(payload);
-        if (!r.TryReadVlu(out ulong flowId) || !r.TryReadVlu(out ulong blocks) || !r.TryReadVlu(out ulong cumAck))
+        if (!DataAckHeader.TryRead(ref r, out ulong flowId, out ulong blocks, out ulong cumAck))
         {
             return false;
         }
@@ -56,7 +47,7 @@ public readonly ref struct DataAckRangesChunk
     /// <summary>Payload size for the given ranges (validated like <see cref="Write"/>).</summary>
     public static int GetPayloadLength(ulong flowId, ulong bufferBlocksAvailable, ulong cumulativeAck, ReadOnlySpan<SequenceRange> ranges)
     {
-        int n = Vlu.GetLength(flowId) + Vlu.GetLength(bufferBlocksAvailable) + Vlu.GetLength(cumulativeAck);
+        int n = DataAckHeader.GetLength(flowId, bufferBlocksAvailable, cumulativeAck);
         ulong cursor = cumulativeAck;
         foreach (var range in ranges)
         {
@@ -76,9 +67,7 @@ public readonly ref struct DataAckRangesChunk
     {
         ChunkWriter.WriteHeader(ref writer, ChunkType.DataAcknowledgementRanges,
             GetPayloadLength(flowId, bufferBlocksAvailable, cumulativeAck, ranges));
-        writer.WriteVlu(flowId);
-        writer.WriteVlu(bufferBlocksAvailable);
-        writer.WriteVlu(cumulativeAck);
+        DataAckHeader.Write(ref writer, flowId, bufferBlocksAvailable, cumulativeAck);
         ulong cursor = cumulativeAck;
         foreach (var range in ranges)
         {
