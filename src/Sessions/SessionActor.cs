@@ -303,9 +303,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         if (!ReferenceEquals(to, _lastTo))
         {
             _lastTo = to;
-            var copy = new SocketAddress(to.Family, to.Size);
-            to.Buffer.Span[..to.Size].CopyTo(copy.Buffer.Span);
-            _lastToCopy = copy;
+            _lastToCopy = SocketAddresses.Copy(to);
         }
         return _lastToCopy!;
     }

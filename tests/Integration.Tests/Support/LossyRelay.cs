@@ -135,12 +135,7 @@ public sealed class LossyRelay : IAsyncDisposable
         }
     }
 
-    private static SocketAddress CopyOf(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
-    }
+    private static SocketAddress CopyOf(SocketAddress address) => Rtmfp.Shared.Wire.SocketAddresses.Copy(address);
 
     public async ValueTask DisposeAsync()
     {
