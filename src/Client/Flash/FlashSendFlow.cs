@@ -45,4 +45,31 @@ internal sealed class FlashSendFlow
     }
 
     public void Close() => _connection.TryPostToSession(_ => _engine?.Close());
+
+    /// <summary>
+    /// Closes the flow and waits until the far end acknowledged its end (RFC 7016 §3.6.2.7: CompleteLinger),
+    /// the session ended, or <paramref name="timeout"/> passed. Closing a session right after a flow would
+    /// otherwise abandon the flow's final fragment, and the far end would learn of it only from the session.
+    /// </summary>
+    public async Task<bool> CloseAndWaitAsync(TimeSpan timeout)
+    {
+        Close();
+        var deadline = MonotonicClock.NowMs + (long)timeout.TotalMilliseconds;
+        while (MonotonicClock.NowMs < deadline)
+        {
+            var state = new TaskCompletionSource<SendFlowState?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_connection.TryPostToSession(_ => state.TrySetResult(_engine?.State)))
+            {
+                return false;
+            }
+            // A session that is no longer open never runs the action: don't wait on it forever.
+            var done = await Task.WhenAny(state.Task, Task.Delay(200)).ConfigureAwait(false);
+            if (done == state.Task && state.Task.Result is SendFlowState.CompleteLinger or SendFlowState.Closed)
+            {
+                return true;
+            }
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+        return false;
+    }
 }

@@ -84,10 +84,14 @@ public sealed class P2PPlayer : IAsyncDisposable
     /// <summary>Closes our play flow (the publisher stops, §5.4); disposes the session if we opened it.</summary>
     public async ValueTask DisposeAsync()
     {
-        _play.Close();
         if (_ownsConnection)
         {
+            await _play.CloseAndWaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             await Connection.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _play.Close();
         }
         _stop.Cancel();
         Complete();

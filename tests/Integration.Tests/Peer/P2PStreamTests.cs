@@ -20,7 +20,7 @@ public class P2PStreamTests(SharedNode shared) : IClassFixture<SharedNode>
     public async Task A_peer_plays_synthetic_media_directly_from_its_publisher_in_order()
     {
         var node = shared.Node;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var publisherPeer = await RtmfpPeer.ConnectAsync(node.Uri.ToString(), Options(), cts.Token);
         await using var playerPeer = await RtmfpPeer.ConnectAsync(node.Uri.ToString(), Options(), cts.Token);
         await using var publisher = P2PPublisher.Attach(publisherPeer, "cam1");
@@ -110,7 +110,7 @@ public class P2PStreamTests(SharedNode shared) : IClassFixture<SharedNode>
     public async Task An_unknown_stream_is_refused_and_a_player_that_leaves_is_dropped()
     {
         var node = shared.Node;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var publisherPeer = await RtmfpPeer.ConnectAsync(node.Uri.ToString(), Options(), cts.Token);
         await using var playerPeer = await RtmfpPeer.ConnectAsync(node.Uri.ToString(), Options(), cts.Token);
         await using var publisher = P2PPublisher.Attach(publisherPeer, "cam1");
