@@ -81,7 +81,7 @@ public static class NodeComposition
                 });
             var sessionSettings = new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval);
             var metrics = services.GetRequiredService<RtmfpMetrics>();
-            var applications = ApplicationRegistry.CreateDefault();
+            var applications = BuiltInApplications.CreateRegistry(settings.Applications);
             akka.WithShardRegion<SessionRegion>(
                 "session",
                 (_, registry) =>

@@ -13,6 +13,9 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Persistence:Provider", "Cassandra", "Rtmfp:Persistence:Provider: 'Cassandra' is not one of Memory, Redis")]
     [InlineData("Rtmfp:Cluster:SeedNodes", "10.0.0.1:4053", "is not an Akka address")]
     [InlineData("Rtmfp:Gateway:HandshakeWorkers", "0", "Rtmfp:Gateway:HandshakeWorkers: '0' is not an integer in [1, 256]")]
+    [InlineData("Rtmfp:Applications:live", "relay", "Rtmfp:Applications:live: 'relay' is not an application implementation")]
+    [InlineData("Rtmfp:Applications:live", "type:No.Such.Type, Nowhere", "Rtmfp:Applications:live: 'type:No.Such.Type, Nowhere' does not name a loadable")]
+    [InlineData("Rtmfp:Applications:live", "type:System.String", "does not name a loadable, concrete IFlashApplication type")]
     public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
     {
         var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], [new(key, value)]));

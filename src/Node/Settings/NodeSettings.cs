@@ -52,6 +52,12 @@ public sealed record NodeSettings(
 {
     public const string Section = "Rtmfp";
 
+    /// <summary>
+    /// Rtmfp:Applications: application name (or "*") → implementation key. Default: every application
+    /// name is served by the allow-everything application.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Applications { get; init; } = new Dictionary<string, string> { ["*"] = "default" };
+
     /// <summary>Rtmfp:Ops:Endpoint (an init property so existing constructor calls stay valid).</summary>
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
     public const string EnvironmentPrefix = "RTMFP_";
@@ -166,6 +172,27 @@ public sealed record NodeSettings(
             }
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops }, r.Errors);
+        var applications = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var child in configuration.GetSection($"{Section}:Applications").GetChildren())
+        {
+            string key = $"{Section}:Applications:{child.Key}";
+            if (string.IsNullOrWhiteSpace(child.Value))
+            {
+                r.Error(key, "names no implementation");
+                continue;
+            }
+            if (Rtmfp.Sessions.Flash.BuiltInApplications.Resolve(child.Value.Trim(), out string? problem) is null)
+            {
+                r.Error(key, problem!);
+                continue;
+            }
+            applications[child.Key] = child.Value.Trim();
+        }
+        if (applications.Count == 0 && r.Errors.Count == 0)
+        {
+            applications["*"] = "default";
+        }
+
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications }, r.Errors);
     }
 }
