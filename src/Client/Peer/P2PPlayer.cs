@@ -14,8 +14,12 @@ namespace Rtmfp.Client.Peer;
 /// </summary>
 public sealed class P2PPlayer : IAsyncDisposable
 {
-    /// <summary>Our stream ID when none is given (Flash numbers its direct streams from 2,000,000; any non-zero ID works).</summary>
-    public const uint DefaultStreamId = 1;
+    /// <summary>
+    /// Our stream ID when none is given: Flash numbers its direct streams from 2,000,000 (RFC 7425 §5.4), and
+    /// librtmfp only accepts a play flow whose metadata starts 00 54 43 04 FA 89 (VLU 2,000,000-2,000,127);
+    /// any other ID is looked up among its server NetStreams and the flow is refused.
+    /// </summary>
+    public const uint DefaultStreamId = 2_000_001;
 
     private readonly FlashSendFlow _play;
     private readonly bool _ownsConnection;
@@ -167,6 +171,7 @@ public sealed class P2PPlayer : IAsyncDisposable
             {
                 return null;
             }
+            command = WithInfoAsArgument(command);
         }
         else if (rtmp.Type is RtmpMessageType.DataAmf0 or RtmpMessageType.DataAmf3)
         {
@@ -174,4 +179,14 @@ public sealed class P2PPlayer : IAsyncDisposable
         }
         return new FlashMessage(StreamId, rtmp.Type, rtmp.Timestamp, message[RtmpMessage.HeaderLength..], Stopwatch.GetTimestamp(), command, data);
     }
+
+    /// <summary>
+    /// librtmfp writes <c>onStatus, 0, info</c> without the null command object (RFC 7425 §5.3.1 puts one
+    /// before the info object), so the reader takes the info object for the command object; move it back to
+    /// the first argument where <see cref="FlashMessage.StatusCode"/> looks for it.
+    /// </summary>
+    private static Command WithInfoAsArgument(Command command) =>
+        command is { Name: CommandName.OnStatus, CommandObject: AmfObject info, Arguments.Count: 0 }
+            ? new Command(command.Name, command.TransactionId, AmfNull.Instance, info)
+            : command;
 }
