@@ -185,7 +185,7 @@ public sealed class P2PPlayer : IAsyncDisposable
     /// before the info object), so the reader takes the info object for the command object; move it back to
     /// the first argument where <see cref="FlashMessage.StatusCode"/> looks for it.
     /// </summary>
-    private static Command WithInfoAsArgument(Command command) =>
+    internal static Command WithInfoAsArgument(Command command) =>
         command is { Name: CommandName.OnStatus, CommandObject: AmfObject info, Arguments.Count: 0 }
             ? new Command(command.Name, command.TransactionId, AmfNull.Instance, info)
             : command;
