@@ -19,16 +19,14 @@ public sealed class GatewayActor : ReceiveActor
     private readonly IReadOnlyList<UdpEndpoint> _endpoints;
     private readonly IStartupHandler _startup;
     private readonly RtmfpMetrics _metrics;
-    private readonly IActorRef _sessionRegion;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SessionCryptoContext _defaultContext = SessionCryptoContext.CreateDefault();
 
-    public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, IActorRef sessionRegion, RtmfpMetrics metrics)
+    public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, RtmfpMetrics metrics)
     {
         _gateway = gateway;
         _endpoints = endpoints;
         _startup = startup;
-        _sessionRegion = sessionRegion;
         _metrics = metrics;
 
         Receive<OutboundPacket>(Send);
@@ -87,7 +85,7 @@ public sealed class GatewayActor : ReceiveActor
             if (!_gateway.Cache.TryGet(packet.SessionId, out var entry))
             {
                 // Keys were evicted (or another gateway opened the session): fetch them; the engine retransmits.
-                _sessionRegion.Tell(new FetchSessionKeys(packet.SessionId), Self);
+                _gateway.FetchKeys(packet.SessionId);
                 return;
             }
             var endpoint = entry.Endpoint ?? EndpointFor(packet.To);

@@ -59,7 +59,7 @@ public sealed class GatewayService(
         var context = new GatewayContext(options, _gateway, _endpoints, region, metrics, logger);
         _startup = startupFactory(context);
         var startup = _startup;
-        var gatewayRef = system.ActorOf(Props.Create(() => new GatewayActor(_gateway, _endpoints, startup, region, metrics)), "gateway");
+        var gatewayRef = system.ActorOf(Props.Create(() => new GatewayActor(_gateway, _endpoints, startup, metrics)), "gateway");
         context.GatewayActor = gatewayRef;
         _gateway.Attach(_startup, gatewayRef);
         foreach (var ep in _endpoints)

@@ -88,6 +88,15 @@ public sealed class RtmfpGateway
     private void OnUnknownSession(uint sessionId)
     {
         _metrics.DecryptFailures.Add(1);
+        FetchKeys(sessionId);
+    }
+
+    /// <summary>
+    /// Asks the session entity for keys this gateway lacks, at most once per retry interval per ID and
+    /// within a global budget, whether a datagram or an outbound packet found the cache empty.
+    /// </summary>
+    public void FetchKeys(uint sessionId)
+    {
         long now = Environment.TickCount64;
         if (_cache.IsKnownUnknown(sessionId, now) || !_cache.BeginFetch(sessionId, now, FetchRetryMs))
         {

@@ -639,16 +639,26 @@ public sealed class AmfReader
         {
             return Fail(AmfError.TooManyElements, p);
         }
-        for (int i = 0; i < denseCount; i++)
+        if (!ReadAmf3Items(s, ref p, depth, denseCount, array.Dense))
+        {
+            return false;
+        }
+        _open.RemoveAt(_open.Count - 1);
+        value = array;
+        return true;
+    }
+
+    /// <summary>Reads <paramref name="count"/> AMF3 values one level deeper (dense array part, object vector).</summary>
+    private bool ReadAmf3Items(ReadOnlySpan<byte> s, ref int p, int depth, int count, List<AmfValue> items)
+    {
+        for (int i = 0; i < count; i++)
         {
             if (!ReadAmf3(s, ref p, depth + 1, out var item))
             {
                 return false;
             }
-            array.Dense.Add(item);
+            items.Add(item);
         }
-        _open.RemoveAt(_open.Count - 1);
-        value = array;
         return true;
     }
 
@@ -894,13 +904,9 @@ public sealed class AmfReader
         {
             return false;
         }
-        for (int i = 0; i < count; i++)
+        if (!ReadAmf3Items(s, ref p, depth, count, vector.Items))
         {
-            if (!ReadAmf3(s, ref p, depth + 1, out var item))
-            {
-                return false;
-            }
-            vector.Items.Add(item);
+            return false;
         }
         _open.RemoveAt(_open.Count - 1);
         value = vector;
