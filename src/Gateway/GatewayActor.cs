@@ -32,14 +32,50 @@ public sealed class GatewayActor : ReceiveActor
         Receive<OutboundPacket>(Send);
         Receive<SessionOpened>(opened =>
         {
-            _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, EndpointFor(opened.FarAddress));
-            _startup.OnSessionOpened(opened, EndpointFor(opened.FarAddress));
+            var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, _gateway.EndpointFor(opened.FarAddress));
+            LearnSession(entry, Sender);
+            _startup.OnSessionOpened(opened, _gateway.EndpointFor(opened.FarAddress));
         });
         Receive<SessionIdCollision>(c => _startup.OnCollision(c));
-        Receive<SessionKeysReply>(r => _gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, EndpointFor(r.FarAddress)));
+        Receive<SessionKeysReply>(r => LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender));
         Receive<UnknownSession>(u => _gateway.Cache.MarkUnknown(u.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs));
-        Receive<SessionClosed>(c => _gateway.Cache.Remove(c.SessionId));
+        Receive<SessionClosed>(c =>
+        {
+            if (_gateway.Cache.TryGet(c.SessionId, out var entry) && entry.Session is { } session)
+            {
+                _watched.Remove(session);
+                Context.Unwatch(session);
+            }
+            _gateway.Cache.Remove(c.SessionId);
+        });
+        Receive<Terminated>(t =>
+        {
+            // The entity moved or stopped: route through the shard region again until its next answer.
+            if (_watched.Remove(t.ActorRef, out uint sessionId) && _gateway.Cache.TryGet(sessionId, out var entry)
+                && t.ActorRef.Equals(entry.Session))
+            {
+                entry.Session = null;
+            }
+        });
         Receive<PeerRedirect>(SendRedirect);
+    }
+
+    private readonly Dictionary<IActorRef, uint> _watched = [];
+
+    /// <summary>Inbound packets of the session go straight to the entity that answered, watched in case it stops.</summary>
+    private void LearnSession(SessionKeyCache.Entry entry, IActorRef session)
+    {
+        if (session.IsNobody() || session.Equals(Context.System.DeadLetters) || session.Equals(entry.Session))
+        {
+            return;
+        }
+        if (entry.Session is { } previous && _watched.Remove(previous))
+        {
+            Context.Unwatch(previous);
+        }
+        entry.Session = session;
+        _watched[session] = entry.SessionId;
+        Context.Watch(session);
     }
 
     /// <summary>
@@ -48,7 +84,7 @@ public sealed class GatewayActor : ReceiveActor
     /// </summary>
     private void SendRedirect(PeerRedirect redirect)
     {
-        var endpoint = EndpointFor(redirect.To);
+        var endpoint = _gateway.EndpointFor(redirect.To);
         if (endpoint is null || redirect.StartupPacket.Length > PacketLimits.MaxStartupPacketLength)
         {
             return;
@@ -79,25 +115,10 @@ public sealed class GatewayActor : ReceiveActor
 
     private void Send(OutboundPacket packet)
     {
-        byte[]? datagram = null;
         try
         {
-            if (!_gateway.Cache.TryGet(packet.SessionId, out var entry))
-            {
-                // Keys were evicted (or another gateway opened the session): fetch them; the engine retransmits.
-                _gateway.FetchKeys(packet.SessionId);
-                return;
-            }
-            var endpoint = entry.Endpoint ?? EndpointFor(packet.To);
-            if (endpoint is null)
-            {
-                return;
-            }
-            datagram = ArrayPool<byte>.Shared.Rent(4 + packet.Length + SessionCryptoContext.MaxOverhead);
-            int length = entry.Crypto.Encrypt(packet.Buffer.AsSpan(0, packet.Length), datagram.AsSpan(4), packet.SequenceNumber);
-            var span = datagram.AsSpan(0, 4 + length);
-            Multiplex.ScrambleSessionId(span, packet.FarSessionId);
-            endpoint.SendTo(span, packet.To, _metrics);
+            _gateway.Send(packet.SessionId, packet.FarSessionId, packet.Buffer.AsSpan(0, packet.Length), packet.SequenceNumber, packet.To);
+            _gateway.Flush();
         }
         catch (ObjectDisposedException)
         {
@@ -106,22 +127,6 @@ public sealed class GatewayActor : ReceiveActor
         finally
         {
             ArrayPool<byte>.Shared.Return(packet.Buffer);
-            if (datagram is not null)
-            {
-                ArrayPool<byte>.Shared.Return(datagram);
-            }
         }
-    }
-
-    private UdpEndpoint? EndpointFor(System.Net.SocketAddress address)
-    {
-        foreach (var ep in _endpoints)
-        {
-            if (ep.AddressFamily == address.Family)
-            {
-                return ep;
-            }
-        }
-        return _endpoints.Count > 0 ? _endpoints[0] : null;
     }
 }

@@ -28,6 +28,7 @@ public sealed class GatewayService(
     private readonly List<UdpEndpoint> _endpoints = [];
     private RtmfpGateway? _gateway;
     private IStartupHandler? _startup;
+    private IActorRef? _gatewayActor;
 
     public IReadOnlyList<UdpEndpoint> Endpoints => _endpoints;
 
@@ -61,7 +62,9 @@ public sealed class GatewayService(
         var startup = _startup;
         var gatewayRef = system.ActorOf(Props.Create(() => new GatewayActor(_gateway, _endpoints, startup, metrics)), "gateway");
         context.GatewayActor = gatewayRef;
-        _gateway.Attach(_startup, gatewayRef);
+        _gateway.Attach(_startup, gatewayRef, _endpoints);
+        LocalGateways.Register(gatewayRef, _gateway);
+        _gatewayActor = gatewayRef;
         foreach (var ep in _endpoints)
         {
             ep.Start(_gateway.OnDatagram);
@@ -91,6 +94,11 @@ public sealed class GatewayService(
 
     public async ValueTask DisposeAsync()
     {
+        if (_gatewayActor is not null)
+        {
+            LocalGateways.Unregister(_gatewayActor);
+            _gatewayActor = null;
+        }
         foreach (var ep in _endpoints)
         {
             await ep.DisposeAsync().ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
 
@@ -14,7 +15,7 @@ namespace Rtmfp.Gateway;
 /// and verify session packets with cached keys, and hand the plain packet to the session entity.
 /// It keeps no state that is not a cache. Runs on the UDP receive loops (one per endpoint).
 /// </summary>
-public sealed class RtmfpGateway
+public sealed class RtmfpGateway : ILocalPacketSink
 {
     /// <summary>How long a session ID that no entity knows is dropped without asking again.</summary>
     public const long UnknownSessionTtlMs = 10_000;
@@ -27,6 +28,14 @@ public sealed class RtmfpGateway
     private readonly TokenBucket _fetchBudget;
     private IStartupHandler? _startup;
     private IActorRef _self = ActorRefs.Nobody;
+    private IReadOnlyList<UdpEndpoint> _endpoints = [];
+
+    // One encryption buffer per sending thread (session actors call Send on pool threads).
+    [ThreadStatic]
+    private static byte[]? t_sendBuffer;
+
+    [ThreadStatic]
+    private static DatagramBatch? t_batch;
 
     public RtmfpGateway(IActorRef sessionRegion, SessionKeyCache cache, RtmfpMetrics metrics, ILogger logger, double keyFetchesPerSecond = 500)
     {
@@ -39,11 +48,61 @@ public sealed class RtmfpGateway
 
     public SessionKeyCache Cache => _cache;
 
-    /// <summary>Connects the handshake front and the gateway actor (which receives the sessions' answers).</summary>
-    public void Attach(IStartupHandler startup, IActorRef gatewayActor)
+    /// <summary>Connects the handshake front, the gateway actor (which receives the sessions' answers) and the sockets.</summary>
+    public void Attach(IStartupHandler startup, IActorRef gatewayActor, IReadOnlyList<UdpEndpoint> endpoints)
     {
         _startup = startup;
         _self = gatewayActor;
+        _endpoints = endpoints;
+    }
+
+    /// <summary>
+    /// Encrypts a session's plain packet with the sequence number it assigned and sends it from the endpoint
+    /// the client last reached us on. Called by session actors on this node directly (<see cref="LocalGateways"/>)
+    /// and by the gateway actor for packets that came as messages.
+    /// </summary>
+    public void Send(uint sessionId, uint farSessionId, ReadOnlySpan<byte> plainPacket, ulong sequenceNumber, SocketAddress to)
+    {
+        if (!_cache.TryGet(sessionId, out var entry))
+        {
+            // Keys were evicted (or another gateway opened the session): fetch them; the engine retransmits.
+            FetchKeys(sessionId);
+            return;
+        }
+        var endpoint = entry.Endpoint ?? EndpointFor(to);
+        if (endpoint is null || 4 + plainPacket.Length + SessionCryptoContext.MaxOverhead > PacketLimits.MaxDatagramLength)
+        {
+            return;
+        }
+        var datagram = (t_sendBuffer ??= GC.AllocateUninitializedArray<byte>(PacketLimits.MaxDatagramLength)).AsSpan();
+        int length;
+        lock (entry.EncryptLock)
+        {
+            if (entry.Crypto.IsDisposed)
+            {
+                return;
+            }
+            length = entry.Crypto.Encrypt(plainPacket, datagram[4..], sequenceNumber);
+        }
+        var span = datagram[..(4 + length)];
+        Multiplex.ScrambleSessionId(span, farSessionId);
+        (t_batch ??= new DatagramBatch()).Add(endpoint, span, to, _metrics);
+    }
+
+    /// <summary>Sends what this thread's <see cref="Send"/> calls collected (a burst to one client goes as one batch).</summary>
+    public void Flush() => t_batch?.Flush();
+
+    /// <summary>The first endpoint of the address's family (IPv4 or IPv6).</summary>
+    public UdpEndpoint? EndpointFor(SocketAddress address)
+    {
+        foreach (var ep in _endpoints)
+        {
+            if (ep.AddressFamily == address.Family)
+            {
+                return ep;
+            }
+        }
+        return _endpoints.Count > 0 ? _endpoints[0] : null;
     }
 
     public void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from)
@@ -82,7 +141,8 @@ public sealed class RtmfpGateway
             return;
         }
         entry.Endpoint = endpoint;
-        _sessionRegion.Tell(new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from)), _self);
+        // The session's own actor once known: the shard region and shard are two hops per packet otherwise.
+        (entry.Session ?? _sessionRegion).Tell(new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from)), _self);
     }
 
     private void OnUnknownSession(uint sessionId)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Akka.Actor;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Cluster;
 using Rtmfp.Shared.Crypto;
@@ -13,13 +14,17 @@ namespace Rtmfp.Gateway;
 public sealed class SessionKeyCache : IDisposable
 {
     /// <summary>One cached session. Decryption may run on several receive loops: guarded by <see cref="DecryptLock"/>.
-    /// Encryption runs only on the gateway actor, with session-assigned sequence numbers, so it shares no state.</summary>
+    /// Encryption runs on the session's own thread or the gateway actor: guarded by <see cref="EncryptLock"/>.</summary>
     public sealed class Entry(uint sessionId, uint farSessionId, SessionCryptoContext crypto) : IDisposable
     {
         public uint SessionId { get; } = sessionId;
         public uint FarSessionId { get; } = farSessionId;
         public SessionCryptoContext Crypto { get; } = crypto;
         public Lock DecryptLock { get; } = new();
+        public Lock EncryptLock { get; } = new();
+
+        /// <summary>The session entity's actor once it has answered: inbound packets go to it directly.</summary>
+        public volatile IActorRef? Session;
 
         /// <summary>The endpoint the client last reached us on: replies leave from it.</summary>
         public volatile UdpEndpoint? Endpoint;
@@ -72,7 +77,10 @@ public sealed class SessionKeyCache : IDisposable
             // Receive loops may still hold it for a moment; disposing under the lock orders it after them.
             lock (entry.DecryptLock)
             {
-                entry.Dispose();
+                lock (entry.EncryptLock)
+                {
+                    entry.Dispose();
+                }
             }
         }
     }

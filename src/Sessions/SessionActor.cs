@@ -60,6 +60,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private OpenSession? _open;
     private SessionOpened? _opened;
     private IActorRef _gateway = ActorRefs.Nobody;
+    private ILocalPacketSink? _gatewaySink;
+    private readonly byte[] _packetBuffer = new byte[PacketBufferSize];
     private AntiReplayWindow _replayWindow;
     private ulong _nextSendSequence;
     private long _scheduledWakeup = long.MaxValue;
@@ -137,7 +139,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             return;
         }
         _open = open;
-        _gateway = Sender;
+        SetGateway(Sender);
         var options = new SessionOptions
         {
             IdleTimeoutMs = (long)_settings.IdleTimeout.TotalMilliseconds,
@@ -175,9 +177,9 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
                 }
                 _replayWindow.Accept(packet.SequenceNumber);
             }
-            if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+            if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters) && !Sender.Equals(_gateway))
             {
-                _gateway = Sender;
+                SetGateway(Sender);
             }
             long now = Now;
             _engine.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
@@ -253,8 +255,37 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private void Pump(long now)
     {
         var engine = _engine!;
+        try
+        {
+            PumpPackets(engine, now);
+        }
+        finally
+        {
+            _gatewaySink?.Flush();
+        }
+        ReportTelemetry(engine);
+        if (engine.State == SessionState.Closed)
+        {
+            Finish();
+            return;
+        }
+        Reschedule(now);
+    }
+
+    private void PumpPackets(Session engine, long now)
+    {
         while (true)
         {
+            if (_gatewaySink is { } sink)
+            {
+                // Same node: the gateway encrypts and sends on this thread, no message and no pooled copy.
+                if (!engine.TryBuildPacket(_packetBuffer, now, out int built, out var address))
+                {
+                    break;
+                }
+                sink.Send(_sessionId, _open!.FarSessionId, _packetBuffer.AsSpan(0, built), NextSendSequence(), address);
+                continue;
+            }
             var buffer = ArrayPool<byte>.Shared.Rent(PacketBufferSize);
             if (!engine.TryBuildPacket(buffer, now, out int length, out var to))
             {
@@ -266,16 +297,18 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
                 ArrayPool<byte>.Shared.Return(buffer);
                 continue;
             }
-            ulong sequence = _open!.Crypto.Verification.SendSequenceNumbers ? _nextSendSequence++ : 0;
-            _gateway.Tell(new OutboundPacket(_sessionId, _open.FarSessionId, buffer, length, sequence, Stable(to)));
+            _gateway.Tell(new OutboundPacket(_sessionId, _open!.FarSessionId, buffer, length, NextSendSequence(), Stable(to)));
         }
-        ReportTelemetry(engine);
-        if (engine.State == SessionState.Closed)
-        {
-            Finish();
-            return;
-        }
-        Reschedule(now);
+    }
+
+    /// <summary>RFC 7425 §4.6.6: the session numbers its packets when the far end asked for sequence numbers.</summary>
+    private ulong NextSendSequence() => _open!.Crypto.Verification.SendSequenceNumbers ? _nextSendSequence++ : 0;
+
+    /// <summary>The gateway that spoke last answers for the session; one in this process is called directly.</summary>
+    private void SetGateway(IActorRef gateway)
+    {
+        _gateway = gateway;
+        _gatewaySink = LocalGateways.Find(gateway);
     }
 
     private void ReportTelemetry(Session engine)
@@ -464,8 +497,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         var writer = new WireWriter(buffer.AsSpan(0, PacketBufferSize));
         new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(now)).Write(ref writer);
         introduction.WriteForwardedHello(ref writer, tag);
-        ulong sequence = _open!.Crypto.Verification.SendSequenceNumbers ? _nextSendSequence++ : 0;
-        _gateway.Tell(new OutboundPacket(_sessionId, _open.FarSessionId, buffer, writer.Position, sequence, Stable(engine.FarAddress)));
+        _gateway.Tell(new OutboundPacket(_sessionId, _open!.FarSessionId, buffer, writer.Position, NextSendSequence(), Stable(engine.FarAddress)));
     }
 
     // ---------------------------------------------------------------- ISessionHandler

@@ -9,9 +9,9 @@ namespace Rtmfp.Gateway.Transport;
 public delegate void DatagramHandler(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from);
 
 /// <summary>
-/// One bound UDP socket with a receive loop on a pooled buffer and the allocation-free
-/// <see cref="SocketAddress"/> overloads. Sending is synchronous (a UDP send does not block for long)
-/// and thread-safe.
+/// One bound UDP socket with a receive loop on a dedicated thread (blocking receives: no epoll
+/// wake-up and no thread-pool hand-off per datagram) and the allocation-free <see cref="SocketAddress"/>
+/// overloads. Sending is synchronous (a UDP send does not block for long) and thread-safe.
 /// </summary>
 public sealed class UdpEndpoint : IAsyncDisposable
 {
@@ -21,7 +21,11 @@ public sealed class UdpEndpoint : IAsyncDisposable
     private readonly Socket _socket;
     private readonly ILogger? _logger;
     private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
+    private Thread? _loop;
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How often a blocked receive wakes to notice a stop.</summary>
+    private const int ReceiveWakeMs = 250;
 
     public UdpEndpoint(IPEndPoint bind, int receiveBufferBytes = 4 << 20, ILogger? logger = null)
     {
@@ -41,6 +45,8 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             // The kernel caps buffer sizes (net.core.rmem_max); the default still works.
         }
+        _socket.ReceiveTimeout = ReceiveWakeMs;
+        _canSegment = UdpSegmentation.IsSupportedBy(_socket);
         _socket.Bind(bind);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }
@@ -55,7 +61,12 @@ public sealed class UdpEndpoint : IAsyncDisposable
         {
             throw new InvalidOperationException("already started");
         }
-        _loop = Task.Run(() => ReceiveLoop(handler));
+        _loop = new Thread(() => ReceiveLoop(handler))
+        {
+            IsBackground = true,
+            Name = $"rtmfp udp {LocalEndPoint}",
+        };
+        _loop.Start();
     }
 
     /// <summary>Sends and counts the datagram in <paramref name="metrics"/> (packets and bytes out).</summary>
@@ -64,6 +75,63 @@ public sealed class UdpEndpoint : IAsyncDisposable
         SendTo(datagram, to);
         metrics.PacketsOut.Add(1);
         metrics.BytesOut.Add(datagram.Length);
+    }
+
+    /// <summary>False once the kernel refused a segmented send on this socket (or off Linux): send one by one.</summary>
+    public bool CanSegment
+    {
+        get => _canSegment;
+        internal set => _canSegment = value && UdpSegmentation.IsSupportedBy(_socket);
+    }
+
+    private volatile bool _canSegment;
+    private long _segmentedSends;
+
+    /// <summary>System calls that carried more than one datagram.</summary>
+    public long SegmentedSends => Interlocked.Read(ref _segmentedSends);
+
+    /// <summary>
+    /// Sends <paramref name="count"/> datagrams laid end to end in <paramref name="payload"/>, each
+    /// <paramref name="segmentSize"/> long but the last, with one system call where the kernel can segment.
+    /// </summary>
+    public void SendSegmented(ReadOnlySpan<byte> payload, int segmentSize, SocketAddress to, int count, RtmfpMetrics metrics)
+    {
+        if (_canSegment)
+        {
+            int errno;
+            try
+            {
+                errno = UdpSegmentation.Send(_socket, payload, segmentSize, to);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            if (errno == 0)
+            {
+                Interlocked.Increment(ref _segmentedSends);
+                metrics.PacketsOut.Add(count);
+                metrics.BytesOut.Add(payload.Length);
+                return;
+            }
+            if (errno is UdpSegmentation.Eio or UdpSegmentation.Enoprotoopt or UdpSegmentation.Eopnotsupp)
+            {
+                // The device or kernel cannot segment (e.g. no checksum offload): from now on, one by one.
+                _canSegment = false;
+                _logger?.LogInformation("UDP segmentation refused on {Endpoint} (errno {Errno}): sending datagrams one by one", LocalEndPoint, errno);
+            }
+            else if (errno != UdpSegmentation.Einval)
+            {
+                // A full buffer or an ICMP error: UDP loses the batch like any datagram; RTMFP retransmits.
+                _logger?.LogDebug("UDP segmented send to {Address} failed: errno {Errno}", to, errno);
+                return;
+            }
+            // EINVAL: this batch cannot be segmented on its route (e.g. segments above its MTU): send it one by one.
+        }
+        for (int offset = 0; offset < payload.Length; offset += segmentSize)
+        {
+            SendTo(payload.Slice(offset, Math.Min(segmentSize, payload.Length - offset)), to, metrics);
+        }
     }
 
     public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress to)
@@ -82,41 +150,52 @@ public sealed class UdpEndpoint : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoop(DatagramHandler handler)
+    private void ReceiveLoop(DatagramHandler handler)
     {
-        var buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
-        var from = new SocketAddress(_socket.AddressFamily);
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        try
         {
-            int received;
-            try
+            var buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
+            var from = new SocketAddress(_socket.AddressFamily);
+            var token = _stop.Token;
+            while (!token.IsCancellationRequested)
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
+                int received;
+                try
+                {
+                    received = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+                }
+                catch (ObjectDisposedException)
+                {
+                    break;
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                {
+                    continue;
+                }
+                catch (SocketException ex)
+                {
+                    if (token.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    // ICMP port unreachable (ConnectionReset) and truncation are per-datagram conditions.
+                    _logger?.LogDebug("UDP receive error {Error}", ex.SocketErrorCode);
+                    continue;
+                }
+                try
+                {
+                    handler(this, buffer.AsSpan(0, received), from);
+                }
+                catch (Exception ex)
+                {
+                    // A handler bug must not stop the gateway; peer input is never supposed to get here.
+                    _logger?.LogError(ex, "datagram handler failed");
+                }
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                // ICMP port unreachable (ConnectionReset) and truncation are per-datagram conditions.
-                _logger?.LogDebug("UDP receive error {Error}", ex.SocketErrorCode);
-                continue;
-            }
-            try
-            {
-                handler(this, buffer.AsSpan(0, received), from);
-            }
-            catch (Exception ex)
-            {
-                // A handler bug must not stop the gateway; peer input is never supposed to get here.
-                _logger?.LogError(ex, "datagram handler failed");
-            }
+        }
+        finally
+        {
+            _loopDone.TrySetResult();
         }
     }
 
@@ -126,13 +205,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         _socket.Dispose();
         if (_loop is not null)
         {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await _loopDone.Task.ConfigureAwait(false);
         }
         _stop.Dispose();
     }

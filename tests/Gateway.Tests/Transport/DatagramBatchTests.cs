@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Sockets;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Telemetry;
+
+namespace Rtmfp.Gateway.Tests.Transport;
+
+/// <summary>
+/// Batches of datagrams to one client leave in one segmented sendmsg (UDP_SEGMENT) and arrive as the
+/// separate datagrams they were, in order; anything that breaks the segmentation rules sends first.
+/// </summary>
+public sealed class DatagramBatchTests : IAsyncLifetime
+{
+    private readonly RtmfpMetrics _metrics = new();
+    private UdpEndpoint _endpoint = null!;
+    private readonly List<Socket> _receivers = [];
+
+    public ValueTask InitializeAsync()
+    {
+        _endpoint = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), 1 << 20);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _endpoint.DisposeAsync();
+        foreach (var r in _receivers)
+        {
+            r.Dispose();
+        }
+        _metrics.Dispose();
+    }
+
+    private (Socket Socket, SocketAddress Address) Receiver()
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1 << 20 };
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        s.ReceiveTimeout = 500;
+        _receivers.Add(s);
+        return (s, s.LocalEndPoint!.Serialize());
+    }
+
+    private static List<byte[]> ReceiveAll(Socket socket, int expected)
+    {
+        var got = new List<byte[]>();
+        var buffer = new byte[70_000];
+        while (got.Count < expected)
+        {
+            int n;
+            try
+            {
+                n = socket.Receive(buffer);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TimedOut)
+            {
+                break;
+            }
+            got.Add(buffer[..n]);
+        }
+        return got;
+    }
+
+    private static byte[] Datagram(int length, int seed)
+    {
+        var d = new byte[length];
+        new Random(seed).NextBytes(d);
+        return d;
+    }
+
+    [Fact]
+    public void Segmentation_is_available_on_linux()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), _endpoint.CanSegment);
+    }
+
+    [Fact]
+    public void Equal_datagrams_and_a_short_last_leave_in_one_call_and_arrive_separately_in_order()
+    {
+        var (socket, address) = Receiver();
+        var sent = new List<byte[]>();
+        for (int i = 0; i < 5; i++)
+        {
+            sent.Add(Datagram(1204, i));
+        }
+        sent.Add(Datagram(300, 99));
+        var batch = new DatagramBatch();
+        foreach (var d in sent)
+        {
+            batch.Add(_endpoint, d, address, _metrics);
+        }
+        Assert.Equal(6, batch.Count);
+        batch.Flush();
+        Assert.Equal(0, batch.Count);
+
+        var got = ReceiveAll(socket, sent.Count + 1);
+        Assert.Equal(sent.Count, got.Count);
+        for (int i = 0; i < sent.Count; i++)
+        {
+            Assert.Equal(sent[i], got[i]);
+        }
+        Assert.Equal(_endpoint.CanSegment ? 1 : 0, _endpoint.SegmentedSends);
+    }
+
+    [Fact]
+    public void Sizes_that_break_the_rules_send_what_was_collected_first()
+    {
+        var (socket, address) = Receiver();
+        // A larger one after smaller ones, and anything after a short one, start a new batch.
+        int[] sizes = [1204, 1204, 600, 1204, 1204, 1204, 80, 80, 1500];
+        var sent = sizes.Select((n, i) => Datagram(n, i)).ToList();
+        var batch = new DatagramBatch();
+        foreach (var d in sent)
+        {
+            batch.Add(_endpoint, d, address, _metrics);
+        }
+        batch.Flush();
+
+        var got = ReceiveAll(socket, sent.Count + 1);
+        Assert.Equal(sent.Count, got.Count);
+        for (int i = 0; i < sent.Count; i++)
+        {
+            Assert.Equal(sent[i], got[i]);
+        }
+        // [1204 1204 600] [1204 1204 1204 80] [80] [1500]
+        Assert.Equal(_endpoint.CanSegment ? 2 : 0, _endpoint.SegmentedSends);
+    }
+
+    [Fact]
+    public void Another_destination_sends_what_was_collected_first()
+    {
+        var (a, addressA) = Receiver();
+        var (b, addressB) = Receiver();
+        var batch = new DatagramBatch();
+        var toA = new List<byte[]>();
+        var toB = new List<byte[]>();
+        for (int i = 0; i < 12; i++)
+        {
+            var d = Datagram(1000, i);
+            bool first = i / 3 % 2 == 0;
+            (first ? toA : toB).Add(d);
+            batch.Add(_endpoint, d, first ? addressA : addressB, _metrics);
+        }
+        batch.Flush();
+
+        Assert.Equal(toA, ReceiveAll(a, 7));
+        Assert.Equal(toB, ReceiveAll(b, 7));
+    }
+
+    [Fact]
+    public void A_long_burst_is_cut_at_the_segment_limit_and_every_datagram_arrives()
+    {
+        var (socket, address) = Receiver();
+        var sent = Enumerable.Range(0, 150).Select(i => Datagram(400, i)).ToList();
+        var batch = new DatagramBatch();
+        foreach (var d in sent)
+        {
+            batch.Add(_endpoint, d, address, _metrics);
+            Assert.True(batch.Count < UdpSegmentation.MaxSegments);
+        }
+        batch.Flush();
+
+        Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
+        Assert.Equal(_endpoint.CanSegment ? 3 : 0, _endpoint.SegmentedSends);
+    }
+
+    [Fact]
+    public void Without_segmentation_the_same_datagrams_go_one_by_one()
+    {
+        _endpoint.CanSegment = false;
+        var (socket, address) = Receiver();
+        var sent = Enumerable.Range(0, 10).Select(i => Datagram(i < 9 ? 1204 : 17, i)).ToList();
+        var batch = new DatagramBatch();
+        foreach (var d in sent)
+        {
+            batch.Add(_endpoint, d, address, _metrics);
+        }
+        batch.Flush();
+
+        Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
+        Assert.Equal(0, _endpoint.SegmentedSends);
+    }
+
+    [Fact]
+    public async Task Segmented_sends_also_reach_ipv6_clients()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            Assert.Skip("no IPv6 here");
+        }
+        await using var endpoint = new UdpEndpoint(new IPEndPoint(IPAddress.IPv6Loopback, 0), 1 << 20);
+        {
+            using var receiver = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 500 };
+            receiver.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            var sent = Enumerable.Range(0, 4).Select(i => Datagram(1184, i)).ToList();
+            var batch = new DatagramBatch();
+            foreach (var d in sent)
+            {
+                batch.Add(endpoint, d, receiver.LocalEndPoint!.Serialize(), _metrics);
+            }
+            batch.Flush();
+            Assert.Equal(sent, ReceiveAll(receiver, 5));
+            Assert.Equal(endpoint.CanSegment ? 1 : 0, endpoint.SegmentedSends);
+        }
+    }
+}
