@@ -103,7 +103,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             Context.Stop(Self);
         });
         Receive<RunContinuation>(r => AroundEngine(r.Continuation));
-        Receive<StreamEventDelivery>(d => AroundEngine(() => _clusterRelay?.Deliver(d)));
+        Receive<StreamEventDelivery>(OnStreamEvent);
         Receive<StreamEntityStopped>(s => _clusterRelay?.OnEntityStopped(s.Stream));
         Receive<PublishStreamResult>(_ => { }); // answer to a re-publish after an entity restart
         Receive<LookupPeer>(OnLookupPeer);
@@ -222,6 +222,17 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             _engine.Close(now);
             AfterEngine(now);
         }
+    }
+
+    /// <summary>Media for one of our players: the fan-out hot path, so no closure as in <see cref="AroundEngine"/>.</summary>
+    private void OnStreamEvent(StreamEventDelivery delivery)
+    {
+        if (_engine is null || _stopping || _clusterRelay is null)
+        {
+            return;
+        }
+        _clusterRelay.Deliver(delivery);
+        AfterEngine(Now);
     }
 
     /// <summary>Runs work that may write to flows (outside engine callbacks), then sends what it produced.</summary>
@@ -348,7 +359,9 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             due = Math.Min(due, Math.Max(closeDue, now));
         }
-        if (due == long.MaxValue || due == _scheduledWakeup)
+        // A timer already due no later stays: when it fires, OnTick re-arms for whatever is due then. While
+        // media flows the retransmission deadline moves on with every packet; re-arming each time cost more.
+        if (due == long.MaxValue || due >= _scheduledWakeup)
         {
             return;
         }

@@ -51,6 +51,18 @@ public sealed class OpsNode : IAsyncDisposable
             }
             await Task.Delay(100);
         }
+        // ...and the session region registered with it (GetClusterShardingStats lists no member before).
+        var region = Akka.Cluster.Sharding.ClusterSharding.Get(node.System).ShardRegion("session");
+        for (int i = 0; i < 150; i++)
+        {
+            var stats = await region.Ask<Akka.Cluster.Sharding.ClusterShardingStats>(
+                new Akka.Cluster.Sharding.GetClusterShardingStats(TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(2));
+            if (stats.Regions.Count > 0)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
         return node;
     }
 

@@ -122,6 +122,95 @@ public class SessionActorTests : TestKit
         ExpectMsg<OutboundPacket>(TimeSpan.FromSeconds(3));
     }
 
+    /// <summary>A gateway sink on this node: records what the session hands over, and when it flushes.</summary>
+    private sealed class RecordingSink : ILocalPacketSink
+    {
+        private readonly object _lock = new();
+        private readonly List<(byte[] Packet, ulong Sequence, uint FarSessionId)> _pending = [];
+
+        public List<(byte[] Packet, ulong Sequence, uint FarSessionId)> Flushed { get; } = [];
+
+        public void Send(uint sessionId, uint farSessionId, ReadOnlySpan<byte> plainPacket, ulong sequenceNumber, SocketAddress to)
+        {
+            lock (_lock)
+            {
+                _pending.Add((plainPacket.ToArray(), sequenceNumber, farSessionId));
+            }
+        }
+
+        public void Flush()
+        {
+            lock (_lock)
+            {
+                Flushed.AddRange(_pending);
+                _pending.Clear();
+            }
+        }
+
+        public (byte[] Packet, ulong Sequence, uint FarSessionId)[] TakeFlushed()
+        {
+            lock (_lock)
+            {
+                var all = Flushed.ToArray();
+                Flushed.Clear();
+                return all;
+            }
+        }
+    }
+
+    [Fact]
+    public void A_gateway_on_this_node_gets_the_packets_by_direct_call_numbered_and_flushed_not_as_messages()
+    {
+        const uint sid = 0x5151;
+        var gateway = CreateTestProbe();
+        var sink = new RecordingSink();
+        LocalGateways.Register(gateway.Ref, sink);
+        try
+        {
+            var actor = Spawn(sid);
+            actor.Tell(Open(sid, 5, sseq: true), gateway.Ref);
+            gateway.ExpectMsg<SessionOpened>();
+
+            var handler = new Collector();
+            var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
+            var flow = initiator.OpenFlow("echo"u8.ToArray());
+            for (int i = 0; i < 20; i++)
+            {
+                flow.Write(BitConverter.GetBytes(i));
+            }
+            var sequences = new List<ulong>();
+            ulong inbound = 1;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            var buf = new byte[1500];
+            while (handler.Messages.Count < 20 && DateTime.UtcNow < deadline)
+            {
+                long now = Environment.TickCount64;
+                while (initiator.TryBuildPacket(buf, now, out int len, out _))
+                {
+                    var pooled = ArrayPool<byte>.Shared.Rent(len);
+                    buf.AsSpan(0, len).CopyTo(pooled);
+                    actor.Tell(new InboundPacket(sid, pooled, 0, len, inbound++, Client), gateway.Ref);
+                }
+                Thread.Sleep(20);
+                foreach (var (packet, sequence, far) in sink.TakeFlushed())
+                {
+                    Assert.Equal(0x11223344u, far);
+                    sequences.Add(sequence);
+                    initiator.Receive(packet, Client, Environment.TickCount64);
+                }
+                initiator.Tick(Environment.TickCount64);
+            }
+            Assert.Equal(Enumerable.Range(0, 20), handler.Messages.Select(m => BitConverter.ToInt32(m)));
+            // RFC 7425 §4.6.6: the session numbers its packets 0, 1, 2 … whichever path they take.
+            Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (ulong)i), sequences);
+            gateway.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        }
+        finally
+        {
+            LocalGateways.Unregister(gateway.Ref);
+        }
+    }
+
     private sealed class Collector : ISessionHandler
     {
         public List<byte[]> Messages { get; } = [];

@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.Net;
+using Akka.Actor;
+using Akka.TestKit.Xunit;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Telemetry;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Gateway.Tests;
+
+/// <summary>
+/// Once a session entity has answered, the gateway sends that session's packets straight to it (not through the
+/// shard region), watches it, and falls back to the region when it stops. Session actors on this node reach the
+/// gateway by a direct call (<see cref="LocalGateways"/>).
+/// </summary>
+public sealed class GatewayActorTests : TestKit
+{
+    private const uint SessionId = 0x0a0b0c0d;
+    private static readonly byte[] KeyA = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
+    private static readonly byte[] KeyB = Enumerable.Range(101, 16).Select(i => (byte)i).ToArray();
+    private static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40001").Serialize();
+
+    private readonly RtmfpMetrics _metrics = new();
+    private readonly UdpEndpoint _endpoint = new(new IPEndPoint(IPAddress.Loopback, 0));
+
+    protected override void AfterAll()
+    {
+        _endpoint.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        _metrics.Dispose();
+        base.AfterAll();
+    }
+
+    private sealed class NoStartup : IStartupHandler
+    {
+        public void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from) { }
+        public void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint) { }
+        public void OnCollision(SessionIdCollision collision) { }
+    }
+
+    // The gateway encrypts with A and decrypts with B; the client the other way round.
+    private static SessionCryptoMaterial GatewayKeys() =>
+        new(KeyA, KeyB, new byte[32], new byte[32], new byte[32], new byte[32], default);
+
+    private static byte[] ClientDatagram(byte marker)
+    {
+        using var client = new SessionCryptoContext(SessionKeys.FromParts(KeyB, KeyA, new byte[32], new byte[32], new byte[32], new byte[32]), default);
+        byte[] plain = [0x89, 0x00, 0x01, marker, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+        var datagram = new byte[4 + plain.Length + SessionCryptoContext.MaxOverhead];
+        int n = client.Encrypt(plain, datagram.AsSpan(4));
+        Multiplex.ScrambleSessionId(datagram.AsSpan(0, 4 + n), SessionId);
+        return datagram[..(4 + n)];
+    }
+
+    private (RtmfpGateway Gateway, IActorRef Actor, Akka.TestKit.TestProbe Region) Start()
+    {
+        var region = CreateTestProbe();
+        var gateway = new RtmfpGateway(region.Ref, new SessionKeyCache(), _metrics, NullLogger.Instance);
+        var actor = Sys.ActorOf(Props.Create(() => new GatewayActor(gateway, new[] { _endpoint }, new NoStartup(), _metrics)));
+        gateway.Attach(new NoStartup(), actor, [_endpoint]);
+        return (gateway, actor, region);
+    }
+
+    private static byte MarkerOf(InboundPacket packet)
+    {
+        try
+        {
+            return packet.Buffer[packet.Offset + 3];
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+        }
+    }
+
+    [Fact]
+    public void Packets_go_to_the_entity_that_answered_and_back_to_the_region_when_it_stops()
+    {
+        var (gateway, actor, region) = Start();
+        var session = CreateTestProbe();
+
+        // Before any answer the region routes.
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), ActorRefs.NoSender);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out _));
+        gateway.OnDatagram(_endpoint, ClientDatagram(1), Client);
+        Assert.Equal(1, MarkerOf(region.ExpectMsg<InboundPacket>()));
+
+        // The entity answers (SessionOpened or SessionKeysReply): it gets the next packets itself.
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+        gateway.OnDatagram(_endpoint, ClientDatagram(2), Client);
+        Assert.Equal(2, MarkerOf(session.ExpectMsg<InboundPacket>()));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // It stops (handed off, crashed): the region again, until the next incarnation answers.
+        Sys.Stop(session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && e.Session is null);
+        gateway.OnDatagram(_endpoint, ClientDatagram(3), Client);
+        Assert.Equal(3, MarkerOf(region.ExpectMsg<InboundPacket>()));
+    }
+
+    [Fact]
+    public void A_closed_session_is_forgotten_and_its_entity_no_longer_watched()
+    {
+        var (gateway, actor, region) = Start();
+        var session = CreateTestProbe();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && e.Session is not null);
+        actor.Tell(new SessionClosed(SessionId), session.Ref);
+        AwaitCondition(() => !gateway.Cache.TryGet(SessionId, out _));
+
+        // Without keys a packet is dropped and the keys are asked for through the region.
+        gateway.OnDatagram(_endpoint, ClientDatagram(4), Client);
+        Assert.Equal(SessionId, region.ExpectMsg<FetchSessionKeys>().SessionId);
+    }
+
+    [Fact]
+    public void Session_packets_from_this_node_leave_encrypted_under_the_session_key()
+    {
+        var (gateway, actor, _) = Start();
+        using var receiver = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp) { ReceiveTimeout = 2000 };
+        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var to = receiver.LocalEndPoint!.Serialize();
+        actor.Tell(new SessionKeysReply(SessionId, 0x77665544, GatewayKeys(), to), ActorRefs.NoSender);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out _));
+
+        LocalGateways.Register(actor, gateway);
+        try
+        {
+            var sink = LocalGateways.Find(actor);
+            Assert.Same(gateway, sink);
+            byte[] plain = [0x8d, 0x00, 0x01, 0x42, 0x00, 0x00];
+            for (int i = 0; i < 3; i++)
+            {
+                sink!.Send(SessionId, 0x77665544, plain, 0, to);
+            }
+            sink!.Flush();
+        }
+        finally
+        {
+            LocalGateways.Unregister(actor);
+        }
+        Assert.Null(LocalGateways.Find(actor));
+
+        using var client = new SessionCryptoContext(SessionKeys.FromParts(KeyB, KeyA, new byte[32], new byte[32], new byte[32], new byte[32]), default);
+        var buffer = new byte[2048];
+        var plainOut = new byte[2048];
+        for (int i = 0; i < 3; i++)
+        {
+            int n = receiver.Receive(buffer);
+            Assert.True(Multiplex.TryUnscrambleSessionId(buffer.AsSpan(0, n), out uint farId));
+            Assert.Equal(0x77665544u, farId);
+            Assert.True(client.TryDecryptUnwindowed(buffer.AsSpan(4, n - 4), plainOut, out int offset, out int length, out _));
+            // RFC 7425 §4.6.3: the packet, then 0xff padding to the cipher block.
+            var got = plainOut.AsSpan(offset, length);
+            Assert.Equal([0x8d, 0x00, 0x01, 0x42, 0x00, 0x00], got[..6].ToArray());
+            Assert.True(got[6..].IndexOfAnyExcept((byte)0xff) < 0);
+        }
+    }
+}
