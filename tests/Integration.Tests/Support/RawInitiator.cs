@@ -81,7 +81,13 @@ public sealed class RawInitiator : IDisposable
     public async Task<List<ChunkType>?> ReceiveChunkTypesAsync(TimeSpan timeout)
     {
         var (_, _, plain) = await ReceiveAsync(_session ?? throw new InvalidOperationException("not open"), timeout);
-        if (plain.Length == 0 || !PlainPacket.TryRead(plain.Span, out _, out var chunks))
+        return ChunkTypesOf(plain.Span);
+    }
+
+    // Not in the async method: a Debug build keeps its locals across awaits, and the chunk reader is a ref struct.
+    private static List<ChunkType>? ChunkTypesOf(ReadOnlySpan<byte> plain)
+    {
+        if (plain.Length == 0 || !PlainPacket.TryRead(plain, out _, out var chunks))
         {
             return null;
         }
