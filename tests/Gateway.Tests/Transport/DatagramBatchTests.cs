@@ -60,6 +60,17 @@ public sealed class DatagramBatchTests : IAsyncLifetime
         return got;
     }
 
+    private void SendAll(IEnumerable<byte[]> datagrams, SocketAddress to, Action<DatagramBatch>? afterEach = null)
+    {
+        var batch = new DatagramBatch();
+        foreach (var d in datagrams)
+        {
+            batch.Add(_endpoint, d, to, _metrics);
+            afterEach?.Invoke(batch);
+        }
+        batch.Flush();
+    }
+
     private static byte[] Datagram(int length, int seed)
     {
         var d = new byte[length];
@@ -92,12 +103,7 @@ public sealed class DatagramBatchTests : IAsyncLifetime
         batch.Flush();
         Assert.Equal(0, batch.Count);
 
-        var got = ReceiveAll(socket, sent.Count + 1);
-        Assert.Equal(sent.Count, got.Count);
-        for (int i = 0; i < sent.Count; i++)
-        {
-            Assert.Equal(sent[i], got[i]);
-        }
+        Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
         Assert.Equal(_endpoint.CanSegment ? 1 : 0, _endpoint.SegmentedSends);
     }
 
@@ -108,19 +114,9 @@ public sealed class DatagramBatchTests : IAsyncLifetime
         // A larger one after smaller ones, and anything after a short one, start a new batch.
         int[] sizes = [1204, 1204, 600, 1204, 1204, 1204, 80, 80, 1500];
         var sent = sizes.Select((n, i) => Datagram(n, i)).ToList();
-        var batch = new DatagramBatch();
-        foreach (var d in sent)
-        {
-            batch.Add(_endpoint, d, address, _metrics);
-        }
-        batch.Flush();
+        SendAll(sent, address);
 
-        var got = ReceiveAll(socket, sent.Count + 1);
-        Assert.Equal(sent.Count, got.Count);
-        for (int i = 0; i < sent.Count; i++)
-        {
-            Assert.Equal(sent[i], got[i]);
-        }
+        Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
         // [1204 1204 600] [1204 1204 1204 80] [80] [1500]
         Assert.Equal(_endpoint.CanSegment ? 2 : 0, _endpoint.SegmentedSends);
     }
@@ -151,13 +147,7 @@ public sealed class DatagramBatchTests : IAsyncLifetime
     {
         var (socket, address) = Receiver();
         var sent = Enumerable.Range(0, 150).Select(i => Datagram(400, i)).ToList();
-        var batch = new DatagramBatch();
-        foreach (var d in sent)
-        {
-            batch.Add(_endpoint, d, address, _metrics);
-            Assert.True(batch.Count < UdpSegmentation.MaxSegments);
-        }
-        batch.Flush();
+        SendAll(sent, address, batch => Assert.True(batch.Count < UdpSegmentation.MaxSegments));
 
         Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
         Assert.Equal(_endpoint.CanSegment ? 3 : 0, _endpoint.SegmentedSends);
@@ -169,12 +159,7 @@ public sealed class DatagramBatchTests : IAsyncLifetime
         _endpoint.CanSegment = false;
         var (socket, address) = Receiver();
         var sent = Enumerable.Range(0, 10).Select(i => Datagram(i < 9 ? 1204 : 17, i)).ToList();
-        var batch = new DatagramBatch();
-        foreach (var d in sent)
-        {
-            batch.Add(_endpoint, d, address, _metrics);
-        }
-        batch.Flush();
+        SendAll(sent, address);
 
         Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
         Assert.Equal(0, _endpoint.SegmentedSends);
