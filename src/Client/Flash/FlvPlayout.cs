@@ -60,12 +60,27 @@ public sealed class FlvPlayout(FlvReader reader, IFlvTarget target)
             {
                 return status;
             }
+            if (tag.Type == FlvTagType.ScriptData)
+            {
+                // Metadata goes at once and only in the first pass (a later pass repeats the same file); it does
+                // not set the pace: files often stamp it 0 while media starts later.
+                if (Passes == 1 && ReadData(tag.Data.Span, amf, values) is { } data)
+                {
+                    target.SendData(data);
+                    Interlocked.Increment(ref _data);
+                }
+                continue;
+            }
+            if (tag.Type is not (FlvTagType.Audio or FlvTagType.Video))
+            {
+                continue; // nothing RTMP carries
+            }
             uint sent = (uint)(tag.Timestamp + offset);
             if (!started)
             {
                 started = true;
                 origin = Stopwatch.GetTimestamp();
-                firstFile = firstSent = sent;
+                firstFile = firstSent = highestSent = sent;
             }
             // Pace: wait until the tag is due. Timestamps behind the clock (interleaving, a jump back) go at once.
             double dueMs = (int)(sent - firstSent) - Stopwatch.GetElapsedTime(origin).TotalMilliseconds;
@@ -89,16 +104,6 @@ public sealed class FlvPlayout(FlvReader reader, IFlvTarget target)
                     target.SendVideo(sent, tag.Data.Span);
                     Interlocked.Increment(ref _video);
                     break;
-                case FlvTagType.ScriptData:
-                    // Metadata once: a later pass repeats the same file.
-                    if (Passes == 1 && ReadData(tag.Data.Span, amf, values) is { } data)
-                    {
-                        target.SendData(data);
-                        Interlocked.Increment(ref _data);
-                    }
-                    break;
-                default:
-                    continue; // other tag types: nothing RTMP carries
             }
             if ((int)(sent - highestSent) > 0)
             {
