@@ -149,12 +149,12 @@ public sealed class PlayCommand
     private static async Task<int> ReceiveAsync(ChannelReader<FlashMessage> messages, PlaySettings settings, bool streamEndIsNormal, TextWriter output,
         CancellationToken cancellationToken)
     {
-        FlvWriter? writer = null;
+        FlvRecorder? recorder = null;
         if (settings.Output is { } path)
         {
             try
             {
-                writer = FlvWriter.Create(path);
+                recorder = FlvRecorder.Create(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -198,7 +198,7 @@ public sealed class PlayCommand
                     result = streamEndIsNormal ? ExitCodes.Success : ExitCodes.Failed;
                     break;
                 }
-                writer?.Write(message);
+                recorder?.Write(message);
                 switch (message.Type)
                 {
                     case RtmpMessageType.Audio:
@@ -229,12 +229,12 @@ public sealed class PlayCommand
         }
         finally
         {
-            writer?.Dispose();
+            recorder?.Dispose();
         }
         output.WriteLine($"stopped ({ending}) after {clock.Elapsed.TotalSeconds:0.0} s: {video} video, {audio} audio, {data} data messages");
-        if (writer is not null)
+        if (recorder is not null)
         {
-            output.WriteLine($"wrote {settings.Output}: {writer.VideoTags} video, {writer.AudioTags} audio, {writer.ScriptTags} script tags");
+            output.WriteLine($"wrote {settings.Output}: {recorder.Writer.VideoTags} video, {recorder.Writer.AudioTags} audio, {recorder.Writer.ScriptTags} script tags");
         }
         return result;
     }

@@ -256,6 +256,58 @@ public class FlvTests
         }
     }
 
+    private static FlashMessage Media(RtmpMessageType type, uint timestamp) => new(1, type, timestamp, new byte[] { (byte)timestamp }, 0, null, null);
+
+    private static FlashMessage MetadataMessage()
+    {
+        var payload = new ArrayBufferWriter<byte>();
+        new DataMessage(DataMessage.OnMetaData, Metadata).WritePayload(payload, new Amf0Writer());
+        Assert.True(DataMessage.TryRead(RtmpMessageType.DataAmf0, payload.WrittenSpan, new AmfReader(), out var decoded));
+        return new FlashMessage(1, RtmpMessageType.DataAmf0, 0, payload.WrittenSpan.ToArray(), 0, null, decoded);
+    }
+
+    [Fact]
+    public void The_recorder_puts_late_metadata_before_the_media_that_overtook_it()
+    {
+        var stream = new MemoryStream();
+        using (var recorder = new FlvRecorder(new FlvWriter(stream, leaveOpen: true)))
+        {
+            Assert.True(recorder.Write(Media(RtmpMessageType.Audio, 1)));
+            Assert.True(recorder.Write(Media(RtmpMessageType.Video, 2)));
+            Assert.Equal(0, recorder.Writer.AudioTags + recorder.Writer.VideoTags); // held
+            Assert.True(recorder.Write(MetadataMessage()));
+            Assert.True(recorder.Write(Media(RtmpMessageType.Audio, 3)));
+        }
+        var tags = ReadAll(stream.ToArray(), out _);
+        Assert.Equal([FlvTagType.ScriptData, FlvTagType.Audio, FlvTagType.Video, FlvTagType.Audio], tags.Select(t => t.Type));
+        Assert.Equal([0u, 1, 2, 3], tags.Select(t => t.Timestamp));
+    }
+
+    [Fact]
+    public void Without_metadata_the_recorder_writes_media_once_its_hold_is_full_or_at_the_end()
+    {
+        var stream = new MemoryStream();
+        using (var recorder = new FlvRecorder(new FlvWriter(stream, leaveOpen: true), holdLimit: 3))
+        {
+            recorder.Write(Media(RtmpMessageType.Video, 1));
+            recorder.Write(Media(RtmpMessageType.Video, 2));
+            Assert.Equal(0, recorder.Writer.VideoTags);
+            recorder.Write(Media(RtmpMessageType.Audio, 3));
+            Assert.Equal((2L, 1L), (recorder.Writer.VideoTags, recorder.Writer.AudioTags));
+            recorder.Write(MetadataMessage()); // late: written where it comes
+            recorder.Write(Media(RtmpMessageType.Audio, 4));
+        }
+        var tags = ReadAll(stream.ToArray(), out _);
+        Assert.Equal([FlvTagType.Video, FlvTagType.Video, FlvTagType.Audio, FlvTagType.ScriptData, FlvTagType.Audio], tags.Select(t => t.Type));
+
+        var empty = new MemoryStream();
+        using (var recorder = new FlvRecorder(new FlvWriter(empty, leaveOpen: true)))
+        {
+            recorder.Write(Media(RtmpMessageType.Audio, 9));
+        }
+        Assert.Equal(9u, Assert.Single(ReadAll(empty.ToArray(), out _)).Timestamp); // written at the end
+    }
+
     private sealed class RecordingTarget : IFlvTarget
     {
         public List<(string Kind, uint Timestamp, byte[] Data, long At)> Sent { get; } = [];
