@@ -176,21 +176,24 @@ public sealed class PlayCommand
         {
             while (true)
             {
-                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-                tick.CancelAfter(TimeSpan.FromSeconds(nextReport) - clock.Elapsed);
+                if (clock.Elapsed.TotalSeconds >= nextReport)
+                {
+                    output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] {video} video, {audio} audio messages");
+                    nextReport = Math.Floor(clock.Elapsed.TotalSeconds) + 1;
+                }
                 FlashMessage message;
                 try
                 {
                     if (!messages.TryRead(out message!))
                     {
+                        using var tick = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                        tick.CancelAfter(TimeSpan.FromSeconds(Math.Max(0.001, nextReport - clock.Elapsed.TotalSeconds)));
                         message = await messages.ReadAsync(tick.Token).ConfigureAwait(false);
                     }
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] {video} video, {audio} audio messages");
-                    nextReport = Math.Floor(clock.Elapsed.TotalSeconds) + 1;
-                    continue;
+                    continue; // time for a progress line
                 }
                 catch (ChannelClosedException)
                 {

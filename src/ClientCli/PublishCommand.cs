@@ -155,9 +155,9 @@ public sealed class PublishCommand
         double nextReport = 1;
         while (!run.IsCompleted)
         {
-            var tick = Task.Delay(TimeSpan.FromSeconds(nextReport) - clock.Elapsed, CancellationToken.None);
+            var tick = Task.Delay(TimeSpan.FromSeconds(Math.Max(0.001, nextReport - clock.Elapsed.TotalSeconds)), CancellationToken.None);
             await Task.WhenAny(run, tick).ConfigureAwait(false);
-            if (!run.IsCompleted)
+            if (!run.IsCompleted && clock.Elapsed.TotalSeconds >= nextReport)
             {
                 output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] sent {playout.VideoTags} video, {playout.AudioTags} audio tags, at {playout.LastTimestamp} ms");
                 nextReport = Math.Floor(clock.Elapsed.TotalSeconds) + 1;
