@@ -65,6 +65,10 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
 
         // play --output: statuses and media into an FLV file until Play.UnpublishNotify.
         await using var player = await FlashNetConnection.ConnectAsync(Url, cancellationToken: timeout.Token);
+        // What connect prints: the _result info's code and objectEncoding.
+        Assert.True(NetStatus.TryReadInfo(player.ConnectInfo, out _, out var connectCode, out _));
+        Assert.Equal(StatusCode.ConnectSuccess, connectCode);
+        Assert.Equal(3.0, player.ConnectInfo?.GetProperty("objectEncoding")?.AsNumber);
         var playStream = await player.CreateStreamAsync(timeout.Token);
         await playStream.PlayAsync("clip", timeout.Token);
         var statuses = new List<string>();
