@@ -6,7 +6,7 @@ using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.ClientCli;
 
-/// <summary>The <c>rtmfp</c> command line: ping, echo and load against an rtmfp:// server.</summary>
+/// <summary>The <c>rtmfp</c> command line: ping, echo, load, relay, connect, publish and play against an rtmfp:// server.</summary>
 public sealed class CliApp
 {
     private readonly Argument<RtmfpUri> _uri = new("uri")
@@ -112,6 +112,8 @@ public sealed class CliApp
         DefaultValueFactory = _ => 64,
     };
     private readonly RelayCommand _relay;
+    private readonly PublishCommand _publish;
+    private readonly PlayCommand _play;
     private readonly Option<bool?> _live = new("--live")
     {
         Description = "Live display (default: when stdout is a terminal)",
@@ -119,7 +121,7 @@ public sealed class CliApp
 
     public CliApp()
     {
-        Root = new RootCommand("RTMFP (RFC 7016 / RFC 7425) client: ping, echo and load tests");
+        Root = new RootCommand("RTMFP (RFC 7016 / RFC 7425) client: ping, echo, load and relay tests; connect, publish and play");
         foreach (var option in new Option[] { _groups, _hmac, _sseq, _hmacLength, _ephemeral, _bind, _timeout })
         {
             option.Recursive = true;
@@ -169,6 +171,14 @@ public sealed class CliApp
         Root.Subcommands.Add(Load);
         _relay = new RelayCommand(_uri, BindConnect);
         Root.Subcommands.Add(Relay);
+
+        Connect = new Command("connect", "Flash NetConnection connect: the _result info and our peer ID, then close") { _uri };
+        Connect.SetAction((result, ct) => ConnectCommand.RunAsync(BindConnect(result), result.InvocationConfiguration.Output, ct));
+        Root.Subcommands.Add(Connect);
+        _publish = new PublishCommand(_uri, BindConnect);
+        Root.Subcommands.Add(Publish);
+        _play = new PlayCommand(_uri, BindConnect);
+        Root.Subcommands.Add(Play);
     }
 
     public RootCommand Root { get; }
@@ -176,10 +186,17 @@ public sealed class CliApp
     public Command Echo { get; }
     public Command Load { get; }
     public Command Relay => _relay.Command;
+    public Command Connect { get; }
+    public Command Publish => _publish.Command;
+    public Command Play => _play.Command;
 
     public ParseResult Parse(params string[] args) => Root.Parse(args);
 
     public RelaySettings BindRelay(ParseResult result) => _relay.Bind(result);
+
+    public PublishSettings BindPublish(ParseResult result) => _publish.Bind(result);
+
+    public PlaySettings BindPlay(ParseResult result) => _play.Bind(result);
 
     public ConnectSettings BindConnect(ParseResult result) => new(
         result.GetRequiredValue(_uri),

@@ -1,0 +1,60 @@
+using Rtmfp.Client;
+using Rtmfp.Client.Flash;
+using Rtmfp.Shared.Amf;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.ClientCli;
+
+/// <summary>Opens a session and a Flash NetConnection on it (RFC 7425 §5.3), reporting failures as exit codes.</summary>
+internal static class FlashConnector
+{
+    public static async Task<(FlashNetConnection? Connection, int ExitCode)> ConnectAsync(ConnectSettings settings, TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        var rtmfp = await Connector.TryConnectAsync(settings, output, cancellationToken).ConfigureAwait(false);
+        if (rtmfp is null)
+        {
+            return (null, ExitCodes.Timeout);
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.ConnectTimeout);
+        try
+        {
+            var nc = await FlashNetConnection.ConnectAsync(rtmfp, settings.Uri.Text, ownsConnection: true, cancellationToken: timeout.Token)
+                .ConfigureAwait(false);
+            return (nc, ExitCodes.Success);
+        }
+        catch (FlashCallException e)
+        {
+            output.WriteLine($"connect refused: {e.Code ?? "(no code)"} {Describe(e.Info)}".TrimEnd());
+            return (null, ExitCodes.Failed);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine($"no answer to connect within {settings.ConnectTimeout.TotalSeconds:0.#} s");
+            return (null, ExitCodes.Timeout);
+        }
+        catch (InvalidOperationException e)
+        {
+            output.WriteLine($"connect failed: {e.Message}");
+            return (null, ExitCodes.Failed);
+        }
+    }
+
+    /// <summary>Closes the NetConnection in order, giving up after a few seconds.</summary>
+    public static async Task CloseAsync(FlashNetConnection nc)
+    {
+        try
+        {
+            await nc.CloseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        await nc.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>An info object's description (empty when none).</summary>
+    public static string Describe(AmfValue? info) =>
+        NetStatus.TryReadInfo(info, out _, out _, out var description) ? description ?? "" : "";
+}
