@@ -1,13 +1,14 @@
+using System.CommandLine;
 using Rtmfp.Client.Flash;
+using Rtmfp.ClientCli;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 
 namespace Rtmfp.Integration.Tests;
 
 /// <summary>
-/// What <c>rtmfp publish</c> and <c>rtmfp play --output</c> do, through the library classes they run on (FlvReader,
-/// FlvPlayout, FlvTargets, FlvWriter): an FLV file published in real time through the node comes out of a player's
-/// recording with the same metadata, payloads and timestamps.
+/// <c>rtmfp connect</c>, <c>rtmfp publish</c> and <c>rtmfp play --output</c> against the node: an FLV file published
+/// in real time comes out of a player's recording with the same metadata, payloads and timestamps.
 /// </summary>
 public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>, IDisposable
 {
@@ -54,61 +55,47 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         return tags;
     }
 
+    private static async Task<(int ExitCode, string Output)> RunAsync(CancellationToken ct, params string[] args)
+    {
+        var output = new StringWriter();
+        var writer = TextWriter.Synchronized(output);
+        int code = await new CliApp().Parse(args).InvokeAsync(new InvocationConfiguration { Output = writer, Error = writer }, ct);
+        return (code, output.ToString());
+    }
+
     [Fact]
-    public async Task A_published_flv_file_is_recorded_by_a_player_with_the_same_payloads_and_timestamps()
+    public async Task Connect_prints_the_result_and_our_peer_id()
+    {
+        var (code, output) = await RunAsync(TestContext.Current.CancellationToken, "connect", Url, "--bind", "127.0.0.1");
+        Assert.True(code == ExitCodes.Success, output);
+        Assert.Contains("NetConnection.Connect.Success", output);
+        Assert.Contains("(objectEncoding 3)", output);
+        Assert.Matches("peer ID [0-9a-f]{64}", output);
+    }
+
+    [Fact]
+    public async Task A_file_published_with_rtmfp_publish_is_recorded_by_rtmfp_play_with_the_same_payloads_and_timestamps()
     {
         var ct = TestContext.Current.CancellationToken;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
         string input = Path.Combine(_directory, "clip.flv"), output = Path.Combine(_directory, "out.flv");
         var expected = WriteSyntheticFile(input);
 
-        // play --output: statuses and media into an FLV file until Play.UnpublishNotify.
-        await using var player = await FlashNetConnection.ConnectAsync(Url, cancellationToken: timeout.Token);
-        // What connect prints: the _result info's code and objectEncoding.
-        Assert.True(NetStatus.TryReadInfo(player.ConnectInfo, out _, out var connectCode, out _));
-        Assert.Equal(StatusCode.ConnectSuccess, connectCode);
-        Assert.Equal(3.0, player.ConnectInfo?.GetProperty("objectEncoding")?.AsNumber);
-        var playStream = await player.CreateStreamAsync(timeout.Token);
-        await playStream.PlayAsync("clip", timeout.Token);
-        var statuses = new List<string>();
-        var recording = Task.Run(async () =>
-        {
-            using var recorder = FlvRecorder.Create(output);
-            await foreach (var message in playStream.Messages.ReadAllAsync(timeout.Token))
-            {
-                recorder.Write(message);
-                if (message.StatusCode is { } code)
-                {
-                    statuses.Add(code);
-                    if (code is StatusCode.PlayUnpublishNotify or StatusCode.PlayStop)
-                    {
-                        return;
-                    }
-                }
-            }
-        }, timeout.Token);
+        // rtmfp play --output: runs until Play.UnpublishNotify.
+        var play = RunAsync(timeout.Token, "play", Url + "#clip", "--output", output, "--duration", "15", "--bind", "127.0.0.1");
+        await Task.Delay(500, timeout.Token); // the player subscribes first, so it sees the stream from its start
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (publishCode, publishOutput) = await RunAsync(timeout.Token, "publish", Url, input, "--stream", "clip", "--bind", "127.0.0.1");
+        Assert.True(publishCode == ExitCodes.Success, publishOutput);
+        Assert.InRange(clock.Elapsed.TotalMilliseconds, 2900, 12000); // real time: the last tag is stamped 2990 ms
+        Assert.Contains("sent 76 video, 131 audio, 1 data tags", publishOutput); // with the sequence headers
+        var (playCode, playOutput) = await play.WaitAsync(timeout.Token);
+        Assert.True(playCode == ExitCodes.Success, playOutput);
+        Assert.Contains("NetStream.Play.Reset", playOutput);
+        Assert.Contains("NetStream.Play.Start", playOutput);
+        Assert.Contains("stopped (NetStream.Play.UnpublishNotify)", playOutput);
 
-        // publish: the file in real time, then unpublish.
-        await using (var publisher = await FlashNetConnection.ConnectAsync(Url, cancellationToken: timeout.Token))
-        {
-            var stream = await publisher.CreateStreamAsync(timeout.Token);
-            await stream.PublishAsync("clip", cancellationToken: timeout.Token);
-            using var reader = FlvReader.Open(input);
-            var playout = new FlvPlayout(reader, FlvTargets.For(stream));
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            Assert.Equal(FlvReadStatus.EndOfFile, await playout.RunAsync(timeout.Token));
-            Assert.InRange(clock.Elapsed.TotalMilliseconds, 2900, 8000); // real time: the last tag is stamped 2990 ms
-            // With the sequence headers.
-            Assert.Equal((76L, 131L, 1L), (playout.VideoTags, playout.AudioTags, playout.DataTags));
-            await Task.Delay(300, timeout.Token); // what publish does: let the last media land before the unpublish overtakes it
-            stream.Close();
-            await recording.WaitAsync(timeout.Token);
-            await publisher.CloseAsync(timeout.Token);
-        }
-
-        Assert.Equal([StatusCode.PlayReset, StatusCode.PlayStart], statuses.Take(2));
-        Assert.Equal(StatusCode.PlayUnpublishNotify, statuses[^1]);
         var recorded = new List<FlvTag>();
         using (var reader = FlvReader.Open(output))
         {

@@ -31,6 +31,13 @@ public sealed class P2PPublisher : IAsyncDisposable
     /// <summary>The name peers must ask for in <c>play</c>.</summary>
     public string StreamName { get; }
 
+    /// <summary>
+    /// Audio on flows marked "network arrival order" (RFC 7425 §5.1.1). Off by default: librtmfp refuses peer
+    /// flows whose metadata is not <c>54 43 04 …</c> ("Unhandled signature type"), as our node's relay also
+    /// defaults to original order.
+    /// </summary>
+    public bool AudioInNetworkArrivalOrder { get; init; }
+
     /// <summary>Peers currently playing.</summary>
     public int SubscriberCount
     {
@@ -218,9 +225,10 @@ public sealed class P2PPublisher : IAsyncDisposable
                 commands.Close();
                 return null;
             }
-            // Audio in network-arrival order (RFC 7425 §5.1.1); both associated with the subscriber's flow (§5.4).
+            // Both associated with the subscriber's flow (§5.4).
             var subscriber = new P2PSubscriber(commands,
-                new FlashSendFlow(session, streamId, ReceiveIntent.NetworkArrivalOrder, priority: 2, timeCritical: true, flowId),
+                new FlashSendFlow(session, streamId, AudioInNetworkArrivalOrder ? ReceiveIntent.NetworkArrivalOrder : ReceiveIntent.OriginalQueuingOrder,
+                    priority: 2, timeCritical: true, flowId),
                 new FlashSendFlow(session, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 1, timeCritical: true, flowId));
             foreach (var message in P2PStreamMessages.Accept(streamId, StreamName, _metadata))
             {
