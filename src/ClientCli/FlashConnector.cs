@@ -1,5 +1,6 @@
 using Rtmfp.Client;
 using Rtmfp.Client.Flash;
+using Rtmfp.Client.Peer;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 
@@ -38,6 +39,24 @@ internal static class FlashConnector
         {
             output.WriteLine($"connect failed: {e.Message}");
             return (null, ExitCodes.Failed);
+        }
+    }
+
+    /// <summary>Connects a peer-capable client to the server (rendezvous, RFC 7425 §5.4), reporting failures as exit codes.</summary>
+    public static async Task<(RtmfpPeer? Peer, int ExitCode)> ConnectPeerAsync(ConnectSettings settings, TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var peer = await RtmfpPeer.ConnectAsync(settings.Uri.Text, new RtmfpPeerOptions { Client = settings.ToOptions() }, cancellationToken)
+                .ConfigureAwait(false);
+            output.WriteLine($"connected to {peer.Server.RemoteEndPoint}; peer ID {peer.PeerIdHex}");
+            return (peer, ExitCodes.Success);
+        }
+        catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            output.WriteLine($"cannot connect to {settings.Uri}: {e.Message}");
+            return (null, e is FlashCallException ? ExitCodes.Failed : ExitCodes.Timeout);
         }
     }
 

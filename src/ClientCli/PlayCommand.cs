@@ -107,20 +107,13 @@ public sealed class PlayCommand
     private static async Task<int> PlayFromPeerAsync(ConnectSettings connect, string name, string peerId, PlaySettings settings, TextWriter output,
         CancellationToken cancellationToken)
     {
-        RtmfpPeer peer;
-        try
+        var (peer, exitCode) = await FlashConnector.ConnectPeerAsync(connect, output, cancellationToken).ConfigureAwait(false);
+        if (peer is null)
         {
-            peer = await RtmfpPeer.ConnectAsync(connect.Uri.Text, new RtmfpPeerOptions { Client = connect.ToOptions() }, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or System.Net.Sockets.SocketException)
-        {
-            output.WriteLine($"cannot connect to {connect.Uri}: {e.Message}");
-            return e is FlashCallException ? ExitCodes.Failed : ExitCodes.Timeout;
+            return exitCode;
         }
         await using (peer.ConfigureAwait(false))
         {
-            output.WriteLine($"connected to {peer.Server.RemoteEndPoint}; peer ID {peer.PeerIdHex}");
             P2PPlayer player;
             try
             {

@@ -110,24 +110,17 @@ public sealed class PublishCommand
     private static async Task<int> PublishToPeersAsync(ConnectSettings connect, string name, FlvReader reader, bool loop, TextWriter output,
         CancellationToken cancellationToken)
     {
-        RtmfpPeer peer;
-        try
+        var (peer, exitCode) = await FlashConnector.ConnectPeerAsync(connect, output, cancellationToken).ConfigureAwait(false);
+        if (peer is null)
         {
-            peer = await RtmfpPeer.ConnectAsync(connect.Uri.Text, new RtmfpPeerOptions { Client = connect.ToOptions() }, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or System.Net.Sockets.SocketException)
-        {
-            output.WriteLine($"cannot connect to {connect.Uri}: {e.Message}");
-            return e is FlashCallException ? ExitCodes.Failed : ExitCodes.Timeout;
+            return exitCode;
         }
         await using (peer.ConfigureAwait(false))
         {
             var publisher = P2PPublisher.Attach(peer, name);
             await using (publisher.ConfigureAwait(false))
             {
-                output.WriteLine($"connected to {peer.Server.RemoteEndPoint}; peer ID {peer.PeerIdHex}");
-                output.WriteLine($"waiting for a player: rtmfp play {connect.Uri} --stream {name} --peer {peer.PeerIdHex}");
+                    output.WriteLine($"waiting for a player: rtmfp play {connect.Uri} --stream {name} --peer {peer.PeerIdHex}");
                 try
                 {
                     await publisher.WaitForSubscribersAsync(1, cancellationToken).ConfigureAwait(false);

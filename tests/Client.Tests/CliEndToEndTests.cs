@@ -6,13 +6,7 @@ namespace Rtmfp.Client.Tests;
 /// <summary>The rtmfp commands run against the in-test responder on 127.0.0.1.</summary>
 public class CliEndToEndTests
 {
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        int code = await new CliApp().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output },
-            TestContext.Current.CancellationToken);
-        return (code, output.ToString());
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     [Fact]
     public async Task Ping_reports_handshake_and_replies()

@@ -9,13 +9,7 @@ public class CliMediaCommandTests
 {
     private readonly CliApp _app = new();
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        int code = await new CliApp().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = output },
-            TestContext.Current.CancellationToken);
-        return (code, output.ToString());
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     [Fact]
     public void Publish_binds_its_file_and_options()
