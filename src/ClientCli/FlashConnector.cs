@@ -42,6 +42,33 @@ internal static class FlashConnector
         }
     }
 
+    /// <summary>
+    /// createStream, then the stream's one command (<paramref name="command"/>: play or publish) within the connect
+    /// timeout; a refusal or silence is printed as <paramref name="what"/> and returned as an exit code.
+    /// </summary>
+    public static async Task<(FlashNetStream? Stream, int ExitCode)> OpenStreamAsync(FlashNetConnection nc, ConnectSettings settings, string what,
+        Func<FlashNetStream, CancellationToken, Task> command, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.ConnectTimeout);
+        try
+        {
+            var stream = await nc.CreateStreamAsync(timeout.Token).ConfigureAwait(false);
+            await command(stream, timeout.Token).ConfigureAwait(false);
+            return (stream, ExitCodes.Success);
+        }
+        catch (FlashCallException e)
+        {
+            output.WriteLine($"{what} refused: {e.Message}");
+            return (null, ExitCodes.Failed);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine($"{what} got no answer: {e.Message}");
+            return (null, ExitCodes.Timeout);
+        }
+    }
+
     /// <summary>Connects a peer-capable client to the server (rendezvous, RFC 7425 §5.4), reporting failures as exit codes.</summary>
     public static async Task<(RtmfpPeer? Peer, int ExitCode)> ConnectPeerAsync(ConnectSettings settings, TextWriter output,
         CancellationToken cancellationToken)

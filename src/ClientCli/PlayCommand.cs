@@ -72,26 +72,12 @@ public sealed class PlayCommand
         }
         try
         {
-            FlashNetStream stream;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            // The statuses stay queued on stream.Messages: the recorder prints them, Play.Reset and Play.Start included.
+            var (stream, openCode) = await FlashConnector.OpenStreamAsync(nc, connect, $"play '{name}'", (s, t) => s.PlayAsync(name, t), output,
+                cancellationToken).ConfigureAwait(false);
+            if (stream is null)
             {
-                timeout.CancelAfter(connect.ConnectTimeout);
-                try
-                {
-                    stream = await nc.CreateStreamAsync(timeout.Token).ConfigureAwait(false);
-                    // The statuses stay queued on stream.Messages: the recorder prints them, Play.Reset and Play.Start included.
-                    await stream.PlayAsync(name, timeout.Token).ConfigureAwait(false);
-                }
-                catch (FlashCallException e)
-                {
-                    output.WriteLine($"play '{name}' refused: {e.Message}");
-                    return ExitCodes.Failed;
-                }
-                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
-                {
-                    output.WriteLine($"play '{name}' got no answer: {e.Message}");
-                    return ExitCodes.Timeout;
-                }
+                return openCode;
             }
             int result = await ReceiveAsync(stream.Messages, settings, streamEndIsNormal: false, output, cancellationToken).ConfigureAwait(false);
             stream.Close();

@@ -72,25 +72,11 @@ public sealed class PublishCommand
         }
         try
         {
-            FlashNetStream stream;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            var (stream, openCode) = await FlashConnector.OpenStreamAsync(nc, connect, $"publish '{name}'",
+                (s, t) => s.PublishAsync(name, cancellationToken: t), output, cancellationToken).ConfigureAwait(false);
+            if (stream is null)
             {
-                timeout.CancelAfter(connect.ConnectTimeout);
-                try
-                {
-                    stream = await nc.CreateStreamAsync(timeout.Token).ConfigureAwait(false);
-                    await stream.PublishAsync(name, cancellationToken: timeout.Token).ConfigureAwait(false);
-                }
-                catch (FlashCallException e)
-                {
-                    output.WriteLine($"publish '{name}' refused: {e.Message}");
-                    return ExitCodes.Failed;
-                }
-                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
-                {
-                    output.WriteLine($"publish '{name}' got no answer: {e.Message}");
-                    return ExitCodes.Timeout;
-                }
+                return openCode;
             }
             output.WriteLine($"NetStream.Publish.Start: publishing '{name}' (stream {stream.StreamId})");
             var playout = new FlvPlayout(reader, FlvTargets.For(stream)) { Loop = loop };
