@@ -403,11 +403,19 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     private IActorRef ReadActorRef(ref ClusterMessageReader r)
     {
         string path = r.ReadString();
-        if (path.Length == 0)
+        // An unknown but well-formed path resolves to dead letters (the actor may be gone); garbage is an error.
+        // Akka's parser and resolver throw FormatException and others on some malformed names and UIDs.
+        try
         {
-            throw r.Error("empty actor path");
+            if (ActorPath.TryParse(path, out _))
+            {
+                return system.Provider.ResolveActorRef(path);
+            }
         }
-        return system.Provider.ResolveActorRef(path);
+        catch (Exception e) when (e is not SerializationException)
+        {
+        }
+        throw r.Error("actor path");
     }
 
     private static void WriteMediaFrame(ClusterMessageWriter w, MediaFrame frame)
