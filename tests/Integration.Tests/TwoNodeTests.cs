@@ -155,27 +155,11 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     [Fact]
     public async Task A_publisher_on_one_node_reaches_players_on_both_nodes_with_every_frame_in_order()
     {
-        const int MinPlayers = 6, MaxPlayers = 16, VideoFrames = 40, AudioFrames = 80;
+        const int VideoFrames = 40, AudioFrames = 80;
         var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
         try
         {
-            // Players through B and A, the publisher through A. More players join (bounded) until one player's
-            // session lives on the node without the stream entity, so deliveries cross nodes for certain.
-            bool crossNode = false;
-            for (int i = 0; i < MaxPlayers && (i < MinPlayers || !crossNode); i++)
-            {
-                var gateway = i % 3 == 2 ? nodes.A : nodes.B;
-                var nc = await FlashNetConnection.ConnectAsync($"rtmfp://{gateway.Endpoint}/live").WaitAsync(Patience);
-                players.Add((nc, null!));
-                var ns = await nc.CreateStreamAsync().WaitAsync(Patience);
-                await ns.PlayAsync("two-nodes").WaitAsync(Patience);
-                players[^1] = (nc, ns);
-                string session = SessionMessageExtractor.EntityIdOf(nc.Rtmfp.FarSessionId);
-                bool streamOnA = (await LocalEntities(nodes.A, "stream")).Contains("live/two-nodes");
-                bool sessionOnA = (await LocalEntities(nodes.A, "session")).Contains(session);
-                crossNode |= streamOnA != sessionOnA;
-            }
-            Assert.True(crossNode, "no player session on the other node than the stream entity");
+            await ConnectPlayersAsync(players, "two-nodes", minPlayers: 6);
             await using var publisher = await FlashNetConnection.ConnectAsync($"rtmfp://{nodes.A.Endpoint}/live").WaitAsync(Patience);
             var stream = await publisher.CreateStreamAsync().WaitAsync(Patience);
             await stream.PublishAsync("two-nodes").WaitAsync(Patience);
@@ -190,6 +174,61 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
                 Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
                 FlashClientTests.AssertFrames(received.Video.Skip(1), VideoFrames, 40);
                 FlashClientTests.AssertFrames(received.Audio.Skip(1), AudioFrames, 20);
+            }));
+        }
+        finally
+        {
+            foreach (var (nc, _) in players)
+            {
+                await nc.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Players through B and A. More join (bounded) until one player's session lives on the node without the
+    /// stream entity, so stream deliveries cross nodes for certain.
+    /// </summary>
+    private async Task ConnectPlayersAsync(List<(FlashNetConnection Nc, FlashNetStream Ns)> players, string name, int minPlayers)
+    {
+        const int MaxPlayers = 16;
+        bool crossNode = false;
+        for (int i = 0; i < MaxPlayers && (i < minPlayers || !crossNode); i++)
+        {
+            var gateway = i % 3 == 2 ? nodes.A : nodes.B;
+            var nc = await FlashNetConnection.ConnectAsync($"rtmfp://{gateway.Endpoint}/live").WaitAsync(Patience);
+            players.Add((nc, null!));
+            var ns = await nc.CreateStreamAsync().WaitAsync(Patience);
+            await ns.PlayAsync(name).WaitAsync(Patience);
+            players[^1] = (nc, ns);
+            string session = SessionMessageExtractor.EntityIdOf(nc.Rtmfp.FarSessionId);
+            bool streamOnA = (await LocalEntities(nodes.A, "stream")).Contains("live/" + name);
+            bool sessionOnA = (await LocalEntities(nodes.A, "session")).Contains(session);
+            crossNode |= streamOnA != sessionOnA;
+        }
+        Assert.True(crossNode, "no player session on the other node than the stream entity");
+    }
+
+    [Fact]
+    public async Task A_keyframe_larger_than_akkas_default_frame_crosses_nodes_whole()
+    {
+        var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
+        try
+        {
+            await ConnectPlayersAsync(players, "big-keyframe", minPlayers: 2);
+            await using var publisher = await FlashNetConnection.ConnectAsync($"rtmfp://{nodes.A.Endpoint}/live").WaitAsync(Patience);
+            var stream = await publisher.CreateStreamAsync().WaitAsync(Patience);
+            await stream.PublishAsync("big-keyframe").WaitAsync(Patience);
+            var keyframe = SyntheticMedia.VideoFrame(true, 0, MonotonicClock.NowMs, 300_000);
+            new Random(7016).NextBytes(keyframe.AsSpan(5 + SyntheticMedia.StampLength));
+            stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+            stream.SendVideo(40, keyframe);
+
+            await Task.WhenAll(players.Select(async p =>
+            {
+                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= 2, Patience);
+                Assert.Equal(keyframe, received.Video[1].Payload.ToArray());
+                Assert.Equal(40u, received.Video[1].Timestamp);
             }));
         }
         finally
