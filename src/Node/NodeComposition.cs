@@ -8,6 +8,7 @@ using Rtmfp.Gateway.Handshake;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Flash;
 using Rtmfp.Sessions.Rendezvous;
+using Rtmfp.Sessions.Serialization;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Cluster;
@@ -22,6 +23,9 @@ namespace Rtmfp.Node;
 /// <summary>Wires one node's actor system from its settings: remoting, clustering, persistence and the roles it plays.</summary>
 public static class NodeComposition
 {
+    /// <summary>Largest remote message: a big video keyframe with its headers.</summary>
+    public const int MaxRemoteFrameSize = 4 * 1024 * 1024;
+
     public static void Configure(AkkaConfigurationBuilder akka, IServiceProvider services, NodeSettings settings)
     {
         var roles = new List<string>();
@@ -34,7 +38,12 @@ public static class NodeComposition
                 HostName = settings.Cluster.Hostname,
                 Port = settings.Cluster.Port,
                 PublicHostName = settings.Cluster.PublicHostname,
+                // Media frames cross nodes whole (PublishStreamFrame, StreamEventDelivery): a keyframe can exceed
+                // the transport's default 128,000-byte frame.
+                MaxFrameSize = MaxRemoteFrameSize,
             })
+            // Gateway, session, stream and directory messages between nodes (compact binary, pooled buffers).
+            .WithClusterMessageSerializer()
             .WithClustering(new ClusterOptions
             {
                 Roles = roles.ToArray(),

@@ -70,6 +70,14 @@ public sealed class MediaFrame : StreamEvent
         }
     }
 
+    /// <summary>
+    /// A frame exactly as another node classified it (cluster serialization): kind, type, timestamp, codec and
+    /// handler are taken as given, not re-derived, since a <see cref="MediaFrameKind.DataFrame"/> no longer
+    /// carries its <c>@setDataFrame</c> prefix and a <see cref="MediaFrameKind.ClearDataFrame"/> has no bytes.
+    /// </summary>
+    internal static MediaFrame FromParts(MediaFrameKind kind, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> message, uint codec, string? handler) =>
+        new(kind, type, timestamp, message, codec, handler);
+
     private static MediaFrame CreateAudio(uint timestamp, ReadOnlySpan<byte> rtmpMessage)
     {
         var payload = rtmpMessage[RtmpMessage.HeaderLength..];

@@ -198,7 +198,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
     // ---------------------------------------------------------------- helpers
 
     /// <summary>onMetaData, AVC and AAC sequence headers, then 25 fps video (keyframe every 25) and 50/s audio.</summary>
-    private static void PublishSynthetic(FlashNetStream stream, int videoFrames, int audioFrames)
+    internal static void PublishSynthetic(FlashNetStream stream, int videoFrames, int audioFrames)
     {
         stream.SendMetadata(new AmfObject { ["width"] = 640.0, ["height"] = 360.0, ["framerate"] = 25.0, ["videocodecid"] = 7.0, ["audiocodecid"] = 10.0 });
         stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
@@ -218,7 +218,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         }
     }
 
-    private static void AssertFrames(IEnumerable<FlashMessage> frames, int count, uint interval)
+    internal static void AssertFrames(IEnumerable<FlashMessage> frames, int count, uint interval)
     {
         uint expected = 0;
         foreach (var frame in frames)
@@ -231,7 +231,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal((uint)count, expected);
     }
 
-    private sealed class Received
+    internal sealed class Received
     {
         public List<FlashMessage> Video { get; } = [];
         public List<FlashMessage> Audio { get; } = [];
@@ -239,7 +239,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         public List<string> Statuses { get; } = [];
     }
 
-    private static async Task<Received> Collect(FlashNetStream stream, Func<Received, bool> until, TimeSpan? patience = null, Received? into = null)
+    internal static async Task<Received> Collect(FlashNetStream stream, Func<Received, bool> until, TimeSpan? patience = null, Received? into = null)
     {
         var received = into ?? new Received();
         using var cts = new CancellationTokenSource(patience ?? Patience);

@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Microsoft.Extensions.DependencyInjection;
+using Rtmfp.Client;
+using Rtmfp.Client.Flash;
+using Rtmfp.Integration.Tests.Flash;
+using Rtmfp.Node;
+using Rtmfp.Sessions;
+using Rtmfp.Sessions.Serialization;
+using Rtmfp.Shared.Cluster;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>
+/// Two nodes in this process, B seeded from A, each with its own gateway: sessions and streams live on
+/// either node, so packets, keys and media cross nodes through remoting and the cluster message serializer.
+/// </summary>
+public sealed class TwoNodes : IAsyncLifetime
+{
+    private RunningNode? _a;
+    private RunningNode? _b;
+
+    public RunningNode A => _a ?? throw new InvalidOperationException("not started");
+    public RunningNode B => _b ?? throw new InvalidOperationException("not started");
+
+    public static ActorSystem SystemOf(RunningNode node) => node.Host.Services.GetRequiredService<ActorSystem>();
+
+    public async ValueTask InitializeAsync()
+    {
+        _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"));
+        string seed = Cluster.Get(SystemOf(_a)).SelfAddress.ToString();
+        _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed));
+        await WaitForAsync(() => Task.FromResult(UpMembers(_a) == 2 && UpMembers(_b) == 2), "both members Up");
+        foreach (var region in new[] { "session", "stream", "peer-directory" })
+        {
+            foreach (var node in new[] { _a, _b })
+            {
+                var shardRegion = ClusterSharding.Get(SystemOf(node)).ShardRegion(region);
+                await WaitForAsync(async () =>
+                    (await shardRegion.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(2))).Regions.Count == 2,
+                    $"both {region} regions registered");
+            }
+        }
+    }
+
+    private static int UpMembers(RunningNode node) => Cluster.Get(SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
+
+    internal static async Task WaitForAsync(Func<Task<bool>> condition, string what, double seconds = 15)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (AskTimeoutException)
+            {
+                // The coordinator is not there yet: ask again.
+            }
+            if (deadline.Elapsed.TotalSeconds > seconds)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_b is not null)
+        {
+            await _b.DisposeAsync();
+        }
+        if (_a is not null)
+        {
+            await _a.DisposeAsync();
+        }
+    }
+}
+
+public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Cluster_messages_use_the_rtmfp_serializer_and_a_remote_gateway_is_not_a_local_one()
+    {
+        foreach (var node in new[] { nodes.A, nodes.B })
+        {
+            var system = TwoNodes.SystemOf(node);
+            foreach (var type in ClusterMessageSerializer.BoundTypes)
+            {
+                Assert.Equal(ClusterMessageSerializer.SerializerIdentifier, system.Serialization.FindSerializerForType(type).Identifier);
+            }
+            Assert.Equal(NodeComposition.MaxRemoteFrameSize, system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
+        }
+        // A session on B that learned A's gateway from a message gets a remote reference: packets go as
+        // OutboundPacket messages, not through A's in-process sink, even with both nodes in one process.
+        var address = Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress;
+        var local = await TwoNodes.SystemOf(nodes.A).ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
+        var remote = await TwoNodes.SystemOf(nodes.B).ActorSelection($"{address}/user/gateway").Ask<ActorIdentity>(new Identify(2), Patience);
+        Assert.NotNull(LocalGateways.Find(local.Subject!));
+        Assert.NotNull(remote.Subject);
+        Assert.Null(LocalGateways.Find(remote.Subject));
+    }
+
+    [Fact]
+    public async Task Twenty_echo_clients_on_both_gateways_are_served_by_sessions_on_both_nodes()
+    {
+        const int Clients = 20, Messages = 30;
+        var connections = new List<(RtmfpConnection Connection, RunningNode Gateway)>();
+        try
+        {
+            // Gateways A B B A A B B A…: shards are allocated to the region with fewest shards as sessions arrive,
+            // so whatever the tie-break, about half of the sessions end up on the other gateway's node.
+            for (int i = 0; i < Clients; i++)
+            {
+                var gateway = ((i + 1) / 2) % 2 == 0 ? nodes.A : nodes.B;
+                connections.Add((await RtmfpConnection.ConnectAsync(gateway.Uri.ToString()).WaitAsync(Patience), gateway));
+            }
+            var echoes = await Task.WhenAll(connections.Select(c => EchoAsync(c.Connection, Messages)));
+            Assert.All(echoes, e => AssertNumbered(e, Messages));
+
+            // Where does each session entity live? Both nodes hold some, and some of them serve a client
+            // of the other node's gateway in each direction.
+            var onA = await LocalSessionEntities(nodes.A);
+            var onB = await LocalSessionEntities(nodes.B);
+            var ids = connections.Select(c => (Id: SessionMessageExtractor.EntityIdOf(c.Connection.FarSessionId), c.Gateway)).ToList();
+            Assert.All(ids, s => Assert.True(onA.Contains(s.Id) ^ onB.Contains(s.Id), $"session {s.Id} on exactly one node"));
+            Assert.Contains(ids, s => s.Gateway == nodes.A && onB.Contains(s.Id));
+            Assert.Contains(ids, s => s.Gateway == nodes.B && onA.Contains(s.Id));
+
+            var stats = await ClusterSharding.Get(TwoNodes.SystemOf(nodes.A)).ShardRegion("session")
+                .Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
+            Assert.Equal(2, stats.Regions.Count);
+            Assert.All(stats.Regions.Values, r => Assert.True(r.Stats.Values.Sum() > 0));
+
+            // And a second round after the gateways learned where each session is (direct tells to remote entities).
+            var again = await Task.WhenAll(connections.Select(c => EchoAsync(c.Connection, Messages)));
+            Assert.All(again, e => AssertNumbered(e, Messages));
+        }
+        finally
+        {
+            await Task.WhenAll(connections.Select(c => c.Connection.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
+    public async Task A_publisher_on_one_node_reaches_players_on_both_nodes_with_every_frame_in_order()
+    {
+        const int VideoFrames = 40, AudioFrames = 80;
+        var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
+        try
+        {
+            await ConnectPlayersAsync(players, "two-nodes", minPlayers: 6);
+            await using var publisher = await FlashNetConnection.ConnectAsync($"rtmfp://{nodes.A.Endpoint}/live").WaitAsync(Patience);
+            var stream = await publisher.CreateStreamAsync().WaitAsync(Patience);
+            await stream.PublishAsync("two-nodes").WaitAsync(Patience);
+            FlashClientTests.PublishSynthetic(stream, VideoFrames, AudioFrames);
+
+            await Task.WhenAll(players.Select(async p =>
+            {
+                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= VideoFrames + 1 && r.Audio.Count >= AudioFrames + 1, Patience);
+                Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
+                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
+                Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
+                Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
+                FlashClientTests.AssertFrames(received.Video.Skip(1), VideoFrames, 40);
+                FlashClientTests.AssertFrames(received.Audio.Skip(1), AudioFrames, 20);
+            }));
+        }
+        finally
+        {
+            foreach (var (nc, _) in players)
+            {
+                await nc.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Players through B and A. More join (bounded) until one player's session lives on the node without the
+    /// stream entity, so stream deliveries cross nodes for certain.
+    /// </summary>
+    private async Task ConnectPlayersAsync(List<(FlashNetConnection Nc, FlashNetStream Ns)> players, string name, int minPlayers)
+    {
+        const int MaxPlayers = 16;
+        bool crossNode = false;
+        for (int i = 0; i < MaxPlayers && (i < minPlayers || !crossNode); i++)
+        {
+            var gateway = i % 3 == 2 ? nodes.A : nodes.B;
+            var nc = await FlashNetConnection.ConnectAsync($"rtmfp://{gateway.Endpoint}/live").WaitAsync(Patience);
+            players.Add((nc, null!));
+            var ns = await nc.CreateStreamAsync().WaitAsync(Patience);
+            await ns.PlayAsync(name).WaitAsync(Patience);
+            players[^1] = (nc, ns);
+            string session = SessionMessageExtractor.EntityIdOf(nc.Rtmfp.FarSessionId);
+            bool streamOnA = (await LocalEntities(nodes.A, "stream")).Contains("live/" + name);
+            bool sessionOnA = (await LocalEntities(nodes.A, "session")).Contains(session);
+            crossNode |= streamOnA != sessionOnA;
+        }
+        Assert.True(crossNode, "no player session on the other node than the stream entity");
+    }
+
+    [Fact]
+    public async Task A_keyframe_larger_than_akkas_default_frame_crosses_nodes_whole()
+    {
+        var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
+        try
+        {
+            await ConnectPlayersAsync(players, "big-keyframe", minPlayers: 2);
+            await using var publisher = await FlashNetConnection.ConnectAsync($"rtmfp://{nodes.A.Endpoint}/live").WaitAsync(Patience);
+            var stream = await publisher.CreateStreamAsync().WaitAsync(Patience);
+            await stream.PublishAsync("big-keyframe").WaitAsync(Patience);
+            var keyframe = SyntheticMedia.VideoFrame(true, 0, MonotonicClock.NowMs, 300_000);
+            new Random(7016).NextBytes(keyframe.AsSpan(5 + SyntheticMedia.StampLength));
+            stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+            stream.SendVideo(40, keyframe);
+
+            await Task.WhenAll(players.Select(async p =>
+            {
+                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= 2, Patience);
+                Assert.Equal(keyframe, received.Video[1].Payload.ToArray());
+                Assert.Equal(40u, received.Video[1].Timestamp);
+            }));
+        }
+        finally
+        {
+            foreach (var (nc, _) in players)
+            {
+                await nc.DisposeAsync();
+            }
+        }
+    }
+
+    private static Task<HashSet<string>> LocalSessionEntities(RunningNode node) => LocalEntities(node, "session");
+
+    private static async Task<HashSet<string>> LocalEntities(RunningNode node, string typeName)
+    {
+        var region = ClusterSharding.Get(TwoNodes.SystemOf(node)).ShardRegion(typeName);
+        var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+        return state.Shards.SelectMany(s => s.EntityIds).ToHashSet();
+    }
+
+    private static async Task<List<byte[]>> EchoAsync(RtmfpConnection connection, int count)
+    {
+        var flow = connection.OpenFlow("echo");
+        var received = new List<byte[]>(count);
+        var reader = Task.Run(async () =>
+        {
+            using var cts = new CancellationTokenSource(Patience);
+            await foreach (var m in flow.ReadAllAsync(cts.Token))
+            {
+                received.Add(m.ToArray());
+                if (received.Count == count)
+                {
+                    break;
+                }
+            }
+        });
+        for (int i = 0; i < count; i++)
+        {
+            await flow.SendAsync(Numbered(i));
+        }
+        await reader;
+        return received;
+    }
+
+    private static byte[] Numbered(int i)
+    {
+        var b = new byte[8 + (i * 37 % 1100)];
+        BitConverter.TryWriteBytes(b, i);
+        b.AsSpan(4).Fill((byte)i);
+        return b;
+    }
+
+    private static void AssertNumbered(List<byte[]> got, int count)
+    {
+        Assert.Equal(count, got.Count);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(Numbered(i), got[i]);
+        }
+    }
+}
