@@ -15,7 +15,8 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private static async Task<List<byte[]>> EchoAsync(RtmfpConnection connection, int count, Func<int, byte[]> make)
+    /// <summary>Sends <paramref name="count"/> messages on an echo flow and collects what comes back.</summary>
+    internal static async Task<List<byte[]>> EchoAsync(RtmfpConnection connection, int count, Func<int, byte[]> make)
     {
         var flow = connection.OpenFlow("echo");
         var received = new List<byte[]>(count);

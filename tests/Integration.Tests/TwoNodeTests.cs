@@ -249,29 +249,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         return state.Shards.SelectMany(s => s.EntityIds).ToHashSet();
     }
 
-    private static async Task<List<byte[]>> EchoAsync(RtmfpConnection connection, int count)
-    {
-        var flow = connection.OpenFlow("echo");
-        var received = new List<byte[]>(count);
-        var reader = Task.Run(async () =>
-        {
-            using var cts = new CancellationTokenSource(Patience);
-            await foreach (var m in flow.ReadAllAsync(cts.Token))
-            {
-                received.Add(m.ToArray());
-                if (received.Count == count)
-                {
-                    break;
-                }
-            }
-        });
-        for (int i = 0; i < count; i++)
-        {
-            await flow.SendAsync(Numbered(i));
-        }
-        await reader;
-        return received;
-    }
+    private static Task<List<byte[]>> EchoAsync(RtmfpConnection connection, int count) => SessionTests.EchoAsync(connection, count, Numbered);
 
     private static byte[] Numbered(int i)
     {
