@@ -7,7 +7,8 @@
 #   SERVER_CMD='/path/to/server -B 127.0.0.1:19411' bench/fanout.sh 1 100 200
 #                                            another RTMFP server listening on $PORT, e.g. a reference server
 #                                            built outside this repository
-# Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100).
+# Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
+#              PIN=1 to run the server on CPU 0 and the client on CPU 1 (taskset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-19411}; BITRATE=${BITRATE:-1000}; DURATION=${DURATION:-10}; THRESHOLD=${THRESHOLD:-100}
@@ -18,6 +19,10 @@ dotnet build -c Release -nologo -v q src/ClientCli >/dev/null
 node_dll=$(pwd)/src/Node/bin/Release/net10.0/rtmfp-node.dll
 cli_dll=$(pwd)/src/ClientCli/bin/Release/net10.0/rtmfp.dll
 name=${SERVER_CMD:+$(basename "${SERVER_CMD%% *}")}; name=${name:-node}
+server_cpu=(); client_cpu=()
+if [ "${PIN:-0}" = 1 ]; then
+  server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); name="$name (pinned)"
+fi
 log=$(mktemp -d)
 
 server_pid=""
@@ -40,14 +45,14 @@ echo "|---|---:|---|---:|---:|---:|---:|"
 declare -a ns cpus
 for n in "$@"; do
   if [ -n "${SERVER_CMD:-}" ]; then
-    $SERVER_CMD >"$log/server.log" 2>&1 &
+    "${server_cpu[@]}" $SERVER_CMD >"$log/server.log" 2>&1 &
   else
-    RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off dotnet "$node_dll" >"$log/server.log" 2>&1 &
+    RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off "${server_cpu[@]}" dotnet "$node_dll" >"$log/server.log" 2>&1 &
   fi
   server_pid=$!
   sleep 4
   t0=$(date +%s.%N); c0=$(cpu_ticks "$server_pid")
-  out=$( { /usr/bin/time -f 'client %P' dotnet "$cli_dll" relay "rtmfp://127.0.0.1:$PORT/live" --players "$n" \
+  out=$( { /usr/bin/time -f 'client %P' "${client_cpu[@]}" dotnet "$cli_dll" relay "rtmfp://127.0.0.1:$PORT/live" --players "$n" \
             --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD"; } 2>&1 || true)
   c1=$(cpu_ticks "$server_pid"); t1=$(date +%s.%N)
   stop_server
