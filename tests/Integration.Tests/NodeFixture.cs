@@ -13,15 +13,21 @@ public sealed class RunningNode : IAsyncDisposable
     private RunningNode(IHost host)
     {
         Host = host;
-        Gateway = host.Services.GetRequiredService<GatewayService>();
+        // A node without the gateway role has no GatewayService (and no UDP endpoint).
+        _gateway = host.Services.GetService<GatewayService>();
         Metrics = host.Services.GetRequiredService<RtmfpMetrics>();
-        Endpoint = Gateway.Endpoints[0].LocalEndPoint;
+        _endpoint = _gateway?.Endpoints[0].LocalEndPoint;
     }
 
+    private readonly GatewayService? _gateway;
+    private readonly IPEndPoint? _endpoint;
+
     public IHost Host { get; }
-    public GatewayService Gateway { get; }
+    public bool HasGateway => _gateway is not null;
+    public GatewayService Gateway => _gateway ?? throw new InvalidOperationException("this node has no gateway role");
     public RtmfpMetrics Metrics { get; }
-    public IPEndPoint Endpoint { get; }
+    /// <summary>The first UDP endpoint, captured at start (it stays known after the node stops).</summary>
+    public IPEndPoint Endpoint => _endpoint ?? throw new InvalidOperationException("this node has no gateway role");
     public Uri Uri => new($"rtmfp://{Endpoint}/test");
 
     public int CachedSessions => Gateway.Gateway?.Cache.Count ?? 0;

@@ -242,7 +242,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
     private static Task<HashSet<string>> LocalSessionEntities(RunningNode node) => LocalEntities(node, "session");
 
-    private static async Task<HashSet<string>> LocalEntities(RunningNode node, string typeName)
+    internal static async Task<HashSet<string>> LocalEntities(RunningNode node, string typeName)
     {
         var region = ClusterSharding.Get(TwoNodes.SystemOf(node)).ShardRegion(typeName);
         var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
