@@ -74,7 +74,7 @@ public sealed class GatewayService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_gateway is { } gateway && gateway.Cache.Count > 0)
+        if (_gateway is { } gateway && gateway.Cache.Count > 0 && SessionsNodeReachable())
         {
             // RFC 7016 §3.5.5: close sessions in an orderly way before the sockets go away.
             var region = await sessionRegion.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -90,6 +90,23 @@ public sealed class GatewayService(
             logger.LogInformation("gateway stopping with {Count} sessions still open", gateway.Cache.Count);
         }
         await DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether any member with the sessions role is up and reachable: with none, CloseSession messages would only
+    /// wait in the shard region proxy and hold up its shutdown (≈ 10 s) for sessions that are already gone.
+    /// </summary>
+    private bool SessionsNodeReachable()
+    {
+        var state = Akka.Cluster.Cluster.Get(system).State;
+        foreach (var member in state.Members)
+        {
+            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole("sessions") && !state.Unreachable.Contains(member))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public async ValueTask DisposeAsync()

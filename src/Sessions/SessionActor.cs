@@ -100,6 +100,12 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Receive<HandOff>(_ =>
         {
             BeginClose();
+            // Nothing of the session survives the hand-off (no persisted state yet): the gateway forgets its keys
+            // now rather than keep them until its own shutdown asks a session that is gone.
+            if (!_gateway.IsNobody())
+            {
+                _gateway.Tell(new SessionClosed(_sessionId));
+            }
             Context.Stop(Self);
         });
         Receive<RunContinuation>(r => AroundEngine(r.Continuation));

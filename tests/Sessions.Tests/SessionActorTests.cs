@@ -122,6 +122,24 @@ public class SessionActorTests : TestKit
         ExpectMsg<OutboundPacket>(TimeSpan.FromSeconds(3));
     }
 
+    [Fact]
+    public void A_hand_off_closes_the_session_and_tells_its_gateway_to_forget_the_keys()
+    {
+        const uint sid = 0x6161;
+        var gateway = CreateTestProbe();
+        var actor = Spawn(sid);
+        Watch(actor);
+        actor.Tell(Open(sid, 6), gateway.Ref);
+        gateway.ExpectMsg<SessionOpened>();
+
+        actor.Tell(SessionActor.HandOff.Instance, gateway.Ref);
+        // The Close Request leaves first (RFC 7016 §3.5.5), then the gateway forgets the session.
+        var close = gateway.ExpectMsg<OutboundPacket>();
+        ArrayPool<byte>.Shared.Return(close.Buffer);
+        Assert.Equal(sid, gateway.FishForMessage<SessionClosed>(_ => true).SessionId);
+        ExpectTerminated(actor);
+    }
+
     /// <summary>A gateway sink on this node: records what the session hands over, and when it flushes.</summary>
     private sealed class RecordingSink : ILocalPacketSink
     {
