@@ -44,8 +44,8 @@ public sealed class GatewayAndSessionsNodes : IAsyncLifetime
     private static int UpMembers(RunningNode node) => Cluster.Get(TwoNodes.SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
 
     /// <summary>
-    /// The gateway first, as a rolling stop would: a gateway-only node that outlives every sessions node waits
-    /// ~9 s in coordinated shutdown (its proxies hold the CloseSession tells of its last sessions for a
+    /// The gateway first, as a rolling stop would: a gateway-only node that outlives every sessions node can wait
+    /// ~10 s in coordinated shutdown when clients still send (their key lookups wait in the session proxy for a
     /// coordinator that is gone, until the region's graceful-shutdown timeout).
     /// </summary>
     public async ValueTask DisposeAsync()
