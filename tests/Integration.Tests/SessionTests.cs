@@ -48,12 +48,15 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         return b;
     }
 
-    private static void AssertNumbered(List<byte[]> got, int count)
+    private static void AssertNumbered(List<byte[]> got, int count) => AssertEchoed(got, count, Numbered);
+
+    /// <summary>Exactly the messages <paramref name="make"/> produced for 0 … count − 1, in order.</summary>
+    internal static void AssertEchoed(List<byte[]> got, int count, Func<int, byte[]> make)
     {
         Assert.Equal(count, got.Count);
         for (int i = 0; i < count; i++)
         {
-            Assert.Equal(Numbered(i), got[i]);
+            Assert.Equal(make(i), got[i]);
         }
     }
 

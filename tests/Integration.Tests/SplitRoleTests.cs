@@ -30,18 +30,13 @@ public sealed class GatewayAndSessionsNodes : IAsyncLifetime
         _g = await RunningNode.StartAsync(("Rtmfp:Roles", "gateway"), ("Rtmfp:Cluster:Port", "0"));
         string seed = Cluster.Get(TwoNodes.SystemOf(_g)).SelfAddress.ToString();
         _s = await RunningNode.StartAsync(("Rtmfp:Roles", "sessions"), ("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed));
-        await TwoNodes.WaitForAsync(() => Task.FromResult(UpMembers(_g) == 2 && UpMembers(_s) == 2), "both members Up");
+        await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(_g) == 2 && TwoNodes.UpMembers(_s) == 2), "both members Up");
         // G's proxies and S's regions all know the one region that hosts entities (S's).
         foreach (var (node, region) in new[] { (_g, "session"), (_g, "peer-directory"), (_s, "session"), (_s, "peer-directory"), (_s, "stream") })
         {
-            var shardRegion = ClusterSharding.Get(TwoNodes.SystemOf(node)).ShardRegion(region);
-            await TwoNodes.WaitForAsync(async () =>
-                (await shardRegion.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(2))).Regions.Count == 1,
-                $"the {region} region seen from {node.Host}");
+            await TwoNodes.WaitForRegionsAsync(node, region, 1);
         }
     }
-
-    private static int UpMembers(RunningNode node) => Cluster.Get(TwoNodes.SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
 
     /// <summary>
     /// The gateway first, as a rolling stop would: a gateway-only node that outlives every sessions node can wait
@@ -88,12 +83,8 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
     {
         const int Messages = 100;
         await using var connection = await RtmfpConnection.ConnectAsync(nodes.G.Uri.ToString()).WaitAsync(Patience);
-        var echoes = await SessionTests.EchoAsync(connection, Messages, Numbered);
-        Assert.Equal(Messages, echoes.Count);
-        for (int i = 0; i < Messages; i++)
-        {
-            Assert.Equal(Numbered(i), echoes[i]);
-        }
+        var echoes = await SessionTests.EchoAsync(connection, Messages, TwoNodeTests.Numbered);
+        SessionTests.AssertEchoed(echoes, Messages, TwoNodeTests.Numbered);
 
         string id = SessionMessageExtractor.EntityIdOf(connection.FarSessionId);
         Assert.Contains(id, await TwoNodeTests.LocalEntities(nodes.S, "session"));
@@ -175,13 +166,5 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         Assert.Equal(Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress, region.Key);
         Assert.True(region.Value.Stats.Values.Sum() > 0);
         Assert.Empty(await TwoNodeTests.LocalEntities(nodes.G, "session"));
-    }
-
-    private static byte[] Numbered(int i)
-    {
-        var b = new byte[8 + (i * 37 % 1100)];
-        BitConverter.TryWriteBytes(b, i);
-        b.AsSpan(4).Fill((byte)i);
-        return b;
     }
 }

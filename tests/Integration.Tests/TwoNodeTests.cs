@@ -38,15 +38,21 @@ public sealed class TwoNodes : IAsyncLifetime
         {
             foreach (var node in new[] { _a, _b })
             {
-                var shardRegion = ClusterSharding.Get(SystemOf(node)).ShardRegion(region);
-                await WaitForAsync(async () =>
-                    (await shardRegion.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(2))).Regions.Count == 2,
-                    $"both {region} regions registered");
+                await WaitForRegionsAsync(node, region, 2);
             }
         }
     }
 
-    private static int UpMembers(RunningNode node) => Cluster.Get(SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
+    internal static int UpMembers(RunningNode node) => Cluster.Get(SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
+
+    /// <summary>Until <paramref name="node"/>'s region (or proxy) of <paramref name="region"/> knows <paramref name="count"/> hosting regions.</summary>
+    internal static Task WaitForRegionsAsync(RunningNode node, string region, int count)
+    {
+        var shardRegion = ClusterSharding.Get(SystemOf(node)).ShardRegion(region);
+        return WaitForAsync(async () =>
+            (await shardRegion.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(2))).Regions.Count == count,
+            $"{count} {region} region(s) seen from {node.Host}");
+    }
 
     internal static async Task WaitForAsync(Func<Task<bool>> condition, string what, double seconds = 15)
     {
@@ -251,7 +257,8 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
     private static Task<List<byte[]>> EchoAsync(RtmfpConnection connection, int count) => SessionTests.EchoAsync(connection, count, Numbered);
 
-    private static byte[] Numbered(int i)
+    /// <summary>Numbered messages of 8 to 1,107 bytes (most of a packet), for echoes across nodes.</summary>
+    internal static byte[] Numbered(int i)
     {
         var b = new byte[8 + (i * 37 % 1100)];
         BitConverter.TryWriteBytes(b, i);
@@ -259,12 +266,5 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         return b;
     }
 
-    private static void AssertNumbered(List<byte[]> got, int count)
-    {
-        Assert.Equal(count, got.Count);
-        for (int i = 0; i < count; i++)
-        {
-            Assert.Equal(Numbered(i), got[i]);
-        }
-    }
+    private static void AssertNumbered(List<byte[]> got, int count) => SessionTests.AssertEchoed(got, count, Numbered);
 }
