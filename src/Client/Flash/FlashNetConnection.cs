@@ -288,7 +288,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
             {
                 while (flow.Messages.TryRead(out var message))
                 {
-                    if (IsFlowSync(message.Span, out uint syncId, out uint count))
+                    if (UserControlEvent.TryReadFlowSync(message.Span, out uint syncId, out uint count))
                     {
                         await FlowSyncAsync(syncId, count).ConfigureAwait(false);
                         continue;
@@ -324,19 +324,6 @@ public sealed class FlashNetConnection : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-    }
-
-    private static bool IsFlowSync(ReadOnlySpan<byte> message, out uint syncId, out uint count)
-    {
-        syncId = count = 0;
-        if (message.Length < RtmpMessage.HeaderLength || message[0] != (byte)RtmpMessageType.UserControl
-            || !RtmpMessage.TryRead(message, out var m) || !UserControlEvent.TryRead(m.Payload, out var ev)
-            || ev.EventType != UserControlEventType.FlowSync)
-        {
-            return false;
-        }
-        (syncId, count) = (ev.SyncId, ev.Count);
-        return true;
     }
 
     // RFC 7425 §5.2: a flow stops at a Flow Sync until `count` flows reached the same sync ID. A barrier that never

@@ -341,26 +341,12 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput
             Hold(state, message);
             return;
         }
-        if (TryReadFlowSync(message, out uint syncId, out uint count))
+        if (UserControlEvent.TryReadFlowSync(message, out uint syncId, out uint count))
         {
             OnFlowSync(state, syncId, count);
             return;
         }
         Connection!.OnMessage(state.StreamId, message);
-    }
-
-    private static bool TryReadFlowSync(ReadOnlySpan<byte> message, out uint syncId, out uint count)
-    {
-        syncId = count = 0;
-        if (message.Length < RtmpMessage.HeaderLength || message[0] != (byte)RtmpMessageType.UserControl
-            || !RtmpMessage.TryRead(message, out var m) || !UserControlEvent.TryRead(m.Payload, out var ev)
-            || ev.EventType != UserControlEventType.FlowSync)
-        {
-            return false;
-        }
-        syncId = ev.SyncId;
-        count = ev.Count;
-        return true;
     }
 
     // RFC 7425 §5.2: suspend the flow until `count` flows have seen this sync ID, then resume them all.

@@ -86,6 +86,23 @@ public readonly struct UserControlEvent
         return true;
     }
 
+    /// <summary>
+    /// Whether a whole RTMP message (header included, RFC 7425 §5.1.2) is a Flow Synchronization event (§5.2),
+    /// and its sync ID and flow count. Client and server flows both stop at these.
+    /// </summary>
+    public static bool TryReadFlowSync(ReadOnlySpan<byte> rtmpMessage, out uint syncId, out uint count)
+    {
+        syncId = count = 0;
+        if (rtmpMessage.Length < RtmpMessage.HeaderLength || rtmpMessage[0] != (byte)RtmpMessageType.UserControl
+            || !RtmpMessage.TryRead(rtmpMessage, out var m) || !TryRead(m.Payload, out var ev)
+            || ev.EventType != UserControlEventType.FlowSync)
+        {
+            return false;
+        }
+        (syncId, count) = (ev.SyncId, ev.Count);
+        return true;
+    }
+
     /// <summary>Writes the payload (event type and its defined fields); returns its length.</summary>
     public int Write(Span<byte> destination)
     {

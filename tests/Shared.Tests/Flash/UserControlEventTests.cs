@@ -49,6 +49,20 @@ public class UserControlEventTests
         Assert.Equal("0400000000000000000001", Hex(output.WrittenSpan));
     }
 
+    [Fact]
+    public void FlowSyncIsRecognisedInAWholeRtmpMessageOnly()
+    {
+        var message = new byte[32];
+        int n = UserControlEvent.FlowSync(7, 2).WriteMessage(message);
+        Assert.True(UserControlEvent.TryReadFlowSync(message.AsSpan(0, n), out uint syncId, out uint count));
+        Assert.Equal((7u, 2u), (syncId, count));
+
+        n = UserControlEvent.StreamBegin(1).WriteMessage(message);
+        Assert.False(UserControlEvent.TryReadFlowSync(message.AsSpan(0, n), out _, out _));
+        Assert.False(UserControlEvent.TryReadFlowSync(H("14 00 00 00 00 02 00 04 70 6c 61 79"), out _, out _)); // a command
+        Assert.False(UserControlEvent.TryReadFlowSync(H("04 00 00 00 00 00 22 00 00 00 07"), out _, out _)); // truncated
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("00")]
