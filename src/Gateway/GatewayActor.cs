@@ -117,12 +117,10 @@ public sealed class GatewayActor : ReceiveActor
     {
         try
         {
+            // A session closed while this packet was queued is handled inside: its keys are checked under the
+            // encryption lock and a closed socket is caught where it is used.
             _gateway.Send(packet.SessionId, packet.FarSessionId, packet.Buffer.AsSpan(0, packet.Length), packet.SequenceNumber, packet.To);
             _gateway.Flush();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The session closed while this packet was queued.
         }
         finally
         {
