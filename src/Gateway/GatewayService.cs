@@ -4,7 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rtmfp.Gateway.Transport;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Gateway;

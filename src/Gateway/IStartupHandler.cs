@@ -1,6 +1,6 @@
 using System.Net;
 using Rtmfp.Gateway.Transport;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 
 namespace Rtmfp.Gateway;
 

@@ -3,7 +3,7 @@ using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Rtmfp.Gateway.Transport;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Akka.Actor;
 using Rtmfp.Gateway.Transport;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Gateway;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Gateway;
 
 /// <summary>A token bucket for bounding work a flood can cause (key lookups, handshakes).</summary>

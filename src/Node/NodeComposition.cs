@@ -6,12 +6,11 @@ using Rtmfp.Gateway;
 using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Sessions;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Sessions.Rendezvous;
-using Rtmfp.Sessions.Serialization;
+using Rtmfp.Cluster;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Crypto;
-using Rtmfp.Shared.Cluster;
 using Rtmfp.Shared.Telemetry;
 using Akka.Hosting;
 using Akka.Persistence.Hosting;
@@ -110,7 +109,7 @@ public static class NodeComposition
                     ShouldPassivateIdleEntities = false,
                     RememberEntities = false,
                     StateStoreMode = StateStoreMode.DData,
-                    HandOffStopMessage = SessionActor.HandOff.Instance,
+                    HandOffStopMessage = SessionHandOff.Instance,
                 });
         }
         else if (settings.Roles.HasFlag(NodeRoles.Gateway))

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Microsoft.Extensions.Hosting;
 using Rtmfp.Gateway;
 using Rtmfp.Node;

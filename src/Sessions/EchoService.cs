@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Rtmfp.Engine;
 
 namespace Rtmfp.Sessions;

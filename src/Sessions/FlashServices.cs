@@ -1,5 +1,6 @@
+using Rtmfp.Cluster;
 using Akka.Actor;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Sessions.Rtmfp;
 
 namespace Rtmfp.Sessions;

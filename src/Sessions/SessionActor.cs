@@ -6,10 +6,10 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Rtmfp.Engine;
 using Rtmfp.Engine.Handshake;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Sessions.Rtmfp;
 using Rtmfp.Sessions.Streams;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
@@ -29,15 +29,6 @@ namespace Rtmfp.Sessions;
 /// </summary>
 public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 {
-    /// <summary>Sent by sharding when the node leaves (ShardOptions.HandOffStopMessage): close, then stop.</summary>
-    public sealed class HandOff
-    {
-        public static readonly HandOff Instance = new();
-        private HandOff()
-        {
-        }
-    }
-
     private sealed class Tick
     {
         public static readonly Tick Instance = new();
@@ -97,7 +88,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Receive<FetchSessionKeys>(_ => OnFetchKeys());
         Receive<Tick>(_ => OnTick());
         Receive<CloseSession>(_ => BeginClose());
-        Receive<HandOff>(_ =>
+        Receive<SessionHandOff>(_ =>
         {
             BeginClose();
             // Nothing of the session survives the hand-off (no persisted state yet): the gateway forgets its keys

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Sessions;
 
 /// <summary>Settings of every session actor on a node.</summary>

@@ -4,7 +4,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rtmfp.Gateway.Transport;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.CommandLine;
 using Rtmfp.Client.Flash;
 using Rtmfp.ClientCli;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Shared.Crypto;
 

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Rtmfp.Node;
 
 namespace Rtmfp.Integration.Tests;

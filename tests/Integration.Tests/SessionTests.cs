@@ -3,7 +3,7 @@ using Rtmfp.Client;
 using Rtmfp.Engine;
 using Rtmfp.Gateway;
 using Rtmfp.Integration.Tests.Support;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Akka.Hosting;
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Rtmfp.Cluster;
 using Rtmfp.Client;
 using Rtmfp.Client.Flash;
 using Rtmfp.Client.Peer;
@@ -28,7 +29,7 @@ public sealed class GatewayAndSessionsNodes : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _g = await RunningNode.StartAsync(("Rtmfp:Roles", "gateway"), ("Rtmfp:Cluster:Port", "0"));
-        string seed = Cluster.Get(TwoNodes.SystemOf(_g)).SelfAddress.ToString();
+        string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(_g)).SelfAddress.ToString();
         _s = await RunningNode.StartAsync(("Rtmfp:Roles", "sessions"), ("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed));
         await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(_g) == 2 && TwoNodes.UpMembers(_s) == 2), "both members Up");
         // G's proxies and S's regions all know the one region that hosts entities (S's).
@@ -71,9 +72,9 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         var noGateway = await TwoNodes.SystemOf(nodes.S).ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
         Assert.Null(noGateway.Subject);
 
-        var members = Cluster.Get(TwoNodes.SystemOf(nodes.G)).State.Members;
-        var g = members.Single(m => m.Address == Cluster.Get(TwoNodes.SystemOf(nodes.G)).SelfAddress);
-        var s = members.Single(m => m.Address == Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress);
+        var members = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.G)).State.Members;
+        var g = members.Single(m => m.Address == Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.G)).SelfAddress);
+        var s = members.Single(m => m.Address == Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress);
         Assert.True(g.HasRole("gateway") && !g.HasRole("sessions"));
         Assert.True(s.HasRole("sessions") && !s.HasRole("gateway"));
     }
@@ -153,7 +154,7 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         Assert.True(flow.Write("ping"u8.ToArray()));
         var incoming = await accepted.IncomingFlows.ReadAsync(cts.Token);
         Assert.Equal("ping"u8.ToArray(), (await incoming.Messages.ReadAsync(cts.Token)).ToArray());
-        Assert.Contains(Sessions.Rendezvous.PeerDirectoryMessageExtractor.EntityIdOf(target.PeerId.Span),
+        Assert.Contains(PeerDirectoryMessageExtractor.EntityIdOf(target.PeerId.Span),
             await TwoNodeTests.LocalEntities(nodes.S, "peer-directory"));
     }
 
@@ -163,7 +164,7 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         var stats = await ClusterSharding.Get(TwoNodes.SystemOf(nodes.G)).ShardRegion("session")
             .Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
         var region = Assert.Single(stats.Regions);
-        Assert.Equal(Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress, region.Key);
+        Assert.Equal(Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress, region.Key);
         Assert.True(region.Value.Stats.Values.Sum() > 0);
         Assert.Empty(await TwoNodeTests.LocalEntities(nodes.G, "session"));
     }

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Rtmfp.Client;
 using Rtmfp.Client.Peer;
 using Rtmfp.Integration.Tests.Support;

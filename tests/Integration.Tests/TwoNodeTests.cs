@@ -8,8 +8,7 @@ using Rtmfp.Client.Flash;
 using Rtmfp.Integration.Tests.Flash;
 using Rtmfp.Node;
 using Rtmfp.Sessions;
-using Rtmfp.Sessions.Serialization;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Flash;
 
 namespace Rtmfp.Integration.Tests;
@@ -31,7 +30,7 @@ public sealed class TwoNodes : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"));
-        string seed = Cluster.Get(SystemOf(_a)).SelfAddress.ToString();
+        string seed = Akka.Cluster.Cluster.Get(SystemOf(_a)).SelfAddress.ToString();
         _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed));
         await WaitForAsync(() => Task.FromResult(UpMembers(_a) == 2 && UpMembers(_b) == 2), "both members Up");
         foreach (var region in new[] { "session", "stream", "peer-directory" })
@@ -43,7 +42,7 @@ public sealed class TwoNodes : IAsyncLifetime
         }
     }
 
-    internal static int UpMembers(RunningNode node) => Cluster.Get(SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
+    internal static int UpMembers(RunningNode node) => Akka.Cluster.Cluster.Get(SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
 
     /// <summary>Until <paramref name="node"/>'s region (or proxy) of <paramref name="region"/> knows <paramref name="count"/> hosting regions.</summary>
     internal static Task WaitForRegionsAsync(RunningNode node, string region, int count)
@@ -109,7 +108,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         }
         // A session on B that learned A's gateway from a message gets a remote reference: packets go as
         // OutboundPacket messages, not through A's in-process sink, even with both nodes in one process.
-        var address = Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress;
+        var address = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress;
         var local = await TwoNodes.SystemOf(nodes.A).ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
         var remote = await TwoNodes.SystemOf(nodes.B).ActorSelection($"{address}/user/gateway").Ask<ActorIdentity>(new Identify(2), Patience);
         Assert.NotNull(LocalGateways.Find(local.Subject!));

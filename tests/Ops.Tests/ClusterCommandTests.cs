@@ -5,7 +5,7 @@ namespace Rtmfp.Ops.Tests;
 public class ClusterCommandTests(SharedNode shared)
 {
     private OpsNode Node => shared.Node;
-    private string Self => Cluster.Get(Node.System).SelfAddress.ToString();
+    private string Self => Akka.Cluster.Cluster.Get(Node.System).SelfAddress.ToString();
 
     [Fact]
     public async Task Cluster_show_lists_the_single_up_member_with_its_roles_as_leader_and_self()
@@ -80,7 +80,7 @@ public class ClusterCommandTests(SharedNode shared)
         var down = await Cli.RunAsync(Node.Port, "cluster", "down-unreachable", "--json");
         Assert.Equal(0, down.ExitCode);
         Assert.Empty(down.Json.GetProperty("addresses").EnumerateArray());
-        Assert.Equal(MemberStatus.Up, Cluster.Get(Node.System).SelfMember.Status);
+        Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(Node.System).SelfMember.Status);
     }
 
     [Theory]
@@ -95,7 +95,7 @@ public class ClusterCommandTests(SharedNode shared)
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(expected, r.Err);
         Assert.Equal("", r.Out);
-        Assert.Equal(MemberStatus.Up, Cluster.Get(Node.System).SelfMember.Status);
+        Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(Node.System).SelfMember.Status);
     }
 
     [Fact]

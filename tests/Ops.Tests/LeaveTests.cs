@@ -9,7 +9,7 @@ public class LeaveTests
     public async Task Cluster_leave_of_self_moves_the_member_to_leaving_and_beyond()
     {
         await using var node = await OpsNode.StartAsync();
-        var cluster = Cluster.Get(node.System);
+        var cluster = Akka.Cluster.Cluster.Get(node.System);
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberRemoved(() => removed.TrySetResult());
 

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Cluster;
@@ -20,7 +21,7 @@ public class NodeInfoTests(SharedNode shared)
     {
         var info = await InfoAsync();
 
-        Assert.Equal(Cluster.Get(Node.System).SelfAddress.ToString(), info.GetProperty("address").GetString());
+        Assert.Equal(Akka.Cluster.Cluster.Get(Node.System).SelfAddress.ToString(), info.GetProperty("address").GetString());
         Assert.Equal("Up", info.GetProperty("status").GetString());
         Assert.Equal(["gateway", "groups", "sessions"], info.GetProperty("roles").EnumerateArray().Select(e => e.GetString()));
         Assert.StartsWith("Akka ", info.GetProperty("akkaVersion").GetString());

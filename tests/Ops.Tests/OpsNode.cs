@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;

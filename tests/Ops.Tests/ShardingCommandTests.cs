@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Akka.Cluster;
 
 namespace Rtmfp.Ops.Tests;
@@ -23,7 +24,7 @@ public class ShardingCommandTests(SharedNode shared)
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("session", r.Json.GetProperty("region").GetString());
         var member = Assert.Single(r.Json.GetProperty("members").EnumerateArray());
-        Assert.Equal(Cluster.Get(Node.System).SelfAddress.ToString(), member.GetProperty("address").GetString());
+        Assert.Equal(Akka.Cluster.Cluster.Get(Node.System).SelfAddress.ToString(), member.GetProperty("address").GetString());
         Assert.Equal("Up", member.GetProperty("status").GetString());
         Assert.True(member.GetProperty("coordinator").GetBoolean());
         Assert.True(member.GetProperty("shards").GetInt32() >= 0);
@@ -47,7 +48,7 @@ public class ShardingCommandTests(SharedNode shared)
         var r = await Cli.RunAsync(Node.Port, "sharding", "shard-state", "-r", "session", "--json");
 
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal(Cluster.Get(Node.System).SelfAddress.ToString(), r.Json.GetProperty("node").GetString());
+        Assert.Equal(Akka.Cluster.Cluster.Get(Node.System).SelfAddress.ToString(), r.Json.GetProperty("node").GetString());
         foreach (var shard in r.Json.GetProperty("shards").EnumerateArray())
         {
             Assert.Equal(shard.GetProperty("entities").GetInt32(), shard.GetProperty("entityIds").GetArrayLength());

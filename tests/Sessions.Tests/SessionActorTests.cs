@@ -4,7 +4,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit;
 using Rtmfp.Engine;
 using Rtmfp.Sessions;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Sessions.Tests;
@@ -132,7 +132,7 @@ public class SessionActorTests : TestKit
         actor.Tell(Open(sid, 6), gateway.Ref);
         gateway.ExpectMsg<SessionOpened>();
 
-        actor.Tell(SessionActor.HandOff.Instance, gateway.Ref);
+        actor.Tell(SessionHandOff.Instance, gateway.Ref);
         // The Close Request leaves first (RFC 7016 §3.5.5), then the gateway forgets the session.
         var close = gateway.ExpectMsg<OutboundPacket>();
         ArrayPool<byte>.Shared.Return(close.Buffer);

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Buffers.Binary;
 
 namespace Rtmfp.Gateway.Handshake;

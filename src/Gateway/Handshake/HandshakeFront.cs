@@ -4,7 +4,7 @@ using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Transport;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 

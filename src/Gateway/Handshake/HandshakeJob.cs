@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 
 namespace Rtmfp.Gateway.Handshake;

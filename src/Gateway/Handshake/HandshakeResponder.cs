@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Crypto;

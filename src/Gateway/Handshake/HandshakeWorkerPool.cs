@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Threading.Channels;
 
 namespace Rtmfp.Gateway.Handshake;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Gateway.Handshake;
 
 /// <summary>What the gateway does with an IHello (RFC 7016 §3.5.1.1.2, §3.5.1.4–§3.5.1.6).</summary>

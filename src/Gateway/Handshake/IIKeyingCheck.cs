@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Gateway.Handshake;
 
 /// <summary>The gateway's cheap checks of an IIKeying before any public-key work (RFC 7016 §3.5.1.1.2).</summary>

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;

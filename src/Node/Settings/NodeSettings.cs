@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 
@@ -181,7 +182,7 @@ public sealed record NodeSettings(
                 r.Error(key, "names no implementation");
                 continue;
             }
-            if (Rtmfp.Sessions.Flash.BuiltInApplications.Resolve(child.Value.Trim(), out string? problem) is null)
+            if (Rtmfp.Flash.BuiltInApplications.Resolve(child.Value.Trim(), out string? problem) is null)
             {
                 r.Error(key, problem!);
                 continue;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 
 namespace Rtmfp.Sessions.Rendezvous;
 

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Sessions.Rtmfp;
 
 /// <summary>Identifies one server sending flow: stream ID, kind and receive intent (RXI, RFC 7425 §5.1.1).</summary>

@@ -1,6 +1,7 @@
+using Rtmfp.Cluster;
 using System.Net;
 using Rtmfp.Engine;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Shared.Flash;
 using Rtmfp.Shared.Wire;
 

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Sessions.Rtmfp;
 
 /// <summary>

@@ -1,6 +1,7 @@
+using Rtmfp.Cluster;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 
 namespace Rtmfp.Sessions.Streams;
 

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Net;
 using System.Security.Cryptography;
 using Rtmfp.Engine.Handshake;

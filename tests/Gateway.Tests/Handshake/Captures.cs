@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Buffers.Binary;
 using System.Net;
 using Rtmfp.Engine.Handshake;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Rtmfp.Client;

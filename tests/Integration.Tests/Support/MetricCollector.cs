@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Rtmfp.Shared.Telemetry;

@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using System.Text.RegularExpressions;
 using Rtmfp.Shared.Wire;
 

@@ -1,4 +1,5 @@
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Cluster;
+using Rtmfp.Flash;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 using Rtmfp.Shared.Wire;

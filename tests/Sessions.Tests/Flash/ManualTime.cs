@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 namespace Rtmfp.Sessions.Tests.Flash;
 
 /// <summary>A clock the test moves by hand (timestamps in milliseconds).</summary>

@@ -1,4 +1,5 @@
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Cluster;
+using Rtmfp.Flash;
 
 namespace Rtmfp.Sessions.Tests.Flash;
 

@@ -1,5 +1,6 @@
+using Rtmfp.Cluster;
 using System.Net;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 using Rtmfp.Shared.Wire;

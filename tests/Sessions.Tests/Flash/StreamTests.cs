@@ -1,5 +1,6 @@
+using Rtmfp.Cluster;
 using System.Runtime.InteropServices;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 

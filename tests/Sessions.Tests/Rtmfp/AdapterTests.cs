@@ -1,5 +1,6 @@
+using Rtmfp.Cluster;
 using Rtmfp.Engine;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Flash;
 using Rtmfp.Sessions.Rtmfp;
 using Rtmfp.Sessions.Tests.Flash;
 using Rtmfp.Shared.Amf;

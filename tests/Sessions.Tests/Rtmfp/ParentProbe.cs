@@ -1,3 +1,4 @@
+using Rtmfp.Cluster;
 using Akka.Actor;
 
 namespace Rtmfp.Sessions.Tests.Rtmfp;

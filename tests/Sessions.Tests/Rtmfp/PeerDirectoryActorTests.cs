@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.TestKit.Xunit;
 using Rtmfp.Sessions.Rendezvous;
-using Rtmfp.Shared.Cluster;
+using Rtmfp.Cluster;
 
 namespace Rtmfp.Sessions.Tests.Rtmfp;
 

@@ -1,7 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.TestKit.Xunit;
-using Rtmfp.Sessions.Flash;
+using Rtmfp.Cluster;
+using Rtmfp.Flash;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Sessions.Tests.Flash;
 using Rtmfp.Shared.Amf;

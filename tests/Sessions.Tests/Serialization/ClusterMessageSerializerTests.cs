@@ -6,11 +6,10 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Serialization;
-using Rtmfp.Sessions.Flash;
-using Rtmfp.Sessions.Serialization;
+using Rtmfp.Flash;
+using Rtmfp.Cluster;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Amf;
-using Rtmfp.Shared.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Flash;
 
@@ -78,7 +77,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new UnknownSession(19),
             new SessionClosed(uint.MaxValue),
             new CloseSession(0),
-            SessionActor.HandOff.Instance,
+            SessionHandOff.Instance,
             new RegisterPeer(Bytes(32, 11)),
             new UnregisterPeer(Bytes(32, 12)),
             new LookupPeer(Bytes(32, 13), Bytes(16, 14), V6),
@@ -134,8 +133,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             Assert.Equal(ClusterMessageSerializer.SerializerIdentifier, Sys.Serialization.FindSerializerForType(type).Identifier);
         }
         // Every record in the three protocol files that is a message (not a registry key or marker) is bound.
-        var protocolTypes = typeof(OpenSession).Assembly.GetTypes().Where(t => t.Namespace == "Rtmfp.Shared.Cluster")
-            .Concat(typeof(PublishStream).Assembly.GetTypes().Where(t => t.Namespace == "Rtmfp.Sessions.Streams"))
+        var protocolTypes = typeof(OpenSession).Assembly.GetTypes().Where(t => t.Namespace == "Rtmfp.Cluster")
             .Where(t => t.IsPublic && t.GetMethod("<Clone>$") is not null && t != typeof(SessionCryptoMaterial));
         Assert.All(protocolTypes, t => Assert.Contains(t, ClusterMessageSerializer.BoundTypes));
     }

@@ -1,0 +1,38 @@
+using System.Net;
+
+namespace Rtmfp.Cluster;
+
+// Rendezvous (RFC 7016 §3.5.1.6, RFC 7425 §5.4; digest §10): a sharded directory entity per peer ID
+// knows which session actor serves that peer. Replies go to the Sender, which sharding preserves.
+
+/// <summary>A message for the peer directory entity of <see cref="PeerId"/> (entity ID = 64 hex digits).</summary>
+public interface IPeerDirectoryMessage
+{
+    /// <summary>The 32-byte certificate fingerprint (RFC 7425 §4.3.2).</summary>
+    byte[] PeerId { get; }
+}
+
+/// <summary>The sending session actor serves a connected Flash client with this peer ID (sent again after a hand-off).</summary>
+public sealed record RegisterPeer(byte[] PeerId) : IPeerDirectoryMessage;
+
+/// <summary>The sending session no longer serves this peer ID (connection or session closed).</summary>
+public sealed record UnregisterPeer(byte[] PeerId) : IPeerDirectoryMessage;
+
+/// <summary>
+/// An IHello named this peer ID (a rendezvous lookup). Sent by a gateway actor; the directory forwards it,
+/// sender kept, to the target's session actor, which answers the gateway with a <see cref="PeerRedirect"/>
+/// and sends an FIHello in its own session. Unknown peers: nothing happens (RFC 7016 §3.5.1.1.2).
+/// </summary>
+public sealed record LookupPeer(byte[] PeerId, byte[] Tag, SocketAddress Initiator) : IPeerDirectoryMessage;
+
+/// <summary>The directory entity stopped (hand-off, rebalance): the session registers again.</summary>
+public sealed record PeerDirectoryStopped(byte[] PeerId);
+
+/// <summary>
+/// For a gateway: send <see cref="StartupPacket"/> (a plain Responder Redirect startup packet) to
+/// <see cref="To"/> under the default key with session ID 0 (RFC 7016 §2.2.2, §3.5.1.1.2).
+/// </summary>
+public sealed record PeerRedirect(byte[] StartupPacket, SocketAddress To);
+
+/// <summary>Akka.Hosting registry key of the peer directory shard region (or its proxy on gateway-only nodes).</summary>
+public sealed class PeerDirectoryRegion;

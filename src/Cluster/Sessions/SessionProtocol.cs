@@ -1,0 +1,84 @@
+using System.Net;
+using Rtmfp.Shared.Crypto;
+
+namespace Rtmfp.Cluster;
+
+// Messages between gateways and session entities (docs/architecture.md, "One packet's way").
+// Entities are addressed by the responder session ID; the shard region forwards the sender, so a
+// session answers the gateway that spoke last. Byte buffers marked "pooled" are rented from
+// ArrayPool<byte>.Shared by the sender and returned by the receiver.
+
+/// <summary>A message for the session entity of <see cref="SessionId"/>.</summary>
+public interface ISessionMessage
+{
+    uint SessionId { get; }
+}
+
+/// <summary>What a gateway needs to encrypt and decrypt for a session: soft state, refetched on a miss.</summary>
+public sealed record SessionCryptoMaterial(
+    byte[] EncryptKey,
+    byte[] DecryptKey,
+    byte[] HmacSendKey,
+    byte[] HmacReceiveKey,
+    byte[] NearNonce,
+    byte[] FarNonce,
+    PacketVerificationSettings Verification)
+{
+    public static SessionCryptoMaterial From(SessionKeys keys, PacketVerificationSettings verification) =>
+        new(keys.EncryptKey, keys.DecryptKey, keys.HmacSendKey, keys.HmacReceiveKey, keys.NearNonce, keys.FarNonce, verification);
+
+    public SessionCryptoContext CreateContext() =>
+        new(SessionKeys.FromParts(EncryptKey, DecryptKey, HmacSendKey, HmacReceiveKey, NearNonce, FarNonce), Verification);
+}
+
+/// <summary>
+/// A gateway verified an IIKeying's cookie and computed the keys: open (or confirm) the session.
+/// A repeated IIKeying (same cookie) is answered with the first <see cref="SessionOpened"/>.
+/// </summary>
+public sealed record OpenSession(
+    uint SessionId,
+    uint FarSessionId,
+    byte[] Cookie,
+    SessionCryptoMaterial Crypto,
+    byte[] FarPeerId,
+    byte[] EndpointDiscriminator,
+    SocketAddress FarAddress,
+    byte[] RIKeyingPacket) : ISessionMessage;
+
+/// <summary>The session is open: send <see cref="RIKeyingPacket"/> (plain, default key) to the initiator.</summary>
+public sealed record SessionOpened(uint SessionId, uint FarSessionId, SessionCryptoMaterial Crypto, SocketAddress FarAddress, byte[] RIKeyingPacket);
+
+/// <summary>The derived session ID belongs to another initiator: probe the next one.</summary>
+public sealed record SessionIdCollision(uint SessionId, byte[] Cookie);
+
+/// <summary>A decrypted, verified plain packet (flags onward). <see cref="Buffer"/> is pooled.</summary>
+public sealed record InboundPacket(uint SessionId, byte[] Buffer, int Offset, int Length, ulong SequenceNumber, SocketAddress From) : ISessionMessage;
+
+/// <summary>A plain packet for the gateway to encrypt with <see cref="SequenceNumber"/> and send. <see cref="Buffer"/> is pooled.</summary>
+public sealed record OutboundPacket(uint SessionId, uint FarSessionId, byte[] Buffer, int Length, ulong SequenceNumber, SocketAddress To);
+
+/// <summary>A gateway has no keys for this session (another gateway opened it, or its cache was lost).</summary>
+public sealed record FetchSessionKeys(uint SessionId) : ISessionMessage;
+
+public sealed record SessionKeysReply(uint SessionId, uint FarSessionId, SessionCryptoMaterial Crypto, SocketAddress FarAddress);
+
+/// <summary>No open session has this ID: the gateway drops its packets (negative cache).</summary>
+public sealed record UnknownSession(uint SessionId);
+
+/// <summary>The session is closed: gateways forget its keys.</summary>
+public sealed record SessionClosed(uint SessionId);
+
+/// <summary>Close the session in an orderly way (node shutdown).</summary>
+public sealed record CloseSession(uint SessionId) : ISessionMessage;
+
+/// <summary>
+/// Sent by sharding to a session entity when its node leaves or its shard moves (ShardOptions.HandOffStopMessage).
+/// </summary>
+public sealed class SessionHandOff
+{
+    public static readonly SessionHandOff Instance = new();
+
+    private SessionHandOff()
+    {
+    }
+}

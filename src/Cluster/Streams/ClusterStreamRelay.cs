@@ -1,0 +1,125 @@
+using Akka.Actor;
+using Rtmfp.Flash;
+
+namespace Rtmfp.Cluster;
+
+/// <summary>
+/// The <see cref="IStreamRelay"/> of one session actor: stream inputs go to the sharded
+/// <see cref="StreamActor"/> of their name, and the session's players subscribe under numeric IDs so that
+/// events come back as <see cref="StreamEventDelivery"/> messages, which the session hands to
+/// <see cref="Deliver"/>. Media is only ever told (no Ask on the media path); only the publish decision
+/// and the liveness query wait for an answer. Driven by the session actor's thread only.
+/// </summary>
+public sealed class ClusterStreamRelay : IStreamRelay
+{
+    private readonly IActorRef _streams;
+    private readonly IActorRef _session;
+    private readonly TimeSpan _askTimeout;
+    private readonly Dictionary<long, (StreamKey Stream, IStreamSubscriber Subscriber)> _subscriptions = [];
+    private readonly Dictionary<IStreamSubscriber, long> _subscriptionIds = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<PublisherId, StreamKey> _publishing = [];
+    private long _nextSubscriptionId = 1;
+
+    public ClusterStreamRelay(IActorRef streamRegion, IActorRef session, TimeSpan? askTimeout = null)
+    {
+        _streams = streamRegion;
+        _session = session;
+        _askTimeout = askTimeout ?? TimeSpan.FromSeconds(5);
+    }
+
+    public int SubscriptionCount => _subscriptions.Count;
+
+    public async ValueTask<bool> StartPublishAsync(StreamKey stream, StartPublish input)
+    {
+        // Completes off the actor thread; FlashConnection dispatches the continuation back to the actor.
+        var result = await _streams.Ask<PublishStreamResult>(new PublishStream(stream, input.Publisher, _session), _askTimeout).ConfigureAwait(false);
+        return result.Accepted;
+    }
+
+    public async ValueTask<bool> IsLiveAsync(StreamKey stream)
+    {
+        var reply = await _streams.Ask<StreamLiveReply>(new QueryStreamLive(stream), _askTimeout).ConfigureAwait(false);
+        return reply.IsLive;
+    }
+
+    public void Tell(StreamKey stream, StreamInput input)
+    {
+        switch (input)
+        {
+            case PublishFrame frame:
+                // Remembered so a restarted entity can be told who publishes (see OnEntityStopped).
+                _publishing.TryAdd(frame.Publisher, stream);
+                _streams.Tell(new PublishStreamFrame(stream, frame.Publisher, frame.Frame), _session);
+                return;
+            case StopPublish stop:
+                _publishing.Remove(stop.Publisher);
+                _streams.Tell(new UnpublishStream(stream, stop.Publisher), _session);
+                return;
+            case Subscribe subscribe:
+                if (_subscriptionIds.ContainsKey(subscribe.Subscriber))
+                {
+                    return;
+                }
+                long id = _nextSubscriptionId++;
+                _subscriptionIds.Add(subscribe.Subscriber, id);
+                _subscriptions.Add(id, (stream, subscribe.Subscriber));
+                _streams.Tell(new SubscribeStream(stream, _session, id), _session);
+                return;
+            case Unsubscribe unsubscribe:
+                if (_subscriptionIds.Remove(unsubscribe.Subscriber, out long sid))
+                {
+                    _subscriptions.Remove(sid);
+                    _streams.Tell(new UnsubscribeStream(stream, _session, sid), _session);
+                }
+                return;
+            case StartPublish start:
+                _streams.Tell(new PublishStream(stream, start.Publisher, _session), _session);
+                return;
+        }
+    }
+
+    /// <summary>An event for one of this session's subscriptions; stale subscription IDs are ignored.</summary>
+    public void Deliver(StreamEventDelivery delivery)
+    {
+        if (_subscriptions.TryGetValue(delivery.SubscriptionId, out var entry))
+        {
+            entry.Subscriber.OnStreamEvent(delivery.Event);
+        }
+    }
+
+    /// <summary>The entity of <paramref name="stream"/> stopped: publish and subscribe again to its next incarnation.</summary>
+    public void OnEntityStopped(StreamKey stream)
+    {
+        string entity = StreamMessageExtractor.EntityIdOf(stream);
+        foreach (var (publisher, key) in _publishing)
+        {
+            if (StreamMessageExtractor.EntityIdOf(key) == entity)
+            {
+                _streams.Tell(new PublishStream(key, publisher, _session), _session);
+            }
+        }
+        foreach (var (id, entry) in _subscriptions)
+        {
+            if (StreamMessageExtractor.EntityIdOf(entry.Stream) == entity)
+            {
+                _streams.Tell(new SubscribeStream(entry.Stream, _session, id), _session);
+            }
+        }
+    }
+
+    /// <summary>The session is going away: leave every stream (the entity also watches the session).</summary>
+    public void LeaveAll()
+    {
+        foreach (var (publisher, key) in _publishing)
+        {
+            _streams.Tell(new UnpublishStream(key, publisher), _session);
+        }
+        foreach (var (id, entry) in _subscriptions)
+        {
+            _streams.Tell(new UnsubscribeStream(entry.Stream, _session, id), _session);
+        }
+        _publishing.Clear();
+        _subscriptions.Clear();
+        _subscriptionIds.Clear();
+    }
+}

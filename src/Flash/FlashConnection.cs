@@ -1,0 +1,624 @@
+using Rtmfp.Shared.Amf;
+using Rtmfp.Shared.Flash;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Flash;
+
+/// <summary>
+/// One client's NetConnection (RFC 7425 §5.3) above any transport: RTMP messages come in through
+/// <see cref="OnMessage"/> with their stream ID (0 = NetConnection) and go out through
+/// <see cref="IFlashConnectionOutput"/>. Handles connect, setPeerInfo, keepalive advice,
+/// createStream/deleteStream, publish/play through an <see cref="IStreamRelay"/>, calls in both
+/// directions, and close. Peer input never throws; what cannot be used is counted in
+/// <see cref="Counters"/>. Not thread-safe: one logical thread drives it (see
+/// <see cref="FlashConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
+/// </summary>
+public sealed partial class FlashConnection : IFlashClient
+{
+    private readonly IFlashConnectionOutput _output;
+    private readonly ApplicationRegistry _registry;
+    private readonly IStreamRelay _relay;
+    private readonly PeerDirectory? _directory;
+    private readonly FlashConnectionOptions _options;
+    private readonly FlashEndpointInfo _endpoint;
+    private readonly AmfReader _reader = new();
+    private readonly Dictionary<uint, NetStream> _streams = [];
+    private readonly Dictionary<double, TaskCompletionSource<ClientCallResult>> _pendingCalls = [];
+    private readonly List<(uint StreamId, byte[] Message)> _deferred = [];
+    private List<Address> _peerAddresses = [];
+    private IFlashApplication? _application;
+    private double _nextCallId = 1;
+    private Address _observedAddress;
+
+    public FlashConnection(
+        FlashEndpointInfo endpoint,
+        IFlashConnectionOutput output,
+        ApplicationRegistry registry,
+        IStreamRelay relay,
+        PeerDirectory? directory = null,
+        FlashConnectionOptions? options = null)
+    {
+        _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        _registry = registry ?? throw new ArgumentNullException(nameof(registry));
+        _relay = relay ?? throw new ArgumentNullException(nameof(relay));
+        _directory = directory;
+        _options = options ?? FlashConnectionOptions.Default;
+        _observedAddress = endpoint.ObservedAddress;
+    }
+
+    public FlashConnectionState State { get; private set; }
+    public FlashConnectionCounters Counters { get; } = new();
+    public IFlashApplication? Application => _application;
+
+    /// <summary>The objectEncoding the client asked for in connect (echoed in the result).</summary>
+    public double ObjectEncoding { get; private set; }
+
+    /// <summary>Open stream IDs (from createStream).</summary>
+    public IReadOnlyCollection<uint> StreamIds => _streams.Keys;
+
+    public long ConnectionId => _endpoint.ConnectionId;
+    public string ApplicationName { get; private set; } = string.Empty;
+    public string ApplicationPath { get; private set; } = string.Empty;
+    public PeerId? PeerId => _endpoint.PeerId;
+    public Address ObservedAddress => _observedAddress;
+    public IReadOnlyList<Address> PeerAddresses => _peerAddresses;
+    public bool? IsBehindNat { get; private set; }
+    public AmfValue ConnectParameters { get; private set; } = AmfNull.Instance;
+    public object? ApplicationState { get; set; }
+
+    /// <summary>Handles one incoming RTMP message (<c>type | timestamp | payload</c>) of stream <paramref name="streamId"/>.</summary>
+    public void OnMessage(uint streamId, ReadOnlySpan<byte> rtmpMessage)
+    {
+        if (State == FlashConnectionState.Closed)
+        {
+            return;
+        }
+        if (!RtmpMessage.TryRead(rtmpMessage, out var message))
+        {
+            Counters.MalformedMessages++;
+            return;
+        }
+        if (message.IsChunkStreamControl)
+        {
+            // RFC 7425 §5.1: not used with RTMFP; MUST be ignored.
+            Counters.IgnoredMessages++;
+            return;
+        }
+        if (State == FlashConnectionState.Connecting)
+        {
+            Defer(streamId, rtmpMessage);
+            return;
+        }
+        if (streamId == 0)
+        {
+            OnControlMessage(message);
+        }
+        else
+        {
+            OnStreamMessage(streamId, message, rtmpMessage);
+        }
+    }
+
+    /// <summary>The transport has room again: offer queued stream messages.</summary>
+    public void OnOutputReady()
+    {
+        foreach (var ns in _streams.Values)
+        {
+            Drain(ns);
+        }
+    }
+
+    /// <summary>The session's far address changed (RFC 7016 §3.5.4.2 mobility).</summary>
+    public void OnAddressChanged(Address observed)
+    {
+        _observedAddress = observed;
+        if (IsBehindNat is not null)
+        {
+            IsBehindNat = !ContainsEndpoint(_peerAddresses, observed);
+        }
+        UpdateDirectory();
+    }
+
+    /// <summary>
+    /// The client ended the connection (RFC 7425 §5.3.6): orderly (its control flow completed), after
+    /// which the server closes its sending flows, or abruptly (exception on the control flow, session gone).
+    /// </summary>
+    public void OnPeerClosed(bool abrupt)
+    {
+        if (State == FlashConnectionState.Closed)
+        {
+            return;
+        }
+        Teardown();
+        if (!abrupt)
+        {
+            _output.Close(ConnectionCloseKind.Orderly);
+        }
+    }
+
+    /// <summary>Orderly close by the server.</summary>
+    public void Close()
+    {
+        if (State == FlashConnectionState.Closed)
+        {
+            return;
+        }
+        Teardown();
+        _output.Close(ConnectionCloseKind.Orderly);
+    }
+
+    /// <summary>Abrupt close by the server (RFC 7425 §5.3.6: reject the control flows or close the session).</summary>
+    public void Abort()
+    {
+        if (State == FlashConnectionState.Closed)
+        {
+            return;
+        }
+        Teardown();
+        _output.Close(ConnectionCloseKind.Abrupt);
+    }
+
+    public ValueTask<ClientCallResult> CallAsync(string method, params AmfValue[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (State != FlashConnectionState.Connected)
+        {
+            return new(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
+        }
+        double tid = _nextCallId++;
+        var completion = new TaskCompletionSource<ClientCallResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingCalls[tid] = completion;
+        SendControl(new Command(method, tid, AmfNull.Instance, arguments));
+        return new(completion.Task);
+    }
+
+    public void Notify(string method, params AmfValue[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (State == FlashConnectionState.Connected)
+        {
+            SendControl(new Command(method, 0, AmfNull.Instance, arguments));
+        }
+    }
+
+    private void OnControlMessage(RtmpMessage message)
+    {
+        switch (message.Type)
+        {
+            case RtmpMessageType.CommandAmf0:
+            case RtmpMessageType.CommandAmf3:
+                if (TryReadCommand(message, out var command))
+                {
+                    OnControlCommand(command);
+                }
+                return;
+            case RtmpMessageType.UserControl:
+                if (!UserControlEvent.TryRead(message.Payload, out var ev))
+                {
+                    Counters.MalformedMessages++;
+                    return;
+                }
+                // Flash sends SetBufferLength on stream 0 (B2); everything else is informational here.
+                if (ev.EventType == UserControlEventType.SetBufferLength && _streams.TryGetValue(ev.StreamId, out var target))
+                {
+                    target.BufferLength = ev.BufferLength;
+                    return;
+                }
+                Counters.IgnoredMessages++;
+                return;
+            default:
+                Counters.IgnoredMessages++;
+                return;
+        }
+    }
+
+    private bool TryReadCommand(RtmpMessage message, out Command command)
+    {
+        if (!Command.TryRead(message, _reader, out command!))
+        {
+            Counters.MalformedMessages++;
+            return false;
+        }
+        if (command.DecodeError != AmfError.None)
+        {
+            // Lenient like tcserver (A9): keep the values read before the failure, but count it.
+            Counters.MalformedMessages++;
+        }
+        return true;
+    }
+
+    private void OnControlCommand(Command command)
+    {
+        if (State == FlashConnectionState.AwaitingConnect)
+        {
+            if (command.Name == CommandName.Connect)
+            {
+                HandleConnect(command);
+                return;
+            }
+            // B4: refuse commands before connect (MonaServer2: _error Connect.Failed, then close).
+            SendControl(NetStatus.ConnectError(command.TransactionId, StatusCode.ConnectFailed, "connect first"));
+            Close();
+            return;
+        }
+        switch (command.Name)
+        {
+            case CommandName.Connect:
+                Counters.IgnoredMessages++;
+                return;
+            case CommandName.SetPeerInfo:
+                HandleSetPeerInfo(command);
+                return;
+            case CommandName.CreateStream:
+                HandleCreateStream(command);
+                return;
+            case CommandName.DeleteStream:
+                if (command.Argument(0)?.AsNumber is double id && id >= 1 && id <= uint.MaxValue)
+                {
+                    DeleteStream((uint)id);
+                }
+                else
+                {
+                    Counters.IgnoredMessages++;
+                }
+                return;
+            case CommandName.ReleaseStream:
+            case CommandName.FCPublish:
+            case CommandName.FCUnpublish:
+                // FMLE/ffmpeg conventions (B4): acknowledge, nothing else to do for a relay.
+                Acknowledge(command);
+                return;
+            case CommandName.Result:
+            case CommandName.Error:
+                CompleteClientCall(command);
+                return;
+            default:
+                HandleApplicationCall(command);
+                return;
+        }
+    }
+
+    private void HandleConnect(Command command)
+    {
+        State = FlashConnectionState.Connecting;
+        var parameters = command.CommandObject;
+        ConnectParameters = parameters;
+        ObjectEncoding = parameters.GetProperty("objectEncoding")?.AsNumber ?? 0;
+        string? tcUrl = parameters.GetProperty("tcUrl")?.AsString;
+        var uri = ApplicationUri.Resolve(tcUrl, parameters.GetProperty("app")?.AsString, _endpoint.EndpointUri);
+        ApplicationName = uri.Name;
+        ApplicationPath = uri.Path;
+        double tid = command.TransactionId;
+        if (!_registry.TryResolve(uri.Name, out var application))
+        {
+            SendControl(NetStatus.ConnectError(tid, StatusCode.ConnectInvalidApp, $"Application '{uri.Name}' not found"));
+            Close();
+            return;
+        }
+        _application = application;
+        var request = new ConnectRequest(uri.Name, uri.Path, uri.Query, tcUrl, ObjectEncoding, parameters, command.Arguments);
+        Await(
+            Guard(() => application.OnConnectAsync(this, request)),
+            decision => CompleteConnect(tid, decision),
+            () => ConnectDecision.Reject("application error", StatusCode.ConnectFailed));
+    }
+
+    private void CompleteConnect(double tid, ConnectDecision decision)
+    {
+        if (State != FlashConnectionState.Connecting)
+        {
+            return;
+        }
+        if (!decision.Accepted)
+        {
+            var info = NetStatus.Info(StatusLevel.Error, decision.Code, decision.Description);
+            AppendInfo(info, decision.ExtraInfo);
+            SendControl(NetStatus.Error(tid, info));
+            _deferred.Clear();
+            _application = null;
+            Close();
+            return;
+        }
+        State = FlashConnectionState.Connected;
+        // B4/plaintext-connect vector: _result, tid, null, {level, code, description, objectEncoding} (MonaServer2 layout).
+        var result = NetStatus.ConnectSuccess(tid, ObjectEncoding, decision.Description);
+        AppendInfo((AmfObject)result.Arguments[0], decision.ExtraInfo);
+        SendControl(result);
+        // MonaServer2 sends Set Keepalive Timers right after the connect result (RFC 7425 §5.3.4).
+        SendKeepalive(_options.ServerKeepalive, _options.PeerKeepalive);
+        UpdateDirectory();
+        ReplayDeferred();
+    }
+
+    private static void AppendInfo(AmfObject info, AmfObject? extra)
+    {
+        if (extra is null)
+        {
+            return;
+        }
+        foreach (var member in extra.Members)
+        {
+            info[member.Key] = member.Value;
+        }
+    }
+
+    private void SendKeepalive(TimeSpan server, TimeSpan peer)
+    {
+        var bytes = new byte[RtmpMessage.HeaderLength + 10];
+        UserControlEvent.SetKeepaliveTimers(ToMilliseconds(server), ToMilliseconds(peer)).WriteMessage(bytes);
+        _output.Send(0, bytes, MessageClass.Control, DeliveryHints.Reliable);
+    }
+
+    private static uint ToMilliseconds(TimeSpan t) => (uint)Math.Clamp(t.TotalMilliseconds, 0, uint.MaxValue);
+
+    private void HandleSetPeerInfo(Command command)
+    {
+        // RFC 7425 §5.3.3; librtmfp omits the null, so the first address may sit in the argument list's head (Command handles it).
+        var addresses = new List<Address>();
+        foreach (var value in command.Arguments)
+        {
+            if (addresses.Count >= _options.MaxPeerAddresses)
+            {
+                break;
+            }
+            if (PeerInfoAddress.TryParse(value.AsString, out var address) && !ContainsEndpoint(addresses, address))
+            {
+                addresses.Add(address);
+            }
+        }
+        _peerAddresses = addresses;
+        bool wasBehindNat = IsBehindNat == true;
+        IsBehindNat = !ContainsEndpoint(addresses, _observedAddress);
+        UpdateDirectory();
+        if (IsBehindNat == true && !wasBehindNat && _options.NatKeepalive is { } nat)
+        {
+            SendKeepalive(nat.Server, nat.Peer);
+        }
+    }
+
+    private static bool ContainsEndpoint(List<Address> addresses, Address address)
+    {
+        var wanted = address.UnmapIPv4();
+        foreach (var a in addresses)
+        {
+            if (a.UnmapIPv4().EndpointEquals(wanted))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void HandleCreateStream(Command command)
+    {
+        // B3: always answer createStream, echoing whatever tid came (librtmfp uses 0).
+        double tid = command.TransactionId;
+        if (_streams.Count >= _options.MaxStreamsPerConnection || !TryAllocateStreamId(out uint id))
+        {
+            Counters.RefusedStreams++;
+            SendControl(NetStatus.Error(tid, NetStatus.Info(StatusLevel.Error, StatusCode.CallFailed,
+                $"too many streams (at most {_options.MaxStreamsPerConnection})", CommandName.CreateStream, "detail")));
+            return;
+        }
+        _streams.Add(id, new NetStream(id, _options.StreamQueueCapacity));
+        SendControl(NetStatus.CreateStreamResult(tid, id));
+    }
+
+    private bool TryAllocateStreamId(out uint id)
+    {
+        // MonaServer2: the smallest free ID ≥ 1, within u16 for librtmfp (B4).
+        for (id = 1; id <= _options.MaxStreamId; id++)
+        {
+            if (!_streams.ContainsKey(id))
+            {
+                return true;
+            }
+        }
+        id = 0;
+        return false;
+    }
+
+    private void DeleteStream(uint id)
+    {
+        if (!_streams.Remove(id, out var ns))
+        {
+            Counters.IgnoredMessages++;
+            return;
+        }
+        StopActivity(ns);
+        ns.IsDeleted = true;
+        ns.Queue.Clear();
+        _output.CloseStream(id);
+    }
+
+    private void Acknowledge(Command command)
+    {
+        if (command.TransactionId > 0)
+        {
+            SendControl(NetStatus.Result(command.TransactionId, AmfUndefined.Instance));
+        }
+    }
+
+    private void HandleApplicationCall(Command command)
+    {
+        var application = _application!;
+        double tid = command.TransactionId;
+        var call = new ClientCall(command.Name, tid, command.CommandObject, command.Arguments);
+        Await(
+            Guard(() => application.OnCallAsync(this, call)),
+            result => CompleteApplicationCall(call, result),
+            () => CallResult.Failure("application error"));
+    }
+
+    private void CompleteApplicationCall(ClientCall call, CallResult result)
+    {
+        if (result.IsMethodNotFound)
+        {
+            Counters.UnknownCommands++;
+        }
+        if (State != FlashConnectionState.Connected || call.TransactionId <= 0)
+        {
+            // B3/B8: no answer when tid is 0 (an onStatus on stream 0 would make librtmfp drop the flow).
+            return;
+        }
+        if (result.IsMethodNotFound)
+        {
+            SendControl(NetStatus.CallFailed(call.TransactionId, call.Method));
+        }
+        else if (result.IsError)
+        {
+            SendControl(NetStatus.Error(call.TransactionId, result.Value as AmfObject
+                ?? NetStatus.Info(StatusLevel.Error, StatusCode.CallFailed, "call failed")));
+        }
+        else
+        {
+            SendControl(NetStatus.Result(call.TransactionId, result.Value));
+        }
+    }
+
+    private void CompleteClientCall(Command command)
+    {
+        if (!_pendingCalls.Remove(command.TransactionId, out var completion))
+        {
+            Counters.IgnoredMessages++;
+            return;
+        }
+        // The answer is the first value after the command-object slot; a client that omits the null puts an object there.
+        AmfValue? value = command.Argument(0)
+            ?? (command.HasCommandObject && !command.CommandObject.IsNullOrUndefined ? command.CommandObject : null);
+        var status = command.Name == CommandName.Result ? ClientCallStatus.Result : ClientCallStatus.Error;
+        completion.TrySetResult(new ClientCallResult(status, value));
+    }
+
+    private void Defer(uint streamId, ReadOnlySpan<byte> rtmpMessage)
+    {
+        if (_deferred.Count >= _options.MaxDeferredMessages)
+        {
+            Counters.IgnoredMessages++;
+            return;
+        }
+        _deferred.Add((streamId, rtmpMessage.ToArray()));
+    }
+
+    private void ReplayDeferred()
+    {
+        if (_deferred.Count == 0)
+        {
+            return;
+        }
+        var pending = _deferred.ToArray();
+        _deferred.Clear();
+        foreach (var (streamId, message) in pending)
+        {
+            OnMessage(streamId, message);
+        }
+    }
+
+    private void UpdateDirectory()
+    {
+        if (_directory is null || State != FlashConnectionState.Connected || _endpoint.PeerId is not { } peerId)
+        {
+            return;
+        }
+        _directory.Register(new PeerEntry(peerId, _observedAddress, [.. _peerAddresses], this, _application, _endpoint.TransportHandle));
+    }
+
+    private void Teardown()
+    {
+        bool wasConnected = State == FlashConnectionState.Connected;
+        State = FlashConnectionState.Closed;
+        foreach (var ns in _streams.Values)
+        {
+            StopActivity(ns);
+            ns.IsDeleted = true;
+            ns.Queue.Clear();
+        }
+        _streams.Clear();
+        _deferred.Clear();
+        if (_endpoint.PeerId is { } peerId)
+        {
+            _directory?.Unregister(peerId, this);
+        }
+        foreach (var completion in _pendingCalls.Values)
+        {
+            completion.TrySetResult(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
+        }
+        _pendingCalls.Clear();
+        if (wasConnected && _application is { } application)
+        {
+            try
+            {
+                application.OnDisconnected(this);
+            }
+            catch (Exception)
+            {
+                // An application failure must not stop the teardown.
+            }
+        }
+    }
+
+    private void SendControl(Command command) =>
+        _output.Send(0, command.ToMessage(), MessageClass.Control, DeliveryHints.Reliable);
+
+    /// <summary>Calls into the application, turning a synchronous throw into a faulted task.</summary>
+    private static ValueTask<T> Guard<T>(Func<ValueTask<T>> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<T>(e);
+        }
+    }
+
+    /// <summary>
+    /// Applies an asynchronous decision: at once when it is already complete, otherwise through
+    /// <see cref="FlashConnectionOptions.Dispatch"/>. A faulted decision becomes <paramref name="onFault"/>'s.
+    /// </summary>
+    private void Await<T>(ValueTask<T> task, Action<T> then, Func<T> onFault)
+    {
+        if (task.IsCompleted)
+        {
+            then(ResultOrFault(task, onFault));
+            return;
+        }
+        var dispatch = _options.Dispatch;
+        task.AsTask().ContinueWith(
+            t =>
+            {
+                _ = t.Exception; // observed; a fault becomes onFault's value
+                var value = t.IsCompletedSuccessfully ? t.Result : onFault();
+                if (dispatch is null)
+                {
+                    then(value);
+                }
+                else
+                {
+                    dispatch(() => then(value));
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+    }
+
+    private static T ResultOrFault<T>(ValueTask<T> task, Func<T> onFault)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return task.Result;
+        }
+        try
+        {
+            _ = task.Result;
+        }
+        catch (Exception)
+        {
+            // Observed; the fault is reported as onFault's value.
+        }
+        return onFault();
+    }
+}

@@ -1,0 +1,52 @@
+namespace Rtmfp.Flash;
+
+/// <summary>Policy and limits of <see cref="FlashConnection"/>.</summary>
+public sealed record FlashConnectionOptions
+{
+    public static FlashConnectionOptions Default { get; } = new();
+
+    /// <summary>createStream beyond this many open streams gets <c>_error</c> (a flood must stay bounded).</summary>
+    public int MaxStreamsPerConnection { get; init; } = 256;
+
+    /// <summary>Stream IDs are 1…this; librtmfp keeps them as u16 (amf-and-flash-messages.md B8).</summary>
+    public uint MaxStreamId { get; init; } = 65535;
+
+    /// <summary>Set Keepalive Timers sent after the connect result (RFC 7425 §5.3.4); MonaServer2 sends 15 s / 10 s.</summary>
+    public TimeSpan ServerKeepalive { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan PeerKeepalive { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>When set, sent again after setPeerInfo shows the client behind a NAT (RFC 7425 §5.3.4: periods may depend on NAT).</summary>
+    public (TimeSpan Server, TimeSpan Peer)? NatKeepalive { get; init; }
+
+    /// <summary>How long a queued audio frame stays worth sending (RFC 7425 §5.1.1 gives one second as the example).</summary>
+    public TimeSpan AudioLifetime { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan VideoLifetime { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Hint audio onto flows with receive intent "network arrival order" (RFC 7425 §5.1.1, §5.3.5).</summary>
+    public bool AudioInNetworkArrivalOrder { get; init; }
+
+    /// <summary>Messages a NetStream may hold while the transport is busy; beyond it droppable media goes first.</summary>
+    public int StreamQueueCapacity { get; init; } = 512;
+
+    /// <summary>
+    /// Play of a name nobody publishes: wait for a publisher (live relays, B9) or answer
+    /// NetStream.Play.StreamNotFound.
+    /// </summary>
+    public bool WaitForUnpublishedStreams { get; init; } = true;
+
+    /// <summary>Messages kept while the application decides on connect (then replayed); more are dropped.</summary>
+    public int MaxDeferredMessages { get; init; } = 32;
+
+    /// <summary>setPeerInfo addresses kept per client.</summary>
+    public int MaxPeerAddresses { get; init; } = 16;
+
+    /// <summary>
+    /// Runs a continuation of an application decision that did not complete synchronously, on the
+    /// connection's logical thread (an actor posts it to itself). Null: run it where it completes.
+    /// </summary>
+    public Action<Action>? Dispatch { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,11 @@
+namespace Rtmfp.Flash;
+
+public enum FlashConnectionState : byte
+{
+    /// <summary>Only <c>connect</c> is accepted.</summary>
+    AwaitingConnect,
+    /// <summary>The application is deciding; other messages are deferred.</summary>
+    Connecting,
+    Connected,
+    Closed,
+}

@@ -1,0 +1,153 @@
+using System.Buffers;
+using Rtmfp.Shared.Amf;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Flash;
+
+/// <summary>
+/// One publisher message as relayed: the whole RTMP message (<c>type | timestamp | payload</c>, RFC 7425
+/// §5.1.2) in one immutable buffer that every player sends unchanged, plus its classification.
+/// </summary>
+public sealed class MediaFrame : StreamEvent
+{
+    private MediaFrame(MediaFrameKind kind, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> message, uint codec, string? handler)
+    {
+        Kind = kind;
+        Type = type;
+        Timestamp = timestamp;
+        Message = message;
+        Codec = codec;
+        Handler = handler;
+    }
+
+    public MediaFrameKind Kind { get; }
+    public RtmpMessageType Type { get; }
+    public uint Timestamp { get; }
+
+    /// <summary>The RTMP message bytes, header included.</summary>
+    public ReadOnlyMemory<byte> Message { get; }
+
+    /// <summary>Legacy SoundFormat/CodecID or enhanced FourCC; 0 when unknown (multitrack, data).</summary>
+    public uint Codec { get; }
+
+    /// <summary>For <see cref="MediaFrameKind.DataFrame"/> and <see cref="MediaFrameKind.ClearDataFrame"/>: the handler name (e.g. "onMetaData").</summary>
+    public string? Handler { get; }
+
+    /// <summary>Whether a player may skip this frame when it is late (B11: never headers, metadata or specials).</summary>
+    public bool IsDroppable => Kind is MediaFrameKind.Audio or MediaFrameKind.VideoKeyframe or MediaFrameKind.VideoInter;
+
+    public bool IsAudio => Kind is MediaFrameKind.AudioConfig or MediaFrameKind.Audio or MediaFrameKind.AudioSpecial;
+
+    public bool IsVideo => Kind is MediaFrameKind.VideoConfig or MediaFrameKind.VideoKeyframe or MediaFrameKind.VideoInter or MediaFrameKind.VideoSpecial;
+
+    /// <summary>
+    /// Classifies a publisher's audio (8), video (9) or data (15/18) message and copies it once.
+    /// Data messages are parsed: <c>@setDataFrame, handler, …</c> becomes a <see cref="MediaFrameKind.DataFrame"/>
+    /// without the prefix, at timestamp 0 (MonaServer2: Flash ignores data at other timestamps);
+    /// <c>@clearDataFrame, handler</c> a <see cref="MediaFrameKind.ClearDataFrame"/>. Fails on other
+    /// types and on data that does not decode (the caller counts it as malformed).
+    /// </summary>
+    public static bool TryCreate(ReadOnlySpan<byte> rtmpMessage, AmfReader reader, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MediaFrame? frame)
+    {
+        frame = null;
+        if (!RtmpMessage.TryRead(rtmpMessage, out var message))
+        {
+            return false;
+        }
+        switch (message.Type)
+        {
+            case RtmpMessageType.Audio:
+                frame = CreateAudio(message.Timestamp, rtmpMessage);
+                return true;
+            case RtmpMessageType.Video:
+                frame = CreateVideo(message.Timestamp, rtmpMessage);
+                return true;
+            case RtmpMessageType.DataAmf0:
+            case RtmpMessageType.DataAmf3:
+                return TryCreateData(message, rtmpMessage, reader, out frame);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// A frame exactly as another node classified it (cluster serialization): kind, type, timestamp, codec and
+    /// handler are taken as given, not re-derived, since a <see cref="MediaFrameKind.DataFrame"/> no longer
+    /// carries its <c>@setDataFrame</c> prefix and a <see cref="MediaFrameKind.ClearDataFrame"/> has no bytes.
+    /// </summary>
+    internal static MediaFrame FromParts(MediaFrameKind kind, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> message, uint codec, string? handler) =>
+        new(kind, type, timestamp, message, codec, handler);
+
+    private static MediaFrame CreateAudio(uint timestamp, ReadOnlySpan<byte> rtmpMessage)
+    {
+        var payload = rtmpMessage[RtmpMessage.HeaderLength..];
+        var kind = MediaFrameKind.Audio;
+        uint codec = 0;
+        if (AudioTag.TryParse(payload, out var tag))
+        {
+            codec = tag.IsEnhanced ? tag.FourCc : (uint)tag.SoundFormat;
+            if (tag.IsSilence || tag.PacketType == AudioPacketType.SequenceEnd)
+            {
+                kind = MediaFrameKind.AudioSpecial;
+                codec = 0;
+            }
+            else if (tag.IsSequenceHeader)
+            {
+                kind = MediaFrameKind.AudioConfig;
+            }
+        }
+        return new MediaFrame(kind, RtmpMessageType.Audio, timestamp, rtmpMessage.ToArray(), codec, null);
+    }
+
+    private static MediaFrame CreateVideo(uint timestamp, ReadOnlySpan<byte> rtmpMessage)
+    {
+        var payload = rtmpMessage[RtmpMessage.HeaderLength..];
+        var kind = MediaFrameKind.VideoInter;
+        uint codec = 0;
+        if (VideoTag.TryParse(payload, out var tag))
+        {
+            codec = tag.IsEnhanced ? tag.FourCc : (uint)tag.CodecId;
+            if (tag.IsSequenceHeader)
+            {
+                kind = MediaFrameKind.VideoConfig;
+            }
+            else if (tag.IsKeyframe
+                || (tag.IsEnhanced && tag.FrameType == VideoFrameType.Key && tag.PacketType is VideoPacketType.Multitrack or VideoPacketType.ModEx))
+            {
+                kind = MediaFrameKind.VideoKeyframe;
+            }
+            else if (tag.IsSilence || tag.IsEndOfSequence || tag.IsCommandFrame || tag.IsMetadata)
+            {
+                // B10/B11: type-5 frames are never keyframes; specials are always delivered.
+                kind = MediaFrameKind.VideoSpecial;
+                codec = tag.IsEndOfSequence ? codec : 0;
+            }
+        }
+        return new MediaFrame(kind, RtmpMessageType.Video, timestamp, rtmpMessage.ToArray(), codec, null);
+    }
+
+    private static bool TryCreateData(RtmpMessage message, ReadOnlySpan<byte> rtmpMessage, AmfReader reader, out MediaFrame? frame)
+    {
+        frame = null;
+        if (!DataMessage.TryRead(message.Type, message.Payload, reader, out var data))
+        {
+            return false;
+        }
+        if (data.Handler == DataMessage.ClearDataFrame)
+        {
+            string? cleared = data.Values.Count > 0 ? data.Values[0].AsString : null;
+            frame = new MediaFrame(MediaFrameKind.ClearDataFrame, message.Type, message.Timestamp, ReadOnlyMemory<byte>.Empty, 0, cleared ?? string.Empty);
+            return true;
+        }
+        if (data.WithoutSetDataFrame() is { } inner)
+        {
+            // Re-encoded in pure AMF0 (type 18), which every client decodes (A8).
+            var buffer = new ArrayBufferWriter<byte>(rtmpMessage.Length);
+            inner.WriteMessage(buffer, new Amf0Writer(), timestamp: 0);
+            frame = new MediaFrame(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, buffer.WrittenMemory, 0, inner.Handler);
+            return true;
+        }
+        frame = new MediaFrame(MediaFrameKind.Data, message.Type, message.Timestamp, rtmpMessage.ToArray(), 0, data.Handler);
+        return true;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Rtmfp.Flash;
+
+/// <summary>How a relay treats one publisher message (amf-and-flash-messages.md B10–B11).</summary>
+public enum MediaFrameKind : byte
+{
+    /// <summary>AAC sequence header or enhanced SequenceStart/MultichannelConfig: cached, always delivered.</summary>
+    AudioConfig,
+    /// <summary>Coded audio: may be dropped when stale.</summary>
+    Audio,
+    /// <summary>Audio silence or sequence end: always delivered.</summary>
+    AudioSpecial,
+    /// <summary>AVC/HEVC sequence header or enhanced SequenceStart: cached, always delivered.</summary>
+    VideoConfig,
+    /// <summary>A decodable keyframe: opens a player's video gate.</summary>
+    VideoKeyframe,
+    /// <summary>Inter frames: dropped while a player waits for a keyframe, or when stale.</summary>
+    VideoInter,
+    /// <summary>End of sequence, video silence, command frames, enhanced metadata: always delivered.</summary>
+    VideoSpecial,
+    /// <summary>A data message forwarded unchanged (onCuePoint, NetStream.send…).</summary>
+    Data,
+    /// <summary>The content of <c>@setDataFrame</c> (e.g. onMetaData): cached per handler and forwarded.</summary>
+    DataFrame,
+    /// <summary><c>@clearDataFrame</c>: drops the cached frame of <see cref="MediaFrame.Handler"/>; not forwarded.</summary>
+    ClearDataFrame,
+}

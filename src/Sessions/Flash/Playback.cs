@@ -1,9 +1,0 @@
-namespace Rtmfp.Sessions.Flash;
-
-/// <summary>The subscriber a playing NetStream registers with a stream; one per play so stale events can be told apart.</summary>
-internal sealed class Playback(FlashConnection owner, NetStream stream) : IStreamSubscriber
-{
-    public NetStream Stream { get; } = stream;
-
-    public void OnStreamEvent(StreamEvent streamEvent) => owner.OnPlaybackEvent(this, streamEvent);
-}
