@@ -29,6 +29,7 @@ public sealed class GatewayService(
     private RtmfpGateway? _gateway;
     private IStartupHandler? _startup;
     private IActorRef? _gatewayActor;
+    private LocalGateways? _localGateways;
 
     public IReadOnlyList<UdpEndpoint> Endpoints => _endpoints;
 
@@ -63,7 +64,8 @@ public sealed class GatewayService(
         var gatewayRef = system.ActorOf(Props.Create(() => new GatewayActor(_gateway, _endpoints, startup, metrics)), "gateway");
         context.GatewayActor = gatewayRef;
         _gateway.Attach(_startup, gatewayRef, _endpoints);
-        LocalGateways.Register(gatewayRef, _gateway);
+        _localGateways = LocalGateways.Get(system);
+        _localGateways.Register(gatewayRef, _gateway);
         _gatewayActor = gatewayRef;
         foreach (var ep in _endpoints)
         {
@@ -113,7 +115,7 @@ public sealed class GatewayService(
     {
         if (_gatewayActor is not null)
         {
-            LocalGateways.Unregister(_gatewayActor);
+            _localGateways?.Unregister(_gatewayActor);
             _gatewayActor = null;
         }
         foreach (var ep in _endpoints)

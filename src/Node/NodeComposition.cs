@@ -42,7 +42,7 @@ public static class NodeComposition
                 MaxFrameSize = MaxRemoteFrameSize,
             })
             // Gateway, session, stream and directory messages between nodes (compact binary, pooled buffers).
-            .WithClusterMessageSerializer()
+            .WithClusterMessageSerializers()
             .WithClustering(new ClusterOptions
             {
                 Roles = roles.ToArray(),

@@ -316,7 +316,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private void SetGateway(IActorRef gateway)
     {
         _gateway = gateway;
-        _gatewaySink = LocalGateways.Find(gateway);
+        _gatewaySink = LocalGateways.Get(Context.System).Find(gateway);
     }
 
     private void ReportTelemetry(Session engine)

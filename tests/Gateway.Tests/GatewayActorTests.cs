@@ -126,10 +126,10 @@ public sealed class GatewayActorTests : TestKit
         actor.Tell(new SessionKeysReply(SessionId, 0x77665544, GatewayKeys(), to), ActorRefs.NoSender);
         AwaitCondition(() => gateway.Cache.TryGet(SessionId, out _));
 
-        LocalGateways.Register(actor, gateway);
+        LocalGateways.Get(Sys).Register(actor, gateway);
         try
         {
-            var sink = LocalGateways.Find(actor);
+            var sink = LocalGateways.Get(Sys).Find(actor);
             Assert.Same(gateway, sink);
             byte[] plain = [0x8d, 0x00, 0x01, 0x42, 0x00, 0x00];
             for (int i = 0; i < 3; i++)
@@ -140,9 +140,9 @@ public sealed class GatewayActorTests : TestKit
         }
         finally
         {
-            LocalGateways.Unregister(actor);
+            LocalGateways.Get(Sys).Unregister(actor);
         }
-        Assert.Null(LocalGateways.Find(actor));
+        Assert.Null(LocalGateways.Get(Sys).Find(actor));
 
         using var client = new SessionCryptoContext(SessionKeys.FromParts(KeyB, KeyA, new byte[32], new byte[32], new byte[32], new byte[32]), default);
         var buffer = new byte[2048];

@@ -95,14 +95,17 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     [Fact]
-    public async Task Cluster_messages_use_the_rtmfp_serializer_and_a_remote_gateway_is_not_a_local_one()
+    public async Task Cluster_messages_use_their_protocol_serializers_and_a_remote_gateway_is_not_a_local_one()
     {
         foreach (var node in new[] { nodes.A, nodes.B })
         {
             var system = TwoNodes.SystemOf(node);
-            foreach (var type in ClusterMessageSerializer.BoundTypes)
+            foreach (var (identifier, _, types, _) in ClusterSerializationHosting.Serializers)
             {
-                Assert.Equal(ClusterMessageSerializer.SerializerIdentifier, system.Serialization.FindSerializerForType(type).Identifier);
+                foreach (var type in types)
+                {
+                    Assert.Equal(identifier, system.Serialization.FindSerializerForType(type).Identifier);
+                }
             }
             Assert.Equal(NodeComposition.MaxRemoteFrameSize, system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
         }
@@ -111,9 +114,9 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         var address = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress;
         var local = await TwoNodes.SystemOf(nodes.A).ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
         var remote = await TwoNodes.SystemOf(nodes.B).ActorSelection($"{address}/user/gateway").Ask<ActorIdentity>(new Identify(2), Patience);
-        Assert.NotNull(LocalGateways.Find(local.Subject!));
+        Assert.NotNull(LocalGateways.Get(TwoNodes.SystemOf(nodes.A)).Find(local.Subject!));
         Assert.NotNull(remote.Subject);
-        Assert.Null(LocalGateways.Find(remote.Subject));
+        Assert.Null(LocalGateways.Get(TwoNodes.SystemOf(nodes.B)).Find(remote.Subject));
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public class SessionActorTests : TestKit
         const uint sid = 0x5151;
         var gateway = CreateTestProbe();
         var sink = new RecordingSink();
-        LocalGateways.Register(gateway.Ref, sink);
+        LocalGateways.Get(Sys).Register(gateway.Ref, sink);
         try
         {
             var actor = Spawn(sid);
@@ -225,7 +225,7 @@ public class SessionActorTests : TestKit
         }
         finally
         {
-            LocalGateways.Unregister(gateway.Ref);
+            LocalGateways.Get(Sys).Unregister(gateway.Ref);
         }
     }
 

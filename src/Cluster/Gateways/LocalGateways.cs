@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Akka.Actor;
 
 namespace Rtmfp.Cluster;
 
@@ -18,17 +19,26 @@ public interface ILocalPacketSink
 }
 
 /// <summary>
-/// The gateways of this process by their actor reference (compared by path and incarnation), so that a
+/// The gateways of one actor system by their actor reference (compared by path and incarnation), so that a
 /// session that learned its gateway from a message's sender can find the direct path. A gateway on another
-/// node is not here: its packets go as messages.
+/// node is not here: its packets go as messages. One per actor system (two nodes in one test process each
+/// have their own): <c>LocalGateways.Get(system)</c>.
 /// </summary>
-public static class LocalGateways
+public sealed class LocalGateways : IExtension
 {
-    private static readonly ConcurrentDictionary<object, ILocalPacketSink> Sinks = new();
+    private readonly ConcurrentDictionary<IActorRef, ILocalPacketSink> _sinks = new();
 
-    public static void Register(object gatewayActor, ILocalPacketSink sink) => Sinks[gatewayActor] = sink;
+    public static LocalGateways Get(ActorSystem system) => system.WithExtension<LocalGateways, LocalGatewaysProvider>();
 
-    public static void Unregister(object gatewayActor) => Sinks.TryRemove(gatewayActor, out _);
+    public void Register(IActorRef gateway, ILocalPacketSink sink) => _sinks[gateway] = sink;
 
-    public static ILocalPacketSink? Find(object gatewayActor) => Sinks.TryGetValue(gatewayActor, out var sink) ? sink : null;
+    public void Unregister(IActorRef gateway) => _sinks.TryRemove(gateway, out _);
+
+    public ILocalPacketSink? Find(IActorRef gateway) => _sinks.TryGetValue(gateway, out var sink) ? sink : null;
+}
+
+/// <summary>Creates the <see cref="LocalGateways"/> extension of an actor system.</summary>
+public sealed class LocalGatewaysProvider : ExtensionIdProvider<LocalGateways>
+{
+    public override LocalGateways CreateExtension(ExtendedActorSystem system) => new();
 }

@@ -1,11 +1,31 @@
+using Akka.Actor;
 using Akka.Hosting;
 
 namespace Rtmfp.Cluster;
 
-/// <summary>Binds <see cref="ClusterMessageSerializer"/> to every cluster message type (nodes and tests use the same binding).</summary>
+/// <summary>
+/// Binds each protocol's serializer to its messages (nodes and tests use the same binding). Identifiers are
+/// fixed for the cluster's life: nodes of one cluster must agree.
+/// </summary>
 public static class ClusterSerializationHosting
 {
-    public static AkkaConfigurationBuilder WithClusterMessageSerializer(this AkkaConfigurationBuilder akka) =>
-        akka.WithCustomSerializer(ClusterMessageSerializer.SerializerName, ClusterMessageSerializer.BoundTypes,
-            system => new ClusterMessageSerializer(system));
+    /// <summary>Each serializer's identifier, configuration name and factory.</summary>
+    public static IReadOnlyList<(int Identifier, string Name, IReadOnlyList<Type> BoundTypes, Func<ExtendedActorSystem, ProtocolSerializer> Create)> Serializers { get; } =
+    [
+        (SessionProtocolSerializer.SerializerIdentifier, "rtmfp-session", SessionProtocolSerializer.BoundTypes,
+            system => new SessionProtocolSerializer(system)),
+        (RendezvousProtocolSerializer.SerializerIdentifier, "rtmfp-rendezvous", RendezvousProtocolSerializer.BoundTypes,
+            system => new RendezvousProtocolSerializer(system)),
+        (StreamProtocolSerializer.SerializerIdentifier, "rtmfp-stream", StreamProtocolSerializer.BoundTypes,
+            system => new StreamProtocolSerializer(system)),
+    ];
+
+    public static AkkaConfigurationBuilder WithClusterMessageSerializers(this AkkaConfigurationBuilder akka)
+    {
+        foreach (var (_, name, types, create) in Serializers)
+        {
+            akka.WithCustomSerializer(name, types, system => create(system));
+        }
+        return akka;
+    }
 }

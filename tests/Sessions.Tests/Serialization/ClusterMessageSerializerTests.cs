@@ -25,7 +25,9 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
     private static readonly SocketAddress V6 = IPEndPoint.Parse("[2001:db8::1:2]:40001").Serialize();
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder.WithClusterMessageSerializer();
+        builder.WithClusterMessageSerializers();
+
+    private static readonly List<Type> AllBoundTypes = ClusterSerializationHosting.Serializers.SelectMany(s => s.BoundTypes).ToList();
 
     private static byte[] Bytes(int length, int seed)
     {
@@ -107,7 +109,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
 
     private (SerializerWithStringManifest Serializer, string Manifest, byte[] Bytes) Serialize(object message)
     {
-        var serializer = Assert.IsType<ClusterMessageSerializer>(Sys.Serialization.FindSerializerFor(message));
+        var serializer = Assert.IsAssignableFrom<ProtocolSerializer>(Sys.Serialization.FindSerializerFor(message));
         return (serializer, serializer.Manifest(message), serializer.ToBinary(message));
     }
 
@@ -127,15 +129,18 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
     public void Every_message_type_is_bound_and_covered_here()
     {
         var covered = Messages().Select(m => m.GetType()).ToHashSet();
-        Assert.Equal(ClusterMessageSerializer.BoundTypes.OrderBy(t => t.FullName), covered.OrderBy(t => t.FullName));
-        foreach (var type in ClusterMessageSerializer.BoundTypes)
+        Assert.Equal(AllBoundTypes.OrderBy(t => t.FullName), covered.OrderBy(t => t.FullName));
+        foreach (var (identifier, _, types, _) in ClusterSerializationHosting.Serializers)
         {
-            Assert.Equal(ClusterMessageSerializer.SerializerIdentifier, Sys.Serialization.FindSerializerForType(type).Identifier);
+            foreach (var type in types)
+            {
+                Assert.Equal(identifier, Sys.Serialization.FindSerializerForType(type).Identifier);
+            }
         }
         // Every record in the three protocol files that is a message (not a registry key or marker) is bound.
         var protocolTypes = typeof(OpenSession).Assembly.GetTypes().Where(t => t.Namespace == "Rtmfp.Cluster")
             .Where(t => t.IsPublic && t.GetMethod("<Clone>$") is not null && t != typeof(SessionCryptoMaterial));
-        Assert.All(protocolTypes, t => Assert.Contains(t, ClusterMessageSerializer.BoundTypes));
+        Assert.All(protocolTypes, t => Assert.Contains(t, AllBoundTypes));
     }
 
     [Fact]
@@ -160,7 +165,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
                 ReturnPooled(back);
             }
         }
-        Assert.Equal(ClusterMessageSerializer.BoundTypes.Count, manifests.Count);
+        Assert.Equal(AllBoundTypes.Count, manifests.Count);
     }
 
     [Fact]
