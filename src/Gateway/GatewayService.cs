@@ -103,7 +103,7 @@ public sealed class GatewayService(
         var state = Akka.Cluster.Cluster.Get(system).State;
         foreach (var member in state.Members)
         {
-            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole("sessions") && !state.Unreachable.Contains(member))
+            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole(ClusterRoles.Sessions) && !state.Unreachable.Contains(member))
             {
                 return true;
             }
