@@ -8,6 +8,20 @@ namespace Rtmfp.Engine;
 /// <summary>Incoming packets: one handler per chunk type (RFC 7016 §2.3), address mobility (§3.5.4.2).</summary>
 public sealed partial class Session
 {
+    /// <summary>
+    /// What the chunks of one packet leave for its end (acknowledgement processing, delayed ack), and the
+    /// User Data chunk that a Next User Data chunk continues (RFC 7016 §2.3.12). Lives on the stack.
+    /// </summary>
+    private struct PacketProgress
+    {
+        public bool AnyUserData;
+        public bool AnyAck;
+        /// <summary>Flow of the previous (Next) User Data chunk; null when it was ignored or absent.</summary>
+        public RecvFlow? UserDataFlow;
+        public ulong SequenceNumber;
+        public ulong ForwardSequenceNumber;
+    }
+
     /// <summary>Processes one decrypted plain packet from <paramref name="source"/>. Never throws on peer input.</summary>
     public void Receive(ReadOnlySpan<byte> packet, SocketAddress source, long nowMs)
     {
@@ -25,6 +39,39 @@ public sealed partial class Session
             return;
         }
         _lastReceiveMs = nowMs;
+        OnPacketHeader(header, nowMs);
+        Congestion.BeginPacket(OutstandingBytes);
+        var progress = new PacketProgress();
+        foreach (var chunk in chunks)
+        {
+            if (ChunkTypes.IsAllowedInMode(chunk.Type, header.Mode) && !OnChunk(chunk, source, ref progress, nowMs))
+            {
+                return;
+            }
+        }
+        if (State != SessionState.Open)
+        {
+            return;
+        }
+        if (progress.AnyAck)
+        {
+            OnAcknowledgementsProcessed(nowMs);
+        }
+        Congestion.EndPacket(nowMs);
+        if (progress.AnyUserData)
+        {
+            ScheduleAcknowledgement(nowMs);
+        }
+        // RFC 7016 §3.5.4.2: a packet from somewhere else triggers a mobility check of that address.
+        if (!source.Equals(FarAddress) && nowMs - _mobTxTs >= MobilityCheckIntervalMs)
+        {
+            StartMobilityCheck(source, nowMs);
+        }
+    }
+
+    // RFC 7016 §2.2.4: timestamp, timestamp echo and the time critical flags.
+    private void OnPacketHeader(in PacketHeader header, long nowMs)
+    {
         if (header.HasTimestamp)
         {
             _echo.OnTimestampReceived(header.Timestamp, nowMs);
@@ -41,141 +88,175 @@ public sealed partial class Session
         {
             _tracker?.OnTimeCriticalReceived(this, nowMs);
         }
-        Congestion.BeginPacket(OutstandingBytes);
-        bool anyUserData = false;
-        bool anyAck = false;
-        RecvFlow? udFlow = null;
-        ulong udSn = 0;
-        ulong udFsn = 0;
-        foreach (var chunk in chunks)
+    }
+
+    /// <summary>Hands one chunk to its handler; false when the session ended and the rest of the packet is dropped.</summary>
+    private bool OnChunk(Chunk chunk, SocketAddress source, ref PacketProgress progress, long nowMs)
+    {
+        var payload = chunk.Payload;
+        switch (chunk.Type)
         {
-            if (!ChunkTypes.IsAllowedInMode(chunk.Type, header.Mode))
-            {
-                continue;
-            }
-            switch (chunk.Type)
-            {
-                case ChunkType.Ping:
-                    if (State == SessionState.Open && PingChunk.TryRead(chunk.Payload, out var ping))
-                    {
-                        QueuePingReply(ping.Message);
-                    }
-                    break;
-                case ChunkType.PingReply:
-                    if (PingReplyChunk.TryRead(chunk.Payload, out var reply))
-                    {
-                        OnPingReply(reply.MessageEcho, source, nowMs);
-                    }
-                    break;
-                case ChunkType.UserData:
-                    if (State == SessionState.Open && UserDataChunk.TryRead(chunk.Payload, out var ud))
-                    {
-                        anyUserData = true;
-                        udFlow = OnUserData(ud.FlowId, ud.SequenceNumber, ud.ForwardSequenceNumber, ud.Flags, ud.Options, ud.UserData, null, nowMs);
-                        udSn = ud.SequenceNumber;
-                        udFsn = ud.ForwardSequenceNumber;
-                    }
-                    else
-                    {
-                        udFlow = null;
-                    }
-                    break;
-                case ChunkType.NextUserData:
-                    if (State == SessionState.Open && udFlow is not null && NextUserDataChunk.TryRead(chunk.Payload, out var nud))
-                    {
-                        anyUserData = true;
-                        udSn++;
-                        udFlow = OnUserData(udFlow.FlowId, udSn, udFsn, nud.Flags, nud.Options, nud.UserData, udFlow, nowMs);
-                    }
-                    break;
-                case ChunkType.DataAcknowledgementRanges:
-                    if (State == SessionState.Open && DataAckRangesChunk.TryRead(chunk.Payload, out var ranges)
-                        && OnAck(ranges.FlowId, ranges.BufferBlocksAvailable, ranges.CumulativeAck, ranges.GetRanges(), nowMs))
-                    {
-                        anyAck = true;
-                    }
-                    break;
-                case ChunkType.DataAcknowledgementBitmap:
-                    if (State == SessionState.Open && DataAckBitmapChunk.TryRead(chunk.Payload, out var bitmap)
-                        && OnAck(bitmap.FlowId, bitmap.BufferBlocksAvailable, bitmap.CumulativeAck, bitmap.GetRanges(), nowMs))
-                    {
-                        anyAck = true;
-                    }
-                    break;
-                case ChunkType.BufferProbe:
-                    if (State == SessionState.Open && BufferProbeChunk.TryRead(chunk.Payload, out var probe)
-                        && _recvFlows.TryGetValue(probe.FlowId, out var probed) && probed.State != RecvFlowState.Closed)
-                    {
-                        probed.OnBufferProbe();
-                        _ackNow = true;
-                    }
-                    break;
-                case ChunkType.FlowExceptionReport:
-                    if (State == SessionState.Open && FlowExceptionReportChunk.TryRead(chunk.Payload, out var fer)
-                        && _sendFlows.TryGetValue(fer.FlowId, out var rejected) && rejected.OnException(fer.Exception))
-                    {
-                        _handler.OnFlowException(this, rejected, fer.Exception);
-                    }
-                    break;
-                case ChunkType.SessionCloseRequest:
-                    _pendingCloseAck = true;
-                    if (State == SessionState.Open)
-                    {
-                        AbortFlows();
-                        _stateDeadlineMs = nowMs + FarCloseLingerMs;
-                        SetState(SessionState.FarCloseLinger);
-                    }
-                    break;
-                case ChunkType.SessionCloseAcknowledgement:
-                    AbortFlows();
-                    SetState(SessionState.Closed);
-                    return;
-                default:
-                    _handler.OnOtherChunk(this, (byte)chunk.Type, chunk.Payload);
-                    break;
-            }
+            case ChunkType.Ping:
+                OnPing(payload);
+                break;
+            case ChunkType.PingReply:
+                OnPingReply(payload, source, nowMs);
+                break;
+            case ChunkType.UserData:
+                OnUserData(payload, ref progress, nowMs);
+                break;
+            case ChunkType.NextUserData:
+                OnNextUserData(payload, ref progress, nowMs);
+                break;
+            case ChunkType.DataAcknowledgementRanges:
+                progress.AnyAck |= OnDataAcknowledgementRanges(payload, nowMs);
+                break;
+            case ChunkType.DataAcknowledgementBitmap:
+                progress.AnyAck |= OnDataAcknowledgementBitmap(payload, nowMs);
+                break;
+            case ChunkType.BufferProbe:
+                OnBufferProbe(payload);
+                break;
+            case ChunkType.FlowExceptionReport:
+                OnFlowExceptionReport(payload);
+                break;
+            case ChunkType.SessionCloseRequest:
+                OnSessionCloseRequest(nowMs);
+                break;
+            case ChunkType.SessionCloseAcknowledgement:
+                OnSessionCloseAcknowledgement();
+                return false;
+            default:
+                _handler.OnOtherChunk(this, (byte)chunk.Type, payload);
+                break;
         }
-        if (State != SessionState.Open)
+        return true;
+    }
+
+    // RFC 7016 §2.3.9: echo the message in a Ping Reply.
+    private void OnPing(ReadOnlySpan<byte> payload)
+    {
+        if (State == SessionState.Open && PingChunk.TryRead(payload, out var ping))
         {
-            return;
-        }
-        if (anyAck)
-        {
-            // RFC 7016 §3.6.2.5 negative acknowledgements, §3.6.2.6 timeout alarm reset.
-            foreach (var f in _sendOrder)
-            {
-                f.ApplyNegativeAcknowledgements(_maxTsnAck, Congestion);
-            }
-            if (_timeoutAlarmMs != long.MaxValue)
-            {
-                _timeoutAlarmMs = nowMs + Rto.ErtoMs;
-            }
-        }
-        Congestion.EndPacket(nowMs);
-        if (anyUserData)
-        {
-            _rxDataPackets++;
-            if (_rxDataPackets >= 2)
-            {
-                _ackNow = true;
-            }
-            if (!_ackNow && _delackAlarmMs == long.MaxValue)
-            {
-                _delackAlarmMs = nowMs + DelayedAckMs;
-            }
-        }
-        // RFC 7016 §3.5.4.2: a packet from somewhere else triggers a mobility check of that address.
-        if (!source.Equals(FarAddress) && nowMs - _mobTxTs >= MobilityCheckIntervalMs)
-        {
-            _mobTxTs = nowMs;
-            _mobilityTarget = SocketAddresses.Copy(source);
-            _mobilityPing[0] = MobilityMarker;
-            BinaryPrimitives.WriteInt64BigEndian(_mobilityPing.AsSpan(1), nowMs);
-            ComputeMobilityHash(nowMs, source, _mobilityPing.AsSpan(9, MobilityHashLength));
+            QueuePingReply(ping.Message);
         }
     }
 
-    private RecvFlow? OnUserData(ulong flowId, ulong sn, ulong fsn, UserDataFlags flags, ReadOnlySpan<byte> options,
+    // RFC 7016 §2.3.11: starts a run that Next User Data chunks continue.
+    private void OnUserData(ReadOnlySpan<byte> payload, ref PacketProgress progress, long nowMs)
+    {
+        if (State != SessionState.Open || !UserDataChunk.TryRead(payload, out var ud))
+        {
+            progress.UserDataFlow = null;
+            return;
+        }
+        progress.AnyUserData = true;
+        progress.UserDataFlow = ReceiveFragment(ud.FlowId, ud.SequenceNumber, ud.ForwardSequenceNumber, ud.Flags, ud.Options, ud.UserData, null, nowMs);
+        progress.SequenceNumber = ud.SequenceNumber;
+        progress.ForwardSequenceNumber = ud.ForwardSequenceNumber;
+    }
+
+    // RFC 7016 §2.3.12: the next sequence number of the previous chunk's flow, same forward sequence number.
+    private void OnNextUserData(ReadOnlySpan<byte> payload, ref PacketProgress progress, long nowMs)
+    {
+        if (State == SessionState.Open && progress.UserDataFlow is { } flow && NextUserDataChunk.TryRead(payload, out var nud))
+        {
+            progress.AnyUserData = true;
+            progress.SequenceNumber++;
+            progress.UserDataFlow = ReceiveFragment(flow.FlowId, progress.SequenceNumber, progress.ForwardSequenceNumber,
+                nud.Flags, nud.Options, nud.UserData, flow, nowMs);
+        }
+    }
+
+    // RFC 7016 §2.3.14
+    private bool OnDataAcknowledgementRanges(ReadOnlySpan<byte> payload, long nowMs) =>
+        State == SessionState.Open && DataAckRangesChunk.TryRead(payload, out var ack)
+        && OnAck(ack.FlowId, ack.BufferBlocksAvailable, ack.CumulativeAck, ack.GetRanges(), nowMs);
+
+    // RFC 7016 §2.3.13
+    private bool OnDataAcknowledgementBitmap(ReadOnlySpan<byte> payload, long nowMs) =>
+        State == SessionState.Open && DataAckBitmapChunk.TryRead(payload, out var ack)
+        && OnAck(ack.FlowId, ack.BufferBlocksAvailable, ack.CumulativeAck, ack.GetRanges(), nowMs);
+
+    // RFC 7016 §2.3.15: answer with an acknowledgement of the probed flow.
+    private void OnBufferProbe(ReadOnlySpan<byte> payload)
+    {
+        if (State == SessionState.Open && BufferProbeChunk.TryRead(payload, out var probe)
+            && _recvFlows.TryGetValue(probe.FlowId, out var probed) && probed.State != RecvFlowState.Closed)
+        {
+            probed.OnBufferProbe();
+            _ackNow = true;
+        }
+    }
+
+    // RFC 7016 §2.3.16: the far end rejected one of our sending flows.
+    private void OnFlowExceptionReport(ReadOnlySpan<byte> payload)
+    {
+        if (State == SessionState.Open && FlowExceptionReportChunk.TryRead(payload, out var fer)
+            && _sendFlows.TryGetValue(fer.FlowId, out var rejected) && rejected.OnException(fer.Exception))
+        {
+            _handler.OnFlowException(this, rejected, fer.Exception);
+        }
+    }
+
+    // RFC 7016 §2.3.17, §3.5.5: acknowledge, and from S_OPEN linger in S_FARCLOSE_LINGER.
+    private void OnSessionCloseRequest(long nowMs)
+    {
+        _pendingCloseAck = true;
+        if (State == SessionState.Open)
+        {
+            AbortFlows();
+            _stateDeadlineMs = nowMs + FarCloseLingerMs;
+            SetState(SessionState.FarCloseLinger);
+        }
+    }
+
+    // RFC 7016 §2.3.18, §3.5.5: the session is closed.
+    private void OnSessionCloseAcknowledgement()
+    {
+        AbortFlows();
+        SetState(SessionState.Closed);
+    }
+
+    // RFC 7016 §3.6.2.5 negative acknowledgements, §3.6.2.6 timeout alarm reset.
+    private void OnAcknowledgementsProcessed(long nowMs)
+    {
+        foreach (var f in _sendOrder)
+        {
+            f.ApplyNegativeAcknowledgements(_maxTsnAck, Congestion);
+        }
+        if (_timeoutAlarmMs != long.MaxValue)
+        {
+            _timeoutAlarmMs = nowMs + Rto.ErtoMs;
+        }
+    }
+
+    // RFC 7016 §3.6.3.4.4: acknowledge every second packet with user data at once, others after DelayedAckMs.
+    private void ScheduleAcknowledgement(long nowMs)
+    {
+        _rxDataPackets++;
+        if (_rxDataPackets >= 2)
+        {
+            _ackNow = true;
+        }
+        if (!_ackNow && _delackAlarmMs == long.MaxValue)
+        {
+            _delackAlarmMs = nowMs + DelayedAckMs;
+        }
+    }
+
+    // RFC 7016 §3.5.4.2: a Ping to the new address carrying a keyed hash of it; its Ping Reply moves DESTADDR.
+    private void StartMobilityCheck(SocketAddress source, long nowMs)
+    {
+        _mobTxTs = nowMs;
+        _mobilityTarget = SocketAddresses.Copy(source);
+        _mobilityPing[0] = MobilityMarker;
+        BinaryPrimitives.WriteInt64BigEndian(_mobilityPing.AsSpan(1), nowMs);
+        ComputeMobilityHash(nowMs, source, _mobilityPing.AsSpan(9, MobilityHashLength));
+    }
+
+    /// <summary>One User Data or Next User Data fragment; returns its flow, or null when the chunk is ignored.</summary>
+    private RecvFlow? ReceiveFragment(ulong flowId, ulong sn, ulong fsn, UserDataFlags flags, ReadOnlySpan<byte> options,
         ReadOnlySpan<byte> data, RecvFlow? known, long nowMs)
     {
         bool unknownMandatory = false;
@@ -276,8 +357,14 @@ public sealed partial class Session
         _pingReplyCount++;
     }
 
-    private void OnPingReply(ReadOnlySpan<byte> echo, SocketAddress source, long nowMs)
+    // RFC 7016 §2.3.10: an empty echo answers our keepalive (§3.5.4.1), a mobility echo confirms an address (§3.5.4.2).
+    private void OnPingReply(ReadOnlySpan<byte> payload, SocketAddress source, long nowMs)
     {
+        if (!PingReplyChunk.TryRead(payload, out var reply))
+        {
+            return;
+        }
+        var echo = reply.MessageEcho;
         if (echo.IsEmpty)
         {
             _keepaliveOutstanding = false;
