@@ -19,15 +19,7 @@ public sealed partial class Session
         var buffer = destination[..mtu];
         if (State == SessionState.Closed)
         {
-            if (!_pendingCloseAck)
-            {
-                return false;
-            }
-            _pendingCloseAck = false;
-            var w = StartPacket(buffer, nowMs);
-            SessionCloseAcknowledgementChunk.Write(ref w);
-            length = w.Position;
-            return true;
+            return TryBuildFinalCloseAcknowledgement(buffer, nowMs, out length);
         }
         if (_mobilityTarget is not null)
         {
@@ -42,58 +34,14 @@ public sealed partial class Session
         var writer = StartPacket(buffer, nowMs);
         int headerLength = writer.Position;
         bool timeCritical = false;
-        bool anyAck = false;
         bool anyData = false;
-        if (_pendingCloseAck)
-        {
-            _pendingCloseAck = false;
-            SessionCloseAcknowledgementChunk.Write(ref writer);
-        }
-        if (_pendingCloseRequest)
-        {
-            _pendingCloseRequest = false;
-            SessionCloseRequestChunk.Write(ref writer);
-        }
-        while (_pingReplyCount > 0)
-        {
-            var chunk = new PingReplyChunk(_pingReplies[0].AsSpan(0, _pingReplyLengths[0]));
-            if (chunk.Length > writer.Remaining)
-            {
-                break;
-            }
-            PingReplyChunk.Write(ref writer, chunk);
-            _pingReplyCount--;
-            (_pingReplies[0], _pingReplies[_pingReplyCount]) = (_pingReplies[_pingReplyCount], _pingReplies[0]);
-            _pingReplyLengths[0] = _pingReplyLengths[_pingReplyCount];
-        }
+        WriteCloseChunks(ref writer);
+        WritePingReplies(ref writer);
         if (State == SessionState.Open)
         {
-            if (_keepaliveDue && writer.Remaining >= PacketLimits.ChunkHeaderLength)
-            {
-                _keepaliveDue = false;
-                if (_keepaliveOutstanding)
-                {
-                    Rto.Backoff(); // §3.5.4.1: no reply within ERTO
-                }
-                _keepaliveOutstanding = true;
-                _lastKeepaliveMs = nowMs;
-                PingChunk.Write(ref writer, new PingChunk(default));
-            }
-            if (_ackNow)
-            {
-                anyAck = WriteAcks(ref writer, truncateFirst: writer.Position == headerLength);
-            }
-            foreach (var f in _sendOrder)
-            {
-                if (f.TakeProbeDue(nowMs, Rto.ErtoMs))
-                {
-                    var probe = new BufferProbeChunk(f.FlowId);
-                    if (probe.Length <= writer.Remaining)
-                    {
-                        BufferProbeChunk.Write(ref writer, probe);
-                    }
-                }
-            }
+            WriteKeepalive(ref writer, nowMs);
+            bool anyAck = _ackNow && WriteAcks(ref writer, truncateFirst: writer.Position == headerLength);
+            WriteBufferProbes(ref writer, nowMs);
             anyData = WriteData(ref writer, nowMs, ref timeCritical);
             if ((anyData || anyAck) && HasAckReady())
             {
@@ -116,6 +64,86 @@ public sealed partial class Session
         }
         length = writer.Position;
         return true;
+    }
+
+    // RFC 7016 §3.5.5: in S_CLOSED, only the Close Acknowledgement still owed.
+    private bool TryBuildFinalCloseAcknowledgement(Span<byte> buffer, long nowMs, out int length)
+    {
+        length = 0;
+        if (!_pendingCloseAck)
+        {
+            return false;
+        }
+        _pendingCloseAck = false;
+        var w = StartPacket(buffer, nowMs);
+        SessionCloseAcknowledgementChunk.Write(ref w);
+        length = w.Position;
+        return true;
+    }
+
+    // RFC 7016 §2.3.17–§2.3.18, §3.5.5
+    private void WriteCloseChunks(ref WireWriter writer)
+    {
+        if (_pendingCloseAck)
+        {
+            _pendingCloseAck = false;
+            SessionCloseAcknowledgementChunk.Write(ref writer);
+        }
+        if (_pendingCloseRequest)
+        {
+            _pendingCloseRequest = false;
+            SessionCloseRequestChunk.Write(ref writer);
+        }
+    }
+
+    // RFC 7016 §2.3.10: the queued replies that fit, oldest first.
+    private void WritePingReplies(ref WireWriter writer)
+    {
+        while (_pingReplyCount > 0)
+        {
+            var chunk = new PingReplyChunk(_pingReplies[0].AsSpan(0, _pingReplyLengths[0]));
+            if (chunk.Length > writer.Remaining)
+            {
+                break;
+            }
+            PingReplyChunk.Write(ref writer, chunk);
+            _pingReplyCount--;
+            (_pingReplies[0], _pingReplies[_pingReplyCount]) = (_pingReplies[_pingReplyCount], _pingReplies[0]);
+            _pingReplyLengths[0] = _pingReplyLengths[_pingReplyCount];
+        }
+    }
+
+    // RFC 7016 §3.5.4.1: an empty Ping when the far end has been quiet.
+    private void WriteKeepalive(ref WireWriter writer, long nowMs)
+    {
+        if (!_keepaliveDue || writer.Remaining < PacketLimits.ChunkHeaderLength)
+        {
+            return;
+        }
+        _keepaliveDue = false;
+        if (_keepaliveOutstanding)
+        {
+            Rto.Backoff(); // §3.5.4.1: no reply within ERTO
+        }
+        _keepaliveOutstanding = true;
+        _lastKeepaliveMs = nowMs;
+        PingChunk.Write(ref writer, new PingChunk(default));
+    }
+
+    // RFC 7016 §2.3.15: probes for flows whose far end advertised no buffer.
+    private void WriteBufferProbes(ref WireWriter writer, long nowMs)
+    {
+        foreach (var f in _sendOrder)
+        {
+            if (f.TakeProbeDue(nowMs, Rto.ErtoMs))
+            {
+                var probe = new BufferProbeChunk(f.FlowId);
+                if (probe.Length <= writer.Remaining)
+                {
+                    BufferProbeChunk.Write(ref writer, probe);
+                }
+            }
+        }
     }
 
     private WireWriter StartPacket(Span<byte> buffer, long nowMs)

@@ -205,28 +205,10 @@ public sealed partial class Session : IRecvFlowSink
     /// <summary>Runs due timers (delayed ack, retransmission timeout, keepalive, idle, close, linger, deadlines).</summary>
     public void Tick(long nowMs)
     {
-        switch (State)
+        if (State != SessionState.Open)
         {
-            case SessionState.Closed:
-                return;
-            case SessionState.NearClose:
-                if (nowMs >= _stateDeadlineMs)
-                {
-                    SetState(SessionState.Closed);
-                    return;
-                }
-                if (nowMs >= _nextCloseRequestMs)
-                {
-                    _pendingCloseRequest = true;
-                    _nextCloseRequestMs = nowMs + NearCloseRetransmitMs;
-                }
-                return;
-            case SessionState.FarCloseLinger:
-                if (nowMs >= _stateDeadlineMs)
-                {
-                    SetState(SessionState.Closed);
-                }
-                return;
+            TickClosing(nowMs);
+            return;
         }
         if (nowMs - _lastReceiveMs >= _options.IdleTimeoutMs)
         {
@@ -240,23 +222,59 @@ public sealed partial class Session : IRecvFlowSink
         }
         if (nowMs >= _timeoutAlarmMs)
         {
-            // RFC 7016 §3.6.2.6
-            _timeoutAlarmMs = long.MaxValue;
-            bool wasLoss = false;
-            foreach (var f in _sendOrder)
-            {
-                wasLoss |= f.OnTimeout();
-            }
-            if (wasLoss)
-            {
-                Rto.Backoff();
-            }
-            Congestion.OnTimeout(wasLoss);
+            OnTimeoutAlarm();
         }
         if (!_keepaliveDue && nowMs - _lastReceiveMs >= _options.KeepaliveIntervalMs && nowMs - _lastKeepaliveMs >= Rto.ErtoMs)
         {
             _keepaliveDue = true;
         }
+        RemoveLingeringFlows(nowMs);
+    }
+
+    // RFC 7016 §3.5.5: Close Request retransmission and the S_NEARCLOSE / S_FARCLOSE_LINGER deadlines.
+    private void TickClosing(long nowMs)
+    {
+        switch (State)
+        {
+            case SessionState.NearClose:
+                if (nowMs >= _stateDeadlineMs)
+                {
+                    SetState(SessionState.Closed);
+                }
+                else if (nowMs >= _nextCloseRequestMs)
+                {
+                    _pendingCloseRequest = true;
+                    _nextCloseRequestMs = nowMs + NearCloseRetransmitMs;
+                }
+                break;
+            case SessionState.FarCloseLinger:
+                if (nowMs >= _stateDeadlineMs)
+                {
+                    SetState(SessionState.Closed);
+                }
+                break;
+        }
+    }
+
+    // RFC 7016 §3.6.2.6
+    private void OnTimeoutAlarm()
+    {
+        _timeoutAlarmMs = long.MaxValue;
+        bool wasLoss = false;
+        foreach (var f in _sendOrder)
+        {
+            wasLoss |= f.OnTimeout();
+        }
+        if (wasLoss)
+        {
+            Rto.Backoff();
+        }
+        Congestion.OnTimeout(wasLoss);
+    }
+
+    /// <summary>Abandons expired messages, then forgets the flows whose linger time is over.</summary>
+    private void RemoveLingeringFlows(long nowMs)
+    {
         _removals.Clear();
         foreach (var f in _sendOrder)
         {
