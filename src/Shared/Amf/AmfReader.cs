@@ -619,21 +619,9 @@ public sealed class AmfReader
             return false;
         }
         // AMF3 §3.11: associative part first, ended by the empty string.
-        while (true)
+        if (!ReadAmf3Properties(s, ref p, depth, array.Associative))
         {
-            if (!ReadAmf3String(s, ref p, out var key))
-            {
-                return false;
-            }
-            if (key.Length == 0)
-            {
-                break;
-            }
-            if (!ReadAmf3(s, ref p, depth + 1, out var v))
-            {
-                return false;
-            }
-            array.Associative.Add(new(key, v));
+            return false;
         }
         if (denseCount > s.Length - p)
         {
@@ -646,6 +634,30 @@ public sealed class AmfReader
         _open.RemoveAt(_open.Count - 1);
         value = array;
         return true;
+    }
+
+    /// <summary>
+    /// *(UTF-8-vr key, value) one level deeper, ended by the empty key: the associative part of an array
+    /// (AMF3 §3.11) and the dynamic members of an object (§3.12).
+    /// </summary>
+    private bool ReadAmf3Properties(ReadOnlySpan<byte> s, ref int p, int depth, List<KeyValuePair<string, AmfValue>> into)
+    {
+        while (true)
+        {
+            if (!ReadAmf3String(s, ref p, out var key))
+            {
+                return false;
+            }
+            if (key.Length == 0)
+            {
+                return true;
+            }
+            if (!ReadAmf3(s, ref p, depth + 1, out var v))
+            {
+                return false;
+            }
+            into.Add(new(key, v));
+        }
     }
 
     /// <summary>Reads <paramref name="count"/> AMF3 values one level deeper (dense array part, object vector).</summary>
@@ -761,24 +773,9 @@ public sealed class AmfReader
                 }
                 obj.SealedValues[i] = v;
             }
-            if (traits.IsDynamic)
+            if (traits.IsDynamic && !ReadAmf3Properties(s, ref p, depth, obj.DynamicProperties))
             {
-                while (true)
-                {
-                    if (!ReadAmf3String(s, ref p, out var key))
-                    {
-                        return false;
-                    }
-                    if (key.Length == 0)
-                    {
-                        break;
-                    }
-                    if (!ReadAmf3(s, ref p, depth + 1, out var v))
-                    {
-                        return false;
-                    }
-                    obj.DynamicProperties.Add(new(key, v));
-                }
+                return false;
             }
         }
         _open.RemoveAt(_open.Count - 1);
