@@ -5,8 +5,7 @@ namespace Rtmfp.Shared.Amf;
 
 /// <summary>
 /// AMF3 decoder (AMF3 §1.3.1, §3) behind <see cref="AmfReader"/>. Keeps the string, object and traits tables
-/// of the message scope (AMF3 §4.1); they persist across every AVM+ switch of the scope, as Mona and
-/// librtmfp write them (amf-and-flash-messages.md A8).
+/// of the message scope (AMF3 §4.1); they persist across every AVM+ switch of the scope (A8).
 /// </summary>
 internal sealed class Amf3Reader
 {
