@@ -163,26 +163,38 @@ public sealed class Amf0Writer
 
         if (value is AmfObject o)
         {
-            if (o.ClassName.Length == 0)
-            {
-                AmfOutput.Byte(output, Amf0Marker.Object);
-            }
-            else
-            {
-                AmfOutput.Byte(output, Amf0Marker.TypedObject);
-                WriteKey(output, o.ClassName);
-            }
-            var names = o.Traits.SealedNames;
-            for (int i = 0; i < names.Length; i++)
-            {
-                WriteKey(output, names[i]);
-                Write(output, o.SealedValues[i], depth + 1);
-            }
-            WritePropertiesAndEnd(output, o.DynamicProperties, depth + 1);
-            return;
+            WriteObject(output, o, depth);
         }
+        else
+        {
+            WriteArray(output, (AmfArray)value, depth);
+        }
+    }
 
-        var a = (AmfArray)value;
+    /// <summary>Anonymous (AMF0 §2.5) or typed object (§2.18): sealed members first, then the dynamic ones.</summary>
+    private void WriteObject(IBufferWriter<byte> output, AmfObject o, int depth)
+    {
+        if (o.ClassName.Length == 0)
+        {
+            AmfOutput.Byte(output, Amf0Marker.Object);
+        }
+        else
+        {
+            AmfOutput.Byte(output, Amf0Marker.TypedObject);
+            WriteKey(output, o.ClassName);
+        }
+        var names = o.Traits.SealedNames;
+        for (int i = 0; i < names.Length; i++)
+        {
+            WriteKey(output, names[i]);
+            Write(output, o.SealedValues[i], depth + 1);
+        }
+        WritePropertiesAndEnd(output, o.DynamicProperties, depth + 1);
+    }
+
+    /// <summary>ECMA array (AMF0 §2.10) when it has associative entries or was one, else strict array (§2.12).</summary>
+    private void WriteArray(IBufferWriter<byte> output, AmfArray a, int depth)
+    {
         if (a.IsEcmaArray || a.Associative.Count > 0)
         {
             // A2: readers ignore the count; writers put the number of entries.

@@ -119,7 +119,12 @@ public sealed class Amf3Writer
         // Pre-order: the instance takes its index before its members (A6).
         _objects.TryAdd(value, _objectCount);
         _objectCount++;
+        WriteInline(output, value, depth);
+    }
 
+    /// <summary>The value of an object-table type after its marker, when it is not written as a reference.</summary>
+    private void WriteInline(IBufferWriter<byte> output, AmfValue value, int depth)
+    {
         switch (value)
         {
             case AmfXml x:
@@ -138,21 +143,7 @@ public sealed class Amf3Writer
                 AmfOutput.Bytes(output, bytes.Data);
                 return;
             case AmfArray a:
-                AmfOutput.U29(output, (a.Dense.Count << 1) | 1);
-                foreach (var entry in a.Associative)
-                {
-                    if (entry.Key.Length == 0)
-                    {
-                        throw new ArgumentException("AMF3 arrays cannot carry an empty associative key (AMF3 §3.11)", nameof(value));
-                    }
-                    WriteUtf8Vr(output, entry.Key);
-                    Write(output, entry.Value, depth + 1);
-                }
-                AmfOutput.Byte(output, 0x01);
-                foreach (var item in a.Dense)
-                {
-                    Write(output, item, depth + 1);
-                }
+                WriteArrayBody(output, a, depth);
                 return;
             case AmfObject o:
                 WriteObjectBody(output, o, depth);
@@ -195,6 +186,26 @@ public sealed class Amf3Writer
                     Write(output, entry.Value, depth + 1);
                 }
                 return;
+        }
+    }
+
+    /// <summary>AMF3 §3.11: the dense count, the associative part ended by the empty string, then the dense part.</summary>
+    private void WriteArrayBody(IBufferWriter<byte> output, AmfArray a, int depth)
+    {
+        AmfOutput.U29(output, (a.Dense.Count << 1) | 1);
+        foreach (var entry in a.Associative)
+        {
+            if (entry.Key.Length == 0)
+            {
+                throw new ArgumentException("AMF3 arrays cannot carry an empty associative key (AMF3 §3.11)", "value");
+            }
+            WriteUtf8Vr(output, entry.Key);
+            Write(output, entry.Value, depth + 1);
+        }
+        AmfOutput.Byte(output, 0x01);
+        foreach (var item in a.Dense)
+        {
+            Write(output, item, depth + 1);
         }
     }
 

@@ -39,69 +39,75 @@ public static class AmfEquality
                 return ListEqual(x.Dense, y.Dense, depth) && PairsEqual(x.Associative, y.Associative, depth);
             }
             case AmfObject x:
-            {
-                var y = (AmfObject)b;
-                var tx = x.Traits;
-                var ty = y.Traits;
-                if (tx.ClassName != ty.ClassName || tx.IsDynamic != ty.IsDynamic || tx.IsExternalizable != ty.IsExternalizable
-                    || !tx.SealedNames.AsSpan().SequenceEqual(ty.SealedNames))
-                {
-                    return false;
-                }
-                for (int i = 0; i < x.SealedValues.Length; i++)
-                {
-                    if (!Equal(x.SealedValues[i], y.SealedValues[i], depth + 1))
-                    {
-                        return false;
-                    }
-                }
-                return PairsEqual(x.DynamicProperties, y.DynamicProperties, depth)
-                    && Equal(x.ExternalizedBody, y.ExternalizedBody, depth + 1);
-            }
+                return ObjectEqual(x, (AmfObject)b, depth);
             case AmfVector<int> x:
                 return x.IsFixed == ((AmfVector<int>)b).IsFixed && x.Items.SequenceEqual(((AmfVector<int>)b).Items);
             case AmfVector<uint> x:
                 return x.IsFixed == ((AmfVector<uint>)b).IsFixed && x.Items.SequenceEqual(((AmfVector<uint>)b).Items);
             case AmfVector<double> x:
-            {
-                var y = (AmfVector<double>)b;
-                if (x.IsFixed != y.IsFixed || x.Items.Count != y.Items.Count)
-                {
-                    return false;
-                }
-                for (int i = 0; i < x.Items.Count; i++)
-                {
-                    if (BitConverter.DoubleToInt64Bits(x.Items[i]) != BitConverter.DoubleToInt64Bits(y.Items[i]))
-                    {
-                        return false;
-                    }
-                }
-                return true;
-            }
+                return DoubleVectorEqual(x, (AmfVector<double>)b);
             case AmfVectorObject x:
             {
                 var y = (AmfVectorObject)b;
                 return x.IsFixed == y.IsFixed && x.TypeName == y.TypeName && ListEqual(x.Items, y.Items, depth);
             }
             case AmfDictionary x:
-            {
-                var y = (AmfDictionary)b;
-                if (x.WeakKeys != y.WeakKeys || x.Entries.Count != y.Entries.Count)
-                {
-                    return false;
-                }
-                for (int i = 0; i < x.Entries.Count; i++)
-                {
-                    if (!Equal(x.Entries[i].Key, y.Entries[i].Key, depth + 1) || !Equal(x.Entries[i].Value, y.Entries[i].Value, depth + 1))
-                    {
-                        return false;
-                    }
-                }
-                return true;
-            }
+                return DictionaryEqual(x, (AmfDictionary)b, depth);
             default:
                 return true; // null, undefined
         }
+    }
+
+    private static bool ObjectEqual(AmfObject x, AmfObject y, int depth)
+    {
+        var tx = x.Traits;
+        var ty = y.Traits;
+        if (tx.ClassName != ty.ClassName || tx.IsDynamic != ty.IsDynamic || tx.IsExternalizable != ty.IsExternalizable
+            || !tx.SealedNames.AsSpan().SequenceEqual(ty.SealedNames))
+        {
+            return false;
+        }
+        for (int i = 0; i < x.SealedValues.Length; i++)
+        {
+            if (!Equal(x.SealedValues[i], y.SealedValues[i], depth + 1))
+            {
+                return false;
+            }
+        }
+        return PairsEqual(x.DynamicProperties, y.DynamicProperties, depth)
+            && Equal(x.ExternalizedBody, y.ExternalizedBody, depth + 1);
+    }
+
+    private static bool DoubleVectorEqual(AmfVector<double> x, AmfVector<double> y)
+    {
+        if (x.IsFixed != y.IsFixed || x.Items.Count != y.Items.Count)
+        {
+            return false;
+        }
+        for (int i = 0; i < x.Items.Count; i++)
+        {
+            if (BitConverter.DoubleToInt64Bits(x.Items[i]) != BitConverter.DoubleToInt64Bits(y.Items[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool DictionaryEqual(AmfDictionary x, AmfDictionary y, int depth)
+    {
+        if (x.WeakKeys != y.WeakKeys || x.Entries.Count != y.Entries.Count)
+        {
+            return false;
+        }
+        for (int i = 0; i < x.Entries.Count; i++)
+        {
+            if (!Equal(x.Entries[i].Key, y.Entries[i].Key, depth + 1) || !Equal(x.Entries[i].Value, y.Entries[i].Value, depth + 1))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static bool ListEqual(List<AmfValue> x, List<AmfValue> y, int depth)

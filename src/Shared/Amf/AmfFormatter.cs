@@ -52,33 +52,10 @@ public static class AmfFormatter
                 sb.Append("ByteArray(").Append(Convert.ToHexString(ba.Data)).Append(')');
                 break;
             case AmfArray a:
-                sb.Append(a.IsEcmaArray ? "ecma[" : "[");
-                AppendList(sb, a.Dense, depth);
-                foreach (var p in a.Associative)
-                {
-                    sb.Append(sb[^1] == '[' ? "" : ", ").Append(p.Key).Append(": ");
-                    Append(sb, p.Value, depth + 1);
-                }
-                sb.Append(']');
+                AppendArray(sb, a, depth);
                 break;
             case AmfObject o:
-                if (o.ClassName.Length != 0)
-                {
-                    sb.Append(o.ClassName).Append(' ');
-                }
-                sb.Append('{');
-                if (o.ExternalizedBody is not null)
-                {
-                    Append(sb, o.ExternalizedBody, depth + 1);
-                }
-                bool first = true;
-                foreach (var p in o.Members)
-                {
-                    sb.Append(first ? "" : ", ").Append(p.Key).Append(": ");
-                    Append(sb, p.Value, depth + 1);
-                    first = false;
-                }
-                sb.Append('}');
+                AppendObject(sb, o, depth);
                 break;
             case AmfVector<int> vi:
                 sb.Append("Vector<int>[").AppendJoin(", ", vi.Items).Append(']');
@@ -95,17 +72,55 @@ public static class AmfFormatter
                 sb.Append(']');
                 break;
             case AmfDictionary dict:
-                sb.Append("Dictionary{");
-                for (int i = 0; i < dict.Entries.Count; i++)
-                {
-                    sb.Append(i == 0 ? "" : ", ");
-                    Append(sb, dict.Entries[i].Key, depth + 1);
-                    sb.Append(": ");
-                    Append(sb, dict.Entries[i].Value, depth + 1);
-                }
-                sb.Append('}');
+                AppendDictionary(sb, dict, depth);
                 break;
         }
+    }
+
+    private static void AppendArray(StringBuilder sb, AmfArray a, int depth)
+    {
+        sb.Append(a.IsEcmaArray ? "ecma[" : "[");
+        AppendList(sb, a.Dense, depth);
+        foreach (var p in a.Associative)
+        {
+            sb.Append(sb[^1] == '[' ? "" : ", ").Append(p.Key).Append(": ");
+            Append(sb, p.Value, depth + 1);
+        }
+        sb.Append(']');
+    }
+
+    private static void AppendObject(StringBuilder sb, AmfObject o, int depth)
+    {
+        if (o.ClassName.Length != 0)
+        {
+            sb.Append(o.ClassName).Append(' ');
+        }
+        sb.Append('{');
+        if (o.ExternalizedBody is not null)
+        {
+            Append(sb, o.ExternalizedBody, depth + 1);
+        }
+        bool first = true;
+        foreach (var p in o.Members)
+        {
+            sb.Append(first ? "" : ", ").Append(p.Key).Append(": ");
+            Append(sb, p.Value, depth + 1);
+            first = false;
+        }
+        sb.Append('}');
+    }
+
+    private static void AppendDictionary(StringBuilder sb, AmfDictionary dict, int depth)
+    {
+        sb.Append("Dictionary{");
+        for (int i = 0; i < dict.Entries.Count; i++)
+        {
+            sb.Append(i == 0 ? "" : ", ");
+            Append(sb, dict.Entries[i].Key, depth + 1);
+            sb.Append(": ");
+            Append(sb, dict.Entries[i].Value, depth + 1);
+        }
+        sb.Append('}');
     }
 
     private static void AppendList(StringBuilder sb, List<AmfValue> items, int depth)

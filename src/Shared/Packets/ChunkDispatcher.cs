@@ -31,6 +31,7 @@ public static class ChunkDispatcher
         }
     }
 
+    /// <summary>Packet Fragment and the startup chunks (RFC 7016 §2.3.1–§2.3.8); the session chunks go on to <see cref="DispatchSession"/>.</summary>
     private static bool Dispatch<TVisitor>(Chunk chunk, ref TVisitor visitor)
         where TVisitor : IChunkVisitor, allows ref struct
     {
@@ -69,6 +70,18 @@ public static class ChunkDispatcher
                 if (!RIKeyingChunk.TryRead(p, out var rikeying)) return false;
                 visitor.OnRIKeying(rikeying);
                 return true;
+            default:
+                return DispatchSession(chunk, ref visitor);
+        }
+    }
+
+    /// <summary>The chunks of an open session (RFC 7016 §2.3.9–§2.3.18).</summary>
+    private static bool DispatchSession<TVisitor>(Chunk chunk, ref TVisitor visitor)
+        where TVisitor : IChunkVisitor, allows ref struct
+    {
+        var p = chunk.Payload;
+        switch (chunk.Type)
+        {
             case ChunkType.Ping:
                 if (!PingChunk.TryRead(p, out var ping)) return false;
                 visitor.OnPing(ping);
