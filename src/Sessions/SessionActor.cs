@@ -7,7 +7,10 @@ using Akka.Event;
 using Rtmfp.Engine;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Flash;
+using Rtmfp.Sessions.Flows;
+using Rtmfp.Sessions.Rendezvous;
 using Rtmfp.Sessions.Rtmfp;
+using Rtmfp.Shared.Flash;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
@@ -37,9 +40,6 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     /// <summary>An application decision completed elsewhere; run its continuation here (FlashConnectionOptions.Dispatch).</summary>
     private sealed record RunContinuation(Action Continuation);
 
-    /// <summary>Largest IHello tag a lookup may echo (Flash uses 16 bytes).</summary>
-    private const int MaxTagLength = 64;
-
     private const int PacketBufferSize = 1500;
 
     private readonly SessionActorSettings _settings;
@@ -58,7 +58,6 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private long _scheduledWakeup = long.MaxValue;
     private SocketAddress? _lastTo;
     private SocketAddress? _lastToCopy;
-    private bool _stopping;
     private long _reportedRetransmissions;
     private bool _countedOpen;
     private int _reportedSrtt = -1;
@@ -68,8 +67,8 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private RtmfpFlashAdapter? _adapter;
     private IStreamRelay? _relay;
     private ClusterStreamRelay? _clusterRelay;
-    private IActorRef? _peerDirectory;
-    private byte[]? _registeredPeerId;
+    private SessionRendezvous? _rendezvous;
+    private FlowRouter? _flows;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
         : this(entityId, settings, metrics, null)
@@ -82,10 +81,43 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _metrics = metrics;
         _flash = flash;
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
+        AwaitingOpen();
+    }
 
+    /// <summary>
+    /// Life cycle, as sharding's own entities model it: <see cref="AwaitingOpen"/> until a gateway opens the
+    /// session, <see cref="Open"/> while the engine runs (its S_OPEN, closing and lingering states, RFC 7016
+    /// §3.5.5), <see cref="Stopping"/> once the engine closed or nothing was ever opened, until passivation ends.
+    /// </summary>
+    private SessionLifeCycle LifeCycle { get; set; }
+
+    private void AwaitingOpen()
+    {
+        LifeCycle = SessionLifeCycle.AwaitingOpen;
         Receive<OpenSession>(OnOpen);
+        // Nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache): say so,
+        // and leave no state behind.
+        Receive<InboundPacket>(packet =>
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+            Sender.Tell(new UnknownSession(packet.SessionId));
+            StopUnknown();
+        });
+        Receive<FetchSessionKeys>(_ =>
+        {
+            Sender.Tell(new UnknownSession(_sessionId));
+            StopUnknown();
+        });
+        Receive<SessionHandOff>(_ => Context.Stop(Self));
+        ReceiveAny(_ => { });
+    }
+
+    private void Open()
+    {
+        LifeCycle = SessionLifeCycle.Open;
+        Receive<OpenSession>(OnRepeatedOpen);
         Receive<InboundPacket>(OnInbound);
-        Receive<FetchSessionKeys>(_ => OnFetchKeys());
+        Receive<FetchSessionKeys>(_ => Sender.Tell(new SessionKeysReply(_sessionId, _open!.FarSessionId, _open.Crypto, _engine!.FarAddress)));
         Receive<Tick>(_ => OnTick());
         Receive<CloseSession>(_ => BeginClose());
         Receive<SessionHandOff>(_ =>
@@ -104,13 +136,38 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Receive<StreamEntityStopped>(s => _clusterRelay?.OnEntityStopped(s.Stream));
         Receive<PublishStreamResult>(_ => { }); // answer to a re-publish after an entity restart
         Receive<LookupPeer>(OnLookupPeer);
-        Receive<PeerDirectoryStopped>(_ =>
+        Receive<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
+    }
+
+    private void Stopping()
+    {
+        LifeCycle = SessionLifeCycle.Stopping;
+        Timers.CancelAll();
+        // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
+        Receive<OpenSession>(open =>
         {
-            if (_registeredPeerId is not null)
+            if (_open is not null)
             {
-                _peerDirectory?.Tell(new RegisterPeer(_registeredPeerId));
+                OnRepeatedOpen(open);
             }
         });
+        Receive<InboundPacket>(packet =>
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+            AnswerUnknownIfNeverOpened();
+        });
+        Receive<FetchSessionKeys>(_ => AnswerUnknownIfNeverOpened());
+        Receive<SessionHandOff>(_ => Context.Stop(Self));
+        ReceiveAny(_ => { });
+    }
+
+    /// <summary>Until passivation ends, a gateway asking about a session never opened here keeps hearing so.</summary>
+    private void AnswerUnknownIfNeverOpened()
+    {
+        if (_open is null)
+        {
+            Sender.Tell(new UnknownSession(_sessionId));
+        }
     }
 
     /// <summary>The Flash adapter, once the session is open with <see cref="FlashServices"/> (tests, diagnostics).</summary>
@@ -120,21 +177,21 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     private static long Now => Environment.TickCount64;
 
+    /// <summary>RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying; another initiator collides.</summary>
+    private void OnRepeatedOpen(OpenSession open)
+    {
+        if (_open!.Cookie.AsSpan().SequenceEqual(open.Cookie) && _opened is not null)
+        {
+            Sender.Tell(_opened);
+        }
+        else
+        {
+            Sender.Tell(new SessionIdCollision(open.SessionId, open.Cookie));
+        }
+    }
+
     private void OnOpen(OpenSession open)
     {
-        if (_open is not null)
-        {
-            // RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying; another initiator collides.
-            if (_open.Cookie.AsSpan().SequenceEqual(open.Cookie) && _opened is not null)
-            {
-                Sender.Tell(_opened);
-            }
-            else
-            {
-                Sender.Tell(new SessionIdCollision(open.SessionId, open.Cookie));
-            }
-            return;
-        }
         _open = open;
         SetGateway(Sender);
         var options = new SessionOptions
@@ -143,15 +200,19 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             KeepaliveIntervalMs = (long)_settings.KeepaliveInterval.TotalMilliseconds,
         };
         _engine = new Session(SessionRole.Responder, open.FarAddress, this, Now, options);
+        _flows = new FlowRouter();
+        _flows.Register(EchoService.Signature, new EchoService(_engine));
         if (_flash is not null)
         {
             StartFlash(_flash, _engine);
+            _flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
         }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
         _countedOpen = true;
         _metrics?.HandshakesCompleted.Add(1);
         Sender.Tell(_opened);
+        Become(Open);
         Reschedule(Now);
     }
 
@@ -159,12 +220,6 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     {
         try
         {
-            if (_engine is null)
-            {
-                Sender.Tell(new UnknownSession(packet.SessionId));
-                StopUnknown();
-                return;
-            }
             if (_open!.Crypto.Verification.ReceiveSequenceNumbers)
             {
                 if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
@@ -179,7 +234,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
                 SetGateway(Sender);
             }
             long now = Now;
-            _engine.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
+            _engine!.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
             AfterEngine(now);
         }
         finally
@@ -188,26 +243,11 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         }
     }
 
-    private void OnFetchKeys()
-    {
-        if (_engine is null || _open is null)
-        {
-            Sender.Tell(new UnknownSession(_sessionId));
-            StopUnknown();
-            return;
-        }
-        Sender.Tell(new SessionKeysReply(_sessionId, _open.FarSessionId, _open.Crypto, _engine.FarAddress));
-    }
-
     private void OnTick()
     {
         _scheduledWakeup = long.MaxValue;
-        if (_engine is null)
-        {
-            return;
-        }
         long now = Now;
-        _engine.Tick(now);
+        _engine!.Tick(now);
         AfterEngine(now);
     }
 
@@ -224,7 +264,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     /// <summary>Media for one of our players: the fan-out hot path, so no closure as in <see cref="AroundEngine"/>.</summary>
     private void OnStreamEvent(StreamEventDelivery delivery)
     {
-        if (_engine is null || _stopping || _clusterRelay is null)
+        if (_clusterRelay is null)
         {
             return;
         }
@@ -235,7 +275,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     /// <summary>Runs work that may write to flows (outside engine callbacks), then sends what it produced.</summary>
     private void AroundEngine(Action work)
     {
-        if (_engine is null || _stopping)
+        if (LifeCycle != SessionLifeCycle.Open)
         {
             return;
         }
@@ -250,7 +290,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         if (_adapter is { } adapter)
         {
             adapter.Service();
-            UpdatePeerRegistration();
+            _rendezvous?.Update(adapter.Connection);
             if (adapter.CloseDueMs <= now && engine.State == SessionState.Open)
             {
                 engine.Close(now);
@@ -368,12 +408,11 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     private void Finish()
     {
-        if (_stopping)
+        if (LifeCycle == SessionLifeCycle.Stopping)
         {
             return;
         }
-        _stopping = true;
-        Timers.CancelAll();
+        Become(Stopping);
         UncountOpen();
         LeaveCluster();
         if (!_gateway.IsNobody())
@@ -387,16 +426,16 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private void StopUnknown()
     {
         // Nothing was ever opened here: leave no state behind (a random session ID from a peer).
-        if (!_stopping)
+        if (LifeCycle != SessionLifeCycle.Stopping)
         {
-            _stopping = true;
+            Become(Stopping);
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         }
     }
 
     protected override void PostStop()
     {
-        if (_engine is not null && !_stopping)
+        if (LifeCycle == SessionLifeCycle.Open)
         {
             _adapter?.Connection?.OnPeerClosed(abrupt: true);
         }
@@ -428,7 +467,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             _relay = new StreamRelay();
         }
-        _peerDirectory = flash.PeerDirectory?.Invoke();
+        _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), _localPeers);
         var options = flash.ConnectionOptions with { Dispatch = action => self.Tell(new RunContinuation(action)) };
         var open = _open!;
         PeerId? peerId = PeerId.TryCreate(open.FarPeerId, out var id) ? id : null;
@@ -445,55 +484,22 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             () => Now, flash.AdapterOptions);
     }
 
-    /// <summary>A connected Flash client is findable by its peer ID (RFC 7425 §5.4.1); a closed one is not.</summary>
-    private void UpdatePeerRegistration()
-    {
-        if (_peerDirectory is null || _adapter?.Connection is not { PeerId: { } peerId } connection)
-        {
-            return;
-        }
-        bool connected = connection.State == FlashConnectionState.Connected;
-        if (connected && _registeredPeerId is null)
-        {
-            _registeredPeerId = peerId.ToArray();
-            _peerDirectory.Tell(new RegisterPeer(_registeredPeerId));
-        }
-        else if (!connected && _registeredPeerId is not null)
-        {
-            _peerDirectory.Tell(new UnregisterPeer(_registeredPeerId));
-            _registeredPeerId = null;
-        }
-    }
-
     private void LeaveCluster()
     {
-        if (_registeredPeerId is not null)
-        {
-            _peerDirectory?.Tell(new UnregisterPeer(_registeredPeerId));
-            _registeredPeerId = null;
-        }
+        _rendezvous?.Leave();
         _clusterRelay?.LeaveAll();
     }
 
-    /// <summary>
-    /// RFC 7016 §3.5.1.6: an initiator asked a gateway for our client. If the application agrees, the gateway
-    /// (the sender) gets a Responder Redirect listing our client's addresses, and our client gets an FIHello
-    /// naming the initiator's address, in a packet of its own on this session.
-    /// </summary>
+    /// <summary>RFC 7016 §3.5.1.6: the gateway (the sender) redirects the initiator; our client gets an FIHello.</summary>
     private void OnLookupPeer(LookupPeer lookup)
     {
-        if (_engine is not { State: SessionState.Open } engine || _adapter?.Connection is not { State: FlashConnectionState.Connected }
-            || lookup.Tag.Length is 0 or > MaxTagLength
-            || !Address.TryFromSocketAddress(lookup.Initiator, AddressOrigin.Observed, out var initiator)
-            || _localPeers.Lookup(lookup.PeerId, initiator, out var introduction) != PeerLookupOutcome.Introduced)
-        {
-            return;
-        }
         long now = Now;
-        Span<Address> addresses = stackalloc Address[Math.Clamp(introduction.MaxAddresses, 1, 32)];
-        int n = introduction.GetRedirectAddresses(addresses);
-        Sender.Tell(new PeerRedirect(StartupPacketWriter.Redirect(now, lookup.Tag, addresses[..n]), lookup.Initiator));
-        SendForwardedHello(engine, introduction, lookup.Tag, now);
+        if (_engine is { State: SessionState.Open } engine && _rendezvous is not null
+            && _rendezvous.TryAnswer(lookup, _adapter?.Connection, now, out var redirect, out var introduction))
+        {
+            Sender.Tell(new PeerRedirect(redirect, lookup.Initiator));
+            SendForwardedHello(engine, introduction, lookup.Tag, now);
+        }
     }
 
     // The engine has no API for a stray chunk: one plain packet with just the FIHello, numbered like the others.
@@ -512,44 +518,13 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     // ---------------------------------------------------------------- ISessionHandler
 
-    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow)
-    {
-        if (EchoService.Accepts(flow))
-        {
-            EchoService.OnFlowOpened(session, flow);
-        }
-        else if (_adapter is null || !_adapter.TryAcceptFlow(flow))
-        {
-            // RFC 7016 §3.6.3.7, RFC 7425 §5.1.1: a flow nobody handles is rejected.
-            flow.Reject(0);
-        }
-    }
+    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow) => _flows!.OnFlowOpened(flow);
 
-    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message)
-    {
-        if (EchoService.Accepts(flow))
-        {
-            EchoService.OnMessage(flow, message);
-        }
-        else
-        {
-            _adapter?.OnMessage(flow, message);
-        }
-    }
+    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => _flows!.OnMessage(flow, message);
 
-    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow)
-    {
-        if (EchoService.Accepts(flow))
-        {
-            EchoService.OnFlowComplete(flow);
-        }
-        else
-        {
-            _adapter?.OnFlowComplete(flow);
-        }
-    }
+    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => _flows!.OnFlowComplete(flow);
 
-    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => _adapter?.OnFlowException(flow);
+    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => _flows!.OnFlowException(flow);
 
     void ISessionHandler.OnStateChanged(Session session, SessionState state)
     {
@@ -565,4 +540,17 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _log.Debug("session {0:x8} moved to {1}", _sessionId, newAddress);
         _adapter?.OnAddressChanged(newAddress);
     }
+}
+
+/// <summary>The life-cycle states of a <see cref="SessionActor"/>.</summary>
+internal enum SessionLifeCycle
+{
+    /// <summary>No gateway has opened the session yet: anything but <see cref="OpenSession"/> is told it is unknown.</summary>
+    AwaitingOpen,
+
+    /// <summary>The engine runs: S_OPEN, then closing and lingering (RFC 7016 §3.5.5).</summary>
+    Open,
+
+    /// <summary>The engine closed, or nothing was ever opened: passivating, answering nothing new.</summary>
+    Stopping,
 }

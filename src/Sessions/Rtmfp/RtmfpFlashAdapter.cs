@@ -2,6 +2,7 @@ using Rtmfp.Cluster;
 using System.Net;
 using Rtmfp.Engine;
 using Rtmfp.Flash;
+using Rtmfp.Sessions.Flows;
 using Rtmfp.Shared.Flash;
 using Rtmfp.Shared.Wire;
 
@@ -17,7 +18,7 @@ namespace Rtmfp.Sessions.Rtmfp;
 /// <see cref="ISessionHandler"/> and <see cref="Service"/> after every engine call (outside engine
 /// callbacks), then honours <see cref="CloseDueMs"/>. Single-threaded, like the session.
 /// </summary>
-public sealed class RtmfpFlashAdapter : IFlashConnectionOutput
+public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
 {
     private const int ControlPriority = 3;
     private const int DataPriority = 2;
@@ -92,7 +93,7 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput
     /// A new receiving flow: claims it when its metadata is valid "TC" metadata (RFC 7425 §5.1.1). The first
     /// must be stream 0 (the NetConnection); nothing else is accepted before it. False: the host rejects it.
     /// </summary>
-    public bool TryAcceptFlow(RecvFlow flow)
+    public bool TryAccept(RecvFlow flow)
     {
         if (_closed || !RtmpMetadata.TryRead(flow.Metadata.Span, out var metadata))
         {

@@ -2,6 +2,7 @@ using Rtmfp.Cluster;
 using System.Net;
 using Rtmfp.Engine;
 using Rtmfp.Flash;
+using Rtmfp.Sessions.Flows;
 using Rtmfp.Sessions.Rtmfp;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
@@ -34,6 +35,9 @@ public sealed class EnginePair : ISessionHandler
             output => new FlashConnection(new FlashEndpointInfo(Interlocked.Increment(ref s_ids), observed, "rtmfp://127.0.0.1/live", PeerId.FromBytes(new byte[32])),
                 output, applications ?? ApplicationRegistry.CreateDefault(), relay, null, connOptions),
             () => Now, options);
+        Router = new FlowRouter();
+        Router.Register(EchoService.Signature, new EchoService(ServerSession));
+        Router.Register(FlowSignatureKind.RtmpStream, Adapter);
     }
 
     private static long s_ids;
@@ -43,6 +47,9 @@ public sealed class EnginePair : ISessionHandler
     public Session ClientSession { get; }
     public Session ServerSession { get; }
     public RtmfpFlashAdapter Adapter { get; }
+
+    /// <summary>The server session's flow router, set up as the session actor sets up its own.</summary>
+    internal FlowRouter Router { get; }
     public ClientSide Client { get; }
 
     /// <summary>While true, packets from the server are lost.</summary>
@@ -95,19 +102,13 @@ public sealed class EnginePair : ISessionHandler
 
     // ---------------------------------------------------------------- server handler (as SessionActor)
 
-    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow)
-    {
-        if (!Adapter.TryAcceptFlow(flow))
-        {
-            flow.Reject(0);
-        }
-    }
+    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow) => Router.OnFlowOpened(flow);
 
-    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => Adapter.OnMessage(flow, message);
+    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => Router.OnMessage(flow, message);
 
-    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => Adapter.OnFlowComplete(flow);
+    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => Router.OnFlowComplete(flow);
 
-    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => Adapter.OnFlowException(flow);
+    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => Router.OnFlowException(flow);
 
     void ISessionHandler.OnStateChanged(Session session, SessionState state)
     {
