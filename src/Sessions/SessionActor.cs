@@ -134,7 +134,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Receive<RunContinuation>(r => AroundEngine(r.Continuation));
         Receive<StreamEventDelivery>(OnStreamEvent);
         Receive<StreamEntityStopped>(s => _clusterRelay?.OnEntityStopped(s.Stream));
-        Receive<PublishStreamResult>(_ => { }); // answer to a re-publish after an entity restart
+        Receive<PublishStreamResult>(r => _clusterRelay?.OnPublishResult(r)); // the entity that accepted a publisher
         Receive<LookupPeer>(OnLookupPeer);
         Receive<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
     }

@@ -17,7 +17,8 @@ public sealed class ClusterStreamRelay : IStreamRelay
     private readonly TimeSpan _askTimeout;
     private readonly Dictionary<long, (StreamKey Stream, IStreamSubscriber Subscriber)> _subscriptions = [];
     private readonly Dictionary<IStreamSubscriber, long> _subscriptionIds = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<PublisherId, StreamKey> _publishing = [];
+    /// <summary>What this session publishes, and the entity that accepted it once it answered (frames go there directly).</summary>
+    private readonly Dictionary<PublisherId, (StreamKey Stream, IActorRef? Entity)> _publishing = [];
     private long _nextSubscriptionId = 1;
 
     public ClusterStreamRelay(IActorRef streamRegion, IActorRef session, TimeSpan? askTimeout = null)
@@ -33,6 +34,8 @@ public sealed class ClusterStreamRelay : IStreamRelay
     {
         // Completes off the actor thread; FlashConnection dispatches the continuation back to the actor.
         var result = await _streams.Ask<PublishStreamResult>(new PublishStream(stream, input.Publisher, _session), _askTimeout).ConfigureAwait(false);
+        // The session learns the entity on its own thread (OnPublishResult), as it does after a re-publish.
+        _session.Tell(result, ActorRefs.NoSender);
         return result.Accepted;
     }
 
@@ -47,13 +50,18 @@ public sealed class ClusterStreamRelay : IStreamRelay
         switch (input)
         {
             case PublishFrame frame:
-                // Remembered so a restarted entity can be told who publishes (see OnEntityStopped).
-                _publishing.TryAdd(frame.Publisher, stream);
-                _streams.Tell(new PublishStreamFrame(stream, frame.Publisher, frame.Frame), _session);
+                // Remembered so a restarted entity can be told who publishes (see OnEntityStopped). Once the entity
+                // answered, frames skip the shard region (no entity ID or shard lookup per frame).
+                if (!_publishing.TryGetValue(frame.Publisher, out var publication))
+                {
+                    _publishing.Add(frame.Publisher, publication = (stream, null));
+                }
+                (publication.Entity ?? _streams).Tell(new PublishStreamFrame(stream, frame.Publisher, frame.Frame), _session);
                 return;
             case StopPublish stop:
-                _publishing.Remove(stop.Publisher);
-                _streams.Tell(new UnpublishStream(stream, stop.Publisher), _session);
+                // After the frames, on the same path as they went (direct once the entity answered).
+                _publishing.Remove(stop.Publisher, out var stopped);
+                (stopped.Entity ?? _streams).Tell(new UnpublishStream(stream, stop.Publisher), _session);
                 return;
             case Subscribe subscribe:
                 if (_subscriptionIds.ContainsKey(subscribe.Subscriber))
@@ -87,14 +95,26 @@ public sealed class ClusterStreamRelay : IStreamRelay
         }
     }
 
+    /// <summary>A stream entity accepted (or refused) one of this session's publishers.</summary>
+    public void OnPublishResult(PublishStreamResult result)
+    {
+        if (result.Accepted)
+        {
+            _publishing[result.Publisher] = (result.Stream, result.Entity);
+        }
+    }
+
     /// <summary>The entity of <paramref name="stream"/> stopped: publish and subscribe again to its next incarnation.</summary>
     public void OnEntityStopped(StreamKey stream)
     {
         string entity = StreamMessageExtractor.EntityIdOf(stream);
-        foreach (var (publisher, key) in _publishing)
+        foreach (var publisher in _publishing.Keys.ToArray())
         {
+            var key = _publishing[publisher].Stream;
             if (StreamMessageExtractor.EntityIdOf(key) == entity)
             {
+                // Through the region to its next incarnation, which answers with itself.
+                _publishing[publisher] = (key, null);
                 _streams.Tell(new PublishStream(key, publisher, _session), _session);
             }
         }
@@ -110,9 +130,9 @@ public sealed class ClusterStreamRelay : IStreamRelay
     /// <summary>The session is going away: leave every stream (the entity also watches the session).</summary>
     public void LeaveAll()
     {
-        foreach (var (publisher, key) in _publishing)
+        foreach (var (publisher, (key, entity)) in _publishing)
         {
-            _streams.Tell(new UnpublishStream(key, publisher), _session);
+            (entity ?? _streams).Tell(new UnpublishStream(key, publisher), _session);
         }
         foreach (var (id, entry) in _subscriptions)
         {

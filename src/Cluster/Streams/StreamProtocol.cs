@@ -15,7 +15,11 @@ public interface IStreamMessage
 /// <summary>Become the publisher; answered with <see cref="PublishStreamResult"/>. <paramref name="Session"/> is watched.</summary>
 public sealed record PublishStream(StreamKey Stream, PublisherId Publisher, IActorRef Session) : IStreamMessage;
 
-public sealed record PublishStreamResult(StreamKey Stream, PublisherId Publisher, bool Accepted);
+/// <summary>
+/// The entity's answer to <see cref="PublishStream"/>. <paramref name="Entity"/> is the stream entity itself: an
+/// accepted publisher sends its frames there directly, not through the shard region, until the entity stops.
+/// </summary>
+public sealed record PublishStreamResult(StreamKey Stream, PublisherId Publisher, bool Accepted, IActorRef Entity);
 
 public sealed record UnpublishStream(StreamKey Stream, PublisherId Publisher) : IStreamMessage;
 

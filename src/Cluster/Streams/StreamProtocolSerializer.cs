@@ -79,6 +79,7 @@ public sealed class StreamProtocolSerializer : ProtocolSerializer
                 WriteStreamKey(w, m.Stream);
                 WritePublisher(w, m.Publisher);
                 w.WriteBool(m.Accepted);
+                WriteActorRef(w, m.Entity);
                 break;
             case UnpublishStream m:
                 WriteStreamKey(w, m.Stream);
@@ -130,7 +131,7 @@ public sealed class StreamProtocolSerializer : ProtocolSerializer
     private protected override object Read(ref ClusterMessageReader r, string manifest) => manifest switch
     {
         Manifests.PublishStream => new PublishStream(ReadStreamKey(ref r), ReadPublisher(ref r), ReadActorRef(ref r)),
-        Manifests.PublishStreamResult => new PublishStreamResult(ReadStreamKey(ref r), ReadPublisher(ref r), r.ReadBool()),
+        Manifests.PublishStreamResult => new PublishStreamResult(ReadStreamKey(ref r), ReadPublisher(ref r), r.ReadBool(), ReadActorRef(ref r)),
         Manifests.UnpublishStream => new UnpublishStream(ReadStreamKey(ref r), ReadPublisher(ref r)),
         Manifests.PublishStreamFrame => new PublishStreamFrame(ReadStreamKey(ref r), ReadPublisher(ref r), ReadMediaFrame(ref r)),
         Manifests.SubscribeStream => new SubscribeStream(ReadStreamKey(ref r), ReadActorRef(ref r), r.ReadInt64()),

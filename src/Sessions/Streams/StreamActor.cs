@@ -101,7 +101,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
             _publisherSession = m.Session;
             Context.Watch(m.Session);
         }
-        Sender.Tell(new PublishStreamResult(m.Stream, m.Publisher, accepted));
+        Sender.Tell(new PublishStreamResult(m.Stream, m.Publisher, accepted, Self));
     }
 
     private void OnSessionGone(IActorRef session)

@@ -202,7 +202,7 @@ public class SessionActorFlashTests : TestKit
         var publish = streams.ExpectMsg<PublishStream>();
         Assert.Equal(new StreamKey("live", "cam"), publish.Stream);
         Assert.Equal(actor, publish.Session);
-        streams.Reply(new PublishStreamResult(publish.Stream, publish.Publisher, true));
+        streams.Reply(new PublishStreamResult(publish.Stream, publish.Publisher, true, streams.Ref));
         Exchange(sid, actor, engine, () => handler.StatusCodes().Contains("NetStream.Publish.Start"));
 
         pub.Write(FlashTestClient.Media(RtmpMessageType.Audio, 20, 0xAF, 0x01, 0x33));
@@ -231,6 +231,45 @@ public class SessionActorFlashTests : TestKit
         Assert.Equal(subscribe.SubscriptionId, streams.ExpectMsg<SubscribeStream>().SubscriptionId);
         actor.Tell(new StreamEntityStopped(new StreamKey("live", "cam")));
         Assert.Equal(publish.Publisher, streams.ExpectMsg<PublishStream>().Publisher);
+    }
+
+    [Fact]
+    public void A_publisher_sends_frames_to_the_entity_that_accepted_it_and_back_through_the_region_after_it_stopped()
+    {
+        const uint sid = 0x5014;
+        var streams = CreateTestProbe();
+        var entity = CreateTestProbe();
+        var (actor, engine, handler) = Start(sid, streams.Ref, CreateTestProbe().Ref);
+        var control = Connect(sid, actor, engine, handler);
+        control.Write(new Command("createStream", 2, AmfNull.Instance, []).ToMessage());
+        var pub = engine.OpenFlow(new RtmpMetadata(1).ToArray(), handler.Flows[0]);
+        pub.Write(new Command("publish", 0, AmfNull.Instance, ["cam", "live"]).ToMessage());
+        Exchange(sid, actor, engine, () => streams.HasMessages);
+        var publish = streams.ExpectMsg<PublishStream>();
+        streams.Reply(new PublishStreamResult(publish.Stream, publish.Publisher, true, entity.Ref));
+        Exchange(sid, actor, engine, () => handler.StatusCodes().Contains("NetStream.Publish.Start"));
+
+        // Accepted: frames skip the region.
+        pub.Write(FlashTestClient.Media(RtmpMessageType.Audio, 20, 0xAF, 0x01, 0x33));
+        pub.Write(FlashTestClient.Media(RtmpMessageType.Audio, 40, 0xAF, 0x01, 0x34));
+        Exchange(sid, actor, engine, () => entity.HasMessages);
+        Assert.Equal(20u, entity.ExpectMsg<PublishStreamFrame>().Frame.Timestamp);
+        Assert.Equal(40u, entity.ExpectMsg<PublishStreamFrame>().Frame.Timestamp);
+        streams.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // The entity stopped: publish again through the region; frames go there until the next incarnation answers.
+        actor.Tell(new StreamEntityStopped(publish.Stream));
+        var again = streams.ExpectMsg<PublishStream>();
+        Assert.Equal(publish.Publisher, again.Publisher);
+        pub.Write(FlashTestClient.Media(RtmpMessageType.Audio, 60, 0xAF, 0x01, 0x35));
+        Exchange(sid, actor, engine, () => streams.HasMessages);
+        Assert.Equal(60u, streams.ExpectMsg<PublishStreamFrame>().Frame.Timestamp);
+        var next = CreateTestProbe();
+        actor.Tell(new PublishStreamResult(publish.Stream, publish.Publisher, true, next.Ref), streams.Ref);
+        pub.Write(FlashTestClient.Media(RtmpMessageType.Audio, 80, 0xAF, 0x01, 0x36));
+        Exchange(sid, actor, engine, () => next.HasMessages);
+        Assert.Equal(80u, next.ExpectMsg<PublishStreamFrame>().Frame.Timestamp);
+        entity.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]
