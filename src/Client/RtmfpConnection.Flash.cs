@@ -11,9 +11,9 @@ public sealed partial class RtmfpConnection
     /// <summary>Runs <paramref name="action"/> on the loop with the open session; false if the connection is gone.</summary>
     internal bool TryPostToSession(Action<Session> action) => TryPost(() =>
     {
-        if (!_tornDown && _session is { State: SessionState.Open } session)
+        if (_state == RtmfpConnectionState.Open)
         {
-            action(session);
+            action(_session!);
             MarkDirty();
         }
     });

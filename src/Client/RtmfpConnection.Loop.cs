@@ -27,12 +27,6 @@ public sealed partial class RtmfpConnection
     private Shared.Crypto.SessionCryptoContext? _crypto;
     private long _handshakeStart;
     private ulong _pingCounter;
-    private bool _localClose;
-    private bool _aborting;
-    private bool _receiving;
-    private bool _farClose;
-    private bool _tornDown;
-    private RtmfpCloseReason _closeReason = RtmfpCloseReason.Aborted;
 
     internal Socket? Socket => _socket;
     internal SocketAddress ReceiveAddress { get; private set; } = new(AddressFamily.InterNetwork);
@@ -51,7 +45,7 @@ public sealed partial class RtmfpConnection
 
     private void Start(IPEndPoint[] candidates)
     {
-        if (_connectTcs.Task.IsCompleted)
+        if (_state != RtmfpConnectionState.Opening)
         {
             return; // cancelled before the loop got here
         }
@@ -134,27 +128,6 @@ public sealed partial class RtmfpConnection
         }
     }
 
-    internal void FailConnect(RtmfpConnectFailure failure, string message, Exception? inner = null)
-    {
-        if (_connectTcs.Task.IsCompleted)
-        {
-            return;
-        }
-        bool registered = _socket is not null;
-        _handshake?.Dispose();
-        _handshake = null;
-        DetachSocket();
-        if (registered)
-        {
-            _loop.OnConnectionRemoved();
-        }
-        _tornDown = true;
-        DisposeOwned();
-        _closedTcs.TrySetResult(RtmfpCloseReason.Aborted);
-        _incoming.Writer.TryComplete();
-        _connectTcs.TrySetException(new RtmfpConnectException(failure, message, inner));
-    }
-
     // ---------------------------------------------------------------- receive
 
     internal void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from, long now)
@@ -181,9 +154,12 @@ public sealed partial class RtmfpConnection
             {
                 MatchPingReplies(packet);
             }
-            _receiving = true;
             session.Receive(packet, from, now);
-            _receiving = false;
+            if (session.State == SessionState.Closed)
+            {
+                // Ended while handling the far end's packet (its abrupt Close Acknowledgement, RFC 7016 §3.5.5): the far end's close.
+                OnSessionClosed(RtmfpCloseReason.RemoteClose);
+            }
             MarkDirty();
         }
         else if (_handshake is { } handshake)
@@ -223,7 +199,7 @@ public sealed partial class RtmfpConnection
     /// <summary>Sends what the handshake or the session has due, then re-arms the timer.</summary>
     internal void Pump(long now)
     {
-        if (_tornDown)
+        if (_state == RtmfpConnectionState.TornDown)
         {
             return;
         }
@@ -266,6 +242,7 @@ public sealed partial class RtmfpConnection
         }
         if (session.State == SessionState.Closed)
         {
+            OnSessionClosed(RtmfpCloseReason.IdleTimeout); // the engine's own timers ended it
             Teardown(_closeReason);
             return;
         }
@@ -320,6 +297,7 @@ public sealed partial class RtmfpConnection
         _session = new Session(SessionRole.Initiator, result.FarAddress, new Handler(this), now, Options.Session);
         handshake.Dispose();
         _handshake = null;
+        Become(RtmfpConnectionState.Open);
         _connectTcs.TrySetResult(this);
     }
 
@@ -339,19 +317,19 @@ public sealed partial class RtmfpConnection
 
     private void OpenFlowOnLoop(RtmfpFlow flow)
     {
-        if (_tornDown || _session is not { State: SessionState.Open } session)
+        if (_state != RtmfpConnectionState.Open)
         {
             flow.FailOpen(new InvalidOperationException("the session is not open"));
             return;
         }
-        flow.Open(session);
+        flow.Open(_session!);
         _flows.Add(flow);
         MarkDirty();
     }
 
     private void StartPing(TaskCompletionSource<TimeSpan> done)
     {
-        if (_tornDown || _session is not { State: SessionState.Open })
+        if (_state != RtmfpConnectionState.Open)
         {
             done.TrySetException(new InvalidOperationException("the session is not open"));
             return;
@@ -391,7 +369,7 @@ public sealed partial class RtmfpConnection
 
     private void MoveOnLoop(TaskCompletionSource<IPEndPoint> done)
     {
-        if (_tornDown || _session is not { State: SessionState.Open } || _socket is null)
+        if (_state != RtmfpConnectionState.Open || _socket is null)
         {
             done.TrySetException(new InvalidOperationException("the session is not open"));
             return;
@@ -414,108 +392,7 @@ public sealed partial class RtmfpConnection
         done.TrySetResult(_localEndPoint!);
     }
 
-    private void BeginCloseOnLoop()
-    {
-        if (_session is { State: SessionState.Open } session)
-        {
-            _localClose = true;
-            session.Close(MonotonicClock.NowMs);
-            MarkDirty();
-        }
-        else if (_session is null && !_connectTcs.Task.IsCompleted)
-        {
-            FailConnect(RtmfpConnectFailure.Cancelled, "closed while connecting");
-        }
-    }
-
-    private void AbortOnLoop()
-    {
-        if (_tornDown)
-        {
-            return;
-        }
-        if (_session is { } session)
-        {
-            _aborting = true;
-            session.Abort();
-            Pump(MonotonicClock.NowMs); // sends the one Close Acknowledgement, then tears down
-        }
-        else
-        {
-            FailConnect(RtmfpConnectFailure.Cancelled, "aborted while connecting");
-        }
-    }
-
-    private void Teardown(RtmfpCloseReason reason)
-    {
-        if (_tornDown)
-        {
-            return;
-        }
-        _tornDown = true;
-        _peerHost?.OnHostClosed(); // hosted peer sessions lose the socket they send from
-        _host?._peerHost?.OnHostedClosed(this);
-        DetachSocket();
-        _crypto?.Dispose();
-        _crypto = null;
-        foreach (var flow in _flows)
-        {
-            ((IMessageSink)flow).OnConnectionClosed();
-        }
-        _flows.Clear();
-        _watchedFlows.Clear();
-        foreach (var (_, ping) in _pings)
-        {
-            ping.Done.TrySetException(new InvalidOperationException("the connection is closed"));
-        }
-        _pings.Clear();
-        _incoming.Writer.TryComplete();
-        _loop.OnConnectionRemoved();
-        DisposeOwned();
-        _closedTcs.TrySetResult(reason);
-    }
-
-    /// <summary>The loop is exiting with this connection still on it.</summary>
-    internal void OnLoopStopped()
-    {
-        if (!_connectTcs.Task.IsCompleted)
-        {
-            FailConnect(RtmfpConnectFailure.Cancelled, "the event loop stopped");
-        }
-        else
-        {
-            _peerHost?.OnLoopStopped();
-            _aborting = true;
-            _session?.Abort(); // flows end, so later commands fail instead of waiting
-            Teardown(RtmfpCloseReason.Aborted);
-        }
-    }
-
     // ---------------------------------------------------------------- engine callbacks
-
-    private void OnStateChanged(SessionState state)
-    {
-        switch (state)
-        {
-            case SessionState.FarCloseLinger:
-                // Unusable from now on; the engine lingers to acknowledge repeated Close Requests.
-                _farClose = true;
-                _closeReason = RtmfpCloseReason.RemoteClose;
-                foreach (var flow in _flows)
-                {
-                    ((IMessageSink)flow).OnConnectionClosed();
-                }
-                _closedTcs.TrySetResult(RtmfpCloseReason.RemoteClose);
-                break;
-            case SessionState.Closed:
-                _closeReason = _localClose ? RtmfpCloseReason.LocalClose
-                    : _farClose || _receiving ? RtmfpCloseReason.RemoteClose
-                    : _aborting ? RtmfpCloseReason.Aborted
-                    : RtmfpCloseReason.IdleTimeout;
-                MarkDirty();
-                break;
-        }
-    }
 
     private sealed class Handler(RtmfpConnection connection) : ISessionHandler
     {

@@ -40,7 +40,7 @@ public sealed partial class RtmfpConnection
     /// <summary>Responder sessions: the handshake that opened them (to recognise a retransmitted IIKeying).</summary>
     internal HandshakeResult? OpeningResult { get; }
 
-    internal bool IsOpen => !_tornDown && _session is { State: SessionState.Open };
+    internal bool IsOpen => _state == RtmfpConnectionState.Open;
 
     /// <summary>Loop thread: starts answering peers on our socket (idempotent).</summary>
     internal PeerHost EnablePeerHosting(Func<ReadOnlyMemory<byte>, bool>? accept)
@@ -64,6 +64,7 @@ public sealed partial class RtmfpConnection
         connection._localEndPoint = host._localEndPoint;
         connection._remoteEndPoint = ToEndPoint(result.FarAddress);
         connection._session = new Session(SessionRole.Responder, result.FarAddress, new Handler(connection), now, host.Options.Session);
+        connection.Become(RtmfpConnectionState.Open);
         connection._loop.OnConnectionAdded();
         connection._connectTcs.TrySetResult(connection);
         connection.MarkDirty();

@@ -12,7 +12,7 @@ namespace Rtmfp.Client;
 /// engine wakeup. Everything else reaches it through <see cref="Post"/>, so engine state is never shared
 /// between threads and no lock is held across anything. Many connections can share one loop (load mode).
 /// </summary>
-public sealed class RtmfpEventLoop : IDisposable
+internal sealed class RtmfpEventLoop : IDisposable
 {
     private const int MaxDatagramsPerSocketPass = 64;
     private const int MaxWaitMs = 1000;

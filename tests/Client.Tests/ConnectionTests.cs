@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using Rtmfp.Engine;
 using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Client.Tests;
@@ -133,16 +134,48 @@ public class ConnectionTests
         await connection.DisposeAsync();
     }
 
-    [Fact]
-    public async Task Far_close_completes_Closed_with_RemoteClose()
+    [Theory]
+    [InlineData(RtmfpCloseReason.RemoteClose)] // the far end closes in order
+    [InlineData(RtmfpCloseReason.Aborted)] // we abort
+    public async Task Far_close_or_abort_completes_Closed_with_its_reason_and_ends_flows(RtmfpCloseReason reason)
     {
         using var server = FakeResponder.Start();
         await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, Options(), Ct);
         var flow = connection.OpenFlow("echo");
-        server.CloseAllSessions();
-        Assert.Equal(RtmfpCloseReason.RemoteClose, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        if (reason == RtmfpCloseReason.RemoteClose)
+        {
+            server.CloseAllSessions();
+        }
+        else
+        {
+            connection.Abort();
+        }
+        Assert.Equal(reason, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         await flow.Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct);
         await Assert.ThrowsAnyAsync<Exception>(() => flow.SendAsync("x"u8.ToArray(), Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => connection.OpenFlow("late").Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct));
+    }
+
+    [Fact]
+    public async Task A_far_end_that_falls_silent_ends_the_session_with_IdleTimeout()
+    {
+        using var server = FakeResponder.Start();
+        var options = Options() with { Session = new SessionOptions { IdleTimeoutMs = 400, KeepaliveIntervalMs = 200 } };
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, options, Ct);
+        server.Silent = true;
+        Assert.Equal(RtmfpCloseReason.IdleTimeout, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => connection.PingAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_cancelled_close_aborts_but_the_session_still_ends_as_a_local_close()
+    {
+        using var server = FakeResponder.Start();
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, Options(), Ct);
+        server.Silent = true; // our Close Request is never acknowledged
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.CloseAsync(cancel.Token));
+        Assert.Equal(RtmfpCloseReason.LocalClose, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Rtmfp.Client.Peer;
 /// own flow and what a publisher answers on the return flows (StreamBegin, Play.Reset, Play.Start,
 /// |RtmpSampleAccess, then metadata and codec headers for a late joiner).
 /// </summary>
-public static class P2PStreamMessages
+internal static class P2PStreamMessages
 {
     /// <summary>The subscriber's request: <c>play, 0, null, streamName</c> on a new unassociated flow (§5.4).</summary>
     public static byte[] Play(string streamName) =>
