@@ -12,7 +12,7 @@ public sealed class DependencyRuleTests
     [Fact]
     public void The_projects_the_rules_speak_of_exist()
     {
-        foreach (var name in new[] { "Shared", "Flash", "Engine", "Cluster", "Gateway", "Sessions", "Groups", "Client", "OpsCli", "Node" })
+        foreach (var name in new[] { "Shared", "Flash", "Engine", "Cluster", "Gateway", "Sessions", "Groups", "Client", "OpsCli", "Ops.Protocol", "Node" })
         {
             Assert.True(Repository.Projects.ContainsKey(name), $"src/{name} has no project file");
         }
@@ -23,6 +23,7 @@ public sealed class DependencyRuleTests
     [InlineData("Flash")]
     [InlineData("Engine")]
     [InlineData("OpsCli")]
+    [InlineData("Ops.Protocol")]
     [InlineData("Client")]
     public void Plain_code_and_tools_reach_no_Akka(string project)
     {
