@@ -46,7 +46,7 @@ public sealed class GatewayService(
             }
             catch (SocketException ex) when (bind.AddressFamily == AddressFamily.InterNetworkV6 && ex.SocketErrorCode == SocketError.AddressFamilyNotSupported)
             {
-                logger.LogWarning("IPv6 is not available here; not listening on {Endpoint}", bind);
+                logger.NoIPv6(bind);
             }
             catch (SocketException ex)
             {
@@ -70,7 +70,7 @@ public sealed class GatewayService(
         foreach (var ep in _endpoints)
         {
             ep.Start(_gateway.OnDatagram);
-            logger.LogInformation("RTMFP listening on udp {Endpoint}", ep.LocalEndPoint);
+            logger.Listening(ep.LocalEndPoint);
         }
     }
 
@@ -89,7 +89,7 @@ public sealed class GatewayService(
             {
                 await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
             }
-            logger.LogInformation("gateway stopping with {Count} sessions still open", gateway.Cache.Count);
+            logger.StoppingWithSessions(gateway.Cache.Count);
         }
         await DisposeAsync().ConfigureAwait(false);
     }

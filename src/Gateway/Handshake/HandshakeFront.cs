@@ -211,7 +211,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         if (job.Probe + 1 >= MaxProbes)
         {
             _context.Metrics.HandshakesRejected.Add(1);
-            _context.Logger.LogWarning("dropping an IIKeying after {Probes} session ID collisions", MaxProbes);
+            _context.Logger.TooManyCollisions(MaxProbes);
             return;
         }
         job.Probe++;

@@ -119,12 +119,12 @@ public sealed class UdpEndpoint : IAsyncDisposable
             {
                 // The device or kernel cannot segment (e.g. no checksum offload): from now on, one by one.
                 _canSegment = false;
-                _logger?.LogInformation("UDP segmentation refused on {Endpoint} (errno {Errno}): sending datagrams one by one", LocalEndPoint, errno);
+                _logger?.SegmentationRefused(LocalEndPoint, errno);
             }
             else if (errno != UdpSegmentation.Einval)
             {
                 // A full buffer or an ICMP error: UDP loses the batch like any datagram; RTMFP retransmits.
-                _logger?.LogDebug("UDP segmented send to {Address} failed: errno {Errno}", to, errno);
+                _logger?.SegmentedSendFailed(to, errno);
                 return;
             }
             // EINVAL: this batch cannot be segmented on its route (e.g. segments above its MTU): send it one by one.
@@ -144,7 +144,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
         catch (SocketException ex)
         {
             // ICMP errors and full buffers are ordinary on UDP: RTMFP retransmits.
-            _logger?.LogDebug("UDP send to {Address} failed: {Error}", to, ex.SocketErrorCode);
+            _logger?.SendFailed(to, ex.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
@@ -180,7 +180,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                         break;
                     }
                     // ICMP port unreachable (ConnectionReset) and truncation are per-datagram conditions.
-                    _logger?.LogDebug("UDP receive error {Error}", ex.SocketErrorCode);
+                    _logger?.ReceiveFailed(ex.SocketErrorCode);
                     continue;
                 }
                 try
@@ -190,7 +190,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 catch (Exception ex)
                 {
                     // A handler bug must not stop the gateway; peer input is never supposed to get here.
-                    _logger?.LogError(ex, "datagram handler failed");
+                    _logger?.HandlerFailed(ex);
                 }
             }
         }
