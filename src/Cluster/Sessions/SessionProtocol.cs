@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Cluster;
@@ -29,6 +30,13 @@ public sealed record SessionCryptoMaterial(
 
     public SessionCryptoContext CreateContext() =>
         new(SessionKeys.FromParts(EncryptKey, DecryptKey, HmacSendKey, HmacReceiveKey, NearNonce, FarNonce), Verification);
+
+    /// <summary>Keys and nonces never reach a log: only the verification settings print.</summary>
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.Append("Keys = (redacted), Verification = ").Append(Verification);
+        return true;
+    }
 }
 
 /// <summary>
@@ -43,19 +51,59 @@ public sealed record OpenSession(
     byte[] FarPeerId,
     byte[] EndpointDiscriminator,
     SocketAddress FarAddress,
-    byte[] RIKeyingPacket) : ISessionMessage;
+    byte[] RIKeyingPacket) : ISessionMessage
+{
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.AppendSession(nameof(SessionId), SessionId).Append(", ").AppendSession(nameof(FarSessionId), FarSessionId).Append(", ")
+            .AppendId(nameof(Cookie), Cookie).Append(", ").AppendId(nameof(FarPeerId), FarPeerId).Append(", ")
+            .AppendAddress(nameof(FarAddress), FarAddress).Append(", Crypto = ").Append(Crypto);
+        return true;
+    }
+}
 
 /// <summary>The session is open: send <see cref="RIKeyingPacket"/> (plain, default key) to the initiator.</summary>
-public sealed record SessionOpened(uint SessionId, uint FarSessionId, SessionCryptoMaterial Crypto, SocketAddress FarAddress, byte[] RIKeyingPacket);
+public sealed record SessionOpened(uint SessionId, uint FarSessionId, SessionCryptoMaterial Crypto, SocketAddress FarAddress, byte[] RIKeyingPacket)
+{
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.AppendSession(nameof(SessionId), SessionId).Append(", ").AppendSession(nameof(FarSessionId), FarSessionId).Append(", ")
+            .AppendAddress(nameof(FarAddress), FarAddress).Append(", ").AppendLength(nameof(RIKeyingPacket), RIKeyingPacket.Length);
+        return true;
+    }
+}
 
 /// <summary>The derived session ID belongs to another initiator: probe the next one.</summary>
-public sealed record SessionIdCollision(uint SessionId, byte[] Cookie);
+public sealed record SessionIdCollision(uint SessionId, byte[] Cookie)
+{
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.AppendSession(nameof(SessionId), SessionId).Append(", ").AppendId(nameof(Cookie), Cookie);
+        return true;
+    }
+}
 
 /// <summary>A decrypted, verified plain packet (flags onward). <see cref="Buffer"/> is pooled.</summary>
-public sealed record InboundPacket(uint SessionId, byte[] Buffer, int Offset, int Length, ulong SequenceNumber, SocketAddress From) : ISessionMessage;
+public sealed record InboundPacket(uint SessionId, byte[] Buffer, int Offset, int Length, ulong SequenceNumber, SocketAddress From) : ISessionMessage
+{
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.AppendSession(nameof(SessionId), SessionId).Append(", ").AppendLength("Packet", Length)
+            .Append(", SequenceNumber = ").Append(SequenceNumber).Append(", ").AppendAddress(nameof(From), From);
+        return true;
+    }
+}
 
 /// <summary>A plain packet for the gateway to encrypt with <see cref="SequenceNumber"/> and send. <see cref="Buffer"/> is pooled.</summary>
-public sealed record OutboundPacket(uint SessionId, uint FarSessionId, byte[] Buffer, int Length, ulong SequenceNumber, SocketAddress To);
+public sealed record OutboundPacket(uint SessionId, uint FarSessionId, byte[] Buffer, int Length, ulong SequenceNumber, SocketAddress To)
+{
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.AppendSession(nameof(SessionId), SessionId).Append(", ").AppendSession(nameof(FarSessionId), FarSessionId).Append(", ")
+            .AppendLength("Packet", Length).Append(", SequenceNumber = ").Append(SequenceNumber).Append(", ").AppendAddress(nameof(To), To);
+        return true;
+    }
+}
 
 /// <summary>A gateway has no keys for this session (another gateway opened it, or its cache was lost).</summary>
 public sealed record FetchSessionKeys(uint SessionId) : ISessionMessage;

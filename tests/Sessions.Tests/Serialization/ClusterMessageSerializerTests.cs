@@ -144,6 +144,34 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
     }
 
     [Fact]
+    public void Every_message_prints_readably_and_never_prints_keys()
+    {
+        foreach (var message in Messages())
+        {
+            string text = message.ToString()!;
+            Assert.DoesNotContain("System.Byte[]", text);
+            Assert.DoesNotContain("System.Net.SocketAddress", text);
+            var crypto = message switch
+            {
+                OpenSession o => o.Crypto,
+                SessionOpened o => o.Crypto,
+                SessionKeysReply r => r.Crypto,
+                _ => null,
+            };
+            if (crypto is not null)
+            {
+                foreach (var key in new[] { crypto.EncryptKey, crypto.DecryptKey, crypto.HmacSendKey, crypto.HmacReceiveKey })
+                {
+                    Assert.DoesNotContain(Convert.ToHexStringLower(key.AsSpan(0, 4)), text);
+                    Assert.DoesNotContain(Convert.ToHexString(key.AsSpan(0, 4)), text);
+                }
+            }
+            ReturnPooled(message);
+        }
+        Assert.Contains("192.0.2.7:1935", new LookupPeer(new byte[32], [1, 2], V4).ToString());
+    }
+
+    [Fact]
     public void Every_message_round_trips_with_equal_content()
     {
         var manifests = new HashSet<string>();
