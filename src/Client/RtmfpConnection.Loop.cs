@@ -362,7 +362,7 @@ public sealed partial class RtmfpConnection
         BinaryPrimitives.WriteUInt64BigEndian(message[PingPrefix.Length..], id);
         Span<byte> plain = stackalloc byte[PacketLimits.MaxPacketHeaderLength + PacketLimits.ChunkHeaderLength + PingMessageLength];
         var writer = new WireWriter(plain);
-        new PacketHeader(_host is null ? PacketMode.InitiatorMark : PacketMode.ResponderMark, Engine.Timestamp.FromMilliseconds(now)).Write(ref writer);
+        new PacketHeader(_host is null ? PacketMode.InitiatorMark : PacketMode.ResponderMark, Timestamp.FromMilliseconds(now)).Write(ref writer);
         PingChunk.Write(ref writer, new PingChunk(message));
         SendSession(writer.Written, _session!.FarAddress);
     }

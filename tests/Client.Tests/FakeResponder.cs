@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Rtmfp.Client;
 using Rtmfp.Engine;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;

@@ -1,7 +1,6 @@
 using Rtmfp.Cluster;
 using System.Net;
 using System.Security.Cryptography;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;

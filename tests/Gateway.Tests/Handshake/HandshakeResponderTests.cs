@@ -1,6 +1,5 @@
 using Rtmfp.Cluster;
 using System.Net;
-using Rtmfp.Engine;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Shared.Crypto;
