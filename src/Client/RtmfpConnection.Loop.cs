@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Rtmfp.Engine;
 using Rtmfp.Engine.Handshake;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Client;
@@ -252,11 +253,8 @@ public sealed partial class RtmfpConnection
 
     internal void SendStartup(OutgoingStartupPacket startup)
     {
-        var buffer = _loop.SendBuffer;
-        int length = _loop.DefaultContext.Encrypt(startup.Packet, buffer.AsSpan(PacketLimits.SessionIdLength));
-        var datagram = buffer.AsSpan(0, PacketLimits.SessionIdLength + length);
-        Multiplex.ScrambleSessionId(datagram, startup.SessionId);
-        SendTo(datagram, startup.Destination);
+        int length = StartupDatagram.Write(startup.Packet, startup.SessionId, _loop.SendBuffer);
+        SendTo(_loop.SendBuffer.AsSpan(0, length), startup.Destination);
     }
 
     private void SendSession(ReadOnlySpan<byte> plain, SocketAddress to)

@@ -199,10 +199,8 @@ internal sealed class FakeResponder : IDisposable
 
     private void SendStartup(ReadOnlySpan<byte> plain, uint sessionId, SocketAddress to)
     {
-        int n = _default.Encrypt(plain, _send.AsSpan(PacketLimits.SessionIdLength));
-        var datagram = _send.AsSpan(0, PacketLimits.SessionIdLength + n);
-        Multiplex.ScrambleSessionId(datagram, sessionId);
-        _socket.SendTo(datagram, SocketFlags.None, to);
+        int n = StartupDatagram.Write(plain, sessionId, _send);
+        _socket.SendTo(_send.AsSpan(0, n), SocketFlags.None, to);
     }
 
     private void Pump(ServerSession s, long now)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
@@ -29,8 +28,6 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     private readonly GatewayContext _context;
     private readonly HandshakeResponder _responder;
     private readonly HandshakeWorkerPool _pool;
-    private readonly Lock _sendLock = new();
-    private readonly SessionCryptoContext _sendContext = SessionCryptoContext.CreateDefault();
     private readonly Dictionary<uint, HandshakeJob> _inFlight = [];
     private readonly Lock _inFlightLock = new();
     private readonly int _maxInFlight;
@@ -57,7 +54,6 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     {
         public readonly byte[] Plain = new byte[PacketLimits.MaxDatagramLength];
         public readonly byte[] Reply = new byte[PacketLimits.MaxStartupPacketLength];
-        public readonly byte[] Datagram = new byte[PacketLimits.MaxStartupPacketLength + 64];
         public readonly SessionCryptoContext Default = SessionCryptoContext.CreateDefault();
 
         public void Dispose() => Default.Dispose();
@@ -104,10 +100,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
             return;
         }
         _context.Metrics.HandshakesStarted.Add(1);
-        int n = scratch.Default.Encrypt(scratch.Reply.AsSpan(0, written), scratch.Datagram.AsSpan(4));
-        var datagram = scratch.Datagram.AsSpan(0, 4 + n);
-        Multiplex.ScrambleSessionId(datagram, 0);
-        endpoint.SendTo(datagram, from, _context.Metrics);
+        StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, written), 0, from, _context.Metrics);
     }
 
     /// <summary>
@@ -179,22 +172,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
             return;
         }
         // RFC 7016 §2.2.3: RIKeying goes to the initiator's session ID under the default key.
-        var buffer = ArrayPool<byte>.Shared.Rent(4 + opened.RIKeyingPacket.Length + SessionCryptoContext.MaxOverhead);
-        try
-        {
-            int n;
-            lock (_sendLock)
-            {
-                n = _sendContext.Encrypt(opened.RIKeyingPacket, buffer.AsSpan(4));
-            }
-            var datagram = buffer.AsSpan(0, 4 + n);
-            Multiplex.ScrambleSessionId(datagram, opened.FarSessionId);
-            endpoint.SendTo(datagram, opened.FarAddress, _context.Metrics);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        StartupSender.Send(endpoint, opened.RIKeyingPacket, opened.FarSessionId, opened.FarAddress, _context.Metrics);
     }
 
     public void OnCollision(SessionIdCollision collision)
@@ -223,6 +201,5 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     public void Dispose()
     {
         _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _sendContext.Dispose();
     }
 }
