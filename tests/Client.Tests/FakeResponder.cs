@@ -182,7 +182,13 @@ internal sealed class FakeResponder : IDisposable
                 return;
             }
         }
-        if (_responder!.OnIIKeying(payload, from, out var job) != IIKeyingCheck.Accepted)
+        var reply = new byte[CookieChangeReply.MaxLength];
+        var check = _responder!.OnIIKeying(payload, from, now, reply, out var cookieChange, out var job);
+        if (check == IIKeyingCheck.CookieChange)
+        {
+            SendStartup(reply.AsSpan(0, cookieChange.Length), cookieChange.SessionId, from);
+        }
+        if (check != IIKeyingCheck.Accepted)
         {
             return;
         }

@@ -77,7 +77,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
                     OnIHello(endpoint, chunk.Payload, from, now, scratch);
                     break;
                 case ChunkType.IIKeying:
-                    OnIIKeying(chunk.Payload, from);
+                    OnIIKeying(endpoint, chunk.Payload, from, now, scratch);
                     break;
                 default:
                     // RHello, Redirect, RIKeying … are for initiators; Packet Fragment reassembly at
@@ -118,9 +118,15 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         _peerDirectory.Tell(new LookupPeer(lookup.TargetPeerId.ToArray(), lookup.Tag.ToArray(), initiator), _context.GatewayActor);
     }
 
-    private void OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress from)
+    private void OnIIKeying(UdpEndpoint endpoint, ReadOnlySpan<byte> payload, SocketAddress from, long now, ReceiveScratch scratch)
     {
-        var check = _responder.OnIIKeying(payload, from, out var job);
+        var check = _responder.OnIIKeying(payload, from, now, scratch.Reply, out var cookieChange, out var job);
+        if (check == IIKeyingCheck.CookieChange)
+        {
+            // RFC 7016 §3.5.1.2: the initiator resends its IIKeying with the new cookie.
+            StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, cookieChange.Length), cookieChange.SessionId, from, _context.Metrics);
+            return;
+        }
         if (check != IIKeyingCheck.Accepted || job is null)
         {
             _context.Metrics.HandshakesRejected.Add(1);
