@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Rtmfp.Engine;
 using Rtmfp.Engine.Handshake;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Client;
@@ -252,11 +253,8 @@ public sealed partial class RtmfpConnection
 
     internal void SendStartup(OutgoingStartupPacket startup)
     {
-        var buffer = _loop.SendBuffer;
-        int length = _loop.DefaultContext.Encrypt(startup.Packet, buffer.AsSpan(PacketLimits.SessionIdLength));
-        var datagram = buffer.AsSpan(0, PacketLimits.SessionIdLength + length);
-        Multiplex.ScrambleSessionId(datagram, startup.SessionId);
-        SendTo(datagram, startup.Destination);
+        int length = StartupDatagram.Write(startup.Packet, startup.SessionId, _loop.SendBuffer);
+        SendTo(_loop.SendBuffer.AsSpan(0, length), startup.Destination);
     }
 
     private void SendSession(ReadOnlySpan<byte> plain, SocketAddress to)
@@ -362,7 +360,7 @@ public sealed partial class RtmfpConnection
         BinaryPrimitives.WriteUInt64BigEndian(message[PingPrefix.Length..], id);
         Span<byte> plain = stackalloc byte[PacketLimits.MaxPacketHeaderLength + PacketLimits.ChunkHeaderLength + PingMessageLength];
         var writer = new WireWriter(plain);
-        new PacketHeader(_host is null ? PacketMode.InitiatorMark : PacketMode.ResponderMark, Engine.Timestamp.FromMilliseconds(now)).Write(ref writer);
+        new PacketHeader(_host is null ? PacketMode.InitiatorMark : PacketMode.ResponderMark, Timestamp.FromMilliseconds(now)).Write(ref writer);
         PingChunk.Write(ref writer, new PingChunk(message));
         SendSession(writer.Written, _session!.FarAddress);
     }

@@ -1,3 +1,5 @@
+using Rtmfp.Shared.Wire;
+
 namespace Rtmfp.Engine;
 
 /// <summary>

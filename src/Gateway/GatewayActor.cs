@@ -1,6 +1,7 @@
 using System.Buffers;
 using Akka.Actor;
 using Akka.Event;
+using Rtmfp.Gateway.Handshake;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
@@ -20,7 +21,6 @@ public sealed class GatewayActor : ReceiveActor
     private readonly IStartupHandler _startup;
     private readonly RtmfpMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly SessionCryptoContext _defaultContext = SessionCryptoContext.CreateDefault();
 
     public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, RtmfpMetrics metrics)
     {
@@ -84,33 +84,10 @@ public sealed class GatewayActor : ReceiveActor
     /// </summary>
     private void SendRedirect(PeerRedirect redirect)
     {
-        var endpoint = _gateway.EndpointFor(redirect.To);
-        if (endpoint is null || redirect.StartupPacket.Length > PacketLimits.MaxStartupPacketLength)
+        if (_gateway.EndpointFor(redirect.To) is { } endpoint)
         {
-            return;
+            StartupSender.Send(endpoint, redirect.StartupPacket, 0, redirect.To, _metrics);
         }
-        var datagram = ArrayPool<byte>.Shared.Rent(4 + redirect.StartupPacket.Length + SessionCryptoContext.MaxOverhead);
-        try
-        {
-            int n = _defaultContext.Encrypt(redirect.StartupPacket, datagram.AsSpan(4));
-            var span = datagram.AsSpan(0, 4 + n);
-            Multiplex.ScrambleSessionId(span, 0);
-            endpoint.SendTo(span, redirect.To, _metrics);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The gateway is stopping.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(datagram);
-        }
-    }
-
-    protected override void PostStop()
-    {
-        _defaultContext.Dispose();
-        base.PostStop();
     }
 
     private void Send(OutboundPacket packet)

@@ -6,10 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
 using Rtmfp.Gateway;
-using Rtmfp.Gateway.Handshake;
 using Rtmfp.Node.Settings;
 using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Sessions;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Node;

@@ -5,7 +5,6 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Rtmfp.Engine;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Flows;
 using Rtmfp.Sessions.Rendezvous;

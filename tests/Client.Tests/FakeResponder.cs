@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Rtmfp.Client;
 using Rtmfp.Engine;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
@@ -183,7 +182,13 @@ internal sealed class FakeResponder : IDisposable
                 return;
             }
         }
-        if (_responder!.OnIIKeying(payload, from, out var job) != IIKeyingCheck.Accepted)
+        var reply = new byte[CookieChangeReply.MaxLength];
+        var check = _responder!.OnIIKeying(payload, from, now, reply, out var cookieChange, out var job);
+        if (check == IIKeyingCheck.CookieChange)
+        {
+            SendStartup(reply.AsSpan(0, cookieChange.Length), cookieChange.SessionId, from);
+        }
+        if (check != IIKeyingCheck.Accepted)
         {
             return;
         }
@@ -200,10 +205,8 @@ internal sealed class FakeResponder : IDisposable
 
     private void SendStartup(ReadOnlySpan<byte> plain, uint sessionId, SocketAddress to)
     {
-        int n = _default.Encrypt(plain, _send.AsSpan(PacketLimits.SessionIdLength));
-        var datagram = _send.AsSpan(0, PacketLimits.SessionIdLength + n);
-        Multiplex.ScrambleSessionId(datagram, sessionId);
-        _socket.SendTo(datagram, SocketFlags.None, to);
+        int n = StartupDatagram.Write(plain, sessionId, _send);
+        _socket.SendTo(_send.AsSpan(0, n), SocketFlags.None, to);
     }
 
     private void Pump(ServerSession s, long now)

@@ -1,7 +1,6 @@
 using Rtmfp.Cluster;
 using System.Net;
 using System.Net.Sockets;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Packets;

@@ -49,4 +49,14 @@ public class HandshakeTests(SharedNode shared) : IClassFixture<SharedNode>
         await BadInputTests.WaitUntil(() => node.Metrics.OpenSessions > openBefore, TimeSpan.FromSeconds(5));
         Assert.True(node.Metrics.OpenSessions > openBefore);
     }
+
+    [Fact]
+    public async Task An_IIKeying_from_another_address_gets_a_cookie_change_and_the_session_opens_there()
+    {
+        // RFC 7016 §3.5.1.2, Figure 10: the cookie was made for the IHello's source, the IIKeying comes from elsewhere.
+        var node = shared.Node;
+        using var raw = await RawInitiator.ConnectAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(15), moveBeforeKeying: true);
+        Assert.NotNull(raw.Result);
+        Assert.Equal(1, raw.CookieChanges);
+    }
 }

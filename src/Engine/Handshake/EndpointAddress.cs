@@ -16,14 +16,4 @@ internal static class EndpointAddress
             && Address.TryFromSocketAddress(b, AddressOrigin.Unknown, out var y)
             && x.UnmapIPv4().EndpointEquals(y.UnmapIPv4());
     }
-
-    /// <summary>Writes the wire form (origin 0, IPv4-mapped unmapped) used to bind cookies; 0 if not an IP address.</summary>
-    public static int WriteBinding(SocketAddress address, Span<byte> destination)
-    {
-        if (!Address.TryFromSocketAddress(address, AddressOrigin.Unknown, out var a))
-        {
-            return 0;
-        }
-        return a.UnmapIPv4().Write(destination);
-    }
 }

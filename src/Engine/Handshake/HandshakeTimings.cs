@@ -17,7 +17,4 @@ public static class HandshakeTimings
 
     /// <summary>Tag length: RECOMMENDED ≥ 8 random bytes; Flash, librtmfp and rtmfp-cpp use 16.</summary>
     public const int TagLength = 16;
-
-    /// <summary>Cookie length Flash-era peers accept (librtmfp rejects others).</summary>
-    public const int CookieLength = 64;
 }

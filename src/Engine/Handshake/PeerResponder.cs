@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Security.Cryptography;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 
@@ -15,13 +14,15 @@ namespace Rtmfp.Engine.Handshake;
 public sealed class PeerResponder
 {
     private readonly FlashCryptoProfile _profile;
-    private readonly PeerCookie _cookies;
+    private readonly CookieJar _cookies;
 
     /// <param name="cookieSecret">Cookie key; null for a random one (cookies then die with this object).</param>
     public PeerResponder(FlashCryptoProfile profile, ReadOnlySpan<byte> cookieSecret = default)
     {
         _profile = profile;
-        _cookies = new PeerCookie(cookieSecret.IsEmpty ? RandomNumberGenerator.GetBytes(32) : cookieSecret);
+        // RFC 7016 §3.5.1.1.2: a cookie lives at least the 95 s ultimate open timeout (here one to two slots).
+        _cookies = new CookieJar(cookieSecret.IsEmpty ? CookieJar.NewSecret() : cookieSecret,
+            TimeSpan.FromMilliseconds(HandshakeTimings.UltimateOpenTimeoutMs));
     }
 
     public FlashCryptoProfile Profile => _profile;
@@ -74,7 +75,8 @@ public sealed class PeerResponder
             case CookieCheck.Bad:
                 return IIKeyingOutcome.Ignored;
             case CookieCheck.Mismatch:
-                byte[] newCookie = _cookies.Create(from, nowMs);
+                byte[] newCookie = new byte[CookieJar.CookieLength];
+                _cookies.Rebind(iikeying.CookieEcho, from, nowMs, newCookie);
                 var change = StartupPacketWriter.CookieChange(nowMs, iikeying.CookieEcho, newCookie);
                 return new IIKeyingOutcome(IIKeyingDisposition.CookieChange,
                     new OutgoingStartupPacket(SocketAddresses.Copy(from), iikeying.InitiatorSessionId, change));
@@ -132,8 +134,8 @@ public sealed class PeerResponder
 
     private OutgoingStartupPacket MakeRHello(ReadOnlySpan<byte> tag, SocketAddress to, long nowMs)
     {
-        Span<byte> cookie = stackalloc byte[PeerCookie.Length];
-        _cookies.Create(to, nowMs, cookie);
+        Span<byte> cookie = stackalloc byte[CookieJar.CookieLength];
+        _cookies.Create(tag, to, nowMs, cookie);
         return new OutgoingStartupPacket(to, 0, StartupPacketWriter.RHello(nowMs, tag, cookie, _profile.Certificate.Encoded));
     }
 }

@@ -1,5 +1,6 @@
 using Rtmfp.Cluster;
 using System.Buffers.Binary;
+using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Gateway.Handshake;
 

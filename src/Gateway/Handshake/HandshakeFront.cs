@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
@@ -30,8 +28,6 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     private readonly GatewayContext _context;
     private readonly HandshakeResponder _responder;
     private readonly HandshakeWorkerPool _pool;
-    private readonly Lock _sendLock = new();
-    private readonly SessionCryptoContext _sendContext = SessionCryptoContext.CreateDefault();
     private readonly Dictionary<uint, HandshakeJob> _inFlight = [];
     private readonly Lock _inFlightLock = new();
     private readonly int _maxInFlight;
@@ -58,7 +54,6 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     {
         public readonly byte[] Plain = new byte[PacketLimits.MaxDatagramLength];
         public readonly byte[] Reply = new byte[PacketLimits.MaxStartupPacketLength];
-        public readonly byte[] Datagram = new byte[PacketLimits.MaxStartupPacketLength + 64];
         public readonly SessionCryptoContext Default = SessionCryptoContext.CreateDefault();
 
         public void Dispose() => Default.Dispose();
@@ -82,7 +77,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
                     OnIHello(endpoint, chunk.Payload, from, now, scratch);
                     break;
                 case ChunkType.IIKeying:
-                    OnIIKeying(chunk.Payload, from);
+                    OnIIKeying(endpoint, chunk.Payload, from, now, scratch);
                     break;
                 default:
                     // RHello, Redirect, RIKeying … are for initiators; Packet Fragment reassembly at
@@ -105,10 +100,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
             return;
         }
         _context.Metrics.HandshakesStarted.Add(1);
-        int n = scratch.Default.Encrypt(scratch.Reply.AsSpan(0, written), scratch.Datagram.AsSpan(4));
-        var datagram = scratch.Datagram.AsSpan(0, 4 + n);
-        Multiplex.ScrambleSessionId(datagram, 0);
-        endpoint.SendTo(datagram, from, _context.Metrics);
+        StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, written), 0, from, _context.Metrics);
     }
 
     /// <summary>
@@ -126,9 +118,15 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
         _peerDirectory.Tell(new LookupPeer(lookup.TargetPeerId.ToArray(), lookup.Tag.ToArray(), initiator), _context.GatewayActor);
     }
 
-    private void OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress from)
+    private void OnIIKeying(UdpEndpoint endpoint, ReadOnlySpan<byte> payload, SocketAddress from, long now, ReceiveScratch scratch)
     {
-        var check = _responder.OnIIKeying(payload, from, out var job);
+        var check = _responder.OnIIKeying(payload, from, now, scratch.Reply, out var cookieChange, out var job);
+        if (check == IIKeyingCheck.CookieChange)
+        {
+            // RFC 7016 §3.5.1.2: the initiator resends its IIKeying with the new cookie.
+            StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, cookieChange.Length), cookieChange.SessionId, from, _context.Metrics);
+            return;
+        }
         if (check != IIKeyingCheck.Accepted || job is null)
         {
             _context.Metrics.HandshakesRejected.Add(1);
@@ -180,22 +178,7 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
             return;
         }
         // RFC 7016 §2.2.3: RIKeying goes to the initiator's session ID under the default key.
-        var buffer = ArrayPool<byte>.Shared.Rent(4 + opened.RIKeyingPacket.Length + SessionCryptoContext.MaxOverhead);
-        try
-        {
-            int n;
-            lock (_sendLock)
-            {
-                n = _sendContext.Encrypt(opened.RIKeyingPacket, buffer.AsSpan(4));
-            }
-            var datagram = buffer.AsSpan(0, 4 + n);
-            Multiplex.ScrambleSessionId(datagram, opened.FarSessionId);
-            endpoint.SendTo(datagram, opened.FarAddress, _context.Metrics);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        StartupSender.Send(endpoint, opened.RIKeyingPacket, opened.FarSessionId, opened.FarAddress, _context.Metrics);
     }
 
     public void OnCollision(SessionIdCollision collision)
@@ -224,6 +207,5 @@ public sealed class HandshakeFront : IStartupHandler, IDisposable
     public void Dispose()
     {
         _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _sendContext.Dispose();
     }
 }

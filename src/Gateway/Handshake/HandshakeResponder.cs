@@ -1,6 +1,5 @@
 using Rtmfp.Cluster;
 using System.Net;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 
@@ -9,20 +8,24 @@ namespace Rtmfp.Gateway.Handshake;
 /// <summary>
 /// The gateway's stateless handshake front (RFC 7016 §3.5.1.1.2) for decrypted startup chunks:
 /// IHello → RHello with a <see cref="CookieJar"/> cookie (no allocation: it must survive IHello floods),
-/// IIKeying → cookie check → a <see cref="HandshakeJob"/> whose Diffie-Hellman runs on a worker
-/// (<see cref="Complete"/>, e.g. through <see cref="HandshakeWorkerPool"/>). Thread-safe.
+/// IIKeying → cookie check → RHello Cookie Change for a cookie made for another address (§3.5.1.2), or a
+/// <see cref="HandshakeJob"/> whose Diffie-Hellman runs on a worker (<see cref="Complete"/>, e.g. through
+/// <see cref="HandshakeWorkerPool"/>). Thread-safe.
 /// </summary>
 public sealed class HandshakeResponder
 {
     private readonly FlashCryptoProfile _profile;
     private readonly CookieJar _cookies;
     private readonly EndpointDiscriminatorCache? _epds;
+    private readonly Func<long> _unixMs;
 
-    public HandshakeResponder(FlashCryptoProfile serverProfile, CookieJar cookies, EndpointDiscriminatorCache? epdCache = null)
+    /// <param name="unixMs">The cookies' clock: Unix time, so that every gateway of a cluster checks every other's cookies.</param>
+    public HandshakeResponder(FlashCryptoProfile serverProfile, CookieJar cookies, EndpointDiscriminatorCache? epdCache = null, Func<long>? unixMs = null)
     {
         _profile = serverProfile;
         _cookies = cookies;
         _epds = epdCache;
+        _unixMs = unixMs ?? (static () => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 
     public FlashCryptoProfile Profile => _profile;
@@ -63,26 +66,38 @@ public sealed class HandshakeResponder
             return IHelloDisposition.Ignored; // a tag too big for the caller's buffer: not a real client
         }
         Span<byte> cookie = stackalloc byte[CookieJar.CookieLength];
-        _cookies.Create(ihello.Tag, client, cookie);
+        _cookies.Create(ihello.Tag, client, _unixMs(), cookie);
         _epds?.Store(cookie, ihello.EndpointDiscriminator);
         written = StartupPacketWriter.WriteRHello(destination, nowMs, ihello.Tag, cookie, _profile.Certificate.Encoded);
         return IHelloDisposition.RHello;
     }
 
     /// <summary>
-    /// Cheap checks of an IIKeying from <paramref name="client"/> (no public-key work): parse, cookie made by this
-    /// cluster for this address within its lifetime, parsable certificate and SKIC. Only then is a job produced.
+    /// Cheap checks of an IIKeying from <paramref name="client"/> (no public-key work), in the order of RFC 7016
+    /// §3.5.1.1.2: parse; a cookie that is not ours or has expired is ignored; an authentic cookie made for another
+    /// address gets an RHello Cookie Change (§3.5.1.2), written into <paramref name="reply"/> (send it under the
+    /// default key to <see cref="CookieChangeReply.SessionId"/>); a valid cookie (this slot or the previous one) with a
+    /// parsable certificate and SKIC produces a job.
     /// </summary>
-    public IIKeyingCheck OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress client, out HandshakeJob? job)
+    /// <param name="nowMs">The sender's clock for the Cookie Change's timestamp.</param>
+    /// <param name="reply">Room for a Cookie Change (<see cref="CookieChangeReply.MaxLength"/> bytes).</param>
+    public IIKeyingCheck OnIIKeying(ReadOnlySpan<byte> payload, SocketAddress client, long nowMs, Span<byte> reply,
+        out CookieChangeReply cookieChange, out HandshakeJob? job)
     {
         job = null;
+        cookieChange = default;
         if (!IIKeyingChunk.TryRead(payload, out var iikeying) || iikeying.InitiatorSessionId == 0)
         {
             return IIKeyingCheck.Malformed;
         }
-        if (!_cookies.Verify(iikeying.CookieEcho, client))
+        long unixMs = _unixMs();
+        switch (_cookies.Check(iikeying.CookieEcho, client, unixMs))
         {
-            return IIKeyingCheck.BadCookie;
+            case CookieCheck.Bad:
+                return IIKeyingCheck.BadCookie;
+            case CookieCheck.Mismatch:
+                cookieChange = WriteCookieChange(iikeying.InitiatorSessionId, iikeying.CookieEcho, client, nowMs, unixMs, reply);
+                return IIKeyingCheck.CookieChange;
         }
         if (!SessionKeyingComponent.TryParse(iikeying.SessionKeyInitiatorComponent, out _)
             || !FlashCertificate.TryParse(iikeying.InitiatorCertificate, out _))
@@ -93,6 +108,20 @@ public sealed class HandshakeResponder
         job = new HandshakeJob(iikeying.InitiatorSessionId, cookie, iikeying.InitiatorCertificate.ToArray(),
             iikeying.SessionKeyInitiatorComponent.ToArray(), SocketAddresses.Copy(client), _epds?.Find(cookie));
         return IIKeyingCheck.Accepted;
+    }
+
+    /// <summary>RFC 7016 §3.5.1.2: a new cookie for the IIKeying's source, and the IHello's EPD remembered under it.</summary>
+    private CookieChangeReply WriteCookieChange(uint initiatorSessionId, ReadOnlySpan<byte> oldCookie, SocketAddress client,
+        long nowMs, long unixMs, Span<byte> reply)
+    {
+        Span<byte> newCookie = stackalloc byte[CookieJar.CookieLength];
+        _cookies.Rebind(oldCookie, client, unixMs, newCookie);
+        if (_epds?.Find(oldCookie) is { } epd)
+        {
+            _epds.Store(newCookie, epd);
+        }
+        int length = StartupPacketWriter.WriteCookieChange(reply, nowMs, oldCookie, newCookie);
+        return new CookieChangeReply(initiatorSessionId, length);
     }
 
     /// <summary>

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Wire;
 using Address = Rtmfp.Shared.Wire.Address;
 

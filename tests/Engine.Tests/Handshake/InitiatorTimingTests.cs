@@ -1,5 +1,6 @@
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Crypto;
+using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Engine.Tests.Handshake;
 

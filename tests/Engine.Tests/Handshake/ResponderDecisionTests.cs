@@ -147,8 +147,8 @@ public class ResponderDecisionTests
         // Foreign: another responder's secret.
         var stranger = new PeerResponder(b.Profile, new byte[32]);
         Assert.Equal(IIKeyingDisposition.Ignored, stranger.OnIIKeying(payload, a.Address, 1, 7, lookup).Disposition);
-        // Expired: beyond the 120 s lifetime; issued "in the future" is nonsense too.
-        Assert.Equal(IIKeyingDisposition.Ignored, b.Responder.OnIIKeying(payload, a.Address, 120_001, 7, lookup).Disposition);
+        // Expired: two 95 s slots later (a cookie lives one to two slots); issued "in the future" is nonsense too.
+        Assert.Equal(IIKeyingDisposition.Ignored, b.Responder.OnIIKeying(payload, a.Address, 190_000, 7, lookup).Disposition);
         Assert.Equal(IIKeyingDisposition.Ignored, b.Responder.OnIIKeying(payload, a.Address, -1, 7, lookup).Disposition);
         // Tampered anywhere in the cookie (payload: ISID 0..3, cookie length at 4, cookie from 5).
         for (int i = 0; i < 64; i++)

@@ -13,11 +13,8 @@ internal static class StartupWire
     public static byte[] Seal(OutgoingStartupPacket packet)
     {
         Assert.Equal(0x0B, packet.Packet[0]); // the only flags byte Flash-era peers accept
-        using var context = SessionCryptoContext.CreateDefault();
-        var datagram = new byte[PacketLimits.SessionIdLength + context.GetEncryptedLength(packet.Packet.Length)];
-        context.Encrypt(packet.Packet, datagram.AsSpan(PacketLimits.SessionIdLength));
-        Multiplex.ScrambleSessionId(datagram, packet.SessionId);
-        return datagram;
+        var datagram = new byte[StartupDatagram.MaxLength];
+        return datagram[..StartupDatagram.Write(packet.Packet, packet.SessionId, datagram)];
     }
 
     public static (uint SessionId, byte[] Plain) Open(byte[] datagram)

@@ -1,7 +1,6 @@
 using Rtmfp.Cluster;
 using System.Net;
 using System.Security.Cryptography;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
@@ -9,7 +8,7 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Gateway.Tests.Handshake;
 
 /// <summary>
-/// Our server answers the IHellos and IIKeyings real clients sent in the captures (/work/shared/vectors/README.md):
+/// Our server answers the IHellos and IIKeyings real clients sent in the captures:
 /// librtmfp → MonaTiny, rtmfp-cpp tcconn → tcserver with and without HMAC/SSEQ required.
 /// </summary>
 public class CaptureInteropTests
@@ -52,7 +51,7 @@ public class CaptureInteropTests
         Assert.Equal(64, rhello.Cookie.Length);
         Assert.Equal(77, rhello.ResponderCertificate.Length);
         Assert.True(rhello.ResponderCertificate.SequenceEqual(server.Certificate.Encoded));
-        Assert.True(jar.Verify(rhello.Cookie, ihello.Source));
+        Assert.Equal(CookieCheck.Valid, jar.Check(rhello.Cookie, ihello.Source, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         byte[] cookie = rhello.Cookie.ToArray();
 
         // The captured IIKeying, with our cookie in place of the other server's (65 bytes from tcserver), and the
@@ -65,7 +64,7 @@ public class CaptureInteropTests
         }
         byte[] payload = IIKeyingPayload(captured.InitiatorSessionId, cookie, captured.InitiatorCertificate, skic, captured.Signature);
 
-        Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(payload, iikeying.Source, out var accepted));
+        Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(payload, iikeying.Source, 2000, new byte[CookieChangeReply.MaxLength], out _, out var accepted));
         var job = Assert.IsType<HandshakeJob>(accepted);
         Assert.Equal(captured.InitiatorSessionId, job.InitiatorSessionId);
         Assert.Equal(hello.EndpointDiscriminator.ToArray(), job.EndpointDiscriminator);

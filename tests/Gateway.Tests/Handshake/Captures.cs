@@ -1,7 +1,6 @@
 using Rtmfp.Cluster;
 using System.Buffers.Binary;
 using System.Net;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 

@@ -1,6 +1,5 @@
 using Rtmfp.Cluster;
 using System.Net;
-using Rtmfp.Engine;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
 using Rtmfp.Shared.Crypto;
@@ -16,7 +15,13 @@ public class HandshakeResponderTests
     private static readonly SocketAddress Server = IPEndPoint.Parse("127.0.0.1:1935").Serialize();
     private long _unixMs = 1_700_000_000_000;
 
-    private CookieJar Jar() => new(Secret, TimeSpan.FromSeconds(60), () => _unixMs);
+    private static CookieJar Jar() => new(Secret, TimeSpan.FromSeconds(60));
+
+    private HandshakeResponder Responder(FlashCryptoProfile server, CookieJar? jar = null, EndpointDiscriminatorCache? epds = null) =>
+        new(server, jar ?? Jar(), epds, () => _unixMs);
+
+    private static IIKeyingCheck Check(HandshakeResponder responder, ReadOnlySpan<byte> payload, SocketAddress from, out HandshakeJob? job) =>
+        responder.OnIIKeying(payload, from, 0, new byte[CookieChangeReply.MaxLength], out _, out job);
 
     public static TheoryData<int, bool, bool> Cases()
     {
@@ -70,7 +75,7 @@ public class HandshakeResponderTests
             ? FlashCryptoProfile.CreateStatic(policy, [group!])
             : FlashCryptoProfile.CreateEphemeral(policy, DiffieHellmanGroup.All);
         var jar = Jar();
-        var responder = new HandshakeResponder(server, jar, new EndpointDiscriminatorCache());
+        var responder = Responder(server, jar, new EndpointDiscriminatorCache());
         var done = new TaskCompletionSource<ResponderHandshakeResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var pool = new HandshakeWorkerPool(responder, 2, 8, (_, r) => done.TrySetResult(r), () => 42);
 
@@ -83,7 +88,7 @@ public class HandshakeResponderTests
         Assert.True(h.TryBuildPacket(10, out var iikeying));
 
         byte[] iikeyingPayload = ChunkPayload(iikeying.Packet, ChunkType.IIKeying);
-        Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(iikeyingPayload, Client, out var job));
+        Assert.Equal(IIKeyingCheck.Accepted, Check(responder, iikeyingPayload, Client, out var job));
         Assert.True(pool.TryEnqueue(job!));
         var result = await done.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.NotNull(result);
@@ -114,7 +119,7 @@ public class HandshakeResponderTests
     {
         using var server = FlashCryptoProfile.CreateServer();
         using var client = FlashCryptoProfile.CreateStatic();
-        var responder = new HandshakeResponder(server, Jar());
+        var responder = Responder(server);
         using var h = new InitiatorHandshake(client, EndpointDiscriminator.CreateForUri("rtmfp://x/app"), 5, [Server], 0);
         Assert.True(h.TryBuildPacket(0, out var ihello));
         var rhello = new byte[1500];
@@ -123,26 +128,83 @@ public class HandshakeResponderTests
         Assert.True(h.TryBuildPacket(0, out var iikeying));
         byte[] payload = ChunkPayload(iikeying.Packet, ChunkType.IIKeying);
 
-        Assert.Equal(IIKeyingCheck.BadCookie, responder.OnIIKeying(payload, IPEndPoint.Parse("127.0.0.1:50001").Serialize(), out var job));
+        // Another address: no job, but a Cookie Change (RFC 7016 §3.5.1.2).
+        Assert.Equal(IIKeyingCheck.CookieChange, Check(responder, payload, IPEndPoint.Parse("127.0.0.1:50001").Serialize(), out var job));
         Assert.Null(job);
-        var foreign = new HandshakeResponder(server, new CookieJar(new byte[32], TimeSpan.FromSeconds(60), () => _unixMs));
-        Assert.Equal(IIKeyingCheck.BadCookie, foreign.OnIIKeying(payload, Client, out job));
+        var foreign = Responder(server, new CookieJar(new byte[32], TimeSpan.FromSeconds(60)));
+        Assert.Equal(IIKeyingCheck.BadCookie, Check(foreign, payload, Client, out job));
         Assert.Null(job);
         var tampered = (byte[])payload.Clone();
-        tampered[5 + 40] ^= 0x20; // inside the cookie (after ISID and the length byte)
-        Assert.Equal(IIKeyingCheck.BadCookie, responder.OnIIKeying(tampered, Client, out job));
-
-        Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(payload, Client, out job));
-        _unixMs += 120_000; // two 60 s slots later
-        Assert.Equal(IIKeyingCheck.BadCookie, responder.OnIIKeying(payload, Client, out job));
+        tampered[5 + 20] ^= 0x20; // inside the cookie's first part (after ISID and the length byte)
+        Assert.Equal(IIKeyingCheck.BadCookie, Check(responder, tampered, Client, out job));
         Assert.Null(job);
+        tampered = (byte[])payload.Clone();
+        tampered[5 + 40] ^= 0x20; // its address-bound part: indistinguishable from another address
+        Assert.Equal(IIKeyingCheck.CookieChange, Check(responder, tampered, Client, out job));
+        Assert.Null(job);
+
+        Assert.Equal(IIKeyingCheck.Accepted, Check(responder, payload, Client, out job));
+        _unixMs += 60_000; // the next 60 s slot: a previous-slot cookie is still valid (§3.5.1.1.2)
+        Assert.Equal(IIKeyingCheck.Accepted, Check(responder, payload, Client, out job));
+        _unixMs += 60_000; // two 60 s slots later
+        Assert.Equal(IIKeyingCheck.BadCookie, Check(responder, payload, Client, out job));
+        Assert.Null(job);
+    }
+
+    [Fact]
+    public async Task An_IIKeying_from_another_address_gets_a_cookie_change_and_the_initiator_opens_with_the_new_cookie()
+    {
+        // RFC 7016 Figure 10: the IHello reached us from Ix (through a Forwarder, say), the IIKeying comes from Iy.
+        using var server = FlashCryptoProfile.CreateServer();
+        using var client = FlashCryptoProfile.CreateStatic();
+        var jar = Jar();
+        var responder = Responder(server, jar, new EndpointDiscriminatorCache());
+        var done = new TaskCompletionSource<ResponderHandshakeResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pool = new HandshakeWorkerPool(responder, 1, 4, (_, r) => done.TrySetResult(r), () => 42);
+        var iy = IPEndPoint.Parse("198.51.100.101:50001").Serialize();
+        const uint Isid = 0x0400_0000;
+        byte[] epd = EndpointDiscriminator.CreateForUri("rtmfp://127.0.0.1/live");
+        using var h = new InitiatorHandshake(client, epd, Isid, [Server], 0);
+        Assert.True(h.TryBuildPacket(0, out var ihello));
+        var rhello = new byte[1500];
+        Assert.Equal(IHelloDisposition.RHello, responder.OnIHello(ChunkPayload(ihello.Packet, ChunkType.IHello), Client, 0, rhello, out int n, out _));
+        Assert.True(h.Receive(rhello.AsSpan(0, n), 0, Server, 10));
+        byte[] oldCookie = h.Cookie.ToArray();
+        Assert.True(h.TryBuildPacket(10, out var iikeying));
+
+        // The IIKeying arrives from Iy in the next slot: the new cookie is bound to Iy and of this slot.
+        _unixMs += 60_000;
+        var reply = new byte[CookieChangeReply.MaxLength];
+        Assert.Equal(IIKeyingCheck.CookieChange, responder.OnIIKeying(ChunkPayload(iikeying.Packet, ChunkType.IIKeying), iy, 20, reply, out var change, out var job));
+        Assert.Null(job);
+        Assert.Equal(Isid, change.SessionId); // to the initiator's session ID (RFC 7016 §2.3.6)
+        Assert.True(RHelloCookieChangeChunk.TryRead(ChunkPayload(reply[..change.Length], ChunkType.RHelloCookieChange), out var chunk));
+        Assert.True(chunk.OldCookie.SequenceEqual(oldCookie));
+        Assert.Equal(CookieCheck.Valid, jar.Check(chunk.NewCookie, iy, _unixMs));
+        Assert.Equal(CookieCheck.Valid, jar.Check(chunk.NewCookie, iy, _unixMs + 60_000)); // a fresh lifetime
+        byte[] newCookie = chunk.NewCookie.ToArray();
+
+        // The initiator adopts the new cookie, resends its IIKeying at once, and the handshake completes.
+        Assert.True(h.Receive(reply.AsSpan(0, change.Length), Isid, Server, 30));
+        Assert.True(h.TryBuildPacket(30, out var rekeyed));
+        byte[] payload = ChunkPayload(rekeyed.Packet, ChunkType.IIKeying);
+        Assert.True(IIKeyingChunk.TryRead(payload, out var ii) && ii.CookieEcho.SequenceEqual(newCookie));
+        Assert.Equal(IIKeyingCheck.Accepted, Check(responder, payload, iy, out job));
+        Assert.Equal(epd, job!.EndpointDiscriminator); // the IHello's EPD follows the cookie
+        Assert.True(pool.TryEnqueue(job));
+        var result = await done.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.NotNull(result);
+        Assert.True(result.Client.Equals(iy));
+        Assert.Equal(jar.SessionIdFor(newCookie, 0), result.ResponderSessionId);
+        Assert.True(h.Receive(result.RIKeyingPacket, Isid, Server, 40));
+        Assert.Equal(InitiatorState.Open, h.State);
     }
 
     [Fact]
     public void Malformed_or_unselected_input_is_ignored_without_throwing()
     {
         using var server = FlashCryptoProfile.CreateServer();
-        var responder = new HandshakeResponder(server, Jar());
+        var responder = Responder(server);
         var buffer = new byte[1500];
         byte[] tag = new byte[16];
         byte[] good = CaptureInteropTests.IHelloPayload(EndpointDiscriminator.CreateForUri("rtmfp://h/app"), tag);
@@ -160,7 +222,7 @@ public class HandshakeResponderTests
             var noise = new byte[random.Next(0, 200)];
             random.NextBytes(noise);
             responder.OnIHello(noise, Client, 0, buffer, out _, out _);
-            Assert.NotEqual(IIKeyingCheck.Accepted, responder.OnIIKeying(noise, Client, out _));
+            Assert.NotEqual(IIKeyingCheck.Accepted, Check(responder, noise, Client, out _));
         }
         // Cut inside the EPD or before the first tag byte: ignored. (A shorter tag is still a valid IHello.)
         int epdEnd = 1 + good[0];
@@ -168,14 +230,14 @@ public class HandshakeResponderTests
         {
             Assert.Equal(IHelloDisposition.Ignored, responder.OnIHello(good.AsSpan(0, cut), Client, 0, buffer, out _, out _));
         }
-        Assert.Equal(IIKeyingCheck.Malformed, responder.OnIIKeying([0, 0, 0, 0, 0, 0, 0], Client, out _));
+        Assert.Equal(IIKeyingCheck.Malformed, Check(responder, [0, 0, 0, 0, 0, 0, 0], Client, out _));
     }
 
     [Fact]
     public void Ten_thousand_IHellos_allocate_nothing()
     {
         using var server = FlashCryptoProfile.CreateServer();
-        var responder = new HandshakeResponder(server, Jar(), new EndpointDiscriminatorCache(1024));
+        var responder = Responder(server, epds: new EndpointDiscriminatorCache(1024));
         var payloads = new byte[16][];
         for (int i = 0; i < payloads.Length; i++)
         {
@@ -244,7 +306,7 @@ public class HandshakeResponderTests
         using var server = FlashCryptoProfile.CreateServer();
         using var client = FlashCryptoProfile.CreateStatic();
         var jar = Jar();
-        var responder = new HandshakeResponder(server, jar);
+        var responder = Responder(server, jar);
         using var h = new InitiatorHandshake(client, EndpointDiscriminator.CreateForUri("rtmfp://x/app"), 5, [Server], 0);
         Assert.True(h.TryBuildPacket(0, out var ihello));
         var rhello = new byte[1500];
@@ -254,7 +316,7 @@ public class HandshakeResponderTests
         byte[] payload = ChunkPayload(iikeying.Packet, ChunkType.IIKeying);
         HandshakeJob NewJob()
         {
-            Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(payload, Client, out var job));
+            Assert.Equal(IIKeyingCheck.Accepted, Check(responder, payload, Client, out var job));
             return job!;
         }
 
@@ -302,18 +364,18 @@ public class HandshakeResponderTests
         // A client that will not send HMACs even on request: a server requiring them must refuse (RFC 7425 §4.6.4).
         using var client = FlashCryptoProfile.CreateStatic(new KeyingPolicy { HmacSendOnRequest = false, SequenceNumbersSendOnRequest = false });
         var jar = Jar();
-        var responder = new HandshakeResponder(server, jar);
+        var responder = Responder(server, jar);
         using var h = new InitiatorHandshake(client, EndpointDiscriminator.CreateForUri("rtmfp://x/app"), 5, [Server], 0);
         Assert.True(h.TryBuildPacket(0, out var ihello));
         var rhello = new byte[1500];
         responder.OnIHello(ChunkPayload(ihello.Packet, ChunkType.IHello), Client, 0, rhello, out int n, out _);
         h.Receive(rhello.AsSpan(0, n), 0, Server, 0);
         Assert.True(h.TryBuildPacket(0, out var iikeying));
-        Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(ChunkPayload(iikeying.Packet, ChunkType.IIKeying), Client, out var job));
+        Assert.Equal(IIKeyingCheck.Accepted, Check(responder, ChunkPayload(iikeying.Packet, ChunkType.IIKeying), Client, out var job));
         Assert.Null(responder.Complete(job!, 0));
 
         using var lenient = FlashCryptoProfile.CreateServer();
-        var ok = new HandshakeResponder(lenient, jar);
+        var ok = Responder(lenient, jar);
         var r0 = ok.Complete(job!, 0);
         job!.Probe = 1;
         var r1 = ok.Complete(job, 0);

@@ -1,6 +1,5 @@
 using Rtmfp.Cluster;
 using System.Net;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Flash;

@@ -164,10 +164,9 @@ public sealed class FlashUdpClient : ISessionHandler, IDisposable
     /// <summary>Sends a plain startup packet (session ID 0 or the far one) under the default key.</summary>
     public void SendStartup(byte[] plainPacket, uint sessionId, SocketAddress to)
     {
-        var buffer = new byte[4 + _default.GetEncryptedLength(plainPacket.Length)];
-        int n = _default.Encrypt(plainPacket, buffer.AsSpan(4));
-        Multiplex.ScrambleSessionId(buffer.AsSpan(0, 4 + n), sessionId);
-        _socket.SendTo(buffer.AsSpan(0, 4 + n), SocketFlags.None, to);
+        var buffer = new byte[StartupDatagram.MaxLength];
+        int n = StartupDatagram.Write(plainPacket, sessionId, buffer);
+        _socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, to);
     }
 
     /// <summary>Waits for startup packets only (an initiator that never opens a session).</summary>

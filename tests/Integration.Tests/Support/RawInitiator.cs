@@ -14,7 +14,7 @@ namespace Rtmfp.Integration.Tests.Support;
 /// </summary>
 public sealed class RawInitiator : IDisposable
 {
-    private readonly Socket _socket;
+    private Socket _socket;
     private readonly SessionCryptoContext _default = SessionCryptoContext.CreateDefault();
     private readonly byte[] _receive = new byte[8192];
     private readonly byte[] _plain = new byte[8192];
@@ -28,6 +28,9 @@ public sealed class RawInitiator : IDisposable
 
     public HandshakeResult? Result { get; private set; }
 
+    /// <summary>RHello Cookie Changes the initiator adopted (RFC 7016 §3.5.1.2: at most one).</summary>
+    public int CookieChanges { get; private set; }
+
     public static async Task<HandshakeResult?> HandshakeAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null)
     {
         using var raw = await ConnectAsync(server, uri, timeout, profile);
@@ -35,7 +38,11 @@ public sealed class RawInitiator : IDisposable
     }
 
     /// <summary>Completes a handshake and keeps the socket and keys for reading what the server sends.</summary>
-    public static async Task<RawInitiator> ConnectAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null)
+    /// <param name="moveBeforeKeying">
+    /// Send the IIKeying from another socket than the IHello, as the initiator with two interfaces of RFC 7016 Figure 10.
+    /// </param>
+    public static async Task<RawInitiator> ConnectAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null,
+        bool moveBeforeKeying = false)
     {
         var raw = new RawInitiator();
         using var ownedProfile = profile is null ? FlashCryptoProfile.CreateEphemeral() : null;
@@ -55,7 +62,15 @@ public sealed class RawInitiator : IDisposable
             var (sid, from, plain) = await raw.ReceiveAsync(raw._default, wait);
             if (plain.Length > 0)
             {
-                handshake.Receive(plain.Span, sid, from!, Environment.TickCount64);
+                bool keying = handshake.State == InitiatorState.KeyingSent;
+                if (handshake.Receive(plain.Span, sid, from!, Environment.TickCount64) && keying && handshake.State == InitiatorState.KeyingSent)
+                {
+                    raw.CookieChanges++;
+                }
+                if (moveBeforeKeying && !keying && handshake.State == InitiatorState.KeyingSent)
+                {
+                    raw.Move();
+                }
             }
         }
         if (handshake.State == InitiatorState.Open)
@@ -64,6 +79,14 @@ public sealed class RawInitiator : IDisposable
             raw._session = handshake.Result!.CreateCryptoContext();
         }
         return raw;
+    }
+
+    private void Move()
+    {
+        var old = _socket;
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        old.Dispose();
     }
 
     /// <summary>Encrypts a plain packet with the session key and an explicit session sequence number; returns the datagram.</summary>

@@ -3,7 +3,6 @@ using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit;
 using Rtmfp.Engine;
-using Rtmfp.Engine.Handshake;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Sessions.Tests.Flash;

@@ -1,6 +1,4 @@
-using Rtmfp.Shared.Wire;
-
-namespace Rtmfp.Engine.Handshake;
+namespace Rtmfp.Shared.Wire;
 
 /// <summary>
 /// Writes single-chunk plain startup packets (0x0B header, RFC 7016 §2.2.4) into caller spans, or into

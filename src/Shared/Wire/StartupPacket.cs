@@ -1,6 +1,4 @@
-using Rtmfp.Shared.Wire;
-
-namespace Rtmfp.Engine.Handshake;
+namespace Rtmfp.Shared.Wire;
 
 /// <summary>
 /// Plain startup packets (RFC 7016 §2.2.4, mode 3). The flags byte is exactly 0x0B (TS | startup):

@@ -1,4 +1,4 @@
-namespace Rtmfp.Engine;
+namespace Rtmfp.Shared.Wire;
 
 /// <summary>RFC 7016 §2.2.4: packet timestamps are the low 16 bits of a 250 Hz (4 ms per tick) clock.</summary>
 public static class Timestamp
