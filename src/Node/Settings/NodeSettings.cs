@@ -128,7 +128,7 @@ public sealed record NodeSettings(
         var gateway = new GatewaySettings(
             Endpoints: r.GetEndpoints($"{Section}:Gateway:Endpoints", ["0.0.0.0:1935", "[::]:1935"]),
             CookieSecret: cookieSecret,
-            CookieSlot: r.GetDuration($"{Section}:Gateway:CookieSlot", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            CookieSlot: r.GetDuration($"{Section}:Gateway:CookieSlot", TimeSpan.FromSeconds(95), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
             HandshakeWorkers: r.GetInt($"{Section}:Gateway:HandshakeWorkers", Math.Max(1, Environment.ProcessorCount - 1), 1, 256),
             HandshakeQueueLimit: r.GetInt($"{Section}:Gateway:HandshakeQueueLimit", 1024, 1, 1_000_000),
             ReceiveBufferBytes: r.GetInt($"{Section}:Gateway:ReceiveBufferBytes", 4 << 20, 64 << 10, 256 << 20));
