@@ -32,7 +32,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
     {
         _connection = connection;
         _ownsConnection = ownsConnection;
-        _control = new FlashSendFlow(connection, 0, ReceiveIntent.OriginalQueuingOrder, priority: 3, timeCritical: false);
+        _control = new FlashSendFlow(connection, 0, StreamFlowKind.Control, ReceiveIntent.OriginalQueuingOrder);
         _ = AcceptFlowsAsync();
     }
 

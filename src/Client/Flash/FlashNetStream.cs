@@ -26,9 +26,9 @@ public sealed class FlashNetStream
         StreamId = streamId;
         var connection = owner.Connection;
         ulong? control = owner.ServerControlFlowId;
-        _commands = new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 2, timeCritical: false, control);
-        _audio = new(() => new FlashSendFlow(connection, streamId, ReceiveIntent.NetworkArrivalOrder, priority: 2, timeCritical: true, control));
-        _video = new(() => new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 1, timeCritical: true, control));
+        _commands = new FlashSendFlow(connection, streamId, StreamFlowKind.Data, ReceiveIntent.OriginalQueuingOrder, control);
+        _audio = new(() => new FlashSendFlow(connection, streamId, StreamFlowKind.Audio, ReceiveIntent.NetworkArrivalOrder, control));
+        _video = new(() => new FlashSendFlow(connection, streamId, StreamFlowKind.Video, ReceiveIntent.OriginalQueuingOrder, control));
     }
 
     public uint StreamId { get; }

@@ -14,7 +14,7 @@ internal sealed class FlashSendFlow
 
     /// <param name="returnAssociation">The far flow ours answers (RFC 7016 §2.3.11.1.2): NetStream flows return to the
     /// server's NetConnection flow (RFC 7425 §5.3.5; tcserver ignores a NetStream flow without it).</param>
-    public FlashSendFlow(RtmfpConnection connection, uint streamId, ReceiveIntent intent, int priority, bool timeCritical, ulong? returnAssociation = null)
+    public FlashSendFlow(RtmfpConnection connection, uint streamId, StreamFlowKind kind, ReceiveIntent intent, ulong? returnAssociation = null)
     {
         _connection = connection;
         StreamId = streamId;
@@ -24,8 +24,8 @@ internal sealed class FlashSendFlow
             RecvFlow? association = returnAssociation is { } id && session.TryGetRecvFlow(id, out var far) ? far : null;
             _engine = session.OpenFlow(metadata, association);
             _engine.Tag = this;
-            _engine.Priority = priority;
-            _engine.TimeCritical = timeCritical;
+            _engine.Priority = StreamFlows.Priority(kind);
+            _engine.TimeCritical = StreamFlows.IsTimeCritical(kind);
         });
     }
 

@@ -34,7 +34,7 @@ public sealed class P2PPlayer : IAsyncDisposable
         StreamName = streamName;
         StreamId = streamId;
         _ownsConnection = ownsConnection;
-        _play = new FlashSendFlow(connection, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 2, timeCritical: false);
+        _play = new FlashSendFlow(connection, streamId, StreamFlowKind.Data, ReceiveIntent.OriginalQueuingOrder);
         _ = AcceptFlowsAsync();
     }
 

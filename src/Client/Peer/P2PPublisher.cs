@@ -211,7 +211,7 @@ public sealed class P2PPublisher : IAsyncDisposable
 
     private P2PSubscriber? Play(RtmfpConnection session, ulong flowId, uint streamId, string name)
     {
-        var commands = new FlashSendFlow(session, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 2, timeCritical: false, flowId);
+        var commands = new FlashSendFlow(session, streamId, StreamFlowKind.Data, ReceiveIntent.OriginalQueuingOrder, flowId);
         if (name != StreamName)
         {
             commands.Write(P2PStreamMessages.StreamNotFound(name));
@@ -227,9 +227,9 @@ public sealed class P2PPublisher : IAsyncDisposable
             }
             // Both associated with the subscriber's flow (§5.4).
             var subscriber = new P2PSubscriber(commands,
-                new FlashSendFlow(session, streamId, AudioInNetworkArrivalOrder ? ReceiveIntent.NetworkArrivalOrder : ReceiveIntent.OriginalQueuingOrder,
-                    priority: 2, timeCritical: true, flowId),
-                new FlashSendFlow(session, streamId, ReceiveIntent.OriginalQueuingOrder, priority: 1, timeCritical: true, flowId));
+                new FlashSendFlow(session, streamId, StreamFlowKind.Audio,
+                    AudioInNetworkArrivalOrder ? ReceiveIntent.NetworkArrivalOrder : ReceiveIntent.OriginalQueuingOrder, flowId),
+                new FlashSendFlow(session, streamId, StreamFlowKind.Video, ReceiveIntent.OriginalQueuingOrder, flowId));
             foreach (var message in P2PStreamMessages.Accept(streamId, StreamName, _metadata))
             {
                 commands.Write(message);

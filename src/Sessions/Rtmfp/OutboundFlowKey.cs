@@ -1,5 +1,5 @@
-using Rtmfp.Cluster;
+using Rtmfp.Shared.Flash;
 namespace Rtmfp.Sessions.Rtmfp;
 
 /// <summary>Identifies one server sending flow: stream ID, kind and receive intent (RXI, RFC 7425 §5.1.1).</summary>
-public readonly record struct OutboundFlowKey(uint StreamId, SendFlowKind Kind, bool NetworkArrivalOrder);
+public readonly record struct OutboundFlowKey(uint StreamId, StreamFlowKind Kind, bool NetworkArrivalOrder);

@@ -20,10 +20,6 @@ namespace Rtmfp.Sessions.Rtmfp;
 /// </summary>
 public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
 {
-    private const int ControlPriority = 3;
-    private const int DataPriority = 2;
-    private const int AudioPriority = 2;
-    private const int VideoPriority = 1;
     private const int MaxPendingSyncs = 64;
 
     /// <summary>State of one accepted receiving flow (RecvFlow.Tag).</summary>
@@ -301,13 +297,13 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     {
         if (streamId == 0)
         {
-            return new OutboundFlowKey(0, SendFlowKind.Data, false);
+            return new OutboundFlowKey(0, StreamFlowKind.Control, false);
         }
         return messageClass switch
         {
-            MessageClass.Audio => new OutboundFlowKey(streamId, SendFlowKind.Audio, networkArrivalOrder),
-            MessageClass.Video => new OutboundFlowKey(streamId, SendFlowKind.Video, networkArrivalOrder),
-            _ => new OutboundFlowKey(streamId, SendFlowKind.Data, false),
+            MessageClass.Audio => new OutboundFlowKey(streamId, StreamFlowKind.Audio, networkArrivalOrder),
+            MessageClass.Video => new OutboundFlowKey(streamId, StreamFlowKind.Video, networkArrivalOrder),
+            _ => new OutboundFlowKey(streamId, StreamFlowKind.Data, false),
         };
     }
 
@@ -325,13 +321,8 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
         // §5.3.2/§5.3.5: server flows return to the client's NetConnection control flow.
         flow = _session.OpenFlow(metadata.ToArray(), _control.Flow);
         flow.Tag = new OutboundFlow(key);
-        (flow.Priority, flow.TimeCritical) = key switch
-        {
-            { StreamId: 0 } => (ControlPriority, false),
-            { Kind: SendFlowKind.Audio } => (AudioPriority, true),
-            { Kind: SendFlowKind.Video } => (VideoPriority, true),
-            _ => (DataPriority, false),
-        };
+        flow.Priority = StreamFlows.Priority(key.Kind);
+        flow.TimeCritical = StreamFlows.IsTimeCritical(key.Kind);
         _sendFlows.Add(key, flow);
         return flow;
     }

@@ -254,11 +254,11 @@ public class AdapterTests
         var flow = pair.Client.OpenFlow(id);
         flow.Write(new Command("play", 0, AmfNull.Instance, ["x"]).ToMessage());
         pair.Run();
-        Assert.NotNull(pair.Adapter.FindSendFlow(new OutboundFlowKey(id, SendFlowKind.Data, false)));
+        Assert.NotNull(pair.Adapter.FindSendFlow(new OutboundFlowKey(id, StreamFlowKind.Data, false)));
 
         control.Write(new Command("deleteStream", 0, AmfNull.Instance, [(double)id]).ToMessage());
         pair.Run();
-        Assert.Null(pair.Adapter.FindSendFlow(new OutboundFlowKey(id, SendFlowKind.Data, false)));
+        Assert.Null(pair.Adapter.FindSendFlow(new OutboundFlowKey(id, StreamFlowKind.Data, false)));
         var clientSide = pair.Client.Flows.Single(f => EnginePair.ClientSide.StreamOf(f) == id);
         Assert.Equal(RecvFlowState.CompleteLinger, clientSide.State);
         Assert.Equal(FlashConnectionState.Connected, pair.Adapter.Connection!.State);
