@@ -1,7 +1,7 @@
 namespace Rtmfp.Flash;
 
 /// <summary>The subscriber a playing NetStream registers with a stream; one per play so stale events can be told apart.</summary>
-internal sealed class Playback(FlashConnection owner, NetStream stream) : IStreamSubscriber
+internal sealed class Playback(NetConnection owner, NetStream stream) : IStreamSubscriber
 {
     public NetStream Stream { get; } = stream;
 

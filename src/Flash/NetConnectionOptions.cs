@@ -1,9 +1,9 @@
 namespace Rtmfp.Flash;
 
-/// <summary>Policy and limits of <see cref="FlashConnection"/>.</summary>
-public sealed record FlashConnectionOptions
+/// <summary>Policy and limits of <see cref="NetConnection"/>.</summary>
+public sealed record NetConnectionOptions
 {
-    public static FlashConnectionOptions Default { get; } = new();
+    public static NetConnectionOptions Default { get; } = new();
 
     /// <summary>createStream beyond this many open streams gets <c>_error</c> (a flood must stay bounded).</summary>
     public int MaxStreamsPerConnection { get; init; } = 256;

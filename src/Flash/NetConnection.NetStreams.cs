@@ -4,11 +4,11 @@ using Rtmfp.Shared.Flash;
 namespace Rtmfp.Flash;
 
 // NetStream commands, publishing and playback (RFC 7425 §5.3.5; amf-and-flash-messages.md B5, B9, B11).
-public sealed partial class FlashConnection
+public sealed partial class NetConnection
 {
     private void OnStreamMessage(uint streamId, RtmpMessage message, ReadOnlySpan<byte> rtmpMessage)
     {
-        if (State != FlashConnectionState.Connected || !_streams.TryGetValue(streamId, out var ns))
+        if (State != NetConnectionState.Connected || !_streams.TryGetValue(streamId, out var ns))
         {
             // Only streams this connection created carry NetStream messages.
             Counters.IgnoredMessages++;
@@ -255,7 +255,7 @@ public sealed partial class FlashConnection
     internal void OnPlaybackEvent(Playback playback, StreamEvent streamEvent)
     {
         var ns = playback.Stream;
-        if (State != FlashConnectionState.Connected || ns.IsDeleted || !ReferenceEquals(ns.Playback, playback))
+        if (State != NetConnectionState.Connected || ns.IsDeleted || !ReferenceEquals(ns.Playback, playback))
         {
             return;
         }
@@ -482,7 +482,7 @@ public sealed partial class FlashConnection
     }
 
     private bool IsStale(NetStream ns, int generation) =>
-        State != FlashConnectionState.Connected || ns.IsDeleted || ns.Generation != generation;
+        State != NetConnectionState.Connected || ns.IsDeleted || ns.Generation != generation;
 
     private static (string Name, string? Query) SplitQuery(string fullName)
     {

@@ -11,15 +11,15 @@ namespace Rtmfp.Flash;
 /// createStream/deleteStream, publish/play through an <see cref="IStreamRelay"/>, calls in both
 /// directions, and close. Peer input never throws; what cannot be used is counted in
 /// <see cref="Counters"/>. Not thread-safe: one logical thread drives it (see
-/// <see cref="FlashConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
+/// <see cref="NetConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
 /// </summary>
-public sealed partial class FlashConnection : IFlashClient
+public sealed partial class NetConnection : IFlashClient
 {
     private readonly IFlashConnectionOutput _output;
     private readonly ApplicationRegistry _registry;
     private readonly IStreamRelay _relay;
     private readonly PeerDirectory? _directory;
-    private readonly FlashConnectionOptions _options;
+    private readonly NetConnectionOptions _options;
     private readonly FlashEndpointInfo _endpoint;
     private readonly AmfReader _reader = new();
     private readonly Dictionary<uint, NetStream> _streams = [];
@@ -30,25 +30,25 @@ public sealed partial class FlashConnection : IFlashClient
     private double _nextCallId = 1;
     private Address _observedAddress;
 
-    public FlashConnection(
+    public NetConnection(
         FlashEndpointInfo endpoint,
         IFlashConnectionOutput output,
         ApplicationRegistry registry,
         IStreamRelay relay,
         PeerDirectory? directory = null,
-        FlashConnectionOptions? options = null)
+        NetConnectionOptions? options = null)
     {
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         _output = output ?? throw new ArgumentNullException(nameof(output));
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _relay = relay ?? throw new ArgumentNullException(nameof(relay));
         _directory = directory;
-        _options = options ?? FlashConnectionOptions.Default;
+        _options = options ?? NetConnectionOptions.Default;
         _observedAddress = endpoint.ObservedAddress;
     }
 
-    public FlashConnectionState State { get; private set; }
-    public FlashConnectionCounters Counters { get; } = new();
+    public NetConnectionState State { get; private set; }
+    public NetConnectionCounters Counters { get; } = new();
     public IFlashApplication? Application => _application;
 
     /// <summary>The objectEncoding the client asked for in connect (echoed in the result).</summary>
@@ -70,7 +70,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// <summary>Handles one incoming RTMP message (<c>type | timestamp | payload</c>) of stream <paramref name="streamId"/>.</summary>
     public void OnMessage(uint streamId, ReadOnlySpan<byte> rtmpMessage)
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -85,7 +85,7 @@ public sealed partial class FlashConnection : IFlashClient
             Counters.IgnoredMessages++;
             return;
         }
-        if (State == FlashConnectionState.Connecting)
+        if (State == NetConnectionState.Connecting)
         {
             Defer(streamId, rtmpMessage);
             return;
@@ -126,7 +126,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// </summary>
     public void OnPeerClosed(bool abrupt)
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -140,7 +140,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// <summary>Orderly close by the server.</summary>
     public void Close()
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -151,7 +151,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// <summary>Abrupt close by the server (RFC 7425 §5.3.6: reject the control flows or close the session).</summary>
     public void Abort()
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -162,7 +162,7 @@ public sealed partial class FlashConnection : IFlashClient
     public ValueTask<ClientCallResult> CallAsync(string method, params AmfValue[] arguments)
     {
         ArgumentNullException.ThrowIfNull(method);
-        if (State != FlashConnectionState.Connected)
+        if (State != NetConnectionState.Connected)
         {
             return new(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
         }
@@ -176,7 +176,7 @@ public sealed partial class FlashConnection : IFlashClient
     public void Notify(string method, params AmfValue[] arguments)
     {
         ArgumentNullException.ThrowIfNull(method);
-        if (State == FlashConnectionState.Connected)
+        if (State == NetConnectionState.Connected)
         {
             SendControl(new Command(method, 0, AmfNull.Instance, arguments));
         }
@@ -230,7 +230,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void OnControlCommand(Command command)
     {
-        if (State == FlashConnectionState.AwaitingConnect)
+        if (State == NetConnectionState.AwaitingConnect)
         {
             if (command.Name == CommandName.Connect)
             {
@@ -281,7 +281,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void HandleConnect(Command command)
     {
-        State = FlashConnectionState.Connecting;
+        State = NetConnectionState.Connecting;
         var parameters = command.CommandObject;
         ConnectParameters = parameters;
         ObjectEncoding = parameters.GetProperty("objectEncoding")?.AsNumber ?? 0;
@@ -306,7 +306,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void CompleteConnect(double tid, ConnectDecision decision)
     {
-        if (State != FlashConnectionState.Connecting)
+        if (State != NetConnectionState.Connecting)
         {
             return;
         }
@@ -320,7 +320,7 @@ public sealed partial class FlashConnection : IFlashClient
             Close();
             return;
         }
-        State = FlashConnectionState.Connected;
+        State = NetConnectionState.Connected;
         // B4/plaintext-connect vector: _result, tid, null, {level, code, description, objectEncoding} (MonaServer2 layout).
         var result = NetStatus.ConnectSuccess(tid, ObjectEncoding, decision.Description);
         AppendInfo((AmfObject)result.Arguments[0], decision.ExtraInfo);
@@ -457,7 +457,7 @@ public sealed partial class FlashConnection : IFlashClient
         {
             Counters.UnknownCommands++;
         }
-        if (State != FlashConnectionState.Connected || call.TransactionId <= 0)
+        if (State != NetConnectionState.Connected || call.TransactionId <= 0)
         {
             // B3/B8: no answer when tid is 0 (an onStatus on stream 0 would make librtmfp drop the flow).
             return;
@@ -517,7 +517,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void UpdateDirectory()
     {
-        if (_directory is null || State != FlashConnectionState.Connected || _endpoint.PeerId is not { } peerId)
+        if (_directory is null || State != NetConnectionState.Connected || _endpoint.PeerId is not { } peerId)
         {
             return;
         }
@@ -526,8 +526,8 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void Teardown()
     {
-        bool wasConnected = State == FlashConnectionState.Connected;
-        State = FlashConnectionState.Closed;
+        bool wasConnected = State == NetConnectionState.Connected;
+        State = NetConnectionState.Closed;
         foreach (var ns in _streams.Values)
         {
             StopActivity(ns);
@@ -576,7 +576,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     /// <summary>
     /// Applies an asynchronous decision: at once when it is already complete, otherwise through
-    /// <see cref="FlashConnectionOptions.Dispatch"/>. A faulted decision becomes <paramref name="onFault"/>'s.
+    /// <see cref="NetConnectionOptions.Dispatch"/>. A faulted decision becomes <paramref name="onFault"/>'s.
     /// </summary>
     private void Await<T>(ValueTask<T> task, Action<T> then, Func<T> onFault)
     {

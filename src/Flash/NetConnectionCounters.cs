@@ -1,7 +1,7 @@
 namespace Rtmfp.Flash;
 
 /// <summary>What a connection refused or dropped, for metrics and tests.</summary>
-public sealed class FlashConnectionCounters
+public sealed class NetConnectionCounters
 {
     /// <summary>Messages that did not parse (short header, bad AMF, bad user control).</summary>
     public long MalformedMessages { get; internal set; }
@@ -12,7 +12,7 @@ public sealed class FlashConnectionCounters
     /// <summary>Messages ignored: chunk-stream control, wrong state, unknown stream IDs, media nobody asked for.</summary>
     public long IgnoredMessages { get; internal set; }
 
-    /// <summary>createStream refused over <see cref="FlashConnectionOptions.MaxStreamsPerConnection"/>.</summary>
+    /// <summary>createStream refused over <see cref="NetConnectionOptions.MaxStreamsPerConnection"/>.</summary>
     public long RefusedStreams { get; internal set; }
 
     /// <summary>Media dropped because it waited past its lifetime.</summary>
