@@ -8,12 +8,12 @@ namespace Rtmfp.Flash;
 /// One client's NetConnection (RFC 7425 §5.3) above any transport: RTMP messages come in through
 /// <see cref="OnMessage"/> with their stream ID (0 = NetConnection) and go out through
 /// <see cref="IFlashConnectionOutput"/>. Handles connect, setPeerInfo, keepalive advice,
-/// createStream/deleteStream, publish/play through an <see cref="IStreamRelay"/>, calls in both
-/// directions, and close. Peer input never throws; what cannot be used is counted in
-/// <see cref="Counters"/>. Not thread-safe: one logical thread drives it (see
-/// <see cref="NetConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
+/// createStream/deleteStream, calls in both directions, and close; each stream ID from createStream is a
+/// <see cref="NetStream"/> that publishes or plays through an <see cref="IStreamRelay"/>. Peer input never
+/// throws; what cannot be used is counted in <see cref="Counters"/>. Not thread-safe: one logical thread
+/// drives it (see <see cref="NetConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
 /// </summary>
-public sealed partial class NetConnection : IFlashClient
+public sealed class NetConnection : IFlashClient
 {
     private readonly IFlashConnectionOutput _output;
     private readonly ApplicationRegistry _registry;
@@ -23,11 +23,10 @@ public sealed partial class NetConnection : IFlashClient
     private readonly FlashEndpointInfo _endpoint;
     private readonly AmfReader _reader = new();
     private readonly Dictionary<uint, NetStream> _streams = [];
-    private readonly Dictionary<double, TaskCompletionSource<ClientCallResult>> _pendingCalls = [];
+    private readonly PendingClientCalls _pendingCalls = new();
     private readonly List<(uint StreamId, byte[] Message)> _deferred = [];
     private List<Address> _peerAddresses = [];
     private IFlashApplication? _application;
-    private double _nextCallId = 1;
     private Address _observedAddress;
 
     public NetConnection(
@@ -67,6 +66,12 @@ public sealed partial class NetConnection : IFlashClient
     public AmfValue ConnectParameters { get; private set; } = AmfNull.Instance;
     public object? ApplicationState { get; set; }
 
+    internal IFlashConnectionOutput Output => _output;
+    internal IStreamRelay Relay => _relay;
+    internal NetConnectionOptions Options => _options;
+    internal AmfReader Reader => _reader;
+    internal bool IsConnected => State == NetConnectionState.Connected;
+
     /// <summary>Handles one incoming RTMP message (<c>type | timestamp | payload</c>) of stream <paramref name="streamId"/>.</summary>
     public void OnMessage(uint streamId, ReadOnlySpan<byte> rtmpMessage)
     {
@@ -94,9 +99,14 @@ public sealed partial class NetConnection : IFlashClient
         {
             OnControlMessage(message);
         }
+        else if (State == NetConnectionState.Connected && _streams.TryGetValue(streamId, out var ns))
+        {
+            ns.OnMessage(message, rtmpMessage);
+        }
         else
         {
-            OnStreamMessage(streamId, message, rtmpMessage);
+            // Only streams this connection created carry NetStream messages.
+            Counters.IgnoredMessages++;
         }
     }
 
@@ -105,7 +115,7 @@ public sealed partial class NetConnection : IFlashClient
     {
         foreach (var ns in _streams.Values)
         {
-            Drain(ns);
+            ns.Drain();
         }
     }
 
@@ -166,11 +176,9 @@ public sealed partial class NetConnection : IFlashClient
         {
             return new(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
         }
-        double tid = _nextCallId++;
-        var completion = new TaskCompletionSource<ClientCallResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingCalls[tid] = completion;
+        var answer = _pendingCalls.Start(out double tid);
         SendControl(new Command(method, tid, AmfNull.Instance, arguments));
-        return new(completion.Task);
+        return new(answer);
     }
 
     public void Notify(string method, params AmfValue[] arguments)
@@ -180,6 +188,38 @@ public sealed partial class NetConnection : IFlashClient
         {
             SendControl(new Command(method, 0, AmfNull.Instance, arguments));
         }
+    }
+
+    /// <summary>Reads a command message, counting what does not parse (or parses only in part).</summary>
+    internal bool TryReadCommand(RtmpMessage message, out Command command)
+    {
+        if (!Command.TryRead(message, _reader, out command!))
+        {
+            Counters.MalformedMessages++;
+            return false;
+        }
+        if (command.DecodeError != AmfError.None)
+        {
+            // Lenient like tcserver (A9): keep the values read before the failure, but count it.
+            Counters.MalformedMessages++;
+        }
+        return true;
+    }
+
+    /// <summary>Applies a decision that may complete later; see <see cref="ApplicationDecision"/>.</summary>
+    internal void Await<T>(Func<ValueTask<T>> call, Action<T> then, Func<T> onFault) =>
+        ApplicationDecision.Await(call, then, onFault, _options.Dispatch);
+
+    /// <summary>deleteStream (on stream 0 or on the stream itself): stop it and close its sending flows.</summary>
+    internal void DeleteStream(uint id)
+    {
+        if (!_streams.Remove(id, out var ns))
+        {
+            Counters.IgnoredMessages++;
+            return;
+        }
+        ns.Delete();
+        _output.CloseStream(id);
     }
 
     private void OnControlMessage(RtmpMessage message)
@@ -211,21 +251,6 @@ public sealed partial class NetConnection : IFlashClient
                 Counters.IgnoredMessages++;
                 return;
         }
-    }
-
-    private bool TryReadCommand(RtmpMessage message, out Command command)
-    {
-        if (!Command.TryRead(message, _reader, out command!))
-        {
-            Counters.MalformedMessages++;
-            return false;
-        }
-        if (command.DecodeError != AmfError.None)
-        {
-            // Lenient like tcserver (A9): keep the values read before the failure, but count it.
-            Counters.MalformedMessages++;
-        }
-        return true;
     }
 
     private void OnControlCommand(Command command)
@@ -271,7 +296,10 @@ public sealed partial class NetConnection : IFlashClient
                 return;
             case CommandName.Result:
             case CommandName.Error:
-                CompleteClientCall(command);
+                if (!_pendingCalls.TryComplete(command))
+                {
+                    Counters.IgnoredMessages++;
+                }
                 return;
             default:
                 HandleApplicationCall(command);
@@ -299,7 +327,7 @@ public sealed partial class NetConnection : IFlashClient
         _application = application;
         var request = new ConnectRequest(uri.Name, uri.Path, uri.Query, tcUrl, ObjectEncoding, parameters, command.Arguments);
         Await(
-            Guard(() => application.OnConnectAsync(this, request)),
+            () => application.OnConnectAsync(this, request),
             decision => CompleteConnect(tid, decision),
             () => ConnectDecision.Reject("application error", StatusCode.ConnectFailed));
     }
@@ -401,7 +429,7 @@ public sealed partial class NetConnection : IFlashClient
                 $"too many streams (at most {_options.MaxStreamsPerConnection})", CommandName.CreateStream, "detail")));
             return;
         }
-        _streams.Add(id, new NetStream(id, _options.StreamQueueCapacity));
+        _streams.Add(id, new NetStream(this, id));
         SendControl(NetStatus.CreateStreamResult(tid, id));
     }
 
@@ -419,19 +447,6 @@ public sealed partial class NetConnection : IFlashClient
         return false;
     }
 
-    private void DeleteStream(uint id)
-    {
-        if (!_streams.Remove(id, out var ns))
-        {
-            Counters.IgnoredMessages++;
-            return;
-        }
-        StopActivity(ns);
-        ns.IsDeleted = true;
-        ns.Queue.Clear();
-        _output.CloseStream(id);
-    }
-
     private void Acknowledge(Command command)
     {
         if (command.TransactionId > 0)
@@ -446,7 +461,7 @@ public sealed partial class NetConnection : IFlashClient
         double tid = command.TransactionId;
         var call = new ClientCall(command.Name, tid, command.CommandObject, command.Arguments);
         Await(
-            Guard(() => application.OnCallAsync(this, call)),
+            () => application.OnCallAsync(this, call),
             result => CompleteApplicationCall(call, result),
             () => CallResult.Failure("application error"));
     }
@@ -475,20 +490,6 @@ public sealed partial class NetConnection : IFlashClient
         {
             SendControl(NetStatus.Result(call.TransactionId, result.Value));
         }
-    }
-
-    private void CompleteClientCall(Command command)
-    {
-        if (!_pendingCalls.Remove(command.TransactionId, out var completion))
-        {
-            Counters.IgnoredMessages++;
-            return;
-        }
-        // The answer is the first value after the command-object slot; a client that omits the null puts an object there.
-        AmfValue? value = command.Argument(0)
-            ?? (command.HasCommandObject && !command.CommandObject.IsNullOrUndefined ? command.CommandObject : null);
-        var status = command.Name == CommandName.Result ? ClientCallStatus.Result : ClientCallStatus.Error;
-        completion.TrySetResult(new ClientCallResult(status, value));
     }
 
     private void Defer(uint streamId, ReadOnlySpan<byte> rtmpMessage)
@@ -530,9 +531,7 @@ public sealed partial class NetConnection : IFlashClient
         State = NetConnectionState.Closed;
         foreach (var ns in _streams.Values)
         {
-            StopActivity(ns);
-            ns.IsDeleted = true;
-            ns.Queue.Clear();
+            ns.Delete();
         }
         _streams.Clear();
         _deferred.Clear();
@@ -540,11 +539,7 @@ public sealed partial class NetConnection : IFlashClient
         {
             _directory?.Unregister(peerId, this);
         }
-        foreach (var completion in _pendingCalls.Values)
-        {
-            completion.TrySetResult(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
-        }
-        _pendingCalls.Clear();
+        _pendingCalls.CloseAll();
         if (wasConnected && _application is { } application)
         {
             try
@@ -560,65 +555,4 @@ public sealed partial class NetConnection : IFlashClient
 
     private void SendControl(Command command) =>
         _output.Send(0, command.ToMessage(), MessageClass.Control, DeliveryHints.Reliable);
-
-    /// <summary>Calls into the application, turning a synchronous throw into a faulted task.</summary>
-    private static ValueTask<T> Guard<T>(Func<ValueTask<T>> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e)
-        {
-            return ValueTask.FromException<T>(e);
-        }
-    }
-
-    /// <summary>
-    /// Applies an asynchronous decision: at once when it is already complete, otherwise through
-    /// <see cref="NetConnectionOptions.Dispatch"/>. A faulted decision becomes <paramref name="onFault"/>'s.
-    /// </summary>
-    private void Await<T>(ValueTask<T> task, Action<T> then, Func<T> onFault)
-    {
-        if (task.IsCompleted)
-        {
-            then(ResultOrFault(task, onFault));
-            return;
-        }
-        var dispatch = _options.Dispatch;
-        task.AsTask().ContinueWith(
-            t =>
-            {
-                _ = t.Exception; // observed; a fault becomes onFault's value
-                var value = t.IsCompletedSuccessfully ? t.Result : onFault();
-                if (dispatch is null)
-                {
-                    then(value);
-                }
-                else
-                {
-                    dispatch(() => then(value));
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.None,
-            TaskScheduler.Default);
-    }
-
-    private static T ResultOrFault<T>(ValueTask<T> task, Func<T> onFault)
-    {
-        if (task.IsCompletedSuccessfully)
-        {
-            return task.Result;
-        }
-        try
-        {
-            _ = task.Result;
-        }
-        catch (Exception)
-        {
-            // Observed; the fault is reported as onFault's value.
-        }
-        return onFault();
-    }
 }
