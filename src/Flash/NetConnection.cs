@@ -47,7 +47,7 @@ public sealed class NetConnection : IFlashClient
     }
 
     public NetConnectionState State { get; private set; }
-    public NetConnectionCounters Counters { get; } = new();
+    internal NetConnectionCounters Counters { get; } = new();
     public IFlashApplication? Application => _application;
 
     /// <summary>The objectEncoding the client asked for in connect (echoed in the result).</summary>

@@ -1,7 +1,7 @@
 namespace Rtmfp.Flash;
 
 /// <summary>What a <see cref="NetStream"/> is doing.</summary>
-public enum NetStreamState : byte
+internal enum NetStreamState : byte
 {
     Idle,
     Publishing,

@@ -23,7 +23,7 @@ public sealed class PeerDirectory
     public int Count => _peers.Count;
 
     /// <summary>Adds or replaces the entry for its peer ID (a client's peer ID is unique per connection, RFC 7425 §5.3).</summary>
-    public void Register(PeerEntry entry)
+    internal void Register(PeerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         _peers[entry.Id] = entry;
@@ -46,7 +46,7 @@ public sealed class PeerDirectory
         return false;
     }
 
-    public bool TryGet(PeerId id, out PeerEntry entry) => _peers.TryGetValue(id, out entry!);
+    internal bool TryGet(PeerId id, out PeerEntry entry) => _peers.TryGetValue(id, out entry!);
 
     /// <summary>
     /// Handles an IHello whose EPD carries <paramref name="fingerprint"/> from <paramref name="initiatorAddress"/>:

@@ -7,7 +7,7 @@ namespace Rtmfp.Flash;
 /// the addresses it reported with setPeerInfo, the connection and the transport handle that reaches
 /// its session (to forward an FIHello).
 /// </summary>
-public sealed record PeerEntry(
+internal sealed record PeerEntry(
     PeerId Id,
     Address ObservedAddress,
     Address[] ReportedAddresses,

@@ -10,14 +10,14 @@ namespace Rtmfp.Flash;
 /// </summary>
 public readonly struct PeerIntroduction
 {
-    public PeerIntroduction(PeerEntry target, Address initiatorAddress, int maxAddresses)
+    internal PeerIntroduction(PeerEntry target, Address initiatorAddress, int maxAddresses)
     {
         Target = target;
         InitiatorAddress = initiatorAddress;
         MaxAddresses = maxAddresses;
     }
 
-    public PeerEntry Target { get; }
+    internal PeerEntry Target { get; }
     public Address InitiatorAddress { get; }
     public int MaxAddresses { get; }
 
