@@ -200,7 +200,7 @@ public sealed class NetConnection : IFlashClient
         }
         if (command.DecodeError != AmfError.None)
         {
-            // Lenient like tcserver (A9): keep the values read before the failure, but count it.
+            // Lenient like tcserver: keep the values read before the failure, but count it.
             Counters.MalformedMessages++;
         }
         return true;
@@ -239,7 +239,7 @@ public sealed class NetConnection : IFlashClient
                     Counters.MalformedMessages++;
                     return;
                 }
-                // Flash sends SetBufferLength on stream 0 (B2); everything else is informational here.
+                // Flash sends SetBufferLength on stream 0, naming the NetStream in the event; everything else is informational here.
                 if (ev.EventType == UserControlEventType.SetBufferLength && _streams.TryGetValue(ev.StreamId, out var target))
                 {
                     target.BufferLength = ev.BufferLength;
@@ -262,7 +262,7 @@ public sealed class NetConnection : IFlashClient
                 HandleConnect(command);
                 return;
             }
-            // B4: refuse commands before connect (MonaServer2: _error Connect.Failed, then close).
+            // connect comes first (RFC 7425 §5.3.1); refuse anything else as MonaServer2 does: _error Connect.Failed, then close.
             SendControl(NetStatus.ConnectError(command.TransactionId, StatusCode.ConnectFailed, "connect first"));
             Close();
             return;
@@ -291,7 +291,7 @@ public sealed class NetConnection : IFlashClient
             case CommandName.ReleaseStream:
             case CommandName.FCPublish:
             case CommandName.FCUnpublish:
-                // FMLE/ffmpeg conventions (B4): acknowledge, nothing else to do for a relay.
+                // FMLE/ffmpeg conventions outside RFC 7425: acknowledge, nothing else to do for a relay.
                 Acknowledge(command);
                 return;
             case CommandName.Result:
@@ -349,7 +349,7 @@ public sealed class NetConnection : IFlashClient
             return;
         }
         State = NetConnectionState.Connected;
-        // B4/plaintext-connect vector: _result, tid, null, {level, code, description, objectEncoding} (MonaServer2 layout).
+        // The connect result (RFC 7425 §5.3.1) as MonaServer2 lays it out: _result, tid, null, {level, code, description, objectEncoding}.
         var result = NetStatus.ConnectSuccess(tid, ObjectEncoding, decision.Description);
         AppendInfo((AmfObject)result.Arguments[0], decision.ExtraInfo);
         SendControl(result);
@@ -420,7 +420,7 @@ public sealed class NetConnection : IFlashClient
 
     private void HandleCreateStream(Command command)
     {
-        // B3: always answer createStream, echoing whatever tid came (librtmfp uses 0).
+        // Always answer createStream (RFC 7425 §5.3.5), echoing whatever tid came: librtmfp sends 0 and still waits for the answer.
         double tid = command.TransactionId;
         if (_streams.Count >= _options.MaxStreamsPerConnection || !TryAllocateStreamId(out uint id))
         {
@@ -435,7 +435,7 @@ public sealed class NetConnection : IFlashClient
 
     private bool TryAllocateStreamId(out uint id)
     {
-        // MonaServer2: the smallest free ID ≥ 1, within u16 for librtmfp (B4).
+        // The smallest free ID ≥ 1, as MonaServer2 allocates them; within u16, as librtmfp keeps them.
         for (id = 1; id <= _options.MaxStreamId; id++)
         {
             if (!_streams.ContainsKey(id))
@@ -474,7 +474,7 @@ public sealed class NetConnection : IFlashClient
         }
         if (State != NetConnectionState.Connected || call.TransactionId <= 0)
         {
-            // B3/B8: no answer when tid is 0 (an onStatus on stream 0 would make librtmfp drop the flow).
+            // No answer when tid is 0: such a call expects none, and an onStatus on stream 0 would make librtmfp drop the flow.
             return;
         }
         if (result.IsMethodNotFound)

@@ -319,7 +319,8 @@ internal sealed class NetStream
         _lastVideoConfig = null;
         var playback = new Playback(this);
         Playback = playback;
-        // B9 (MonaServer2 order): StreamBegin on the stream, Play.Reset, Play.Start, |RtmpSampleAccess, then a barrier before media.
+        // MonaServer2's order: StreamBegin on the stream, Play.Reset, Play.Start, |RtmpSampleAccess, then a barrier (RFC 7425 §5.2)
+        // so no media on the stream's other flows overtakes them.
         _queue.EnqueueUserControl(UserControlEvent.StreamBegin(Id));
         _queue.EnqueueStatus(NetStatus.OnStatus(StatusLevel.Status, StatusCode.PlayReset, $"Playing and resetting {key.Name}", key.Name));
         _queue.EnqueueStatus(NetStatus.OnStatus(StatusLevel.Status, StatusCode.PlayStart, $"Started playing {key.Name}", key.Name));
@@ -389,7 +390,8 @@ internal sealed class NetStream
         {
             return;
         }
-        // B5: on re-enable, resend the configuration and (video) wait for the next keyframe.
+        // A decoder that skipped frames starts again from a configuration and (video) a keyframe: resend the last
+        // configuration, and hold video back until the next keyframe.
         var config = audio ? _lastAudioConfig : _lastVideoConfig;
         if (!audio)
         {

@@ -4,7 +4,7 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Flash;
 
 /// <summary>
-/// Rendezvous table (digest §10; RFC 7425 §5.4.1): peer ID → <see cref="PeerEntry"/>. Connections
+/// Rendezvous table (RFC 7016 §3.5.1.6; RFC 7425 §5.4.1): peer ID → <see cref="PeerEntry"/>. Connections
 /// register after connect and update on setPeerInfo or address change; the handshake path looks up
 /// the fingerprint of an IHello's EPD. Thread-safe: lookups come from the receive path while
 /// connections update it.

@@ -4,7 +4,7 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Flash;
 
 /// <summary>
-/// The two messages of an introduction (RFC 7016 §3.5.1.6; digest §10): a Responder Redirect to the
+/// The two messages of an introduction (RFC 7016 §3.5.1.6; RFC 7425 §5.4.1): a Responder Redirect to the
 /// initiator listing the target's addresses, and an FIHello to the target, over its session, naming
 /// the initiator's observed address. Writes into caller buffers without allocating.
 /// </summary>

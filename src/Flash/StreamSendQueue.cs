@@ -4,7 +4,7 @@ namespace Rtmfp.Flash;
 
 /// <summary>
 /// A <see cref="NetStream"/>'s outgoing messages, in order, while the transport is busy. Bounded: when full,
-/// droppable media goes first (amf-and-flash-messages.md B11: re-arm the keyframe gate on overflow); if only
+/// droppable media goes first (a dropped video frame re-arms the keyframe gate: later inter frames would not decode); if only
 /// undroppable messages remain, the oldest goes. <see cref="Drain"/> offers the head to the transport and
 /// judges staleness there.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class StreamSendQueue
     public int Capacity { get; }
     public int Count => _queue.Count;
 
-    /// <summary>Drop inter frames until the next keyframe goes out (B11 video gate).</summary>
+    /// <summary>Drop inter frames until the next keyframe goes out: an inter frame decodes only after the frames it depends on.</summary>
     public bool WaitingForKeyframe { get; set; } = true;
 
     /// <summary>
