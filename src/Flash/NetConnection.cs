@@ -206,6 +206,17 @@ public sealed class NetConnection : IFlashClient
         return true;
     }
 
+    /// <summary>Reads a User Control message, counting one that does not parse.</summary>
+    internal bool TryReadUserControl(RtmpMessage message, out UserControlEvent ev)
+    {
+        if (UserControlEvent.TryRead(message.Payload, out ev))
+        {
+            return true;
+        }
+        Counters.MalformedMessages++;
+        return false;
+    }
+
     /// <summary>Applies a decision that may complete later; see <see cref="ApplicationDecision"/>.</summary>
     internal void Await<T>(Func<ValueTask<T>> call, Action<T> then, Func<T> onFault) =>
         ApplicationDecision.Await(call, then, onFault, _options.Dispatch);
@@ -234,9 +245,8 @@ public sealed class NetConnection : IFlashClient
                 }
                 return;
             case RtmpMessageType.UserControl:
-                if (!UserControlEvent.TryRead(message.Payload, out var ev))
+                if (!TryReadUserControl(message, out var ev))
                 {
-                    Counters.MalformedMessages++;
                     return;
                 }
                 // Flash sends SetBufferLength on stream 0, naming the NetStream in the event; everything else is informational here.

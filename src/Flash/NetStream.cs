@@ -71,12 +71,10 @@ internal sealed class NetStream
                 return;
             case RtmpMessageType.UserControl:
                 // Flow Sync from the client (Flash sends it on its stream flows) needs nothing from this layer.
-                if (!UserControlEvent.TryRead(message.Payload, out _))
+                if (_connection.TryReadUserControl(message, out _))
                 {
-                    Counters.MalformedMessages++;
-                    return;
+                    Counters.IgnoredMessages++;
                 }
-                Counters.IgnoredMessages++;
                 return;
             default:
                 Counters.IgnoredMessages++;
@@ -188,12 +186,9 @@ internal sealed class NetStream
         }
         var key = new StreamKey(_connection.ApplicationName, name);
         var request = new PublishRequest(key, Id, query, command.Argument(1)?.AsString);
-        int generation = ++_generation;
-        var application = _connection.Application!;
-        _connection.Await(
-            () => application.OnPublishAsync(_connection, request),
-            decision => OnPublishDecision(generation, key, decision),
-            () => StreamDecision.Deny("application error"));
+        AskApplication(
+            application => application.OnPublishAsync(_connection, request),
+            (generation, decision) => OnPublishDecision(generation, key, decision));
     }
 
     private void OnPublishDecision(int generation, StreamKey key, StreamDecision decision)
@@ -261,11 +256,22 @@ internal sealed class NetStream
         var key = new StreamKey(_connection.ApplicationName, name);
         var request = new PlayRequest(key, Id, query,
             command.Argument(1)?.AsNumber ?? -2000, command.Argument(2)?.AsNumber ?? -1, command.Argument(3)?.AsBoolean ?? true);
+        AskApplication(
+            application => application.OnPlayAsync(_connection, request),
+            (generation, decision) => OnPlayDecision(generation, key, decision));
+    }
+
+    /// <summary>
+    /// Asks the application about a publish or play; <paramref name="then"/> gets the decision with the
+    /// generation it was asked in (an application that fails denies).
+    /// </summary>
+    private void AskApplication(Func<IFlashApplication, ValueTask<StreamDecision>> ask, Action<int, StreamDecision> then)
+    {
         int generation = ++_generation;
         var application = _connection.Application!;
         _connection.Await(
-            () => application.OnPlayAsync(_connection, request),
-            decision => OnPlayDecision(generation, key, decision),
+            () => ask(application),
+            decision => then(generation, decision),
             () => StreamDecision.Deny("application error"));
     }
 
