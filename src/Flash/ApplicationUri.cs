@@ -4,7 +4,7 @@ namespace Rtmfp.Flash;
 /// The application a client names, from the connect command's tcUrl (MonaServer2, tcserver), else its
 /// <c>app</c> field, else the EPD's URI (RFC 7425 §5.3.1: <c>rtmfp://host[:port]/app/instance</c>).
 /// </summary>
-public readonly record struct ApplicationUri(string Name, string Path, string? Query)
+internal readonly record struct ApplicationUri(string Name, string Path, string? Query)
 {
     public static ApplicationUri Resolve(string? tcUrl, string? app, string? endpointUri)
     {

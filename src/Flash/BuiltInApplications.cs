@@ -1,7 +1,7 @@
 namespace Rtmfp.Flash;
 
 /// <summary>A deployment that serves publish and play but does not broker peer introductions (RFC 7425 §5.4 is the operator's call).</summary>
-public class NoIntroductionsApplication(string name = "*") : DefaultApplication(name)
+internal sealed class NoIntroductionsApplication(string name = "*") : DefaultApplication(name)
 {
     public override bool AuthorizePeerLookup(PeerLookup lookup) => false;
 }

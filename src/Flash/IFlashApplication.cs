@@ -3,7 +3,7 @@ namespace Rtmfp.Flash;
 /// <summary>
 /// Server-side application logic for one application name. Decisions are ValueTasks so an
 /// implementation may consult a database or another node; the connection applies them when they
-/// complete (see <see cref="FlashConnectionOptions.Dispatch"/>). Implementations must tolerate
+/// complete (see <see cref="NetConnectionOptions.Dispatch"/>). Implementations must tolerate
 /// calls for many connections at once.
 /// </summary>
 public interface IFlashApplication

@@ -11,7 +11,7 @@ public interface IFlashConnectionOutput
     /// <summary>
     /// Queues one message for <paramref name="streamId"/>. Returns false when the transport has no room
     /// now (back-pressure): the layer keeps the message and offers it again after
-    /// <see cref="FlashConnection.OnOutputReady"/>. Messages of class <see cref="MessageClass.Control"/>
+    /// <see cref="NetConnection.OnOutputReady"/>. Messages of class <see cref="MessageClass.Control"/>
     /// are never refused.
     /// </summary>
     bool Send(uint streamId, ReadOnlyMemory<byte> rtmpMessage, MessageClass messageClass, DeliveryHints hints);

@@ -33,7 +33,7 @@ public sealed class MediaFrame : StreamEvent
     /// <summary>For <see cref="MediaFrameKind.DataFrame"/> and <see cref="MediaFrameKind.ClearDataFrame"/>: the handler name (e.g. "onMetaData").</summary>
     public string? Handler { get; }
 
-    /// <summary>Whether a player may skip this frame when it is late (B11: never headers, metadata or specials).</summary>
+    /// <summary>Whether a player may skip this frame when it is late (RFC 7425 §5.1.1: stale live media is not worth sending; never sequence headers, metadata or special frames, without which a decoder cannot go on).</summary>
     public bool IsDroppable => Kind is MediaFrameKind.Audio or MediaFrameKind.VideoKeyframe or MediaFrameKind.VideoInter;
 
     public bool IsAudio => Kind is MediaFrameKind.AudioConfig or MediaFrameKind.Audio or MediaFrameKind.AudioSpecial;
@@ -118,7 +118,7 @@ public sealed class MediaFrame : StreamEvent
             }
             else if (tag.IsSilence || tag.IsEndOfSequence || tag.IsCommandFrame || tag.IsMetadata)
             {
-                // B10/B11: type-5 frames are never keyframes; specials are always delivered.
+                // Frame type 5 (video info/command) is never a keyframe; these special frames are always delivered.
                 kind = MediaFrameKind.VideoSpecial;
                 codec = tag.IsEndOfSequence ? codec : 0;
             }
@@ -141,7 +141,7 @@ public sealed class MediaFrame : StreamEvent
         }
         if (data.WithoutSetDataFrame() is { } inner)
         {
-            // Re-encoded in pure AMF0 (type 18), which every client decodes (A8).
+            // Re-encoded in pure AMF0 (type 18), which every client decodes, whatever encoding the publisher used.
             var buffer = new ArrayBufferWriter<byte>(rtmpMessage.Length);
             inner.WriteMessage(buffer, new Amf0Writer(), timestamp: 0);
             frame = new MediaFrame(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, buffer.WrittenMemory, 0, inner.Handler);

@@ -1,6 +1,9 @@
 namespace Rtmfp.Flash;
 
-/// <summary>How a relay treats one publisher message (amf-and-flash-messages.md B10–B11).</summary>
+/// <summary>
+/// How a relay treats one publisher message: configurations and metadata are kept for late joiners and always
+/// delivered; coded frames may be dropped when stale (RFC 7425 §5.1.1), and inter frames wait for a keyframe.
+/// </summary>
 public enum MediaFrameKind : byte
 {
     /// <summary>AAC sequence header or enhanced SequenceStart/MultichannelConfig: cached, always delivered.</summary>

@@ -4,7 +4,7 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Flash;
 
 /// <summary>
-/// Rendezvous table (digest §10; RFC 7425 §5.4.1): peer ID → <see cref="PeerEntry"/>. Connections
+/// Rendezvous table (RFC 7016 §3.5.1.6; RFC 7425 §5.4.1): peer ID → <see cref="PeerEntry"/>. Connections
 /// register after connect and update on setPeerInfo or address change; the handshake path looks up
 /// the fingerprint of an IHello's EPD. Thread-safe: lookups come from the receive path while
 /// connections update it.
@@ -23,7 +23,7 @@ public sealed class PeerDirectory
     public int Count => _peers.Count;
 
     /// <summary>Adds or replaces the entry for its peer ID (a client's peer ID is unique per connection, RFC 7425 §5.3).</summary>
-    public void Register(PeerEntry entry)
+    internal void Register(PeerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         _peers[entry.Id] = entry;
@@ -46,7 +46,7 @@ public sealed class PeerDirectory
         return false;
     }
 
-    public bool TryGet(PeerId id, out PeerEntry entry) => _peers.TryGetValue(id, out entry!);
+    internal bool TryGet(PeerId id, out PeerEntry entry) => _peers.TryGetValue(id, out entry!);
 
     /// <summary>
     /// Handles an IHello whose EPD carries <paramref name="fingerprint"/> from <paramref name="initiatorAddress"/>:

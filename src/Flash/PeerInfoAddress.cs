@@ -9,7 +9,7 @@ namespace Rtmfp.Flash;
 /// setPeerInfo address strings (RFC 7425 §5.3.3): <c>"192.0.2.129:50001"</c> or
 /// <c>"[2001:db8:1::2]:50002"</c>, presentation format and decimal port.
 /// </summary>
-public static class PeerInfoAddress
+internal static class PeerInfoAddress
 {
     /// <summary>Parses one address with origin <see cref="AddressOrigin.Local"/>; false on anything else (port 0 included).</summary>
     public static bool TryParse(string? text, out Address address)

@@ -4,20 +4,20 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Flash;
 
 /// <summary>
-/// The two messages of an introduction (RFC 7016 §3.5.1.6; digest §10): a Responder Redirect to the
+/// The two messages of an introduction (RFC 7016 §3.5.1.6; RFC 7425 §5.4.1): a Responder Redirect to the
 /// initiator listing the target's addresses, and an FIHello to the target, over its session, naming
 /// the initiator's observed address. Writes into caller buffers without allocating.
 /// </summary>
 public readonly struct PeerIntroduction
 {
-    public PeerIntroduction(PeerEntry target, Address initiatorAddress, int maxAddresses)
+    internal PeerIntroduction(PeerEntry target, Address initiatorAddress, int maxAddresses)
     {
         Target = target;
         InitiatorAddress = initiatorAddress;
         MaxAddresses = maxAddresses;
     }
 
-    public PeerEntry Target { get; }
+    internal PeerEntry Target { get; }
     public Address InitiatorAddress { get; }
     public int MaxAddresses { get; }
 

@@ -1,9 +1,9 @@
 namespace Rtmfp.Flash;
 
 /// <summary>The subscriber a playing NetStream registers with a stream; one per play so stale events can be told apart.</summary>
-internal sealed class Playback(FlashConnection owner, NetStream stream) : IStreamSubscriber
+internal sealed class Playback(NetStream stream) : IStreamSubscriber
 {
     public NetStream Stream { get; } = stream;
 
-    public void OnStreamEvent(StreamEvent streamEvent) => owner.OnPlaybackEvent(this, streamEvent);
+    public void OnStreamEvent(StreamEvent streamEvent) => Stream.OnPlaybackEvent(this, streamEvent);
 }

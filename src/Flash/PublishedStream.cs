@@ -2,7 +2,7 @@ namespace Rtmfp.Flash;
 
 /// <summary>
 /// One stream name: at most one publisher, any number of subscribers, and what a late joiner needs
-/// first (amf-and-flash-messages.md B11: data frames, audio and video configuration). Media is
+/// first (data frames such as onMetaData, audio and video configuration: a decoder cannot start without them). Media is
 /// handed to every subscriber as the same <see cref="MediaFrame"/>; subscribers queue and drop on
 /// their own, so a slow one never holds the others back. Single-threaded: the owner serializes inputs.
 /// </summary>
@@ -91,7 +91,7 @@ public sealed class PublishedStream
                 _videoConfig = frame;
                 break;
             case MediaFrameKind.Audio:
-                // B11: a codec change makes the cached configuration meaningless.
+                // A codec change makes the cached configuration meaningless.
                 if (_audioConfig is not null && frame.Codec != 0 && frame.Codec != _audioConfig.Codec)
                 {
                     _audioConfig = null;

@@ -5,7 +5,7 @@ namespace Rtmfp.Flash;
 /// <see cref="TimeProvider"/> timestamp after which droppable media is stale; a barrier entry
 /// stands for <see cref="IFlashConnectionOutput.Synchronize"/>.
 /// </summary>
-public readonly record struct QueuedMessage(
+internal readonly record struct QueuedMessage(
     ReadOnlyMemory<byte> Message,
     MessageClass Class,
     DeliveryHints Hints,

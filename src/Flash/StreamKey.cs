@@ -2,7 +2,7 @@ namespace Rtmfp.Flash;
 
 /// <summary>
 /// Names a published stream: application name plus stream name without its <c>?query</c>
-/// (amf-and-flash-messages.md B5). Ordinal, case-sensitive, as Flash Media Server does for live names.
+/// (the query is for the application). Ordinal, case-sensitive, as Flash Media Server does for live names.
 /// </summary>
 public readonly record struct StreamKey(string Application, string Name)
 {

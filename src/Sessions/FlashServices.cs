@@ -17,7 +17,7 @@ public sealed record FlashServices(ApplicationRegistry Applications)
 
     public Func<IActorRef>? PeerDirectory { get; init; }
 
-    public FlashConnectionOptions ConnectionOptions { get; init; } = FlashConnectionOptions.Default;
+    public NetConnectionOptions ConnectionOptions { get; init; } = NetConnectionOptions.Default;
 
     public RtmfpFlashAdapterOptions AdapterOptions { get; init; } = RtmfpFlashAdapterOptions.Default;
 }

@@ -36,7 +36,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         public static readonly Tick Instance = new();
     }
 
-    /// <summary>An application decision completed elsewhere; run its continuation here (FlashConnectionOptions.Dispatch).</summary>
+    /// <summary>An application decision completed elsewhere; run its continuation here (NetConnectionOptions.Dispatch).</summary>
     private sealed record RunContinuation(Action Continuation);
 
     private const int PacketBufferSize = 1500;
@@ -479,7 +479,7 @@ public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             observed, uri, peerId, self);
         var relay = _relay;
         _adapter = new RtmfpFlashAdapter(engine,
-            output => new FlashConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
+            output => new NetConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
             () => Now, flash.AdapterOptions);
     }
 

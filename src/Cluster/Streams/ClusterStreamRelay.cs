@@ -32,7 +32,7 @@ public sealed class ClusterStreamRelay : IStreamRelay
 
     public async ValueTask<bool> StartPublishAsync(StreamKey stream, StartPublish input)
     {
-        // Completes off the actor thread; FlashConnection dispatches the continuation back to the actor.
+        // Completes off the actor thread; NetConnection dispatches the continuation back to the actor.
         var result = await _streams.Ask<PublishStreamResult>(new PublishStream(stream, input.Publisher, _session), _askTimeout).ConfigureAwait(false);
         // The session learns the entity on its own thread (OnPublishResult), as it does after a re-publish.
         _session.Tell(result, ActorRefs.NoSender);

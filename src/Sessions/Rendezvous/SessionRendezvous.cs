@@ -20,13 +20,13 @@ internal sealed class SessionRendezvous(IActorRef? directory, PeerDirectory loca
     private byte[]? _registeredPeerId;
 
     /// <summary>A connected Flash client is findable by its peer ID (RFC 7425 §5.4.1); a closed one is not.</summary>
-    public void Update(FlashConnection? connection)
+    public void Update(NetConnection? connection)
     {
         if (directory is null || connection is not { PeerId: { } peerId })
         {
             return;
         }
-        bool connected = connection.State == FlashConnectionState.Connected;
+        bool connected = connection.State == NetConnectionState.Connected;
         if (connected && _registeredPeerId is null)
         {
             _registeredPeerId = peerId.ToArray();
@@ -63,11 +63,11 @@ internal sealed class SessionRendezvous(IActorRef? directory, PeerDirectory loca
     /// (for the gateway to send to the initiator) and <paramref name="introduction"/> gives the FIHello our client
     /// gets in its own session.
     /// </summary>
-    public bool TryAnswer(LookupPeer lookup, FlashConnection? connection, long nowMs, out byte[] redirect, out PeerIntroduction introduction)
+    public bool TryAnswer(LookupPeer lookup, NetConnection? connection, long nowMs, out byte[] redirect, out PeerIntroduction introduction)
     {
         redirect = [];
         introduction = default;
-        if (connection is not { State: FlashConnectionState.Connected }
+        if (connection is not { State: NetConnectionState.Connected }
             || lookup.Tag.Length is 0 or > MaxTagLength
             || !Address.TryFromSocketAddress(lookup.Initiator, AddressOrigin.Observed, out var initiator)
             || localPeers.Lookup(lookup.PeerId, initiator, out introduction) != PeerLookupOutcome.Introduced)

@@ -9,7 +9,7 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Sessions.Rtmfp;
 
 /// <summary>
-/// Carries one <see cref="FlashConnection"/> over the flows of one RTMFP <see cref="Session"/> (RFC 7425 §5.1–§5.3).
+/// Carries one <see cref="NetConnection"/> over the flows of one RTMFP <see cref="Session"/> (RFC 7425 §5.1–§5.3).
 /// Incoming "TC" flows deliver RTMP messages for their stream ID (§5.1.2); the first one, stream 0, is the
 /// client's NetConnection control flow. Every server flow is a return flow associated with that control
 /// flow (§5.3.2, §5.3.5; tcserver does the same): one for stream 0, and per stream one for commands and
@@ -44,7 +44,7 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     }
 
     private readonly Session _session;
-    private readonly Func<IFlashConnectionOutput, FlashConnection> _connectionFactory;
+    private readonly Func<IFlashConnectionOutput, NetConnection> _connectionFactory;
     private readonly RtmfpFlashAdapterOptions _options;
     private readonly Func<long> _clock;
     private readonly Dictionary<OutboundFlowKey, SendFlow> _sendFlows = [];
@@ -60,7 +60,7 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     /// <param name="session">The engine session (responder side).</param>
     /// <param name="connectionFactory">Creates the connection when the client's control flow opens.</param>
     /// <param name="clock">The session's monotonic clock in milliseconds (message deadlines, close timing).</param>
-    public RtmfpFlashAdapter(Session session, Func<IFlashConnectionOutput, FlashConnection> connectionFactory,
+    public RtmfpFlashAdapter(Session session, Func<IFlashConnectionOutput, NetConnection> connectionFactory,
         Func<long> clock, RtmfpFlashAdapterOptions? options = null)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
@@ -70,7 +70,7 @@ public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     }
 
     /// <summary>The NetConnection, once the client opened its control flow.</summary>
-    public FlashConnection? Connection { get; private set; }
+    public NetConnection? Connection { get; private set; }
 
     /// <summary>When the host must close the RTMFP session (long.MaxValue: no close asked).</summary>
     public long CloseDueMs { get; private set; } = long.MaxValue;

@@ -188,7 +188,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
                 errors++;
             }
         }
-        Assert.Equal(256, results); // FlashConnectionOptions.MaxStreamsPerConnection
+        Assert.Equal(256, results); // NetConnectionOptions.MaxStreamsPerConnection
         Assert.Equal(Flood - 256, errors);
         // Still serving: another connection works and this one answers calls.
         await Assert.ThrowsAsync<FlashCallException>(() => nc.CallAsync("noSuchMethod").WaitAsync(Patience));

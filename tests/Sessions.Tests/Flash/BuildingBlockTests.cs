@@ -111,7 +111,7 @@ public class BuildingBlockTests
     [Fact]
     public void StreamSendQueue_drops_droppable_media_first_then_the_oldest()
     {
-        var queue = new StreamSendQueue(3);
+        var queue = new StreamSendQueue(1, 3, new RecordingOutput(), new NetConnectionCounters(), TimeProvider.System);
         QueuedMessage M(MediaFrameKind? kind, MessageClass cls) => new(new byte[5], cls, DeliveryHints.Reliable, 0, kind);
         queue.Enqueue(M(null, MessageClass.StreamStatus), out _);
         queue.Enqueue(M(MediaFrameKind.VideoInter, MessageClass.Video), out _);

@@ -19,7 +19,7 @@ public class ConnectTests
         var client = new FlashTestClient(new StreamRelay(), endpointUri: null);
         client.Send(0, connect);
 
-        Assert.Equal(FlashConnectionState.Connected, client.Connection.State);
+        Assert.Equal(NetConnectionState.Connected, client.Connection.State);
         Assert.Equal("live", client.Connection.ApplicationName);
         Assert.Equal(3, client.Connection.ObjectEncoding);
         Assert.Equal(2, client.Output.Messages.Count);
@@ -59,7 +59,7 @@ public class ConnectTests
         Assert.Equal("_error", error.AsCommand()!.Name);
         Assert.Equal((StatusLevel.Error, StatusCode.ConnectInvalidApp), (error.StatusLevel, error.StatusCode));
         Assert.Equal(ConnectionCloseKind.Orderly, client.Output.ClosedAs);
-        Assert.Equal(FlashConnectionState.Closed, client.Connection.State);
+        Assert.Equal(NetConnectionState.Closed, client.Connection.State);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public class ConnectTests
         var client = new FlashTestClient(new StreamRelay(), new ApplicationRegistry().Map("*", app));
         client.Send(0, FlashTestClient.CommandMessage("connect", 1, FlashTestClient.ConnectObject()));
         Assert.Equal(StatusCode.ConnectFailed, client.Output.Messages.Single().StatusCode);
-        Assert.Equal(FlashConnectionState.Closed, client.Connection.State);
+        Assert.Equal(NetConnectionState.Closed, client.Connection.State);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class ConnectTests
         var client = new FlashTestClient(new StreamRelay());
         client.Send(0, FlashTestClient.CommandMessage("createStream", 2, AmfNull.Instance));
         Assert.Equal(StatusCode.ConnectFailed, client.Output.Messages.Single().StatusCode);
-        Assert.Equal(FlashConnectionState.Closed, client.Connection.State);
+        Assert.Equal(NetConnectionState.Closed, client.Connection.State);
         client.Send(0, FlashTestClient.CommandMessage("connect", 1, FlashTestClient.ConnectObject()));
         Assert.Single(client.Output.Messages);
     }
@@ -103,19 +103,19 @@ public class ConnectTests
         var decision = new TaskCompletionSource<ConnectDecision>(TaskCreationOptions.RunContinuationsAsynchronously);
         var app = new ScriptedApplication { ConnectTask = decision.Task };
         var posted = new System.Collections.Concurrent.BlockingCollection<Action>();
-        var options = new FlashConnectionOptions { Dispatch = posted.Add };
+        var options = new NetConnectionOptions { Dispatch = posted.Add };
         var client = new FlashTestClient(new StreamRelay(), new ApplicationRegistry().Map("*", app), options);
 
         client.Send(0, FlashTestClient.CommandMessage("connect", 1, FlashTestClient.ConnectObject()));
         client.Send(0, FlashTestClient.CommandMessage("createStream", 2, AmfNull.Instance));
-        Assert.Equal(FlashConnectionState.Connecting, client.Connection.State);
+        Assert.Equal(NetConnectionState.Connecting, client.Connection.State);
         Assert.Empty(client.Output.Messages);
 
         decision.SetResult(ConnectDecision.Accept);
         Assert.True(posted.TryTake(out var continuation, TimeSpan.FromSeconds(10)));
         continuation();
 
-        Assert.Equal(FlashConnectionState.Connected, client.Connection.State);
+        Assert.Equal(NetConnectionState.Connected, client.Connection.State);
         var commands = client.Output.Messages.Select(m => m.AsCommand()).OfType<Command>().ToList();
         Assert.Equal(StatusCode.ConnectSuccess, client.Output.Messages[0].StatusCode);
         Assert.Equal(UserControlEventType.SetKeepaliveTimers, ReadEvent(client.Output.Messages[1]).EventType);
@@ -126,7 +126,7 @@ public class ConnectTests
     [Fact]
     public void Keepalive_advice_is_the_configured_periods()
     {
-        var options = new FlashConnectionOptions { ServerKeepalive = TimeSpan.FromSeconds(20), PeerKeepalive = TimeSpan.FromSeconds(7) };
+        var options = new NetConnectionOptions { ServerKeepalive = TimeSpan.FromSeconds(20), PeerKeepalive = TimeSpan.FromSeconds(7) };
         var client = new FlashTestClient(new StreamRelay(), options: options);
         client.Connect();
         var ev = ReadEvent(client.Output.Messages[1]);
@@ -137,7 +137,7 @@ public class ConnectTests
     public void SetPeerInfo_keeps_addresses_and_detects_NAT_from_the_observed_address()
     {
         var observed = Address.FromIPv4(0xC6336401, 40000); // 198.51.100.1:40000
-        var options = new FlashConnectionOptions { NatKeepalive = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)) };
+        var options = new NetConnectionOptions { NatKeepalive = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)) };
         var client = new FlashTestClient(new StreamRelay(), options: options, observed: observed);
         client.Connect();
         client.Output.Clear();

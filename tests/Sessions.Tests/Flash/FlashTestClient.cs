@@ -6,7 +6,7 @@ using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Sessions.Tests.Flash;
 
-/// <summary>Drives a <see cref="FlashConnection"/> the way a client would, over a <see cref="RecordingOutput"/>.</summary>
+/// <summary>Drives a <see cref="NetConnection"/> the way a client would, over a <see cref="RecordingOutput"/>.</summary>
 public sealed class FlashTestClient
 {
     private static long s_nextId;
@@ -15,19 +15,19 @@ public sealed class FlashTestClient
     public FlashTestClient(
         IStreamRelay relay,
         ApplicationRegistry? registry = null,
-        FlashConnectionOptions? options = null,
+        NetConnectionOptions? options = null,
         PeerDirectory? directory = null,
         PeerId? peerId = null,
         Address? observed = null,
         string? endpointUri = "rtmfp://127.0.0.1/live")
     {
         Endpoint = new FlashEndpointInfo(Interlocked.Increment(ref s_nextId), observed ?? Address.FromIPv4(0x7F000001, 50000), endpointUri, peerId, TransportHandle: this);
-        Connection = new FlashConnection(Endpoint, Output, registry ?? ApplicationRegistry.CreateDefault(), relay, directory, options);
+        Connection = new NetConnection(Endpoint, Output, registry ?? ApplicationRegistry.CreateDefault(), relay, directory, options);
     }
 
     public FlashEndpointInfo Endpoint { get; }
     public RecordingOutput Output { get; } = new();
-    public FlashConnection Connection { get; }
+    public NetConnection Connection { get; }
 
     public static byte[] CommandMessage(string name, double tid, AmfValue? commandObject, params AmfValue[] args) =>
         new Command(name, tid, commandObject, args).ToMessage();
@@ -45,7 +45,7 @@ public sealed class FlashTestClient
     public void Connect(string app = "live")
     {
         Send(0, CommandMessage("connect", 1, ConnectObject(app, $"rtmfp://127.0.0.1/{app}")));
-        Assert.Equal(FlashConnectionState.Connected, Connection.State);
+        Assert.Equal(NetConnectionState.Connected, Connection.State);
     }
 
     public uint CreateStream()

@@ -46,7 +46,7 @@ public class StreamTests
     internal static readonly string[] PlayPreamble =
         ["uc:StreamBegin", StatusCode.PlayReset, StatusCode.PlayStart, "data:|RtmpSampleAccess@0", "sync"];
 
-    private static (FlashTestClient Client, uint StreamId) Publisher(StreamRelay relay, string name, FlashConnectionOptions? options = null)
+    private static (FlashTestClient Client, uint StreamId) Publisher(StreamRelay relay, string name, NetConnectionOptions? options = null)
     {
         var client = new FlashTestClient(relay, options: options);
         client.Connect();
@@ -56,7 +56,7 @@ public class StreamTests
         return (client, id);
     }
 
-    private static (FlashTestClient Client, uint StreamId) Player(StreamRelay relay, string name, FlashConnectionOptions? options = null, ApplicationRegistry? registry = null)
+    private static (FlashTestClient Client, uint StreamId) Player(StreamRelay relay, string name, NetConnectionOptions? options = null, ApplicationRegistry? registry = null)
     {
         var client = new FlashTestClient(relay, registry, options);
         client.Connect();
@@ -243,7 +243,7 @@ public class StreamTests
     public void Play_refusals_StreamNotFound_by_policy_or_application_and_Play_Failed()
     {
         var relay = new StreamRelay();
-        var strict = new FlashConnectionOptions { WaitForUnpublishedStreams = false };
+        var strict = new NetConnectionOptions { WaitForUnpublishedStreams = false };
         var (p1, s1) = Player(relay, "nobody", strict);
         Assert.Equal([StatusCode.PlayStreamNotFound], Shape(p1.Output, s1));
 
@@ -273,7 +273,7 @@ public class StreamTests
     public void Slow_player_drops_stale_frames_and_resumes_at_a_keyframe_while_others_get_everything()
     {
         var time = new ManualTime();
-        var options = new FlashConnectionOptions { Time = time, AudioLifetime = TimeSpan.FromMilliseconds(300), VideoLifetime = TimeSpan.FromMilliseconds(500) };
+        var options = new NetConnectionOptions { Time = time, AudioLifetime = TimeSpan.FromMilliseconds(300), VideoLifetime = TimeSpan.FromMilliseconds(500) };
         var relay = new StreamRelay();
         var (publisher, pid) = Publisher(relay, "cam", options);
         var (fast, fsid) = Player(relay, "cam", options);
@@ -327,7 +327,7 @@ public class StreamTests
     [Fact]
     public void Queue_overflow_drops_media_not_headers_and_stays_bounded()
     {
-        var options = new FlashConnectionOptions { StreamQueueCapacity = 16, Time = new ManualTime() };
+        var options = new NetConnectionOptions { StreamQueueCapacity = 16, Time = new ManualTime() };
         var relay = new StreamRelay();
         var (publisher, pid) = Publisher(relay, "cam", options);
         var (slow, ssid) = Player(relay, "cam", options);
@@ -440,7 +440,7 @@ public class StreamTests
     [Fact]
     public void Audio_can_be_hinted_onto_network_arrival_order_flows_consistently()
     {
-        var options = new FlashConnectionOptions { AudioInNetworkArrivalOrder = true };
+        var options = new NetConnectionOptions { AudioInNetworkArrivalOrder = true };
         var relay = new StreamRelay();
         var (publisher, pid) = Publisher(relay, "cam");
         var (player, sid) = Player(relay, "cam", options);

@@ -19,7 +19,7 @@ public sealed class FlowRouterTests
 
         Assert.Equal(["one", "two"], pair.Client.Received.Where(r => r.Flow.Metadata.Span.StartsWith("echo"u8))
             .Select(r => System.Text.Encoding.ASCII.GetString(r.Message)));
-        Assert.Equal(FlashConnectionState.Connected, pair.Adapter.Connection!.State); // the TC control flow reached the adapter
+        Assert.Equal(NetConnectionState.Connected, pair.Adapter.Connection!.State); // the TC control flow reached the adapter
         Assert.Equal(2, pair.Router.ClaimedFlows);
         Assert.Empty(pair.Client.Exceptions);
     }

@@ -57,7 +57,7 @@ public class AdapterTests
         // Set Keepalive Timers follows on the same flow (RFC 7425 §5.3.4).
         Assert.Contains(pair.Client.Received, r => r.Flow == flow && r.Message[0] == (byte)RtmpMessageType.UserControl);
         Assert.Single(pair.Client.Flows);
-        Assert.Equal(FlashConnectionState.Connected, pair.Adapter.Connection!.State);
+        Assert.Equal(NetConnectionState.Connected, pair.Adapter.Connection!.State);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public class AdapterTests
         echoLike.Write(new byte[] { 9 });
         pair.Run();
         Assert.Equal(4, pair.Client.Exceptions.Count);
-        Assert.Equal(FlashConnectionState.Connected, pair.Adapter.Connection!.State);
+        Assert.Equal(NetConnectionState.Connected, pair.Adapter.Connection!.State);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public class AdapterTests
     public void Players_get_commands_audio_and_video_on_separate_flows_all_associated_with_the_control_flow()
     {
         var relay = new StreamRelay();
-        var options = new FlashConnectionOptions { AudioLifetime = TimeSpan.FromHours(1), VideoLifetime = TimeSpan.FromHours(1) };
+        var options = new NetConnectionOptions { AudioLifetime = TimeSpan.FromHours(1), VideoLifetime = TimeSpan.FromHours(1) };
         var adapterOptions = new RtmfpFlashAdapterOptions { HighWaterFragments = 8, LowWaterFragments = 2 };
         var player = new EnginePair(relay, connectionOptions: options, options: adapterOptions);
         var publisher = new EnginePair(relay);
@@ -261,7 +261,7 @@ public class AdapterTests
         Assert.Null(pair.Adapter.FindSendFlow(new OutboundFlowKey(id, StreamFlowKind.Data, false)));
         var clientSide = pair.Client.Flows.Single(f => EnginePair.ClientSide.StreamOf(f) == id);
         Assert.Equal(RecvFlowState.CompleteLinger, clientSide.State);
-        Assert.Equal(FlashConnectionState.Connected, pair.Adapter.Connection!.State);
+        Assert.Equal(NetConnectionState.Connected, pair.Adapter.Connection!.State);
     }
 
     [Fact]
@@ -273,7 +273,7 @@ public class AdapterTests
         Assert.Equal(long.MaxValue, pair.Adapter.CloseDueMs);
         control.Close();
         pair.Run();
-        Assert.Equal(FlashConnectionState.Closed, pair.Adapter.Connection!.State);
+        Assert.Equal(NetConnectionState.Closed, pair.Adapter.Connection!.State);
         Assert.Single(app.Disconnected);
         Assert.Equal(RecvFlowState.CompleteLinger, pair.Client.Flows[0].State); // our control flow closed too
         Assert.InRange(pair.Adapter.CloseDueMs, pair.Now, pair.Now + 7000);
@@ -288,7 +288,7 @@ public class AdapterTests
         pair.Client.RejectFlows = true;
         pair.Client.Connect();
         pair.Run();
-        Assert.Equal(FlashConnectionState.Closed, pair.Adapter.Connection!.State);
+        Assert.Equal(NetConnectionState.Closed, pair.Adapter.Connection!.State);
         Assert.Single(app.Disconnected);
         Assert.True(pair.Adapter.CloseDueMs <= pair.Now);
     }
@@ -300,7 +300,7 @@ public class AdapterTests
         var pair = new EnginePair(new StreamRelay(), registry);
         pair.Client.Connect();
         pair.ServerSession.Close(pair.Now);
-        Assert.Equal(FlashConnectionState.Closed, pair.Adapter.Connection!.State);
+        Assert.Equal(NetConnectionState.Closed, pair.Adapter.Connection!.State);
         Assert.Single(app.Disconnected);
         Assert.True(pair.Adapter.Send(0, Call("late"), MessageClass.Control, DeliveryHints.Reliable)); // dropped, never refused
         Assert.Equal(0, pair.Adapter.SendFlowCount);

@@ -23,16 +23,16 @@ public sealed class EnginePair : ISessionHandler
     private readonly byte[] _buffer = new byte[1500];
 
     public EnginePair(IStreamRelay relay, ApplicationRegistry? applications = null, RtmfpFlashAdapterOptions? options = null,
-        FlashConnectionOptions? connectionOptions = null)
+        NetConnectionOptions? connectionOptions = null)
     {
         Client = new ClientSide(this);
         ClientSession = new Session(SessionRole.Initiator, ServerAddress, Client, Now);
         ServerSession = new Session(SessionRole.Responder, ClientAddress, this, Now);
         Time = new ManualClockTime(this);
-        var connOptions = (connectionOptions ?? FlashConnectionOptions.Default) with { Time = Time };
+        var connOptions = (connectionOptions ?? NetConnectionOptions.Default) with { Time = Time };
         Address.TryFromSocketAddress(ClientAddress, AddressOrigin.Observed, out var observed);
         Adapter = new RtmfpFlashAdapter(ServerSession,
-            output => new FlashConnection(new FlashEndpointInfo(Interlocked.Increment(ref s_ids), observed, "rtmfp://127.0.0.1/live", PeerId.FromBytes(new byte[32])),
+            output => new NetConnection(new FlashEndpointInfo(Interlocked.Increment(ref s_ids), observed, "rtmfp://127.0.0.1/live", PeerId.FromBytes(new byte[32])),
                 output, applications ?? ApplicationRegistry.CreateDefault(), relay, null, connOptions),
             () => Now, options);
         Router = new FlowRouter();
@@ -119,7 +119,7 @@ public sealed class EnginePair : ISessionHandler
         }
     }
 
-    /// <summary>The FlashConnection's TimeProvider follows the pair's clock.</summary>
+    /// <summary>The NetConnection's TimeProvider follows the pair's clock.</summary>
     public sealed class ManualClockTime(EnginePair pair) : TimeProvider
     {
         public override long TimestampFrequency => 1000;

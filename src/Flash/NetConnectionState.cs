@@ -1,6 +1,6 @@
 namespace Rtmfp.Flash;
 
-public enum FlashConnectionState : byte
+public enum NetConnectionState : byte
 {
     /// <summary>Only <c>connect</c> is accepted.</summary>
     AwaitingConnect,

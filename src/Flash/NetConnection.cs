@@ -8,47 +8,46 @@ namespace Rtmfp.Flash;
 /// One client's NetConnection (RFC 7425 §5.3) above any transport: RTMP messages come in through
 /// <see cref="OnMessage"/> with their stream ID (0 = NetConnection) and go out through
 /// <see cref="IFlashConnectionOutput"/>. Handles connect, setPeerInfo, keepalive advice,
-/// createStream/deleteStream, publish/play through an <see cref="IStreamRelay"/>, calls in both
-/// directions, and close. Peer input never throws; what cannot be used is counted in
-/// <see cref="Counters"/>. Not thread-safe: one logical thread drives it (see
-/// <see cref="FlashConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
+/// createStream/deleteStream, calls in both directions, and close; each stream ID from createStream is a
+/// <see cref="NetStream"/> that publishes or plays through an <see cref="IStreamRelay"/>. Peer input never
+/// throws; what cannot be used is counted in <see cref="Counters"/>. Not thread-safe: one logical thread
+/// drives it (see <see cref="NetConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
 /// </summary>
-public sealed partial class FlashConnection : IFlashClient
+public sealed class NetConnection : IFlashClient
 {
     private readonly IFlashConnectionOutput _output;
     private readonly ApplicationRegistry _registry;
     private readonly IStreamRelay _relay;
     private readonly PeerDirectory? _directory;
-    private readonly FlashConnectionOptions _options;
+    private readonly NetConnectionOptions _options;
     private readonly FlashEndpointInfo _endpoint;
     private readonly AmfReader _reader = new();
     private readonly Dictionary<uint, NetStream> _streams = [];
-    private readonly Dictionary<double, TaskCompletionSource<ClientCallResult>> _pendingCalls = [];
+    private readonly PendingClientCalls _pendingCalls = new();
     private readonly List<(uint StreamId, byte[] Message)> _deferred = [];
     private List<Address> _peerAddresses = [];
     private IFlashApplication? _application;
-    private double _nextCallId = 1;
     private Address _observedAddress;
 
-    public FlashConnection(
+    public NetConnection(
         FlashEndpointInfo endpoint,
         IFlashConnectionOutput output,
         ApplicationRegistry registry,
         IStreamRelay relay,
         PeerDirectory? directory = null,
-        FlashConnectionOptions? options = null)
+        NetConnectionOptions? options = null)
     {
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         _output = output ?? throw new ArgumentNullException(nameof(output));
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _relay = relay ?? throw new ArgumentNullException(nameof(relay));
         _directory = directory;
-        _options = options ?? FlashConnectionOptions.Default;
+        _options = options ?? NetConnectionOptions.Default;
         _observedAddress = endpoint.ObservedAddress;
     }
 
-    public FlashConnectionState State { get; private set; }
-    public FlashConnectionCounters Counters { get; } = new();
+    public NetConnectionState State { get; private set; }
+    internal NetConnectionCounters Counters { get; } = new();
     public IFlashApplication? Application => _application;
 
     /// <summary>The objectEncoding the client asked for in connect (echoed in the result).</summary>
@@ -67,10 +66,16 @@ public sealed partial class FlashConnection : IFlashClient
     public AmfValue ConnectParameters { get; private set; } = AmfNull.Instance;
     public object? ApplicationState { get; set; }
 
+    internal IFlashConnectionOutput Output => _output;
+    internal IStreamRelay Relay => _relay;
+    internal NetConnectionOptions Options => _options;
+    internal AmfReader Reader => _reader;
+    internal bool IsConnected => State == NetConnectionState.Connected;
+
     /// <summary>Handles one incoming RTMP message (<c>type | timestamp | payload</c>) of stream <paramref name="streamId"/>.</summary>
     public void OnMessage(uint streamId, ReadOnlySpan<byte> rtmpMessage)
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -85,7 +90,7 @@ public sealed partial class FlashConnection : IFlashClient
             Counters.IgnoredMessages++;
             return;
         }
-        if (State == FlashConnectionState.Connecting)
+        if (State == NetConnectionState.Connecting)
         {
             Defer(streamId, rtmpMessage);
             return;
@@ -94,9 +99,14 @@ public sealed partial class FlashConnection : IFlashClient
         {
             OnControlMessage(message);
         }
+        else if (State == NetConnectionState.Connected && _streams.TryGetValue(streamId, out var ns))
+        {
+            ns.OnMessage(message, rtmpMessage);
+        }
         else
         {
-            OnStreamMessage(streamId, message, rtmpMessage);
+            // Only streams this connection created carry NetStream messages.
+            Counters.IgnoredMessages++;
         }
     }
 
@@ -105,7 +115,7 @@ public sealed partial class FlashConnection : IFlashClient
     {
         foreach (var ns in _streams.Values)
         {
-            Drain(ns);
+            ns.Drain();
         }
     }
 
@@ -126,7 +136,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// </summary>
     public void OnPeerClosed(bool abrupt)
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -140,7 +150,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// <summary>Orderly close by the server.</summary>
     public void Close()
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -151,7 +161,7 @@ public sealed partial class FlashConnection : IFlashClient
     /// <summary>Abrupt close by the server (RFC 7425 §5.3.6: reject the control flows or close the session).</summary>
     public void Abort()
     {
-        if (State == FlashConnectionState.Closed)
+        if (State == NetConnectionState.Closed)
         {
             return;
         }
@@ -162,24 +172,65 @@ public sealed partial class FlashConnection : IFlashClient
     public ValueTask<ClientCallResult> CallAsync(string method, params AmfValue[] arguments)
     {
         ArgumentNullException.ThrowIfNull(method);
-        if (State != FlashConnectionState.Connected)
+        if (State != NetConnectionState.Connected)
         {
             return new(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
         }
-        double tid = _nextCallId++;
-        var completion = new TaskCompletionSource<ClientCallResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingCalls[tid] = completion;
+        var answer = _pendingCalls.Start(out double tid);
         SendControl(new Command(method, tid, AmfNull.Instance, arguments));
-        return new(completion.Task);
+        return new(answer);
     }
 
     public void Notify(string method, params AmfValue[] arguments)
     {
         ArgumentNullException.ThrowIfNull(method);
-        if (State == FlashConnectionState.Connected)
+        if (State == NetConnectionState.Connected)
         {
             SendControl(new Command(method, 0, AmfNull.Instance, arguments));
         }
+    }
+
+    /// <summary>Reads a command message, counting what does not parse (or parses only in part).</summary>
+    internal bool TryReadCommand(RtmpMessage message, out Command command)
+    {
+        if (!Command.TryRead(message, _reader, out command!))
+        {
+            Counters.MalformedMessages++;
+            return false;
+        }
+        if (command.DecodeError != AmfError.None)
+        {
+            // Lenient like tcserver: keep the values read before the failure, but count it.
+            Counters.MalformedMessages++;
+        }
+        return true;
+    }
+
+    /// <summary>Reads a User Control message, counting one that does not parse.</summary>
+    internal bool TryReadUserControl(RtmpMessage message, out UserControlEvent ev)
+    {
+        if (UserControlEvent.TryRead(message.Payload, out ev))
+        {
+            return true;
+        }
+        Counters.MalformedMessages++;
+        return false;
+    }
+
+    /// <summary>Applies a decision that may complete later; see <see cref="ApplicationDecision"/>.</summary>
+    internal void Await<T>(Func<ValueTask<T>> call, Action<T> then, Func<T> onFault) =>
+        ApplicationDecision.Await(call, then, onFault, _options.Dispatch);
+
+    /// <summary>deleteStream (on stream 0 or on the stream itself): stop it and close its sending flows.</summary>
+    internal void DeleteStream(uint id)
+    {
+        if (!_streams.Remove(id, out var ns))
+        {
+            Counters.IgnoredMessages++;
+            return;
+        }
+        ns.Delete();
+        _output.CloseStream(id);
     }
 
     private void OnControlMessage(RtmpMessage message)
@@ -194,12 +245,11 @@ public sealed partial class FlashConnection : IFlashClient
                 }
                 return;
             case RtmpMessageType.UserControl:
-                if (!UserControlEvent.TryRead(message.Payload, out var ev))
+                if (!TryReadUserControl(message, out var ev))
                 {
-                    Counters.MalformedMessages++;
                     return;
                 }
-                // Flash sends SetBufferLength on stream 0 (B2); everything else is informational here.
+                // Flash sends SetBufferLength on stream 0, naming the NetStream in the event; everything else is informational here.
                 if (ev.EventType == UserControlEventType.SetBufferLength && _streams.TryGetValue(ev.StreamId, out var target))
                 {
                     target.BufferLength = ev.BufferLength;
@@ -213,31 +263,16 @@ public sealed partial class FlashConnection : IFlashClient
         }
     }
 
-    private bool TryReadCommand(RtmpMessage message, out Command command)
-    {
-        if (!Command.TryRead(message, _reader, out command!))
-        {
-            Counters.MalformedMessages++;
-            return false;
-        }
-        if (command.DecodeError != AmfError.None)
-        {
-            // Lenient like tcserver (A9): keep the values read before the failure, but count it.
-            Counters.MalformedMessages++;
-        }
-        return true;
-    }
-
     private void OnControlCommand(Command command)
     {
-        if (State == FlashConnectionState.AwaitingConnect)
+        if (State == NetConnectionState.AwaitingConnect)
         {
             if (command.Name == CommandName.Connect)
             {
                 HandleConnect(command);
                 return;
             }
-            // B4: refuse commands before connect (MonaServer2: _error Connect.Failed, then close).
+            // connect comes first (RFC 7425 §5.3.1); refuse anything else as MonaServer2 does: _error Connect.Failed, then close.
             SendControl(NetStatus.ConnectError(command.TransactionId, StatusCode.ConnectFailed, "connect first"));
             Close();
             return;
@@ -266,12 +301,15 @@ public sealed partial class FlashConnection : IFlashClient
             case CommandName.ReleaseStream:
             case CommandName.FCPublish:
             case CommandName.FCUnpublish:
-                // FMLE/ffmpeg conventions (B4): acknowledge, nothing else to do for a relay.
+                // FMLE/ffmpeg conventions outside RFC 7425: acknowledge, nothing else to do for a relay.
                 Acknowledge(command);
                 return;
             case CommandName.Result:
             case CommandName.Error:
-                CompleteClientCall(command);
+                if (!_pendingCalls.TryComplete(command))
+                {
+                    Counters.IgnoredMessages++;
+                }
                 return;
             default:
                 HandleApplicationCall(command);
@@ -281,7 +319,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void HandleConnect(Command command)
     {
-        State = FlashConnectionState.Connecting;
+        State = NetConnectionState.Connecting;
         var parameters = command.CommandObject;
         ConnectParameters = parameters;
         ObjectEncoding = parameters.GetProperty("objectEncoding")?.AsNumber ?? 0;
@@ -299,14 +337,14 @@ public sealed partial class FlashConnection : IFlashClient
         _application = application;
         var request = new ConnectRequest(uri.Name, uri.Path, uri.Query, tcUrl, ObjectEncoding, parameters, command.Arguments);
         Await(
-            Guard(() => application.OnConnectAsync(this, request)),
+            () => application.OnConnectAsync(this, request),
             decision => CompleteConnect(tid, decision),
             () => ConnectDecision.Reject("application error", StatusCode.ConnectFailed));
     }
 
     private void CompleteConnect(double tid, ConnectDecision decision)
     {
-        if (State != FlashConnectionState.Connecting)
+        if (State != NetConnectionState.Connecting)
         {
             return;
         }
@@ -320,8 +358,8 @@ public sealed partial class FlashConnection : IFlashClient
             Close();
             return;
         }
-        State = FlashConnectionState.Connected;
-        // B4/plaintext-connect vector: _result, tid, null, {level, code, description, objectEncoding} (MonaServer2 layout).
+        State = NetConnectionState.Connected;
+        // The connect result (RFC 7425 §5.3.1) as MonaServer2 lays it out: _result, tid, null, {level, code, description, objectEncoding}.
         var result = NetStatus.ConnectSuccess(tid, ObjectEncoding, decision.Description);
         AppendInfo((AmfObject)result.Arguments[0], decision.ExtraInfo);
         SendControl(result);
@@ -392,7 +430,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void HandleCreateStream(Command command)
     {
-        // B3: always answer createStream, echoing whatever tid came (librtmfp uses 0).
+        // Always answer createStream (RFC 7425 §5.3.5), echoing whatever tid came: librtmfp sends 0 and still waits for the answer.
         double tid = command.TransactionId;
         if (_streams.Count >= _options.MaxStreamsPerConnection || !TryAllocateStreamId(out uint id))
         {
@@ -401,13 +439,13 @@ public sealed partial class FlashConnection : IFlashClient
                 $"too many streams (at most {_options.MaxStreamsPerConnection})", CommandName.CreateStream, "detail")));
             return;
         }
-        _streams.Add(id, new NetStream(id, _options.StreamQueueCapacity));
+        _streams.Add(id, new NetStream(this, id));
         SendControl(NetStatus.CreateStreamResult(tid, id));
     }
 
     private bool TryAllocateStreamId(out uint id)
     {
-        // MonaServer2: the smallest free ID ≥ 1, within u16 for librtmfp (B4).
+        // The smallest free ID ≥ 1, as MonaServer2 allocates them; within u16, as librtmfp keeps them.
         for (id = 1; id <= _options.MaxStreamId; id++)
         {
             if (!_streams.ContainsKey(id))
@@ -417,19 +455,6 @@ public sealed partial class FlashConnection : IFlashClient
         }
         id = 0;
         return false;
-    }
-
-    private void DeleteStream(uint id)
-    {
-        if (!_streams.Remove(id, out var ns))
-        {
-            Counters.IgnoredMessages++;
-            return;
-        }
-        StopActivity(ns);
-        ns.IsDeleted = true;
-        ns.Queue.Clear();
-        _output.CloseStream(id);
     }
 
     private void Acknowledge(Command command)
@@ -446,7 +471,7 @@ public sealed partial class FlashConnection : IFlashClient
         double tid = command.TransactionId;
         var call = new ClientCall(command.Name, tid, command.CommandObject, command.Arguments);
         Await(
-            Guard(() => application.OnCallAsync(this, call)),
+            () => application.OnCallAsync(this, call),
             result => CompleteApplicationCall(call, result),
             () => CallResult.Failure("application error"));
     }
@@ -457,9 +482,9 @@ public sealed partial class FlashConnection : IFlashClient
         {
             Counters.UnknownCommands++;
         }
-        if (State != FlashConnectionState.Connected || call.TransactionId <= 0)
+        if (State != NetConnectionState.Connected || call.TransactionId <= 0)
         {
-            // B3/B8: no answer when tid is 0 (an onStatus on stream 0 would make librtmfp drop the flow).
+            // No answer when tid is 0: such a call expects none, and an onStatus on stream 0 would make librtmfp drop the flow.
             return;
         }
         if (result.IsMethodNotFound)
@@ -475,20 +500,6 @@ public sealed partial class FlashConnection : IFlashClient
         {
             SendControl(NetStatus.Result(call.TransactionId, result.Value));
         }
-    }
-
-    private void CompleteClientCall(Command command)
-    {
-        if (!_pendingCalls.Remove(command.TransactionId, out var completion))
-        {
-            Counters.IgnoredMessages++;
-            return;
-        }
-        // The answer is the first value after the command-object slot; a client that omits the null puts an object there.
-        AmfValue? value = command.Argument(0)
-            ?? (command.HasCommandObject && !command.CommandObject.IsNullOrUndefined ? command.CommandObject : null);
-        var status = command.Name == CommandName.Result ? ClientCallStatus.Result : ClientCallStatus.Error;
-        completion.TrySetResult(new ClientCallResult(status, value));
     }
 
     private void Defer(uint streamId, ReadOnlySpan<byte> rtmpMessage)
@@ -517,7 +528,7 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void UpdateDirectory()
     {
-        if (_directory is null || State != FlashConnectionState.Connected || _endpoint.PeerId is not { } peerId)
+        if (_directory is null || State != NetConnectionState.Connected || _endpoint.PeerId is not { } peerId)
         {
             return;
         }
@@ -526,13 +537,11 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void Teardown()
     {
-        bool wasConnected = State == FlashConnectionState.Connected;
-        State = FlashConnectionState.Closed;
+        bool wasConnected = State == NetConnectionState.Connected;
+        State = NetConnectionState.Closed;
         foreach (var ns in _streams.Values)
         {
-            StopActivity(ns);
-            ns.IsDeleted = true;
-            ns.Queue.Clear();
+            ns.Delete();
         }
         _streams.Clear();
         _deferred.Clear();
@@ -540,11 +549,7 @@ public sealed partial class FlashConnection : IFlashClient
         {
             _directory?.Unregister(peerId, this);
         }
-        foreach (var completion in _pendingCalls.Values)
-        {
-            completion.TrySetResult(new ClientCallResult(ClientCallStatus.ConnectionClosed, null));
-        }
-        _pendingCalls.Clear();
+        _pendingCalls.CloseAll();
         if (wasConnected && _application is { } application)
         {
             try
@@ -560,65 +565,4 @@ public sealed partial class FlashConnection : IFlashClient
 
     private void SendControl(Command command) =>
         _output.Send(0, command.ToMessage(), MessageClass.Control, DeliveryHints.Reliable);
-
-    /// <summary>Calls into the application, turning a synchronous throw into a faulted task.</summary>
-    private static ValueTask<T> Guard<T>(Func<ValueTask<T>> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e)
-        {
-            return ValueTask.FromException<T>(e);
-        }
-    }
-
-    /// <summary>
-    /// Applies an asynchronous decision: at once when it is already complete, otherwise through
-    /// <see cref="FlashConnectionOptions.Dispatch"/>. A faulted decision becomes <paramref name="onFault"/>'s.
-    /// </summary>
-    private void Await<T>(ValueTask<T> task, Action<T> then, Func<T> onFault)
-    {
-        if (task.IsCompleted)
-        {
-            then(ResultOrFault(task, onFault));
-            return;
-        }
-        var dispatch = _options.Dispatch;
-        task.AsTask().ContinueWith(
-            t =>
-            {
-                _ = t.Exception; // observed; a fault becomes onFault's value
-                var value = t.IsCompletedSuccessfully ? t.Result : onFault();
-                if (dispatch is null)
-                {
-                    then(value);
-                }
-                else
-                {
-                    dispatch(() => then(value));
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.None,
-            TaskScheduler.Default);
-    }
-
-    private static T ResultOrFault<T>(ValueTask<T> task, Func<T> onFault)
-    {
-        if (task.IsCompletedSuccessfully)
-        {
-            return task.Result;
-        }
-        try
-        {
-            _ = task.Result;
-        }
-        catch (Exception)
-        {
-            // Observed; the fault is reported as onFault's value.
-        }
-        return onFault();
-    }
 }

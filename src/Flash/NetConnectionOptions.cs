@@ -1,14 +1,14 @@
 namespace Rtmfp.Flash;
 
-/// <summary>Policy and limits of <see cref="FlashConnection"/>.</summary>
-public sealed record FlashConnectionOptions
+/// <summary>Policy and limits of <see cref="NetConnection"/>.</summary>
+public sealed record NetConnectionOptions
 {
-    public static FlashConnectionOptions Default { get; } = new();
+    public static NetConnectionOptions Default { get; } = new();
 
     /// <summary>createStream beyond this many open streams gets <c>_error</c> (a flood must stay bounded).</summary>
     public int MaxStreamsPerConnection { get; init; } = 256;
 
-    /// <summary>Stream IDs are 1…this; librtmfp keeps them as u16 (amf-and-flash-messages.md B8).</summary>
+    /// <summary>Stream IDs are 1…this (RFC 7425 §5.3.5); librtmfp keeps them as u16.</summary>
     public uint MaxStreamId { get; init; } = 65535;
 
     /// <summary>Set Keepalive Timers sent after the connect result (RFC 7425 §5.3.4); MonaServer2 sends 15 s / 10 s.</summary>
@@ -31,7 +31,7 @@ public sealed record FlashConnectionOptions
     public int StreamQueueCapacity { get; init; } = 512;
 
     /// <summary>
-    /// Play of a name nobody publishes: wait for a publisher (live relays, B9) or answer
+    /// Play of a name nobody publishes: wait for a publisher (a live relay: Play.Start now, Play.PublishNotify when someone publishes) or answer
     /// NetStream.Play.StreamNotFound.
     /// </summary>
     public bool WaitForUnpublishedStreams { get; init; } = true;

@@ -1,0 +1,9 @@
+namespace Rtmfp.Flash;
+
+/// <summary>What a <see cref="NetStream"/> is doing.</summary>
+internal enum NetStreamState : byte
+{
+    Idle,
+    Publishing,
+    Playing,
+}
