@@ -3,7 +3,7 @@ namespace Rtmfp.Engine;
 /// <summary>Tunables of a <see cref="Session"/>.</summary>
 public sealed class SessionOptions
 {
-    /// <summary>Largest plain packet we build (digest §1.4: 1200 leaves room for IPv6 + UDP + SSID + encryption).</summary>
+    /// <summary>Largest plain packet we build (docs/protocol-notes.md §1: 1200 leaves room for IPv6 + UDP + SSID + encryption).</summary>
     public int MaxPacketSize { get; init; } = 1200;
     /// <summary>Send a keepalive Ping after this long without receiving anything (RFC 7016 §3.5.4.1).</summary>
     public long KeepaliveIntervalMs { get; init; } = 15_000;
@@ -14,7 +14,7 @@ public sealed class SessionOptions
     /// <summary>
     /// Put a timestamp in every packet, not only when it changed (RFC 7016 §3.5.2.2 allows either).
     /// Flash-era peers need it: Cumulus, MonaServer and librtmfp reject session packets without TS
-    /// ("Unexpected RTMFP marker", digest §1.3).
+    /// ("Unexpected RTMFP marker", docs/protocol-notes.md §2).
     /// </summary>
     public bool TimestampEveryPacket { get; init; } = true;
     /// <summary>MOB_SECRET for address mobility checks (≥ 16 bytes); random if null.</summary>

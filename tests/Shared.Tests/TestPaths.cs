@@ -1,14 +1,12 @@
 namespace Rtmfp.Shared.Tests;
 
-/// <summary>Locates the repository root and the reference material in ../shared beside it.</summary>
+/// <summary>Locates the repository root and its captured test vectors (tests/vectors).</summary>
 public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>The shared reference folder (RFCs, docs, vectors) that CI places beside the clone.</summary>
-    public static string SharedDir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-
-    public static string Vector(string name) => Path.Combine(SharedDir, "vectors", name);
+    /// <summary>Loopback captures of independent implementations and their decoded packets (tests/vectors/README.md).</summary>
+    public static string Vector(string name) => Path.Combine(RepoRoot, "tests", "vectors", name);
 
     private static string FindRepoRoot()
     {

@@ -8,7 +8,7 @@ public static class FlvTargets
 {
     /// <summary>
     /// A publishing NetStream: onMetaData goes as <c>@setDataFrame, onMetaData, m</c> so the server keeps it for
-    /// players that join later (amf-and-flash-messages.md B6); other script data (cue points) as it is.
+    /// players that join later (docs/protocol-notes.md §6); other script data (cue points) as it is.
     /// </summary>
     public static IFlvTarget For(FlashNetStream stream) => new NetStreamTarget(stream);
 

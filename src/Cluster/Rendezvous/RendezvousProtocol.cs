@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Rtmfp.Cluster;
 
-// Rendezvous (RFC 7016 §3.5.1.6, RFC 7425 §5.4; digest §10): a sharded directory entity per peer ID
+// Rendezvous (RFC 7016 §3.5.1.6, RFC 7425 §5.4; docs/protocol-notes.md §4): a sharded directory entity per peer ID
 // knows which session actor serves that peer. Replies go to the Sender, which sharding preserves.
 
 /// <summary>A message for the peer directory entity of <see cref="PeerId"/> (entity ID = 64 hex digits).</summary>

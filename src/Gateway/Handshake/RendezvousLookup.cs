@@ -2,7 +2,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Gateway.Handshake;
 
 /// <summary>
-/// An IHello for another peer (EPD with a 32-byte fingerprint that is not ours, digest §10): the Flash layer
+/// An IHello for another peer (EPD with a 32-byte fingerprint that is not ours, docs/protocol-notes.md §4): the Flash layer
 /// answers with a Responder Redirect echoing <see cref="Tag"/> and forwards an FIHello to the target.
 /// Views into the received datagram: copy what is kept.
 /// </summary>

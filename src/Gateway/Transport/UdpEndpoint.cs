@@ -16,7 +16,7 @@ public delegate void DatagramHandler(UdpEndpoint endpoint, ReadOnlySpan<byte> da
 /// </summary>
 public sealed class UdpEndpoint : IAsyncDisposable
 {
-    /// <summary>Largest datagram accepted (digest §1.4: accept up to 8192).</summary>
+    /// <summary>Largest datagram accepted (docs/protocol-notes.md §1: accept up to 8192).</summary>
     public const int MaxDatagram = 8192;
 
     private readonly Socket _socket;

@@ -5,7 +5,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Sessions.Rendezvous;
 
 /// <summary>
-/// The sharded rendezvous entry of one peer ID (RFC 7016 §3.5.1.6; digest §10): which session actor
+/// The sharded rendezvous entry of one peer ID (RFC 7016 §3.5.1.6; docs/protocol-notes.md §4): which session actor
 /// serves that Flash client. A <see cref="LookupPeer"/> is forwarded, sender kept, to that session,
 /// which authorizes it, answers the gateway with the Redirect and sends the FIHello itself (it knows the
 /// addresses). An entity with no session passivates at once, so lookups of random IDs leave nothing behind.

@@ -6,7 +6,7 @@ namespace Rtmfp.Shared.Amf;
 /// Non-throwing AMF0/AMF3 decoder. One instance keeps the reference tables of one message scope
 /// (AMF0 §4.1, AMF3 §4.1: for RTMP, one message payload); call <see cref="Reset"/> between
 /// messages. The AMF3 tables persist across every AVM+ switch of the scope, as Mona and librtmfp
-/// write them (amf-and-flash-messages.md A8). Not thread-safe; reuse it to reuse its tables.
+/// write them (docs/protocol-notes.md §5). Not thread-safe; reuse it to reuse its tables.
 /// The decoding itself is in <see cref="Amf0Reader"/> and <see cref="Amf3Reader"/>, which share one <see cref="AmfReadScope"/>.
 /// </summary>
 public sealed class AmfReader

@@ -6,7 +6,7 @@ namespace Rtmfp.Shared.Flash;
 
 /// <summary>
 /// An RTMP command (RTMP §7.1.1, types 20 and 17): <c>name | transactionID | commandObject | args…</c>.
-/// Reading is lenient the way real servers must be (amf-and-flash-messages.md B3): the command
+/// Reading is lenient the way real servers must be (docs/protocol-notes.md §6): the command
 /// object slot is recognised only when it holds null, undefined or an object (librtmfp omits it for
 /// createStream and setPeerInfo), and decoding stops at the first undecodable value, keeping what
 /// was read (<see cref="DecodeError"/> tells why).

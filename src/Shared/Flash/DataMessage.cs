@@ -5,7 +5,7 @@ using Rtmfp.Shared.Amf;
 namespace Rtmfp.Shared.Flash;
 
 /// <summary>
-/// A data message (types 18 and 15; amf-and-flash-messages.md B6): a handler name followed by values,
+/// A data message (types 18 and 15; docs/protocol-notes.md §6): a handler name followed by values,
 /// e.g. <c>@setDataFrame, "onMetaData", {…}</c> or <c>|RtmpSampleAccess, true, true</c>.
 /// </summary>
 public sealed class DataMessage

@@ -1,6 +1,6 @@
 namespace Rtmfp.Shared.Flash;
 
-/// <summary>Kinds of flow metadata Flash endpoints open (digest §8.9 flow signature table).</summary>
+/// <summary>Kinds of flow metadata Flash endpoints open (docs/protocol-notes.md §3).</summary>
 public enum FlowSignatureKind : byte
 {
     Unknown,

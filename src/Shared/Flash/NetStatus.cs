@@ -3,7 +3,7 @@ using Rtmfp.Shared.Amf;
 namespace Rtmfp.Shared.Flash;
 
 /// <summary>
-/// Builders for info objects, onStatus, _result and _error (RTMP §7.2; amf-and-flash-messages.md B3–B7).
+/// Builders for info objects, onStatus, _result and _error (RTMP §7.2; docs/protocol-notes.md §6).
 /// Replies are meant to be written in pure AMF0 (type 20), which every client decodes.
 /// </summary>
 public static class NetStatus

@@ -8,7 +8,7 @@ public static class StatusLevel
     public const string Warning = "warning";
 }
 
-/// <summary>NetStatus codes a server sends (AS3 NetStatusEvent; amf-and-flash-messages.md B7).</summary>
+/// <summary>NetStatus codes a server sends (AS3 NetStatusEvent; docs/protocol-notes.md §6).</summary>
 public static class StatusCode
 {
     public const string ConnectSuccess = "NetConnection.Connect.Success";

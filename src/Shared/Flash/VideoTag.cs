@@ -40,7 +40,7 @@ public enum VideoPacketType : byte
 
 /// <summary>
 /// What a relay needs from the first bytes of a video message (type 9), legacy or Enhanced RTMP
-/// (amf-and-flash-messages.md B10). Legacy frame types never set bit 7, so the forms cannot be confused.
+/// (docs/protocol-notes.md §6). Legacy frame types never set bit 7, so the forms cannot be confused.
 /// </summary>
 public readonly struct VideoTag
 {

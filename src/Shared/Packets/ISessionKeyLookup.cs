@@ -13,7 +13,7 @@ public interface ISessionKeyLookup
     /// False for an unknown session (the datagram is dropped). Otherwise <paramref name="sessionContext"/>
     /// is the session's keys (null while they are not yet derived), and <paramref name="acceptDefaultKey"/>
     /// is true while the session is still keying: RHello Cookie Change and RIKeying arrive with the
-    /// initiator's session ID but under the Default Session Key (RFC 7016 §2.2.3, digest §1.1).
+    /// initiator's session ID but under the Default Session Key (RFC 7016 §2.2.3, RFC 7016 §2.2.1).
     /// </summary>
     bool TryGetKeys(uint sessionId, out SessionCryptoContext? sessionContext, out bool acceptDefaultKey);
 }

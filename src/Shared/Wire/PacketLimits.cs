@@ -1,6 +1,6 @@
 namespace Rtmfp.Shared.Wire;
 
-/// <summary>Size limits for datagrams and plain packets. RFC 7016 fixes no MTU (§3.6.2.2); these follow the digest §1.4.</summary>
+/// <summary>Size limits for datagrams and plain packets. RFC 7016 fixes no MTU (§3.6.2.2); see docs/protocol-notes.md §1.</summary>
 public static class PacketLimits
 {
     /// <summary>Scrambled session ID in front of every datagram (RFC 7016 §2.2.2).</summary>
@@ -35,7 +35,7 @@ public static class PacketLimits
 
     /// <summary>
     /// Flash-profile per-datagram overhead before chunks (checksum mode): SSID 4 + checksum 2 + flags 1 +
-    /// timestamp 2 + timestamp echo 2 (digest §1.4), excluding 0..15 bytes of block padding.
+    /// timestamp 2 + timestamp echo 2 (docs/protocol-notes.md §1), excluding 0..15 bytes of block padding.
     /// </summary>
     public const int FlashHeaderOverhead = SessionIdLength + 2 + MaxPacketHeaderLength;
 

@@ -2,7 +2,7 @@ namespace Rtmfp.Shared.Wire;
 
 /// <summary>
 /// Plain startup packets (RFC 7016 §2.2.4, mode 3). The flags byte is exactly 0x0B (TS | startup):
-/// Cumulus, MonaServer and librtmfp reject any other value (digest §1.3).
+/// Cumulus, MonaServer and librtmfp reject any other value (docs/protocol-notes.md §2).
 /// </summary>
 public static class StartupPacket
 {

@@ -6,7 +6,7 @@ using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Gateway.Tests.Handshake;
 
-/// <summary>Startup chunks of the loopback captures in ../shared/vectors (pcap, Ethernet, IPv4, UDP).</summary>
+/// <summary>Startup chunks of the loopback captures in tests/vectors (pcap, Ethernet, IPv4, UDP).</summary>
 internal static class Captures
 {
     public sealed record StartupChunk(int Frame, ushort SourcePort, uint SessionId, ChunkType Type, byte[] Payload)
@@ -22,7 +22,7 @@ internal static class Captures
             dir = dir.Parent;
         }
         Assert.NotNull(dir);
-        return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "vectors", name));
+        return Path.GetFullPath(Path.Combine(dir.FullName, "tests", "vectors", name));
     }
 
     /// <summary>Every datagram that decrypts under the Default Session Key, as its single startup chunk.</summary>

@@ -4,13 +4,13 @@ using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Sessions.Tests.Flash;
 
-/// <summary>Flow messages of /work/shared/vectors/plaintext-connect.md (decrypted packets of real connect exchanges).</summary>
+/// <summary>Flow messages of tests/vectors/plaintext-connect.md (decrypted packets of real connect exchanges).</summary>
 public static partial class ConnectVectors
 {
     [GeneratedRegex("```\\s*([0-9a-f]+)\\s*```")]
     private static partial Regex HexBlock();
 
-    public static string SharedDir
+    public static string VectorsDir
     {
         get
         {
@@ -19,14 +19,14 @@ public static partial class ConnectVectors
             {
                 dir = dir.Parent;
             }
-            return Path.GetFullPath(Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Cluster.sln not found"), "..", "shared"));
+            return Path.GetFullPath(Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Cluster.sln not found"), "tests", "vectors"));
         }
     }
 
     /// <summary>The plain packets of the section for <paramref name="server"/> ("tcserver" or "MonaTiny"), in file order.</summary>
     public static List<byte[]> Packets(string server)
     {
-        var text = File.ReadAllText(Path.Combine(SharedDir, "vectors", "plaintext-connect.md"));
+        var text = File.ReadAllText(Path.Combine(VectorsDir, "plaintext-connect.md"));
         int start = text.IndexOf("### " + server, StringComparison.Ordinal);
         Assert.True(start >= 0, server);
         int end = text.IndexOf("### ", start + 4, StringComparison.Ordinal);

@@ -3,7 +3,7 @@ using static Rtmfp.Shared.Tests.Amf.TestHex;
 
 namespace Rtmfp.Shared.Tests.Amf;
 
-/// <summary>AMF0 byte examples (amf-and-flash-messages.md A2/A3), decoded and re-encoded.</summary>
+/// <summary>AMF0 byte examples (docs/protocol-notes.md §5), decoded and re-encoded.</summary>
 public class Amf0Tests
 {
     public static TheoryData<string> ExactExamples => new()

@@ -3,7 +3,7 @@ using static Rtmfp.Shared.Tests.Amf.TestHex;
 
 namespace Rtmfp.Shared.Tests.Amf;
 
-/// <summary>AMF3 byte examples (amf-and-flash-messages.md A4–A7), decoded and re-encoded byte-exact.</summary>
+/// <summary>AMF3 byte examples (docs/protocol-notes.md §5), decoded and re-encoded byte-exact.</summary>
 public class Amf3Tests
 {
     public static TheoryData<int, string> U29Examples => new()

@@ -4,7 +4,7 @@ using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Shared.Tests.Crypto;
 
-/// <summary>Reads the UDP payloads of the loopback captures in /work/shared/vectors (pcap, Ethernet, IPv4).</summary>
+/// <summary>Reads the UDP payloads of the loopback captures in tests/vectors (pcap, Ethernet, IPv4).</summary>
 internal static class CaptureReader
 {
     public sealed record Datagram(int Frame, ushort SourcePort, ushort DestinationPort, byte[] Payload);

@@ -2,7 +2,7 @@ using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Shared.Tests.Crypto;
 
-/// <summary>Handshakes captured between independent implementations (/work/shared/vectors/README.md).</summary>
+/// <summary>Handshakes captured between independent implementations (tests/vectors/README.md).</summary>
 public class CaptureTests
 {
     [Fact]

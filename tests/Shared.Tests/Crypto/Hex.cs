@@ -1,6 +1,6 @@
 namespace Rtmfp.Shared.Tests.Crypto;
 
-/// <summary>Hex helpers tolerant of the whitespace used in the digest's vectors.</summary>
+/// <summary>Hex helpers tolerant of the whitespace used in written test vectors.</summary>
 internal static class Hex
 {
     public static byte[] Parse(string hex)

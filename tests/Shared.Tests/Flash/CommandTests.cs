@@ -5,7 +5,7 @@ using static Rtmfp.Shared.Tests.Amf.TestHex;
 
 namespace Rtmfp.Shared.Tests.Flash;
 
-/// <summary>Command envelope and builders (amf-and-flash-messages.md B3–B6).</summary>
+/// <summary>Command envelope and builders (docs/protocol-notes.md §6).</summary>
 public class CommandTests
 {
     private const string CreateStreamReply = "02 00 07 \"_result\" 00 40 00 00 00 00 00 00 00 05 00 3f f0 00 00 00 00 00 00";

@@ -3,7 +3,7 @@ using static Rtmfp.Shared.Tests.Amf.TestHex;
 
 namespace Rtmfp.Shared.Tests.Flash;
 
-/// <summary>FLV / Enhanced RTMP header detection (amf-and-flash-messages.md B10).</summary>
+/// <summary>FLV / Enhanced RTMP header detection (docs/protocol-notes.md §6).</summary>
 public class MediaTagTests
 {
     [Fact]

@@ -67,7 +67,7 @@ public class DatagramFuzzTests(ITestOutputHelper output)
     {
         public bool TryGetKeys(uint sessionId, out SessionCryptoContext? sessionContext, out bool acceptDefaultKey)
         {
-            // One session that is keyed but may still see default-key packets (RIKeying retransmits), as in digest §1.1.
+            // One session that is keyed but may still see default-key packets (RIKeying retransmits), as in RFC 7016 §2.2.1.
             bool hit = sessionId == SessionId;
             sessionContext = hit ? session : null;
             acceptDefaultKey = hit;

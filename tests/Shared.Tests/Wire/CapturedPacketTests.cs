@@ -3,7 +3,7 @@ using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Shared.Tests.Wire;
 
-/// <summary>Decrypted plain packets from /work/shared/vectors: header, chunks and fields as listed in the README.</summary>
+/// <summary>Decrypted plain packets from tests/vectors: header, chunks and fields as listed in the README.</summary>
 public class CapturedPacketTests
 {
     private const string NoHmac = "127.0.0.1:46973";   // rtmfp-cpp tcconn -> tcserver (no HMAC)

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Rtmfp.Shared.Tests.Wire;
 
-/// <summary>One decodable frame of /work/shared/vectors/README.md: its header line, wire bytes, session id and plaintext.</summary>
+/// <summary>One decodable frame of tests/vectors/README.md: its header line, wire bytes, session id and plaintext.</summary>
 public sealed record CapturedFrame(string Header, byte[]? Wire, uint SessionId, byte[]? Plaintext);
 
 /// <summary>Extracts frames from the captures README (plaintext = checksum u16 + plain packet + padding).</summary>

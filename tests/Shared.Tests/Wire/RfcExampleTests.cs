@@ -2,7 +2,7 @@ using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Shared.Tests.Wire;
 
-/// <summary>The byte examples of RFC 7016 §2.3.12–§2.3.14 (Figures 3–6) and digest §13.1.</summary>
+/// <summary>The byte examples of RFC 7016 §2.3.12–§2.3.14 (Figures 3–6) and docs/protocol-notes.md §8.</summary>
 public class RfcExampleTests
 {
     private static List<SequenceRange> Decode(AckRangeReader reader)
