@@ -8,7 +8,7 @@ namespace Rtmfp.Engine;
 /// grow it without limit; a number that would need a range beyond the bound is refused (not recorded,
 /// so not acknowledged, and the sender retransmits it later).
 /// </summary>
-public sealed class SequenceSet
+internal sealed class SequenceSet
 {
     public const int DefaultMaxRanges = 1024;
 

@@ -14,7 +14,7 @@ namespace Rtmfp.Gateway;
 /// The gateway's mailbox for what sessions say: encrypt and send their packets, cache keys,
 /// forget closed sessions, and pass handshake answers to the handshake front.
 /// </summary>
-public sealed class GatewayActor : ReceiveActor
+internal sealed class GatewayActor : ReceiveActor
 {
     private readonly RtmfpGateway _gateway;
     private readonly IReadOnlyList<UdpEndpoint> _endpoints;

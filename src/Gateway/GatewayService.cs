@@ -17,7 +17,7 @@ public sealed class GatewayBindException(string message, Exception inner) : Exce
 /// On stop it first asks the sessions it serves to close (their Close Requests still leave through
 /// the open sockets), then closes the sockets.
 /// </summary>
-public sealed class GatewayService(
+internal sealed class GatewayService(
     GatewayOptions options,
     ActorSystem system,
     IRequiredActor<SessionRegion> sessionRegion,
@@ -129,7 +129,7 @@ public sealed class GatewayService(
 }
 
 /// <summary>What the handshake front is built from.</summary>
-public sealed class GatewayContext(GatewayOptions options, RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IActorRef sessionRegion, RtmfpMetrics metrics, ILogger logger)
+internal sealed class GatewayContext(GatewayOptions options, RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IActorRef sessionRegion, RtmfpMetrics metrics, ILogger logger)
 {
     public GatewayOptions Options { get; } = options;
     public RtmfpGateway Gateway { get; } = gateway;

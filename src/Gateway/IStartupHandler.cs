@@ -5,7 +5,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Gateway;
 
 /// <summary>The stateless handshake front: packets for session ID 0 (RFC 7016 §2.2.2) and the answers to OpenSession.</summary>
-public interface IStartupHandler
+internal interface IStartupHandler
 {
     /// <summary>An encrypted startup packet (after the scrambled session ID). Copy what you keep.</summary>
     void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from);

@@ -15,7 +15,7 @@ namespace Rtmfp.Gateway;
 /// and verify session packets with cached keys, and hand the plain packet to the session entity.
 /// It keeps no state that is not a cache. Runs on the UDP receive loops (one per endpoint).
 /// </summary>
-public sealed class RtmfpGateway : ILocalPacketSink
+internal sealed class RtmfpGateway : ILocalPacketSink
 {
     /// <summary>How long a session ID that no entity knows is dropped without asking again.</summary>
     public const long UnknownSessionTtlMs = 10_000;

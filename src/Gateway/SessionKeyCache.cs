@@ -11,7 +11,7 @@ namespace Rtmfp.Gateway;
 /// Soft state: session ID → keys, refilled from the session entity on a miss
 /// (docs/architecture.md). Losing it loses nothing but a few packets.
 /// </summary>
-public sealed class SessionKeyCache : IDisposable
+internal sealed class SessionKeyCache : IDisposable
 {
     /// <summary>One cached session. Decryption may run on several receive loops: guarded by <see cref="DecryptLock"/>.
     /// Encryption runs on the session's own thread or the gateway actor: guarded by <see cref="EncryptLock"/>.</summary>

@@ -2,7 +2,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Gateway;
 
 /// <summary>A token bucket for bounding work a flood can cause (key lookups, handshakes).</summary>
-public sealed class TokenBucket(double ratePerSecond, double burst)
+internal sealed class TokenBucket(double ratePerSecond, double burst)
 {
     private readonly Lock _lock = new();
     private readonly double _burst = burst;

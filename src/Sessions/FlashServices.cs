@@ -11,7 +11,7 @@ namespace Rtmfp.Sessions;
 /// order). Without a stream region each session relays only within itself (tests); without a peer
 /// directory there is no rendezvous.
 /// </summary>
-public sealed record FlashServices(ApplicationRegistry Applications)
+internal sealed record FlashServices(ApplicationRegistry Applications)
 {
     public Func<IActorRef>? StreamRegion { get; init; }
 

@@ -29,7 +29,7 @@ namespace Rtmfp.Sessions;
 /// answers lookups with a Redirect and an FIHello). Flows whose metadata starts with "echo" go to the
 /// <see cref="EchoService"/>; every other flow is rejected.
 /// </summary>
-public sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
+internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 {
     private sealed class Tick
     {

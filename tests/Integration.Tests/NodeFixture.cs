@@ -25,7 +25,7 @@ public sealed class RunningNode : IAsyncDisposable
 
     public IHost Host { get; }
     public bool HasGateway => _gateway is not null;
-    public GatewayService Gateway => _gateway ?? throw new InvalidOperationException("this node has no gateway role");
+    internal GatewayService Gateway => _gateway ?? throw new InvalidOperationException("this node has no gateway role");
     public RtmfpMetrics Metrics { get; }
     /// <summary>The first UDP endpoint, captured at start (it stays known after the node stops).</summary>
     public IPEndPoint Endpoint => _endpoint ?? throw new InvalidOperationException("this node has no gateway role");

@@ -38,7 +38,7 @@ public sealed class LocalGateways : IExtension
 }
 
 /// <summary>Creates the <see cref="LocalGateways"/> extension of an actor system.</summary>
-public sealed class LocalGatewaysProvider : ExtensionIdProvider<LocalGateways>
+internal sealed class LocalGatewaysProvider : ExtensionIdProvider<LocalGateways>
 {
     public override LocalGateways CreateExtension(ExtendedActorSystem system) => new();
 }

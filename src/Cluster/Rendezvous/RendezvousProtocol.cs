@@ -7,7 +7,7 @@ namespace Rtmfp.Cluster;
 // knows which session actor serves that peer. Replies go to the Sender, which sharding preserves.
 
 /// <summary>A message for the peer directory entity of <see cref="PeerId"/> (entity ID = 64 hex digits).</summary>
-public interface IPeerDirectoryMessage
+internal interface IPeerDirectoryMessage
 {
     /// <summary>The 32-byte certificate fingerprint (RFC 7425 §4.3.2).</summary>
     byte[] PeerId { get; }

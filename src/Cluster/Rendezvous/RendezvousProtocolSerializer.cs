@@ -3,7 +3,7 @@ using Akka.Actor;
 namespace Rtmfp.Cluster;
 
 /// <summary>The rendezvous protocol's messages (RendezvousProtocol.cs): peer directory entries, lookups, redirects.</summary>
-public sealed class RendezvousProtocolSerializer : ProtocolSerializer
+internal sealed class RendezvousProtocolSerializer : ProtocolSerializer
 {
     public const int SerializerIdentifier = 7017;
 

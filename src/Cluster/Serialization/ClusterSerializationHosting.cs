@@ -10,7 +10,7 @@ namespace Rtmfp.Cluster;
 public static class ClusterSerializationHosting
 {
     /// <summary>Each serializer's identifier, configuration name and factory.</summary>
-    public static IReadOnlyList<(int Identifier, string Name, IReadOnlyList<Type> BoundTypes, Func<ExtendedActorSystem, ProtocolSerializer> Create)> Serializers { get; } =
+    internal static IReadOnlyList<(int Identifier, string Name, IReadOnlyList<Type> BoundTypes, Func<ExtendedActorSystem, ProtocolSerializer> Create)> Serializers { get; } =
     [
         (SessionProtocolSerializer.SerializerIdentifier, "rtmfp-session", SessionProtocolSerializer.BoundTypes,
             system => new SessionProtocolSerializer(system)),

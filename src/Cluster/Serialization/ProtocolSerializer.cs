@@ -10,7 +10,7 @@ namespace Rtmfp.Cluster;
 /// <see cref="SerializationException"/> (Akka remoting reports and drops it), and actor references as their
 /// serialized paths. A message whose pooled buffer was rented before the bytes proved malformed gives it back.
 /// </summary>
-public abstract class ProtocolSerializer : SerializerWithStringManifest
+internal abstract class ProtocolSerializer : SerializerWithStringManifest
 {
     [ThreadStatic]
     private static ClusterMessageWriter? t_writer;

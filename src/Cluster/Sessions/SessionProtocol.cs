@@ -10,7 +10,7 @@ namespace Rtmfp.Cluster;
 // ArrayPool<byte>.Shared by the sender and returned by the receiver.
 
 /// <summary>A message for the session entity of <see cref="SessionId"/>.</summary>
-public interface ISessionMessage
+internal interface ISessionMessage
 {
     uint SessionId { get; }
 }

@@ -10,7 +10,7 @@ namespace Rtmfp.Cluster;
 /// <see cref="ArrayPool{T}.Shared"/> on the receiving node, whose receiver returns them as it does locally
 /// (docs/decisions.md, "Gateway ↔ session").
 /// </summary>
-public sealed class SessionProtocolSerializer : ProtocolSerializer
+internal sealed class SessionProtocolSerializer : ProtocolSerializer
 {
     /// <summary>Fixed for the cluster's life (RFC 7016 is 7016).</summary>
     public const int SerializerIdentifier = 7016;

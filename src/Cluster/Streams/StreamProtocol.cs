@@ -7,7 +7,7 @@ namespace Rtmfp.Cluster;
 // Media goes by Tell only; within a node the MediaFrame buffers are shared by reference.
 
 /// <summary>A message for the stream entity of <see cref="Stream"/>.</summary>
-public interface IStreamMessage
+internal interface IStreamMessage
 {
     StreamKey Stream { get; }
 }

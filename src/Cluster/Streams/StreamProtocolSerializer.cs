@@ -8,7 +8,7 @@ namespace Rtmfp.Cluster;
 /// The stream protocol's messages (StreamProtocol.cs) between sessions and stream entities, with the stream
 /// events and media frames they carry.
 /// </summary>
-public sealed class StreamProtocolSerializer : ProtocolSerializer
+internal sealed class StreamProtocolSerializer : ProtocolSerializer
 {
     public const int SerializerIdentifier = 7018;
 

@@ -1,7 +1,7 @@
 namespace Rtmfp.Engine.Handshake;
 
 /// <summary>Opening-session constants (RFC 7016 §3.5.1.1.1; values as in the RFC author's rtmfp-cpp).</summary>
-public static class HandshakeTimings
+internal static class HandshakeTimings
 {
     /// <summary>RECOMMENDED ultimate open timeout: S_OPEN_FAILED after 95 s.</summary>
     public const long UltimateOpenTimeoutMs = 95_000;

@@ -4,7 +4,7 @@ namespace Rtmfp.Engine.Handshake;
 /// Backoff for one destination (RFC 7016 §3.5.1.1.1): send now, then after 1 s, then each interval
 /// 1.5 s longer than the previous one (1, 2.5, 4, 5.5 … s). Scheduled per candidate address.
 /// </summary>
-public struct RetransmissionSchedule
+internal struct RetransmissionSchedule
 {
     private long _intervalMs;
 

@@ -11,7 +11,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// IHello went to another gateway — only means the EPD is unknown; Flash clients repeat the URI in connect.
 /// Thread-safe.
 /// </summary>
-public sealed class EndpointDiscriminatorCache
+internal sealed class EndpointDiscriminatorCache
 {
     /// <summary>Longer EPDs are not cached.</summary>
     public const int MaxEpdLength = 512;

@@ -14,7 +14,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// key derivation) whose result opens the session entity; the entity's answer releases the RIKeying.
 /// Nothing is kept for a client before its cookie comes back.
 /// </summary>
-public sealed class HandshakeFront : IStartupHandler, IDisposable
+internal sealed class HandshakeFront : IStartupHandler, IDisposable
 {
     /// <summary>How many derived session IDs are tried before an IIKeying is dropped (collisions are 2^-32 events).</summary>
     public const int MaxProbes = 4;

@@ -8,7 +8,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// An IIKeying whose cookie checked out, copied off the receive buffer, waiting for the Diffie-Hellman and key
 /// derivation on a worker (<see cref="HandshakeResponder.Complete"/>).
 /// </summary>
-public sealed class HandshakeJob
+internal sealed class HandshakeJob
 {
     internal HandshakeJob(uint initiatorSessionId, byte[] cookie, byte[] initiatorCertificate, byte[] initiatorComponent,
         SocketAddress client, byte[]? endpointDiscriminator)

@@ -12,7 +12,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// <see cref="HandshakeJob"/> whose Diffie-Hellman runs on a worker (<see cref="Complete"/>, e.g. through
 /// <see cref="HandshakeWorkerPool"/>). Thread-safe.
 /// </summary>
-public sealed class HandshakeResponder
+internal sealed class HandshakeResponder
 {
     private readonly FlashCryptoProfile _profile;
     private readonly CookieJar _cookies;

@@ -10,7 +10,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// <paramref name="completed"/> runs on a worker with the job and its result (null when the keying was
 /// unacceptable); an exception it throws is swallowed so the worker survives.
 /// </summary>
-public sealed class HandshakeWorkerPool : IAsyncDisposable
+internal sealed class HandshakeWorkerPool : IAsyncDisposable
 {
     private readonly Channel<HandshakeJob> _jobs;
     private readonly HandshakeResponder _responder;

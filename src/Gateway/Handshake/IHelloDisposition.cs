@@ -2,7 +2,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Gateway.Handshake;
 
 /// <summary>What the gateway does with an IHello (RFC 7016 §3.5.1.1.2, §3.5.1.4–§3.5.1.6).</summary>
-public enum IHelloDisposition
+internal enum IHelloDisposition
 {
     /// <summary>Malformed, or an EPD that names neither us nor a peer: send nothing.</summary>
     Ignored,

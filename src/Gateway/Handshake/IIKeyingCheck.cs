@@ -2,7 +2,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Gateway.Handshake;
 
 /// <summary>The gateway's cheap checks of an IIKeying before any public-key work (RFC 7016 §3.5.1.1.2).</summary>
-public enum IIKeyingCheck
+internal enum IIKeyingCheck
 {
     /// <summary>Not a parsable IIKeying, session ID 0, or an unparsable certificate or SKIC.</summary>
     Malformed,

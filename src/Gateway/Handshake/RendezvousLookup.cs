@@ -6,7 +6,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// answers with a Responder Redirect echoing <see cref="Tag"/> and forwards an FIHello to the target.
 /// Views into the received datagram: copy what is kept.
 /// </summary>
-public readonly ref struct RendezvousLookup
+internal readonly ref struct RendezvousLookup
 {
     public RendezvousLookup(ReadOnlySpan<byte> targetPeerId, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> endpointDiscriminator)
     {

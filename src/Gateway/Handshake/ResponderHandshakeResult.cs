@@ -10,7 +10,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// (RFC 7016 §3.5.1.1.2 step 3) and the RIKeying to send (Default Session Key, session ID
 /// <see cref="InitiatorSessionId"/>).
 /// </summary>
-public sealed class ResponderHandshakeResult
+internal sealed class ResponderHandshakeResult
 {
     internal ResponderHandshakeResult(uint responderSessionId, HandshakeJob job, SessionKeyingResult keying, byte[] riKeyingPacket)
     {

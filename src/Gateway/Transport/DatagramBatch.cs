@@ -10,7 +10,7 @@ namespace Rtmfp.Gateway.Transport;
 /// length. A datagram for another destination, of a larger size, or after a short one sends what is
 /// collected first. Owned by one thread at a time; <see cref="Flush"/> before the thread moves on.
 /// </summary>
-public sealed class DatagramBatch
+internal sealed class DatagramBatch
 {
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(UdpSegmentation.MaxBatchBytes);
     private SocketAddress? _to;

@@ -7,14 +7,14 @@ using Rtmfp.Shared.Telemetry;
 namespace Rtmfp.Gateway.Transport;
 
 /// <summary>Receives one datagram. The span and the address are reused after the call returns: copy what you keep.</summary>
-public delegate void DatagramHandler(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from);
+internal delegate void DatagramHandler(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from);
 
 /// <summary>
 /// One bound UDP socket with a receive loop on a dedicated thread (blocking receives: no epoll
 /// wake-up and no thread-pool hand-off per datagram) and the allocation-free <see cref="SocketAddress"/>
 /// overloads. Sending is synchronous (a UDP send does not block for long) and thread-safe.
 /// </summary>
-public sealed class UdpEndpoint : IAsyncDisposable
+internal sealed class UdpEndpoint : IAsyncDisposable
 {
     /// <summary>Largest datagram accepted (docs/protocol-notes.md §1: accept up to 8192).</summary>
     public const int MaxDatagram = 8192;

@@ -10,7 +10,7 @@ namespace Rtmfp.Sessions.Rendezvous;
 /// which authorizes it, answers the gateway with the Redirect and sends the FIHello itself (it knows the
 /// addresses). An entity with no session passivates at once, so lookups of random IDs leave nothing behind.
 /// </summary>
-public sealed class PeerDirectoryActor : ReceiveActor
+internal sealed class PeerDirectoryActor : ReceiveActor
 {
     private readonly byte[] _peerId;
     private IActorRef? _session;

@@ -18,7 +18,7 @@ namespace Rtmfp.Sessions.Rtmfp;
 /// <see cref="ISessionHandler"/> and <see cref="Service"/> after every engine call (outside engine
 /// callbacks), then honours <see cref="CloseDueMs"/>. Single-threaded, like the session.
 /// </summary>
-public sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
+internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
 {
     private const int MaxPendingSyncs = 64;
 

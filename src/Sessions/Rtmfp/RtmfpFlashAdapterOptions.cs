@@ -2,7 +2,7 @@ using Rtmfp.Cluster;
 namespace Rtmfp.Sessions.Rtmfp;
 
 /// <summary>Tunables of <see cref="RtmfpFlashAdapter"/>.</summary>
-public sealed record RtmfpFlashAdapterOptions
+internal sealed record RtmfpFlashAdapterOptions
 {
     public static RtmfpFlashAdapterOptions Default { get; } = new();
 

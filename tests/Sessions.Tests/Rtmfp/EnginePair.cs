@@ -15,7 +15,7 @@ namespace Rtmfp.Sessions.Tests.Rtmfp;
 /// memory (plain packets, no crypto) on a manual clock. The server side calls the adapter exactly as the
 /// session actor does: flow callbacks from the handler, <see cref="RtmfpFlashAdapter.Service"/> after each call.
 /// </summary>
-public sealed class EnginePair : ISessionHandler
+internal sealed class EnginePair : ISessionHandler
 {
     public static readonly SocketAddress ClientAddress = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
     public static readonly SocketAddress ServerAddress = IPEndPoint.Parse("127.0.0.1:1935").Serialize();
