@@ -21,21 +21,10 @@ public sealed class CliApp
         DefaultValueFactory = _ => DiffieHellmanGroup.All.ToArray(),
         HelpName = "groups",
     };
-    private readonly Option<VerificationMode> _hmac = new("--hmac")
-    {
-        Description = "Per-packet HMAC: off, request, always, required",
-        DefaultValueFactory = _ => VerificationMode.Request,
-    };
-    private readonly Option<VerificationMode> _sseq = new("--sseq")
-    {
-        Description = "Session sequence numbers: off, request, always, required",
-        DefaultValueFactory = _ => VerificationMode.Request,
-    };
-    private readonly Option<int> _hmacLength = new("--hmac-length")
-    {
-        Description = "HMAC length we send (4..32)",
-        DefaultValueFactory = _ => 16,
-    };
+    private readonly Option<VerificationMode> _hmac = CliOptions.Create("--hmac", "Per-packet HMAC: off, request, always, required", VerificationMode.Request);
+    private readonly Option<VerificationMode> _sseq = CliOptions.Create("--sseq", "Session sequence numbers: off, request, always, required", VerificationMode.Request);
+    private readonly Option<int> _hmacLength = CliOptions.Create("--hmac-length", "HMAC length we send (4..32)", 16)
+        .Must(length => length is >= 4 and <= 32, "must be 4..32 (RFC 7425 §4.5.2.4)");
     private readonly Option<bool> _ephemeral = new("--ephemeral")
     {
         Description = "Ephemeral Diffie-Hellman keys instead of a static key per connection",
@@ -46,71 +35,26 @@ public sealed class CliApp
         CustomParser = ParseBind,
         HelpName = "address",
     };
-    private readonly Option<double> _timeout = new("--timeout")
-    {
-        Description = "Handshake timeout in seconds",
-        DefaultValueFactory = _ => 10,
-    };
-    private readonly Option<int> _pingCount = new("--count", "-n")
-    {
-        Description = "Number of pings",
-        DefaultValueFactory = _ => 4,
-    };
-    private readonly Option<double> _pingInterval = new("--interval", "-i")
-    {
-        Description = "Seconds between pings",
-        DefaultValueFactory = _ => 1,
-    };
-    private readonly Option<int> _echoCount = new("--count", "-n")
-    {
-        Description = "Messages to send",
-        DefaultValueFactory = _ => 100,
-    };
-    private readonly Option<int> _echoSize = new("--size", "-s")
-    {
-        Description = $"Message size in bytes (at least {EchoPayload.MinSize})",
-        DefaultValueFactory = _ => 1000,
-    };
-    private readonly Option<double> _echoWait = new("--wait")
-    {
-        Description = "Seconds to wait for every echo",
-        DefaultValueFactory = _ => 30,
-    };
-    private readonly Option<int> _moveAfter = new("--move-after")
-    {
-        Description = "Move to a new local port after this many echoes (address mobility test; 0 = never)",
-        DefaultValueFactory = _ => 0,
-    };
-    private readonly Option<int> _sessions = new("--sessions", "-c")
-    {
-        Description = "Concurrent sessions",
-        DefaultValueFactory = _ => 10,
-    };
-    private readonly Option<double> _duration = new("--duration", "-d")
-    {
-        Description = "Seconds of load after the sessions are open",
-        DefaultValueFactory = _ => 10,
-    };
-    private readonly Option<double> _rate = new("--rate", "-r")
-    {
-        Description = "Echo round trips per second per session (0: handshakes only)",
-        DefaultValueFactory = _ => 10,
-    };
-    private readonly Option<int> _loadSize = new("--size", "-s")
-    {
-        Description = $"Message size in bytes (at least {EchoPayload.MinSize})",
-        DefaultValueFactory = _ => 64,
-    };
-    private readonly Option<int> _loops = new("--loops")
-    {
-        Description = "Event loop threads shared by the sessions",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
-    };
-    private readonly Option<int> _concurrentHandshakes = new("--concurrent-handshakes")
-    {
-        Description = "Handshakes in flight at once",
-        DefaultValueFactory = _ => 64,
-    };
+    private readonly Option<double> _timeout = CliOptions.Create("--timeout", "Handshake timeout in seconds", 10.0).Positive();
+
+    private readonly Option<int> _pingCount = CliOptions.Create("--count", "Number of pings", 4, "-n").AtLeast(1);
+    private readonly Option<double> _pingInterval = CliOptions.Create("--interval", "Seconds between pings", 1.0, "-i").Positive();
+
+    private readonly Option<int> _echoCount = CliOptions.Create("--count", "Messages to send", 100, "-n").AtLeast(1);
+    private readonly Option<int> _echoSize = CliOptions.Create("--size", $"Message size in bytes (at least {EchoPayload.MinSize})", 1000, "-s")
+        .AtLeast(EchoPayload.MinSize);
+    private readonly Option<double> _echoWait = CliOptions.Create("--wait", "Seconds to wait for every echo", 30.0).Positive();
+    private readonly Option<int> _moveAfter = CliOptions.Create("--move-after",
+        "Move to a new local port after this many echoes (address mobility test; 0 = never)", 0).AtLeast(0);
+
+    private readonly Option<int> _sessions = CliOptions.Create("--sessions", "Concurrent sessions", 10, "-c").AtLeast(1);
+    private readonly Option<double> _duration = CliOptions.Create("--duration", "Seconds of load after the sessions are open", 10.0, "-d").Positive();
+    private readonly Option<double> _rate = CliOptions.Create("--rate", "Echo round trips per second per session (0: handshakes only)", 10.0, "-r")
+        .Must(rate => rate >= 0, "must not be negative");
+    private readonly Option<int> _loadSize = CliOptions.Create("--size", $"Message size in bytes (at least {EchoPayload.MinSize})", 64, "-s")
+        .AtLeast(EchoPayload.MinSize);
+    private readonly Option<int> _loops = CliOptions.Create("--loops", "Event loop threads shared by the sessions", Environment.ProcessorCount).AtLeast(1);
+    private readonly Option<int> _concurrentHandshakes = CliOptions.Create("--concurrent-handshakes", "Handshakes in flight at once", 64).AtLeast(1);
     private readonly RelayCommand _relay;
     private readonly PublishCommand _publish;
     private readonly PlayCommand _play;
@@ -127,43 +71,16 @@ public sealed class CliApp
             option.Recursive = true;
             Root.Options.Add(option);
         }
-        _hmacLength.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 4 or > 32)
-            {
-                r.AddError("--hmac-length must be 4..32 (RFC 7425 §4.5.2.4)");
-            }
-        });
-        Positive(_timeout);
-
         Ping = new Command("ping", "Handshake time and round trips of Ping chunks") { _uri, _pingCount, _pingInterval };
-        AtLeast(_pingCount, 1);
-        Positive(_pingInterval);
         Ping.SetAction((result, ct) => PingCommand.RunAsync(BindPing(result), result.InvocationConfiguration.Output, ct));
 
         Echo = new Command("echo", "Send messages on an \"echo\" flow and verify they come back in order") { _uri, _echoCount, _echoSize, _echoWait, _moveAfter };
-        AtLeast(_moveAfter, 0);
-        AtLeast(_echoCount, 1);
-        AtLeast(_echoSize, EchoPayload.MinSize);
-        Positive(_echoWait);
         Echo.SetAction((result, ct) => EchoCommand.RunAsync(BindEcho(result), result.InvocationConfiguration.Output, ct));
 
         Load = new Command("load", "Many concurrent sessions: handshakes/s, round trips/s, latency percentiles")
         {
             _uri, _sessions, _duration, _rate, _loadSize, _loops, _concurrentHandshakes, _live,
         };
-        AtLeast(_sessions, 1);
-        AtLeast(_loops, 1);
-        AtLeast(_concurrentHandshakes, 1);
-        AtLeast(_loadSize, EchoPayload.MinSize);
-        Positive(_duration);
-        _rate.Validators.Add(r =>
-        {
-            if (!(r.GetValueOrDefault<double>() >= 0))
-            {
-                r.AddError("--rate must not be negative");
-            }
-        });
         Load.SetAction((result, ct) => LoadCommand.RunAsync(BindLoad(result), result.InvocationConfiguration.Output, ct));
 
         Root.Subcommands.Add(Ping);
@@ -263,20 +180,4 @@ public sealed class CliApp
         result.AddError($"'{text}' is not an IP address or address:port");
         return null;
     }
-
-    private static void AtLeast(Option<int> option, int minimum) => option.Validators.Add(r =>
-    {
-        if (r.GetValueOrDefault<int>() < minimum)
-        {
-            r.AddError($"{option.Name} must be at least {minimum}");
-        }
-    });
-
-    private static void Positive(Option<double> option) => option.Validators.Add(r =>
-    {
-        if (!(r.GetValueOrDefault<double>() > 0))
-        {
-            r.AddError($"{option.Name} must be positive");
-        }
-    });
 }

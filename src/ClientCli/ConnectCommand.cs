@@ -8,26 +8,14 @@ namespace Rtmfp.ClientCli;
 /// </summary>
 public static class ConnectCommand
 {
-    public static async Task<int> RunAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken)
-    {
-        settings = settings with { Uri = StreamUri.Split(settings.Uri).Server };
-        var (nc, code) = await FlashConnector.ConnectAsync(settings, output, cancellationToken).ConfigureAwait(false);
-        if (nc is null)
-        {
-            return code;
-        }
-        try
+    public static Task<int> RunAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken) =>
+        FlashConnector.RunAsync(settings with { Uri = StreamUri.Split(settings.Uri).Server }, output, cancellationToken, nc =>
         {
             var info = nc.ConnectInfo;
             NetStatus.TryReadInfo(info, out _, out string status, out string? description);
             string encoding = info?.GetProperty("objectEncoding")?.AsNumber is double e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
             output.WriteLine($"{(status.Length > 0 ? status : "(no code)")}: {description ?? ""} (objectEncoding {encoding})");
             output.WriteLine($"peer ID {Convert.ToHexStringLower(nc.Rtmfp.PeerId.Span)}");
-            return status == StatusCode.ConnectSuccess ? ExitCodes.Success : ExitCodes.Failed;
-        }
-        finally
-        {
-            await FlashConnector.CloseAsync(nc).ConfigureAwait(false);
-        }
-    }
+            return Task.FromResult(status == StatusCode.ConnectSuccess ? ExitCodes.Success : ExitCodes.Failed);
+        });
 }

@@ -5,6 +5,27 @@ namespace Rtmfp.ClientCli;
 /// <summary>Opens one connection for ping/echo and reports the handshake.</summary>
 internal static class Connector
 {
+    /// <summary>
+    /// Connects, runs <paramref name="session"/> on the connection, then closes it (giving up after a few seconds);
+    /// a connection that cannot be opened is <see cref="ExitCodes.Timeout"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken,
+        Func<RtmfpConnection, Task<int>> session)
+    {
+        var connection = await TryConnectAsync(settings, output, cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return ExitCodes.Timeout;
+        }
+        await using (connection.ConfigureAwait(false))
+        {
+            int result = await session(connection).ConfigureAwait(false);
+            await connection.CloseAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(3), cancellationToken)
+                .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            return result;
+        }
+    }
+
     public static async Task<RtmfpConnection?> TryConnectAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
         try

@@ -5,64 +5,57 @@ namespace Rtmfp.ClientCli;
 /// <summary><c>rtmfp echo</c>: N messages on an "echo" flow must come back intact and in order.</summary>
 public static class EchoCommand
 {
-    public static async Task<int> RunAsync(EchoSettings settings, TextWriter output, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(EchoSettings settings, TextWriter output, CancellationToken cancellationToken) =>
+        Connector.RunAsync(settings.Connect, output, cancellationToken, connection => EchoAsync(connection, settings, output, cancellationToken));
+
+    private static async Task<int> EchoAsync(RtmfpConnection connection, EchoSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
-        var connection = await Connector.TryConnectAsync(settings.Connect, output, cancellationToken).ConfigureAwait(false);
-        if (connection is null)
+        var flow = connection.OpenFlow("echo");
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(settings.Wait);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var sender = SendAllAsync(flow, settings, wait.Token);
+        int received = 0;
+        int result = ExitCodes.Success;
+        try
         {
-            return ExitCodes.Timeout;
-        }
-        await using (connection.ConfigureAwait(false))
-        {
-            var flow = connection.OpenFlow("echo");
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(settings.Wait);
-            var started = System.Diagnostics.Stopwatch.StartNew();
-            var sender = SendAllAsync(flow, settings, wait.Token);
-            int received = 0;
-            int result = ExitCodes.Success;
-            try
+            while (received < settings.Count)
             {
-                while (received < settings.Count)
+                var message = await flow.Received.ReadAsync(wait.Token).ConfigureAwait(false);
+                if (!EchoPayload.TryRead(message.Span, out long sequence, out _) || sequence != received || message.Length != settings.Size)
                 {
-                    var message = await flow.Received.ReadAsync(wait.Token).ConfigureAwait(false);
-                    if (!EchoPayload.TryRead(message.Span, out long sequence, out _) || sequence != received || message.Length != settings.Size)
-                    {
-                        output.WriteLine($"mismatch: message {received} came back as {(message.Length >= 8 ? sequence : -1)} ({message.Length} bytes)");
-                        result = ExitCodes.Failed;
-                        break;
-                    }
-                    received++;
-                    if (received == settings.MoveAfter)
-                    {
-                        var before = connection.LocalEndPoint;
-                        var after = await connection.MoveToNewLocalPortAsync().ConfigureAwait(false);
-                        output.WriteLine($"moved from {before} to {after} after {received} echoes");
-                    }
+                    output.WriteLine($"mismatch: message {received} came back as {(message.Length >= 8 ? sequence : -1)} ({message.Length} bytes)");
+                    result = ExitCodes.Failed;
+                    break;
                 }
-                await sender.ConfigureAwait(false);
+                received++;
+                if (received == settings.MoveAfter)
+                {
+                    var before = connection.LocalEndPoint;
+                    var after = await connection.MoveToNewLocalPortAsync().ConfigureAwait(false);
+                    output.WriteLine($"moved from {before} to {after} after {received} echoes");
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                output.WriteLine($"timeout: {received} of {settings.Count} echoes within {settings.Wait.TotalSeconds:0.#} s");
-                result = ExitCodes.Timeout;
-            }
-            catch (Exception e) when (e is RtmfpFlowException or System.Threading.Channels.ChannelClosedException or InvalidOperationException)
-            {
-                output.WriteLine($"failed after {received} echoes: {(e.InnerException ?? e).Message}");
-                result = ExitCodes.Failed;
-            }
-            double seconds = started.Elapsed.TotalSeconds;
-            if (result == ExitCodes.Success)
-            {
-                output.WriteLine($"{received} messages of {settings.Size} bytes echoed in order in {seconds:0.000} s " +
-                    $"({received / seconds:0} msg/s, {received * (double)settings.Size * 2 / seconds / 1e6:0.00} MB/s both ways)");
-            }
-            flow.Close();
-            await connection.CloseAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(3), cancellationToken)
-                .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            return result;
+            await sender.ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine($"timeout: {received} of {settings.Count} echoes within {settings.Wait.TotalSeconds:0.#} s");
+            result = ExitCodes.Timeout;
+        }
+        catch (Exception e) when (e is RtmfpFlowException or System.Threading.Channels.ChannelClosedException or InvalidOperationException)
+        {
+            output.WriteLine($"failed after {received} echoes: {(e.InnerException ?? e).Message}");
+            result = ExitCodes.Failed;
+        }
+        double seconds = started.Elapsed.TotalSeconds;
+        if (result == ExitCodes.Success)
+        {
+            output.WriteLine($"{received} messages of {settings.Size} bytes echoed in order in {seconds:0.000} s " +
+                $"({received / seconds:0} msg/s, {received * (double)settings.Size * 2 / seconds / 1e6:0.00} MB/s both ways)");
+        }
+        flow.Close();
+        return result;
     }
 
     private static async Task SendAllAsync(RtmfpFlow flow, EchoSettings settings, CancellationToken cancellationToken)

@@ -9,7 +9,44 @@ namespace Rtmfp.ClientCli;
 /// <summary>Opens a session and a Flash NetConnection on it (RFC 7425 §5.3), reporting failures as exit codes.</summary>
 internal static class FlashConnector
 {
-    public static async Task<(FlashNetConnection? Connection, int ExitCode)> ConnectAsync(ConnectSettings settings, TextWriter output,
+    /// <summary>
+    /// Connects a NetConnection, runs <paramref name="session"/> on it and closes it in order, whatever happens;
+    /// a connect that fails is its exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken,
+        Func<FlashNetConnection, Task<int>> session)
+    {
+        var (nc, code) = await ConnectAsync(settings, output, cancellationToken).ConfigureAwait(false);
+        if (nc is null)
+        {
+            return code;
+        }
+        try
+        {
+            return await session(nc).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CloseAsync(nc).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Connects a peer-capable client, runs <paramref name="session"/> and disposes the client; a connect that fails is its exit code.</summary>
+    public static async Task<int> RunPeerAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken,
+        Func<RtmfpPeer, Task<int>> session)
+    {
+        var (peer, code) = await ConnectPeerAsync(settings, output, cancellationToken).ConfigureAwait(false);
+        if (peer is null)
+        {
+            return code;
+        }
+        await using (peer.ConfigureAwait(false))
+        {
+            return await session(peer).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<(FlashNetConnection? Connection, int ExitCode)> ConnectAsync(ConnectSettings settings, TextWriter output,
         CancellationToken cancellationToken)
     {
         var rtmfp = await Connector.TryConnectAsync(settings, output, cancellationToken).ConfigureAwait(false);
@@ -70,7 +107,7 @@ internal static class FlashConnector
     }
 
     /// <summary>Connects a peer-capable client to the server (rendezvous, RFC 7425 §5.4), reporting failures as exit codes.</summary>
-    public static async Task<(RtmfpPeer? Peer, int ExitCode)> ConnectPeerAsync(ConnectSettings settings, TextWriter output,
+    private static async Task<(RtmfpPeer? Peer, int ExitCode)> ConnectPeerAsync(ConnectSettings settings, TextWriter output,
         CancellationToken cancellationToken)
     {
         try
@@ -88,7 +125,7 @@ internal static class FlashConnector
     }
 
     /// <summary>Closes the NetConnection in order, giving up after a few seconds.</summary>
-    public static async Task CloseAsync(FlashNetConnection nc)
+    private static async Task CloseAsync(FlashNetConnection nc)
     {
         try
         {

@@ -19,27 +19,15 @@ public sealed class PlayCommand
     private readonly Func<ParseResult, ConnectSettings> _bindConnect;
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: the URI #fragment)" };
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Record what arrives to this FLV file", HelpName = "file.flv" };
-    private readonly Option<double?> _duration = new("--duration", "-d") { Description = "Stop after this many seconds (default: when the stream ends)" };
-    private readonly Option<string?> _peer = new("--peer") { Description = "Play directly from the publisher with this peer ID (64 hex digits)", HelpName = "peer-id" };
+    private readonly Option<double?> _duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: when the stream ends)" }
+        .Must(seconds => seconds is not double d || d > 0, "must be positive");
+    private readonly Option<string?> _peer = new Option<string?>("--peer") { Description = "Play directly from the publisher with this peer ID (64 hex digits)", HelpName = "peer-id" }
+        .Must(id => id is null || (id.Length == 64 && id.All(char.IsAsciiHexDigit)), "needs a peer ID of 64 hex digits (as publish --p2p prints it)");
 
     public PlayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
     {
         _bindConnect = bindConnect;
         Command = new Command("play", "Play a stream: statuses, media counts, optional FLV recording") { uri, _stream, _output, _duration, _peer };
-        _duration.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double d && !(d > 0))
-            {
-                r.AddError("--duration must be positive");
-            }
-        });
-        _peer.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string?>() is string id && (id.Length != 64 || !id.All(char.IsAsciiHexDigit)))
-            {
-                r.AddError("--peer needs a peer ID of 64 hex digits (as publish --p2p prints it)");
-            }
-        });
         Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
     }
 
@@ -58,69 +46,51 @@ public sealed class PlayCommand
             return ExitCodes.Failed;
         }
         return settings.PeerId is { } peerId
-            ? await PlayFromPeerAsync(connect, name, peerId, settings, output, cancellationToken).ConfigureAwait(false)
-            : await PlayFromServerAsync(connect, name, settings, output, cancellationToken).ConfigureAwait(false);
+            ? await FlashConnector.RunPeerAsync(connect, output, cancellationToken,
+                peer => PlayFromPeerAsync(peer, name, peerId, settings, output, cancellationToken)).ConfigureAwait(false)
+            : await FlashConnector.RunAsync(connect, output, cancellationToken,
+                nc => PlayFromServerAsync(nc, connect, name, settings, output, cancellationToken)).ConfigureAwait(false);
     }
 
-    private static async Task<int> PlayFromServerAsync(ConnectSettings connect, string name, PlaySettings settings, TextWriter output,
+    private static async Task<int> PlayFromServerAsync(FlashNetConnection nc, ConnectSettings connect, string name, PlaySettings settings,
+        TextWriter output, CancellationToken cancellationToken)
+    {
+        // The statuses stay queued on stream.Messages: the recorder prints them, Play.Reset and Play.Start included.
+        var (stream, openCode) = await FlashConnector.OpenStreamAsync(nc, connect, $"play '{name}'", (s, t) => s.PlayAsync(name, t), output,
+            cancellationToken).ConfigureAwait(false);
+        if (stream is null)
+        {
+            return openCode;
+        }
+        int result = await ReceiveAsync(stream.Messages, settings, streamEndIsNormal: false, output, cancellationToken).ConfigureAwait(false);
+        stream.Close();
+        stream.Delete();
+        return result;
+    }
+
+    private static async Task<int> PlayFromPeerAsync(RtmfpPeer peer, string name, string peerId, PlaySettings settings, TextWriter output,
         CancellationToken cancellationToken)
     {
-        var (nc, code) = await FlashConnector.ConnectAsync(connect, output, cancellationToken).ConfigureAwait(false);
-        if (nc is null)
-        {
-            return code;
-        }
+        P2PPlayer player;
         try
         {
-            // The statuses stay queued on stream.Messages: the recorder prints them, Play.Reset and Play.Start included.
-            var (stream, openCode) = await FlashConnector.OpenStreamAsync(nc, connect, $"play '{name}'", (s, t) => s.PlayAsync(name, t), output,
-                cancellationToken).ConfigureAwait(false);
-            if (stream is null)
-            {
-                return openCode;
-            }
-            int result = await ReceiveAsync(stream.Messages, settings, streamEndIsNormal: false, output, cancellationToken).ConfigureAwait(false);
-            stream.Close();
-            stream.Delete();
-            return result;
+            player = await P2PPlayer.PlayAsync(peer, peerId.ToLowerInvariant(), name, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (FlashCallException e)
         {
-            await FlashConnector.CloseAsync(nc).ConfigureAwait(false);
+            output.WriteLine($"play '{name}' refused by the peer: {e.Message}");
+            return ExitCodes.Failed;
         }
-    }
-
-    private static async Task<int> PlayFromPeerAsync(ConnectSettings connect, string name, string peerId, PlaySettings settings, TextWriter output,
-        CancellationToken cancellationToken)
-    {
-        var (peer, exitCode) = await FlashConnector.ConnectPeerAsync(connect, output, cancellationToken).ConfigureAwait(false);
-        if (peer is null)
+        catch (Exception e) when (e is RtmfpConnectException or InvalidOperationException)
         {
-            return exitCode;
+            output.WriteLine($"cannot reach peer {peerId}: {e.Message}");
+            return ExitCodes.Timeout;
         }
-        await using (peer.ConfigureAwait(false))
+        await using (player.ConfigureAwait(false))
         {
-            P2PPlayer player;
-            try
-            {
-                player = await P2PPlayer.PlayAsync(peer, peerId.ToLowerInvariant(), name, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (FlashCallException e)
-            {
-                output.WriteLine($"play '{name}' refused by the peer: {e.Message}");
-                return ExitCodes.Failed;
-            }
-            catch (Exception e) when (e is RtmfpConnectException or InvalidOperationException)
-            {
-                output.WriteLine($"cannot reach peer {peerId}: {e.Message}");
-                return ExitCodes.Timeout;
-            }
-            await using (player.ConfigureAwait(false))
-            {
-                output.WriteLine($"playing '{name}' directly from {player.Connection.RemoteEndPoint}");
-                // A direct publisher ends the stream by closing its flows.
-                return await ReceiveAsync(player.Messages, settings, streamEndIsNormal: true, output, cancellationToken).ConfigureAwait(false);
-            }
+            output.WriteLine($"playing '{name}' directly from {player.Connection.RemoteEndPoint}");
+            // A direct publisher ends the stream by closing its flows.
+            return await ReceiveAsync(player.Messages, settings, streamEndIsNormal: true, output, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -57,72 +57,54 @@ public sealed class PublishCommand
             }
             output.WriteLine($"{settings.File}: FLV{(header.HasAudio ? " audio" : "")}{(header.HasVideo ? " video" : "")}");
             return settings.P2P
-                ? await PublishToPeersAsync(connect, name, reader, settings.Loop, output, cancellationToken).ConfigureAwait(false)
-                : await PublishToServerAsync(connect, name, reader, settings.Loop, output, cancellationToken).ConfigureAwait(false);
+                ? await FlashConnector.RunPeerAsync(connect, output, cancellationToken,
+                    peer => PublishToPeersAsync(peer, connect, name, reader, settings.Loop, output, cancellationToken)).ConfigureAwait(false)
+                : await FlashConnector.RunAsync(connect, output, cancellationToken,
+                    nc => PublishToServerAsync(nc, connect, name, reader, settings.Loop, output, cancellationToken)).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> PublishToServerAsync(ConnectSettings connect, string name, FlvReader reader, bool loop, TextWriter output,
-        CancellationToken cancellationToken)
+    private static async Task<int> PublishToServerAsync(FlashNetConnection nc, ConnectSettings connect, string name, FlvReader reader, bool loop,
+        TextWriter output, CancellationToken cancellationToken)
     {
-        var (nc, code) = await FlashConnector.ConnectAsync(connect, output, cancellationToken).ConfigureAwait(false);
-        if (nc is null)
+        var (stream, openCode) = await FlashConnector.OpenStreamAsync(nc, connect, $"publish '{name}'",
+            (s, t) => s.PublishAsync(name, cancellationToken: t), output, cancellationToken).ConfigureAwait(false);
+        if (stream is null)
         {
-            return code;
+            return openCode;
         }
-        try
+        output.WriteLine($"NetStream.Publish.Start: publishing '{name}' (stream {stream.StreamId})");
+        var playout = new FlvPlayout(reader, FlvTargets.For(stream)) { Loop = loop };
+        int result = await PlayOutAsync(playout, output, cancellationToken).ConfigureAwait(false);
+        await SettleAsync(nc.Rtmfp).ConfigureAwait(false);
+        stream.Close(); // closeStream: NetStream.Unpublish.Success, players get Play.UnpublishNotify
+        stream.Delete();
+        output.WriteLine($"unpublished '{name}'");
+        return result;
+    }
+
+    private static async Task<int> PublishToPeersAsync(RtmfpPeer peer, ConnectSettings connect, string name, FlvReader reader, bool loop,
+        TextWriter output, CancellationToken cancellationToken)
+    {
+        var publisher = P2PPublisher.Attach(peer, name);
+        await using (publisher.ConfigureAwait(false))
         {
-            var (stream, openCode) = await FlashConnector.OpenStreamAsync(nc, connect, $"publish '{name}'",
-                (s, t) => s.PublishAsync(name, cancellationToken: t), output, cancellationToken).ConfigureAwait(false);
-            if (stream is null)
+            output.WriteLine($"waiting for a player: rtmfp play {connect.Uri} --stream {name} --peer {peer.PeerIdHex}");
+            try
             {
-                return openCode;
+                await publisher.WaitForSubscribersAsync(1, cancellationToken).ConfigureAwait(false);
             }
-            output.WriteLine($"NetStream.Publish.Start: publishing '{name}' (stream {stream.StreamId})");
-            var playout = new FlvPlayout(reader, FlvTargets.For(stream)) { Loop = loop };
+            catch (OperationCanceledException)
+            {
+                output.WriteLine("interrupted before any player came");
+                return ExitCodes.Success;
+            }
+            output.WriteLine($"publishing '{name}' directly to {publisher.SubscriberCount} peer(s)");
+            var playout = new FlvPlayout(reader, FlvTargets.For(publisher)) { Loop = loop };
             int result = await PlayOutAsync(playout, output, cancellationToken).ConfigureAwait(false);
-            await SettleAsync(nc.Rtmfp).ConfigureAwait(false);
-            stream.Close(); // closeStream: NetStream.Unpublish.Success, players get Play.UnpublishNotify
-            stream.Delete();
-            output.WriteLine($"unpublished '{name}'");
+            await SettleAsync(peer.Server).ConfigureAwait(false);
+            output.WriteLine($"done: {publisher.SubscriberCount} peer(s) playing at the end");
             return result;
-        }
-        finally
-        {
-            await FlashConnector.CloseAsync(nc).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<int> PublishToPeersAsync(ConnectSettings connect, string name, FlvReader reader, bool loop, TextWriter output,
-        CancellationToken cancellationToken)
-    {
-        var (peer, exitCode) = await FlashConnector.ConnectPeerAsync(connect, output, cancellationToken).ConfigureAwait(false);
-        if (peer is null)
-        {
-            return exitCode;
-        }
-        await using (peer.ConfigureAwait(false))
-        {
-            var publisher = P2PPublisher.Attach(peer, name);
-            await using (publisher.ConfigureAwait(false))
-            {
-                    output.WriteLine($"waiting for a player: rtmfp play {connect.Uri} --stream {name} --peer {peer.PeerIdHex}");
-                try
-                {
-                    await publisher.WaitForSubscribersAsync(1, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    output.WriteLine("interrupted before any player came");
-                    return ExitCodes.Success;
-                }
-                output.WriteLine($"publishing '{name}' directly to {publisher.SubscriberCount} peer(s)");
-                var playout = new FlvPlayout(reader, FlvTargets.For(publisher)) { Loop = loop };
-                int result = await PlayOutAsync(playout, output, cancellationToken).ConfigureAwait(false);
-                await SettleAsync(peer.Server).ConfigureAwait(false);
-                output.WriteLine($"done: {publisher.SubscriberCount} peer(s) playing at the end");
-                return result;
-            }
         }
     }
 

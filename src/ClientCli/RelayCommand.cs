@@ -20,42 +20,21 @@ public sealed class RelayCommand
     private const int KeyframeWeight = 5; // a keyframe is 5 inter frames
 
     private readonly Func<ParseResult, ConnectSettings> _bindConnect;
-    private readonly Option<int> _players = new("--players", "-p") { Description = "Players of the stream", DefaultValueFactory = _ => 10 };
-    private readonly Option<double> _bitrate = new("--bitrate", "-b") { Description = "Publisher bitrate in kbit/s (at least 100)", DefaultValueFactory = _ => 1000 };
-    private readonly Option<double> _duration = new("--duration", "-d") { Description = "Seconds of publishing", DefaultValueFactory = _ => 10 };
-    private readonly Option<int> _loops = new("--loops") { Description = "Event loop threads shared by the players", DefaultValueFactory = _ => Environment.ProcessorCount };
-    private readonly Option<int> _handshakes = new("--concurrent-handshakes") { Description = "Player handshakes in flight at once", DefaultValueFactory = _ => 32 };
-    private readonly Option<double> _threshold = new("--threshold") { Description = "Added delay (ms) a player must stay under", DefaultValueFactory = _ => 100 };
+    private readonly Option<int> _players = CliOptions.Create("--players", "Players of the stream", 10, "-p").AtLeast(1);
+    private readonly Option<double> _bitrate = CliOptions.Create("--bitrate", "Publisher bitrate in kbit/s (at least 100)", 1000.0, "-b").AtLeast(100);
+    private readonly Option<double> _duration = CliOptions.Create("--duration", "Seconds of publishing", 10.0, "-d").Positive();
+    private readonly Option<int> _loops = CliOptions.Create("--loops", "Event loop threads shared by the players", Environment.ProcessorCount).AtLeast(1);
+    private readonly Option<int> _handshakes = CliOptions.Create("--concurrent-handshakes", "Player handshakes in flight at once", 32).AtLeast(1);
+    private readonly Option<double> _threshold = CliOptions.Create("--threshold", "Added delay (ms) a player must stay under", 100.0).Positive();
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: a fresh random name)" };
 
     public RelayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
     {
         _bindConnect = bindConnect;
-        var (players, bitrate, duration, loops, handshakes, threshold, stream) = (_players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream);
         Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
         {
-            uri, players, bitrate, duration, loops, handshakes, threshold, stream,
+            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream,
         };
-        foreach (var option in new[] { players, loops, handshakes })
-        {
-            option.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<int>() < 1)
-                {
-                    r.AddError($"{option.Name} must be at least 1");
-                }
-            });
-        }
-        foreach (var (option, minimum) in new[] { (bitrate, 100.0), (duration, double.Epsilon), (threshold, double.Epsilon) })
-        {
-            option.Validators.Add(r =>
-            {
-                if (!(r.GetValueOrDefault<double>() >= minimum))
-                {
-                    r.AddError($"{option.Name} must be at least {minimum}");
-                }
-            });
-        }
         Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
     }
 

@@ -31,6 +31,16 @@ internal sealed class RedisConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// The same store for a plugin operation. The Redis driver cannot cancel a command, so the token is
+    /// honoured up front and while connecting.
+    /// </summary>
+    public Task<RedisStore> GetStoreAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return GetStoreAsync().WaitAsync(cancellationToken);
+    }
+
     private async Task<RedisStore> ConnectAsync()
     {
         if (string.IsNullOrWhiteSpace(_settings.ConfigurationString))

@@ -9,6 +9,10 @@ public sealed record RedisSettings(
     int Database,
     bool UseDatabaseNumberFromConnectionString)
 {
+    /// <summary>Settings of a plugin from its own block, what it leaves out taken from the plugin's reference block.</summary>
+    public static RedisSettings Create(Config? pluginConfig, Config defaults) =>
+        Create((pluginConfig ?? Config.Empty).WithFallback(defaults));
+
     public static RedisSettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -76,37 +76,27 @@ public sealed class P2PPublisher : IAsyncDisposable
     }
 
     /// <summary>An audio message (FLV audio tag) to every subscriber; an AAC sequence header is kept for late joiners.</summary>
-    public void SendAudio(uint timestamp, ReadOnlySpan<byte> tag, TimeSpan? lifetime = null)
-    {
-        bool header = AudioTag.TryParse(tag, out var parsed) && parsed.IsSequenceHeader;
-        byte[] message = P2PStreamMessages.Media(RtmpMessageType.Audio, timestamp, tag);
-        lock (_lock)
-        {
-            if (header)
-            {
-                _audioHeader = message;
-            }
-            foreach (var subscriber in _subscribers)
-            {
-                subscriber.Audio.Write(message, header ? null : lifetime);
-            }
-        }
-    }
+    public void SendAudio(uint timestamp, ReadOnlySpan<byte> tag, TimeSpan? lifetime = null) =>
+        SendMedia(RtmpMessageType.Audio, timestamp, tag, AudioTag.TryParse(tag, out var parsed) && parsed.IsSequenceHeader, lifetime);
 
     /// <summary>A video message (FLV video tag) to every subscriber; an AVC sequence header is kept for late joiners.</summary>
-    public void SendVideo(uint timestamp, ReadOnlySpan<byte> tag, TimeSpan? lifetime = null)
+    public void SendVideo(uint timestamp, ReadOnlySpan<byte> tag, TimeSpan? lifetime = null) =>
+        SendMedia(RtmpMessageType.Video, timestamp, tag, VideoTag.TryParse(tag, out var parsed) && parsed.IsSequenceHeader, lifetime);
+
+    /// <summary>Audio or video on every subscriber's flow of that kind; a codec sequence header never expires.</summary>
+    private void SendMedia(RtmpMessageType type, uint timestamp, ReadOnlySpan<byte> tag, bool isSequenceHeader, TimeSpan? lifetime)
     {
-        bool header = VideoTag.TryParse(tag, out var parsed) && parsed.IsSequenceHeader;
-        byte[] message = P2PStreamMessages.Media(RtmpMessageType.Video, timestamp, tag);
+        bool audio = type == RtmpMessageType.Audio;
+        byte[] message = P2PStreamMessages.Media(type, timestamp, tag);
         lock (_lock)
         {
-            if (header)
+            if (isSequenceHeader)
             {
-                _videoHeader = message;
+                (audio ? ref _audioHeader : ref _videoHeader) = message;
             }
             foreach (var subscriber in _subscribers)
             {
-                subscriber.Video.Write(message, header ? null : lifetime);
+                (audio ? subscriber.Audio : subscriber.Video).Write(message, isSequenceHeader ? null : lifetime);
             }
         }
     }

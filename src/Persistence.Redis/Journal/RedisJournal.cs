@@ -25,8 +25,7 @@ public sealed class RedisJournal : AsyncWriteJournal
 
     public RedisJournal(Config journalConfig)
     {
-        var config = (journalConfig ?? Config.Empty).WithFallback(RedisPersistence.DefaultJournalConfig);
-        Settings = RedisSettings.Create(config);
+        Settings = RedisSettings.Create(journalConfig, RedisPersistence.DefaultJournalConfig);
         _connection = new RedisConnection(Settings);
         _system = (ExtendedActorSystem)Context.System;
         // Akka's own persistence serializer (protobuf): payload bytes, serializer id and manifest,
@@ -46,7 +45,7 @@ public sealed class RedisJournal : AsyncWriteJournal
         CancellationToken cancellationToken)
     {
         var writes = messages as IReadOnlyList<AtomicWrite> ?? new List<AtomicWrite>(messages);
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
 
         var results = new Exception?[writes.Count];
         var pending = new List<Task>(writes.Count * 3);
@@ -105,7 +104,7 @@ public sealed class RedisJournal : AsyncWriteJournal
     public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr,
         CancellationToken cancellationToken)
     {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         var value = await store.Database.StringGetAsync(store.Keys.HighestSequenceNr(persistenceId)).ConfigureAwait(false);
         return value.IsNull ? 0L : (long)value;
     }
@@ -114,7 +113,7 @@ public sealed class RedisJournal : AsyncWriteJournal
     public override async Task ReplayMessagesAsync(IActorContext context, string persistenceId, long fromSequenceNr,
         long toSequenceNr, long max, Action<IPersistentRepresentation> recoveryCallback)
     {
-        var store = await GetStoreAsync(CancellationToken.None).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(CancellationToken.None).ConfigureAwait(false);
         var key = store.Keys.Journal(persistenceId);
         var next = fromSequenceNr;
         var remaining = max;
@@ -138,18 +137,9 @@ public sealed class RedisJournal : AsyncWriteJournal
     protected override async Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr,
         CancellationToken cancellationToken)
     {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         await store.Database.SortedSetRemoveRangeByScoreAsync(store.Keys.Journal(persistenceId), -1, toSequenceNr)
             .ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The Redis driver cannot cancel a command, so the token is honoured up front and while connecting.
-    /// </summary>
-    private Task<RedisStore> GetStoreAsync(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return _connection.GetStoreAsync().WaitAsync(cancellationToken);
     }
 
     protected override void PostStop()

@@ -19,8 +19,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
 
     public RedisSnapshotStore(Config snapshotConfig)
     {
-        var config = (snapshotConfig ?? Config.Empty).WithFallback(RedisPersistence.DefaultSnapshotStoreConfig);
-        Settings = RedisSettings.Create(config);
+        Settings = RedisSettings.Create(snapshotConfig, RedisPersistence.DefaultSnapshotStoreConfig);
         _connection = new RedisConnection(Settings);
         // The envelope is this store's storage format, so it is used directly, whatever the bindings.
         _serializer = new RedisSnapshotSerializer((ExtendedActorSystem)Context.System);
@@ -32,7 +31,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     protected override async Task<SelectedSnapshot?> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria,
         CancellationToken cancellationToken)
     {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         var members = await ReadRangeAsync(store, persistenceId, criteria).ConfigureAwait(false);
         SelectedSnapshot? best = null;
         foreach (var member in members)
@@ -50,7 +49,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     /// <summary>ZADD scored by sequenceNr.</summary>
     protected override async Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
     {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         var bytes = _serializer.ToBinary(new SelectedSnapshot(metadata, snapshot));
         await store.Database.SortedSetAddAsync(store.Keys.Snapshot(metadata.PersistenceId), bytes, metadata.SequenceNr)
             .ConfigureAwait(false);
@@ -62,7 +61,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     /// </summary>
     protected override async Task DeleteAsync(SnapshotMetadata metadata, CancellationToken cancellationToken)
     {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         var key = store.Keys.Snapshot(metadata.PersistenceId);
         if (metadata.Timestamp == DateTime.MinValue)
         {
@@ -85,7 +84,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     protected override async Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria,
         CancellationToken cancellationToken)
     {
-        var store = await GetStoreAsync(cancellationToken).ConfigureAwait(false);
+        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         var members = await ReadRangeAsync(store, persistenceId, criteria).ConfigureAwait(false);
         var doomed = new List<RedisValue>(members.Length);
         foreach (var member in members)
@@ -108,15 +107,6 @@ public sealed class RedisSnapshotStore : SnapshotStore
 
     private SelectedSnapshot Deserialize(RedisValue member) =>
         (SelectedSnapshot)_serializer.FromBinary((byte[])member!, typeof(SelectedSnapshot));
-
-    /// <summary>
-    /// The Redis driver cannot cancel a command, so the token is honoured up front and while connecting.
-    /// </summary>
-    private Task<RedisStore> GetStoreAsync(CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return _connection.GetStoreAsync().WaitAsync(cancellationToken);
-    }
 
     protected override void PostStop()
     {

@@ -103,11 +103,7 @@ public sealed class Command
     /// </summary>
     public void WritePayload(IBufferWriter<byte> output, Amf0Writer writer, bool amf3Envelope = false)
     {
-        writer.Reset();
-        if (amf3Envelope)
-        {
-            RtmpMessage.WriteFormatByte(output);
-        }
+        RtmpMessage.BeginAmfPayload(output, writer, amf3Envelope);
         Amf0Writer.WriteString(output, Name);
         Amf0Writer.WriteNumber(output, TransactionId);
         if (HasCommandObject)

@@ -55,11 +55,7 @@ public sealed class DataMessage
 
     public void WritePayload(IBufferWriter<byte> output, Amf0Writer writer, bool amf3Envelope = false)
     {
-        writer.Reset();
-        if (amf3Envelope)
-        {
-            RtmpMessage.WriteFormatByte(output);
-        }
+        RtmpMessage.BeginAmfPayload(output, writer, amf3Envelope);
         if (Handler is not null)
         {
             Amf0Writer.WriteString(output, Handler);

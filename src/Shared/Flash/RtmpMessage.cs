@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Rtmfp.Shared.Amf;
 
 namespace Rtmfp.Shared.Flash;
 
@@ -82,11 +83,19 @@ public readonly ref struct RtmpMessage
         return HeaderLength;
     }
 
-    /// <summary>The format byte 0 that starts a type 15/17 payload (RFC 7425 §5.3.3), the one <see cref="TryGetAmfBody(RtmpMessageType, ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/> skips.</summary>
-    internal static void WriteFormatByte(IBufferWriter<byte> output)
+    /// <summary>
+    /// Starts a command or data payload: one payload is one AMF reference scope (<paramref name="writer"/> is reset), and
+    /// a type 15/17 payload (<paramref name="amf3Envelope"/>) begins with the format byte 0 (RFC 7425 §5.3.3), the one
+    /// <see cref="TryGetAmfBody(RtmpMessageType, ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/> skips.
+    /// </summary>
+    internal static void BeginAmfPayload(IBufferWriter<byte> output, Amf0Writer writer, bool amf3Envelope)
     {
-        output.GetSpan(1)[0] = 0;
-        output.Advance(1);
+        writer.Reset();
+        if (amf3Envelope)
+        {
+            output.GetSpan(1)[0] = 0;
+            output.Advance(1);
+        }
     }
 
     public static void WriteHeader(IBufferWriter<byte> output, RtmpMessageType type, uint timestamp)
