@@ -7,7 +7,7 @@ using Rtmfp.Shared.Crypto;
 namespace Rtmfp.ClientCli;
 
 /// <summary>The <c>rtmfp</c> command line: ping, echo, load, relay, connect, publish and play against an rtmfp:// server.</summary>
-public sealed class CliApp
+internal sealed class CliApp
 {
     private readonly Argument<RtmfpUri> _uri = new("uri")
     {

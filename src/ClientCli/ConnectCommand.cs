@@ -6,7 +6,7 @@ namespace Rtmfp.ClientCli;
 /// <c>rtmfp connect</c>: a Flash NetConnection connect (RFC 7425 §5.3): prints the _result info object (code,
 /// description, objectEncoding) and our peer ID (RFC 7425 §4.3.2), then closes.
 /// </summary>
-public static class ConnectCommand
+internal static class ConnectCommand
 {
     public static Task<int> RunAsync(ConnectSettings settings, TextWriter output, CancellationToken cancellationToken) =>
         FlashConnector.RunAsync(settings with { Uri = StreamUri.Split(settings.Uri).Server }, output, cancellationToken, nc =>

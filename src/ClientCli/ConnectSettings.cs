@@ -5,7 +5,7 @@ using Rtmfp.Shared.Crypto;
 namespace Rtmfp.ClientCli;
 
 /// <summary>What every command needs to open sessions.</summary>
-public sealed record ConnectSettings(RtmfpUri Uri, IReadOnlyList<DiffieHellmanGroup> Groups, KeyingPolicy Policy, bool EphemeralKeys,
+internal sealed record ConnectSettings(RtmfpUri Uri, IReadOnlyList<DiffieHellmanGroup> Groups, KeyingPolicy Policy, bool EphemeralKeys,
     IPEndPoint? Bind, TimeSpan ConnectTimeout)
 {
     public RtmfpClientOptions ToOptions() => new()

@@ -3,7 +3,7 @@ using Rtmfp.Client;
 namespace Rtmfp.ClientCli;
 
 /// <summary><c>rtmfp echo</c>: N messages on an "echo" flow must come back intact and in order.</summary>
-public static class EchoCommand
+internal static class EchoCommand
 {
     public static Task<int> RunAsync(EchoSettings settings, TextWriter output, CancellationToken cancellationToken) =>
         Connector.RunAsync(settings.Connect, output, cancellationToken, connection => EchoAsync(connection, settings, output, cancellationToken));

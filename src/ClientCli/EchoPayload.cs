@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Rtmfp.ClientCli;
 
 /// <summary>Echo test messages: sequence number, send timestamp, then a pattern derived from both, so corruption and reordering show.</summary>
-public static class EchoPayload
+internal static class EchoPayload
 {
     public const int MinSize = 16;
 

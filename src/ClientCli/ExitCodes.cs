@@ -1,6 +1,6 @@
 namespace Rtmfp.ClientCli;
 
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Success = 0;
     /// <summary>Echo mismatch, lost pings, failed sessions.</summary>

@@ -10,7 +10,7 @@ namespace Rtmfp.ClientCli;
 /// <c>rtmfp load</c>: opens many sessions on shared event loops (at most N handshakes in flight), then each sends
 /// echo messages at the given rate until the deadline; reports handshakes/s, round trips/s and latency percentiles.
 /// </summary>
-public static class LoadCommand
+internal static class LoadCommand
 {
     public static async Task<int> RunAsync(LoadSettings settings, TextWriter output, CancellationToken cancellationToken)
     {

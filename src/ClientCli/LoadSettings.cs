@@ -1,5 +1,5 @@
 namespace Rtmfp.ClientCli;
 
 /// <summary><paramref name="Rate"/>: echo round trips started per second by each session.</summary>
-public sealed record LoadSettings(ConnectSettings Connect, int Sessions, TimeSpan Duration, double Rate, int Size, int Loops,
+internal sealed record LoadSettings(ConnectSettings Connect, int Sessions, TimeSpan Duration, double Rate, int Size, int Loops,
     int ConcurrentHandshakes, bool? Live);

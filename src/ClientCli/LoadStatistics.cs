@@ -3,7 +3,7 @@ using Rtmfp.Client.Diagnostics;
 namespace Rtmfp.ClientCli;
 
 /// <summary>Counters and latency samples shared by every load session (thread-safe).</summary>
-public sealed class LoadStatistics
+internal sealed class LoadStatistics
 {
     private readonly LatencyStatistics _handshakeTimes = new();
     private readonly LatencyStatistics _roundTrips = new();

@@ -3,7 +3,7 @@ using Rtmfp.Client;
 namespace Rtmfp.ClientCli;
 
 /// <summary><c>rtmfp ping</c>: handshake time, then N Ping round trips.</summary>
-public static class PingCommand
+internal static class PingCommand
 {
     public static Task<int> RunAsync(PingSettings settings, TextWriter output, CancellationToken cancellationToken) =>
         Connector.RunAsync(settings.Connect, output, cancellationToken, connection => PingAsync(connection, settings, output, cancellationToken));

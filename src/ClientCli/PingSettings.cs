@@ -1,3 +1,3 @@
 namespace Rtmfp.ClientCli;
 
-public sealed record PingSettings(ConnectSettings Connect, int Count, TimeSpan Interval, TimeSpan ReplyTimeout);
+internal sealed record PingSettings(ConnectSettings Connect, int Count, TimeSpan Interval, TimeSpan ReplyTimeout);

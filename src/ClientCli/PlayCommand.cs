@@ -14,7 +14,7 @@ namespace Rtmfp.ClientCli;
 /// §5.4); prints onStatus codes as they come and counts media; records an FLV file with --output. Stops after
 /// --duration, on NetStream.Play.UnpublishNotify or Play.Stop, or when the stream's flows end.
 /// </summary>
-public sealed class PlayCommand
+internal sealed class PlayCommand
 {
     private readonly Func<ParseResult, ConnectSettings> _bindConnect;
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: the URI #fragment)" };

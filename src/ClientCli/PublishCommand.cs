@@ -11,7 +11,7 @@ namespace Rtmfp.ClientCli;
 /// then its audio and video tags by their timestamps; unpublishes and closes at the end (or loops). With --p2p the
 /// stream goes directly to the peers that play it (§5.4) and we print our peer ID for them.
 /// </summary>
-public sealed class PublishCommand
+internal sealed class PublishCommand
 {
     private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(300);
 

@@ -13,7 +13,7 @@ namespace Rtmfp.ClientCli;
 /// of its stream (RFC 7425 §5.3.5); reports the delay the server adds (receive time − send time, same host clock)
 /// per player and overall, and frames lost.
 /// </summary>
-public sealed class RelayCommand
+internal sealed class RelayCommand
 {
     private const int AudioFrameBytes = 160; // 50/s: 64 kbit/s
     private const int GopFrames = 50; // a keyframe every 2 s

@@ -3,7 +3,7 @@ using Rtmfp.Client.Diagnostics;
 namespace Rtmfp.ClientCli;
 
 /// <summary>What one relay player saw: added delay of every stamped frame and which frames arrived (its reader only).</summary>
-public sealed class RelayPlayerStatistics
+internal sealed class RelayPlayerStatistics
 {
     private readonly HashSet<uint> _video = [];
     private readonly HashSet<uint> _audio = [];

@@ -1,5 +1,5 @@
 namespace Rtmfp.ClientCli;
 
 /// <summary><paramref name="BitrateKbps"/>: the publisher's total rate (audio 64 kbit/s, the rest video at 25 fps).</summary>
-public sealed record RelaySettings(ConnectSettings Connect, int Players, double BitrateKbps, TimeSpan Duration, int Loops,
+internal sealed record RelaySettings(ConnectSettings Connect, int Players, double BitrateKbps, TimeSpan Duration, int Loops,
     int ConcurrentHandshakes, double DelayThresholdMs, string? StreamName = null);

@@ -6,7 +6,7 @@ namespace Rtmfp.ClientCli;
 /// A stream named in the server URI as tcpublish does: rtmfp://host/app/instance#stream-name. The fragment is not
 /// part of what we connect to (EPD ancillary data, tcUrl); it names the stream when no --stream is given.
 /// </summary>
-public static class StreamUri
+internal static class StreamUri
 {
     /// <summary>The URI without its fragment, and the fragment percent-decoded (null when absent or empty).</summary>
     public static (RtmfpUri Server, string? Fragment) Split(RtmfpUri uri)

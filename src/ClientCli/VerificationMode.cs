@@ -15,7 +15,7 @@ public enum VerificationMode
     Required,
 }
 
-public static class VerificationModes
+internal static class VerificationModes
 {
     public static KeyingPolicy ToPolicy(VerificationMode hmac, VerificationMode sseq, int hmacLength) => new()
     {

@@ -18,7 +18,7 @@ namespace Rtmfp.Node;
 /// Wires one node's actor system from its settings: remoting, clustering, persistence, then each role this node
 /// plays through that role's own hosting extension (<see cref="GatewayHosting"/>, <see cref="SessionsHosting"/>).
 /// </summary>
-public static class NodeComposition
+internal static class NodeComposition
 {
     /// <summary>Largest remote message: a big video keyframe with its headers.</summary>
     public const int MaxRemoteFrameSize = 4 * 1024 * 1024;

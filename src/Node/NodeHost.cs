@@ -10,14 +10,14 @@ using Rtmfp.Shared.Telemetry;
 namespace Rtmfp.Node;
 
 /// <summary>Raised when settings are invalid; carries every problem, each naming its key.</summary>
-public sealed class InvalidSettingsException(IReadOnlyList<string> errors)
+internal sealed class InvalidSettingsException(IReadOnlyList<string> errors)
     : Exception("invalid configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", errors))
 {
     public IReadOnlyList<string> Errors { get; } = errors;
 }
 
 /// <summary>Builds a node host; used by Program and by in-process integration tests.</summary>
-public static class NodeHost
+internal static class NodeHost
 {
     public static IHost Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {

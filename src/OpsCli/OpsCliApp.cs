@@ -10,7 +10,7 @@ namespace Rtmfp.OpsCli;
 /// command line, sends one request to the node's ops endpoint and renders the answer.
 /// Exit codes: <see cref="OpsExitCodes"/>.
 /// </summary>
-public static class OpsCliApp
+internal static class OpsCliApp
 {
     public const string DefaultHost = "127.0.0.1";
     public const int DefaultPort = 9110;

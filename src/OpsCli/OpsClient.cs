@@ -7,7 +7,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.OpsCli;
 
 /// <summary>A connection to a node's ops endpoint: one JSON request per line, response lines until "end".</summary>
-public sealed class OpsClient : IAsyncDisposable
+internal sealed class OpsClient : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
     private readonly NetworkStream _stream;

@@ -1,7 +1,7 @@
 namespace Rtmfp.OpsCli;
 
 /// <summary>rtmfp-ops exit codes, for scripts.</summary>
-public static class OpsExitCodes
+internal static class OpsExitCodes
 {
     public const int Ok = 0;
 

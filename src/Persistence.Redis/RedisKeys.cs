@@ -5,7 +5,7 @@ namespace Rtmfp.Persistence.Redis;
 /// key of a persistenceId gets the hash tag <c>{__pid}.</c> in front, so the events, the high-water
 /// mark and the snapshots share one slot and MULTI/EXEC over them is legal.
 /// </summary>
-public sealed class RedisKeys(string keyPrefix, bool clustered)
+internal sealed class RedisKeys(string keyPrefix, bool clustered)
 {
     public string KeyPrefix { get; } = keyPrefix;
 

@@ -24,5 +24,5 @@ public static class Cli
         return new Outcome(code, stdout.ToString(), stderr.ToString());
     }
 
-    public static async Task<OpsClient> ConnectAsync(int port) => await OpsClient.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(5));
+    internal static async Task<OpsClient> ConnectAsync(int port) => await OpsClient.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(5));
 }

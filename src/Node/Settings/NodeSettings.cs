@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 namespace Rtmfp.Node.Settings;
 
 [Flags]
-public enum NodeRoles
+internal enum NodeRoles
 {
     None = 0,
     Gateway = 1,
@@ -14,15 +14,15 @@ public enum NodeRoles
     All = Gateway | Sessions | Groups,
 }
 
-public enum PersistenceProvider
+internal enum PersistenceProvider
 {
     Memory,
     Redis,
 }
 
-public sealed record ClusterSettings(string Hostname, int Port, string? PublicHostname, IReadOnlyList<string> SeedNodes, string SystemName);
+internal sealed record ClusterSettings(string Hostname, int Port, string? PublicHostname, IReadOnlyList<string> SeedNodes, string SystemName);
 
-public sealed record GatewaySettings(
+internal sealed record GatewaySettings(
     IReadOnlyList<IPEndPoint> Endpoints,
     byte[]? CookieSecret,
     TimeSpan CookieSlot,
@@ -30,20 +30,20 @@ public sealed record GatewaySettings(
     int HandshakeQueueLimit,
     int ReceiveBufferBytes);
 
-public sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
+internal sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
 
-public sealed record PersistenceSettings(PersistenceProvider Provider, string? RedisConfiguration, string KeyPrefix);
+internal sealed record PersistenceSettings(PersistenceProvider Provider, string? RedisConfiguration, string KeyPrefix);
 
-public sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
+internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
 
 /// <summary>The rtmfp-ops admin endpoint; null when disabled ("off"). Loopback by default: exposing it needs a network policy.</summary>
-public sealed record OpsSettings(IPEndPoint? Endpoint)
+internal sealed record OpsSettings(IPEndPoint? Endpoint)
 {
     public static readonly IPEndPoint DefaultEndpoint = new(IPAddress.Loopback, 9110);
 }
 
 /// <summary>Everything a node reads at startup, from appsettings.json and RTMFP_-prefixed environment variables.</summary>
-public sealed record NodeSettings(
+internal sealed record NodeSettings(
     NodeRoles Roles,
     ClusterSettings Cluster,
     GatewaySettings Gateway,

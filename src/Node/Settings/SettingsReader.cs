@@ -8,7 +8,7 @@ namespace Rtmfp.Node.Settings;
 /// Reads typed settings and collects every problem with the key that caused it, so a bad
 /// setting stops startup with a message naming it instead of failing later.
 /// </summary>
-public sealed class SettingsReader(IConfiguration configuration)
+internal sealed class SettingsReader(IConfiguration configuration)
 {
     private readonly List<string> _errors = [];
 

@@ -4,7 +4,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>The actor palette: a bounded Identify walk of the hierarchy (runs in a short-lived actor, never blocks one).</summary>
-public static class ActorCommands
+internal static class ActorCommands
 {
     public const int DefaultDepth = 3;
     public const int MaxDepth = 10;

@@ -5,7 +5,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>The cluster palette, on Cluster.State, Join, Leave and Down (all non-blocking calls).</summary>
-public static class ClusterCommands
+internal static class ClusterCommands
 {
     public static IEnumerable<OpsCommand> Create(ActorSystem system)
     {

@@ -5,7 +5,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>The log palette: recent lines from the ring buffer as a stream, optionally followed.</summary>
-public static class LogCommands
+internal static class LogCommands
 {
     public const int DefaultLines = 100;
 

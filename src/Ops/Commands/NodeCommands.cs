@@ -10,7 +10,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>The node palette: versions, roles, uptime, GC, thread pool and RTMFP counter totals.</summary>
-public static class NodeCommands
+internal static class NodeCommands
 {
     public static IEnumerable<OpsCommand> Create(ActorSystem system, RtmfpMeterTotals? totals)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>A request's named string arguments, with validation that names the argument and the command.</summary>
-public sealed class OpsArguments(string command, IReadOnlyDictionary<string, string>? values)
+internal sealed class OpsArguments(string command, IReadOnlyDictionary<string, string>? values)
 {
     private static readonly Dictionary<string, string> Empty = [];
     private readonly IReadOnlyDictionary<string, string> _values = values ?? Empty;

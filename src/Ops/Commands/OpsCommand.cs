@@ -5,7 +5,7 @@ namespace Rtmfp.Ops.Commands;
 /// through the <see cref="OpsStream"/>. WatchesClient: the command runs until the client sends
 /// anything or disconnects (log tail --follow), so the connection keeps reading while it runs.
 /// </summary>
-public sealed record OpsCommand(
+internal sealed record OpsCommand(
     string Name,
     string Usage,
     string Description,

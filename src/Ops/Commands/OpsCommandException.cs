@@ -1,4 +1,4 @@
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>A command failed for a reason the operator should read (bad argument, unknown region...).</summary>
-public sealed class OpsCommandException(string message) : Exception(message);
+internal sealed class OpsCommandException(string message) : Exception(message);

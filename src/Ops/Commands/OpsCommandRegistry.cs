@@ -3,7 +3,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>The palette a node serves, by wire name.</summary>
-public sealed class OpsCommandRegistry
+internal sealed class OpsCommandRegistry
 {
     public const int ProtocolVersion = 1;
 

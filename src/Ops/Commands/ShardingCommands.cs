@@ -6,7 +6,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>The sharding palette: ShardTypeNames, GetClusterShardingStats and GetShardRegionState, all asked asynchronously.</summary>
-public static class ShardingCommands
+internal static class ShardingCommands
 {
     /// <summary>Entity ids listed per shard by shard-state; the count is always complete.</summary>
     public const int MaxEntityIdsPerShard = 50;

@@ -8,7 +8,7 @@ namespace Rtmfp.Ops.Logging;
 /// The last N log lines of this node, for `log tail`. Writers take a short lock; followers get
 /// new lines through bounded channels that drop their oldest lines when the reader is slow.
 /// </summary>
-public sealed class LogRingBuffer(int capacity = LogRingBuffer.DefaultCapacity)
+internal sealed class LogRingBuffer(int capacity = LogRingBuffer.DefaultCapacity)
 {
     public const int DefaultCapacity = 2000;
     private const int FollowerQueue = 1000;

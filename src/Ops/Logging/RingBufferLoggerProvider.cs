@@ -7,7 +7,7 @@ namespace Rtmfp.Ops.Logging;
 /// Filter it with Logging:Ops:LogLevel like any provider.
 /// </summary>
 [ProviderAlias("Ops")]
-public sealed class RingBufferLoggerProvider(LogRingBuffer buffer) : ILoggerProvider
+internal sealed class RingBufferLoggerProvider(LogRingBuffer buffer) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new RingBufferLogger(buffer, categoryName);
 

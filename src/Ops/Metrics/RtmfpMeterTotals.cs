@@ -9,7 +9,7 @@ namespace Rtmfp.Ops.Metrics;
 /// instruments of this node's <see cref="RtmfpMetrics"/> instance only (matched by Meter), so
 /// several nodes in one process (tests) do not add up each other's counts.
 /// </summary>
-public sealed class RtmfpMeterTotals : IDisposable
+internal sealed class RtmfpMeterTotals : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new(StringComparer.Ordinal);

@@ -18,7 +18,7 @@ namespace Rtmfp.Ops.Server;
 /// bound is logged and leaves the node running without the endpoint: the admin port must never
 /// take the RTMFP service down.
 /// </summary>
-public sealed class OpsServer(
+internal sealed class OpsServer(
     OpsServerOptions options,
     IServiceProvider services,
     LogRingBuffer logBuffer,

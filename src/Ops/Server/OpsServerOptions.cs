@@ -6,7 +6,7 @@ namespace Rtmfp.Ops.Server;
 /// The admin endpoint's settings. It is an unauthenticated admin port: keep it on loopback, or
 /// expose it only behind a network policy that admits operators (cluster down/leave are in it).
 /// </summary>
-public sealed record OpsServerOptions(IPEndPoint? Endpoint)
+internal sealed record OpsServerOptions(IPEndPoint? Endpoint)
 {
     public int MaxConnections { get; init; } = 16;
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);

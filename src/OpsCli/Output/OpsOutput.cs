@@ -3,7 +3,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.OpsCli.Output;
 
 /// <summary>Where rendered results go: a Spectre console on a terminal, plain text when redirected.</summary>
-public abstract class OpsOutput
+internal abstract class OpsOutput
 {
     public abstract void Table(TableView table);
 

@@ -4,7 +4,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.OpsCli.Output;
 
 /// <summary>Aligned columns and indented trees, for pipes and scripts.</summary>
-public sealed class PlainOutput(TextWriter writer) : OpsOutput
+internal sealed class PlainOutput(TextWriter writer) : OpsOutput
 {
     public override void Table(TableView table)
     {

@@ -5,7 +5,7 @@ using Rtmfp.Ops.Protocol;
 namespace Rtmfp.OpsCli.Output;
 
 /// <summary>Turns each command's result into tables, trees or lines.</summary>
-public static class ResultViews
+internal static class ResultViews
 {
     public static void Render(string command, JsonElement result, OpsOutput output)
     {

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace Rtmfp.OpsCli.Output;
 
 /// <summary>Tables and trees drawn by Spectre.Console for a terminal.</summary>
-public sealed class SpectreOutput(IAnsiConsole console) : OpsOutput
+internal sealed class SpectreOutput(IAnsiConsole console) : OpsOutput
 {
     public static SpectreOutput For(TextWriter writer) => new(AnsiConsole.Create(new AnsiConsoleSettings
     {

@@ -1,4 +1,4 @@
 namespace Rtmfp.OpsCli.Output;
 
 /// <summary>A table independent of how it is drawn (Spectre on a terminal, aligned text otherwise).</summary>
-public sealed record TableView(string? Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
+internal sealed record TableView(string? Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);

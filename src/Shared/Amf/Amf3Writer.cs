@@ -9,7 +9,7 @@ namespace Rtmfp.Shared.Amf;
 /// written as references. Writing is for our own values: caller bugs (an empty associative key,
 /// an externalizable object without body, nesting beyond <see cref="MaxDepth"/>) throw.
 /// </summary>
-public sealed class Amf3Writer
+internal sealed class Amf3Writer
 {
     private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<AmfValue, int> _objects = new(ReferenceEqualityComparer.Instance);

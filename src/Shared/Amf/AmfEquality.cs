@@ -1,7 +1,7 @@
 namespace Rtmfp.Shared.Amf;
 
 /// <summary>Structural equality of AMF values (doubles compared bit-exactly, so NaN equals NaN).</summary>
-public static class AmfEquality
+internal static class AmfEquality
 {
     private const int MaxDepth = 64;
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace Rtmfp.Shared.Amf;
 
 /// <summary>Compact, depth-limited text form of an AMF value, for logs and test failures.</summary>
-public static class AmfFormatter
+internal static class AmfFormatter
 {
     private const int MaxDepth = 16;
 

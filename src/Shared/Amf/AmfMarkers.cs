@@ -1,7 +1,7 @@
 namespace Rtmfp.Shared.Amf;
 
 /// <summary>AMF0 type markers (AMF0 §2.1).</summary>
-public static class Amf0Marker
+internal static class Amf0Marker
 {
     public const byte Number = 0x00;
     public const byte Boolean = 0x01;
@@ -25,7 +25,7 @@ public static class Amf0Marker
 }
 
 /// <summary>AMF3 type markers (AMF3 §3.1).</summary>
-public static class Amf3Marker
+internal static class Amf3Marker
 {
     public const byte Undefined = 0x00;
     public const byte Null = 0x01;

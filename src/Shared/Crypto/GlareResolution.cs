@@ -1,7 +1,7 @@
 namespace Rtmfp.Shared.Crypto;
 
 /// <summary>RFC 7425 §4.3.6 glare resolution between two certificates.</summary>
-public static class GlareResolution
+internal static class GlareResolution
 {
     /// <summary>
     /// The near end prevails as Initiator iff its certificate is ordered before or equal to the far

@@ -1,7 +1,7 @@
 namespace Rtmfp.Shared.Crypto;
 
 /// <summary>The send/receive semantics of the negotiation flags (RFC 7425 §4.6.4, §4.6.6).</summary>
-public static class VerificationNegotiation
+internal static class VerificationNegotiation
 {
     /// <summary>An end sends iff it set SND, or set SOR and the other end set REQ.</summary>
     public static bool Sends(NegotiationFlags sender, NegotiationFlags receiver) =>

@@ -7,7 +7,7 @@ namespace Rtmfp.Shared.Packets;
 /// (RFC 7016 §2.3). Unknown types, chunks not allowed in the packet's mode and malformed chunks go to
 /// <see cref="IChunkVisitor.OnIgnored"/>. Never throws on peer input; allocation-free.
 /// </summary>
-public static class ChunkDispatcher
+internal static class ChunkDispatcher
 {
     public static void Visit<TVisitor>(PacketMode mode, ChunkReader chunks, ref TVisitor visitor)
         where TVisitor : IChunkVisitor, allows ref struct

@@ -1,7 +1,7 @@
 namespace Rtmfp.Shared.Packets;
 
 /// <summary>Why <see cref="ChunkDispatcher"/> did not hand a chunk to its typed visitor method.</summary>
-public enum ChunkIgnoreReason : byte
+internal enum ChunkIgnoreReason : byte
 {
     /// <summary>A type this implementation does not know: ignored (RFC 7016 §2.3).</summary>
     Unknown = 1,

@@ -9,7 +9,7 @@ namespace Rtmfp.Shared.Packets;
 /// options RFC 7016 §2.3.11.1, acknowledgement ranges §2.3.13-14). Certificates are not parsed here
 /// (FlashCertificate allocates): the keying step checks them.
 /// </summary>
-public struct ChunkValidator : IChunkVisitor
+internal struct ChunkValidator : IChunkVisitor
 {
     private int _valid;
     private int _malformed;

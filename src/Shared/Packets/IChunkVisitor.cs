@@ -7,7 +7,7 @@ namespace Rtmfp.Shared.Packets;
 /// parsed by its TryRead. Views point into the caller's packet buffer: copy what outlives the call.
 /// Implement it as a struct or ref struct so dispatch is devirtualised and allocation-free.
 /// </summary>
-public interface IChunkVisitor
+internal interface IChunkVisitor
 {
     void OnPacketFragment(PacketFragmentChunk chunk);
     void OnIHello(IHelloChunk chunk);

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Rtmfp.Shared.Wire;
 
 /// <summary>Writes chunk headers (type u8 + length u16, RFC 7016 §2.3), either with a known length or around a payload written in place.</summary>
-public static class ChunkWriter
+internal static class ChunkWriter
 {
     /// <summary>Writes a header for a payload of known length.</summary>
     public static void WriteHeader(ref WireWriter writer, ChunkType type, int payloadLength)
@@ -39,4 +39,4 @@ public static class ChunkWriter
 }
 
 /// <summary>Position and type of a chunk header reserved by <see cref="ChunkWriter.Begin"/>.</summary>
-public readonly record struct ChunkMark(int Start, ChunkType Type);
+internal readonly record struct ChunkMark(int Start, ChunkType Type);

@@ -81,7 +81,7 @@ public static class OptionCodec
 /// Iterates an option list up to and including its marker: <c>while (list.TryReadNext(out var o)) …</c>,
 /// then <see cref="Completed"/> tells whether the marker was reached (false = malformed or truncated).
 /// </summary>
-public ref struct OptionListReader
+internal ref struct OptionListReader
 {
     private WireReader _reader;
 

@@ -1,7 +1,7 @@
 namespace Rtmfp.Shared.Wire;
 
 /// <summary>Packet Fragment chunk 0x7F (RFC 7016 §2.3.1): a segment of a plain packet too big for the path MTU.</summary>
-public readonly ref struct PacketFragmentChunk
+internal readonly ref struct PacketFragmentChunk
 {
     private const byte MoreFragmentsFlag = 0x80;
 
