@@ -49,6 +49,12 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
 
     public FlashCryptoProfile Profile => _responder.Profile;
 
+    /// <summary>Keying jobs that threw on a worker (<see cref="HandshakeWorkerPool.Failures"/>): 0 unless there is a bug.</summary>
+    public long WorkerFailures => _pool.Failures;
+
+    /// <summary>Keying jobs queued or running.</summary>
+    public int PendingJobs => _pool.Pending;
+
     /// <summary>Per receive-loop buffers and default-key context (SessionCryptoContext is single-threaded).</summary>
     private sealed class ReceiveScratch : IDisposable
     {

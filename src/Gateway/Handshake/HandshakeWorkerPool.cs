@@ -8,7 +8,7 @@ namespace Rtmfp.Gateway.Handshake;
 /// channel, so public-key work is bounded (architecture: "public-key work is bounded and off the receive
 /// loop"). <see cref="TryEnqueue"/> never blocks: false when full (the caller counts a rejected handshake).
 /// <paramref name="completed"/> runs on a worker with the job and its result (null when the keying was
-/// unacceptable); an exception it throws is swallowed so the worker survives.
+/// unacceptable); an exception it (or the keying) throws is counted in <see cref="Failures"/> so the worker survives.
 /// </summary>
 internal sealed class HandshakeWorkerPool : IAsyncDisposable
 {
@@ -20,6 +20,7 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private int _pending;
     private int _disposed;
+    private long _failures;
 
     public HandshakeWorkerPool(HandshakeResponder responder, int workerCount, int capacity,
         Action<HandshakeJob, ResponderHandshakeResult?> completed, Func<long>? clockMs = null)
@@ -44,6 +45,9 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
 
     /// <summary>Jobs queued and not yet finished.</summary>
     public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Jobs whose keying or completion callback threw: a bug, never peer input (tests assert it stays 0).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
 
     /// <summary>Queues a job; false when the queue is full or the pool is disposed.</summary>
     public bool TryEnqueue(HandshakeJob job)
@@ -72,6 +76,7 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
                 catch (Exception)
                 {
                     // A faulty callback must not kill the worker; the client retransmits its IIKeying.
+                    Interlocked.Increment(ref _failures);
                 }
                 finally
                 {

@@ -346,10 +346,12 @@ public class HandshakeResponderTests
         Assert.True(pool.TryEnqueue(NewJob())); // fills the single queue slot
         Assert.False(pool.TryEnqueue(NewJob())); // full: refused
         Assert.Equal(2, pool.Pending);
+        Assert.Equal(0, pool.Failures);
 
         gate.Release(); // first callback throws; the worker carries on with the second job
         Assert.True(await finished.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
         Assert.NotNull(Assert.Single(results));
+        Assert.Equal(1, pool.Failures); // swallowed to keep the worker alive, but counted
         Assert.Equal(jar.SessionIdFor(payload.AsSpan(5, 64), 0), results[0]!.ResponderSessionId);
 
         await pool.DisposeAsync();
