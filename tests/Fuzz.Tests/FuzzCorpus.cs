@@ -2,19 +2,20 @@ using System.Buffers;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Flash;
-using Rtmfp.Shared.Packets;
 using Rtmfp.Shared.Tests.Wire;
 using Rtmfp.Shared.Wire;
 
-namespace Rtmfp.Shared.Tests.Robustness;
+namespace Rtmfp.Fuzz.Tests;
 
 /// <summary>
 /// Valid plain packets covering every chunk type and every nested structure: the captured handshakes and
 /// connect exchanges, plus generated packets (keying options, addresses, acknowledgements, RTMP messages).
+/// The seeds the <see cref="Mutator"/> starts from.
 /// </summary>
 internal static class FuzzCorpus
 {
-    public static List<byte[]> PlainPackets()
+    /// <summary>Startup packets (RFC 7016 §2.2.4 mode 3): the captured handshakes and every startup chunk with its nested structures.</summary>
+    public static List<byte[]> StartupPackets()
     {
         var corpus = new List<byte[]>();
         foreach (var frame in CapturedVectors.All)
@@ -24,24 +25,62 @@ internal static class FuzzCorpus
                 corpus.Add(frame.Plaintext[2..]); // drop the checksum
             }
         }
-        corpus.AddRange(CapturedVectors.PlaintextConnectPackets());
         corpus.AddRange(Startup());
+        return corpus;
+    }
+
+    /// <summary>Session packets (initiator mark): the captured connect exchange and every session chunk, RTMP messages inside.</summary>
+    public static List<byte[]> SessionPackets()
+    {
+        var corpus = new List<byte[]>(CapturedVectors.PlaintextConnectPackets());
         corpus.AddRange(Session());
         return corpus;
+    }
+
+    /// <summary>
+    /// Removes the Session Close Request and Acknowledgement chunks (RFC 7016 §2.3.17–§2.3.18) from the plain packet in
+    /// <c>packet[..length]</c>, in place, and returns the new length. A session fed every mutation whole would close
+    /// within a few hundred inputs (a bit flip or an inserted chunk makes a close) and starve its flows of input.
+    /// </summary>
+    public static int WithoutClose(Span<byte> packet, int length)
+    {
+        if (!PacketHeader.TryRead(packet[..length], out _, out int header))
+        {
+            return length;
+        }
+        int written = header, kept = header; // bytes before `kept` are settled; the reader never looks behind it
+        var chunks = new ChunkReader(packet[header..length]);
+        while (chunks.MoveNext())
+        {
+            var chunk = chunks.Current;
+            if (chunk.Type is ChunkType.SessionCloseRequest or ChunkType.SessionCloseAcknowledgement)
+            {
+                int start = header + chunk.Offset;
+                packet[kept..start].CopyTo(packet[written..]);
+                written += start - kept;
+                kept = start + PacketLimits.ChunkHeaderLength + chunk.Payload.Length;
+            }
+        }
+        packet[kept..length].CopyTo(packet[written..]);
+        return written + length - kept;
     }
 
     private static byte[] Build(PacketMode mode, WriteChunks write)
     {
         var buffer = new byte[PacketLimits.MaxStartupPacketLength];
-        var builder = new PlainPacketBuilder(buffer, new PacketHeader(mode, timestamp: 0x0102, timestampEcho: mode == PacketMode.Startup ? null : (ushort)0x0304));
-        write(ref builder);
-        return builder.Written.ToArray();
+        var writer = new WireWriter(buffer);
+        new PacketHeader(mode, timestamp: 0x0102, timestampEcho: mode == PacketMode.Startup ? null : (ushort)0x0304).Write(ref writer);
+        write(ref writer);
+        return writer.Written.ToArray();
     }
 
-    private delegate void WriteChunks(ref PlainPacketBuilder builder);
+    private delegate void WriteChunks(ref WireWriter writer);
 
-    private static void Append(ref PlainPacketBuilder builder, ChunkType type, byte[] payload) =>
-        Assert.True(builder.TryAppendChunk(type, payload));
+    private static void Append(ref WireWriter writer, ChunkType type, byte[] payload)
+    {
+        ChunkWriter.WriteHeader(ref writer, type, payload.Length);
+        writer.WriteBytes(payload);
+    }
 
     private static byte[] Options(params (ulong Type, byte[] Value)[] options)
     {
@@ -85,7 +124,7 @@ internal static class FuzzCorpus
         var fingerprint = Bytes(32, 1);
         var epd = Options((EndpointDiscriminator.OptionFingerprint, fingerprint), (EndpointDiscriminator.OptionAncillaryData, "rtmfp://host/app"u8.ToArray()));
         var tag = Bytes(16, 2);
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) => Append(ref b, ChunkType.IHello, [.. Prefixed(epd), .. tag]));
+        yield return Build(PacketMode.Startup, (ref WireWriter b) => Append(ref b, ChunkType.IHello, [.. Prefixed(epd), .. tag]));
 
         var cookie = Bytes(64, 3);
         var certificate = Options(
@@ -93,7 +132,7 @@ internal static class FuzzCorpus
             (FlashCertificate.OptionSupportedEphemeralGroup, [2]),
             (FlashCertificate.OptionSupportedEphemeralGroup, [14]),
             (FlashCertificate.OptionExtraRandomness, Bytes(64, 4)));
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) => Append(ref b, ChunkType.RHello, [.. Prefixed(tag, cookie), .. certificate]));
+        yield return Build(PacketMode.Startup, (ref WireWriter b) => Append(ref b, ChunkType.RHello, [.. Prefixed(tag, cookie), .. certificate]));
 
         var staticCertificate = Options(
             (FlashCertificate.OptionHostname, "example"u8.ToArray()),
@@ -104,23 +143,18 @@ internal static class FuzzCorpus
             (SessionKeyingComponent.OptionExtraRandomness, Bytes(64, 8)),
             (SessionKeyingComponent.OptionHmacNegotiation, [0x07, 16]),
             (SessionKeyingComponent.OptionSequenceNumberNegotiation, [0x07]));
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) =>
+        yield return Build(PacketMode.Startup, (ref WireWriter b) =>
             Append(ref b, ChunkType.IIKeying, [0x02, 0, 0, 0, .. Prefixed(cookie, staticCertificate, skic), 0x58]));
 
         var skrc = Options(
             (SessionKeyingComponent.OptionGroupSelect, [14]),
             (SessionKeyingComponent.OptionHmacNegotiation, [0x02, 10]),
             (SessionKeyingComponent.OptionSequenceNumberNegotiation, [0x02]));
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) => Append(ref b, ChunkType.RIKeying, [0, 0, 0, 3, .. Prefixed(skrc), 0x58]));
+        yield return Build(PacketMode.Startup, (ref WireWriter b) => Append(ref b, ChunkType.RIKeying, [0, 0, 0, 3, .. Prefixed(skrc), 0x58]));
 
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) =>
-        {
-            Assert.True(b.TryAppend(ResponderRedirectChunk.GetPayloadLength(tag.Length, Addresses) + 3, out var space));
-            var w = new WireWriter(space);
-            ResponderRedirectChunk.Write(ref w, tag, Addresses);
-        });
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) => Append(ref b, ChunkType.RHelloCookieChange, [.. Prefixed(cookie), .. Bytes(64, 9)]));
-        yield return Build(PacketMode.Startup, (ref PlainPacketBuilder b) =>
+        yield return Build(PacketMode.Startup, (ref WireWriter b) => ResponderRedirectChunk.Write(ref b, tag, Addresses));
+        yield return Build(PacketMode.Startup, (ref WireWriter b) => Append(ref b, ChunkType.RHelloCookieChange, [.. Prefixed(cookie), .. Bytes(64, 9)]));
+        yield return Build(PacketMode.Startup, (ref WireWriter b) =>
         {
             Append(ref b, ChunkType.PacketFragment, [0x80, 0x05, 0x00, .. Bytes(200, 10)]);
             Append(ref b, ChunkType.PacketFragment, [0x00, 0x05, 0x01, .. Bytes(20, 11)]);
@@ -170,27 +204,23 @@ internal static class FuzzCorpus
         foreach (var message in messages)
         {
             var payload = UserData(3, seq++, message, 1, returnFlow: seq % 2 == 0 ? 2 : null);
-            yield return Build(PacketMode.InitiatorMark, (ref PlainPacketBuilder b) =>
+            yield return Build(PacketMode.InitiatorMark, (ref WireWriter b) =>
             {
                 Append(ref b, ChunkType.UserData, payload);
                 Append(ref b, ChunkType.NextUserData, [0x80, 0x04, 0x00, 0x54, 0x43, 0x04, 0x00, .. message]);
             });
         }
-        yield return Build(PacketMode.ResponderMark, (ref PlainPacketBuilder b) =>
+        yield return Build(PacketMode.ResponderMark, (ref WireWriter b) =>
         {
             SequenceRange[] ranges = [new(5, 6), new(9, 20), new(40, 40)];
-            Assert.True(b.TryAppend(3 + DataAckBitmapChunk.GetPayloadLength(3, 64, 3, ranges), out var bitmap));
-            var w = new WireWriter(bitmap);
-            DataAckBitmapChunk.Write(ref w, 3, 64, 3, ranges);
-            Assert.True(b.TryAppend(3 + DataAckRangesChunk.GetPayloadLength(3, 64, 3, ranges), out var rangeSpace));
-            w = new WireWriter(rangeSpace);
-            DataAckRangesChunk.Write(ref w, 3, 64, 3, ranges);
+            DataAckBitmapChunk.Write(ref b, 3, 64, 3, ranges);
+            DataAckRangesChunk.Write(ref b, 3, 64, 3, ranges);
             Append(ref b, ChunkType.BufferProbe, [3]);
             Append(ref b, ChunkType.FlowExceptionReport, [3, 0x81, 0x00]);
             Append(ref b, ChunkType.Ping, Bytes(8, 15));
             Append(ref b, ChunkType.PingReply, Bytes(8, 16));
         });
-        yield return Build(PacketMode.InitiatorMark, (ref PlainPacketBuilder b) =>
+        yield return Build(PacketMode.InitiatorMark, (ref WireWriter b) =>
         {
             var epd = Options((EndpointDiscriminator.OptionFingerprint, Bytes(32, 17)));
             var address = new byte[Address.IPv6Length];

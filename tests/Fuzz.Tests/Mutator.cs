@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using Rtmfp.Shared.Wire;
 
-namespace Rtmfp.Shared.Tests.Robustness;
+namespace Rtmfp.Fuzz.Tests;
 
 /// <summary>Seeded, allocation-free mutations of a byte buffer in place: bit flips, interesting bytes, truncation, extension, lying lengths, splices.</summary>
-internal sealed class Mutator(int seed)
+internal sealed class Mutator(Random random)
 {
     private static readonly byte[] Interesting = [0x00, 0x01, 0x02, 0x03, 0x0F, 0x10, 0x20, 0x40, 0x7E, 0x7F, 0x80, 0x81, 0xC0, 0xFE, 0xFF];
 
-    public Random Random { get; } = new(seed);
+    public Random Random { get; } = random;
 
     /// <summary>Applies 1-4 mutations to <c>buffer[..length]</c> (capacity = buffer length) and returns the new length.</summary>
     public int Mutate(Span<byte> buffer, int length, ReadOnlySpan<byte> donor, bool chunkAware)
