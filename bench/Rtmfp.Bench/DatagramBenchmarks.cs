@@ -1,6 +1,14 @@
+using System.Buffers;
+using System.Net;
+using Akka.Actor;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rtmfp.Cluster;
+using Rtmfp.Engine;
+using Rtmfp.Gateway;
+using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
-using Rtmfp.Shared.Packets;
+using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Bench;
@@ -13,39 +21,72 @@ public enum VerificationMode
 }
 
 /// <summary>
-/// The datagram path for one 1,200-byte plain data packet (flags, timestamp, echo, one User Data chunk):
-/// send = build + seal (checksum/SSEQ, padding, AES-CBC, HMAC, SSID); receive = unscramble, lookup,
-/// verify, decrypt, header, chunk validation.
+/// The node's datagram path for one 1,200-byte plain data packet, as it runs (docs/benchmarks.md).
+/// Receive = <see cref="RtmfpGateway.OnDatagram"/> up to the hand-off: unscramble the session ID, look up the cached
+/// keys, rent the plain buffer, verify (checksum or HMAC) and decrypt, read the session sequence number, keep the
+/// source address, create the <see cref="InboundPacket"/> and tell it to the session's actor (here a stand-in that
+/// returns the buffer to the pool, as the session does after its engine ran).
+/// Send = what a session's pump does per packet: the engine's <see cref="Session.TryBuildPacket"/> (a 1,100-byte
+/// message queued on a flow) and the gateway's seal (cache lookup, AES-CBC, checksum or HMAC, sequence number,
+/// scrambled session ID), without the UDP send; the far end's acknowledgements are fed to the engine when its window
+/// is full, as a client's would arrive.
 /// </summary>
 [MemoryDiagnoser]
 public class DatagramBenchmarks
 {
     public const int PlainLength = PacketLimits.MaxSessionPacketLength;
     private const uint SessionId = 0x0300_0000;
+    private const uint FarSessionId = 0x0400_0000;
+    private const int MessageLength = 1_100;
     private const int Ring = 256;
 
-    private readonly byte[] _data = new byte[2048];
-    private readonly byte[] _datagram = new byte[PacketLimits.MaxDatagramLength];
+    private static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
+
     private readonly byte[] _plain = new byte[PacketLimits.MaxDatagramLength];
+    private readonly byte[] _datagram = new byte[PacketLimits.MaxDatagramLength];
+    private readonly byte[] _message = new byte[MessageLength];
+    private readonly byte[] _ack = new byte[64];
     private byte[][] _received = [];
-    private int[] _receivedLength = [];
     private int _next;
-    private int _dataLength;
-    private SessionCryptoContext _sender = null!;
-    private SessionCryptoContext _receiver = null!;
-    private DatagramCodec _codec = null!;
+    private RtmfpMetrics _metrics = null!;
+    private SessionKeyCache _cache = null!;
+    private UdpEndpoint _endpoint = null!;
+    private RtmfpGateway _gateway = null!;
+    private HandOff _session = null!;
+    private Session _engine = null!;
+    private SendFlow _flow = null!;
+    private long _now;
+    private ulong _sequence;
+    private ulong _sent;
 
     [Params(VerificationMode.Checksum, VerificationMode.HmacSseq)]
     public VerificationMode Mode { get; set; }
 
-    private readonly struct Lookup(SessionCryptoContext context) : ISessionKeyLookup
+    /// <summary>The session's actor as the gateway sees it: takes the packet and gives the pooled buffer back.</summary>
+    private sealed class HandOff : MinimalActorRef
     {
-        public bool TryGetKeys(uint sessionId, out SessionCryptoContext? sessionContext, out bool acceptDefaultKey)
+        public long Packets;
+
+        public override ActorPath Path { get; } = new RootActorPath(new Akka.Actor.Address("akka", "bench")) / "session";
+
+        public override IActorRefProvider Provider => throw new NotSupportedException();
+
+        protected override void TellInternal(object message, IActorRef sender)
         {
-            bool hit = sessionId == SessionId;
-            sessionContext = hit ? context : null;
-            acceptDefaultKey = false;
-            return hit;
+            if (message is InboundPacket packet)
+            {
+                Packets++;
+                ArrayPool<byte>.Shared.Return(packet.Buffer);
+            }
+        }
+    }
+
+    private sealed class NoHandler : ISessionHandler
+    {
+        public void OnFlowOpened(Session session, RecvFlow flow) => flow.Reject(0);
+
+        public void OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message)
+        {
         }
     }
 
@@ -53,71 +94,100 @@ public class DatagramBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        random.NextBytes(_data);
+        random.NextBytes(_message);
         var secret = new byte[128];
-        var skic = new byte[64];
-        var skrc = new byte[64];
+        var initiatorNonce = new byte[64];
+        var responderNonce = new byte[64];
         random.NextBytes(secret);
-        random.NextBytes(skic);
-        random.NextBytes(skrc);
+        random.NextBytes(initiatorNonce);
+        random.NextBytes(responderNonce);
         var settings = Mode == VerificationMode.HmacSseq ? new PacketVerificationSettings(16, 16, true, true) : PacketVerificationSettings.ChecksumOnly;
-        _sender = new SessionCryptoContext(SessionKeys.Derive(secret, skic, skrc), settings);
-        _receiver = new SessionCryptoContext(SessionKeys.Derive(secret, skrc, skic), settings);
-        _codec = new DatagramCodec();
-        _dataLength = PlainLength - 5 - UserDataChunk.GetOverhead(3, 1000, 1, 0);
 
-        // Distinct datagrams (distinct sequence numbers) the receive benchmark cycles through.
+        _metrics = new RtmfpMetrics();
+        _cache = new SessionKeyCache();
+        _endpoint = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
+        _session = new HandOff();
+        _gateway = new RtmfpGateway(_session, _cache, _metrics, NullLogger.Instance);
+        var node = SessionCryptoMaterial.From(SessionKeys.Derive(secret, responderNonce, initiatorNonce), settings);
+        _cache.Set(SessionId, FarSessionId, node, _endpoint).Session = _session;
+
+        // Distinct datagrams (distinct sequence numbers) for the receive benchmark to cycle through.
+        using var client = new SessionCryptoContext(SessionKeys.Derive(secret, initiatorNonce, responderNonce), settings);
+        var plain = DataPacket(random);
         _received = new byte[Ring][];
-        _receivedLength = new int[Ring];
         for (int i = 0; i < Ring; i++)
         {
-            _received[i] = new byte[PacketLimits.MaxDatagramLength];
-            _receivedLength[i] = Send(_received[i]);
+            int n = client.Encrypt(plain, _datagram.AsSpan(PacketLimits.SessionIdLength));
+            Multiplex.ScrambleSessionId(_datagram.AsSpan(0, PacketLimits.SessionIdLength + n), SessionId);
+            _received[i] = _datagram[..(PacketLimits.SessionIdLength + n)];
         }
-        if (_receivedLength[0] != DatagramCodec.GetDatagramLength(_sender, PlainLength) || !ReceiveOne())
+
+        _now = Environment.TickCount64;
+        _engine = new Session(SessionRole.Responder, Client, new NoHandler(), _now);
+        _flow = _engine.OpenFlow(new byte[] { 0x54, 0x43, 0x04, 0x01 });
+        if (!ReceivePath() || SendPath() < PlainLength - 100)
         {
-            throw new InvalidOperationException("benchmark packet does not round-trip");
+            throw new InvalidOperationException("benchmark packets do not go through");
         }
-        _receiver.ResetReceiveWindow();
-        _next = 0;
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _sender.Dispose();
-        _receiver.Dispose();
-        _codec.Dispose();
+        _cache.Dispose();
+        _endpoint.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _metrics.Dispose();
     }
 
-    private int Send(Span<byte> datagram)
+    /// <summary>A 1,200-byte plain packet: flags, timestamp, echo and one User Data chunk (RFC 7016 §2.2.4, §2.3.11).</summary>
+    private static byte[] DataPacket(Random random)
     {
-        var builder = DatagramCodec.BeginPacket(datagram, _sender, new PacketHeader(PacketMode.InitiatorMark, timestamp: 0x1234, timestampEcho: 0x0042));
-        var chunk = new UserDataChunk(UserDataFlags.None, 3, 1000, 1, default, _data.AsSpan(0, _dataLength));
-        if (!builder.TryAppend(chunk.Length, out var space))
-        {
-            throw new InvalidOperationException("does not fit");
-        }
-        var writer = new WireWriter(space);
-        UserDataChunk.Write(ref writer, chunk);
-        return DatagramCodec.Seal(builder.Written, _sender, SessionId, datagram);
+        var packet = new byte[PlainLength];
+        var writer = new WireWriter(packet);
+        new PacketHeader(PacketMode.InitiatorMark, timestamp: 0x1234, timestampEcho: 0x0042).Write(ref writer);
+        var data = new byte[PlainLength - writer.Position - UserDataChunk.GetOverhead(3, 1000, 1, 0)];
+        random.NextBytes(data);
+        UserDataChunk.Write(ref writer, new UserDataChunk(UserDataFlags.None, 3, 1000, 1, default, data));
+        return packet;
     }
 
-    private bool ReceiveOne()
+    [Benchmark(Description = "receive 1200 B (gateway: unscramble, keys, verify, decrypt, hand-off)")]
+    public bool ReceivePath()
     {
-        int i = _next;
-        _next = (i + 1) % Ring;
-        if (_next == 0)
-        {
-            _receiver.ResetReceiveWindow(); // replay the ring: sequence numbers would otherwise be duplicates
-        }
-        return _codec.TryReceive(_received[i].AsSpan(0, _receivedLength[i]), _plain, new Lookup(_receiver), out var packet) == ReceiveStatus.Accepted
-            && packet.Summary.Valid == 1;
+        long before = _session.Packets;
+        var datagram = _received[_next];
+        _next = (_next + 1) % Ring;
+        _gateway.OnDatagram(_endpoint, datagram, Client);
+        return _session.Packets == before + 1;
     }
 
-    [Benchmark(Description = "send 1200 B (build + seal)")]
-    public int SendPath() => Send(_datagram);
+    [Benchmark(Description = "send 1200 B (engine builds, gateway seals)")]
+    public int SendPath()
+    {
+        _flow.Write(_message);
+        if (!_engine.TryBuildPacket(_plain, _now, out int built, out _))
+        {
+            Acknowledge(); // the congestion or receive window is full
+            if (!_engine.TryBuildPacket(_plain, _now, out built, out _))
+            {
+                throw new InvalidOperationException("the engine does not send after an acknowledgement");
+            }
+        }
+        _sent++; // one 1,100-byte message per packet: its sequence number
+        if (!_cache.TryGet(SessionId, out var entry))
+        {
+            throw new InvalidOperationException("keys gone");
+        }
+        ulong sequence = Mode == VerificationMode.HmacSseq ? _sequence++ : 0;
+        return RtmfpGateway.Seal(entry, FarSessionId, _plain.AsSpan(0, built), sequence, _datagram);
+    }
 
-    [Benchmark(Description = "receive 1200 B (open + validate)")]
-    public bool ReceivePath() => ReceiveOne();
+    // The client acknowledges everything sent so far, with a 64 KB window (RFC 7016 §2.3.14, §3.6.3.5).
+    private void Acknowledge()
+    {
+        var writer = new WireWriter(_ack);
+        new PacketHeader(PacketMode.InitiatorMark, timestamp: 1).Write(ref writer);
+        DataAckRangesChunk.Write(ref writer, _flow.FlowId, 64, _sent, []);
+        _engine.Receive(_ack.AsSpan(0, writer.Position), Client, _now);
+    }
 }

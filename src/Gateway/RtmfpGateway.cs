@@ -70,23 +70,41 @@ internal sealed class RtmfpGateway : ILocalPacketSink
             return;
         }
         var endpoint = entry.Endpoint ?? EndpointFor(to);
-        if (endpoint is null || 4 + plainPacket.Length + SessionCryptoContext.MaxOverhead > PacketLimits.MaxDatagramLength)
+        if (endpoint is null)
         {
             return;
         }
         var datagram = (t_sendBuffer ??= GC.AllocateUninitializedArray<byte>(PacketLimits.MaxDatagramLength)).AsSpan();
+        int length = Seal(entry, farSessionId, plainPacket, sequenceNumber, datagram);
+        if (length > 0)
+        {
+            (t_batch ??= new DatagramBatch()).Add(endpoint, datagram[..length], to, _metrics);
+        }
+    }
+
+    /// <summary>
+    /// Writes the datagram of a session's plain packet into <paramref name="datagram"/> (at least
+    /// <see cref="PacketLimits.MaxDatagramLength"/> bytes): encrypted with the cached keys and the session's sequence
+    /// number (RFC 7425 §4.7.2), behind the far end's scrambled session ID (RFC 7016 §2.2.2). Returns its length, or 0
+    /// when it would exceed the largest datagram or the keys were just removed.
+    /// </summary>
+    internal static int Seal(SessionKeyCache.Entry entry, uint farSessionId, ReadOnlySpan<byte> plainPacket, ulong sequenceNumber, Span<byte> datagram)
+    {
+        if (PacketLimits.SessionIdLength + plainPacket.Length + SessionCryptoContext.MaxOverhead > PacketLimits.MaxDatagramLength)
+        {
+            return 0;
+        }
         int length;
         lock (entry.EncryptLock)
         {
             if (entry.Crypto.IsDisposed)
             {
-                return;
+                return 0;
             }
-            length = entry.Crypto.Encrypt(plainPacket, datagram[4..], sequenceNumber);
+            length = PacketLimits.SessionIdLength + entry.Crypto.Encrypt(plainPacket, datagram[PacketLimits.SessionIdLength..], sequenceNumber);
         }
-        var span = datagram[..(4 + length)];
-        Multiplex.ScrambleSessionId(span, farSessionId);
-        (t_batch ??= new DatagramBatch()).Add(endpoint, span, to, _metrics);
+        Multiplex.ScrambleSessionId(datagram[..length], farSessionId);
+        return length;
     }
 
     /// <summary>Sends what this thread's <see cref="Send"/> calls collected (a burst to one client goes as one batch).</summary>
