@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Shared.Crypto;
-using Rtmfp.Shared.Packets;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Integration.Tests;
@@ -46,7 +45,8 @@ public class BadInputTests
         var plain = new byte[] { 0x09, 0x00, 0x01, 0x01, 0x00, 0x01, 0x00 }; // mode 1, TS, Ping "\0"
         for (int i = 0; i < 1_000; i++)
         {
-            int n = DatagramCodec.Seal(plain, wrongKey, first!.FarSessionId, buffer);
+            int n = 4 + wrongKey.Encrypt(plain, buffer.AsSpan(4));
+            Multiplex.ScrambleSessionId(buffer.AsSpan(0, n), first!.FarSessionId);
             socket.SendTo(buffer.AsSpan(0, n), SocketFlags.None, to);
         }
         await WaitUntilStable(() => metrics["rtmfp.packets.rejected"], TimeSpan.FromSeconds(20));
@@ -76,7 +76,6 @@ public class BadInputTests
         var flood = Task.Run(() =>
         {
             var sockets = Enumerable.Range(0, 4).Select(_ => NewSocket()).ToArray();
-            using var context = SessionCryptoContext.CreateDefault();
             var tag = new byte[16];
             var packet = new byte[512];
             var datagram = new byte[600];
@@ -85,7 +84,7 @@ public class BadInputTests
             {
                 rng.NextBytes(tag);
                 int plainLength = StartupPacketWriter.WriteIHello(packet, i, epd, tag);
-                int n = DatagramCodec.Seal(packet.AsSpan(0, plainLength), context, 0, datagram);
+                int n = StartupDatagram.Write(packet.AsSpan(0, plainLength), 0, datagram);
                 sockets[i & 3].SendTo(datagram.AsSpan(0, n), SocketFlags.None, to);
                 if ((i & 1023) == 0)
                 {

@@ -254,9 +254,6 @@ public sealed class SessionCryptoContext : IDisposable
         hmac.TryGetHashAndReset(mac, out _);
     }
 
-    /// <summary>Forgets received sequence numbers, for benchmarks that replay one set of packets (never on a live session).</summary>
-    internal void ResetReceiveWindow() => _receiveWindow = default;
-
     public void Dispose()
     {
         IsDisposed = true;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Shared.Crypto;
-using Rtmfp.Shared.Packets;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Integration.Tests.Support;
@@ -55,7 +54,7 @@ public sealed class RawInitiator : IDisposable
             long now = Environment.TickCount64;
             while (handshake.TryBuildPacket(now, out var packet))
             {
-                int n = DatagramCodec.Seal(packet.Packet, raw._default, packet.SessionId, send);
+                int n = StartupDatagram.Write(packet.Packet, packet.SessionId, send);
                 await raw._socket.SendToAsync(send.AsMemory(0, n), SocketFlags.None, packet.Destination);
             }
             var wait = TimeSpan.FromMilliseconds(Math.Clamp(handshake.NextWakeupMs - now, 5, 200));

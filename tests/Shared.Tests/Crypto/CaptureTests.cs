@@ -5,6 +5,38 @@ namespace Rtmfp.Shared.Tests.Crypto;
 /// <summary>Handshakes captured between independent implementations (tests/vectors/README.md).</summary>
 public class CaptureTests
 {
+    [Theory]
+    [InlineData("rtmfpcpp_tcserver_publish_play.pcap", 8, true)]
+    [InlineData("rtmfpcpp_tcserver_p2p_intro.pcap", 9, true)]
+    [InlineData("librtmfp_monatiny_connect.pcap", 4, true)]
+    [InlineData("rtmfpcpp_cumulus_dhgroup_mismatch.pcap", 4, false)]
+    [InlineData("rtmfpcpp_monatiny_dhgroup_mismatch.pcap", 4, false)]
+    public void Captured_sessions_split_into_default_key_handshakes_and_opaque_session_packets(string file, int minHandshake, bool hasSessionPackets)
+    {
+        // Without the session keys, every handshake packet opens under the default key as a startup packet
+        // (RFC 7425 §4.1), and every session packet fails verification: the gateway drops it.
+        using var defaultKey = SessionCryptoContext.CreateDefault();
+        int handshake = 0, opaque = 0;
+        foreach (var d in CaptureReader.ReadUdp(file))
+        {
+            Assert.True(Rtmfp.Shared.Wire.Multiplex.TryUnscrambleSessionId(d.Payload, out uint sid));
+            var plain = new byte[d.Payload.Length];
+            if (defaultKey.TryDecrypt(d.Payload.AsSpan(4), plain, out int offset, out int length))
+            {
+                handshake++;
+                Assert.True(Rtmfp.Shared.Wire.PlainPacket.TryRead(plain.AsSpan(offset, length), out var header, out _));
+                Assert.Equal(Rtmfp.Shared.Wire.PacketMode.Startup, header.Mode);
+            }
+            else
+            {
+                Assert.NotEqual(0u, sid);
+                opaque++;
+            }
+        }
+        Assert.True(handshake >= minHandshake, $"{file}: {handshake} handshake packets");
+        Assert.Equal(hasSessionPackets, opaque > 0);
+    }
+
     [Fact]
     public void RtmfpCpp_nohmac_handshake_decrypts_and_parses()
     {

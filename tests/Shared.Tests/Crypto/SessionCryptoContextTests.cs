@@ -311,8 +311,39 @@ public class SessionCryptoContextTests
             {
                 int n = a.Encrypt(plain, packet);
                 b.TryDecrypt(packet.AsSpan(0, n), output, out _, out _);
+                // And the calls a gateway makes: the session's own sequence numbers, no window (RFC 7425 §4.6.6).
+                n = a.Encrypt(plain, packet, 1000UL + (ulong)i);
+                b.TryDecryptUnwindowed(packet.AsSpan(0, n), output, out _, out _, out _);
             }
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    [Fact]
+    public void The_plaintext_connect_vectors_round_trip_under_session_keys_as_a_gateway_opens_them()
+    {
+        var (a, b) = Pair(16, 0, true, false);
+        using (a)
+        using (b)
+        {
+            var packets = Rtmfp.Shared.Tests.Wire.CapturedVectors.PlaintextConnectPackets();
+            Assert.NotEmpty(packets);
+            var output = new byte[2048];
+            ulong sequence = 5;
+            foreach (var packet in packets)
+            {
+                var encrypted = new byte[a.GetEncryptedLength(packet.Length, sequence)];
+                int n = a.Encrypt(packet, encrypted, sequence);
+                Assert.True(b.TryDecryptUnwindowed(encrypted.AsSpan(0, n), output, out int offset, out int length, out ulong received));
+                Assert.Equal(sequence++, received);
+                Assert.Equal(packet, output.AsSpan(offset, packet.Length).ToArray());
+                Assert.True(Rtmfp.Shared.Wire.PlainPacket.TryRead(output.AsSpan(offset, length), out var header, out _));
+                Assert.Equal(packet[0], (byte)header.Flags);
+                if (header.HasTimestamp)
+                {
+                    Assert.Equal(BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(1)), header.Timestamp);
+                }
+            }
         }
     }
 

@@ -50,6 +50,26 @@ public class CapturedPacketTests
     }
 
     [Fact]
+    public void Every_wire_frame_opens_under_the_default_key_to_its_listed_plaintext()
+    {
+        // What the gateway's handshake front does with a startup datagram (RFC 7425 §4.1, §4.7.3); non-zero IDs here
+        // are RIKeying to the initiator's session ID, still under the default key (RFC 7016 §2.2.3).
+        using var defaultKey = Rtmfp.Shared.Crypto.SessionCryptoContext.CreateDefault();
+        int checkedFrames = 0;
+        foreach (var frame in CapturedVectors.All.Where(f => f.Wire is not null && f.Plaintext is not null))
+        {
+            var plain = new byte[frame.Wire!.Length];
+            Assert.True(defaultKey.TryDecrypt(frame.Wire.AsSpan(PacketLimits.SessionIdLength), plain, out int offset, out int length), frame.Header);
+            Assert.Equal(frame.Plaintext!.AsSpan(2).ToArray(), plain.AsSpan(offset, length).ToArray());
+            Assert.True(PlainPacket.TryRead(plain.AsSpan(offset, length), out var header, out var chunks));
+            Assert.Equal(PacketMode.Startup, header.Mode);
+            Assert.True(chunks.MoveNext() && ChunkTypes.IsAllowedInMode(chunks.Current.Type, PacketMode.Startup), frame.Header);
+            checkedFrames++;
+        }
+        Assert.True(checkedFrames >= 10, $"only {checkedFrames} frames");
+    }
+
+    [Fact]
     public void Every_plaintext_is_a_startup_packet_with_flags_0x0B_and_one_known_chunk_that_reencodes_identically()
     {
         foreach (var frame in CapturedVectors.All.Where(f => f.Plaintext is not null))

@@ -155,6 +155,7 @@ public class ChunkRoundTripTests
     }
 
     [Theory]
+    [InlineData("0001")]             // truncated after the flow ID
     [InlineData("00010000")]         // sequence number 0 (MUST be > 0)
     [InlineData("0001020300")]       // fsnOffset 3 > sequence number 2
     [InlineData("80010101")]         // OPT set but no option list
@@ -196,6 +197,7 @@ public class ChunkRoundTripTests
         Assert.Equal((2UL, 0UL), (e.FlowId, e.Exception));
 
         Assert.Equal("0c0000", Convert.ToHexStringLower(ChunkSamples.Build(SessionCloseRequestChunk.Write)));
+        Assert.True(SessionCloseRequestChunk.TryRead([1], out _)); // no fields: a payload is ignored
         Assert.Equal("4c0000", Convert.ToHexStringLower(ChunkSamples.Build(SessionCloseAcknowledgementChunk.Write)));
     }
 

@@ -40,6 +40,16 @@ public class PacketLayerTests
     }
 
     [Fact]
+    public void A_timestamp_flag_over_the_padding_reads_the_padding()
+    {
+        // A one-byte packet 0x0B after decryption: the 0xFF padding (RFC 7425 §4.6.3) supplies the timestamp, and the
+        // RFC gives the receiver no way to tell. The packet parses, with nothing in it.
+        Assert.True(PlainPacket.TryRead([0x0B, 0xFF, 0xFF, 0xFF, 0xFF], out var header, out var chunks));
+        Assert.Equal(0xFFFF, header.Timestamp);
+        Assert.False(chunks.MoveNext());
+    }
+
+    [Fact]
     public void Header_keeps_reserved_bits_read_but_never_writes_them()
     {
         Assert.True(PacketHeader.TryRead([0x31], out var h, out _));

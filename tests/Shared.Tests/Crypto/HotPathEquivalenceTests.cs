@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Rtmfp.Shared.Crypto;
 
-namespace Rtmfp.Shared.Tests.Packets;
+namespace Rtmfp.Shared.Tests.Crypto;
 
 /// <summary>The optimised hot-path primitives against straightforward reference implementations.</summary>
 public class HotPathEquivalenceTests
