@@ -32,16 +32,29 @@ trap cleanup EXIT
 
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
-dotnet build Cluster.sln -c Release -nologo -v q 2>&1 | grep -E 'error|warn' ; build=${PIPESTATUS[0]}
+build_log="$root/artifacts/build.log"
+dotnet build Cluster.sln -c Release -nologo -v q >"$build_log" 2>&1; build=$?
+grep -E 'error|warn' "$build_log" | sort -u
 if [ "$build" != 0 ]; then
-  echo "build failed"
-  echo "0 passed, 1 failed"
+  # No test ran: say so, with the build's own errors above, rather than a made-up test count.
+  echo "build failed (exit $build): no test ran; see $build_log"
   exit 1
 fi
-dotnet test Cluster.sln -c Release --no-build --logger "trx" --results-directory "$results" -- "$@"
+
+# Every test project under tests/ must be in the solution and must run tests: a project dropped from
+# Cluster.sln, or one that finds no tests, fails the run instead of passing unnoticed.
+expected=$(find tests -name '*.csproj' -not -path '*/bin/*' -not -path '*/obj/*' | sort)
+missing=""
+for proj in $expected; do
+  grep -qF "$(basename "$proj")" Cluster.sln || missing="$missing $proj"
+done
+
+# A test that hangs is reported with a dump after 5 minutes instead of holding CI until its limit.
+dotnet test Cluster.sln -c Release --no-build --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 5m --blame-hang-dump-type none -- "$@"
 rc=$?
 
-passed=0; failed=0; skipped=0
+passed=0; failed=0; skipped=0; empty=""
 for f in "$results"/*.trx; do
   [ -f "$f" ] || continue
   line=$(grep -o '<Counters [^>]*>' "$f" | head -1)
@@ -49,7 +62,13 @@ for f in "$results"/*.trx; do
   fl=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line"); failed=$((failed + ${fl:-0}))
   e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$line"); t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$line")
   skipped=$((skipped + ${t:-0} - ${e:-0}))
+  [ "${t:-0}" -gt 0 ] || empty="$empty $(basename "$f")"
 done
+runs=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
+nexpected=$(wc -w <<<"$expected")
+if [ -n "$missing" ]; then echo "test projects not in Cluster.sln:$missing"; failed=$((failed + 1)); fi
+if [ -n "$empty" ]; then echo "test runs with no test:$empty"; failed=$((failed + 1)); fi
+if [ "$runs" -lt "$nexpected" ]; then echo "only $runs test runs for $nexpected test projects"; failed=$((failed + 1)); fi
 if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
