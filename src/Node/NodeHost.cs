@@ -1,4 +1,3 @@
-using Rtmfp.Cluster;
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

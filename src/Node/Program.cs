@@ -1,4 +1,3 @@
-using Rtmfp.Cluster;
 using Microsoft.Extensions.Hosting;
 using Rtmfp.Gateway;
 using Rtmfp.Node;

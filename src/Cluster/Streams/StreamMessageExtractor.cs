@@ -1,18 +1,15 @@
-using Akka.Cluster.Sharding;
 using Rtmfp.Flash;
 
 namespace Rtmfp.Cluster;
 
 /// <summary>Routes <see cref="IStreamMessage"/>s by stream key (entity ID = application + '/' + stream name).</summary>
-public sealed class StreamMessageExtractor(int shardCount) : IMessageExtractor
+public sealed class StreamMessageExtractor(int shardCount) : EntityMessageExtractor(shardCount)
 {
-    public string? EntityId(object message) => message is IStreamMessage m ? EntityIdOf(m.Stream) : null;
+    public override string? EntityId(object message) => message is IStreamMessage m ? EntityIdOf(m.Stream) : null;
 
-    public object? EntityMessage(object message) => message;
+    public override string? ShardId(object message) => message is IStreamMessage m ? ShardId(EntityIdOf(m.Stream)) : null;
 
-    public string? ShardId(object message) => message is IStreamMessage m ? ShardId(EntityIdOf(m.Stream)) : null;
-
-    public string ShardId(string entityId, object? messageHint = null) => (StableHash(entityId) % (uint)shardCount).ToString();
+    public override string ShardId(string entityId, object? messageHint = null) => ShardOf(StableHash(entityId));
 
     /// <summary>The application name cannot contain '/' (it is the first path segment), so the split is unambiguous.</summary>
     public static string EntityIdOf(StreamKey stream) => stream.Application.ToLowerInvariant() + "/" + stream.Name;

@@ -1,4 +1,3 @@
-using Rtmfp.Cluster;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 
