@@ -14,6 +14,10 @@ public sealed class RecvFlow
     public const long CompleteLingerMs = 120_000;
     public const long DefaultBufferCapacity = 65536;
     public const int BlockSize = 1024;
+    /// <summary>What each held fragment costs beyond its data (bookkeeping), so that empty fragments are not free.</summary>
+    public const int EntryOverhead = 64;
+    /// <summary>Fragments held beyond the first gap at most, whatever their size.</summary>
+    public const int MaxAheadFragments = 2048;
 
     private struct Entry
     {
@@ -24,15 +28,28 @@ public sealed class RecvFlow
     }
 
     private readonly IRecvFlowSink _sink;
-    private readonly List<Entry> _buffer = new();
+    private readonly ReceiveBudget _budget;
+    private readonly long _maxMessageSize;
+    // The contiguous prefix (sequence numbers up to CSN) still held: the message in progress, or everything
+    // while delivery is suspended. Ascending and gap-free in sequence numbers except where numbers were abandoned.
+    private readonly RingBuffer<Entry> _head = new();
+    // Fragments beyond the first gap, ascending; live from _aheadStart on.
+    private readonly List<Entry> _ahead = new();
+    private int _aheadStart;
+    // Fragments at the front of _head known to be the Begin and Middles of one message, and their data bytes.
+    private int _headScan;
+    private long _headSize;
     private ulong _finalSn;
     private bool _hasFinalSn;
     private bool _suspended;
     private bool _completeNotified;
     private long _lingerUntilMs;
 
-    internal RecvFlow(ulong flowId, byte[] metadata, ulong? returnAssociation, SendFlow? association, IRecvFlowSink sink)
+    internal RecvFlow(ulong flowId, byte[] metadata, ulong? returnAssociation, SendFlow? association, IRecvFlowSink sink,
+        ReceiveBudget? budget = null, long maxMessageSize = SessionOptions.DefaultMaxMessageSize)
     {
+        _budget = budget ?? new ReceiveBudget(long.MaxValue);
+        _maxMessageSize = maxMessageSize;
         FlowId = flowId;
         Metadata = metadata;
         ReturnAssociation = returnAssociation;
@@ -53,7 +70,7 @@ public sealed class RecvFlow
     /// <summary>Deliver each message as soon as it is complete (RFC 7425 RXI = 1) instead of in queuing order.</summary>
     public bool DeliverInArrivalOrder { get; set; }
     public ulong ExceptionCode { get; private set; }
-    /// <summary>BUFFERED_SIZE: bytes held for reassembly or ordering.</summary>
+    /// <summary>BUFFERED_SIZE: bytes held for reassembly or ordering, each fragment counted with <see cref="EntryOverhead"/>.</summary>
     public long BufferedSize { get; private set; }
     public bool IsDeliverySuspended => _suspended;
     /// <summary>Opaque host state.</summary>
@@ -89,7 +106,7 @@ public sealed class RecvFlow
         }
         _suspended = false;
         Deliver();
-        if (State == RecvFlowState.CompleteLinger && !_completeNotified && _buffer.Count == 0)
+        if (State == RecvFlowState.CompleteLinger && !_completeNotified && HeldCount == 0)
         {
             _completeNotified = true;
             _sink.OnFlowComplete(this);
@@ -102,6 +119,8 @@ public sealed class RecvFlow
     internal ulong BufferBlocksAvailable()
     {
         long bytes = BufferedSize >= BufferCapacity ? 0 : BufferCapacity - BufferedSize;
+        long sessionFree = _budget.Limit - _budget.Used;
+        bytes = Math.Min(bytes, Math.Max(sessionFree, 0)); // what is really free: the session's budget too
         long blocks = (bytes + BlockSize - 1) / BlockSize;
         if (blocks == 0 && BufferCapacity > 0 && !_suspended)
         {
@@ -130,12 +149,6 @@ public sealed class RecvFlow
         {
             ackNow = true;
         }
-        else if (final && !_hasFinalSn)
-        {
-            _finalSn = sn;
-            _hasFinalSn = true;
-            ackNow = true;
-        }
         if (fsn > sn)
         {
             fsn = sn; // a reader should have refused this; never acknowledge beyond what was sent
@@ -144,10 +157,30 @@ public sealed class RecvFlow
         // An abandoned chunk's own number is excluded (a flow's close marker is abandoned too).
         ulong coveredEnd = abandon && fsn == sn ? fsn - 1 : fsn;
         bool gap = fsn > 0 && coveredEnd > 0 && !SequenceSet.ContainsAll(1, coveredEnd);
-        // Record the sequence numbers first: a refusal (range bound) means we neither store nor acknowledge.
         SequenceSet.Add(0, fsn);
+        MoveReachedToHead();
+        bool store = !duplicate && State == RecvFlowState.Open && !abandon;
+        // Flow control (§3.6.3.5): a fragment the advertised window has no room for is dropped before it is
+        // recorded, so it is not acknowledged and the sender retransmits it (§3.6.2.5–§3.6.2.6).
+        if (store && !Admit(sn, fra, data.Length))
+        {
+            ackNow = true; // tell the sender what is really free
+            if (gap)
+            {
+                _sink.OnMessagesLost(this);
+            }
+            Deliver();
+            return ackNow;
+        }
+        if (!duplicate && final && !_hasFinalSn)
+        {
+            _finalSn = sn;
+            _hasFinalSn = true;
+            ackNow = true;
+        }
+        // Record the sequence number first: a refusal (range bound) means we neither store nor acknowledge.
         bool recorded = duplicate || SequenceSet.Add(sn);
-        if (recorded && !duplicate && State == RecvFlowState.Open && !abandon)
+        if (recorded && store)
         {
             Store(sn, fra, data);
         }
@@ -177,45 +210,117 @@ public sealed class RecvFlow
     /// <summary>Buffer Probe received (RFC 7016 §3.6.3.6).</summary>
     internal void OnBufferProbe() => ShouldAck = true;
 
+    private static long Cost(int length) => length + EntryOverhead;
+
+    // True if a whole message at sn (CSN before it is recorded) will be delivered without a copy (fast path of Store).
+    private bool IsDirectDelivery(ulong sn, FragmentControl fra, ulong csn) =>
+        fra == FragmentControl.Whole && !_suspended
+        && (DeliverInArrivalOrder || (_head.Count == 0 && csn + 1 >= sn));
+
+    /// <summary>
+    /// Whether a new fragment may be buffered (RFC 7016 §3.6.3.5). Within the session's budget, the fragment
+    /// that extends the contiguous prefix (CSN + 1) is always taken while delivery is not suspended (that is
+    /// what the one block advertised when full is for: without it a gap could never be repaired); any other
+    /// fragment only if it fits the advertised window (BUFFER_CAPACITY, plus the block rounding the
+    /// advertisement allows) and the bound on fragments held out of order.
+    /// </summary>
+    private bool Admit(ulong sn, FragmentControl fra, int length)
+    {
+        SequenceSet.TryGetCsn(out ulong csn);
+        if (IsDirectDelivery(sn, fra, csn))
+        {
+            return true;
+        }
+        long cost = Cost(length);
+        if (_budget.Used + cost > _budget.Limit)
+        {
+            return false;
+        }
+        if (!_suspended && sn <= csn + 1)
+        {
+            return true;
+        }
+        return BufferedSize + cost <= BufferCapacity + BlockSize && _ahead.Count - _aheadStart < MaxAheadFragments;
+    }
+
     private void Store(ulong sn, FragmentControl fra, ReadOnlySpan<byte> data)
     {
+        SequenceSet.TryGetCsn(out ulong csn);
         // Fast path: a whole message at the cumulative point with nothing held is delivered without copying.
-        if (fra == FragmentControl.Whole && !_suspended
-            && (DeliverInArrivalOrder || (_buffer.Count == 0 && SequenceSet.TryGetCsn(out ulong csn) && csn >= sn)))
+        if (fra == FragmentControl.Whole && !_suspended && (DeliverInArrivalOrder || (_head.Count == 0 && sn <= csn)))
         {
             _sink.OnMessage(this, data);
+            MoveReachedToHead();
             return;
+        }
+        if (sn <= csn && _head.Count > 0 && _head.PeekLast().SequenceNumber >= sn)
+        {
+            return; // below a Forward Sequence Number that overtook held data: abandoned by the sender (§3.6.1.2)
         }
         byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
         data.CopyTo(copy);
         var entry = new Entry { SequenceNumber = sn, Fra = fra, Buffer = copy, Length = data.Length };
-        int n = _buffer.Count;
-        int at;
-        if (n == 0 || _buffer[n - 1].SequenceNumber < sn)
+        long cost = Cost(data.Length);
+        BufferedSize += cost;
+        _budget.Used += cost;
+        if (sn <= csn)
         {
-            at = n;
+            // Extends the contiguous prefix (everything below is held or gone): appended in order.
+            _head.PushBack(entry);
+            MoveReachedToHead();
+            return;
         }
-        else
-        {
-            at = FindIndex(sn);
-        }
-        _buffer.Insert(at, entry);
-        BufferedSize += data.Length;
+        int at = FindAheadIndex(sn);
+        _ahead.Insert(at, entry);
         if (DeliverInArrivalOrder && !_suspended)
         {
             TryDeliverSegmentAround(at);
         }
     }
 
-    // First index whose SequenceNumber >= sn.
-    private int FindIndex(ulong sn)
+    // Entries of _ahead now at or below CSN join the contiguous prefix, in order; each entry moves once.
+    private void MoveReachedToHead()
     {
-        int lo = 0;
-        int hi = _buffer.Count;
+        if (_aheadStart >= _ahead.Count || !SequenceSet.TryGetCsn(out ulong csn))
+        {
+            return;
+        }
+        while (_aheadStart < _ahead.Count && _ahead[_aheadStart].SequenceNumber <= csn)
+        {
+            _head.PushBack(_ahead[_aheadStart]);
+            _ahead[_aheadStart] = default;
+            _aheadStart++;
+        }
+        CompactAhead();
+    }
+
+    private void CompactAhead()
+    {
+        if (_aheadStart == _ahead.Count)
+        {
+            _ahead.Clear();
+            _aheadStart = 0;
+        }
+        else if (_aheadStart > 64 && _aheadStart * 2 > _ahead.Count)
+        {
+            _ahead.RemoveRange(0, _aheadStart);
+            _aheadStart = 0;
+        }
+    }
+
+    // First index of _ahead (from _aheadStart) whose SequenceNumber >= sn.
+    private int FindAheadIndex(ulong sn)
+    {
+        int lo = _aheadStart;
+        int hi = _ahead.Count;
+        if (lo == hi || _ahead[hi - 1].SequenceNumber < sn)
+        {
+            return hi;
+        }
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (_buffer[mid].SequenceNumber < sn)
+            if (_ahead[mid].SequenceNumber < sn)
             {
                 lo = mid + 1;
             }
@@ -227,107 +332,44 @@ public sealed class RecvFlow
         return lo;
     }
 
-    // Network arrival order: deliver the message containing index i if all its fragments are present.
+    // Network arrival order, beyond the contiguous prefix: deliver the message containing index i of _ahead if
+    // all its fragments are present. The scan is bounded by MaxAheadFragments.
     private void TryDeliverSegmentAround(int i)
     {
         int first = i;
-        while (_buffer[first].Fra is FragmentControl.Middle or FragmentControl.End)
+        while (_ahead[first].Fra is FragmentControl.Middle or FragmentControl.End)
         {
-            if (first == 0 || _buffer[first - 1].SequenceNumber != _buffer[first].SequenceNumber - 1)
+            if (first == _aheadStart || _ahead[first - 1].SequenceNumber != _ahead[first].SequenceNumber - 1)
             {
                 return;
             }
             first--;
         }
-        if (_buffer[first].Fra != FragmentControl.Begin && _buffer[first].Fra != FragmentControl.Whole)
-        {
-            return;
-        }
         int last = i;
-        while (_buffer[last].Fra is FragmentControl.Begin or FragmentControl.Middle)
+        while (_ahead[last].Fra is FragmentControl.Begin or FragmentControl.Middle)
         {
-            if (last + 1 >= _buffer.Count || _buffer[last + 1].SequenceNumber != _buffer[last].SequenceNumber + 1
-                || _buffer[last + 1].Fra is FragmentControl.Begin or FragmentControl.Whole)
+            if (last + 1 >= _ahead.Count || _ahead[last + 1].SequenceNumber != _ahead[last].SequenceNumber + 1
+                || _ahead[last + 1].Fra is FragmentControl.Begin or FragmentControl.Whole)
             {
                 return;
             }
             last++;
         }
-        DeliverAndRemove(first, last);
-    }
-
-    /// <summary>Original-order delivery and discarding of abandoned segments (RFC 7016 §3.6.3.3).</summary>
-    private void Deliver()
-    {
-        if (_suspended || !SequenceSet.TryGetCsn(out ulong csn))
-        {
-            return;
-        }
-        while (_buffer.Count > 0 && _buffer[0].SequenceNumber <= csn)
-        {
-            var entry = _buffer[0];
-            if (entry.Fra == FragmentControl.Whole)
-            {
-                DeliverAndRemove(0, 0);
-                continue;
-            }
-            if (entry.Fra is FragmentControl.End or FragmentControl.Middle)
-            {
-                RemoveRange(0, 1);
-                _sink.OnMessagesLost(this);
-                continue;
-            }
-            // Begin: find the last entry of this contiguous segment.
-            int last = 0;
-            while (last + 1 < _buffer.Count
-                && _buffer[last + 1].SequenceNumber == _buffer[last].SequenceNumber + 1
-                && _buffer[last + 1].Fra is FragmentControl.Middle or FragmentControl.End)
-            {
-                last++;
-                if (_buffer[last].Fra == FragmentControl.End)
-                {
-                    break;
-                }
-            }
-            if (_buffer[last].Fra == FragmentControl.End)
-            {
-                DeliverAndRemove(0, last);
-            }
-            else if (_buffer[last].SequenceNumber < csn)
-            {
-                RemoveRange(0, last + 1);
-                _sink.OnMessagesLost(this);
-            }
-            else
-            {
-                break; // in progress
-            }
-        }
-    }
-
-    private void DeliverAndRemove(int first, int last)
-    {
-        if (first == last)
-        {
-            var e = _buffer[first];
-            _sink.OnMessage(this, e.Buffer.AsSpan(0, e.Length));
-            RemoveRange(first, 1);
-            return;
-        }
         int total = 0;
-        for (int i = first; i <= last; i++)
+        for (int k = first; k <= last; k++)
         {
-            total += _buffer[i].Length;
+            total += _ahead[k].Length;
         }
         byte[] message = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
         int offset = 0;
-        for (int i = first; i <= last; i++)
+        for (int k = first; k <= last; k++)
         {
-            var e = _buffer[i];
+            var e = _ahead[k];
             e.Buffer.AsSpan(0, e.Length).CopyTo(message.AsSpan(offset));
             offset += e.Length;
+            Release(e);
         }
-        RemoveRange(first, last - first + 1);
+        _ahead.RemoveRange(first, last - first + 1);
         try
         {
             _sink.OnMessage(this, message.AsSpan(0, total));
@@ -338,21 +380,154 @@ public sealed class RecvFlow
         }
     }
 
-    private void RemoveRange(int index, int count)
+    /// <summary>
+    /// Original-order delivery and discarding of abandoned segments (RFC 7016 §3.6.3.3), over the contiguous
+    /// prefix only. The message in progress at its front is scanned once: <see cref="_headScan"/> fragments
+    /// are known to be its Begin and Middles, so each fragment costs O(1) amortized.
+    /// </summary>
+    private void Deliver()
     {
-        for (int i = index; i < index + count; i++)
+        if (_suspended)
         {
-            var e = _buffer[i];
-            BufferedSize -= e.Length;
-            if (e.Buffer is not null)
+            return;
+        }
+        while (_head.Count > 0)
+        {
+            ref var entry = ref _head[0];
+            if (entry.Fra == FragmentControl.Whole)
             {
-                ArrayPool<byte>.Shared.Return(e.Buffer);
+                DeliverFront(1);
+                continue;
+            }
+            if (entry.Fra is FragmentControl.End or FragmentControl.Middle)
+            {
+                RemoveFront(1);
+                _sink.OnMessagesLost(this);
+                continue;
+            }
+            // Begin: extend the known part of this message over the fragments that arrived since.
+            if (_headScan == 0)
+            {
+                _headScan = 1;
+                _headSize = _head[0].Length;
+            }
+            bool ended = false;
+            while (_headScan < _head.Count)
+            {
+                ref var next = ref _head[_headScan];
+                if (next.SequenceNumber != _head[_headScan - 1].SequenceNumber + 1
+                    || next.Fra is FragmentControl.Begin or FragmentControl.Whole)
+                {
+                    break;
+                }
+                _headScan++;
+                _headSize += next.Length;
+                if (next.Fra == FragmentControl.End)
+                {
+                    ended = true;
+                    break;
+                }
+            }
+            if (ended)
+            {
+                DeliverFront(_headScan);
+            }
+            else if (_headScan < _head.Count || _head[_headScan - 1].SequenceNumber < CsnOrZero())
+            {
+                // The next number is held by another message or was abandoned: this one can never complete.
+                RemoveFront(_headScan);
+                _sink.OnMessagesLost(this);
+            }
+            else
+            {
+                if (_headSize + (long)_headScan * EntryOverhead > _maxMessageSize)
+                {
+                    // §3.6.3.7: a message larger than we accept; the sender learns it from the exception.
+                    Reject(0);
+                }
+                return; // in progress
             }
         }
-        _buffer.RemoveRange(index, count);
     }
 
-    private void ClearBuffer() => RemoveRange(0, _buffer.Count);
+    private ulong CsnOrZero() => SequenceSet.TryGetCsn(out ulong csn) ? csn : 0;
+
+    // Delivers the first count entries of the contiguous prefix as one message.
+    private void DeliverFront(int count)
+    {
+        if (count == 1)
+        {
+            var e = _head[0];
+            _head.PopFront();
+            _headScan = 0;
+            try
+            {
+                _sink.OnMessage(this, e.Buffer.AsSpan(0, e.Length));
+            }
+            finally
+            {
+                Release(e);
+            }
+            return;
+        }
+        int total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += _head[i].Length;
+        }
+        byte[] message = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        int offset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ref var e = ref _head[i];
+            e.Buffer.AsSpan(0, e.Length).CopyTo(message.AsSpan(offset));
+            offset += e.Length;
+        }
+        RemoveFront(count);
+        try
+        {
+            _sink.OnMessage(this, message.AsSpan(0, total));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(message);
+        }
+    }
+
+    private void RemoveFront(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Release(_head[0]);
+            _head.PopFront();
+        }
+        _headScan = 0;
+        _headSize = 0;
+    }
+
+    private void Release(in Entry e)
+    {
+        long cost = Cost(e.Length);
+        BufferedSize -= cost;
+        _budget.Used -= cost;
+        if (e.Buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(e.Buffer);
+        }
+    }
+
+    private void ClearBuffer()
+    {
+        RemoveFront(_head.Count);
+        for (int i = _aheadStart; i < _ahead.Count; i++)
+        {
+            Release(_ahead[i]);
+        }
+        _ahead.Clear();
+        _aheadStart = 0;
+    }
+
+    private int HeldCount => _head.Count + _ahead.Count - _aheadStart;
 
     /// <summary>§3.6.3.8: complete when 0..RF_FINAL_SN are all seen. True on the transition.</summary>
     private bool CheckComplete(long nowMs)
@@ -365,7 +540,7 @@ public sealed class RecvFlow
             ShouldAck = true;
             transitioned = true;
         }
-        if (State == RecvFlowState.CompleteLinger && !_completeNotified && _buffer.Count == 0)
+        if (State == RecvFlowState.CompleteLinger && !_completeNotified && HeldCount == 0)
         {
             _completeNotified = true;
             _sink.OnFlowComplete(this);

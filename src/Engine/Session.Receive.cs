@@ -308,7 +308,8 @@ public sealed partial class Session
         {
             _sendFlows.TryGetValue(id, out association);
         }
-        var flow = new RecvFlow(flowId, hasMetadata ? options.Metadata.ToArray() : [], assocId, association, this);
+        var flow = new RecvFlow(flowId, hasMetadata ? options.Metadata.ToArray() : [], assocId, association, this,
+            _receiveBudget, _options.MaxMessageSize);
         _recvFlows.Add(flowId, flow);
         _recvOrder.Add(flow);
         if (!hasMetadata || (assocId.HasValue && association is null)

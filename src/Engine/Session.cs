@@ -32,6 +32,7 @@ public sealed partial class Session : IRecvFlowSink
     private readonly Dictionary<ulong, SendFlow> _sendFlows = new();
     private readonly List<SendFlow> _sendOrder = new();
     private readonly Dictionary<ulong, RecvFlow> _recvFlows = new();
+    private readonly ReceiveBudget _receiveBudget;
     private readonly List<RecvFlow> _recvOrder = new();
     private readonly List<ulong> _removals = new();
     private readonly byte[] _mobilitySecret;
@@ -67,6 +68,7 @@ public sealed partial class Session : IRecvFlowSink
         FarAddress = SocketAddresses.Copy(farAddress);
         _handler = handler;
         _options = options ?? new SessionOptions();
+        _receiveBudget = new ReceiveBudget(_options.MaxReceiveBufferedBytes);
         _tracker = tracker;
         Congestion = new CongestionControl(tracker);
         _lastReceiveMs = nowMs;

@@ -17,6 +17,14 @@ public sealed class SessionOptions
     /// ("Unexpected RTMFP marker", docs/protocol-notes.md §2).
     /// </summary>
     public bool TimestampEveryPacket { get; init; } = true;
+    /// <summary>Largest message reassembled (data plus <see cref="RecvFlow.EntryOverhead"/> per fragment); a flow sending a
+    /// larger one is rejected (RFC 7016 §3.6.3.7). RTMP's own bound is 16 MB; media keyframes stay well below 4 MB.</summary>
+    public long MaxMessageSize { get; init; } = DefaultMaxMessageSize;
+    /// <summary>Bytes all receiving flows of the session may hold together for reordering and reassembly; the
+    /// window each flow advertises never exceeds what is left of it (RFC 7016 §3.6.3.5).</summary>
+    public long MaxReceiveBufferedBytes { get; init; } = DefaultMaxReceiveBufferedBytes;
+    public const long DefaultMaxMessageSize = 4 << 20;
+    public const long DefaultMaxReceiveBufferedBytes = 16 << 20;
     /// <summary>MOB_SECRET for address mobility checks (≥ 16 bytes); random if null.</summary>
     public byte[]? MobilitySecret { get; init; }
 }

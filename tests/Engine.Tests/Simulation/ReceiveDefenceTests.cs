@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Engine.Tests.Simulation;
+
+/// <summary>
+/// Security review findings 2, 3 and 9 (issue 14): a hostile peer inside an open session cannot make the
+/// receiver buffer beyond what it advertised, spend quadratic time reassembling, or answer a small packet
+/// with many times its size in acknowledgements.
+/// </summary>
+public class ReceiveDefenceTests
+{
+    private static readonly byte[] Metadata = "TC\x04\x00"u8.ToArray();
+
+    /// <summary>Builds packets of User Data chunks for a hostile sender that speaks the wire format directly.</summary>
+    private sealed class Forger
+    {
+        private readonly Session _target;
+        private readonly byte[] _buf = new byte[1200];
+        private readonly byte[] _out = new byte[1200];
+        private readonly HashSet<ulong> _opened = new();
+        private int _pos;
+        private bool _open;
+        private long _now;
+
+        public Forger(Session target)
+        {
+            _target = target;
+        }
+
+        public long BytesIn { get; private set; }
+        public long BytesOut { get; private set; }
+        public long PacketsOut { get; private set; }
+
+        private void Begin()
+        {
+            var w = new WireWriter(_buf);
+            new PacketHeader(PacketMode.InitiatorMark, timestamp: 1).Write(ref w);
+            _pos = w.Position;
+            _open = true;
+        }
+
+        /// <summary>Adds one User Data chunk, flushing the packet first if it would not fit.</summary>
+        public void Fragment(ulong flowId, ulong sn, FragmentControl fra, ReadOnlySpan<byte> data, bool abandon = false, ulong fsn = 0)
+        {
+            ReadOnlySpan<byte> opts = default;
+            byte[] o = new byte[16];
+            if (_opened.Add(flowId))
+            {
+                opts = o.AsSpan(0, UserDataOptions.Write(o, Metadata, null));
+            }
+            var chunk = new UserDataChunk(UserDataFlagBits.Create(fra, abandon), flowId, sn, sn - fsn, opts, data);
+            if (!_open || chunk.Length > _buf.Length - _pos)
+            {
+                Flush();
+                Begin();
+            }
+            var w = new WireWriter(_buf.AsSpan(_pos));
+            UserDataChunk.Write(ref w, chunk);
+            _pos += w.Position;
+        }
+
+        public void Probe(ulong flowId)
+        {
+            var probe = new BufferProbeChunk(flowId);
+            if (!_open || probe.Length > _buf.Length - _pos)
+            {
+                Flush();
+                Begin();
+            }
+            var w = new WireWriter(_buf.AsSpan(_pos));
+            BufferProbeChunk.Write(ref w, probe);
+            _pos += w.Position;
+        }
+
+        /// <summary>Sends the pending packet and collects (and counts) everything the target answers.</summary>
+        public void Flush()
+        {
+            if (!_open)
+            {
+                return;
+            }
+            _open = false;
+            _now++;
+            BytesIn += _pos;
+            _target.Receive(_buf.AsSpan(0, _pos), SimulatedLink.Addr(1), _now);
+            Drain();
+        }
+
+        public void Drain()
+        {
+            while (_target.TryBuildPacket(_out, _now, out int len, out _))
+            {
+                BytesOut += len;
+                PacketsOut++;
+            }
+        }
+
+        public void ResetCounters()
+        {
+            BytesIn = 0;
+            BytesOut = 0;
+            PacketsOut = 0;
+        }
+    }
+
+    private static Session NewTarget(Recorder recorder, SessionOptions? options = null) =>
+        new(SessionRole.Responder, SimulatedLink.Addr(1), recorder, 0, options ?? SimulatedLink.Options(1));
+
+    // Finding 2: fragments after a gap beyond the advertised window are dropped (not acknowledged), and the
+    // sender's retransmissions then deliver everything.
+    [Fact(Timeout = 60_000)]
+    public void Fragments_beyond_the_advertised_window_are_not_buffered_and_are_retransmittable()
+    {
+        var recorder = new Recorder();
+        var target = NewTarget(recorder);
+        var forger = new Forger(target);
+        var data = new byte[1000];
+        const int count = 2000; // 2 MB behind a gap at sequence number 1, window 64 KB
+        forger.Fragment(5, 2, FragmentControl.Whole, data); // opens the flow, leaves 1 missing
+        for (ulong sn = 3; sn <= count; sn++)
+        {
+            forger.Fragment(5, sn, FragmentControl.Whole, data);
+        }
+        forger.Flush();
+        Assert.True(target.TryGetRecvFlow(5, out var flow));
+        long bound = flow.BufferCapacity + RecvFlow.BlockSize;
+        Assert.True(flow.BufferedSize <= bound, $"buffered {flow.BufferedSize} bytes, window {flow.BufferCapacity}");
+        Assert.Equal(0, recorder.MessageCount(5));
+        // The sender retransmits everything from the gap on, in order: all of it arrives, once.
+        for (ulong sn = 1; sn <= count; sn++)
+        {
+            forger.Fragment(5, sn, FragmentControl.Whole, data);
+        }
+        forger.Flush();
+        Assert.Equal(count, recorder.MessageCount(5));
+        Assert.Equal(0, flow.BufferedSize);
+    }
+
+    // Finding 2: a message that never ends, arriving in order, stops at the maximum message size.
+    [Fact(Timeout = 60_000)]
+    public void A_message_that_never_ends_is_bounded()
+    {
+        var recorder = new Recorder();
+        var target = NewTarget(recorder);
+        var forger = new Forger(target);
+        var data = new byte[1100];
+        forger.Fragment(5, 1, FragmentControl.Begin, data);
+        for (ulong sn = 2; sn <= 20_000; sn++) // 22 MB
+        {
+            forger.Fragment(5, sn, FragmentControl.Middle, data);
+        }
+        forger.Flush();
+        Assert.True(target.TryGetRecvFlow(5, out var flow));
+        Assert.True(flow.BufferedSize <= 8 << 20, $"buffered {flow.BufferedSize} bytes of one message");
+    }
+
+    // Finding 2: many flows together stay within the session's receive budget.
+    [Fact(Timeout = 60_000)]
+    public void Flows_together_stay_within_the_session_budget()
+    {
+        var recorder = new Recorder { OnOpen = f => f.BufferCapacity = 1 << 20 };
+        var target = NewTarget(recorder);
+        var forger = new Forger(target);
+        var data = new byte[1100];
+        for (ulong flowId = 1; flowId <= 64; flowId++) // each 1 MB behind a gap: 64 MB if nothing bounds the session
+        {
+            for (ulong sn = 2; sn <= 1000; sn++)
+            {
+                forger.Fragment(flowId, sn, FragmentControl.Whole, data);
+            }
+        }
+        forger.Flush();
+        long total = 0;
+        for (ulong flowId = 1; flowId <= 64; flowId++)
+        {
+            if (target.TryGetRecvFlow(flowId, out var f))
+            {
+                total += f.BufferedSize;
+            }
+        }
+        Assert.True(total <= 17 << 20, $"session buffers {total} bytes");
+    }
+
+    // Finding 3: a message of many empty fragments arriving in order costs linear time.
+    [Fact(Timeout = 120_000)]
+    public void Reassembly_of_many_fragments_is_linear()
+    {
+        var recorder = new Recorder();
+        var target = NewTarget(recorder);
+        var forger = new Forger(target);
+        const int fragments = 60_000;
+        var sw = Stopwatch.StartNew();
+        forger.Fragment(5, 1, FragmentControl.Begin, default);
+        for (ulong sn = 2; sn < fragments; sn++)
+        {
+            forger.Fragment(5, sn, FragmentControl.Middle, default);
+        }
+        forger.Fragment(5, fragments, FragmentControl.End, new byte[] { 7 });
+        forger.Flush();
+        sw.Stop();
+        // Linear work is a few milliseconds here; the quadratic rescan took several seconds.
+        Assert.True(sw.ElapsedMilliseconds < 1_500, $"{fragments} fragments took {sw.ElapsedMilliseconds} ms");
+    }
+}
