@@ -39,6 +39,7 @@ public sealed partial class Session
             return;
         }
         _lastReceiveMs = nowMs;
+        _ackCredit = Math.Min(_ackCredit + (long)AckCreditPerByteReceived * packet.Length, 4L * _options.MaxPacketSize);
         OnPacketHeader(header, nowMs);
         Congestion.BeginPacket(OutstandingBytes);
         var progress = new PacketProgress();

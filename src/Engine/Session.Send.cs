@@ -159,6 +159,10 @@ public sealed partial class Session
 
     private bool HasAckReady()
     {
+        if (_ackCredit <= 0)
+        {
+            return false;
+        }
         foreach (var f in _recvOrder)
         {
             if (f.ShouldAck && f.State != RecvFlowState.Closed)
@@ -169,11 +173,14 @@ public sealed partial class Session
         return false;
     }
 
-    // RFC 7016 §3.6.3.4.5–6: acknowledgements (with Flow Exception Reports for rejected flows).
+    // RFC 7016 §3.6.3.4.5–6: acknowledgements (with Flow Exception Reports for rejected flows). What they may
+    // cost is bounded by the credit the far end's packets earned (AckCreditPerByteReceived): a packet cannot
+    // draw more than a small multiple of its size, nor make us encode more than that (§3.6.3.4.2 truncation).
     private bool WriteAcks(ref WireWriter writer, bool truncateFirst)
     {
         bool wrote = false;
         bool allWritten = true;
+        bool starved = false;
         foreach (var f in _recvOrder)
         {
             if (!f.ShouldAck || f.State == RecvFlowState.Closed)
@@ -186,38 +193,50 @@ public sealed partial class Session
                 f.ShouldAck = false;
                 continue;
             }
+            int room = (int)Math.Min(writer.Remaining, _ackCredit);
             ulong blocks = f.BufferBlocksAvailable();
             var ranges = set.Ranges[1..];
+            if (ranges.Length > MaxAckRanges)
+            {
+                ranges = ranges[..MaxAckRanges]; // §3.6.3.4.2: the rest read as not yet received
+            }
             int exceptionLength = f.State == RecvFlowState.Rejected ? new FlowExceptionReportChunk(f.FlowId, f.ExceptionCode).Length : 0;
             int ackLength = AckEncoder.GetMostCompactLength(f.FlowId, blocks, cum, ranges, out _);
-            if (exceptionLength + ackLength > writer.Remaining)
+            if (exceptionLength + ackLength > room)
             {
-                if (!(truncateFirst && !wrote))
+                bool creditBound = _ackCredit < writer.Remaining;
+                if (!creditBound && !(truncateFirst && !wrote))
                 {
                     allWritten = false;
                     continue; // §3.6.3.4.2: piggybacked acks that don't fit wait for a later packet
                 }
-                while (ranges.Length > 0 && exceptionLength + AckEncoder.GetMostCompactLength(f.FlowId, blocks, cum, ranges, out _) > writer.Remaining)
-                {
-                    ranges = ranges[..^1];
-                }
-                if (exceptionLength + AckEncoder.GetMostCompactLength(f.FlowId, blocks, cum, ranges, out _) > writer.Remaining)
+                int fit = AckEncoder.FitRanges(f.FlowId, blocks, cum, ranges, room - exceptionLength);
+                if (fit < 0)
                 {
                     allWritten = false;
+                    starved |= creditBound;
+                    if (creditBound)
+                    {
+                        break; // no credit left: the rest waits for the far end's next packet
+                    }
                     continue;
                 }
+                ranges = ranges[..fit];
+                ackLength = AckEncoder.GetMostCompactLength(f.FlowId, blocks, cum, ranges, out _);
             }
             if (exceptionLength > 0)
             {
                 FlowExceptionReportChunk.Write(ref writer, new FlowExceptionReportChunk(f.FlowId, f.ExceptionCode));
             }
             AckEncoder.WriteMostCompact(ref writer, f.FlowId, blocks, cum, ranges);
+            _ackCredit -= exceptionLength + ackLength;
             f.ShouldAck = false;
             f.PrevRwnd = (long)Math.Min(blocks, long.MaxValue);
             wrote = true;
         }
-        if (allWritten)
+        if (allWritten || starved)
         {
+            // Starved: what is left goes out when the far end sends again (its next packet earns credit).
             _ackNow = false;
             _rxDataPackets = 0;
             _delackAlarmMs = long.MaxValue;

@@ -18,6 +18,10 @@ public sealed partial class Session : IRecvFlowSink
     public const long NearCloseTimeoutMs = 90_000;
     public const long FarCloseLingerMs = 19_000;
     public const long DelayedAckMs = 200;
+    /// <summary>Acknowledgement bytes each received byte may draw (RFC 7016 §3.6.3.4: acks answer what arrived).</summary>
+    public const int AckCreditPerByteReceived = 2;
+    /// <summary>Ranges one acknowledgement carries at most, nearest the cumulative point first (§3.6.3.4.2).</summary>
+    public const int MaxAckRanges = 256;
     public const long MobilityCheckIntervalMs = 1_000;
     public const long MobilityLifetimeMs = 120_000;
     private const byte MobilityMarker = (byte)'M';
@@ -46,6 +50,8 @@ public sealed partial class Session : IRecvFlowSink
     private ulong _nextTsn = 1;
     private ulong _maxTsnAck;
     private bool _ackNow;
+    // Acknowledgement bytes we may still send; earned by received packets, capped at a few packets.
+    private long _ackCredit;
     private int _rxDataPackets;
     private long _delackAlarmMs = long.MaxValue;
     private long _timeoutAlarmMs = long.MaxValue;
@@ -69,6 +75,7 @@ public sealed partial class Session : IRecvFlowSink
         _handler = handler;
         _options = options ?? new SessionOptions();
         _receiveBudget = new ReceiveBudget(_options.MaxReceiveBufferedBytes);
+        _ackCredit = _options.MaxPacketSize;
         _tracker = tracker;
         Congestion = new CongestionControl(tracker);
         _lastReceiveMs = nowMs;

@@ -104,6 +104,8 @@ public class ReceiveDefenceTests
         }
     }
 
+    private static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
     private static Session NewTarget(Recorder recorder, SessionOptions? options = null) =>
         new(SessionRole.Responder, SimulatedLink.Addr(1), recorder, 0, options ?? SimulatedLink.Options(1));
 
@@ -125,6 +127,7 @@ public class ReceiveDefenceTests
         forger.Flush();
         Assert.True(target.TryGetRecvFlow(5, out var flow));
         long bound = flow.BufferCapacity + RecvFlow.BlockSize;
+        Log($"behind a gap: buffered {flow.BufferedSize} bytes, window {flow.BufferCapacity}");
         Assert.True(flow.BufferedSize <= bound, $"buffered {flow.BufferedSize} bytes, window {flow.BufferCapacity}");
         Assert.Equal(0, recorder.MessageCount(5));
         // The sender retransmits everything from the gap on, in order: all of it arrives, once.
@@ -152,6 +155,7 @@ public class ReceiveDefenceTests
         }
         forger.Flush();
         Assert.True(target.TryGetRecvFlow(5, out var flow));
+        Log($"endless message: buffered {flow.BufferedSize} bytes, flow {flow.State}");
         Assert.True(flow.BufferedSize <= 8 << 20, $"buffered {flow.BufferedSize} bytes of one message");
     }
 
@@ -179,6 +183,7 @@ public class ReceiveDefenceTests
                 total += f.BufferedSize;
             }
         }
+        Log($"64 flows: session buffers {total} bytes");
         Assert.True(total <= 17 << 20, $"session buffers {total} bytes");
     }
 
@@ -199,7 +204,42 @@ public class ReceiveDefenceTests
         forger.Fragment(5, fragments, FragmentControl.End, new byte[] { 7 });
         forger.Flush();
         sw.Stop();
+        Log($"{fragments} fragments took {sw.ElapsedMilliseconds} ms");
         // Linear work is a few milliseconds here; the quadratic rescan took several seconds.
         Assert.True(sw.ElapsedMilliseconds < 1_500, $"{fragments} fragments took {sw.ElapsedMilliseconds} ms");
+    }
+
+    // Finding 9: one packet of Buffer Probes for many flows with many ranges costs bounded acknowledgement bytes.
+    [Fact(Timeout = 120_000)]
+    public void Buffer_probes_cannot_amplify_acknowledgements()
+    {
+        var recorder = new Recorder();
+        var target = NewTarget(recorder);
+        var forger = new Forger(target);
+        const int flows = 256;
+        for (ulong flowId = 1; flowId <= flows; flowId++)
+        {
+            forger.Fragment(flowId, 1, FragmentControl.Whole, default);
+            for (ulong sn = 3; sn < 2048; sn += 2) // abandoned: ranges in the sequence set, nothing buffered
+            {
+                forger.Fragment(flowId, sn, FragmentControl.Whole, default, abandon: true, fsn: 1);
+            }
+        }
+        forger.Flush();
+        forger.ResetCounters();
+        var sw = Stopwatch.StartNew();
+        for (int round = 0; round < 40; round++)
+        {
+            for (ulong flowId = 1; flowId <= flows; flowId++)
+            {
+                forger.Probe(flowId);
+            }
+            forger.Flush();
+        }
+        sw.Stop();
+        double ratio = (double)forger.BytesOut / forger.BytesIn;
+        Log($"{forger.BytesIn} bytes of probes drew {forger.BytesOut} bytes ({ratio:F2}x) in {forger.PacketsOut} packets, {sw.ElapsedMilliseconds} ms");
+        Assert.True(forger.BytesOut <= 4 * forger.BytesIn + 2 * 1200,
+            $"{forger.BytesIn} bytes of probes drew {forger.BytesOut} bytes ({ratio:F1}x) in {forger.PacketsOut} packets, {sw.ElapsedMilliseconds} ms");
     }
 }
