@@ -39,6 +39,10 @@ public sealed class RecvFlow
     // Fragments at the front of _head known to be the Begin and Middles of one message, and their data bytes.
     private int _headScan;
     private long _headSize;
+    // Arrival order: the run of _ahead last scanned, a Begin at _runFirstSn and Middles through _runLastSn.
+    private bool _runValid;
+    private ulong _runFirstSn;
+    private ulong _runLastSn;
     private ulong _finalSn;
     private bool _hasFinalSn;
     private bool _suspended;
@@ -77,6 +81,8 @@ public sealed class RecvFlow
     public object? Tag { get; set; }
 
     internal SequenceSet SequenceSet { get; } = new();
+    /// <summary>Fragments examined by reassembly scans (a deterministic measure of its cost, for tests).</summary>
+    internal long ScanSteps { get; private set; }
     internal bool ShouldAck { get; set; }
     /// <summary>PREV_RWND in blocks, -1 = no value.</summary>
     internal long PrevRwnd { get; set; } = -1;
@@ -333,17 +339,30 @@ public sealed class RecvFlow
     }
 
     // Network arrival order, beyond the contiguous prefix: deliver the message containing index i of _ahead if
-    // all its fragments are present. The scan is bounded by MaxAheadFragments.
+    // all its fragments are present. The run last scanned (a Begin and the Middles after it) is remembered, so a
+    // message arriving in order costs O(1) per fragment; any other scan is bounded by MaxAheadFragments.
     private void TryDeliverSegmentAround(int i)
     {
+        ulong sn = _ahead[i].SequenceNumber;
         int first = i;
-        while (_ahead[first].Fra is FragmentControl.Middle or FragmentControl.End)
+        int known = _runValid && sn == _runLastSn + 1 ? i - 1 - (int)Math.Min(_runLastSn - _runFirstSn, int.MaxValue) : -1;
+        if (known >= _aheadStart && _ahead[known].SequenceNumber == _runFirstSn && _ahead[i - 1].SequenceNumber == _runLastSn)
         {
-            if (first == _aheadStart || _ahead[first - 1].SequenceNumber != _ahead[first].SequenceNumber - 1)
+            // Sorted distinct numbers: equal ends over as many entries means the whole run is still there.
+            first = _ahead[i].Fra is FragmentControl.Middle or FragmentControl.End ? known : i;
+        }
+        else
+        {
+            while (_ahead[first].Fra is FragmentControl.Middle or FragmentControl.End)
             {
-                return;
+                if (first == _aheadStart || _ahead[first - 1].SequenceNumber != _ahead[first].SequenceNumber - 1
+                    || _ahead[first - 1].Fra is FragmentControl.End or FragmentControl.Whole)
+                {
+                    return;
+                }
+                first--;
+                ScanSteps++;
             }
-            first--;
         }
         int last = i;
         while (_ahead[last].Fra is FragmentControl.Begin or FragmentControl.Middle)
@@ -351,10 +370,15 @@ public sealed class RecvFlow
             if (last + 1 >= _ahead.Count || _ahead[last + 1].SequenceNumber != _ahead[last].SequenceNumber + 1
                 || _ahead[last + 1].Fra is FragmentControl.Begin or FragmentControl.Whole)
             {
+                _runValid = true; // incomplete: remember first..last for the next fragment
+                _runFirstSn = _ahead[first].SequenceNumber;
+                _runLastSn = _ahead[last].SequenceNumber;
                 return;
             }
             last++;
+            ScanSteps++;
         }
+        _runValid = false;
         int total = 0;
         for (int k = first; k <= last; k++)
         {
@@ -421,6 +445,7 @@ public sealed class RecvFlow
                     break;
                 }
                 _headScan++;
+                ScanSteps++;
                 _headSize += next.Length;
                 if (next.Fra == FragmentControl.End)
                 {

@@ -187,25 +187,47 @@ public class ReceiveDefenceTests
         Assert.True(total <= 17 << 20, $"session buffers {total} bytes");
     }
 
-    // Finding 3: a message of many empty fragments arriving in order costs linear time.
-    [Fact(Timeout = 120_000)]
-    public void Reassembly_of_many_fragments_is_linear()
+    // Finding 3: a message of many empty fragments arriving in order costs linear time, in both delivery
+    // orders; also (arrival order only) when it is held behind a gap.
+    [Theory(Timeout = 120_000)]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Reassembly_of_many_fragments_is_linear(bool arrivalOrder, bool behindGap)
     {
-        var recorder = new Recorder();
+        var recorder = new Recorder
+        {
+            OnOpen = f =>
+            {
+                f.DeliverInArrivalOrder = arrivalOrder;
+                f.BufferCapacity = 1 << 22;
+            },
+        };
         var target = NewTarget(recorder);
         var forger = new Forger(target);
-        const int fragments = 60_000;
+        int fragments = behindGap ? RecvFlow.MaxAheadFragments : 60_000;
+        ulong first = behindGap ? 2UL : 1UL;
+        ulong end = first + (ulong)fragments - 1;
         var sw = Stopwatch.StartNew();
-        forger.Fragment(5, 1, FragmentControl.Begin, default);
-        for (ulong sn = 2; sn < fragments; sn++)
+        forger.Fragment(5, first, FragmentControl.Begin, default);
+        for (ulong sn = first + 1; sn < end; sn++)
         {
             forger.Fragment(5, sn, FragmentControl.Middle, default);
         }
-        forger.Fragment(5, fragments, FragmentControl.End, new byte[] { 7 });
+        forger.Fragment(5, end, FragmentControl.End, new byte[] { 7 });
         forger.Flush();
         sw.Stop();
-        Log($"{fragments} fragments took {sw.ElapsedMilliseconds} ms");
-        // Linear work is a few milliseconds here; the quadratic rescan took several seconds.
+        Assert.True(target.TryGetRecvFlow(5, out var flow));
+        Log($"{fragments} fragments (arrival order {arrivalOrder}, behind a gap {behindGap}) took {sw.ElapsedMilliseconds} ms, {flow.ScanSteps} scan steps");
+        Assert.Equal(1, recorder.MessageCount(5)); // arrival order delivers it behind the gap too
+        if (behindGap)
+        {
+            forger.Fragment(5, 1, FragmentControl.Whole, default);
+            forger.Flush();
+            Assert.Equal(2, recorder.MessageCount(5));
+        }
+        Assert.True(flow.ScanSteps <= 2L * fragments, $"{flow.ScanSteps} scan steps for {fragments} fragments");
+        // Linear work is a few hundred milliseconds at most here; the quadratic rescan took seconds.
         Assert.True(sw.ElapsedMilliseconds < 1_500, $"{fragments} fragments took {sw.ElapsedMilliseconds} ms");
     }
 
