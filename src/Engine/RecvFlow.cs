@@ -74,7 +74,7 @@ public sealed class RecvFlow
     /// <summary>Deliver each message as soon as it is complete (RFC 7425 RXI = 1) instead of in queuing order.</summary>
     public bool DeliverInArrivalOrder { get; set; }
     public ulong ExceptionCode { get; private set; }
-    /// <summary>BUFFERED_SIZE: bytes held for reassembly or ordering, each fragment counted with <see cref="EntryOverhead"/>.</summary>
+    /// <summary>BUFFERED_SIZE: data bytes held for reassembly or ordering (the session budget also counts <see cref="EntryOverhead"/> per fragment).</summary>
     public long BufferedSize { get; private set; }
     public bool IsDeliverySuspended => _suspended;
     /// <summary>Opaque host state.</summary>
@@ -246,7 +246,10 @@ public sealed class RecvFlow
         {
             return true;
         }
-        return BufferedSize + cost <= BufferCapacity + BlockSize && _ahead.Count - _aheadStart < MaxAheadFragments;
+        // A sender counts at least the data against the window (§3.6.2.3), so one that keeps to what we advertised
+        // stays within this except for the one block advertised when full (§3.6.3.5), meant for the gap: data
+        // beyond the gap is then refused and sent again later.
+        return BufferedSize + length <= BufferCapacity + BlockSize && _ahead.Count - _aheadStart < MaxAheadFragments;
     }
 
     private void Store(ulong sn, FragmentControl fra, ReadOnlySpan<byte> data)
@@ -267,7 +270,7 @@ public sealed class RecvFlow
         data.CopyTo(copy);
         var entry = new Entry { SequenceNumber = sn, Fra = fra, Buffer = copy, Length = data.Length };
         long cost = Cost(data.Length);
-        BufferedSize += cost;
+        BufferedSize += data.Length;
         _budget.Used += cost;
         if (sn <= csn)
         {
@@ -533,7 +536,7 @@ public sealed class RecvFlow
     private void Release(in Entry e)
     {
         long cost = Cost(e.Length);
-        BufferedSize -= cost;
+        BufferedSize -= e.Length;
         _budget.Used -= cost;
         if (e.Buffer is not null)
         {
