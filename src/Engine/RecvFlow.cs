@@ -190,6 +190,10 @@ public sealed class RecvFlow
         {
             Store(sn, fra, data);
         }
+        if (recorded)
+        {
+            MoveReachedToHead(); // an abandoned number can close the gap too
+        }
         if (SequenceSet.HasGaps)
         {
             ackNow = true;

@@ -182,6 +182,25 @@ public class ReceiveDefenceTests
         Assert.Empty(link.B.Recorder.Lost);
     }
 
+    // Held data behind a gap is delivered as soon as an abandoned fragment closes the gap (§3.6.3.3).
+    [Fact(Timeout = 60_000)]
+    public void An_abandoned_fragment_closing_the_gap_releases_what_is_held()
+    {
+        var recorder = new Recorder();
+        var target = NewTarget(recorder);
+        var forger = new Forger(target);
+        forger.Fragment(5, 1, FragmentControl.Whole, new byte[] { 1 });
+        forger.Fragment(5, 3, FragmentControl.Whole, new byte[] { 3 });
+        forger.Fragment(5, 4, FragmentControl.Whole, new byte[] { 4 });
+        forger.Flush();
+        Assert.Equal(1, recorder.MessageCount(5));
+        forger.Fragment(5, 2, FragmentControl.Whole, default, abandon: true, fsn: 1);
+        forger.Flush();
+        Assert.Equal(3, recorder.MessageCount(5));
+        Assert.True(target.TryGetRecvFlow(5, out var flow));
+        Assert.Equal(0, flow.BufferedSize);
+    }
+
     // Finding 2: a message that never ends, arriving in order, stops at the maximum message size.
     [Fact(Timeout = 60_000)]
     public void A_message_that_never_ends_is_bounded()
