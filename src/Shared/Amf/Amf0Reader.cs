@@ -133,6 +133,10 @@ internal sealed class Amf0Reader
         {
             return _scope.Fail(AmfError.CyclicReference, p);
         }
+        if (!_scope.ChargeReference(target, p))
+        {
+            return false;
+        }
         p += 2;
         value = target;
         return true;
