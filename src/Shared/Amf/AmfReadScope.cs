@@ -26,6 +26,9 @@ internal sealed class AmfReadScope
 
     public int ErrorOffset { get; private set; }
 
+    /// <summary>Whether an AVM+ switch (AMF0 §3.1) was read since the last <see cref="Reset"/>.</summary>
+    public bool SwitchedToAmf3 { get; set; }
+
     /// <summary>Clears the element budget, the open containers and the error.</summary>
     public void Reset()
     {
@@ -33,6 +36,7 @@ internal sealed class AmfReadScope
         _openedAt.Clear();
         _expansion.Clear();
         _elements = 0;
+        SwitchedToAmf3 = false;
         Error = AmfError.None;
         ErrorOffset = 0;
     }

@@ -64,6 +64,31 @@ public class BuildingBlockTests
     }
 
     [Fact]
+    public void An_AMF3_setDataFrame_is_re_encoded_within_a_bound_or_refused()
+    {
+        // Security review finding 1, AMF3 form: one 1,000-byte string, then 2,000 two-byte string references
+        // (AMF3 §3.8) in a dense array; in AMF0 every reference is written out in full (about 2 MB).
+        var body = new List<byte> { 0x00, 0x02, 0x00, 0x0D };
+        body.AddRange("@setDataFrame"u8.ToArray());
+        body.AddRange([0x02, 0x00, 0x0A, .. "onMetaData"u8]);
+        const int references = 2000;
+        body.AddRange([0x11, 0x09, 0x9F, 0x23, 0x01]); // AVM+ array, U29 dense count 2001, no associative part
+        body.AddRange([0x06, 0x8F, 0x51]); // string of 1,000 bytes (U29 2001)
+        body.AddRange(Enumerable.Repeat((byte)'x', 1000));
+        for (int i = 0; i < references; i++)
+        {
+            body.AddRange([0x06, 0x00]); // string reference 0
+        }
+        byte[] message = FlashTestClient.Media(RtmpMessageType.DataAmf3, 0, [.. body]);
+
+        bool created = MediaFrame.TryCreate(message, new AmfReader(), out var frame);
+
+        long bound = ((long)message.Length * MediaFrame.MaxReencodeGrowth) + MediaFrame.ReencodeSlack;
+        Assert.True(!created || frame!.Message.Length <= bound, $"{message.Length} bytes in, {frame?.Message.Length} out");
+        Assert.False(created);
+    }
+
+    [Fact]
     public void PublishedStream_takes_plain_messages_and_replays_its_cache_in_order()
     {
         var key = new StreamKey("live", "cam");
