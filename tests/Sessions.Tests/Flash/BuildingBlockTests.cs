@@ -153,7 +153,34 @@ public class BuildingBlockTests
     }
 
     [Fact]
-    public void ApplicationRegistry_prefers_exact_names_then_the_wildcard_with_one_instance_per_name()
+    public void A_thousand_connects_with_distinct_application_names_leave_the_registry_its_size()
+    {
+        // Security review finding 7: every distinct name (up to 1 MB each) kept an instance and the name.
+        var registry = ApplicationRegistry.CreateDefault().Map("live", new DefaultApplication("live"));
+        var relay = new StreamRelay();
+        new FlashTestClient(relay, registry).Connect("live");
+        new FlashTestClient(relay, registry).Connect("first");
+        int size = registry.InstanceCount;
+        for (int i = 0; i < 1000; i++)
+        {
+            new FlashTestClient(relay, registry).Connect($"app{i}-{new string('x', 100)}");
+        }
+        Assert.Equal(size, registry.InstanceCount);
+        Assert.Equal(2, size);
+
+        // A name that is no URI path segment, or too long, is refused before any lookup.
+        foreach (string bad in new[] { new string('a', ApplicationRegistry.MaxNameLength + 1), "a b", "caf\u00e9", "x\ny" })
+        {
+            var client = new FlashTestClient(relay, registry);
+            client.Send(0, FlashTestClient.CommandMessage("connect", 1, FlashTestClient.ConnectObject(bad, "rtmfp://127.0.0.1/" + bad)));
+            Assert.NotEqual(NetConnectionState.Connected, client.Connection.State);
+            Assert.Equal(StatusCode.ConnectInvalidApp, client.Output.Messages.Select(m => m.StatusCode).Last(c => c is not null));
+        }
+        Assert.Equal(size, registry.InstanceCount);
+    }
+
+    [Fact]
+    public void ApplicationRegistry_prefers_exact_names_then_the_wildcard_with_one_instance_for_the_wildcard()
     {
         var live = new DefaultApplication("live");
         var registry = new ApplicationRegistry().Map("live", live).Map("*", name => new DefaultApplication(name));
@@ -163,8 +190,8 @@ public class BuildingBlockTests
         Assert.True(registry.TryResolve("chat", out var chat2));
         Assert.True(registry.TryResolve("other", out var other));
         Assert.Same(chat1, chat2);
-        Assert.NotSame(chat1, other);
-        Assert.Equal("chat", ((DefaultApplication)chat1).Name);
+        Assert.Same(chat1, other);
+        Assert.Equal(ApplicationRegistry.Wildcard, ((DefaultApplication)chat1).Name);
 
         Assert.False(new ApplicationRegistry().Map("live", live).TryResolve("vod", out _));
 
