@@ -89,6 +89,39 @@ public class BuildingBlockTests
     }
 
     [Fact]
+    public void The_data_frame_cache_is_bounded_in_count_and_bytes()
+    {
+        // Security review finding 8: a publisher naming ever new handlers grew the late joiners' cache without end.
+        var stream = new PublishedStream(new StreamKey("live", "cam"));
+        var publisher = new PublisherId(1, 1);
+        Assert.True(stream.Handle(new StartPublish(publisher)));
+        var filler = new AmfString(new string('x', 10_000));
+        for (int i = 0; i < 1000; i++)
+        {
+            byte[] message = FlashTestClient.Data(0, DataMessage.SetDataFrame, $"on{i}", filler);
+            stream.Handle(new PublishFrame(publisher, Frame(RtmpMessageType.DataAmf0, 0, message[RtmpMessage.HeaderLength..])));
+        }
+        var cached = stream.CachedFrames.ToList();
+        Assert.True(cached.Count <= PublishedStream.MaxDataFrames, $"{cached.Count} frames cached");
+        Assert.True(cached.Sum(f => f.Message.Length) <= PublishedStream.MaxDataFrameBytes);
+
+        // Replacing a kept handler keeps its place.
+        var again = Frame(RtmpMessageType.DataAmf0, 0, FlashTestClient.Data(0, DataMessage.SetDataFrame, "on0", 1.0)[RtmpMessage.HeaderLength..]);
+        stream.Handle(new PublishFrame(publisher, again));
+        Assert.Same(again, stream.CachedFrames.First());
+
+        // Bytes: two frames of 600 KB do not both fit in 1 MiB; the second is forwarded, not kept.
+        var bytes = new PublishedStream(new StreamKey("live", "big"));
+        Assert.True(bytes.Handle(new StartPublish(publisher)));
+        var large = new AmfString(new string('y', 600_000));
+        var first = Frame(RtmpMessageType.DataAmf0, 0, FlashTestClient.Data(0, DataMessage.SetDataFrame, "onA", large)[RtmpMessage.HeaderLength..]);
+        var second = Frame(RtmpMessageType.DataAmf0, 0, FlashTestClient.Data(0, DataMessage.SetDataFrame, "onB", large)[RtmpMessage.HeaderLength..]);
+        bytes.Handle(new PublishFrame(publisher, first));
+        bytes.Handle(new PublishFrame(publisher, second));
+        Assert.Equal([first], bytes.CachedFrames);
+    }
+
+    [Fact]
     public void PublishedStream_takes_plain_messages_and_replays_its_cache_in_order()
     {
         var key = new StreamKey("live", "cam");
