@@ -141,13 +141,94 @@ public sealed class MediaFrame : StreamEvent
         }
         if (data.WithoutSetDataFrame() is { } inner)
         {
-            // Re-encoded in pure AMF0 (type 18), which every client decodes, whatever encoding the publisher used.
-            var buffer = new ArrayBufferWriter<byte>(rtmpMessage.Length);
-            inner.WriteMessage(buffer, new Amf0Writer(), timestamp: 0);
-            frame = new MediaFrame(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, buffer.WrittenMemory, 0, inner.Handler);
-            return true;
+            frame = TryForwardWithoutPrefix(message, reader, inner.Handler!) ?? TryReencode(inner, rtmpMessage.Length);
+            return frame is not null;
         }
         frame = new MediaFrame(MediaFrameKind.Data, message.Type, message.Timestamp, rtmpMessage.ToArray(), 0, data.Handler);
         return true;
+    }
+
+    /// <summary>What re-encoding an AMF3 data frame into AMF0 may produce: AMF3 integers and string references grow, never by more than this factor (plus <see cref="ReencodeSlack"/>).</summary>
+    public const int MaxReencodeGrowth = 16;
+
+    /// <summary>Bytes re-encoding may add to a short message regardless of its size.</summary>
+    public const int ReencodeSlack = 4096;
+
+    /// <summary>
+    /// <c>@setDataFrame</c> as an AMF0 string (AMF0 §2.4) in front of pure AMF0 values: the stored frame is the
+    /// publisher's own bytes after that string (RFC 7425 §5.1.2, docs/protocol-notes.md §6), never larger than what
+    /// was received. Slicing keeps the AMF0 reference indices valid since a string takes no reference slot
+    /// (AMF0 §4.1). Null when the message holds AMF3 (which players such as tcconn cannot read) or another prefix.
+    /// </summary>
+    private static MediaFrame? TryForwardWithoutPrefix(RtmpMessage message, AmfReader reader, string handler)
+    {
+        const int prefixLength = 3 + 13; // marker, U16 length, "@setDataFrame"
+        if (reader.SwitchedToAmf3 || !message.TryGetAmfBody(out var body) || body.Length <= prefixLength || body[0] != 0x02
+            || body[1] != 0 || body[2] != 13)
+        {
+            return null;
+        }
+        var values = body[prefixLength..];
+        var bytes = new byte[RtmpMessage.HeaderLength + values.Length];
+        RtmpMessage.WriteHeader(bytes, RtmpMessageType.DataAmf0, 0);
+        values.CopyTo(bytes.AsSpan(RtmpMessage.HeaderLength));
+        return new MediaFrame(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, bytes, 0, handler);
+    }
+
+    /// <summary>
+    /// Re-encoded in pure AMF0 (type 18), which every client decodes, whatever encoding the publisher used
+    /// (docs/protocol-notes.md §5). References are written out in full, so the output is bounded:
+    /// <see cref="MaxReencodeGrowth"/> × the input plus <see cref="ReencodeSlack"/>, or the frame is refused.
+    /// </summary>
+    private static MediaFrame? TryReencode(DataMessage inner, int inputLength)
+    {
+        var buffer = new BoundedBufferWriter(((long)inputLength * MaxReencodeGrowth) + ReencodeSlack);
+        try
+        {
+            inner.WriteMessage(buffer, new Amf0Writer(), timestamp: 0);
+        }
+        catch (BoundedBufferWriter.LimitExceededException)
+        {
+            return null;
+        }
+        return new MediaFrame(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, buffer.WrittenMemory, 0, inner.Handler);
+    }
+
+    /// <summary>An <see cref="ArrayBufferWriter{T}"/> that refuses to hold more than a limit.</summary>
+    private sealed class BoundedBufferWriter(long limit) : IBufferWriter<byte>
+    {
+        private readonly ArrayBufferWriter<byte> _inner = new(256);
+
+        public ReadOnlyMemory<byte> WrittenMemory => _inner.WrittenMemory;
+
+        public void Advance(int count)
+        {
+            Check(count);
+            _inner.Advance(count);
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Check(sizeHint);
+            return _inner.GetMemory(sizeHint);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Check(sizeHint);
+            return _inner.GetSpan(sizeHint);
+        }
+
+        private void Check(int more)
+        {
+            if (_inner.WrittenCount + (long)more > limit)
+            {
+                throw new LimitExceededException();
+            }
+        }
+
+        public sealed class LimitExceededException : Exception
+        {
+        }
     }
 }

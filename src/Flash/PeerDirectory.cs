@@ -11,7 +11,12 @@ namespace Rtmfp.Flash;
 /// </summary>
 public sealed class PeerDirectory
 {
+    /// <summary>Connections that claimed a peer ID another one holds, in order; at most this many per ID.</summary>
+    public const int MaxWaiting = 4;
+
     private readonly ConcurrentDictionary<PeerId, PeerEntry> _peers = new();
+    private readonly Dictionary<PeerId, List<PeerEntry>> _waiting = [];
+    private readonly Lock _gate = new();
 
     public PeerDirectory(int maxRedirectAddresses = 8)
     {
@@ -22,28 +27,73 @@ public sealed class PeerDirectory
     public int MaxRedirectAddresses { get; }
     public int Count => _peers.Count;
 
-    /// <summary>Adds or replaces the entry for its peer ID (a client's peer ID is unique per connection, RFC 7425 §5.3).</summary>
-    internal void Register(PeerEntry entry)
+    /// <summary>
+    /// Adds the entry for its peer ID, or updates the one its own connection registered. A peer ID held by another
+    /// live connection stays with it: replaying a client's certificate bytes yields the same peer ID (RFC 7425 §4.3.2
+    /// derives it from the certificate, which proves nothing about an ephemeral key), so the newest registration
+    /// must not win (security review, finding 11). The claimant waits (at most <see cref="MaxWaiting"/> per ID)
+    /// and takes the ID when the holder unregisters. False when the ID belongs to another connection.
+    /// </summary>
+    internal bool Register(PeerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        _peers[entry.Id] = entry;
-    }
-
-    /// <summary>Removes the entry if it still belongs to <paramref name="client"/> (a newer registration stays).</summary>
-    public bool Unregister(PeerId id, IFlashClient client)
-    {
-        while (_peers.TryGetValue(id, out var entry))
+        lock (_gate)
         {
-            if (!ReferenceEquals(entry.Client, client))
+            if (!_peers.TryGetValue(entry.Id, out var current) || ReferenceEquals(current.Client, entry.Client))
             {
-                return false;
-            }
-            if (_peers.TryRemove(new KeyValuePair<PeerId, PeerEntry>(id, entry)))
-            {
+                _peers[entry.Id] = entry;
                 return true;
             }
+            if (!_waiting.TryGetValue(entry.Id, out var waiting))
+            {
+                waiting = [];
+                _waiting[entry.Id] = waiting;
+            }
+            int index = waiting.FindIndex(w => ReferenceEquals(w.Client, entry.Client));
+            if (index >= 0)
+            {
+                waiting[index] = entry;
+            }
+            else if (waiting.Count < MaxWaiting)
+            {
+                waiting.Add(entry);
+            }
+            return false;
         }
-        return false;
+    }
+
+    /// <summary>
+    /// Removes the entry if it belongs to <paramref name="client"/> (another connection's registration stays); the
+    /// longest-waiting claimant then takes the ID. A waiting claimant is forgotten.
+    /// </summary>
+    public bool Unregister(PeerId id, IFlashClient client)
+    {
+        lock (_gate)
+        {
+            _waiting.TryGetValue(id, out var waiting);
+            if (!_peers.TryGetValue(id, out var current) || !ReferenceEquals(current.Client, client))
+            {
+                if (waiting is not null && waiting.RemoveAll(w => ReferenceEquals(w.Client, client)) > 0 && waiting.Count == 0)
+                {
+                    _waiting.Remove(id);
+                }
+                return false;
+            }
+            if (waiting is { Count: > 0 })
+            {
+                _peers[id] = waiting[0];
+                waiting.RemoveAt(0);
+                if (waiting.Count == 0)
+                {
+                    _waiting.Remove(id);
+                }
+            }
+            else
+            {
+                _peers.TryRemove(id, out _);
+            }
+            return true;
+        }
     }
 
     internal bool TryGet(PeerId id, out PeerEntry entry) => _peers.TryGetValue(id, out entry!);

@@ -10,6 +10,13 @@ public sealed class PublishedStream
 {
     private readonly List<IStreamSubscriber> _subscribers = [];
     private readonly List<MediaFrame> _dataFrames = [];
+    private long _dataFrameBytes;
+
+    /// <summary>Handlers whose data frame is kept for late joiners; frames for more are forwarded, not kept.</summary>
+    public const int MaxDataFrames = 16;
+
+    /// <summary>Bytes of data frames kept for late joiners; a frame that would exceed it is forwarded, not kept.</summary>
+    public const long MaxDataFrameBytes = 1 << 20;
     private MediaFrame? _audioConfig;
     private MediaFrame? _videoConfig;
 
@@ -109,7 +116,7 @@ public sealed class PublishedStream
                 break;
             case MediaFrameKind.ClearDataFrame:
                 // tcserver: drop the stored frame and do not forward.
-                _dataFrames.RemoveAll(f => f.Handler == frame.Handler);
+                RemoveDataFrame(frame.Handler);
                 return;
         }
         for (int i = 0; i < _subscribers.Count; i++)
@@ -139,22 +146,48 @@ public sealed class PublishedStream
 
     public void Handle(Unsubscribe input) => _subscribers.Remove(input.Subscriber);
 
+    /// <summary>
+    /// Keeps the frame for late joiners, replacing the handler's previous one (docs/protocol-notes.md §6), within
+    /// <see cref="MaxDataFrames"/> and <see cref="MaxDataFrameBytes"/>: a publisher naming ever new handlers or
+    /// sending huge frames must not grow the cache without end (security review, finding 8).
+    /// </summary>
     private void SetDataFrame(MediaFrame frame)
+    {
+        int index = _dataFrames.FindIndex(f => f.Handler == frame.Handler);
+        long kept = _dataFrameBytes - (index >= 0 ? _dataFrames[index].Message.Length : 0);
+        if (kept + frame.Message.Length > MaxDataFrameBytes || (index < 0 && _dataFrames.Count >= MaxDataFrames))
+        {
+            RemoveDataFrame(frame.Handler); // a late joiner gets no frame rather than an outdated one
+            return;
+        }
+        if (index >= 0)
+        {
+            _dataFrames[index] = frame;
+        }
+        else
+        {
+            _dataFrames.Add(frame);
+        }
+        _dataFrameBytes = kept + frame.Message.Length;
+    }
+
+    private void RemoveDataFrame(string? handler)
     {
         for (int i = 0; i < _dataFrames.Count; i++)
         {
-            if (_dataFrames[i].Handler == frame.Handler)
+            if (_dataFrames[i].Handler == handler)
             {
-                _dataFrames[i] = frame;
+                _dataFrameBytes -= _dataFrames[i].Message.Length;
+                _dataFrames.RemoveAt(i);
                 return;
             }
         }
-        _dataFrames.Add(frame);
     }
 
     private void ClearCache()
     {
         _dataFrames.Clear();
+        _dataFrameBytes = 0;
         _audioConfig = null;
         _videoConfig = null;
     }

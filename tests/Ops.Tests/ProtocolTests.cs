@@ -7,7 +7,7 @@ using Rtmfp.OpsCli;
 
 namespace Rtmfp.Ops.Tests;
 
-/// <summary>The endpoint answers every bad input with an error line and keeps serving.</summary>
+/// <summary>The endpoint answers a bad input with an error line and closes the connection; the listener keeps serving.</summary>
 public class ProtocolTests(SharedNode shared)
 {
     private OpsNode Node => shared.Node;
@@ -46,40 +46,80 @@ public class ProtocolTests(SharedNode shared)
     }
 
     [Fact]
-    public async Task Malformed_json_gets_an_error_and_the_connection_keeps_serving()
+    public async Task A_line_that_is_no_command_gets_an_error_and_ends_the_connection()
     {
-        await using var client = await Cli.ConnectAsync(Node.Port);
-
-        foreach (var bad in new[] { "{not json", "[1,2,3]", "{\"command\":42}", "{\"args\":{}}", "{\"command\":\"cluster show\",\"args\":{\"x\":[1]}}", "\"string\"" })
+        foreach (var bad in new[] { "{not json", "[1,2,3]", "{\"command\":42}", "{\"args\":{}}", "{\"command\":\"cluster show\",\"args\":{\"x\":[1]}}", "\"string\"", "{\"command\":\"cluster frobnicate\"}" })
         {
-            var r = await client.SendRawLineAsync(bad);
-            Assert.False(r.Ok, bad);
-            Assert.True(r.End);
-            Assert.NotNull(r.Error);
+            using var raw = new TcpClient();
+            await raw.ConnectAsync(IPAddress.Loopback, Node.Port);
+            var lines = await ExchangeAsync(raw, bad + "\n{\"command\":\"cluster show\"}\n");
+            var error = Assert.Single(lines);
+            Assert.Contains("\"ok\":false", error, StringComparison.Ordinal);
         }
 
+        // A new connection is served.
+        await using var client = await Cli.ConnectAsync(Node.Port);
         var ok = await client.RequestAsync(new OpsRequest(OpsCommandNames.ClusterShow));
         Assert.True(ok.Ok);
         Assert.NotNull(ok.ResultAs<ClusterShowResult>());
     }
 
     [Fact]
-    public async Task An_oversized_line_gets_one_error_and_the_next_request_is_served()
+    public async Task An_HTTP_request_with_commands_in_its_body_runs_nothing_and_is_closed()
     {
-        await using var client = await Cli.ConnectAsync(Node.Port);
+        // Security review finding 10: a text/plain POST (no CORS preflight) listing commands ran them.
+        using var raw = new TcpClient();
+        await raw.ConnectAsync(IPAddress.Loopback, Node.Port);
+        string body = "{\"command\":\"cluster show\"}\n{\"command\":\"node info\"}\n";
+        string request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+            + $"Content-Length: {body.Length}\r\n\r\n" + body;
 
+        var lines = await ExchangeAsync(raw, request);
+
+        // One error for the request line, then end of stream: no header answered, no command run.
+        var error = Assert.Single(lines);
+        Assert.Contains("\"ok\":false", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Contains("\"ok\":true", StringComparison.Ordinal));
+    }
+
+    /// <summary>Sends <paramref name="text"/>, then reads response lines until the server closes (or 10 s pass: a failure).</summary>
+    private static async Task<List<string>> ExchangeAsync(TcpClient raw, string text)
+    {
+        var stream = raw.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(text));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+        }
+        catch (IOException)
+        {
+            // Reset after the close: what arrived before counts.
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("the connection stayed open: " + Encoding.UTF8.GetString(received.ToArray()));
+        }
+        return [.. Encoding.UTF8.GetString(received.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    [Fact]
+    public async Task An_oversized_line_gets_one_error_and_ends_the_connection()
+    {
+        using var raw = new TcpClient();
+        await raw.ConnectAsync(IPAddress.Loopback, Node.Port);
         var huge = "{\"command\":\"" + new string('x', OpsJson.MaxRequestBytes * 4) + "\"}";
-        var r = await client.SendRawLineAsync(huge);
-        Assert.False(r.Ok);
-        Assert.Contains("longer than", r.Error);
 
-        // Exactly one answer for the oversized line: the next answer belongs to the next request.
-        var ok = await client.RequestAsync(new OpsRequest(OpsCommandNames.ClusterLeader));
-        Assert.True(ok.Ok);
-        Assert.NotNull(ok.ResultAs<ClusterLeaderResult>()?.Leader);
+        var lines = await ExchangeAsync(raw, huge + "\n{\"command\":\"cluster leader\"}\n");
 
-        // And the listener serves new connections.
-        Assert.Equal(0, (await Cli.RunAsync(Node.Port, "sharding", "regions", "--json")).ExitCode);
+        var error = Assert.Single(lines);
+        Assert.Contains("longer than", error, StringComparison.Ordinal);
     }
 
     [Fact]

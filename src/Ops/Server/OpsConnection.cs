@@ -9,7 +9,10 @@ namespace Rtmfp.Ops.Server;
 
 /// <summary>
 /// One admin client: reads request lines, runs each command off the actor threads, writes the
-/// response lines. Any failure becomes an error line; only socket failures end the connection.
+/// response lines. A command that fails becomes an error line and the connection goes on; a line that is
+/// not a command (not a JSON request, no or an unknown command, too long) gets one error line and ends the
+/// connection, so nothing after it runs: an HTTP request a web page sends to the port (its request line
+/// comes first) never reaches the commands in its body (security review, finding 10).
 /// </summary>
 internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, OpsServerOptions options, ILogger logger)
 {
@@ -33,11 +36,11 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
                         return;
                     case BoundedLineReader.LineKind.TooLong:
                         await WriteAsync(Error($"request longer than {OpsJson.MaxRequestBytes} bytes"), stopping).ConfigureAwait(false);
-                        continue;
+                        return;
                     default:
-                        if (line.Length > 0)
+                        if (line.Length > 0 && !await HandleAsync(line, stopping).ConfigureAwait(false))
                         {
-                            await HandleAsync(line, stopping).ConfigureAwait(false);
+                            return;
                         }
                         continue;
                 }
@@ -53,7 +56,8 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
         }
     }
 
-    private async Task HandleAsync(ReadOnlyMemory<byte> line, CancellationToken stopping)
+    /// <summary>Runs one request line; false when the line is not a command (the connection then ends).</summary>
+    private async Task<bool> HandleAsync(ReadOnlyMemory<byte> line, CancellationToken stopping)
     {
         OpsRequest? request;
         try
@@ -63,17 +67,17 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
         catch (JsonException ex)
         {
             await WriteAsync(Error($"malformed request: {ex.Message} (expected {{\"command\":\"...\",\"args\":{{\"name\":\"value\"}}}})"), stopping).ConfigureAwait(false);
-            return;
+            return false;
         }
         if (request?.Command is not { Length: > 0 } name)
         {
             await WriteAsync(Error("request has no \"command\" (send {\"command\":\"commands\"} for the list)"), stopping).ConfigureAwait(false);
-            return;
+            return false;
         }
         if (!registry.TryGet(name.Trim(), out var command))
         {
             await WriteAsync(Error($"unknown command '{name}' (known: {string.Join(", ", registry.Names)})"), stopping).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         OpsResponse response;
@@ -112,6 +116,7 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
             response = Error($"'{command.Name}' failed: {ex.GetType().Name}: {ex.Message}");
         }
         await WriteAsync(response, stopping).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>

@@ -6,13 +6,29 @@ namespace Rtmfp.Sessions.Flows;
 /// The node's test and load application: every message on a flow whose metadata starts with "echo" comes back
 /// on a return flow associated with it (RFC 7016 §3.6.2.1 return association).
 /// </summary>
+/// <remarks>
+/// Replies wait in the engine until acknowledged; a client that sends and acknowledges nothing would make them
+/// grow without end (security review, finding 8). Beyond <see cref="MaxQueuedFragments"/> unacknowledged reply
+/// fragments in the session a message is not echoed: echo is a test service, and RFC 7016 §3.6.2 leaves what a
+/// receiver does with a message to the application.
+/// </remarks>
 internal sealed class EchoService(Session session) : IFlowService
 {
+    /// <summary>Unacknowledged reply fragments (about 1,200 bytes each) the session's echo flows may hold together.</summary>
+    public const int MaxQueuedFragments = 4096;
+
+    private readonly List<SendFlow> _replies = [];
+
     public static ReadOnlySpan<byte> Signature => "echo"u8;
+
+    /// <summary>Messages not echoed because the replies queued were at <see cref="MaxQueuedFragments"/>.</summary>
+    public long Dropped { get; private set; }
 
     public bool TryAccept(RecvFlow flow)
     {
-        flow.Tag = session.OpenFlow(flow.Metadata, flow);
+        var reply = session.OpenFlow(flow.Metadata, flow);
+        flow.Tag = reply;
+        _replies.Add(reply);
         return true;
     }
 
@@ -20,6 +36,11 @@ internal sealed class EchoService(Session session) : IFlowService
     {
         if (flow.Tag is SendFlow reply)
         {
+            if (QueuedFragments() >= MaxQueuedFragments)
+            {
+                Dropped++;
+                return;
+            }
             // The engine keeps the memory until the message is acknowledged: give it its own copy.
             reply.Write(message.ToArray());
         }
@@ -31,6 +52,22 @@ internal sealed class EchoService(Session session) : IFlowService
         {
             reply.Close();
         }
+    }
+
+    private int QueuedFragments()
+    {
+        int queued = 0;
+        for (int i = _replies.Count - 1; i >= 0; i--)
+        {
+            var reply = _replies[i];
+            if (reply.QueuedFragmentCount == 0 && reply.State != SendFlowState.Open)
+            {
+                _replies.RemoveAt(i); // closed and delivered
+                continue;
+            }
+            queued += reply.QueuedFragmentCount;
+        }
+        return queued;
     }
 
     public void OnFlowException(SendFlow flow)

@@ -9,10 +9,16 @@ namespace Rtmfp.Sessions.Rendezvous;
 /// serves that Flash client. A <see cref="LookupPeer"/> is forwarded, sender kept, to that session,
 /// which authorizes it, answers the gateway with the Redirect and sends the FIHello itself (it knows the
 /// addresses). An entity with no session passivates at once, so lookups of random IDs leave nothing behind.
+/// The first live registration keeps the peer ID: a second session claiming it (a replayed certificate gives
+/// the same ID, RFC 7425 §4.3.2) waits, and is served only once the first has left (security review, finding 11).
 /// </summary>
 internal sealed class PeerDirectoryActor : ReceiveActor
 {
     private readonly byte[] _peerId;
+    /// <summary>Sessions that claimed the peer ID while another held it, in order; at most this many wait.</summary>
+    internal const int MaxWaiting = 4;
+
+    private readonly List<IActorRef> _waiting = [];
     private IActorRef? _session;
     private bool _passivating;
 
@@ -22,19 +28,27 @@ internal sealed class PeerDirectoryActor : ReceiveActor
 
         Receive<RegisterPeer>(_ =>
         {
-            if (_session is not null && !_session.Equals(Sender))
+            if (_session is null)
             {
-                Context.Unwatch(_session); // the newest connection with this peer ID wins
+                _session = Sender;
+                Context.Watch(_session);
             }
-            _session = Sender;
-            Context.Watch(_session);
+            else if (!_session.Equals(Sender) && !_waiting.Contains(Sender) && _waiting.Count < MaxWaiting)
+            {
+                _waiting.Add(Sender); // the first live registration keeps the ID
+                Context.Watch(Sender);
+            }
         });
         Receive<UnregisterPeer>(_ =>
         {
             if (Sender.Equals(_session))
             {
                 Context.Unwatch(_session);
-                _session = null;
+                Promote();
+            }
+            else if (_waiting.Remove(Sender))
+            {
+                Context.Unwatch(Sender);
             }
             PassivateIfEmpty();
         });
@@ -51,13 +65,28 @@ internal sealed class PeerDirectoryActor : ReceiveActor
         {
             if (t.ActorRef.Equals(_session))
             {
-                _session = null;
+                Promote();
+            }
+            else
+            {
+                _waiting.Remove(t.ActorRef);
             }
             PassivateIfEmpty();
         });
     }
 
     public bool HasSession => _session is not null;
+
+    /// <summary>The holder left: the longest-waiting session takes the peer ID, if any.</summary>
+    private void Promote()
+    {
+        _session = null;
+        if (_waiting.Count > 0)
+        {
+            _session = _waiting[0];
+            _waiting.RemoveAt(0);
+        }
+    }
 
     private void PassivateIfEmpty()
     {
@@ -72,6 +101,10 @@ internal sealed class PeerDirectoryActor : ReceiveActor
     {
         // A registration lost to the passivation race, or a hand-off: the session registers again.
         _session?.Tell(new PeerDirectoryStopped(_peerId), ActorRefs.NoSender);
+        foreach (var waiting in _waiting)
+        {
+            waiting.Tell(new PeerDirectoryStopped(_peerId), ActorRefs.NoSender);
+        }
         base.PostStop();
     }
 

@@ -210,12 +210,27 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
 
     public bool Send(uint streamId, ReadOnlyMemory<byte> rtmpMessage, MessageClass messageClass, DeliveryHints hints)
     {
+        if (_closed)
+        {
+            return true; // closing: nothing more goes out
+        }
         var flow = GetOrOpen(KeyFor(streamId, messageClass, hints.NetworkArrivalOrder));
         if (flow is null || flow.ExceptionReceived || flow.State != SendFlowState.Open)
         {
             return true; // nobody will read it: drop rather than stall the stream (§5.3.5: do not reopen)
         }
-        if (messageClass != MessageClass.Control && flow.QueuedFragmentCount >= _options.HighWaterFragments)
+        if (messageClass == MessageClass.Control)
+        {
+            if (flow.QueuedFragmentCount >= _options.ControlHighWaterFragments)
+            {
+                // Answers are never refused (the NetConnection cannot wait), but a client that acknowledges none
+                // of them while it keeps calling would make the queue grow without end: it is gone as far as
+                // RFC 7425 §5.3.6 is concerned, and the connection closes abruptly (security review, finding 8).
+                Close(ConnectionCloseKind.Abrupt);
+                return true;
+            }
+        }
+        else if (flow.QueuedFragmentCount >= _options.HighWaterFragments)
         {
             ((OutboundFlow)flow.Tag!).Blocked = true;
             _anyBlocked = true;

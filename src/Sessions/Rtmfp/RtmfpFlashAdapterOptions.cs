@@ -9,6 +9,12 @@ internal sealed record RtmfpFlashAdapterOptions
     /// <summary>A stream's send flow holding this many unacknowledged fragments refuses more (back-pressure).</summary>
     public int HighWaterFragments { get; init; } = 256;
 
+    /// <summary>
+    /// Control messages (command answers, status) are never refused, but a flow holding this many unacknowledged
+    /// fragments closes the connection: the client reads nothing of what it asks for.
+    /// </summary>
+    public int ControlHighWaterFragments { get; init; } = 1024;
+
     /// <summary>A refusing flow is ready again once its queue has drained to this many fragments.</summary>
     public int LowWaterFragments { get; init; } = 64;
 

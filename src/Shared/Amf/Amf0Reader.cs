@@ -76,6 +76,7 @@ internal sealed class Amf0Reader
                 return ReadStrictArray(s, ref p, depth, start, out value);
             case Amf0Marker.AvmPlus:
                 // AMF0 §3.1: exactly one AMF3 value, then back to AMF0.
+                _scope.SwitchedToAmf3 = true;
                 return _amf3.ReadValue(s, ref p, depth, out value);
             case Amf0Marker.ObjectEnd:
                 return _scope.Fail(AmfError.Malformed, start);
@@ -132,6 +133,10 @@ internal sealed class Amf0Reader
         if (_scope.IsOpen(target))
         {
             return _scope.Fail(AmfError.CyclicReference, p);
+        }
+        if (!_scope.ChargeReference(target, p))
+        {
+            return false;
         }
         p += 2;
         value = target;

@@ -203,7 +203,7 @@ internal sealed class Amf3Reader
         }
         reference = _objects[inline];
         inline = 0;
-        return !_scope.IsOpen(reference) || _scope.Fail(AmfError.CyclicReference, at);
+        return _scope.IsOpen(reference) ? _scope.Fail(AmfError.CyclicReference, at) : _scope.ChargeReference(reference, at);
     }
 
     private bool ReadXml(ReadOnlySpan<byte> s, ref int p, byte marker, int length, int start, [NotNullWhen(true)] out AmfValue? value)
@@ -474,6 +474,7 @@ internal sealed class Amf3Reader
                 break;
             }
         }
+        _scope.RememberExpansion(value, count + 1);
         return _scope.AddReference(_objects, value, start);
     }
 

@@ -12,6 +12,10 @@ namespace Rtmfp.Shared.Amf;
 internal sealed class AmfReadScope
 {
     private readonly List<AmfValue> _open = [];
+    private readonly List<int> _openedAt = [];
+    // Values each decoded container stands for, itself included: what a reference to it expands to when the
+    // value graph is walked or re-encoded without references (AMF0 §4.1, AMF3 §4.1; docs/protocol-notes.md §5).
+    private readonly Dictionary<AmfValue, int> _expansion = new(ReferenceEqualityComparer.Instance);
     private int _elements;
 
     public AmfReadScope(AmfLimits limits) => Limits = limits;
@@ -22,11 +26,17 @@ internal sealed class AmfReadScope
 
     public int ErrorOffset { get; private set; }
 
+    /// <summary>Whether an AVM+ switch (AMF0 §3.1) was read since the last <see cref="Reset"/>.</summary>
+    public bool SwitchedToAmf3 { get; set; }
+
     /// <summary>Clears the element budget, the open containers and the error.</summary>
     public void Reset()
     {
         _open.Clear();
+        _openedAt.Clear();
+        _expansion.Clear();
         _elements = 0;
+        SwitchedToAmf3 = false;
         Error = AmfError.None;
         ErrorOffset = 0;
     }
@@ -35,6 +45,7 @@ internal sealed class AmfReadScope
     public void BeginValue()
     {
         _open.Clear();
+        _openedAt.Clear();
         Error = AmfError.None;
     }
 
@@ -77,15 +88,36 @@ internal sealed class AmfReadScope
         {
             return false;
         }
-        _open.Add(container);
+        MarkOpen(container);
         return true;
     }
 
-    /// <summary>Marks a container open that is already registered.</summary>
-    public void MarkOpen(AmfValue container) => _open.Add(container);
+    /// <summary>Marks a container open that is already registered (its marker is already counted).</summary>
+    public void MarkOpen(AmfValue container)
+    {
+        _open.Add(container);
+        _openedAt.Add(_elements);
+    }
 
-    /// <summary>The innermost open container is complete.</summary>
-    public void CloseContainer() => _open.RemoveAt(_open.Count - 1);
+    /// <summary>The innermost open container is complete: remembers how many values it stands for.</summary>
+    public void CloseContainer()
+    {
+        int last = _open.Count - 1;
+        _expansion[_open[last]] = _elements - _openedAt[last] + 1;
+        _open.RemoveAt(last);
+        _openedAt.RemoveAt(last);
+    }
+
+    /// <summary>Records what a value that is not a container (a numeric vector) stands for.</summary>
+    public void RememberExpansion(AmfValue value, int values) => _expansion[value] = values;
+
+    /// <summary>
+    /// Charges a reference with what it expands to: a reference to a container of n values costs n values of the
+    /// element budget (its own marker is already counted), so values that reference earlier values twice per
+    /// level cannot stand for 2^depth values within <see cref="AmfLimits.MaxElements"/>.
+    /// </summary>
+    public bool ChargeReference(AmfValue target, int at) =>
+        !_expansion.TryGetValue(target, out int values) || CountElements(values - 1, at);
 
     public bool IsOpen(AmfValue v)
     {

@@ -30,6 +30,9 @@ public sealed class AmfReader
     /// <summary>Offset in the source where the last failure was detected.</summary>
     public int ErrorOffset => _scope.ErrorOffset;
 
+    /// <summary>Whether the current message scope held an AVM+ switch (AMF0 §3.1), i.e. any AMF3 value.</summary>
+    public bool SwitchedToAmf3 => _scope.SwitchedToAmf3;
+
     /// <summary>Starts a new message scope: clears all reference tables and the element budget.</summary>
     public void Reset()
     {

@@ -64,6 +64,64 @@ public class BuildingBlockTests
     }
 
     [Fact]
+    public void An_AMF3_setDataFrame_is_re_encoded_within_a_bound_or_refused()
+    {
+        // Security review finding 1, AMF3 form: one 1,000-byte string, then 2,000 two-byte string references
+        // (AMF3 §3.8) in a dense array; in AMF0 every reference is written out in full (about 2 MB).
+        var body = new List<byte> { 0x00, 0x02, 0x00, 0x0D };
+        body.AddRange("@setDataFrame"u8.ToArray());
+        body.AddRange([0x02, 0x00, 0x0A, .. "onMetaData"u8]);
+        const int references = 2000;
+        body.AddRange([0x11, 0x09, 0x9F, 0x23, 0x01]); // AVM+ array, U29 dense count 2001, no associative part
+        body.AddRange([0x06, 0x8F, 0x51]); // string of 1,000 bytes (U29 2001)
+        body.AddRange(Enumerable.Repeat((byte)'x', 1000));
+        for (int i = 0; i < references; i++)
+        {
+            body.AddRange([0x06, 0x00]); // string reference 0
+        }
+        byte[] message = FlashTestClient.Media(RtmpMessageType.DataAmf3, 0, [.. body]);
+
+        bool created = MediaFrame.TryCreate(message, new AmfReader(), out var frame);
+
+        long bound = ((long)message.Length * MediaFrame.MaxReencodeGrowth) + MediaFrame.ReencodeSlack;
+        Assert.True(!created || frame!.Message.Length <= bound, $"{message.Length} bytes in, {frame?.Message.Length} out");
+        Assert.False(created);
+    }
+
+    [Fact]
+    public void The_data_frame_cache_is_bounded_in_count_and_bytes()
+    {
+        // Security review finding 8: a publisher naming ever new handlers grew the late joiners' cache without end.
+        var stream = new PublishedStream(new StreamKey("live", "cam"));
+        var publisher = new PublisherId(1, 1);
+        Assert.True(stream.Handle(new StartPublish(publisher)));
+        var filler = new AmfString(new string('x', 10_000));
+        for (int i = 0; i < 1000; i++)
+        {
+            byte[] message = FlashTestClient.Data(0, DataMessage.SetDataFrame, $"on{i}", filler);
+            stream.Handle(new PublishFrame(publisher, Frame(RtmpMessageType.DataAmf0, 0, message[RtmpMessage.HeaderLength..])));
+        }
+        var cached = stream.CachedFrames.ToList();
+        Assert.True(cached.Count <= PublishedStream.MaxDataFrames, $"{cached.Count} frames cached");
+        Assert.True(cached.Sum(f => f.Message.Length) <= PublishedStream.MaxDataFrameBytes);
+
+        // Replacing a kept handler keeps its place.
+        var again = Frame(RtmpMessageType.DataAmf0, 0, FlashTestClient.Data(0, DataMessage.SetDataFrame, "on0", 1.0)[RtmpMessage.HeaderLength..]);
+        stream.Handle(new PublishFrame(publisher, again));
+        Assert.Same(again, stream.CachedFrames.First());
+
+        // Bytes: two frames of 600 KB do not both fit in 1 MiB; the second is forwarded, not kept.
+        var bytes = new PublishedStream(new StreamKey("live", "big"));
+        Assert.True(bytes.Handle(new StartPublish(publisher)));
+        var large = new AmfString(new string('y', 600_000));
+        var first = Frame(RtmpMessageType.DataAmf0, 0, FlashTestClient.Data(0, DataMessage.SetDataFrame, "onA", large)[RtmpMessage.HeaderLength..]);
+        var second = Frame(RtmpMessageType.DataAmf0, 0, FlashTestClient.Data(0, DataMessage.SetDataFrame, "onB", large)[RtmpMessage.HeaderLength..]);
+        bytes.Handle(new PublishFrame(publisher, first));
+        bytes.Handle(new PublishFrame(publisher, second));
+        Assert.Equal([first], bytes.CachedFrames);
+    }
+
+    [Fact]
     public void PublishedStream_takes_plain_messages_and_replays_its_cache_in_order()
     {
         var key = new StreamKey("live", "cam");
@@ -128,7 +186,34 @@ public class BuildingBlockTests
     }
 
     [Fact]
-    public void ApplicationRegistry_prefers_exact_names_then_the_wildcard_with_one_instance_per_name()
+    public void A_thousand_connects_with_distinct_application_names_leave_the_registry_its_size()
+    {
+        // Security review finding 7: every distinct name (up to 1 MB each) kept an instance and the name.
+        var registry = ApplicationRegistry.CreateDefault().Map("live", new DefaultApplication("live"));
+        var relay = new StreamRelay();
+        new FlashTestClient(relay, registry).Connect("live");
+        new FlashTestClient(relay, registry).Connect("first");
+        int size = registry.InstanceCount;
+        for (int i = 0; i < 1000; i++)
+        {
+            new FlashTestClient(relay, registry).Connect($"app{i}-{new string('x', 100)}");
+        }
+        Assert.Equal(size, registry.InstanceCount);
+        Assert.Equal(2, size);
+
+        // A name that is no URI path segment, or too long, is refused before any lookup.
+        foreach (string bad in new[] { new string('a', ApplicationRegistry.MaxNameLength + 1), "a b", "caf\u00e9", "x\ny" })
+        {
+            var client = new FlashTestClient(relay, registry);
+            client.Send(0, FlashTestClient.CommandMessage("connect", 1, FlashTestClient.ConnectObject(bad, "rtmfp://127.0.0.1/" + bad)));
+            Assert.NotEqual(NetConnectionState.Connected, client.Connection.State);
+            Assert.Equal(StatusCode.ConnectInvalidApp, client.Output.Messages.Select(m => m.StatusCode).Last(c => c is not null));
+        }
+        Assert.Equal(size, registry.InstanceCount);
+    }
+
+    [Fact]
+    public void ApplicationRegistry_prefers_exact_names_then_the_wildcard_with_one_instance_for_the_wildcard()
     {
         var live = new DefaultApplication("live");
         var registry = new ApplicationRegistry().Map("live", live).Map("*", name => new DefaultApplication(name));
@@ -138,8 +223,8 @@ public class BuildingBlockTests
         Assert.True(registry.TryResolve("chat", out var chat2));
         Assert.True(registry.TryResolve("other", out var other));
         Assert.Same(chat1, chat2);
-        Assert.NotSame(chat1, other);
-        Assert.Equal("chat", ((DefaultApplication)chat1).Name);
+        Assert.Same(chat1, other);
+        Assert.Equal(ApplicationRegistry.Wildcard, ((DefaultApplication)chat1).Name);
 
         Assert.False(new ApplicationRegistry().Map("live", live).TryResolve("vod", out _));
 

@@ -118,7 +118,7 @@ public class PeerDirectoryTests
         Assert.True(directory.TryGet(id, out var entry));
         Assert.Equal(moved, entry.ObservedAddress);
 
-        // A stale connection cannot remove a newer registration of the same peer ID.
+        // A second connection with the same peer ID waits; it takes the ID when the first leaves.
         var other = new FlashTestClient(new StreamRelay(), directory: directory, peerId: id);
         other.Connect();
         client.Connection.Close();
@@ -126,5 +126,37 @@ public class PeerDirectoryTests
         Assert.Same(other.Connection, entry.Client);
         other.Connection.OnPeerClosed(abrupt: true);
         Assert.Equal(0, directory.Count);
+    }
+
+    [Fact]
+    public void A_second_session_claiming_a_live_peer_id_does_not_take_it_over()
+    {
+        // Security review finding 11: replaying a client's certificate gives its peer ID, and the newest
+        // registration won, so introductions went to the attacker.
+        var directory = new PeerDirectory();
+        var id = Id(7);
+        var victim = ConnectedPeer(directory, id, Address.FromIPv4(0xC6336401, 40000), null, "192.168.1.10:50001");
+        var attacker = ConnectedPeer(directory, id, Address.FromIPv4(0xCB007163, 6666), null, "10.9.9.9:6666");
+        Span<byte> fingerprint = stackalloc byte[32];
+        id.CopyTo(fingerprint);
+
+        for (int i = 0; i < 3; i++)
+        {
+            attacker.Connection.OnAddressChanged(Address.FromIPv4(0xCB007163, (ushort)(7000 + i))); // registers again
+            Assert.Equal(PeerLookupOutcome.Introduced, directory.Lookup(fingerprint, Initiator, out var intro));
+            Assert.Same(victim.Connection, intro.Target.Client);
+        }
+        Assert.Equal(1, directory.Count);
+
+        // The attacker leaving changes nothing; the victim leaving lets the next claimant have the ID.
+        var third = ConnectedPeer(directory, id, Address.FromIPv4(0xC0000202, 8000));
+        attacker.Connection.OnPeerClosed(abrupt: true);
+        Assert.Equal(PeerLookupOutcome.Introduced, directory.Lookup(fingerprint, Initiator, out var still));
+        Assert.Same(victim.Connection, still.Target.Client);
+        victim.Connection.OnPeerClosed(abrupt: true);
+        Assert.Equal(PeerLookupOutcome.Introduced, directory.Lookup(fingerprint, Initiator, out var next));
+        Assert.Same(third.Connection, next.Target.Client);
+        third.Connection.OnPeerClosed(abrupt: true);
+        Assert.Equal(PeerLookupOutcome.UnknownPeer, directory.Lookup(fingerprint, Initiator, out _));
     }
 }

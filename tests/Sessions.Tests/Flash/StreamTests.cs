@@ -133,6 +133,61 @@ public class StreamTests
         Assert.True(metadata.Hints.IsReliable);
     }
 
+    /// <summary>
+    /// <c>@setDataFrame, "onMetaData", {a: 1}</c>, then <paramref name="levels"/> strict arrays (AMF0 §2.12) each
+    /// holding two references (AMF0 §2.9) to the previous complex value: 11 bytes a level, 2^levels leaves expanded.
+    /// 38 levels make the review's 422-byte message.
+    /// </summary>
+    internal static byte[] InflatingSetDataFrame(int levels)
+    {
+        var values = new List<byte>();
+        void Str(string text)
+        {
+            values.AddRange([0x02, 0x00, (byte)text.Length]);
+            values.AddRange(System.Text.Encoding.ASCII.GetBytes(text));
+        }
+        Str(DataMessage.SetDataFrame);
+        Str("onMetaData");
+        values.AddRange([0x03, 0x00, 0x01, (byte)'a', 0x00, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x09]);
+        for (int level = 1; level <= levels; level++)
+        {
+            byte previous = (byte)(level - 1);
+            values.AddRange([0x0A, 0, 0, 0, 2, 0x07, 0x00, previous, 0x07, 0x00, previous]);
+        }
+        return FlashTestClient.Media(RtmpMessageType.DataAmf0, 0, [.. values]);
+    }
+
+    [Theory]
+    [InlineData(10)] // about 6,000 values expanded: decodes, forwarded as received
+    [InlineData(20)] // about 6 million: over the decoder's element budget, refused
+    public void A_setDataFrame_whose_references_double_each_level_is_never_inflated(int levels)
+    {
+        // Security review finding 1: re-encoding without AMF0 references turned 422 bytes into about 1 GB.
+        var relay = new StreamRelay();
+        var (publisher, pid) = Publisher(relay, "cam");
+        var (early, esid) = Player(relay, "cam");
+        byte[] message = InflatingSetDataFrame(levels);
+
+        publisher.Send(pid, message);
+        var (late, lsid) = Player(relay, "cam");
+
+        var frames = early.Output.OnStream(esid).Concat(late.Output.OnStream(lsid))
+            .Where(m => !m.IsBarrier && m.Type == RtmpMessageType.DataAmf0 && Describe(m).StartsWith("data:onMetaData", StringComparison.Ordinal))
+            .ToList();
+        Assert.All(frames, m => Assert.True(m.Message.Length <= message.Length, $"{message.Length} bytes in, {m.Message.Length} out"));
+        if (levels == 10)
+        {
+            // The publisher's own bytes without "@setDataFrame" (16 bytes), at timestamp 0.
+            Assert.Equal(2, frames.Count);
+            Assert.Equal(message.Length - 16, frames[0].Message.Length);
+            Assert.Equal(message.AsSpan(RtmpMessage.HeaderLength + 16).ToArray(), frames[0].Message.Span[RtmpMessage.HeaderLength..].ToArray());
+        }
+        else
+        {
+            Assert.Empty(frames);
+        }
+    }
+
     [Fact]
     public void ClearDataFrame_forgets_the_cached_metadata_and_is_not_forwarded()
     {

@@ -53,4 +53,29 @@ public sealed class FlowRouterTests
         pair.Run();
         Assert.Equal(0, pair.Router.ClaimedFlows);
     }
+
+    [Fact]
+    public void Echo_replies_to_a_client_that_acknowledges_nothing_stay_bounded()
+    {
+        // Security review finding 8: echo replies grew while the client acknowledged nothing. 10 MB sent here.
+        var pair = new EnginePair(new StreamRelay());
+        var echo = pair.ClientSession.OpenFlow("echo"u8.ToArray());
+        echo.Write("x"u8.ToArray());
+        pair.Run();
+        Assert.True(pair.ServerSession.TryGetRecvFlow(echo.FlowId, out var received));
+        var reply = Assert.IsType<global::Rtmfp.Engine.SendFlow>(received.Tag);
+        pair.DropToClient = true;
+        var message = new byte[1000];
+        int peak = 0;
+        for (int i = 0; i < 10_000; i++)
+        {
+            pair.Router.OnMessage(received, message);
+            peak = Math.Max(peak, reply.QueuedFragmentCount);
+            if (i % 1000 == 0)
+            {
+                pair.Advance(250);
+            }
+        }
+        Assert.True(peak <= global::Rtmfp.Sessions.Flows.EchoService.MaxQueuedFragments, $"{peak} reply fragments queued");
+    }
 }

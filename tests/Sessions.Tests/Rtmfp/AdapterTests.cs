@@ -206,6 +206,53 @@ public class AdapterTests
     }
 
     [Fact]
+    public void CreateStream_calls_from_a_client_that_acknowledges_nothing_leave_a_bounded_queue()
+    {
+        // Security review finding 8: 10 MB of createStream calls left 85 MB of answers queued. Here 600 KB of
+        // calls (20,000) reach the NetConnection while every server packet is lost.
+        var pair = new EnginePair(new StreamRelay());
+        pair.Client.Connect();
+        pair.DropToClient = true;
+        var connection = pair.Adapter.Connection!;
+        var control = pair.Adapter.FindSendFlow(new OutboundFlowKey(0, StreamFlowKind.Control, false))!;
+        int peak = 0;
+        long bytes = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            var call = new Command("createStream", 2 + i, AmfNull.Instance, []).ToMessage();
+            bytes += call.Length;
+            connection.OnMessage(0, call);
+            pair.Adapter.Service();
+            peak = Math.Max(peak, control.QueuedFragmentCount);
+            if (i % 500 == 0)
+            {
+                pair.Advance(250);
+            }
+        }
+        Assert.True(bytes > 500_000);
+        int bound = RtmfpFlashAdapterOptions.Default.ControlHighWaterFragments;
+        Assert.True(peak <= bound, $"{peak} fragments queued on the control flow (bound {bound})");
+        Assert.True(pair.Adapter.CloseDueMs <= pair.Now, "the connection is closed");
+    }
+
+    [Fact]
+    public void A_client_that_acknowledges_its_answers_is_never_closed_for_calling_often()
+    {
+        var pair = new EnginePair(new StreamRelay());
+        pair.Client.Connect();
+        for (int i = 0; i < 3000; i++)
+        {
+            pair.Client.Control!.Write(new Command("noSuchCall", 2 + i, AmfNull.Instance, []).ToMessage());
+            if (i % 100 == 0)
+            {
+                pair.Run();
+            }
+        }
+        pair.Run();
+        Assert.Equal(long.MaxValue, pair.Adapter.CloseDueMs);
+    }
+
+    [Fact]
     public void Messages_with_a_lifetime_are_abandoned_when_it_expires_and_reliable_ones_are_not()
     {
         var pair = new EnginePair(new StreamRelay());

@@ -32,16 +32,42 @@ public class PeerDirectoryActorTests : TestKit
         Assert.Same(lookup, session.ExpectMsg<LookupPeer>());
         Assert.Equal(gateway.Ref, session.LastSender);
 
-        // A newer connection with the same peer ID takes over.
+        // A newer session with the same peer ID does not take over (security review finding 11: a replayed
+        // certificate gives the same peer ID); it is served once the first has left.
         var newer = CreateTestProbe();
         entry.Tell(new RegisterPeer(Peer), newer.Ref);
         entry.Tell(lookup, gateway.Ref);
-        newer.ExpectMsg<LookupPeer>();
-        session.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        // An old session's unregister does not remove the newer one.
+        session.ExpectMsg<LookupPeer>();
+        newer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         entry.Tell(new UnregisterPeer(Peer), session.Ref);
         entry.Tell(lookup, gateway.Ref);
         newer.ExpectMsg<LookupPeer>();
+        parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void Two_sessions_registering_the_same_peer_id_lookups_go_to_the_first_until_it_stops()
+    {
+        var entry = Spawn(out var parent);
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var gateway = CreateTestProbe();
+        entry.Tell(new RegisterPeer(Peer), first.Ref);
+        var lookup = new LookupPeer(Peer, [1], Initiator);
+        for (int i = 0; i < 3; i++)
+        {
+            entry.Tell(new RegisterPeer(Peer), second.Ref); // registers again, as on every update
+            entry.Tell(lookup, gateway.Ref);
+            first.ExpectMsg<LookupPeer>();
+        }
+        second.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        Sys.Stop(first.Ref);
+        AwaitAssert(() =>
+        {
+            entry.Tell(lookup, gateway.Ref);
+            second.ExpectMsg<LookupPeer>(TimeSpan.FromMilliseconds(200));
+        }, TimeSpan.FromSeconds(5));
         parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
