@@ -68,6 +68,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private ClusterStreamRelay? _clusterRelay;
     private SessionRendezvous? _rendezvous;
     private FlowRouter? _flows;
+    private EchoService? _echo;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
         : this(entityId, settings, metrics, null)
@@ -200,7 +201,8 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         };
         _engine = new Session(SessionRole.Responder, open.FarAddress, this, Now, options);
         _flows = new FlowRouter();
-        _flows.Register(EchoService.Signature, new EchoService(_engine));
+        _echo = new EchoService(_engine);
+        _flows.Register(EchoService.Signature, _echo);
         if (_flash is not null)
         {
             StartFlash(_flash, _engine);
@@ -286,6 +288,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private void AfterEngine(long now)
     {
         var engine = _engine!;
+        _echo?.Service();
         if (_adapter is { } adapter)
         {
             adapter.Service();

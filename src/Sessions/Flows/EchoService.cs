@@ -8,14 +8,22 @@ namespace Rtmfp.Sessions.Flows;
 /// </summary>
 /// <remarks>
 /// Replies wait in the engine until acknowledged; a client that sends and acknowledges nothing would make them
-/// grow without end (security review, finding 8). Beyond <see cref="MaxQueuedFragments"/> unacknowledged reply
-/// fragments in the session a message is not echoed: echo is a test service, and RFC 7016 §3.6.2 leaves what a
-/// receiver does with a message to the application.
+/// grow without end (security review, finding 8). So echo pushes back the way RFC 7016 flow control does: at
+/// <see cref="SuspendAt"/> unacknowledged reply fragments in the session the incoming flows stop delivering
+/// (their receive window closes, RFC 7016 §3.6.3.5, and the sender waits), and they resume once the replies drained
+/// to <see cref="ResumeAt"/> (<see cref="Service"/>, after every engine call). Messages delivered anyway beyond
+/// <see cref="MaxQueuedFragments"/> are not echoed.
 /// </remarks>
 internal sealed class EchoService(Session session) : IFlowService
 {
     /// <summary>Unacknowledged reply fragments (about 1,200 bytes each) the session's echo flows may hold together.</summary>
     public const int MaxQueuedFragments = 4096;
+
+    public const int SuspendAt = MaxQueuedFragments / 2;
+
+    public const int ResumeAt = MaxQueuedFragments / 4;
+
+    private readonly List<RecvFlow> _suspended = [];
 
     private readonly List<SendFlow> _replies = [];
 
@@ -36,13 +44,34 @@ internal sealed class EchoService(Session session) : IFlowService
     {
         if (flow.Tag is SendFlow reply)
         {
-            if (QueuedFragments() >= MaxQueuedFragments)
+            int queued = QueuedFragments();
+            if (queued >= MaxQueuedFragments)
             {
                 Dropped++;
                 return;
             }
             // The engine keeps the memory until the message is acknowledged: give it its own copy.
             reply.Write(message.ToArray());
+            if (queued + 1 >= SuspendAt && flow.State == RecvFlowState.Open && !_suspended.Contains(flow))
+            {
+                flow.SuspendDelivery();
+                _suspended.Add(flow);
+            }
+        }
+    }
+
+    /// <summary>After every engine call: held-back flows resume once the replies drained.</summary>
+    public void Service()
+    {
+        if (_suspended.Count == 0 || QueuedFragments() > ResumeAt)
+        {
+            return;
+        }
+        var resume = _suspended.ToArray();
+        _suspended.Clear();
+        foreach (var flow in resume)
+        {
+            flow.ResumeDelivery(); // may deliver held messages, and suspend the flow again
         }
     }
 

@@ -36,7 +36,8 @@ internal sealed class EnginePair : ISessionHandler
                 output, applications ?? ApplicationRegistry.CreateDefault(), relay, null, connOptions),
             () => Now, options);
         Router = new FlowRouter();
-        Router.Register(EchoService.Signature, new EchoService(ServerSession));
+        Echo = new EchoService(ServerSession);
+        Router.Register(EchoService.Signature, Echo);
         Router.Register(FlowSignatureKind.RtmpStream, Adapter);
     }
 
@@ -50,6 +51,15 @@ internal sealed class EnginePair : ISessionHandler
 
     /// <summary>The server session's flow router, set up as the session actor sets up its own.</summary>
     internal FlowRouter Router { get; }
+
+    internal EchoService Echo { get; }
+
+    /// <summary>What the session actor does after every engine call.</summary>
+    private void Service()
+    {
+        Echo.Service();
+        Adapter.Service();
+    }
     public ClientSide Client { get; }
 
     /// <summary>While true, packets from the server are lost.</summary>
@@ -68,9 +78,9 @@ internal sealed class EnginePair : ISessionHandler
             {
                 any = true;
                 ServerSession.Receive(_buffer.AsSpan(0, n), ClientAddress, Now);
-                Adapter.Service();
+                Service();
             }
-            Adapter.Service();
+            Service();
             while (ServerSession.TryBuildPacket(_buffer, Now, out int n, out _))
             {
                 any = true;
@@ -97,7 +107,7 @@ internal sealed class EnginePair : ISessionHandler
         Now += ms;
         ServerSession.Tick(Now);
         ClientSession.Tick(Now);
-        Adapter.Service();
+        Service();
     }
 
     // ---------------------------------------------------------------- server handler (as SessionActor)
