@@ -67,6 +67,7 @@ public sealed class SourceLimitTests : TestKit
                 if (message is OpenSession open)
                 {
                     Interlocked.Increment(ref _opens); // one Diffie-Hellman done on a worker
+                    OpenSessions.Enqueue(open);
                     sender.Tell(new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket), self);
                 }
             });
@@ -102,6 +103,7 @@ public sealed class SourceLimitTests : TestKit
         public SyncRef Region { get; }
         public SyncRef Directory { get; }
         public long Opens => Interlocked.Read(ref _opens);
+        public ConcurrentQueue<OpenSession> OpenSessions { get; } = new();
         public IReadOnlyCollection<LookupPeer> Lookups => _lookups;
 
         public async Task SettleAsync()
@@ -316,6 +318,58 @@ public sealed class SourceLimitTests : TestKit
         node.Gateway.OnDatagram(_endpoint, Startup(IIKeying(node, _endpoint, other, clientProfile, 7)), other.LocalEndPoint!.Serialize());
         await node.SettleAsync();
         Assert.Equal(opened + 1, node.Opens);
+    }
+
+    /// <summary>IIKeyings from <paramref name="from"/>, each with its own valid cookie and session ID, the keying of <paramref name="template"/>.</summary>
+    private void ForgeIIKeyings(Node node, SocketAddress from, byte[] template, int first, int count)
+    {
+        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
+        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
+        var jar = new CookieJar(Secret, TimeSpan.FromMinutes(10));
+        var cookie = new byte[CookieJar.CookieLength];
+        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
+        for (int i = first; i < first + count; i++)
+        {
+            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
+            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
+            node.Gateway.OnDatagram(_endpoint, Startup(buffer.AsSpan(0, n)), from);
+        }
+    }
+
+    [Fact]
+    public async Task Open_sessions_are_capped_per_address_and_prefix_and_a_closed_session_makes_room()
+    {
+        using var profile = FlashCryptoProfile.CreateServer();
+        using var clientProfile = FlashCryptoProfile.CreateEphemeral(groups: [DiffieHellmanGroup.Group2]);
+        var options = Options() with
+        {
+            SourceLimits = new GatewaySourceLimits(HandshakesPerAddress: 1000, HandshakesPerPrefix: 1000, SessionsPerAddress: 5, SessionsPerPrefix: 8),
+        };
+        using var node = new Node(this, options, profile);
+        var attacker = Socket("127.0.0.6");
+        attacker.ReceiveTimeout = 5000;
+        var template = IIKeying(node, _endpoint, attacker, clientProfile, 1);
+        var from = attacker.LocalEndPoint!.Serialize();
+        ForgeIIKeyings(node, from, template, 0, 20);
+        await node.SettleAsync();
+        Assert.Equal(5, node.Opens);
+        Assert.Equal(5, node.Front.Sessions.CountFor(from));
+
+        // A neighbour in the same /24 gets what the prefix has left.
+        var neighbour = IPEndPoint.Parse("127.0.0.7:4000").Serialize();
+        ForgeIIKeyings(node, neighbour, template, 100, 20);
+        await node.SettleAsync();
+        Assert.Equal(8, node.Opens);
+
+        // A session closes (RFC 7016 §3.5.5): its source may open another.
+        var closed = node.OpenSessions.First(o => o.FarAddress.Equals(from));
+        node.Actor.Tell(new SessionClosed(closed.SessionId));
+        await node.SettleAsync();
+        Assert.Equal(4, node.Front.Sessions.CountFor(from));
+        ForgeIIKeyings(node, from, template, 200, 20);
+        await node.SettleAsync();
+        Assert.Equal(9, node.Opens);
+        Assert.Equal(5, node.Front.Sessions.CountFor(from));
     }
 
     [Fact]

@@ -177,7 +177,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             case KeyingReplayCache.Replay.Conflict:
                 return;
         }
-        if (!_sessions.HasRoom(from, now) || !_guard.TryTake(SourceGuard.Budget.Handshake, from, now))
+        if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now) || !_sessions.TryReserve(job, now))
         {
             // A responder that does not want the session ignores the IIKeying (RFC 7016 §3.5.1.1.2).
             _context.Metrics.HandshakesRejected.Add(1);
@@ -187,9 +187,16 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         if (!_pool.TryEnqueue(job))
         {
             // Overload: the initiator retransmits its IIKeying (RFC 7016 §3.5.1.1.1).
-            _replays.Forget(job);
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
         }
+    }
+
+    /// <summary>The keying of <paramref name="job"/> ended without a session: a retransmission may try again.</summary>
+    private void Abandon(HandshakeJob job)
+    {
+        _replays.Forget(job);
+        _sessions.Release(job);
     }
 
     /// <summary>Worker thread: the keys are computed; ask the session entity to open.</summary>
@@ -197,7 +204,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     {
         if (result is null)
         {
-            _replays.Forget(job);
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
             return;
         }
@@ -232,7 +239,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         {
             _replays.Complete(job, opened.RIKeyingPacket);
         }
-        _sessions.Opened(opened.SessionId, opened.FarAddress);
+        _sessions.Opened(opened.SessionId, opened.FarAddress, job);
         _guard.Verify(opened.FarAddress, Environment.TickCount64);
         if (endpoint is null)
         {
@@ -263,7 +270,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         if (job.Probe + 1 >= MaxProbes)
         {
-            _replays.Forget(job);
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
             _context.Logger.TooManyCollisions(MaxProbes);
             return;
@@ -271,7 +278,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         job.Probe++;
         if (!_pool.TryEnqueue(job))
         {
-            _replays.Forget(job);
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
         }
     }

@@ -6,15 +6,18 @@ namespace Rtmfp.Gateway.Handshake;
 /// Open sessions this gateway serves, counted per source address and per prefix (<see cref="SourceGuard.TryKey"/>), so
 /// that one source cannot hold more than <see cref="GatewaySourceLimits.SessionsPerAddress"/> (and its prefix more than
 /// <see cref="GatewaySourceLimits.SessionsPerPrefix"/>); beyond, the IIKeying is dropped as RFC 7016 §3.5.1.1.2 allows
-/// a responder that does not want the session. A session is counted from its SessionOpened to its SessionClosed; one
-/// that closed without telling this gateway (it moved to another) is dropped from the count when its keys are no longer
-/// cached here. Thread-safe.
+/// a responder that does not want the session. A session counts from the moment its keying job is admitted
+/// (<see cref="TryReserve"/>: sessions being opened count, or a burst of IIKeyings would all pass before the first opens)
+/// to its SessionClosed; a job that never completes stops counting after <see cref="KeyingReplayCache.PendingMs"/>, and a
+/// session that closed without telling this gateway (it moved to another) when its keys are no longer cached here.
+/// Thread-safe.
 /// </summary>
 internal sealed class SessionsBySource(GatewaySourceLimits limits, Func<uint, bool> stillServed)
 {
     private const long PruneIntervalMs = 1_000;
 
     private readonly Dictionary<uint, (UInt128 Address, UInt128 Prefix)> _sessions = [];
+    private readonly Dictionary<HandshakeJob, (UInt128 Address, UInt128 Prefix, long ExpiresMs)> _opening = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<UInt128, int> _perAddress = [];
     private readonly Dictionary<UInt128, int> _perPrefix = [];
     private readonly Lock _lock = new();
@@ -44,34 +47,59 @@ internal sealed class SessionsBySource(GatewaySourceLimits limits, Func<uint, bo
         }
     }
 
-    /// <summary>May <paramref name="from"/> open one more session?</summary>
-    public bool HasRoom(SocketAddress from, long nowMs)
+    /// <summary>May the source of <paramref name="job"/> open one more session? If so it counts from now.</summary>
+    public bool TryReserve(HandshakeJob job, long nowMs)
     {
-        if (!SourceGuard.TryKey(from, out var key, out var prefix))
+        if (!SourceGuard.TryKey(job.Client, out var key, out var prefix))
         {
             return false;
         }
         lock (_lock)
         {
-            if (Below(key, prefix))
+            if (!Below(key, prefix))
             {
-                return true;
+                // At a bound: forget what ended elsewhere or never finished, at most once a second (it walks every session).
+                if (nowMs - _lastPruneMs < PruneIntervalMs)
+                {
+                    return false;
+                }
+                _lastPruneMs = nowMs;
+                foreach (var (sessionId, _) in _sessions.Where(s => !stillServed(s.Key)).ToList())
+                {
+                    Remove(sessionId);
+                }
+                foreach (var (stale, _) in _opening.Where(o => o.Value.ExpiresMs <= nowMs).ToList())
+                {
+                    Release(stale);
+                }
+                if (!Below(key, prefix))
+                {
+                    return false;
+                }
             }
-            // At a bound: forget sessions that ended elsewhere, at most once a second (it walks every session).
-            if (nowMs - _lastPruneMs < PruneIntervalMs)
+            if (_opening.TryAdd(job, (key, prefix, nowMs + KeyingReplayCache.PendingMs)))
             {
-                return false;
+                Increment(key, prefix);
             }
-            _lastPruneMs = nowMs;
-            foreach (var (sessionId, _) in _sessions.Where(s => !stillServed(s.Key)).ToList())
-            {
-                Remove(sessionId);
-            }
-            return Below(key, prefix);
+            return true;
         }
     }
 
-    public void Opened(uint sessionId, SocketAddress from)
+    /// <summary>The job's keying failed or was dropped: it no longer counts.</summary>
+    public void Release(HandshakeJob job)
+    {
+        lock (_lock)
+        {
+            if (_opening.Remove(job, out var source))
+            {
+                Decrement(_perAddress, source.Address);
+                Decrement(_perPrefix, source.Prefix);
+            }
+        }
+    }
+
+    /// <summary>The session is open (<paramref name="job"/>: the keying that opened it, when still known).</summary>
+    public void Opened(uint sessionId, SocketAddress from, HandshakeJob? job)
     {
         if (!SourceGuard.TryKey(from, out var key, out var prefix))
         {
@@ -79,10 +107,18 @@ internal sealed class SessionsBySource(GatewaySourceLimits limits, Func<uint, bo
         }
         lock (_lock)
         {
+            bool reserved = job is not null && _opening.Remove(job, out _);
             if (_sessions.TryAdd(sessionId, (key, prefix)))
             {
-                _perAddress[key] = _perAddress.GetValueOrDefault(key) + 1;
-                _perPrefix[prefix] = _perPrefix.GetValueOrDefault(prefix) + 1;
+                if (!reserved)
+                {
+                    Increment(key, prefix);
+                }
+            }
+            else if (reserved)
+            {
+                Decrement(_perAddress, key);
+                Decrement(_perPrefix, prefix);
             }
         }
     }
@@ -93,6 +129,12 @@ internal sealed class SessionsBySource(GatewaySourceLimits limits, Func<uint, bo
         {
             Remove(sessionId);
         }
+    }
+
+    private void Increment(UInt128 key, UInt128 prefix)
+    {
+        _perAddress[key] = _perAddress.GetValueOrDefault(key) + 1;
+        _perPrefix[prefix] = _perPrefix.GetValueOrDefault(prefix) + 1;
     }
 
     private bool Below(UInt128 key, UInt128 prefix) =>
