@@ -24,7 +24,9 @@ public sealed record GatewayOptions(
 /// </summary>
 /// <param name="AmplificationFactor">
 /// Bytes sent to an address that has not proven it receives what we send (echoed a cookie, RFC 7016 §3.5.1.1.2),
-/// per byte received from it (RFC 7016 §5: a responder must not become an amplifier for forged sources).
+/// per byte received from it (RFC 7016 §5: a responder must not become an amplifier for forged sources). 5 is the
+/// smallest factor at which every client's first IHello earns its RHello: librtmfp's bare application name makes a
+/// 36-byte IHello datagram, answered by a 180-byte RHello (64-byte cookie and certificate, RFC 7425 §4.4.2).
 /// </param>
 /// <param name="HellosPerAddress">RHellos per second to one address.</param>
 /// <param name="HellosPerPrefix">RHellos per second to one prefix.</param>
@@ -36,7 +38,7 @@ public sealed record GatewayOptions(
 /// <param name="LookupsPerPrefix">Rendezvous lookups per second from one prefix.</param>
 /// <param name="Lookups">Rendezvous lookups per second leaving this gateway in all (each may start a directory entity).</param>
 public sealed record GatewaySourceLimits(
-    double AmplificationFactor = 3,
+    double AmplificationFactor = 5,
     double HellosPerAddress = 20,
     double HellosPerPrefix = 200,
     double HandshakesPerAddress = 10,

@@ -25,7 +25,7 @@ public sealed class SourceLimitTests : TestKit
     private static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
 
     /// <summary>The bound of RFC 7016 §5 as configured by default: bytes to an unverified address per byte from it.</summary>
-    private const double Amplification = 3;
+    private const double Amplification = 5;
 
     private readonly UdpEndpoint _endpoint = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly List<Socket> _sockets = [];
@@ -222,7 +222,8 @@ public sealed class SourceLimitTests : TestKit
         long sent2 = 0, received2 = 0;
         for (int i = 0; i < 30; i++)
         {
-            var datagram = Startup(StartupPacketWriter.IHello(i, EndpointDiscriminator.CreateForUri("rtmfp://x/"), [(byte)i]));
+            // The smallest IHello there is (20 bytes) would get a 164-byte RHello: 8×.
+            var datagram = Startup(StartupPacketWriter.IHello(i, EndpointDiscriminator.CreateForUri("x"), [(byte)i]));
             sent2 += datagram.Length;
             node.Gateway.OnDatagram(_endpoint, datagram, from2);
             received2 += Drain(victim2, 0).Bytes;
@@ -232,11 +233,18 @@ public sealed class SourceLimitTests : TestKit
         Assert.True(received2 <= Amplification * sent2, $"{sent2} B in, {received2} B to the forged source");
         Assert.True(received2 > 0);
 
-        // A client elsewhere, with a URI as Flash sends it, still gets its RHello at once.
-        var client = Socket("127.0.0.2");
-        var ihelloOk = StartupPacketWriter.IHello(0, EndpointDiscriminator.CreateForUri("rtmfp://127.0.0.1:1935/live"), new byte[16]);
-        node.Gateway.OnDatagram(_endpoint, Startup(ihelloOk), client.LocalEndPoint!.Serialize());
-        Assert.Single(Drain(client).Datagrams);
+        // Clients elsewhere get their RHello for their first IHello (a 16-byte tag as Flash sends, RFC 7425 §5.3.1), however
+        // short their EPD: a Flash URI, or librtmfp's bare application name.
+        string[] epds = ["rtmfp://127.0.0.1:1935/live", "rtmfp://1.2.3.4/live", "rtmfp://h/a", "live"];
+        for (int i = 0; i < epds.Length; i++)
+        {
+            var client = Socket($"127.0.1.{i + 1}");
+            var first = Startup(StartupPacketWriter.IHello(0, EndpointDiscriminator.CreateForUri(epds[i]), new byte[16]));
+            node.Gateway.OnDatagram(_endpoint, first, client.LocalEndPoint!.Serialize());
+            var answers = Drain(client).Datagrams;
+            TestContext.Current.TestOutputHelper?.WriteLine($"EPD {epds[i]}: IHello {first.Length} B, RHello {answers.Sum(a => a.Length)} B");
+            Assert.Single(answers);
+        }
     }
 
     /// <summary>A real initiator's IHello, the node's RHello and the initiator's IIKeying, from <paramref name="client"/>.</summary>
