@@ -215,6 +215,12 @@ public sealed class SourceLimitTests : TestKit
         TestContext.Current.TestOutputHelper?.WriteLine($"IHello reflection: {sent:N0} B in, {received:N0} B to the victim ({ratio:0.00}×)");
         Assert.True(ratio <= Amplification, $"{sent} B in, {received} B to the forged source ({ratio:0.00}×)");
 
+        // One datagram packed with IHellos, from a fresh source, is one IHello: one RHello.
+        var packer = Socket("127.0.0.8");
+        node.Gateway.OnDatagram(_endpoint, Startup(Packed(StartupPacketWriter.IHello(0, EndpointDiscriminator.CreateForUri("rtmfp://x/"), new byte[16]))),
+            packer.LocalEndPoint!.Serialize());
+        Assert.Single(Drain(packer).Datagrams);
+
         // Small single IHellos within the RHello rate: the byte ledger alone keeps the victim within the bound, and
         // answers as much as the bytes received allow.
         var victim2 = Socket("127.0.0.5");
@@ -264,6 +270,17 @@ public sealed class SourceLimitTests : TestKit
         return iikeying.Packet;
     }
 
+    /// <summary>The cookie, certificate and SKIC of a sealed IIKeying datagram.</summary>
+    private static (byte[] Cookie, byte[] Certificate, byte[] Skic) IIKeyingRaw(byte[] datagram)
+    {
+        using var key = SessionCryptoContext.CreateDefault();
+        var plain = new byte[2048];
+        Assert.True(key.TryDecrypt(datagram.AsSpan(4), plain, out int offset, out int length));
+        Assert.True(StartupPacket.TryRead(plain.AsSpan(offset, length), out var chunks) && chunks.MoveNext());
+        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var k));
+        return (k.CookieEcho.ToArray(), k.InitiatorCertificate.ToArray(), k.SessionKeyInitiatorComponent.ToArray());
+    }
+
     [Fact]
     public async Task A_replayed_IIKeying_costs_one_Diffie_Hellman_and_every_copy_gets_the_same_RIKeying()
     {
@@ -282,9 +299,15 @@ public sealed class SourceLimitTests : TestKit
         {
             node.Gateway.OnDatagram(_endpoint, iikeying, from);
         }
+        // The same cookie under other initiator session IDs: no new keying either.
+        var raw = IIKeyingRaw(iikeying);
+        for (uint isid = 1; isid <= 20; isid++)
+        {
+            node.Gateway.OnDatagram(_endpoint, Startup(StartupPacketWriter.IIKeying(0, isid, raw.Cookie, raw.Certificate, raw.Skic, default)), from);
+        }
         await node.SettleAsync();
         var (_, answers) = Drain(client);
-        TestContext.Current.TestOutputHelper?.WriteLine($"IIKeying replay: 301 copies, {node.Opens} Diffie-Hellman operations, {answers.Count} RIKeyings");
+        TestContext.Current.TestOutputHelper?.WriteLine($"IIKeying replay: 301 copies and 20 under other session IDs, {node.Opens} Diffie-Hellman operations, {answers.Count} RIKeyings");
         Assert.Equal(1, node.Opens);
         Assert.NotEmpty(answers);
         Assert.All(answers, a => Assert.Equal(answers[0], a));
@@ -387,18 +410,19 @@ public sealed class SourceLimitTests : TestKit
         using var profile = FlashCryptoProfile.CreateServer();
         using var node = new Node(this, Options(), profile, lookup =>
         {
-            var addresses = Enumerable.Range(1, 12).Select(i => Rtmfp.Shared.Wire.Address.FromIPEndPoint(new IPEndPoint(IPAddress.Parse($"10.0.0.{i}"), 1000 + i), AddressOrigin.Unknown)).ToArray();
+            // The target's session lists its addresses; a peer with many makes a Redirect several times the lookup.
+            var addresses = Enumerable.Range(1, 60).Select(i => Rtmfp.Shared.Wire.Address.FromIPEndPoint(new IPEndPoint(IPAddress.Parse($"10.0.0.{i}"), 1000 + i), AddressOrigin.Unknown)).ToArray();
             return StartupPacketWriter.Redirect(0, lookup.Tag, addresses);
         });
         var random = new Random(13);
 
-        // Lookups in a forged source's name, some packed: the Redirects it gets stay within the bound.
+        // Lookups in a forged source's name: the Redirects it gets stay within the bound (each would be 6.6×).
         var victim = Socket("127.0.0.4");
         var forged = victim.LocalEndPoint!.Serialize();
         long sent = 0, received = 0;
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 30; i++)
         {
-            var datagram = Startup(i % 2 == 0 ? Packed(Lookup(random)) : Lookup(random));
+            var datagram = Startup(Lookup(random));
             sent += datagram.Length;
             node.Gateway.OnDatagram(_endpoint, datagram, forged);
             await node.SettleAsync();
@@ -407,9 +431,21 @@ public sealed class SourceLimitTests : TestKit
         received += Drain(victim).Bytes;
         double ratio = (double)received / sent;
         TestContext.Current.TestOutputHelper?.WriteLine($"redirect reflection: {sent:N0} B in, {received:N0} B to the victim ({ratio:0.00}×)");
-        // A flood of random-peer lookups from one source, then a peer elsewhere looks up ten peers.
+
+        // A datagram packed with lookups is one lookup.
+        var packer = IPEndPoint.Parse("192.0.2.1:4000").Serialize();
+        for (int i = 0; i < 5; i++)
+        {
+            node.Gateway.OnDatagram(_endpoint, Startup(Packed(Lookup(random))), packer);
+        }
+        await node.SettleAsync();
+        int fromPacker = node.Lookups.Count(l => l.Initiator.Equals(packer));
+
+        // A flood of random-peer lookups from one source (more than the gateway's whole budget holds), then a peer
+        // elsewhere looks up ten peers.
         var flooder = IPEndPoint.Parse("198.51.100.7:4000").Serialize();
-        for (int i = 0; i < 3000; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 6000; i++)
         {
             node.Gateway.OnDatagram(_endpoint, Startup(Lookup(random)), flooder);
         }
@@ -418,12 +454,17 @@ public sealed class SourceLimitTests : TestKit
         {
             node.Gateway.OnDatagram(_endpoint, Startup(Lookup(random)), peer);
         }
+        clock.Stop();
         await node.SettleAsync();
         int fromPeer = node.Lookups.Count(l => l.Initiator.Equals(peer));
         int fromFlooder = node.Lookups.Count(l => l.Initiator.Equals(flooder));
-        TestContext.Current.TestOutputHelper?.WriteLine($"lookups: flooder 3000 sent, {fromFlooder} forwarded; peer 10 sent, {fromPeer} forwarded");
+        TestContext.Current.TestOutputHelper?.WriteLine($"lookups: flooder 6000 sent, {fromFlooder} forwarded; peer 10 sent, {fromPeer} forwarded; 5 packed datagrams, {fromPacker} forwarded");
 
         Assert.Equal(10, fromPeer);
+        // Its bucket: two seconds' worth, refilled while the flood lasted.
+        double rate = GatewaySourceLimits.Default.LookupsPerAddress;
+        Assert.True(fromFlooder <= 2 * rate + rate * clock.Elapsed.TotalSeconds + 1, $"{fromFlooder} lookups forwarded for one source in {clock.Elapsed}");
+        Assert.Equal(5, fromPacker);
         Assert.True(ratio <= Amplification, $"{sent} B in, {received} B of Redirects to the forged source ({ratio:0.00}×)");
     }
 }
