@@ -270,6 +270,35 @@ public sealed class SourceLimitTests : TestKit
         return iikeying.Packet;
     }
 
+    [Fact]
+    public async Task IHellos_forged_in_the_name_of_a_client_with_a_session_get_the_RHello_rate_of_one_address()
+    {
+        // A verified address (it echoed a cookie) is not held to the byte bound: the per-address RHello budget is what
+        // keeps a client of the node from being flooded with RHellos in its name.
+        using var profile = FlashCryptoProfile.CreateServer();
+        using var clientProfile = FlashCryptoProfile.CreateEphemeral(groups: [DiffieHellmanGroup.Group2]);
+        using var node = new Node(this, Options(), profile);
+        var client = Socket("127.0.0.9");
+        client.ReceiveTimeout = 5000;
+        var from = client.LocalEndPoint!.Serialize();
+        node.Gateway.OnDatagram(_endpoint, Startup(IIKeying(node, _endpoint, client, clientProfile, 0x0506_0708)), from);
+        await node.SettleAsync();
+        Assert.Equal(1, node.Opens);
+        Drain(client);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int rhellos = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            node.Gateway.OnDatagram(_endpoint, Startup(StartupPacketWriter.IHello(i, EndpointDiscriminator.CreateForUri("x"), [(byte)i])), from);
+            rhellos += Drain(client, 0).Datagrams.Count;
+        }
+        clock.Stop();
+        rhellos += Drain(client).Datagrams.Count;
+        double rate = GatewaySourceLimits.Default.HellosPerAddress;
+        TestContext.Current.TestOutputHelper?.WriteLine($"IHellos in a verified client's name: 300 sent, {rhellos} RHellos in {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(rhellos <= 2 * rate + rate * clock.Elapsed.TotalSeconds + 1, $"{rhellos} RHellos to one address in {clock.Elapsed}");
+    }
+
     /// <summary>The cookie, certificate and SKIC of a sealed IIKeying datagram.</summary>
     private static (byte[] Cookie, byte[] Certificate, byte[] Skic) IIKeyingRaw(byte[] datagram)
     {
