@@ -47,6 +47,7 @@ internal sealed class GatewayActor : ReceiveActor
                 Context.Unwatch(session);
             }
             _gateway.Cache.Remove(c.SessionId);
+            _startup.OnSessionClosed(c.SessionId);
         });
         Receive<Terminated>(t =>
         {
@@ -86,7 +87,7 @@ internal sealed class GatewayActor : ReceiveActor
     {
         if (_gateway.EndpointFor(redirect.To) is { } endpoint)
         {
-            StartupSender.Send(endpoint, redirect.StartupPacket, 0, redirect.To, _metrics);
+            _startup.OnPeerRedirect(redirect, endpoint, _metrics);
         }
     }
 

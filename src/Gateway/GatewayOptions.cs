@@ -11,4 +11,43 @@ public sealed record GatewayOptions(
     int HandshakeWorkers,
     int HandshakeQueueLimit,
     int SocketBufferBytes,
-    TimeSpan ShutdownCloseGrace);
+    TimeSpan ShutdownCloseGrace)
+{
+    /// <summary>Per-source bounds on startup traffic (an init property so existing constructor calls stay valid).</summary>
+    public GatewaySourceLimits SourceLimits { get; init; } = GatewaySourceLimits.Default;
+}
+
+/// <summary>
+/// What one source may cost the gateway before it has proven its address, and how many sessions it may hold. A source
+/// is an IP address (any port); its prefix is its /24 (IPv4) or /64 (IPv6). Each source and each prefix has its own
+/// budget, so a flood from one does not use up another's. Rates are per second; a bucket holds two seconds' worth.
+/// </summary>
+/// <param name="AmplificationFactor">
+/// Bytes sent to an address that has not proven it receives what we send (echoed a cookie, RFC 7016 §3.5.1.1.2),
+/// per byte received from it (RFC 7016 §5: a responder must not become an amplifier for forged sources). 5 is the
+/// smallest factor at which every client's first IHello earns its RHello: librtmfp's bare application name makes a
+/// 36-byte IHello datagram, answered by a 180-byte RHello (64-byte cookie and certificate, RFC 7425 §4.4.2).
+/// </param>
+/// <param name="HellosPerAddress">RHellos per second to one address.</param>
+/// <param name="HellosPerPrefix">RHellos per second to one prefix.</param>
+/// <param name="HandshakesPerAddress">Sessions one address may start opening per second (keying jobs: a Diffie-Hellman each).</param>
+/// <param name="HandshakesPerPrefix">Sessions one prefix may start opening per second.</param>
+/// <param name="SessionsPerAddress">Open sessions from one address this gateway serves; beyond, an IIKeying is dropped.</param>
+/// <param name="SessionsPerPrefix">Open sessions from one prefix this gateway serves.</param>
+/// <param name="LookupsPerAddress">Rendezvous lookups per second from one address (RFC 7016 §3.5.1.6).</param>
+/// <param name="LookupsPerPrefix">Rendezvous lookups per second from one prefix.</param>
+/// <param name="Lookups">Rendezvous lookups per second leaving this gateway in all (each may start a directory entity).</param>
+public sealed record GatewaySourceLimits(
+    double AmplificationFactor = 5,
+    double HellosPerAddress = 20,
+    double HellosPerPrefix = 200,
+    double HandshakesPerAddress = 10,
+    double HandshakesPerPrefix = 50,
+    int SessionsPerAddress = 256,
+    int SessionsPerPrefix = 2048,
+    double LookupsPerAddress = 20,
+    double LookupsPerPrefix = 100,
+    double Lookups = 2000)
+{
+    public static readonly GatewaySourceLimits Default = new();
+}

@@ -1,6 +1,7 @@
 using System.Net;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Cluster;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Gateway;
 
@@ -15,4 +16,13 @@ internal interface IStartupHandler
 
     /// <summary>The derived session ID belongs to another initiator: retry with the next probe.</summary>
     void OnCollision(SessionIdCollision collision);
+
+    /// <summary>The session is closed: it no longer counts against its source.</summary>
+    void OnSessionClosed(uint sessionId)
+    {
+    }
+
+    /// <summary>A rendezvous answer (RFC 7016 §3.5.1.6) for an initiator: send its Redirect, session ID 0 under the default key.</summary>
+    void OnPeerRedirect(PeerRedirect redirect, UdpEndpoint endpoint, RtmfpMetrics metrics) =>
+        Handshake.StartupSender.Send(endpoint, redirect.StartupPacket, 0, redirect.To, metrics);
 }

@@ -95,7 +95,10 @@ internal static class NodeComposition
                 g.HandshakeWorkers,
                 g.HandshakeQueueLimit,
                 g.ReceiveBufferBytes,
-                ShutdownCloseGrace: TimeSpan.FromSeconds(2)));
+                ShutdownCloseGrace: TimeSpan.FromSeconds(2))
+            {
+                SourceLimits = g.SourceLimits,
+            });
         }
     }
 }

@@ -27,7 +27,7 @@ internal sealed class GatewayHarness : IDisposable
     /// <summary>Key lookups per second the gateway allows itself (its default).</summary>
     public const double FetchesPerSecond = 500;
 
-    /// <summary>Rendezvous lookups per second leaving the front (its default); its bucket holds two seconds' worth.</summary>
+    /// <summary>Rendezvous lookups per second leaving the front in all (each source also has its own budget); its bucket holds two seconds' worth.</summary>
     public const double LookupsPerSecond = 500;
 
     private readonly int _seed;

@@ -39,6 +39,16 @@ public sealed class RunningNode : IAsyncDisposable
         {
             ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
             ["Rtmfp:Gateway:HandshakeWorkers"] = "2",
+            // Every client of these tests comes from 127.0.0.1: the per-source bounds of a production node (one address,
+            // one /24) would throttle the load and many-session tests. The amplification bound stays at its default.
+            ["Rtmfp:Gateway:HellosPerAddress"] = "100000",
+            ["Rtmfp:Gateway:HellosPerPrefix"] = "100000",
+            ["Rtmfp:Gateway:HandshakesPerAddress"] = "100000",
+            ["Rtmfp:Gateway:HandshakesPerPrefix"] = "100000",
+            ["Rtmfp:Gateway:SessionsPerAddress"] = "1000000",
+            ["Rtmfp:Gateway:SessionsPerPrefix"] = "1000000",
+            ["Rtmfp:Gateway:LookupsPerAddress"] = "100000",
+            ["Rtmfp:Gateway:LookupsPerPrefix"] = "100000",
             // Several nodes run in this process: the admin port is covered by tests/Ops.Tests.
             ["Rtmfp:Ops:Endpoint"] = "off",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -12,7 +12,11 @@ namespace Rtmfp.Gateway.Handshake;
 /// The gateway's stateless handshake front (RFC 7016 §3.5.1.1.2): IHello is answered from the
 /// receive loop without allocating; a valid IIKeying becomes a bounded worker job (Diffie-Hellman,
 /// key derivation) whose result opens the session entity; the entity's answer releases the RIKeying.
-/// Nothing is kept for a client before its cookie comes back.
+/// Nothing is kept for a client before its cookie comes back but what bounds the cost of its source
+/// (<see cref="SourceGuard"/>): one handshake chunk per datagram, bytes out within a multiple of bytes in until the
+/// address is verified, RHellos, keying jobs and rendezvous lookups rate-bounded per address and prefix, open sessions
+/// bounded per address and prefix, and a repeated IIKeying answered from <see cref="KeyingReplayCache"/> without a
+/// second Diffie-Hellman.
 /// </summary>
 internal sealed class HandshakeFront : IStartupHandler, IDisposable
 {
@@ -33,14 +37,24 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     private readonly int _maxInFlight;
     private readonly IActorRef? _peerDirectory;
     private readonly TokenBucket _lookups;
+    private readonly SourceGuard _guard;
+    private readonly SessionsBySource _sessions;
+    private readonly KeyingReplayCache _replays = new();
 
     /// <param name="peerDirectory">The peer directory shard region for rendezvous lookups (RFC 7016 §3.5.1.6); none: they are ignored.</param>
-    /// <param name="lookupsPerSecond">Bound on rendezvous lookups leaving this gateway (each may start an entity somewhere).</param>
-    public HandshakeFront(GatewayContext context, FlashCryptoProfile serverProfile, IActorRef? peerDirectory = null, double lookupsPerSecond = 500)
+    /// <param name="lookupsPerSecond">
+    /// Bound on rendezvous lookups leaving this gateway in all (each may start an entity somewhere); default
+    /// <see cref="GatewaySourceLimits.Lookups"/>. Each source also has its own budget.
+    /// </param>
+    public HandshakeFront(GatewayContext context, FlashCryptoProfile serverProfile, IActorRef? peerDirectory = null, double? lookupsPerSecond = null)
     {
         _context = context;
         _peerDirectory = peerDirectory;
-        _lookups = new TokenBucket(lookupsPerSecond, lookupsPerSecond * 2);
+        var limits = context.Options.SourceLimits;
+        double lookups = lookupsPerSecond ?? limits.Lookups;
+        _lookups = new TokenBucket(lookups, lookups * 2);
+        _guard = new SourceGuard(limits);
+        _sessions = new SessionsBySource(limits, sessionId => context.Gateway.Cache.TryGet(sessionId, out _));
         var cookies = new CookieJar(context.Options.CookieSecret, context.Options.CookieSlot);
         _responder = new HandshakeResponder(serverProfile, cookies, new EndpointDiscriminatorCache());
         _maxInFlight = context.Options.HandshakeQueueLimit * 4;
@@ -55,6 +69,12 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// <summary>Keying jobs queued or running.</summary>
     public int PendingJobs => _pool.Pending;
 
+    /// <summary>Per-source accounting of startup traffic.</summary>
+    public SourceGuard Guard => _guard;
+
+    /// <summary>Open sessions counted per source.</summary>
+    public SessionsBySource Sessions => _sessions;
+
     /// <summary>Per receive-loop buffers and default-key context (SessionCryptoContext is single-threaded).</summary>
     private sealed class ReceiveScratch : IDisposable
     {
@@ -67,6 +87,8 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
 
     public void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from)
     {
+        long now = Environment.TickCount64;
+        _guard.Received(from, PacketLimits.SessionIdLength + encryptedPacket.Length, now);
         var scratch = t_scratch ??= new ReceiveScratch();
         if (!scratch.Default.TryDecrypt(encryptedPacket, scratch.Plain, out int offset, out int length)
             || !StartupPacket.TryRead(scratch.Plain.AsSpan(offset, length), out var chunks))
@@ -74,17 +96,18 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             _context.Metrics.DecryptFailures.Add(1);
             return;
         }
-        long now = Environment.TickCount64;
+        // At most one handshake chunk per datagram: an initiator sends one (RFC 7016 §3.5.1.1.1), and answering every
+        // chunk of a packed datagram multiplies what a forged source's victim receives (§5).
         foreach (var chunk in chunks)
         {
             switch (chunk.Type)
             {
                 case ChunkType.IHello:
                     OnIHello(endpoint, chunk.Payload, from, now, scratch);
-                    break;
+                    return;
                 case ChunkType.IIKeying:
                     OnIIKeying(endpoint, chunk.Payload, from, now, scratch);
-                    break;
+                    return;
                 default:
                     // RHello, Redirect, RIKeying … are for initiators; Packet Fragment reassembly at
                     // startup is not needed by known clients (their IIKeying fits one packet).
@@ -101,12 +124,15 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             OnRendezvousLookup(lookup, from, now);
             return;
         }
-        if (disposition != IHelloDisposition.RHello)
+        if (disposition != IHelloDisposition.RHello || !_guard.TryTake(SourceGuard.Budget.Hello, from, now))
         {
             return;
         }
-        _context.Metrics.HandshakesStarted.Add(1);
-        StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, written), 0, from, _context.Metrics);
+        // RFC 7016 §5: the source is not verified yet; the initiator retransmits its IHello if this one is refused.
+        if (StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, written), 0, from, _context.Metrics, _guard, now))
+        {
+            _context.Metrics.HandshakesStarted.Add(1);
+        }
     }
 
     /// <summary>
@@ -116,7 +142,8 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// </summary>
     private void OnRendezvousLookup(RendezvousLookup lookup, SocketAddress from, long now)
     {
-        if (_peerDirectory is null || lookup.Tag.Length > MaxLookupTagLength || !_lookups.TryTake(now))
+        if (_peerDirectory is null || lookup.Tag.Length > MaxLookupTagLength
+            || !_guard.TryTake(SourceGuard.Budget.Lookup, from, now) || !_lookups.TryTake(now))
         {
             return;
         }
@@ -130,7 +157,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         if (check == IIKeyingCheck.CookieChange)
         {
             // RFC 7016 §3.5.1.2: the initiator resends its IIKeying with the new cookie.
-            StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, cookieChange.Length), cookieChange.SessionId, from, _context.Metrics);
+            StartupSender.Send(endpoint, scratch.Reply.AsSpan(0, cookieChange.Length), cookieChange.SessionId, from, _context.Metrics, _guard, now);
             return;
         }
         if (check != IIKeyingCheck.Accepted || job is null)
@@ -138,11 +165,38 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             _context.Metrics.HandshakesRejected.Add(1);
             return;
         }
+        // The cookie is ours and bound to this address: the source receives what we send (RFC 7016 §3.5.1.1.2).
+        _guard.Verify(from, now);
+        switch (_replays.Check(job.Cookie, job.InitiatorSessionId, from, now, out var riKeying))
+        {
+            case KeyingReplayCache.Replay.Answer:
+                // RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying, without keying it again.
+                StartupSender.Send(endpoint, riKeying, job.InitiatorSessionId, from, _context.Metrics, _guard, now);
+                return;
+            case KeyingReplayCache.Replay.InProgress:
+            case KeyingReplayCache.Replay.Conflict:
+                return;
+        }
+        if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now) || !_sessions.TryReserve(job, now))
+        {
+            // A responder that does not want the session ignores the IIKeying (RFC 7016 §3.5.1.1.2).
+            _context.Metrics.HandshakesRejected.Add(1);
+            return;
+        }
+        _replays.Begin(job, now);
         if (!_pool.TryEnqueue(job))
         {
             // Overload: the initiator retransmits its IIKeying (RFC 7016 §3.5.1.1.1).
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
         }
+    }
+
+    /// <summary>The keying of <paramref name="job"/> ended without a session: a retransmission may try again.</summary>
+    private void Abandon(HandshakeJob job)
+    {
+        _replays.Forget(job);
+        _sessions.Release(job);
     }
 
     /// <summary>Worker thread: the keys are computed; ask the session entity to open.</summary>
@@ -150,6 +204,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     {
         if (result is null)
         {
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
             return;
         }
@@ -175,10 +230,17 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
 
     public void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint)
     {
+        HandshakeJob? job;
         lock (_inFlightLock)
         {
-            _inFlight.Remove(opened.SessionId);
+            _inFlight.Remove(opened.SessionId, out job);
         }
+        if (job is not null)
+        {
+            _replays.Complete(job, opened.RIKeyingPacket);
+        }
+        _sessions.Opened(opened.SessionId, opened.FarAddress, job);
+        _guard.Verify(opened.FarAddress, Environment.TickCount64);
         if (endpoint is null)
         {
             return;
@@ -186,6 +248,15 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         // RFC 7016 §2.2.3: RIKeying goes to the initiator's session ID under the default key.
         StartupSender.Send(endpoint, opened.RIKeyingPacket, opened.FarSessionId, opened.FarAddress, _context.Metrics);
     }
+
+    public void OnSessionClosed(uint sessionId) => _sessions.Closed(sessionId);
+
+    /// <summary>
+    /// A Redirect (RFC 7016 §3.5.1.6) goes to the address the lookup came from, which nothing has verified: within what
+    /// that address sent (§5), so a lookup in a forged source's name is not an amplifier.
+    /// </summary>
+    public void OnPeerRedirect(PeerRedirect redirect, UdpEndpoint endpoint, Rtmfp.Shared.Telemetry.RtmfpMetrics metrics) =>
+        StartupSender.Send(endpoint, redirect.StartupPacket, 0, redirect.To, metrics, _guard, Environment.TickCount64);
 
     public void OnCollision(SessionIdCollision collision)
     {
@@ -199,6 +270,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         if (job.Probe + 1 >= MaxProbes)
         {
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
             _context.Logger.TooManyCollisions(MaxProbes);
             return;
@@ -206,6 +278,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         job.Probe++;
         if (!_pool.TryEnqueue(job))
         {
+            Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
         }
     }

@@ -15,14 +15,27 @@ internal static class StartupSender
     [ThreadStatic]
     private static byte[]? t_datagram;
 
-    public static void Send(UdpEndpoint endpoint, ReadOnlySpan<byte> plainPacket, uint sessionId, SocketAddress to, RtmfpMetrics metrics)
+    public static void Send(UdpEndpoint endpoint, ReadOnlySpan<byte> plainPacket, uint sessionId, SocketAddress to, RtmfpMetrics metrics) =>
+        Send(endpoint, plainPacket, sessionId, to, metrics, null, 0);
+
+    /// <summary>
+    /// Sends unless <paramref name="guard"/> refuses the datagram's bytes to <paramref name="to"/> (an unverified address
+    /// that has not earned them, RFC 7016 §5). False when nothing was sent.
+    /// </summary>
+    public static bool Send(UdpEndpoint endpoint, ReadOnlySpan<byte> plainPacket, uint sessionId, SocketAddress to, RtmfpMetrics metrics,
+        SourceGuard? guard, long nowMs)
     {
         if (plainPacket.Length > PacketLimits.MaxStartupPacketLength)
         {
-            return;
+            return false;
         }
         var datagram = t_datagram ??= new byte[StartupDatagram.MaxLength];
         int length = StartupDatagram.Write(plainPacket, sessionId, datagram);
+        if (guard is not null && !guard.TrySend(to, length, nowMs))
+        {
+            return false;
+        }
         endpoint.SendTo(datagram.AsSpan(0, length), to, metrics);
+        return true;
     }
 }

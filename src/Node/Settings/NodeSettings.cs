@@ -27,7 +27,11 @@ internal sealed record GatewaySettings(
     TimeSpan CookieSlot,
     int HandshakeWorkers,
     int HandshakeQueueLimit,
-    int ReceiveBufferBytes);
+    int ReceiveBufferBytes)
+{
+    /// <summary>Per-source bounds on startup traffic (Rtmfp:Gateway:AmplificationFactor, …PerAddress, …PerPrefix, Lookups).</summary>
+    public Rtmfp.Gateway.GatewaySourceLimits SourceLimits { get; init; } = Rtmfp.Gateway.GatewaySourceLimits.Default;
+}
 
 internal sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
 
@@ -130,7 +134,10 @@ internal sealed record NodeSettings(
             CookieSlot: r.GetDuration($"{Section}:Gateway:CookieSlot", TimeSpan.FromSeconds(95), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
             HandshakeWorkers: r.GetInt($"{Section}:Gateway:HandshakeWorkers", Math.Max(1, Environment.ProcessorCount - 1), 1, 256),
             HandshakeQueueLimit: r.GetInt($"{Section}:Gateway:HandshakeQueueLimit", 1024, 1, 1_000_000),
-            ReceiveBufferBytes: r.GetInt($"{Section}:Gateway:ReceiveBufferBytes", 4 << 20, 64 << 10, 256 << 20));
+            ReceiveBufferBytes: r.GetInt($"{Section}:Gateway:ReceiveBufferBytes", 4 << 20, 64 << 10, 256 << 20))
+        {
+            SourceLimits = ReadSourceLimits(r),
+        };
         if (roles.HasFlag(NodeRoles.Gateway) && gateway.Endpoints.Count == 0)
         {
             r.Error($"{Section}:Gateway:Endpoints", "a gateway needs at least one endpoint");
@@ -194,5 +201,36 @@ internal sealed record NodeSettings(
         }
 
         return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications }, r.Errors);
+    }
+
+    /// <summary>Per-source bounds of the gateway (RFC 7016 §5 and the security review of issue 14); a prefix's bound is at least its address's.</summary>
+    private static Rtmfp.Gateway.GatewaySourceLimits ReadSourceLimits(SettingsReader r)
+    {
+        var d = Rtmfp.Gateway.GatewaySourceLimits.Default;
+        string key = $"{Section}:Gateway:";
+        int Rate(string name, double fallback) => r.GetInt(key + name, (int)fallback, 1, 1_000_000);
+        var limits = new Rtmfp.Gateway.GatewaySourceLimits(
+            AmplificationFactor: r.GetInt(key + "AmplificationFactor", (int)d.AmplificationFactor, 1, 20),
+            HellosPerAddress: Rate("HellosPerAddress", d.HellosPerAddress),
+            HellosPerPrefix: Rate("HellosPerPrefix", d.HellosPerPrefix),
+            HandshakesPerAddress: Rate("HandshakesPerAddress", d.HandshakesPerAddress),
+            HandshakesPerPrefix: Rate("HandshakesPerPrefix", d.HandshakesPerPrefix),
+            SessionsPerAddress: r.GetInt(key + "SessionsPerAddress", d.SessionsPerAddress, 1, 10_000_000),
+            SessionsPerPrefix: r.GetInt(key + "SessionsPerPrefix", d.SessionsPerPrefix, 1, 10_000_000),
+            LookupsPerAddress: Rate("LookupsPerAddress", d.LookupsPerAddress),
+            LookupsPerPrefix: Rate("LookupsPerPrefix", d.LookupsPerPrefix),
+            Lookups: Rate("Lookups", d.Lookups));
+        void AtLeast(string prefixName, double prefix, string addressName, double address)
+        {
+            if (prefix < address)
+            {
+                r.Error(key + prefixName, $"must be at least {key}{addressName} ({address})");
+            }
+        }
+        AtLeast("HellosPerPrefix", limits.HellosPerPrefix, "HellosPerAddress", limits.HellosPerAddress);
+        AtLeast("HandshakesPerPrefix", limits.HandshakesPerPrefix, "HandshakesPerAddress", limits.HandshakesPerAddress);
+        AtLeast("SessionsPerPrefix", limits.SessionsPerPrefix, "SessionsPerAddress", limits.SessionsPerAddress);
+        AtLeast("LookupsPerPrefix", limits.LookupsPerPrefix, "LookupsPerAddress", limits.LookupsPerAddress);
+        return limits;
     }
 }
