@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using Akka.Persistence.Hosting;
 using Akka.Remote.Hosting;
+using Akka.Remote.Transport.DotNetty;
 using Akka.Cluster.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Cluster;
@@ -30,15 +31,21 @@ internal static class NodeComposition
         if (settings.Roles.HasFlag(NodeRoles.Sessions)) roles.Add(ClusterRoles.Sessions);
         if (settings.Roles.HasFlag(NodeRoles.Groups)) roles.Add(ClusterRoles.Groups);
 
-        akka.WithRemoting(new RemoteOptions
-            {
-                HostName = settings.Cluster.Hostname,
-                Port = settings.Cluster.Port,
-                PublicHostName = settings.Cluster.PublicHostname,
-                // Media frames cross nodes whole (PublishStreamFrame, StreamEventDelivery): a keyframe can exceed
-                // the transport's default 128,000-byte frame.
-                MaxFrameSize = MaxRemoteFrameSize,
-            })
+        var remote = new RemoteOptions
+        {
+            HostName = settings.Cluster.Hostname,
+            Port = settings.Cluster.Port,
+            PublicHostName = settings.Cluster.PublicHostname,
+            // Media frames cross nodes whole (PublishStreamFrame, StreamEventDelivery): a keyframe can exceed
+            // the transport's default 128,000-byte frame.
+            MaxFrameSize = MaxRemoteFrameSize,
+        };
+        if (settings.Cluster.Tls is { } tls)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = ClusterTls(tls);
+        }
+        akka.WithRemoting(remote)
             // Gateway, session, stream and directory messages between nodes (compact binary, pooled buffers).
             .WithClusterMessageSerializers()
             .WithClustering(new ClusterOptions
@@ -80,6 +87,21 @@ internal static class NodeComposition
             });
         }
     }
+
+    /// <summary>
+    /// Mutual TLS with the one cluster certificate: both ends of a remoting connection present it, and each accepts
+    /// the other only if its certificate has the same thumbprint (pinning instead of a CA chain, so a self-signed
+    /// cluster certificate works and a certificate from any other issuer, even a publicly trusted one, is refused).
+    /// Host names are not checked: nodes connect by IP or pod DNS name and all share one certificate.
+    /// </summary>
+    internal static SslOptions ClusterTls(ClusterTlsSettings tls) => new()
+    {
+        X509Certificate = tls.Certificate,
+        SuppressValidation = false,
+        RequireMutualAuthentication = true,
+        ValidateCertificateHostname = false,
+        CustomValidator = CertificateValidation.PinnedCertificate(tls.Certificate.Thumbprint),
+    };
 
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front) and the ops endpoint.</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 
 namespace Rtmfp.Node.Settings;
@@ -19,7 +21,17 @@ internal enum PersistenceProvider
     Redis,
 }
 
-internal sealed record ClusterSettings(string Hostname, int Port, string? PublicHostname, IReadOnlyList<string> SeedNodes, string SystemName);
+internal sealed record ClusterSettings(string Hostname, int Port, string? PublicHostname, IReadOnlyList<string> SeedNodes, string SystemName)
+{
+    /// <summary>TLS for remoting (Rtmfp:Cluster:Tls:Certificate, …:Password); null (plain TCP) by default.</summary>
+    public ClusterTlsSettings? Tls { get; init; }
+}
+
+/// <summary>
+/// The cluster certificate (PKCS#12 with its private key): each node presents it and accepts a peer only when the
+/// peer presents the same certificate (pinned by thumbprint), in both directions of a remoting connection.
+/// </summary>
+internal sealed record ClusterTlsSettings(X509Certificate2 Certificate);
 
 internal sealed record GatewaySettings(
     IReadOnlyList<IPEndPoint> Endpoints,
@@ -103,12 +115,18 @@ internal sealed record NodeSettings(
             Port: r.GetInt($"{Section}:Cluster:Port", 0, 0, 65535),
             PublicHostname: r.GetString($"{Section}:Cluster:PublicHostname"),
             SeedNodes: r.GetList($"{Section}:Cluster:SeedNodes", []),
-            SystemName: r.GetString($"{Section}:Cluster:SystemName", "rtmfp"));
+            SystemName: r.GetString($"{Section}:Cluster:SystemName", "rtmfp"))
+        {
+            Tls = ReadClusterTls(r),
+        };
+        // With TLS on, DotNetty remoting addresses are akka.ssl.tcp://: a plain seed would never answer.
+        string scheme = cluster.Tls is null ? "akka.tcp://" : "akka.ssl.tcp://";
         foreach (var seed in cluster.SeedNodes)
         {
-            if (!seed.StartsWith("akka.tcp://", StringComparison.Ordinal))
+            if (!seed.StartsWith(scheme, StringComparison.Ordinal))
             {
-                r.Error($"{Section}:Cluster:SeedNodes", $"'{seed}' is not an Akka address such as akka.tcp://rtmfp@10.0.0.1:4053");
+                r.Error($"{Section}:Cluster:SeedNodes", $"'{seed}' is not an Akka address such as {scheme}rtmfp@10.0.0.1:4053"
+                    + (cluster.Tls is null ? "" : $" (TLS is on: {Section}:Cluster:Tls:Certificate)"));
             }
         }
 
@@ -201,6 +219,44 @@ internal sealed record NodeSettings(
         }
 
         return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications }, r.Errors);
+    }
+
+    /// <summary>Rtmfp:Cluster:Tls:Certificate (a PKCS#12 file with the private key) and Rtmfp:Cluster:Tls:Password.</summary>
+    private static ClusterTlsSettings? ReadClusterTls(SettingsReader r)
+    {
+        string key = $"{Section}:Cluster:Tls:Certificate";
+        string? path = r.GetString(key);
+        string? password = r.GetString($"{Section}:Cluster:Tls:Password");
+        if (path is null)
+        {
+            if (password is not null)
+            {
+                r.Error(key, $"{Section}:Cluster:Tls:Password is set but no certificate file is");
+            }
+            return null;
+        }
+        if (!File.Exists(path))
+        {
+            r.Error(key, $"'{path}' does not exist");
+            return null;
+        }
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            r.Error(key, $"'{path}' is not a readable PKCS#12 file with this password ({e.Message})");
+            return null;
+        }
+        if (!certificate.HasPrivateKey)
+        {
+            r.Error(key, $"'{path}' holds no private key");
+            certificate.Dispose();
+            return null;
+        }
+        return new ClusterTlsSettings(certificate);
     }
 
     /// <summary>Per-source bounds of the gateway (RFC 7016 §5 and the security review of issue 14); a prefix's bound is at least its address's.</summary>

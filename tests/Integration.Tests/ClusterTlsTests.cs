@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Cluster;
+using Rtmfp.Client;
+using Rtmfp.Node;
+using Rtmfp.Cluster;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>A self-signed cluster certificate written to a temporary PKCS#12 file (issue 14, finding 12).</summary>
+public sealed class ClusterCertificateFile : IDisposable
+{
+    public ClusterCertificateFile(string subject, string password = "test-password")
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        Password = password;
+        Thumbprint = certificate.Thumbprint;
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rtmfp-cluster-{Guid.NewGuid():N}.pfx");
+        File.WriteAllBytes(Path, certificate.Export(X509ContentType.Pkcs12, password));
+    }
+
+    public string Path { get; }
+    public string Password { get; }
+    public string Thumbprint { get; }
+
+    public (string, string)[] Settings => [("Rtmfp:Cluster:Tls:Certificate", Path), ("Rtmfp:Cluster:Tls:Password", Password)];
+
+    public void Dispose() => File.Delete(Path);
+}
+
+/// <summary>Two nodes with TLS remoting on, B seeded from A, both with the same cluster certificate.</summary>
+public sealed class TlsTwoNodes : IAsyncLifetime
+{
+    public ClusterCertificateFile Certificate { get; } = new("rtmfp-cluster");
+    public ClusterCertificateFile Foreign { get; } = new("rtmfp-cluster");
+
+    private RunningNode? _a;
+    private RunningNode? _b;
+
+    public RunningNode A => _a ?? throw new InvalidOperationException("not started");
+    public RunningNode B => _b ?? throw new InvalidOperationException("not started");
+
+    public async ValueTask InitializeAsync()
+    {
+        _a = await RunningNode.StartAsync([("Rtmfp:Cluster:Port", "0"), .. Certificate.Settings]);
+        string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(_a)).SelfAddress.ToString();
+        _b = await RunningNode.StartAsync([("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), .. Certificate.Settings]);
+        await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(_a) == 2 && TwoNodes.UpMembers(_b) == 2), "both TLS members Up");
+        foreach (var node in new[] { _a, _b })
+        {
+            await TwoNodes.WaitForRegionsAsync(node, "session", 2);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_b is not null)
+        {
+            await _b.DisposeAsync();
+        }
+        if (_a is not null)
+        {
+            await _a.DisposeAsync();
+        }
+        Certificate.Dispose();
+        Foreign.Dispose();
+    }
+}
+
+public sealed class ClusterTlsTests(TlsTwoNodes nodes) : IClassFixture<TlsTwoNodes>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Nodes_with_the_cluster_certificate_form_a_cluster_over_tls_and_serve_a_session_across_nodes()
+    {
+        foreach (var node in new[] { nodes.A, nodes.B })
+        {
+            var config = TwoNodes.SystemOf(node).Settings.Config;
+            Assert.True(config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
+        }
+
+        // Clients on both gateways until one session lives on the other node than its gateway (sessions, keys and
+        // packets then cross nodes through the TLS remoting connection).
+        const int MaxClients = 12, Messages = 20;
+        var connections = new List<(RtmfpConnection Connection, RunningNode Gateway)>();
+        try
+        {
+            bool crossNode = false;
+            for (int i = 0; i < MaxClients && !crossNode; i++)
+            {
+                var gateway = i % 2 == 0 ? nodes.A : nodes.B;
+                var connection = await RtmfpConnection.ConnectAsync(gateway.Uri.ToString()).WaitAsync(Patience);
+                connections.Add((connection, gateway));
+                SessionTests.AssertEchoed(await SessionTests.EchoAsync(connection, Messages, TwoNodeTests.Numbered), Messages, TwoNodeTests.Numbered);
+                var other = gateway == nodes.A ? nodes.B : nodes.A;
+                crossNode = (await TwoNodeTests.LocalEntities(other, "session")).Contains(SessionMessageExtractor.EntityIdOf(connection.FarSessionId));
+            }
+            Assert.True(crossNode, $"no session of {connections.Count} on the other node than its gateway");
+        }
+        finally
+        {
+            await Task.WhenAll(connections.Select(c => c.Connection.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
+    public async Task A_node_with_another_certificate_or_without_tls_is_refused()
+    {
+        string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress.ToString();
+        await using var foreign = await RunningNode.StartAsync(
+            [("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), .. nodes.Foreign.Settings]);
+        Assert.StartsWith("akka.ssl.tcp://", seed);
+        // A node without TLS speaks plain Akka protocol to A's TLS port.
+        await using var plain = await RunningNode.StartAsync(
+            ("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed.Replace("akka.ssl.tcp://", "akka.tcp://", StringComparison.Ordinal)));
+        Assert.NotEqual(nodes.Certificate.Thumbprint, nodes.Foreign.Thumbprint);
+
+        // Long enough for several join attempts to the seed (an accepted node is Up within about a second here).
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        foreach (var outsider in new[] { foreign, plain })
+        {
+            var self = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(outsider));
+            Assert.DoesNotContain(self.State.Members, m => m.Status == MemberStatus.Up);
+            Assert.DoesNotContain(Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.A)).State.Members, m => m.Address == self.SelfAddress);
+        }
+        Assert.Equal(2, TwoNodes.UpMembers(nodes.A));
+        Assert.Equal(2, TwoNodes.UpMembers(nodes.B));
+    }
+
+    [Theory]
+    [InlineData(false, "does not exist")]
+    [InlineData(true, "is not a readable PKCS#12 file")]
+    public void A_missing_or_unreadable_certificate_stops_startup_naming_the_key(bool exists, string expected)
+    {
+        var settings = new List<KeyValuePair<string, string?>>
+        {
+            new("Rtmfp:Cluster:Tls:Certificate", exists ? nodes.Certificate.Path : "/nonexistent/cluster.pfx"),
+            new("Rtmfp:Cluster:Tls:Password", "wrong password"),
+        };
+        var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], settings));
+        Assert.Contains(ex.Errors, e => e.StartsWith("Rtmfp:Cluster:Tls:Certificate:", StringComparison.Ordinal) && e.Contains(expected, StringComparison.Ordinal));
+    }
+}
