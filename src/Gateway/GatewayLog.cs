@@ -31,6 +31,9 @@ internal static partial class GatewayLog
     [LoggerMessage(1014, LogLevel.Error, "datagram handler failed")]
     public static partial void HandlerFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(1015, LogLevel.Error, "handshake worker failed")]
+    public static partial void HandshakeWorkerFailed(this ILogger logger, Exception exception);
+
     [LoggerMessage(1020, LogLevel.Warning, "dropping an IIKeying after {Probes} session ID collisions")]
     public static partial void TooManyCollisions(this ILogger logger, int probes);
 }

@@ -42,7 +42,7 @@ internal sealed class GatewayService(
         {
             try
             {
-                _endpoints.Add(new UdpEndpoint(bind, options.SocketBufferBytes, logger));
+                _endpoints.Add(new UdpEndpoint(bind, options.SocketBufferBytes, logger, metrics));
             }
             catch (SocketException ex) when (bind.AddressFamily == AddressFamily.InterNetworkV6 && ex.SocketErrorCode == SocketError.AddressFamilyNotSupported)
             {

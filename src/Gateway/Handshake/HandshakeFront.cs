@@ -5,6 +5,7 @@ using Rtmfp.Gateway.Transport;
 using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Gateway.Handshake;
 
@@ -58,7 +59,12 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         var cookies = new CookieJar(context.Options.CookieSecret, context.Options.CookieSlot);
         _responder = new HandshakeResponder(serverProfile, cookies, new EndpointDiscriminatorCache());
         _maxInFlight = context.Options.HandshakeQueueLimit * 4;
-        _pool = new HandshakeWorkerPool(_responder, context.Options.HandshakeWorkers, context.Options.HandshakeQueueLimit, OnKeyed);
+        _pool = new HandshakeWorkerPool(_responder, context.Options.HandshakeWorkers, context.Options.HandshakeQueueLimit, OnKeyed,
+            failed: ex =>
+            {
+                context.Metrics.HandlerFailed(HandlerFailureSites.HandshakeWorker);
+                context.Logger.HandshakeWorkerFailed(ex);
+            });
     }
 
     public FlashCryptoProfile Profile => _responder.Profile;

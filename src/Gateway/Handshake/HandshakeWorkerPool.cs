@@ -8,7 +8,8 @@ namespace Rtmfp.Gateway.Handshake;
 /// channel, so public-key work is bounded (architecture: "public-key work is bounded and off the receive
 /// loop"). <see cref="TryEnqueue"/> never blocks: false when full (the caller counts a rejected handshake).
 /// <paramref name="completed"/> runs on a worker with the job and its result (null when the keying was
-/// unacceptable); an exception it (or the keying) throws is counted in <see cref="Failures"/> so the worker survives.
+/// unacceptable); an exception it (or the keying) throws is counted in <see cref="Failures"/> and passed to
+/// <paramref name="failed"/> (the node's handler-failure metric and log) so the worker survives.
 /// </summary>
 internal sealed class HandshakeWorkerPool : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
     private readonly HandshakeResponder _responder;
     private readonly Action<HandshakeJob, ResponderHandshakeResult?> _completed;
     private readonly Func<long> _clockMs;
+    private readonly Action<Exception>? _failed;
     private readonly Task[] _workers;
     private readonly CancellationTokenSource _stop = new();
     private int _pending;
@@ -23,13 +25,14 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
     private long _failures;
 
     public HandshakeWorkerPool(HandshakeResponder responder, int workerCount, int capacity,
-        Action<HandshakeJob, ResponderHandshakeResult?> completed, Func<long>? clockMs = null)
+        Action<HandshakeJob, ResponderHandshakeResult?> completed, Func<long>? clockMs = null, Action<Exception>? failed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workerCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _responder = responder;
         _completed = completed;
         _clockMs = clockMs ?? (() => Environment.TickCount64);
+        _failed = failed;
         _jobs = Channel.CreateBounded<HandshakeJob>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: refuse, never drop silently
@@ -73,10 +76,11 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
                 {
                     _completed(job, _responder.Complete(job, _clockMs()));
                 }
-                catch (Exception)
+                catch (Exception ex)
                 {
                     // A faulty callback must not kill the worker; the client retransmits its IIKeying.
                     Interlocked.Increment(ref _failures);
+                    ReportFailure(ex);
                 }
                 finally
                 {
@@ -87,6 +91,18 @@ internal sealed class HandshakeWorkerPool : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    private void ReportFailure(Exception exception)
+    {
+        try
+        {
+            _failed?.Invoke(exception);
+        }
+        catch (Exception)
+        {
+            // Reporting must not kill the worker either; the failure is already in Failures.
         }
     }
 

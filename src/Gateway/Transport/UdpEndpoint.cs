@@ -21,6 +21,7 @@ internal sealed class UdpEndpoint : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly ILogger? _logger;
+    private readonly RtmfpMetrics? _metrics;
     private readonly CancellationTokenSource _stop = new();
     private Thread? _loop;
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,9 +29,11 @@ internal sealed class UdpEndpoint : IAsyncDisposable
     /// <summary>How often a blocked receive wakes to notice a stop.</summary>
     private const int ReceiveWakeMs = 250;
 
-    public UdpEndpoint(IPEndPoint bind, int receiveBufferBytes = 4 << 20, ILogger? logger = null)
+    /// <param name="metrics">Where a handler exception is counted (<see cref="HandlerFailureSites.UdpReceive"/>).</param>
+    public UdpEndpoint(IPEndPoint bind, int receiveBufferBytes = 4 << 20, ILogger? logger = null, RtmfpMetrics? metrics = null)
     {
         _logger = logger;
+        _metrics = metrics;
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (bind.AddressFamily == AddressFamily.InterNetworkV6)
         {
@@ -190,6 +193,7 @@ internal sealed class UdpEndpoint : IAsyncDisposable
                 catch (Exception ex)
                 {
                     // A handler bug must not stop the gateway; peer input is never supposed to get here.
+                    _metrics?.HandlerFailed(HandlerFailureSites.UdpReceive);
                     _logger?.HandlerFailed(ex);
                 }
             }

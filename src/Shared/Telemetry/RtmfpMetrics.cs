@@ -12,6 +12,7 @@ public sealed class RtmfpMetrics : IDisposable
 
     private readonly Meter _meter;
     private long _openSessions;
+    private long _handlerFailures;
 
     public RtmfpMetrics(IMeterFactory? factory = null)
     {
@@ -27,6 +28,7 @@ public sealed class RtmfpMetrics : IDisposable
         Retransmissions = _meter.CreateCounter<long>("rtmfp.retransmissions", "{fragment}", "User data fragments sent again");
         Rtt = _meter.CreateHistogram<double>("rtmfp.rtt", "ms", "Smoothed round-trip time samples",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] });
+        HandlerFailures = _meter.CreateCounter<long>("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
         _meter.CreateObservableUpDownCounter("rtmfp.sessions.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
     }
 
@@ -44,6 +46,22 @@ public sealed class RtmfpMetrics : IDisposable
     public Counter<long> Retransmissions { get; }
     public Histogram<double> Rtt { get; }
 
+    /// <summary>Tagged with <c>where</c> (see <see cref="HandlerFailureSites"/>); count it through <see cref="HandlerFailed"/>.</summary>
+    public Counter<long> HandlerFailures { get; }
+
+    /// <summary>Handler failures counted on this node since it started, all sites together (tests assert it stays 0).</summary>
+    public long HandlerFailureCount => Interlocked.Read(ref _handlerFailures);
+
+    /// <summary>
+    /// Counts an exception caught to keep a loop, worker or teardown alive at <paramref name="where"/>
+    /// (a <see cref="HandlerFailureSites"/> constant). Rare by definition, so the tag's allocation does not matter.
+    /// </summary>
+    public void HandlerFailed(string where)
+    {
+        Interlocked.Increment(ref _handlerFailures);
+        HandlerFailures.Add(1, new KeyValuePair<string, object?>("where", where));
+    }
+
     public long OpenSessions => Interlocked.Read(ref _openSessions);
 
     public void SessionOpened() => Interlocked.Increment(ref _openSessions);
@@ -51,4 +69,17 @@ public sealed class RtmfpMetrics : IDisposable
     public void SessionClosed() => Interlocked.Decrement(ref _openSessions);
 
     public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>The <c>where</c> tag values of <see cref="RtmfpMetrics.HandlerFailures"/>.</summary>
+public static class HandlerFailureSites
+{
+    /// <summary>The gateway's datagram handler threw on a UDP receive loop.</summary>
+    public const string UdpReceive = "udp_receive";
+
+    /// <summary>A keying job or its completion threw on a handshake worker.</summary>
+    public const string HandshakeWorker = "handshake_worker";
+
+    /// <summary>An application callback threw (peer lookup authorization, disconnect notification).</summary>
+    public const string Application = "application";
 }
