@@ -7,18 +7,23 @@ namespace Rtmfp.Flash;
 /// </summary>
 internal static class ApplicationDecision
 {
-    public static void Await<T>(Func<ValueTask<T>> call, Action<T> then, Func<T> onFault, Action<Action>? dispatch)
+    public static void Await<T>(Func<ValueTask<T>> call, Action<T> then, Func<T> onFault, Action<Action>? dispatch,
+        Action<Exception>? failed = null)
     {
         var task = Guard(call);
         if (task.IsCompleted)
         {
-            then(ResultOrFault(task, onFault));
+            then(ResultOrFault(task, onFault, failed));
             return;
         }
         task.AsTask().ContinueWith(
             t =>
             {
-                _ = t.Exception; // observed; a fault becomes onFault's value
+                // Observed; a fault becomes onFault's value and is reported.
+                if (!t.IsCompletedSuccessfully)
+                {
+                    Report(failed, t.Exception?.InnerException ?? t.Exception ?? (Exception)new OperationCanceledException());
+                }
                 var value = t.IsCompletedSuccessfully ? t.Result : onFault();
                 if (dispatch is null)
                 {
@@ -47,7 +52,7 @@ internal static class ApplicationDecision
         }
     }
 
-    private static T ResultOrFault<T>(ValueTask<T> task, Func<T> onFault)
+    private static T ResultOrFault<T>(ValueTask<T> task, Func<T> onFault, Action<Exception>? failed)
     {
         if (task.IsCompletedSuccessfully)
         {
@@ -57,10 +62,24 @@ internal static class ApplicationDecision
         {
             _ = task.Result;
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            // Observed; the fault is reported as onFault's value.
+            // Observed; the fault becomes onFault's value and is reported.
+            Report(failed, e);
         }
         return onFault();
+    }
+
+    /// <summary>Tells the host of an application failure; a failing report must not break the decision.</summary>
+    internal static void Report(Action<Exception>? failed, Exception exception)
+    {
+        try
+        {
+            failed?.Invoke(exception);
+        }
+        catch (Exception)
+        {
+            // Nothing more to do: the decision goes on with its fallback.
+        }
     }
 }

@@ -219,7 +219,7 @@ public sealed class NetConnection : IFlashClient
 
     /// <summary>Applies a decision that may complete later; see <see cref="ApplicationDecision"/>.</summary>
     internal void Await<T>(Func<ValueTask<T>> call, Action<T> then, Func<T> onFault) =>
-        ApplicationDecision.Await(call, then, onFault, _options.Dispatch);
+        ApplicationDecision.Await(call, then, onFault, _options.Dispatch, _options.ApplicationFailed);
 
     /// <summary>deleteStream (on stream 0 or on the stream itself): stop it and close its sending flows.</summary>
     internal void DeleteStream(uint id)
@@ -556,9 +556,10 @@ public sealed class NetConnection : IFlashClient
             {
                 application.OnDisconnected(this);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // An application failure must not stop the teardown.
+                ApplicationDecision.Report(_options.ApplicationFailed, e);
             }
         }
     }

@@ -5,6 +5,13 @@ public sealed record NetConnectionOptions
 {
     public static NetConnectionOptions Default { get; } = new();
 
+    /// <summary>
+    /// Told of every exception an application callback threw (or a decision it faulted with) that the connection
+    /// caught to carry on: the host counts it as a handler failure (<c>rtmfp.handler.failures</c>, where=application).
+    /// May be called on any thread.
+    /// </summary>
+    public Action<Exception>? ApplicationFailed { get; init; }
+
     /// <summary>createStream beyond this many open streams gets <c>_error</c> (a flood must stay bounded).</summary>
     public int MaxStreamsPerConnection { get; init; } = 256;
 

@@ -25,6 +25,9 @@ public sealed class PeerDirectory
     }
 
     public int MaxRedirectAddresses { get; }
+
+    /// <summary>Told of an application's peer-lookup authorization that threw (counted as a handler failure by the host).</summary>
+    public Action<Exception>? ApplicationFailed { get; init; }
     public int Count => _peers.Count;
 
     /// <summary>
@@ -116,9 +119,10 @@ public sealed class PeerDirectory
             {
                 allowed = application.AuthorizePeerLookup(new PeerLookup(entry.Client, initiatorAddress));
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 allowed = false;
+                ApplicationDecision.Report(ApplicationFailed, e);
             }
             if (!allowed)
             {

@@ -62,7 +62,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private int _reportedSrtt = -1;
 
     private readonly FlashServices? _flash;
-    private readonly PeerDirectory _localPeers = new();
+    private readonly PeerDirectory _localPeers;
     private RtmfpFlashAdapter? _adapter;
     private IStreamRelay? _relay;
     private ClusterStreamRelay? _clusterRelay;
@@ -80,6 +80,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _settings = settings;
         _metrics = metrics;
         _flash = flash;
+        _localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
         AwaitingOpen();
     }
@@ -470,7 +471,11 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             _relay = new StreamRelay();
         }
         _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), _localPeers);
-        var options = flash.ConnectionOptions with { Dispatch = action => self.Tell(new RunContinuation(action)) };
+        var options = flash.ConnectionOptions with
+        {
+            Dispatch = action => self.Tell(new RunContinuation(action)),
+            ApplicationFailed = ApplicationFailed,
+        };
         var open = _open!;
         PeerId? peerId = PeerId.TryCreate(open.FarPeerId, out var id) ? id : null;
         string? uri = EndpointDiscriminator.TryParse(open.EndpointDiscriminator, out var epd) && epd.HasAncillaryData
@@ -484,6 +489,13 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _adapter = new RtmfpFlashAdapter(engine,
             output => new NetConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
             () => Now, flash.AdapterOptions);
+    }
+
+    /// <summary>An application callback threw and the connection carried on: counted and logged (any thread).</summary>
+    private void ApplicationFailed(Exception exception)
+    {
+        _metrics?.HandlerFailed(HandlerFailureSites.Application);
+        _log.Error(exception, "session {0:x8}: the application failed", _sessionId);
     }
 
     private void LeaveCluster()
