@@ -2,18 +2,29 @@ using Rtmfp.Cluster;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Gateway;
 using Rtmfp.Node;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Integration.Tests;
 
-/// <summary>A single node started in-process on an ephemeral UDP port of 127.0.0.1.</summary>
+/// <summary>
+/// A single node started in-process on an ephemeral UDP port of 127.0.0.1. When it is disposed (at the end of
+/// the test, or of the test class for a shared node) it fails unless its handler-failure counter
+/// (<c>rtmfp.handler.failures</c>) is 0 and it logged nothing at Error or above, except what the test allowed
+/// with a reason (<see cref="AllowError"/>).
+/// </summary>
 public sealed class RunningNode : IAsyncDisposable
 {
-    private RunningNode(IHost host)
+    private readonly List<AllowedError> _allowed = [];
+    private int _disposed;
+
+    private RunningNode(IHost host, ErrorLogCapture errors)
     {
         Host = host;
+        ErrorLog = errors;
         // A node without the gateway role has no GatewayService (and no UDP endpoint).
         _gateway = host.Services.GetService<GatewayService>();
         Metrics = host.Services.GetRequiredService<RtmfpMetrics>();
@@ -33,7 +44,67 @@ public sealed class RunningNode : IAsyncDisposable
 
     public int CachedSessions => Gateway.Gateway?.Cache.Count ?? 0;
 
-    public static async Task<RunningNode> StartAsync(params (string Key, string Value)[] settings)
+    /// <summary>What the node logged at Error or above so far.</summary>
+    public ErrorLogCapture ErrorLog { get; }
+
+    /// <summary>
+    /// Declares an Error entry this test produces on purpose (a deliberately broken handler, a node stopped under
+    /// its peer): the entries <paramref name="matches"/> accepts are not failures. <paramref name="reason"/> says why.
+    /// Handler failures are never allowed here: a test that provokes one asserts the count itself and calls
+    /// <see cref="AllowHandlerFailures"/>.
+    /// </summary>
+    public void AllowError(string reason, Func<CapturedError, bool> matches)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        lock (_allowed)
+        {
+            _allowed.Add(new AllowedError(reason, matches));
+        }
+    }
+
+    /// <summary>Handler failures this test provoked on purpose and already asserted; the check at dispose subtracts them.</summary>
+    public void AllowHandlerFailures(long count, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        Interlocked.Add(ref _allowedHandlerFailures, count);
+    }
+
+    private long _allowedHandlerFailures;
+
+    /// <summary>
+    /// Throws when the node counted a handler failure or logged at Error (beyond what the test allowed). Called by
+    /// <see cref="DisposeAsync"/>; a test may call it earlier to fail at the point the failure happened.
+    /// </summary>
+    public void AssertNoFailures()
+    {
+        var problems = new List<string>();
+        long failures = Metrics.HandlerFailureCount - Interlocked.Read(ref _allowedHandlerFailures);
+        if (failures != 0)
+        {
+            problems.Add($"rtmfp.handler.failures is {failures}, expected 0");
+        }
+        List<AllowedError> allowed;
+        lock (_allowed)
+        {
+            allowed = [.. _allowed];
+        }
+        foreach (var error in ErrorLog.Errors)
+        {
+            if (!allowed.Any(a => a.Matches(error)))
+            {
+                problems.Add("logged at Error: " + error);
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new NodeFailedException($"node {_endpoint?.ToString() ?? "(no gateway)"}:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
+        }
+    }
+
+    public static Task<RunningNode> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
+
+    /// <summary>Starts a node whose services <paramref name="configureServices"/> may replace (after the node's own registrations).</summary>
+    public static async Task<RunningNode> StartAsync(Action<IServiceCollection>? configureServices, params (string Key, string Value)[] settings)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -57,17 +128,60 @@ public sealed class RunningNode : IAsyncDisposable
         {
             overrides[k] = v;
         }
-        var host = NodeHost.Build([], overrides);
+        var errors = new ErrorLogCapture();
+        var host = NodeHost.Build([], overrides, services =>
+        {
+            services.AddSingleton<ILoggerProvider>(errors);
+            configureServices?.Invoke(services);
+        });
         await host.StartAsync();
-        return new RunningNode(host);
+        return new RunningNode(host, errors);
     }
 
+    /// <summary>Stops the node, then <see cref="AssertNoFailures"/> (the stop itself must not log at Error either).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         await Host.StopAsync(TimeSpan.FromSeconds(10));
         Host.Dispose();
+        AssertNoFailures();
+    }
+
+    /// <summary>Disposes every node in order, even when one fails its check, then reports all the failures.</summary>
+    public static async ValueTask DisposeAllAsync(params RunningNode?[] nodes)
+    {
+        var failures = new List<Exception>();
+        foreach (var node in nodes)
+        {
+            if (node is null)
+            {
+                continue;
+            }
+            try
+            {
+                await node.DisposeAsync();
+            }
+            catch (NodeFailedException e)
+            {
+                failures.Add(e);
+            }
+        }
+        if (failures.Count == 1)
+        {
+            throw failures[0];
+        }
+        if (failures.Count > 1)
+        {
+            throw new AggregateException(failures);
+        }
     }
 }
+
+/// <summary>A node counted a handler failure or logged at Error during a test that did not allow it.</summary>
+public sealed class NodeFailedException(string message) : Exception(message);
 
 /// <summary>One node shared by the tests of a class (xunit class fixture).</summary>
 public sealed class SharedNode : IAsyncLifetime

@@ -44,17 +44,7 @@ public sealed class GatewayAndSessionsNodes : IAsyncLifetime
     /// ~10 s in coordinated shutdown when clients still send (their key lookups wait in the session proxy for a
     /// coordinator that is gone, until the region's graceful-shutdown timeout).
     /// </summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_g is not null)
-        {
-            await _g.DisposeAsync();
-        }
-        if (_s is not null)
-        {
-            await _s.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => RunningNode.DisposeAllAsync(_g, _s);
 }
 
 public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixture<GatewayAndSessionsNodes>

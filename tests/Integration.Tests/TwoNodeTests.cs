@@ -77,17 +77,7 @@ public sealed class TwoNodes : IAsyncLifetime
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_b is not null)
-        {
-            await _b.DisposeAsync();
-        }
-        if (_a is not null)
-        {
-            await _a.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => RunningNode.DisposeAllAsync(_b, _a);
 }
 
 public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Rtmfp.Cluster;
+using Rtmfp.Gateway;
+using Rtmfp.Gateway.Transport;
+using Rtmfp.Integration.Tests.Support;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>
+/// Issue 14, "failures are visible": an exception a handler throws is caught (the node stays up) but counted in
+/// rtmfp.handler.failures and logged at Error, and the integration fixture fails a test that leaves either behind.
+/// </summary>
+[Collection("node")]
+public class HandlerFailureTests
+{
+    /// <summary>A handshake front that throws on every startup packet: a bug on the gateway's receive path.</summary>
+    private sealed class ThrowingStartup : IStartupHandler
+    {
+        public void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from) =>
+            throw new InvalidOperationException("startup handler bug (deliberate)");
+
+        public void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint)
+        {
+        }
+
+        public void OnCollision(SessionIdCollision collision)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_throwing_startup_handler_is_counted_logged_at_error_and_fails_the_fixture_check()
+    {
+        await using var node = await RunningNode.StartAsync(services =>
+            services.AddSingleton<Func<GatewayContext, IStartupHandler>>(_ => _ => new ThrowingStartup()));
+        using var metrics = new MetricCollector(node.Metrics);
+
+        // One datagram for session ID 0: the gateway hands it to the startup handler, which throws.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var datagram = new byte[64];
+        new Random(14).NextBytes(datagram);
+        Multiplex.ScrambleSessionId(datagram, 0);
+        socket.SendTo(datagram, SocketFlags.None, node.Endpoint);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((node.Metrics.HandlerFailureCount == 0 || node.ErrorLog.Errors.Count == 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(1, node.Metrics.HandlerFailureCount);
+        Assert.Equal(1, metrics["rtmfp.handler.failures"]);
+        var error = Assert.Single(node.ErrorLog.Errors);
+        Assert.Equal(1014, error.EventId.Id);
+        Assert.IsType<InvalidOperationException>(error.Exception);
+
+        // The receive loop survived: a second datagram reaches the handler too.
+        socket.SendTo(datagram, SocketFlags.None, node.Endpoint);
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (node.Metrics.HandlerFailureCount < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(2, node.Metrics.HandlerFailureCount);
+
+        var ex = Assert.Throws<NodeFailedException>(node.AssertNoFailures);
+        Assert.Contains("rtmfp.handler.failures is 2", ex.Message);
+        Assert.Contains("logged at Error", ex.Message);
+
+        node.AllowHandlerFailures(2, "this test makes the startup handler throw twice");
+        Assert.Throws<NodeFailedException>(node.AssertNoFailures); // the Error entry is still not allowed
+        node.AllowError("the deliberate startup handler failure is logged by the receive loop", e => e.EventId.Id == 1014);
+        node.AssertNoFailures();
+    }
+}
