@@ -324,6 +324,7 @@ public class HandshakeResponderTests
         using var finished = new SemaphoreSlim(0);
         var results = new List<ResponderHandshakeResult?>();
         int calls = 0;
+        var reported = new List<Exception>();
         var pool = new HandshakeWorkerPool(responder, 1, 1, (job, result) =>
         {
             if (Interlocked.Increment(ref calls) == 1)
@@ -336,6 +337,12 @@ public class HandshakeResponderTests
                 results.Add(result);
             }
             finished.Release();
+        }, failed: e =>
+        {
+            lock (reported)
+            {
+                reported.Add(e);
+            }
         });
         Assert.True(pool.TryEnqueue(NewJob())); // taken by the worker, which then blocks in the callback
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -352,6 +359,10 @@ public class HandshakeResponderTests
         Assert.True(await finished.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
         Assert.NotNull(Assert.Single(results));
         Assert.Equal(1, pool.Failures); // swallowed to keep the worker alive, but counted
+        lock (reported)
+        {
+            Assert.IsType<InvalidOperationException>(Assert.Single(reported)); // and reported (the node's metric and log)
+        }
         Assert.Equal(jar.SessionIdFor(payload.AsSpan(5, 64), 0), results[0]!.ResponderSessionId);
 
         await pool.DisposeAsync();
