@@ -59,16 +59,15 @@ public sealed class TlsTwoNodes : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_b is not null)
+        try
         {
-            await _b.DisposeAsync();
+            await RunningNode.DisposeAllAsync(_b, _a);
         }
-        if (_a is not null)
+        finally
         {
-            await _a.DisposeAsync();
+            Certificate.Dispose();
+            Foreign.Dispose();
         }
-        Certificate.Dispose();
-        Foreign.Dispose();
     }
 }
 
