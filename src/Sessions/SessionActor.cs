@@ -96,19 +96,9 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     {
         LifeCycle = SessionLifeCycle.AwaitingOpen;
         Receive<OpenSession>(OnOpen);
-        // Nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache): say so,
-        // and leave no state behind.
-        Receive<InboundPacket>(packet =>
-        {
-            ArrayPool<byte>.Shared.Return(packet.Buffer);
-            Sender.Tell(new UnknownSession(packet.SessionId));
-            StopUnknown();
-        });
-        Receive<FetchSessionKeys>(_ =>
-        {
-            Sender.Tell(new UnknownSession(_sessionId));
-            StopUnknown();
-        });
+        // Nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache).
+        Receive<InboundPacket>(OnPacketWhileNotOpen);
+        Receive<FetchSessionKeys>(_ => AnswerUnknown());
         Receive<SessionHandOff>(_ => Context.Stop(Self));
         ReceiveAny(_ => { });
     }
@@ -152,23 +142,29 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
                 OnRepeatedOpen(open);
             }
         });
-        Receive<InboundPacket>(packet =>
-        {
-            ArrayPool<byte>.Shared.Return(packet.Buffer);
-            AnswerUnknownIfNeverOpened();
-        });
-        Receive<FetchSessionKeys>(_ => AnswerUnknownIfNeverOpened());
+        Receive<InboundPacket>(OnPacketWhileNotOpen);
+        Receive<FetchSessionKeys>(_ => AnswerUnknown());
         Receive<SessionHandOff>(_ => Context.Stop(Self));
         ReceiveAny(_ => { });
     }
 
-    /// <summary>Until passivation ends, a gateway asking about a session never opened here keeps hearing so.</summary>
-    private void AnswerUnknownIfNeverOpened()
+    private void OnPacketWhileNotOpen(InboundPacket packet)
+    {
+        ArrayPool<byte>.Shared.Return(packet.Buffer);
+        AnswerUnknown();
+    }
+
+    /// <summary>
+    /// A gateway asking about a session never opened here hears so, until passivation ends, and nothing is kept:
+    /// the first such question starts the passivation. A session that did open and is stopping says nothing.
+    /// </summary>
+    private void AnswerUnknown()
     {
         if (_open is null)
         {
             Sender.Tell(new UnknownSession(_sessionId));
         }
+        StopUnknown();
     }
 
     /// <summary>The Flash adapter, once the session is open with <see cref="FlashServices"/> (tests, diagnostics).</summary>
