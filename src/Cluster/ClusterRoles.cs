@@ -15,4 +15,7 @@ public static class ClusterRoles
 
     /// <summary>Shard type of the peer directory entries (role <see cref="Sessions"/>).</summary>
     public const string PeerDirectoryShard = "peer-directory";
+
+    /// <summary>Shard type of the NetGroup entities (role <see cref="Groups"/>).</summary>
+    public const string GroupShard = "group";
 }

@@ -31,6 +31,8 @@ public sealed partial class Session : IRecvFlowSink
 
     private readonly ISessionHandler _handler;
     private readonly SessionOptions _options;
+    private long _keepaliveIntervalMs;
+    private long _idleTimeoutMs;
     private readonly TimeCriticalTracker? _tracker;
     private readonly TimestampEcho _echo = new();
     private readonly Dictionary<ulong, SendFlow> _sendFlows = new();
@@ -74,6 +76,8 @@ public sealed partial class Session : IRecvFlowSink
         FarAddress = SocketAddresses.Copy(farAddress);
         _handler = handler;
         _options = options ?? new SessionOptions();
+        _keepaliveIntervalMs = _options.KeepaliveIntervalMs;
+        _idleTimeoutMs = _options.IdleTimeoutMs;
         _receiveBudget = new ReceiveBudget(_options.MaxReceiveBufferedBytes);
         _ackCredit = _options.MaxPacketSize;
         _tracker = tracker;
@@ -143,6 +147,19 @@ public sealed partial class Session : IRecvFlowSink
     public bool TryGetSendFlow(ulong flowId, out SendFlow flow) => _sendFlows.TryGetValue(flowId, out flow!);
 
     public bool TryGetRecvFlow(ulong flowId, out RecvFlow flow) => _recvFlows.TryGetValue(flowId, out flow!);
+
+    /// <summary>
+    /// Shortens the keepalive interval and idle timeout (never lengthens them): a session whose far end others depend
+    /// on (a NetGroup member) probes sooner when idle and is declared dead sooner when the probes go unanswered
+    /// (RFC 7016 §3.5.4.1; docs/groups.md).
+    /// </summary>
+    public void TightenLiveness(long keepaliveIntervalMs, long idleTimeoutMs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepaliveIntervalMs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(idleTimeoutMs, 1);
+        _keepaliveIntervalMs = Math.Min(_keepaliveIntervalMs, keepaliveIntervalMs);
+        _idleTimeoutMs = Math.Min(_idleTimeoutMs, idleTimeoutMs);
+    }
 
     // ---------------------------------------------------------------- close
 
@@ -219,7 +236,7 @@ public sealed partial class Session : IRecvFlowSink
             TickClosing(nowMs);
             return;
         }
-        if (nowMs - _lastReceiveMs >= _options.IdleTimeoutMs)
+        if (nowMs - _lastReceiveMs >= _idleTimeoutMs)
         {
             Abort();
             return;
@@ -233,7 +250,7 @@ public sealed partial class Session : IRecvFlowSink
         {
             OnTimeoutAlarm();
         }
-        if (!_keepaliveDue && nowMs - _lastReceiveMs >= _options.KeepaliveIntervalMs && nowMs - _lastKeepaliveMs >= Rto.ErtoMs)
+        if (!_keepaliveDue && nowMs - _lastReceiveMs >= _keepaliveIntervalMs && nowMs - _lastKeepaliveMs >= Rto.ErtoMs)
         {
             _keepaliveDue = true;
         }
@@ -335,8 +352,8 @@ public sealed partial class Session : IRecvFlowSink
         }
         next = Math.Min(next, _delackAlarmMs);
         next = Math.Min(next, _timeoutAlarmMs);
-        next = Math.Min(next, _lastReceiveMs + _options.IdleTimeoutMs);
-        next = Math.Min(next, Math.Max(_lastReceiveMs + _options.KeepaliveIntervalMs, _lastKeepaliveMs + Rto.ErtoMs));
+        next = Math.Min(next, _lastReceiveMs + _idleTimeoutMs);
+        next = Math.Min(next, Math.Max(_lastReceiveMs + _keepaliveIntervalMs, _lastKeepaliveMs + Rto.ErtoMs));
         foreach (var f in _sendOrder)
         {
             next = Math.Min(next, f.NextExpiryMs);

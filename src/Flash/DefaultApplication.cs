@@ -1,7 +1,7 @@
 namespace Rtmfp.Flash;
 
 /// <summary>
-/// Allows everything: connect, publish, play and peer introductions; unknown calls get
+/// Allows everything: connect, publish, play, peer introductions and NetGroup joins; unknown calls get
 /// NetConnection.Call.Failed. Derive from it to override only what an application needs.
 /// </summary>
 public class DefaultApplication : IFlashApplication
@@ -23,4 +23,10 @@ public class DefaultApplication : IFlashApplication
     public virtual ValueTask<CallResult> OnCallAsync(IFlashClient client, ClientCall call) => new(CallResult.MethodNotFound);
 
     public virtual bool AuthorizePeerLookup(PeerLookup lookup) => true;
+
+    public virtual ValueTask<GroupDecision> OnJoinGroupAsync(IFlashClient client, GroupJoinRequest request) => new(GroupDecision.Allow);
+
+    public virtual void OnGroupLeft(IFlashClient client, GroupJoinRequest group)
+    {
+    }
 }

@@ -28,4 +28,15 @@ public interface IFlashApplication
     /// Synchronous: it runs on the handshake path, before any session exists.
     /// </summary>
     bool AuthorizePeerLookup(PeerLookup lookup);
+
+    /// <summary>
+    /// May the client join this NetGroup (its "GC" flow, docs/netgroup.md §2.2)? Refused members get a flow
+    /// exception on their GC flow and are never introduced. Admitted by default.
+    /// </summary>
+    ValueTask<GroupDecision> OnJoinGroupAsync(IFlashClient client, GroupJoinRequest request) => new(GroupDecision.Allow);
+
+    /// <summary>An admitted member left the group (its last GC flow ended, or its connection did).</summary>
+    void OnGroupLeft(IFlashClient client, GroupJoinRequest group)
+    {
+    }
 }

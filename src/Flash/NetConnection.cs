@@ -190,6 +190,34 @@ public sealed class NetConnection : IFlashClient
         }
     }
 
+    /// <summary>
+    /// Asks the application whether the client may join a NetGroup (docs/netgroup.md §2.2); <paramref name="then"/>
+    /// runs on the connection's thread. A client that is not connected is refused.
+    /// </summary>
+    public void DecideGroupJoin(GroupJoinRequest request, Action<GroupDecision> then)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (State != NetConnectionState.Connected || _application is not { } application)
+        {
+            then(GroupDecision.Deny("not connected"));
+            return;
+        }
+        Await(() => application.OnJoinGroupAsync(this, request), then, () => GroupDecision.Deny("the application failed"));
+    }
+
+    /// <summary>Tells the application an admitted member left the group.</summary>
+    public void OnGroupLeft(GroupJoinRequest group)
+    {
+        try
+        {
+            _application?.OnGroupLeft(this, group);
+        }
+        catch (Exception e)
+        {
+            ApplicationDecision.Report(_options.ApplicationFailed, e);
+        }
+    }
+
     /// <summary>Reads a command message, counting what does not parse (or parses only in part).</summary>
     internal bool TryReadCommand(RtmpMessage message, out Command command)
     {

@@ -7,9 +7,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
 using Rtmfp.Gateway;
+using Rtmfp.Groups;
 using Rtmfp.Node.Settings;
 using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Sessions;
+using Rtmfp.Sessions.Groups;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 
@@ -17,7 +19,8 @@ namespace Rtmfp.Node;
 
 /// <summary>
 /// Wires one node's actor system from its settings: remoting, clustering, persistence, then each role this node
-/// plays through that role's own hosting extension (<see cref="GatewayHosting"/>, <see cref="SessionsHosting"/>).
+/// plays through that role's own hosting extension (<see cref="GatewayHosting"/>, <see cref="SessionsHosting"/>,
+/// <see cref="GroupsHosting"/>).
 /// </summary>
 internal static class NodeComposition
 {
@@ -70,7 +73,28 @@ internal static class NodeComposition
                 settings.Sessions.ShardCount,
                 new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval),
                 BuiltInApplications.CreateRegistry(settings.Applications),
-                services.GetRequiredService<RtmfpMetrics>()));
+                services.GetRequiredService<RtmfpMetrics>())
+            {
+                Groups = new GroupPolicy
+                {
+                    KnownGroups = settings.Groups.Specifiers,
+                    RefuseUnknownGroups = settings.Groups.RefuseUnknownGroups,
+                    MemberKeepalive = settings.Groups.MemberKeepalive,
+                    MemberIdleTimeout = settings.Groups.MemberIdleTimeout,
+                },
+            });
+        }
+        if (settings.Roles.HasFlag(NodeRoles.Groups))
+        {
+            akka.WithGroupsRole(new GroupsRoleOptions(settings.Sessions.ShardCount)
+            {
+                MaxMembersPerGroup = settings.Groups.MaxMembersPerGroup,
+                RebootstrapInterval = settings.Groups.RebootstrapInterval,
+            });
+        }
+        else if (sessionsHere)
+        {
+            akka.WithGroupsProxy(settings.Sessions.ShardCount);
         }
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {

@@ -1,6 +1,7 @@
 using Rtmfp.Cluster;
 using Akka.Actor;
 using Rtmfp.Flash;
+using Rtmfp.Sessions.Groups;
 using Rtmfp.Sessions.Rtmfp;
 
 namespace Rtmfp.Sessions;
@@ -9,13 +10,18 @@ namespace Rtmfp.Sessions;
 /// What a session actor needs to serve Flash clients: the applications, and resolvers for the stream and
 /// peer directory shard regions (resolved when the session starts, so regions may be registered in any
 /// order). Without a stream region each session relays only within itself (tests); without a peer
-/// directory there is no rendezvous.
+/// directory there is no rendezvous; without a group region there are no NetGroups.
 /// </summary>
 internal sealed record FlashServices(ApplicationRegistry Applications)
 {
     public Func<IActorRef>? StreamRegion { get; init; }
 
     public Func<IActorRef>? PeerDirectory { get; init; }
+
+    /// <summary>The NetGroup entities' region (or proxy); without it GC flows are refused.</summary>
+    public Func<IActorRef>? GroupRegion { get; init; }
+
+    public GroupPolicy Groups { get; init; } = GroupPolicy.Default;
 
     public NetConnectionOptions ConnectionOptions { get; init; } = NetConnectionOptions.Default;
 

@@ -7,6 +7,7 @@ using Akka.Event;
 using Rtmfp.Engine;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Flows;
+using Rtmfp.Sessions.Groups;
 using Rtmfp.Sessions.Rendezvous;
 using Rtmfp.Sessions.Rtmfp;
 using Rtmfp.Shared.Flash;
@@ -26,8 +27,9 @@ namespace Rtmfp.Sessions;
 /// so any gateway can decrypt and encrypt for it with cached keys. With <see cref="FlashServices"/> it
 /// serves a Flash client over "TC" flows (<see cref="RtmfpFlashAdapter"/>), relays streams through the
 /// sharded <see cref="StreamActor"/>s and takes part in rendezvous (it registers its peer ID and
-/// answers lookups with a Redirect and an FIHello). Flows whose metadata starts with "echo" go to the
-/// <see cref="EchoService"/>; every other flow is rejected.
+/// answers lookups with a Redirect and an FIHello), and its NetGroup "GC" flows join sharded group entities
+/// (<see cref="GroupFlowService"/>). Flows whose metadata starts with "echo" go to the <see cref="EchoService"/>;
+/// every other flow is rejected.
 /// </summary>
 internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 {
@@ -69,6 +71,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private SessionRendezvous? _rendezvous;
     private FlowRouter? _flows;
     private EchoService? _echo;
+    private GroupFlowService? _groups;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
         : this(entityId, settings, metrics, null)
@@ -128,6 +131,9 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Receive<PublishStreamResult>(r => _clusterRelay?.OnPublishResult(r)); // the entity that accepted a publisher
         Receive<LookupPeer>(OnLookupPeer);
         Receive<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
+        Receive<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
+        Receive<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
+        Receive<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
     }
 
     private void Stopping()
@@ -204,6 +210,9 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             StartFlash(_flash, _engine);
             _flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
+            var groupRegion = _flash.GroupRegion?.Invoke();
+            _groups = new GroupFlowService(_engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
+            _flows.Register(FlowSignatureKind.NetGroup, _groups);
         }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
@@ -498,6 +507,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     {
         _rendezvous?.Leave();
         _clusterRelay?.LeaveAll();
+        _groups?.LeaveAll();
     }
 
     /// <summary>RFC 7016 §3.5.1.6: the gateway (the sender) redirects the initiator; our client gets an FIHello.</summary>

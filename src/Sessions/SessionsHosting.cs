@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
+using Rtmfp.Sessions.Groups;
 using Rtmfp.Sessions.Rendezvous;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Telemetry;
@@ -15,7 +16,11 @@ public sealed record SessionsRoleOptions(
     int ShardCount,
     SessionActorSettings Sessions,
     ApplicationRegistry Applications,
-    RtmfpMetrics? Metrics);
+    RtmfpMetrics? Metrics)
+{
+    /// <summary>NetGroup settings; the group entities run where the groups role is (or behind a proxy).</summary>
+    public GroupPolicy Groups { get; init; } = GroupPolicy.Default;
+}
 
 /// <summary>The sessions role: session entities, and the stream and peer directory entities beside them.</summary>
 public static class SessionsHosting
@@ -44,6 +49,8 @@ public static class SessionsHosting
                 {
                     StreamRegion = () => registry.Get<StreamRegion>(),
                     PeerDirectory = () => registry.Get<PeerDirectoryRegion>(),
+                    GroupRegion = () => registry.TryGet<GroupRegion>(out var groups) ? groups : ActorRefs.Nobody,
+                    Groups = options.Groups,
                 };
                 return entityId => Props.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
             },

@@ -18,6 +18,8 @@ public static class ClusterSerializationHosting
             system => new RendezvousProtocolSerializer(system)),
         (StreamProtocolSerializer.SerializerIdentifier, "rtmfp-stream", StreamProtocolSerializer.BoundTypes,
             system => new StreamProtocolSerializer(system)),
+        (GroupProtocolSerializer.SerializerIdentifier, "rtmfp-group", GroupProtocolSerializer.BoundTypes,
+            system => new GroupProtocolSerializer(system)),
     ];
 
     public static AkkaConfigurationBuilder WithClusterMessageSerializers(this AkkaConfigurationBuilder akka)

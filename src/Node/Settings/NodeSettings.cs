@@ -47,6 +47,18 @@ internal sealed record GatewaySettings(
 
 internal sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
 
+/// <summary>Rtmfp:Groups: NetGroup limits and timers (docs/groups.md).</summary>
+internal sealed record GroupSettings(
+    int MaxMembersPerGroup,
+    TimeSpan RebootstrapInterval,
+    TimeSpan MemberKeepalive,
+    TimeSpan MemberIdleTimeout,
+    IReadOnlyList<Rtmfp.Shared.Groups.GroupSpecifier> Specifiers,
+    bool RefuseUnknownGroups)
+{
+    public static readonly GroupSettings Default = new(100_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), [], false);
+}
+
 internal sealed record PersistenceSettings(PersistenceProvider Provider, string? RedisConfiguration, string KeyPrefix);
 
 internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
@@ -76,6 +88,8 @@ internal sealed record NodeSettings(
 
     /// <summary>Rtmfp:Ops:Endpoint (an init property so existing constructor calls stay valid).</summary>
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
+
+    public GroupSettings Groups { get; init; } = GroupSettings.Default;
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -218,7 +232,37 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+    }
+
+    private static GroupSettings ReadGroups(SettingsReader r)
+    {
+        var specifiers = new List<Rtmfp.Shared.Groups.GroupSpecifier>();
+        foreach (var text in r.GetList($"{Section}:Groups:Specifiers", []))
+        {
+            if (Rtmfp.Shared.Groups.GroupSpecifier.TryParse(text, out string? problem) is { } specifier)
+            {
+                specifiers.Add(specifier);
+            }
+            else
+            {
+                r.Error($"{Section}:Groups:Specifiers", $"'{text}': {problem}");
+            }
+        }
+        var d = GroupSettings.Default;
+        var keepalive = r.GetDuration($"{Section}:Groups:MemberKeepalive", d.MemberKeepalive, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        var idle = r.GetDuration($"{Section}:Groups:MemberIdleTimeout", d.MemberIdleTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
+        if (idle <= keepalive)
+        {
+            r.Error($"{Section}:Groups:MemberIdleTimeout", "must be longer than Rtmfp:Groups:MemberKeepalive, or live members would be closed");
+        }
+        return new GroupSettings(
+            r.GetInt($"{Section}:Groups:MaxMembers", d.MaxMembersPerGroup, 1, 10_000_000),
+            r.GetDuration($"{Section}:Groups:RebootstrapInterval", d.RebootstrapInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            keepalive,
+            idle,
+            specifiers,
+            r.GetBool($"{Section}:Groups:RefuseUnknown", d.RefuseUnknownGroups));
     }
 
     /// <summary>Rtmfp:Cluster:Tls:Certificate (a PKCS#12 file with the private key) and Rtmfp:Cluster:Tls:Password.</summary>

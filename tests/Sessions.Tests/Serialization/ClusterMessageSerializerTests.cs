@@ -104,6 +104,13 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new PublishNotify(stream),
             new UnpublishNotify(new StreamKey("a", "b")),
             MediaFrame.FromParts(MediaFrameKind.VideoSpecial, RtmpMessageType.Video, uint.MaxValue, Bytes(6, 19), 0x68766331, null),
+            new JoinGroup(Bytes(32, 20), Bytes(32, 21), 0),
+            new JoinGroup(Bytes(32, 22), Bytes(32, 23), int.MaxValue),
+            new LeaveGroup(Bytes(32, 24)),
+            new IntroduceGroupMembers(Bytes(32, 25), Bytes(3 * 32, 26)),
+            new IntroduceGroupMembers(Bytes(32, 27), []),
+            new GroupJoinRefused(Bytes(32, 28), "the group is full (2 members)"),
+            new GroupEntityStopped(Bytes(32, 29)),
         ];
     }
 

@@ -1,0 +1,254 @@
+using System.Text;
+using Akka.Actor;
+using Rtmfp.Cluster;
+using Rtmfp.Engine;
+using Rtmfp.Flash;
+using Rtmfp.Sessions.Flows;
+using Rtmfp.Shared.Groups;
+
+namespace Rtmfp.Sessions.Groups;
+
+/// <summary>
+/// The session's NetGroup flows (signature "GC", docs/netgroup.md §2): each GC flow carries one join; the member's
+/// membership of a group is held by the GC flows that joined it (a count per group, §2.1), and the group entity
+/// hears of the first join and the last leave. Introductions from the group entity go out as <c>0B peer ID</c>
+/// messages on our own GC flow associated with each of the member's (§2.3). A join that cannot be used, that the
+/// application refuses, that exceeds the per-session bounds or that the group refuses ends its flow with a flow
+/// exception (RFC 7016 §3.6.3.7); an admitted one is never answered with one. Runs on the session's thread.
+/// </summary>
+internal sealed class GroupFlowService(
+    Session engine,
+    Func<NetConnection?> connection,
+    IActorRef? groups,
+    IActorRef self,
+    GroupPolicy policy) : IFlowService
+{
+    /// <summary>Flow exception code of a refused join (RFC 7016 §3.6.3.7 leaves codes to the application).</summary>
+    public const ulong RefusedCode = 0;
+
+    /// <summary>Bytes a GC flow may buffer: a join is at most about 1 KB (<see cref="GroupControl.MaxSpecifierLength"/>).</summary>
+    private const long FlowBufferCapacity = 4096;
+
+    /// <summary>Unacknowledged introductions one of our GC flows may hold; beyond it new ones are dropped (they are hints).</summary>
+    private const int MaxQueuedIntroductions = 512;
+
+    private sealed class GroupFlow(RecvFlow inbound)
+    {
+        public RecvFlow Inbound { get; } = inbound;
+        public SendFlow? Outbound { get; set; }
+        public Membership? Membership { get; set; }
+        public bool Deciding { get; set; }
+        public bool Ended { get; set; }
+    }
+
+    private sealed class Membership(GroupJoinRequest request, int maxMembers)
+    {
+        public GroupJoinRequest Request { get; } = request;
+        public int MaxMembers { get; } = maxMembers;
+        public List<GroupFlow> Flows { get; } = [];
+    }
+
+    private readonly Dictionary<string, Membership> _memberships = new(StringComparer.Ordinal);
+    private int _openFlows;
+    private byte[]? _peerId;
+
+    /// <summary>Joins refused (malformed, by policy, by the application, by the group, or over a bound).</summary>
+    public long Refused { get; private set; }
+
+    /// <summary>Messages on GC flows that were not a usable first join (ignored, docs/netgroup.md §2.2).</summary>
+    public long Ignored { get; private set; }
+
+    public int Groups => _memberships.Count;
+
+    public bool TryAccept(RecvFlow flow)
+    {
+        if (!flow.Metadata.Span.SequenceEqual(GroupControl.FlowMetadata) || _openFlows >= policy.MaxGroupFlowsPerSession)
+        {
+            if (_openFlows >= policy.MaxGroupFlowsPerSession)
+            {
+                Refused++;
+            }
+            return false;
+        }
+        _openFlows++;
+        flow.BufferCapacity = FlowBufferCapacity;
+        flow.Tag = new GroupFlow(flow);
+        return true;
+    }
+
+    public void OnMessage(RecvFlow flow, ReadOnlySpan<byte> message)
+    {
+        if (flow.Tag is not GroupFlow gc)
+        {
+            return;
+        }
+        if (gc.Membership is not null || gc.Deciding)
+        {
+            Ignored++; // docs/netgroup.md §2.2: no other member → server message is known; ignore, never fail the flow
+            return;
+        }
+        Span<byte> groupId = stackalloc byte[GroupControl.GroupIdLength];
+        switch (GroupControl.TryReadJoin(message, groupId, out var form, out var text))
+        {
+            case GroupJoinStatus.NotAJoin:
+                Ignored++;
+                return;
+            case GroupJoinStatus.Malformed:
+                Refuse(gc);
+                return;
+        }
+        var specifier = form == GroupJoinForm.Specifier
+            ? GroupSpecifier.TryParse(Encoding.ASCII.GetString(text), out _)
+            : policy.Find(groupId);
+        var request = new GroupJoinRequest(groupId.ToArray(), specifier);
+        var client = connection();
+        if (client?.PeerId is not { } peerId || groups is null)
+        {
+            Refuse(gc);
+            return;
+        }
+        _peerId ??= peerId.ToArray();
+        if (_memberships.TryGetValue(request.GroupIdHex, out var existing))
+        {
+            Attach(gc, existing); // already admitted: another NetGroup or group stream of the same client
+            return;
+        }
+        if (_memberships.Count >= policy.MaxGroupsPerSession || (policy.RefuseUnknownGroups && request.Specifier is null))
+        {
+            Refuse(gc);
+            return;
+        }
+        gc.Deciding = true;
+        client.DecideGroupJoin(request, decision => OnDecision(gc, request, decision));
+    }
+
+    private void OnDecision(GroupFlow gc, GroupJoinRequest request, GroupDecision decision)
+    {
+        gc.Deciding = false;
+        if (gc.Ended)
+        {
+            return;
+        }
+        if (!decision.Allowed)
+        {
+            Refuse(gc);
+            return;
+        }
+        if (!_memberships.TryGetValue(request.GroupIdHex, out var membership))
+        {
+            if (_memberships.Count >= policy.MaxGroupsPerSession)
+            {
+                Refuse(gc);
+                return;
+            }
+            membership = new Membership(request, decision.MaxMembers);
+            _memberships.Add(request.GroupIdHex, membership);
+            engine.TightenLiveness((long)policy.MemberKeepalive.TotalMilliseconds, (long)policy.MemberIdleTimeout.TotalMilliseconds);
+            groups!.Tell(new JoinGroup(request.GroupId.ToArray(), _peerId!, decision.MaxMembers), self);
+        }
+        Attach(gc, membership);
+    }
+
+    private void Attach(GroupFlow gc, Membership membership)
+    {
+        // docs/netgroup.md §2.1: our answers travel on our own "GC" flow, associated with the member's.
+        gc.Outbound = engine.OpenFlow(GroupControl.FlowMetadata.ToArray(), gc.Inbound);
+        gc.Membership = membership;
+        membership.Flows.Add(gc);
+    }
+
+    private void Refuse(GroupFlow gc)
+    {
+        Refused++;
+        gc.Inbound.Reject(RefusedCode);
+    }
+
+    public void OnFlowComplete(RecvFlow flow)
+    {
+        if (flow.Tag is not GroupFlow gc || gc.Ended)
+        {
+            return;
+        }
+        gc.Ended = true;
+        _openFlows--;
+        gc.Outbound?.Close();
+        if (gc.Membership is { } membership)
+        {
+            membership.Flows.Remove(gc);
+            if (membership.Flows.Count == 0)
+            {
+                Leave(membership); // docs/netgroup.md §2.5: the last GC flow of a group ended
+            }
+        }
+    }
+
+    /// <summary>The group entity's introductions: <c>0B peer ID</c> on every GC flow of ours for that group.</summary>
+    public void Introduce(IntroduceGroupMembers introduction)
+    {
+        if (!_memberships.TryGetValue(Convert.ToHexStringLower(introduction.GroupId), out var membership))
+        {
+            return; // left meanwhile
+        }
+        for (int i = 0; i < introduction.Count; i++)
+        {
+            var peerId = introduction.PeerId(i);
+            if (_peerId is not null && peerId.SequenceEqual(_peerId))
+            {
+                continue; // docs/netgroup.md §2.3: never a member to itself
+            }
+            foreach (var gc in membership.Flows)
+            {
+                if (gc.Outbound is { State: SendFlowState.Open } outbound && outbound.QueuedFragmentCount < MaxQueuedIntroductions)
+                {
+                    var message = new byte[GroupControl.MemberMessageLength]; // the engine holds it until acknowledged
+                    GroupControl.WriteMember(message, peerId);
+                    outbound.Write(message);
+                }
+            }
+        }
+    }
+
+    /// <summary>The group refused the member (full): its GC flows of that group end with a flow exception.</summary>
+    public void OnRefused(GroupJoinRefused refused)
+    {
+        if (!_memberships.Remove(Convert.ToHexStringLower(refused.GroupId), out var membership))
+        {
+            return;
+        }
+        foreach (var gc in membership.Flows)
+        {
+            gc.Membership = null;
+            gc.Outbound?.Close();
+            Refuse(gc);
+        }
+    }
+
+    /// <summary>The group entity stopped with us as a member (hand-off): join its next incarnation.</summary>
+    public void OnGroupStopped(GroupEntityStopped stopped)
+    {
+        if (_memberships.TryGetValue(Convert.ToHexStringLower(stopped.GroupId), out var membership) && _peerId is not null)
+        {
+            groups?.Tell(new JoinGroup(stopped.GroupId, _peerId, membership.MaxMembers), self);
+        }
+    }
+
+    /// <summary>The session ends: the member leaves every group (the group entity would also see the actor stop).</summary>
+    public void LeaveAll()
+    {
+        foreach (var membership in _memberships.Values.ToArray())
+        {
+            Leave(membership);
+        }
+    }
+
+    private void Leave(Membership membership)
+    {
+        _memberships.Remove(membership.Request.GroupIdHex);
+        groups?.Tell(new LeaveGroup(membership.Request.GroupId.ToArray()), self);
+        connection()?.OnGroupLeft(membership.Request);
+    }
+
+    public void OnFlowException(SendFlow flow)
+    {
+    }
+}
