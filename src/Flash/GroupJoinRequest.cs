@@ -3,7 +3,7 @@ using Rtmfp.Shared.Groups;
 namespace Rtmfp.Flash;
 
 /// <summary>
-/// A NetGroup member's join, as the server sees it (docs/netgroup.md §2.2): the 32-byte group ID, and the group's
+/// A NetGroup member's join, as the server sees it (docs/groups.md §2.2): the 32-byte group ID, and the group's
 /// specifier when it is known (the member sent the raw text, or the operator configured it), so an application can
 /// decide by group name.
 /// </summary>

@@ -30,7 +30,7 @@ public interface IFlashApplication
     bool AuthorizePeerLookup(PeerLookup lookup);
 
     /// <summary>
-    /// May the client join this NetGroup (its "GC" flow, docs/netgroup.md §2.2)? Refused members get a flow
+    /// May the client join this NetGroup (its "GC" flow, docs/groups.md §2.2)? Refused members get a flow
     /// exception on their GC flow and are never introduced. Admitted by default.
     /// </summary>
     ValueTask<GroupDecision> OnJoinGroupAsync(IFlashClient client, GroupJoinRequest request) => new(GroupDecision.Allow);

@@ -191,7 +191,7 @@ public sealed class NetConnection : IFlashClient
     }
 
     /// <summary>
-    /// Asks the application whether the client may join a NetGroup (docs/netgroup.md §2.2); <paramref name="then"/>
+    /// Asks the application whether the client may join a NetGroup (docs/groups.md §2.2); <paramref name="then"/>
     /// runs on the connection's thread. A client that is not connected is refused.
     /// </summary>
     public void DecideGroupJoin(GroupJoinRequest request, Action<GroupDecision> then)

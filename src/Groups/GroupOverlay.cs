@@ -3,7 +3,7 @@ namespace Rtmfp.Groups;
 /// <summary>
 /// Whom the server introduces to whom in one NetGroup (docs/groups.md): plain logic, no actors, so the rule can be
 /// tested and simulated on its own. Members sit on a ring ordered by group address (SHA-256 of <c>21 0F peer ID</c>,
-/// docs/netgroup.md §1.5), the order Flash's own topology uses; introductions go into an
+/// docs/groups.md §1.3), the order Flash's own topology uses; introductions go into an
 /// <see cref="IntroductionBatch{TMember}"/> that the caller sends, one message per member told.
 /// </summary>
 /// <remarks>
@@ -13,7 +13,7 @@ namespace Rtmfp.Groups;
 /// random other members, and those ring neighbours are told about the joiner. Both directions, because Flash clients
 /// build their overlay from ring neighbours (they need them for the member-count estimate and for the ring itself,
 /// which MonaServer2 relies on), while random members counter the partitions that Cumulus's "most recent members"
-/// bootstrap produced in large groups (docs/netgroup.md §2.4, §4.2).</item>
+/// bootstrap produced in large groups (docs/groups.md §3).</item>
 /// <item>In a group of at most <see cref="SmallGroup"/> members every member is told about every other.</item>
 /// <item>When a member leaves, its ring gap closes: the k-th predecessor is told the member that is now k places into
 /// its successor window, so every ring window is whole again without waiting for group reports.</item>

@@ -146,7 +146,7 @@ public class GroupOverlayTests
     [InlineData(1000, 13)]
     public void The_introduced_overlay_is_connected_short_and_survives_a_fifth_leaving(int members, int seed)
     {
-        // Members connect to every peer they are told about (librtmfp does, docs/netgroup.md §2.3); the server's
+        // Members connect to every peer they are told about (librtmfp does, docs/groups.md §2.3); the server's
         // introductions alone, without any peer-to-peer reports, must already give a connected overlay.
         var random = new Random(seed);
         var overlay = new GroupOverlay<int>(random);

@@ -4,7 +4,7 @@ using Rtmfp.Shared.Groups;
 namespace Rtmfp.Client.Groups;
 
 /// <summary>
-/// A NetGroup member's channel to its server (docs/netgroup.md §2): a "GC" flow that carries the join, and the
+/// A NetGroup member's channel to its server (docs/groups.md §2): a "GC" flow that carries the join, and the
 /// server's introductions of other members (<c>0B peer ID</c>) coming back on the server's associated flow. Closing it
 /// leaves the group (§2.5). Needs a connected NetConnection on the same session: the server admits only members it
 /// knows by peer ID.
@@ -53,7 +53,7 @@ public sealed class GroupServerChannel : IAsyncDisposable
         return new GroupServerChannel(flow, groupId);
     }
 
-    /// <summary>Leaves the group: our GC flow ends (docs/netgroup.md §2.5).</summary>
+    /// <summary>Leaves the group: our GC flow ends (docs/groups.md §2.4).</summary>
     public void Leave() => _flow.Close();
 
     private async Task ReadAsync()

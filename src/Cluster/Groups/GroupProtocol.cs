@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Rtmfp.Cluster;
 
-// NetGroup membership across the cluster (docs/netgroup.md §2, docs/groups.md): a sharded group entity per group ID
+// NetGroup membership across the cluster (docs/groups.md §2): a sharded group entity per group ID
 // (role "groups") keeps the members, whichever node their sessions live on, and tells member sessions whom to
 // introduce to their client. Members are session actors; the group entity watches them, so a dead session leaves.
 
@@ -39,7 +39,7 @@ public sealed record LeaveGroup(byte[] GroupId) : IGroupMessage
 
 /// <summary>
 /// Group → member session: send the client <c>0B peer ID</c> for each of <see cref="PeerIds"/> (32 bytes each,
-/// concatenated) on its GC flows of this group: members it should contact (docs/netgroup.md §2.3).
+/// concatenated) on its GC flows of this group: members it should contact (docs/groups.md §2.3).
 /// </summary>
 public sealed record IntroduceGroupMembers(byte[] GroupId, byte[] PeerIds)
 {

@@ -9,7 +9,7 @@ using Rtmfp.Shared.Groups;
 namespace Rtmfp.Sessions.Groups;
 
 /// <summary>
-/// The session's NetGroup flows (signature "GC", docs/netgroup.md §2): each GC flow carries one join; the member's
+/// The session's NetGroup flows (signature "GC", docs/groups.md §2): each GC flow carries one join; the member's
 /// membership of a group is held by the GC flows that joined it (a count per group, §2.1), and the group entity
 /// hears of the first join and the last leave. Introductions from the group entity go out as <c>0B peer ID</c>
 /// messages on our own GC flow associated with each of the member's (§2.3). A join that cannot be used, that the
@@ -55,7 +55,7 @@ internal sealed class GroupFlowService(
     /// <summary>Joins refused (malformed, by policy, by the application, by the group, or over a bound).</summary>
     public long Refused { get; private set; }
 
-    /// <summary>Messages on GC flows that were not a usable first join (ignored, docs/netgroup.md §2.2).</summary>
+    /// <summary>Messages on GC flows that were not a usable first join (ignored, docs/groups.md §2.2).</summary>
     public long Ignored { get; private set; }
 
     public int Groups => _memberships.Count;
@@ -84,7 +84,7 @@ internal sealed class GroupFlowService(
         }
         if (gc.Membership is not null || gc.Deciding)
         {
-            Ignored++; // docs/netgroup.md §2.2: no other member → server message is known; ignore, never fail the flow
+            Ignored++; // docs/groups.md §2.2: no other member → server message is known; ignore, never fail the flow
             return;
         }
         Span<byte> groupId = stackalloc byte[GroupControl.GroupIdLength];
@@ -151,7 +151,7 @@ internal sealed class GroupFlowService(
 
     private void Attach(GroupFlow gc, Membership membership)
     {
-        // docs/netgroup.md §2.1: our answers travel on our own "GC" flow, associated with the member's.
+        // docs/groups.md §2.1: our answers travel on our own "GC" flow, associated with the member's.
         gc.Outbound = engine.OpenFlow(GroupControl.FlowMetadata.ToArray(), gc.Inbound);
         gc.Membership = membership;
         membership.Flows.Add(gc);
@@ -177,7 +177,7 @@ internal sealed class GroupFlowService(
             membership.Flows.Remove(gc);
             if (membership.Flows.Count == 0)
             {
-                Leave(membership); // docs/netgroup.md §2.5: the last GC flow of a group ended
+                Leave(membership); // docs/groups.md §2.4: the last GC flow of a group ended
             }
         }
     }
@@ -194,7 +194,7 @@ internal sealed class GroupFlowService(
             var peerId = introduction.PeerId(i);
             if (_peerId is not null && peerId.SequenceEqual(_peerId))
             {
-                continue; // docs/netgroup.md §2.3: never a member to itself
+                continue; // docs/groups.md §2.3: never a member to itself
             }
             foreach (var gc in membership.Flows)
             {

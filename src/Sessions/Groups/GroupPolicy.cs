@@ -5,7 +5,7 @@ namespace Rtmfp.Sessions.Groups;
 /// <summary>
 /// The node's NetGroup settings for sessions: groups the operator named by their specifier (so applications see
 /// their names, and unknown groups can be refused), and how fast an idle member is probed and declared dead so that
-/// ghosts leave their groups quickly (docs/netgroup.md §2.5; docs/groups.md).
+/// ghosts leave their groups quickly (docs/groups.md §2.4; docs/groups.md).
 /// </summary>
 public sealed record GroupPolicy
 {

@@ -4,7 +4,7 @@ namespace Rtmfp.Shared.Groups;
 
 /// <summary>
 /// A member's place on the group ring: SHA-256 of its peer ID's endpoint discriminator <c>21 0F | peer ID</c>
-/// (Flash's <c>NetGroup.convertPeerIDToGroupAddress</c>; docs/netgroup.md §1.5). The ring is ordered by the
+/// (Flash's <c>NetGroup.convertPeerIDToGroupAddress</c>; docs/groups.md §1.3). The ring is ordered by the
 /// unsigned big-endian value of the 32 bytes and wraps around.
 /// </summary>
 public static class GroupAddress

@@ -4,7 +4,7 @@ using Rtmfp.Shared.Wire;
 namespace Rtmfp.Shared.Groups;
 
 /// <summary>
-/// The client↔server NetGroup flow, signature "GC" (no RFC; docs/netgroup.md §2): the member sends one join, the
+/// The client↔server NetGroup flow, signature "GC" (no RFC; docs/groups.md §2): the member sends one join, the
 /// server answers with member introductions on its own "GC" flow associated with the member's. Messages are raw
 /// (first byte = type), not RTMP messages. Peer input never throws here.
 /// </summary>
@@ -13,7 +13,7 @@ public static class GroupControl
     /// <summary>Flow metadata of both directions (RFC 7016 §2.3.11.1.1 User's Per-Flow Metadata).</summary>
     public static ReadOnlySpan<byte> FlowMetadata => "GC"u8;
 
-    /// <summary>The member's join: <c>01 | VLU L | T | value (L − 1 bytes)</c> (docs/netgroup.md §2.2).</summary>
+    /// <summary>The member's join: <c>01 | VLU L | T | value (L − 1 bytes)</c> (docs/groups.md §2.2).</summary>
     public const byte JoinType = 0x01;
 
     /// <summary>Join option: the 32-byte group ID (what current Flash and librtmfp send).</summary>
@@ -40,7 +40,7 @@ public static class GroupControl
 
     /// <summary>
     /// Reads a join. <paramref name="groupId"/> (32 bytes) receives the group ID: the value itself for option
-    /// 0x15, SHA-256 of the specifier bytes for option 0x10 (docs/netgroup.md §1.3, §2.2). Anything else, a wrong
+    /// 0x15, SHA-256 of the specifier bytes for option 0x10 (docs/groups.md §1.2, §2.2). Anything else, a wrong
     /// length, trailing bytes or an oversized specifier is refused with the reason. <paramref name="specifier"/> is the
     /// raw specifier of the old form, empty otherwise.
     /// </summary>
@@ -135,7 +135,7 @@ public enum GroupJoinForm : byte
 public enum GroupJoinStatus : byte
 {
     Ok,
-    /// <summary>Another message type: ignored on a GC flow (docs/netgroup.md §2.2).</summary>
+    /// <summary>Another message type: ignored on a GC flow (docs/groups.md §2.2).</summary>
     NotAJoin,
     /// <summary>A join that cannot be used: wrong length, unknown option, trailing bytes, oversized specifier.</summary>
     Malformed,

@@ -6,7 +6,7 @@ namespace Rtmfp.Shared.Groups;
 
 /// <summary>
 /// A NetGroup specifier as Flash's <c>GroupSpecifier</c> writes it: <c>"G:" + hex(options) + "00" + hex(extras)</c>
-/// (docs/netgroup.md §1.1). Options are <c>VLU length | VLU type | value</c>; a zero length ends them. The group ID
+/// (docs/groups.md §1.1). Options are <c>VLU length | VLU type | value</c>; a zero length ends them. The group ID
 /// hashes the text up to the terminator once, or twice when option 0x7F (minGroupspecVersion) is 2 (§1.3). Extras
 /// (bootstrap peers, IP multicast addresses) and authorizations are outside the hash.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class GroupSpecifier
     /// <summary>The text the group ID hashes: from "G:" up to, not including, the options' terminator.</summary>
     public string HashedText { get; }
 
-    /// <summary>The 32 bytes members send in their join (docs/netgroup.md §2.2).</summary>
+    /// <summary>The 32 bytes members send in their join (docs/groups.md §2.2).</summary>
     public byte[] GroupId { get; }
 
     /// <summary>minGroupspecVersion (1 when the option is absent).</summary>
@@ -116,7 +116,7 @@ public sealed class GroupSpecifier
         }
     }
 
-    /// <summary>SHA-256 of the hashed text, hashed again for version 2 (docs/netgroup.md §1.3).</summary>
+    /// <summary>SHA-256 of the hashed text, hashed again for version 2 (docs/groups.md §1.2).</summary>
     public static byte[] ComputeGroupId(string hashedText, int version)
     {
         var id = SHA256.HashData(Encoding.ASCII.GetBytes(hashedText));

@@ -32,7 +32,7 @@ public sealed class GroupNode : IAsyncLifetime
 }
 
 /// <summary>
-/// The node's NetGroup server channel (docs/netgroup.md §2, docs/groups.md) with .NET members: joins, introductions,
+/// The node's NetGroup server channel (docs/groups.md §2) with .NET members: joins, introductions,
 /// leaves, refusals and bounds, through real sessions on 127.0.0.1.
 /// </summary>
 public sealed class NetGroupTests(GroupNode fixture) : IClassFixture<GroupNode>
@@ -112,7 +112,7 @@ public sealed class NetGroupTests(GroupNode fixture) : IClassFixture<GroupNode>
         var gb = GroupServerChannel.Join(b.Rtmfp, group);
         await IntroducedAsync(gb, Hex(a.Rtmfp.PeerId));
         var left = WaitForLeave(group, b);
-        gb.Leave(); // docs/netgroup.md §2.5: the member finishes its GC flow
+        gb.Leave(); // docs/groups.md §2.4: the member finishes its GC flow
         await left.WaitAsync(Patience);
 
         await using var gc = GroupServerChannel.Join(c.Rtmfp, group);

@@ -4,11 +4,11 @@ using Rtmfp.Shared.Groups;
 
 namespace Rtmfp.Shared.Tests.Groups;
 
-/// <summary>Group specifiers, group IDs, group addresses and the GC flow's messages (docs/netgroup.md §1–2).</summary>
+/// <summary>Group specifiers, group IDs, group addresses and the GC flow's messages (docs/groups.md §1–2).</summary>
 public class GroupWireTests
 {
     [Theory]
-    // docs/netgroup.md §1.3: librtmfp README's spec, and its test script's hand-edited one (routing flag 01 00 inside).
+    // docs/groups.md §1.2: librtmfp README's spec, and its test script's hand-edited one (routing flag 01 00 inside).
     [InlineData("G:027f0201010103010c050e74657374011b00", "G:027f0201010103010c050e74657374011b",
         "6cc16b96e27058167b5648d8209eb074a89c2ecb2738bfc0c2f71debd1781feb", "763f90e4b524a0e026052bb5696bd143246f26c6eb0b9fa31b0d1ed39a092620")]
     [InlineData("G:027f02010101000103010c050e74657374011b00", "G:027f02010101000103010c050e74657374011b",
@@ -62,7 +62,7 @@ public class GroupWireTests
     [Fact]
     public void The_group_address_of_the_zero_peer_id_matches_the_vector()
     {
-        // docs/netgroup.md §1.5 vector: SHA-256(21 0F | 32 zero bytes).
+        // docs/groups.md §1.3 vector: SHA-256(21 0F | 32 zero bytes).
         Assert.Equal("38a3a3d92c7f247c8293e424312b4f5d29f239eb495cf438470e8781eeabffa8",
             Convert.ToHexStringLower(GroupAddress.Of(new byte[32])));
     }
