@@ -131,6 +131,7 @@ internal static class NodeComposition
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
         Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
+        services.AddHostedService<ClusterJoinWatchdog>();
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             var g = settings.Gateway;

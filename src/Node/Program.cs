@@ -6,7 +6,8 @@ try
 {
     using var host = NodeHost.Build(args);
     await host.RunAsync();
-    return 0;
+    // ClusterJoinWatchdog sets a non-zero code when the node stopped because it could not join its cluster.
+    return Environment.ExitCode;
 }
 catch (InvalidSettingsException ex)
 {
@@ -16,5 +17,10 @@ catch (InvalidSettingsException ex)
 catch (GatewayBindException ex)
 {
     Console.Error.WriteLine("rtmfp-node: " + ex.Message);
+    return 2;
+}
+catch (Exception ex) when (StartupFailure.Describe(ex) is { } message)
+{
+    Console.Error.WriteLine("rtmfp-node: " + message);
     return 2;
 }

@@ -25,6 +25,9 @@ internal sealed record ClusterSettings(string Hostname, int Port, string? Public
 {
     /// <summary>TLS for remoting (Rtmfp:Cluster:Tls:Certificate, …:Password); null (plain TCP) by default.</summary>
     public ClusterTlsSettings? Tls { get; init; }
+
+    /// <summary>Rtmfp:Cluster:JoinTimeout: a node with seeds that is not a member by then stops (ClusterJoinWatchdog).</summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -132,6 +135,7 @@ internal sealed record NodeSettings(
             SystemName: r.GetString($"{Section}:Cluster:SystemName", "rtmfp"))
         {
             Tls = ReadClusterTls(r),
+            JoinTimeout = r.GetDuration($"{Section}:Cluster:JoinTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
         };
         // With TLS on, DotNetty remoting addresses are akka.ssl.tcp://: a plain seed would never answer.
         string scheme = cluster.Tls is null ? "akka.tcp://" : "akka.ssl.tcp://";
