@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Rtmfp.Cluster;
+using Rtmfp.Shared.Wire;
+using Address = Rtmfp.Shared.Wire.Address;
 
 namespace Rtmfp.Sessions.Rendezvous;
 
@@ -11,9 +13,27 @@ namespace Rtmfp.Sessions.Rendezvous;
 /// addresses). An entity with no session passivates at once, so lookups of random IDs leave nothing behind.
 /// The first live registration keeps the peer ID: a second session claiming it (a replayed certificate gives
 /// the same ID, RFC 7425 §4.3.2) waits, and is served only once the first has left (security review, finding 11).
+/// A peer ID whose last session left is remembered as departed for <see cref="DefaultDepartedMemory"/>: a lookup then
+/// gets a Redirect listing only the wildcard address, which tells NetGroup members (librtmfp, as with MonaServer)
+/// that the peer is gone, so they stop retrying it at once instead of after 11 attempts (docs/groups.md §2.4).
 /// </summary>
-internal sealed class PeerDirectoryActor : ReceiveActor
+internal sealed class PeerDirectoryActor : ReceiveActor, IWithTimers
 {
+    /// <summary>How long a departed peer ID is answered with the wildcard Redirect (librtmfp retries a peer for about 100 s).</summary>
+    public static readonly TimeSpan DefaultDepartedMemory = TimeSpan.FromMinutes(2);
+
+    /// <summary>Largest IHello tag echoed in a Redirect (Flash uses 16 bytes).</summary>
+    private const int MaxTagLength = 64;
+
+    private sealed class DepartedExpired
+    {
+        public static readonly DepartedExpired Instance = new();
+    }
+
+    private readonly TimeSpan _departedMemory;
+    private bool _departed;
+    private bool _hadSession;
+
     private readonly byte[] _peerId;
     /// <summary>Sessions that claimed the peer ID while another held it, in order; at most this many wait.</summary>
     internal const int MaxWaiting = 4;
@@ -22,9 +42,14 @@ internal sealed class PeerDirectoryActor : ReceiveActor
     private IActorRef? _session;
     private bool _passivating;
 
-    public PeerDirectoryActor(string entityId)
+    public PeerDirectoryActor(string entityId) : this(entityId, DefaultDepartedMemory)
+    {
+    }
+
+    public PeerDirectoryActor(string entityId, TimeSpan departedMemory)
     {
         _peerId = TryParse(entityId);
+        _departedMemory = departedMemory;
 
         Receive<RegisterPeer>(_ =>
         {
@@ -32,6 +57,9 @@ internal sealed class PeerDirectoryActor : ReceiveActor
             {
                 _session = Sender;
                 Context.Watch(_session);
+                _hadSession = true;
+                _departed = false;
+                Timers.Cancel(nameof(DepartedExpired));
             }
             else if (!_session.Equals(Sender) && !_waiting.Contains(Sender) && _waiting.Count < MaxWaiting)
             {
@@ -54,12 +82,23 @@ internal sealed class PeerDirectoryActor : ReceiveActor
         });
         Receive<LookupPeer>(lookup =>
         {
+            if (_session is null && _departed)
+            {
+                AnswerDeparted(lookup);
+                return;
+            }
             if (_session is null)
             {
                 PassivateIfEmpty(); // unknown peer: ignored, as RFC 7016 §3.5.1.1.2 says
                 return;
             }
             _session.Forward(lookup);
+        });
+        Receive<DepartedExpired>(_ =>
+        {
+            _departed = false;
+            _hadSession = false;
+            PassivateIfEmpty();
         });
         Receive<Terminated>(t =>
         {
@@ -77,6 +116,19 @@ internal sealed class PeerDirectoryActor : ReceiveActor
 
     public bool HasSession => _session is not null;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>A wildcard-only Responder Redirect (RFC 7016 §2.3.5 with one unspecified address): "this peer is gone".</summary>
+    private void AnswerDeparted(LookupPeer lookup)
+    {
+        if (lookup.Tag.Length is 0 or > MaxTagLength)
+        {
+            return;
+        }
+        ReadOnlySpan<Address> wildcard = [Address.FromIPv4(0, 0, AddressOrigin.Unknown)];
+        Sender.Tell(new PeerRedirect(StartupPacketWriter.Redirect(Environment.TickCount64, lookup.Tag, wildcard), lookup.Initiator));
+    }
+
     /// <summary>The holder left: the longest-waiting session takes the peer ID, if any.</summary>
     private void Promote()
     {
@@ -90,7 +142,14 @@ internal sealed class PeerDirectoryActor : ReceiveActor
 
     private void PassivateIfEmpty()
     {
-        if (_session is null && !_passivating)
+        if (_session is null && !_passivating && _hadSession && !_departed && _departedMemory > TimeSpan.Zero)
+        {
+            // The peer left: remember it as departed for a while before passivating.
+            _departed = true;
+            Timers.StartSingleTimer(nameof(DepartedExpired), DepartedExpired.Instance, _departedMemory);
+            return;
+        }
+        if (_session is null && !_passivating && !_departed)
         {
             _passivating = true;
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));

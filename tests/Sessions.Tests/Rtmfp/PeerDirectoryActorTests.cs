@@ -12,12 +12,13 @@ public class PeerDirectoryActorTests : TestKit
     private static readonly byte[] Peer = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
     private static readonly SocketAddress Initiator = IPEndPoint.Parse("192.0.2.7:5000").Serialize();
 
-    private IActorRef Spawn(out Akka.TestKit.TestProbe parent)
+    private IActorRef Spawn(out Akka.TestKit.TestProbe parent, TimeSpan? departedMemory = null)
     {
         var probe = CreateTestProbe();
         parent = probe;
         var id = PeerDirectoryMessageExtractor.EntityIdOf(Peer);
-        return Sys.ActorOf(Props.Create(() => new ParentProbe(Props.Create(() => new PeerDirectoryActor(id)), probe.Ref)));
+        var memory = departedMemory ?? TimeSpan.FromMilliseconds(300);
+        return Sys.ActorOf(Props.Create(() => new ParentProbe(Props.Create(() => new PeerDirectoryActor(id, memory)), probe.Ref)));
     }
 
     [Fact]
@@ -82,21 +83,66 @@ public class PeerDirectoryActorTests : TestKit
     }
 
     [Fact]
-    public void A_dead_or_unregistered_session_is_forgotten()
+    public void A_dead_or_unregistered_session_is_forgotten_after_its_departed_memory()
     {
         var entry = Spawn(out var parent);
         var session = CreateTestProbe();
         entry.Tell(new RegisterPeer(Peer), session.Ref);
         Sys.Stop(session.Ref);
-        parent.ExpectMsg<Passivate>();
+        parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // remembered as departed (300 ms here) …
+        parent.ExpectMsg<Passivate>(TimeSpan.FromSeconds(3)); // … then passivated
 
         var entry2 = Spawn(out var parent2);
         var s2 = CreateTestProbe();
         entry2.Tell(new RegisterPeer(Peer), s2.Ref);
         entry2.Tell(new UnregisterPeer(Peer), s2.Ref);
-        parent2.ExpectMsg<Passivate>();
+        parent2.ExpectMsg<Passivate>(TimeSpan.FromSeconds(3));
         entry2.Tell(new LookupPeer(Peer, [1], Initiator), TestActor);
         s2.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_departed_peer_is_answered_with_a_wildcard_only_redirect_until_it_registers_again()
+    {
+        var entry = Spawn(out var parent, TimeSpan.FromMinutes(5));
+        var session = CreateTestProbe();
+        var gateway = CreateTestProbe();
+        entry.Tell(new RegisterPeer(Peer), session.Ref);
+        entry.Tell(new UnregisterPeer(Peer), session.Ref);
+        byte[] tag = Enumerable.Range(0, 16).Select(i => (byte)i).ToArray();
+        entry.Tell(new LookupPeer(Peer, tag, Initiator), gateway.Ref);
+
+        var redirect = gateway.ExpectMsg<PeerRedirect>();
+        Assert.Equal(Initiator, redirect.To);
+        var (port, origin, count) = OnlyDestination(redirect.StartupPacket, tag);
+        Assert.Equal((1, 0, Shared.Wire.AddressOrigin.Unknown), (count, port, origin));
+        parent.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        // Back: lookups reach the session again; an empty tag is never answered.
+        entry.Tell(new RegisterPeer(Peer), session.Ref);
+        entry.Tell(new LookupPeer(Peer, tag, Initiator), gateway.Ref);
+        session.ExpectMsg<LookupPeer>();
+        entry.Tell(new UnregisterPeer(Peer), session.Ref);
+        entry.Tell(new LookupPeer(Peer, [], Initiator), gateway.Ref);
+        gateway.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    private static (ushort Port, Shared.Wire.AddressOrigin Origin, int Count) OnlyDestination(byte[] packet, byte[] tag)
+    {
+        Assert.True(Shared.Wire.StartupPacket.TryRead(packet, out var chunks));
+        Assert.True(chunks.MoveNext());
+        Assert.Equal(Shared.Wire.ChunkType.ResponderRedirect, chunks.Current.Type);
+        Assert.True(Shared.Wire.ResponderRedirectChunk.TryRead(chunks.Current.Payload, out var redirect));
+        Assert.Equal(tag, redirect.TagEcho.ToArray());
+        int count = 0;
+        Shared.Wire.Address last = default;
+        foreach (var a in redirect.GetDestinations())
+        {
+            last = a;
+            count++;
+        }
+        Assert.True(!last.IsIPv6 || count == 0);
+        return (last.Port, last.Origin, count);
     }
 
     [Fact]
