@@ -38,7 +38,14 @@ internal sealed class GatewayActor : ReceiveActor
         });
         Receive<SessionIdCollision>(c => _startup.OnCollision(c));
         Receive<SessionKeysReply>(r => LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender));
-        Receive<UnknownSession>(u => _gateway.Cache.MarkUnknown(u.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs));
+        Receive<UnknownSession>(u =>
+        {
+            if (_gateway.Cache.TryGet(u.SessionId, out var entry))
+            {
+                CloseLostSession(entry);
+            }
+            _gateway.Cache.MarkUnknown(u.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs);
+        });
         Receive<SessionClosed>(c =>
         {
             if (_gateway.Cache.TryGet(c.SessionId, out var entry) && entry.Session is { } session)
@@ -90,6 +97,37 @@ internal sealed class GatewayActor : ReceiveActor
             _startup.OnPeerRedirect(redirect, endpoint, _metrics);
         }
     }
+
+    /// <summary>
+    /// The session's entity answered that it knows nothing of a session this gateway holds keys for: its state died
+    /// with its node. Rather than leave the client to its idle timeout (Flash: about 2 minutes of silence), send it a
+    /// Session Close Request under the keys we still have (RFC 7016 §3.5.5), so it reconnects at once, then forget the
+    /// keys. The sequence number is one the session cannot have used (its own counter died with it; RFC 7425 §4.6.6).
+    /// </summary>
+    private void CloseLostSession(SessionKeyCache.Entry entry)
+    {
+        if (entry.LastFrom is { } to)
+        {
+            Span<byte> plain = stackalloc byte[16];
+            var writer = new WireWriter(plain);
+            new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(Environment.TickCount64)).Write(ref writer);
+            writer.WriteByte((byte)ChunkType.SessionCloseRequest);
+            writer.WriteUInt16(0);
+            _gateway.Send(entry.SessionId, entry.FarSessionId, writer.Written, LostSessionSequenceNumber, to);
+            _gateway.Flush();
+        }
+        _metrics.SessionsLost.Add(1);
+        _log.Info("session {0:x8}: its state is gone (its node left or died); sent the client a Close Request", entry.SessionId);
+        if (entry.Session is { } session && _watched.Remove(session))
+        {
+            Context.Unwatch(session);
+        }
+        _gateway.Cache.Remove(entry.SessionId);
+        _startup.OnSessionClosed(entry.SessionId);
+    }
+
+    /// <summary>Above any sequence number a session reaches (2^62), so the client's anti-replay window accepts it.</summary>
+    internal const ulong LostSessionSequenceNumber = 1UL << 62;
 
     private void Send(OutboundPacket packet)
     {

@@ -57,6 +57,18 @@ internal static class NodeComposition
                 SeedNodes = settings.Cluster.SeedNodes.ToArray(),
             });
 
+        // Failure handling for a UDP media service (issue 9): a node that stops answering heartbeats is marked
+        // unreachable after HeartbeatPause and, the membership otherwise stable for DownAfter, downed by the majority
+        // (keep-majority; equal halves keep the side with the oldest node). Its shards and singletons move after
+        // another DownAfter (Akka's removal margin), so a dead node's sessions are decided in about
+        // HeartbeatPause + 2 × DownAfter instead of Akka's 45 s.
+        akka.AddHocon($@"
+            akka.cluster.downing-provider-class = ""Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster""
+            akka.cluster.split-brain-resolver.active-strategy = keep-majority
+            akka.cluster.split-brain-resolver.stable-after = {(long)settings.Cluster.DownAfter.TotalMilliseconds}ms
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = {(long)settings.Cluster.HeartbeatPause.TotalMilliseconds}ms",
+            HoconAddMode.Prepend);
+
         if (settings.Persistence.Provider == PersistenceProvider.Memory)
         {
             akka.WithInMemoryJournal().WithInMemorySnapshotStore();

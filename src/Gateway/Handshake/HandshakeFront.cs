@@ -173,7 +173,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         // The cookie is ours and bound to this address: the source receives what we send (RFC 7016 §3.5.1.1.2).
         _guard.Verify(from, now);
-        switch (_replays.Check(job.Cookie, job.InitiatorSessionId, from, now, out var riKeying))
+        switch (_replays.Check(job.Cookie, job.InitiatorSessionId, from, now, out var riKeying, out int stalledProbe))
         {
             case KeyingReplayCache.Replay.Answer:
                 // RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying, without keying it again.
@@ -181,6 +181,14 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
                 return;
             case KeyingReplayCache.Replay.InProgress:
             case KeyingReplayCache.Replay.Conflict:
+                return;
+            case KeyingReplayCache.Replay.Stalled when stalledProbe + 1 < MaxProbes:
+                // The entity of the first session ID never answered (its node is probably gone): the next ID lives in
+                // another shard, so the handshake does not wait for the cluster to re-home the first.
+                job.Probe = stalledProbe + 1;
+                _context.Metrics.HandshakesRetried.Add(1);
+                break;
+            case KeyingReplayCache.Replay.Stalled:
                 return;
         }
         if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now) || !_sessions.TryReserve(job, now))
@@ -222,6 +230,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             }
             _inFlight[result.ResponderSessionId] = job;
         }
+        _replays.Keyed(job, Environment.TickCount64);
         var keying = result.Keying;
         _context.SessionRegion.Tell(new OpenSession(
             result.ResponderSessionId,

@@ -17,6 +17,13 @@ internal sealed class KeyingReplayCache
     /// <summary>A job that never finished (entity silent, worker queue dropped) stops blocking its retransmissions after this.</summary>
     public const long PendingMs = 5_000;
 
+    /// <summary>
+    /// Keyed, but the session entity has not answered for this long: its shard's home is probably a node that just
+    /// died (issue 9). A retransmission then opens the session under the next session ID, in another shard, instead
+    /// of waiting for the cluster to re-home the first one.
+    /// </summary>
+    public const long OpenStallMs = 2_000;
+
     public enum Replay
     {
         /// <summary>Not seen: key it.</summary>
@@ -30,6 +37,9 @@ internal sealed class KeyingReplayCache
 
         /// <summary>The cookie was used by another session ID or source: drop.</summary>
         Conflict,
+
+        /// <summary>Keyed, but the entity never answered (<see cref="OpenStallMs"/>): key again under the next session ID.</summary>
+        Stalled,
     }
 
     private sealed class Entry(byte[] cookie, uint initiatorSessionId, SocketAddress source, long pendingUntilMs)
@@ -39,6 +49,8 @@ internal sealed class KeyingReplayCache
         public readonly SocketAddress Source = source;
         public long PendingUntilMs = pendingUntilMs;
         public byte[]? RIKeying;
+        public long KeyedAtMs;
+        public int Probe;
     }
 
     private readonly Entry?[] _slots;
@@ -50,9 +62,14 @@ internal sealed class KeyingReplayCache
         _slots = new Entry?[slots];
     }
 
-    public Replay Check(ReadOnlySpan<byte> cookie, uint initiatorSessionId, SocketAddress source, long nowMs, out byte[]? riKeying)
+    public Replay Check(ReadOnlySpan<byte> cookie, uint initiatorSessionId, SocketAddress source, long nowMs, out byte[]? riKeying) =>
+        Check(cookie, initiatorSessionId, source, nowMs, out riKeying, out _);
+
+    /// <summary>As above; <paramref name="stalledProbe"/> is the probe of a <see cref="Replay.Stalled"/> job.</summary>
+    public Replay Check(ReadOnlySpan<byte> cookie, uint initiatorSessionId, SocketAddress source, long nowMs, out byte[]? riKeying, out int stalledProbe)
     {
         riKeying = null;
+        stalledProbe = 0;
         lock (_lock)
         {
             var entry = _slots[Index(cookie)];
@@ -69,6 +86,11 @@ internal sealed class KeyingReplayCache
                 riKeying = answer;
                 return Replay.Answer;
             }
+            if (entry.KeyedAtMs != 0 && nowMs - entry.KeyedAtMs >= OpenStallMs)
+            {
+                stalledProbe = entry.Probe;
+                return Replay.Stalled;
+            }
             return nowMs < entry.PendingUntilMs ? Replay.InProgress : Replay.New;
         }
     }
@@ -78,7 +100,22 @@ internal sealed class KeyingReplayCache
     {
         lock (_lock)
         {
-            _slots[Index(job.Cookie)] = new Entry(job.Cookie, job.InitiatorSessionId, job.Client, nowMs + PendingMs);
+            _slots[Index(job.Cookie)] = new Entry(job.Cookie, job.InitiatorSessionId, job.Client, nowMs + PendingMs) { Probe = job.Probe };
+        }
+    }
+
+    /// <summary>The job's keys are computed and its session entity was asked to open.</summary>
+    public void Keyed(HandshakeJob job, long nowMs)
+    {
+        lock (_lock)
+        {
+            var entry = _slots[Index(job.Cookie)];
+            if (entry is not null && entry.Cookie.AsSpan().SequenceEqual(job.Cookie) && entry.RIKeying is null)
+            {
+                entry.KeyedAtMs = nowMs;
+                entry.Probe = job.Probe;
+                entry.PendingUntilMs = Math.Max(entry.PendingUntilMs, nowMs + PendingMs);
+            }
         }
     }
 

@@ -28,6 +28,8 @@ public sealed class RtmfpMetrics : IDisposable
         Retransmissions = _meter.CreateCounter<long>("rtmfp.retransmissions", "{fragment}", "User data fragments sent again");
         Rtt = _meter.CreateHistogram<double>("rtmfp.rtt", "ms", "Smoothed round-trip time samples",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] });
+        HandshakesRetried = _meter.CreateCounter<long>("rtmfp.handshakes.retried", "{handshake}", "IIKeyings keyed again under another session ID because the first session's entity did not answer (its node died or is moving)");
+        SessionsLost = _meter.CreateCounter<long>("rtmfp.sessions.lost", "{session}", "Sessions whose state was gone (their node died): the gateway that held their keys sent the client a Session Close Request");
         HandlerFailures = _meter.CreateCounter<long>("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
         _meter.CreateObservableUpDownCounter("rtmfp.sessions.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
     }
@@ -48,6 +50,8 @@ public sealed class RtmfpMetrics : IDisposable
 
     /// <summary>Tagged with <c>where</c> (see <see cref="HandlerFailureSites"/>); count it through <see cref="HandlerFailed"/>.</summary>
     public Counter<long> HandlerFailures { get; }
+    public Counter<long> SessionsLost { get; }
+    public Counter<long> HandshakesRetried { get; }
 
     /// <summary>Handler failures counted on this node since it started, all sites together (tests assert it stays 0).</summary>
     public long HandlerFailureCount => Interlocked.Read(ref _handlerFailures);

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rtmfp.Integration.Tests.Support;
+
+/// <summary>
+/// A node as its own process (the published rtmfp-node.dll beside the tests), for what an in-process node cannot
+/// show: SIGKILL, exit codes, separate heaps. Output is kept; <see cref="Kill"/> is SIGKILL (no shutdown at all).
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private NodeProcess(Process process, IPEndPoint gateway, int remotingPort, int opsPort)
+    {
+        OpsPort = opsPort;
+        _process = process;
+        Gateway = gateway;
+        RemotingPort = remotingPort;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IPEndPoint Gateway { get; }
+
+    public int RemotingPort { get; }
+
+    /// <summary>The node's ops endpoint on 127.0.0.1 (rtmfp-ops protocol: one JSON request line, one JSON answer line).</summary>
+    public int OpsPort { get; }
+
+    public string Address => $"akka.tcp://rtmfp@127.0.0.1:{RemotingPort}";
+
+    public IEnumerable<string> Output => _output;
+
+    public bool HasExited => _process.HasExited;
+
+    public static NodeProcess Start(int gatewayPort, int remotingPort, params (string Name, string Value)[] environment)
+    {
+        int opsPort = FreePorts().Tcp;
+        var dll = Path.Combine(AppContext.BaseDirectory, "rtmfp-node.dll");
+        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["RTMFP_Gateway__Endpoints"] = $"127.0.0.1:{gatewayPort}";
+        psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
+        psi.Environment["RTMFP_Cluster__Port"] = remotingPort.ToString();
+        psi.Environment["RTMFP_Ops__Endpoint"] = $"127.0.0.1:{opsPort}";
+        // Every client of these tests comes from 127.0.0.1 (see RunningNode for the same overrides).
+        foreach (var key in new[] { "HellosPerAddress", "HellosPerPrefix", "HandshakesPerAddress", "HandshakesPerPrefix", "LookupsPerAddress", "LookupsPerPrefix" })
+        {
+            psi.Environment[$"RTMFP_Gateway__{key}"] = "100000";
+        }
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort);
+    }
+
+    /// <summary>Until a line containing <paramref name="text"/> was printed.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!_output.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"node exited ({_process.ExitCode}) before printing '{text}':{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(40))}");
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"node did not print '{text}' within {timeout}:{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(40))}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Session entities per cluster member (address → entities), from this node's ops endpoint.</summary>
+    public async Task<Dictionary<string, int>> SessionEntitiesAsync(CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, OpsPort, cancellationToken);
+        using var stream = client.GetStream();
+        using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
+        using var reader = new StreamReader(stream);
+        await writer.WriteLineAsync("{\"command\":\"sharding region-stats\",\"args\":{\"region\":\"session\"}}".AsMemory(), cancellationToken);
+        var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
+        using var json = System.Text.Json.JsonDocument.Parse(line);
+        var counts = new Dictionary<string, int>();
+        if (json.RootElement.TryGetProperty("result", out var result) && result.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (var member in result.GetProperty("members").EnumerateArray())
+            {
+                counts[member.GetProperty("address").GetString()!] = member.GetProperty("entities").GetInt32();
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>SIGKILL: the process dies with no coordinated shutdown, as on a machine failure.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>A TCP and a UDP port free at the time of the call (the node binds them moments later).</summary>
+    public static (int Udp, int Tcp) FreePorts()
+    {
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var tcp = new TcpListener(IPAddress.Loopback, 0);
+        tcp.Start();
+        return (((IPEndPoint)udp.LocalEndPoint!).Port, ((IPEndPoint)tcp.LocalEndpoint).Port);
+    }
+}
