@@ -22,17 +22,11 @@ public static class GroupsHosting
     public static AkkaConfigurationBuilder WithGroupsRole(this AkkaConfigurationBuilder akka, GroupsRoleOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMembersPerGroup, 1);
-        return akka.WithShardRegion<GroupRegion>(
+        return akka.WithReachableShardRegion<GroupRegion>(
             ClusterRoles.GroupShard,
-            entityId => Props.Create(() => new GroupActor(entityId, options)),
+            _ => entityId => Props.Create(() => new GroupActor(entityId, options)),
             new GroupMessageExtractor(options.ShardCount),
-            new ShardOptions
-            {
-                Role = ClusterRoles.Groups,
-                ShouldPassivateIdleEntities = false,
-                RememberEntities = false,
-                StateStoreMode = StateStoreMode.DData,
-            });
+            ClusterRoles.Groups);
     }
 
     /// <summary>Sessions on a node without the groups role reach the group entities through a proxy.</summary>

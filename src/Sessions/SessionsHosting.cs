@@ -29,21 +29,22 @@ public static class SessionsHosting
     {
         // Stream entities (one per published name) and rendezvous entries (one per connected peer ID) live
         // beside the sessions; both passivate themselves when nobody needs them.
-        akka.WithShardRegion<StreamRegion>(
+        // Stream entities (one per published name) and rendezvous entries (one per connected peer ID) live
+        // beside the sessions; both passivate themselves when nobody needs them. Every region allocates new shards
+        // to reachable nodes only (ReachableRegionsAllocationStrategy).
+        akka.WithReachableShardRegion<StreamRegion>(
             ClusterRoles.StreamShard,
-            entityId => Props.Create(() => new StreamActor(entityId)),
+            _ => entityId => Props.Create(() => new StreamActor(entityId)),
             new StreamMessageExtractor(options.ShardCount),
-            EntityShardOptions());
-        akka.WithShardRegion<PeerDirectoryRegion>(
+            ClusterRoles.Sessions);
+        akka.WithReachableShardRegion<PeerDirectoryRegion>(
             ClusterRoles.PeerDirectoryShard,
-            entityId => Props.Create(() => new PeerDirectoryActor(entityId)),
+            _ => entityId => Props.Create(() => new PeerDirectoryActor(entityId)),
             new PeerDirectoryMessageExtractor(options.ShardCount),
-            EntityShardOptions());
-        var sessionShards = EntityShardOptions();
-        sessionShards.HandOffStopMessage = SessionHandOff.Instance;
-        akka.WithShardRegion<SessionRegion>(
+            ClusterRoles.Sessions);
+        akka.WithReachableShardRegion<SessionRegion>(
             ClusterRoles.SessionShard,
-            (_, registry) =>
+            registry =>
             {
                 var flash = new FlashServices(options.Applications)
                 {
@@ -55,16 +56,8 @@ public static class SessionsHosting
                 return entityId => Props.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
             },
             new SessionMessageExtractor(options.ShardCount),
-            sessionShards);
+            ClusterRoles.Sessions,
+            SessionHandOff.Instance);
         return akka;
     }
-
-    /// <summary>Entities end themselves (idle timeout, close handshake, nobody subscribed); sharding must not.</summary>
-    private static ShardOptions EntityShardOptions() => new()
-    {
-        Role = ClusterRoles.Sessions,
-        ShouldPassivateIdleEntities = false,
-        RememberEntities = false,
-        StateStoreMode = StateStoreMode.DData,
-    };
 }
