@@ -68,6 +68,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private RtmfpFlashAdapter? _adapter;
     private IStreamRelay? _relay;
     private ClusterStreamRelay? _clusterRelay;
+    private SessionStreamWatch? _streamWatch;
     private SessionRendezvous? _rendezvous;
     private FlowRouter? _flows;
     private EchoService? _echo;
@@ -127,8 +128,11 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         });
         Receive<RunContinuation>(r => AroundEngine(r.Continuation));
         Receive<StreamEventDelivery>(OnStreamEvent);
-        Receive<StreamEntityStopped>(s => _clusterRelay?.OnEntityStopped(s.Stream));
-        Receive<PublishStreamResult>(r => _clusterRelay?.OnPublishResult(r)); // the entity that accepted a publisher
+        Receive<StreamEntityStopped>(s => _streamWatch?.OnEntityStopped(s.Stream));
+        Receive<PublishStreamResult>(r => _streamWatch?.OnPublishResult(r)); // the entity that accepted a publisher
+        Receive<StreamSubscribed>(s => _streamWatch?.OnSubscribed(Sender, s));
+        Receive<Terminated>(t => _streamWatch?.OnTerminated(t.ActorRef)); // a stream entity stopped or died with its node
+        Receive<SessionStreamWatch.Retry>(_ => _streamWatch?.OnRetry());
         Receive<LookupPeer>(OnLookupPeer);
         Receive<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
         Receive<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
@@ -470,6 +474,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         if (flash.StreamRegion?.Invoke() is { } streams)
         {
             _relay = _clusterRelay = new ClusterStreamRelay(streams, self);
+            _streamWatch = new SessionStreamWatch(_clusterRelay, Timers, Context.Watch);
         }
         else
         {

@@ -20,6 +20,14 @@ public sealed class ClusterStreamRelay : IStreamRelay
     /// <summary>What this session publishes, and the entity that accepted it once it answered (frames go there directly).</summary>
     private readonly Dictionary<PublisherId, (StreamKey Stream, IActorRef? Entity)> _publishing = [];
     private long _nextSubscriptionId = 1;
+    /// <summary>The stream entities this session publishes to or is subscribed at, which its actor watches.</summary>
+    private readonly Dictionary<IActorRef, StreamKey> _entities = [];
+    /// <summary>Publishers and subscriptions sent again to a stream's next incarnation and not yet answered.</summary>
+    private readonly HashSet<PublisherId> _republishing = [];
+    private readonly HashSet<long> _resubscribing = [];
+
+    /// <summary>Re-registrations not yet answered: the session calls <see cref="RetryPending"/> until there are none.</summary>
+    public bool HasPending => _republishing.Count > 0 || _resubscribing.Count > 0;
 
     public ClusterStreamRelay(IActorRef streamRegion, IActorRef session, TimeSpan? askTimeout = null)
     {
@@ -95,12 +103,59 @@ public sealed class ClusterStreamRelay : IStreamRelay
         }
     }
 
-    /// <summary>A stream entity accepted (or refused) one of this session's publishers.</summary>
-    public void OnPublishResult(PublishStreamResult result)
+    /// <summary>A stream entity accepted (or refused) one of this session's publishers. True: watch the entity.</summary>
+    public bool OnPublishResult(PublishStreamResult result)
     {
+        _republishing.Remove(result.Publisher);
         if (result.Accepted)
         {
             _publishing[result.Publisher] = (result.Stream, result.Entity);
+            return _entities.TryAdd(result.Entity, result.Stream);
+        }
+        return false;
+    }
+
+    /// <summary>A stream entity took one of this session's subscriptions. True: watch the entity.</summary>
+    public bool OnSubscribed(IActorRef entity, StreamSubscribed subscribed)
+    {
+        _resubscribing.Remove(subscribed.SubscriptionId);
+        return !entity.IsNobody() && _subscriptions.ContainsKey(subscribed.SubscriptionId) && _entities.TryAdd(entity, subscribed.Stream);
+    }
+
+    /// <summary>
+    /// Sends unanswered re-registrations again. While a dead node's shards are re-homed the region still forwards to
+    /// the dead region, so the first re-registration can be lost (issue 9). False when nothing is pending.
+    /// </summary>
+    public bool RetryPending()
+    {
+        foreach (var publisher in _republishing)
+        {
+            if (_publishing.TryGetValue(publisher, out var publication))
+            {
+                _streams.Tell(new PublishStream(publication.Stream, publisher, _session), _session);
+            }
+        }
+        _republishing.RemoveWhere(p => !_publishing.ContainsKey(p));
+        foreach (long id in _resubscribing)
+        {
+            if (_subscriptions.TryGetValue(id, out var entry))
+            {
+                _streams.Tell(new SubscribeStream(entry.Stream, _session, id), _session);
+            }
+        }
+        _resubscribing.RemoveWhere(id => !_subscriptions.ContainsKey(id));
+        return HasPending;
+    }
+
+    /// <summary>
+    /// A watched entity terminated: stopped on purpose (it also said <see cref="StreamEntityStopped"/>) or died with its
+    /// node. Either way publish and subscribe again to its next incarnation; a repeat is harmless (both are idempotent).
+    /// </summary>
+    public void OnEntityTerminated(IActorRef entity)
+    {
+        if (_entities.Remove(entity, out var stream))
+        {
+            OnEntityStopped(stream);
         }
     }
 
@@ -115,6 +170,7 @@ public sealed class ClusterStreamRelay : IStreamRelay
             {
                 // Through the region to its next incarnation, which answers with itself.
                 _publishing[publisher] = (key, null);
+                _republishing.Add(publisher);
                 _streams.Tell(new PublishStream(key, publisher, _session), _session);
             }
         }
@@ -122,6 +178,7 @@ public sealed class ClusterStreamRelay : IStreamRelay
         {
             if (StreamMessageExtractor.EntityIdOf(entry.Stream) == entity)
             {
+                _resubscribing.Add(id);
                 _streams.Tell(new SubscribeStream(entry.Stream, _session, id), _session);
             }
         }
@@ -141,5 +198,8 @@ public sealed class ClusterStreamRelay : IStreamRelay
         _publishing.Clear();
         _subscriptions.Clear();
         _subscriptionIds.Clear();
+        _entities.Clear();
+        _republishing.Clear();
+        _resubscribing.Clear();
     }
 }

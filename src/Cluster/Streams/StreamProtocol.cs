@@ -44,5 +44,11 @@ public sealed record StreamEventDelivery(long SubscriptionId, StreamEvent Event)
 /// </summary>
 public sealed record StreamEntityStopped(StreamKey Stream);
 
+/// <summary>
+/// The stream entity (the sender) took a subscription: the session watches it, so that if the entity's node dies the
+/// session subscribes again to its next incarnation (issue 9), as it does on <see cref="StreamEntityStopped"/>.
+/// </summary>
+public sealed record StreamSubscribed(StreamKey Stream, long SubscriptionId);
+
 /// <summary>Akka.Hosting registry key of the stream shard region.</summary>
 public sealed class StreamRegion;

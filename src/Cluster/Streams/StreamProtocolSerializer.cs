@@ -24,6 +24,7 @@ internal sealed class StreamProtocolSerializer : ProtocolSerializer
         public const string StreamLiveReply = "lr";
         public const string StreamEventDelivery = "ed";
         public const string StreamEntityStopped = "es";
+        public const string StreamSubscribed = "sd";
         public const string PublishNotify = "pn";
         public const string UnpublishNotify = "uu";
         public const string MediaFrame = "mf";
@@ -33,7 +34,7 @@ internal sealed class StreamProtocolSerializer : ProtocolSerializer
     [
         typeof(PublishStream), typeof(PublishStreamResult), typeof(UnpublishStream), typeof(PublishStreamFrame),
         typeof(SubscribeStream), typeof(UnsubscribeStream), typeof(QueryStreamLive), typeof(StreamLiveReply),
-        typeof(StreamEventDelivery), typeof(StreamEntityStopped),
+        typeof(StreamEventDelivery), typeof(StreamEntityStopped), typeof(StreamSubscribed),
         typeof(PublishNotify), typeof(UnpublishNotify), typeof(MediaFrame),
     ];
 
@@ -60,6 +61,7 @@ internal sealed class StreamProtocolSerializer : ProtocolSerializer
         StreamLiveReply => Manifests.StreamLiveReply,
         StreamEventDelivery => Manifests.StreamEventDelivery,
         StreamEntityStopped => Manifests.StreamEntityStopped,
+        StreamSubscribed => Manifests.StreamSubscribed,
         PublishNotify => Manifests.PublishNotify,
         UnpublishNotify => Manifests.UnpublishNotify,
         MediaFrame => Manifests.MediaFrame,
@@ -114,6 +116,10 @@ internal sealed class StreamProtocolSerializer : ProtocolSerializer
             case StreamEntityStopped m:
                 WriteStreamKey(w, m.Stream);
                 break;
+            case StreamSubscribed m:
+                WriteStreamKey(w, m.Stream);
+                w.WriteInt64(m.SubscriptionId);
+                break;
             case PublishNotify m:
                 WriteStreamKey(w, m.Stream);
                 break;
@@ -140,6 +146,7 @@ internal sealed class StreamProtocolSerializer : ProtocolSerializer
         Manifests.StreamLiveReply => new StreamLiveReply(ReadStreamKey(ref r), r.ReadBool()),
         Manifests.StreamEventDelivery => new StreamEventDelivery(r.ReadInt64(), ReadStreamEvent(ref r)),
         Manifests.StreamEntityStopped => new StreamEntityStopped(ReadStreamKey(ref r)),
+        Manifests.StreamSubscribed => new StreamSubscribed(ReadStreamKey(ref r), r.ReadInt64()),
         Manifests.PublishNotify => new PublishNotify(ReadStreamKey(ref r)),
         Manifests.UnpublishNotify => new UnpublishNotify(ReadStreamKey(ref r)),
         Manifests.MediaFrame => ReadMediaFrame(ref r),

@@ -64,6 +64,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
                 Context.Watch(m.Session);
                 _stream.Handle(new Subscribe(subscriber));
             }
+            m.Session.Tell(new StreamSubscribed(_stream.Key, m.SubscriptionId), Self);
         });
         Receive<UnsubscribeStream>(m =>
         {

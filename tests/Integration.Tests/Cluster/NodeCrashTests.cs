@@ -18,30 +18,10 @@ public class NodeCrashTests
     [Fact(Timeout = 240_000)]
     public async Task A_killed_nodes_sessions_are_closed_at_once_the_others_carry_on_and_new_sessions_open()
     {
-        var ports = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePorts()).ToArray();
-        string seeds = $"akka.tcp://rtmfp@127.0.0.1:{ports[0].Tcp},akka.tcp://rtmfp@127.0.0.1:{ports[1].Tcp}";
-        string secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var nodes = ports.Select(p => NodeProcess.Start(p.Udp, p.Tcp,
-            ("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret))).ToArray();
+        var nodes = await NodeProcess.StartThreeAsync();
         var connections = new List<RtmfpConnection>();
         try
         {
-            foreach (var node in nodes)
-            {
-                await node.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(90));
-            }
-            foreach (var node in nodes)
-            {
-                await node.WaitForOutputAsync("RTMFP listening", TimeSpan.FromSeconds(30));
-            }
-            // Every node's session region registered (otherwise the first shards all go to the first two).
-            using (var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                while ((await nodes[0].SessionEntitiesAsync(ready.Token)).Count < 3)
-                {
-                    await Task.Delay(200, ready.Token);
-                }
-            }
             // Sessions spread over the three nodes by session ID, whichever gateway the clients use.
             var uri = $"rtmfp://{nodes[0].Gateway}/live";
             for (int i = 0; i < Clients; i++)

@@ -86,14 +86,7 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Session entities per cluster member (address → entities), from this node's ops endpoint.</summary>
     public async Task<Dictionary<string, int>> SessionEntitiesAsync(CancellationToken cancellationToken)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, OpsPort, cancellationToken);
-        using var stream = client.GetStream();
-        using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
-        using var reader = new StreamReader(stream);
-        await writer.WriteLineAsync("{\"command\":\"sharding region-stats\",\"args\":{\"region\":\"session\"}}".AsMemory(), cancellationToken);
-        var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
-        using var json = System.Text.Json.JsonDocument.Parse(line);
+        using var json = await OpsAsync("sharding region-stats", "session", cancellationToken);
         var counts = new Dictionary<string, int>();
         if (json.RootElement.TryGetProperty("result", out var result) && result.ValueKind == System.Text.Json.JsonValueKind.Object)
         {
@@ -103,6 +96,76 @@ public sealed class NodeProcess : IAsyncDisposable
             }
         }
         return counts;
+    }
+
+    /// <summary>Whether this node hosts the entity <paramref name="entityId"/> of <paramref name="region"/> (ops shard-state).</summary>
+    public async Task<bool> HostsEntityAsync(string region, string entityId, CancellationToken cancellationToken)
+    {
+        using var json = await OpsAsync("sharding shard-state", region, cancellationToken);
+        if (!json.RootElement.TryGetProperty("result", out var result) || result.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            throw new InvalidOperationException($"ops shard-state --region {region} failed: {json.RootElement}");
+        }
+        {
+            foreach (var shard in result.GetProperty("shards").EnumerateArray())
+            {
+                foreach (var id in shard.GetProperty("entityIds").EnumerateArray())
+                {
+                    if (id.GetString() == entityId)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private async Task<System.Text.Json.JsonDocument> OpsAsync(string command, string region, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, OpsPort, cancellationToken);
+        using var stream = client.GetStream();
+        using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
+        using var reader = new StreamReader(stream);
+        await writer.WriteLineAsync($"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}}}".AsMemory(), cancellationToken);
+        var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
+        return System.Text.Json.JsonDocument.Parse(line);
+    }
+
+    /// <summary>
+    /// Three node processes on 127.0.0.1 (the first two are seeds, one cookie secret), each with its gateway, session
+    /// region registered before this returns.
+    /// </summary>
+    public static async Task<NodeProcess[]> StartThreeAsync()
+    {
+        var ports = Enumerable.Range(0, 3).Select(_ => FreePorts()).ToArray();
+        string seeds = $"akka.tcp://rtmfp@127.0.0.1:{ports[0].Tcp},akka.tcp://rtmfp@127.0.0.1:{ports[1].Tcp}";
+        string secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var nodes = ports.Select(p => Start(p.Udp, p.Tcp, ("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret))).ToArray();
+        try
+        {
+            foreach (var node in nodes)
+            {
+                await node.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(90));
+                await node.WaitForOutputAsync("RTMFP listening", TimeSpan.FromSeconds(30));
+            }
+            // Every node's session region registered (otherwise the first shards all go to the first two).
+            using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while ((await nodes[0].SessionEntitiesAsync(ready.Token)).Count < 3)
+            {
+                await Task.Delay(200, ready.Token);
+            }
+            return nodes;
+        }
+        catch
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+            throw;
+        }
     }
 
     /// <summary>SIGKILL: the process dies with no coordinated shutdown, as on a machine failure.</summary>

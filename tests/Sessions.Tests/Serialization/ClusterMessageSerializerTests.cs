@@ -101,6 +101,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new StreamEventDelivery(7, MediaFrame.FromParts(MediaFrameKind.AudioConfig, RtmpMessageType.Audio, 123456, Bytes(9, 18), 10, null)),
             new StreamEventDelivery(8, MediaFrame.FromParts(MediaFrameKind.ClearDataFrame, RtmpMessageType.DataAmf3, 7, ReadOnlyMemory<byte>.Empty, 0, "")),
             new StreamEntityStopped(stream),
+            new StreamSubscribed(stream, long.MaxValue),
             new PublishNotify(stream),
             new UnpublishNotify(new StreamKey("a", "b")),
             MediaFrame.FromParts(MediaFrameKind.VideoSpecial, RtmpMessageType.Video, uint.MaxValue, Bytes(6, 19), 0x68766331, null),

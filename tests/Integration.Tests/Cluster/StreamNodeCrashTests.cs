@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Rtmfp.Client.Flash;
+using Rtmfp.Integration.Tests.Support;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Integration.Tests.Cluster;
+
+/// <summary>
+/// SIGKILL of the node that holds a live stream's entity, while its publisher and player live on the other nodes
+/// (issue 9): both sessions watch the entity, publish and subscribe again to its next incarnation on a surviving node,
+/// and the player receives the stream again; the publisher is never told to republish.
+/// </summary>
+[Collection("node")]
+public class StreamNodeCrashTests
+{
+    [Fact(Timeout = 300_000)]
+    public async Task A_stream_whose_entity_died_with_its_node_reaches_its_player_again()
+    {
+        var nodes = await NodeProcess.StartThreeAsync();
+        var clients = new List<FlashNetConnection>();
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            var ct = TestContext.Current.CancellationToken;
+            string uri = $"rtmfp://{nodes[0].Gateway}/live";
+            // A stream whose entity is on node 1 or 2, with its publisher's and player's sessions elsewhere.
+            NodeProcess? victim = null;
+            FlashNetStream? publish = null, play = null;
+            string name = "";
+            for (int attempt = 0; attempt < 20 && victim is null; attempt++)
+            {
+                name = $"crash-{attempt}-{Guid.NewGuid():n}";
+                var publisher = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                var player = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                clients.Add(publisher);
+                clients.Add(player);
+                publish = await publisher.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                await publish.PublishAsync(name, cancellationToken: ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                play = await player.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                await play.PlayAsync(name, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                foreach (var candidate in nodes.Skip(1))
+                {
+                    if (await candidate.HostsEntityAsync("stream", "live/" + name, ct)
+                        && !await candidate.HostsEntityAsync("session", SessionEntity(publisher), ct)
+                        && !await candidate.HostsEntityAsync("session", SessionEntity(player), ct))
+                    {
+                        victim = candidate;
+                    }
+                }
+            }
+            Assert.NotNull(victim);
+
+            // 25 frames a second until the end of the test; the player counts what arrives and when.
+            var sending = Task.Run(async () =>
+            {
+                uint t = 0;
+                publish!.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+                while (!stop.IsCancellationRequested)
+                {
+                    publish.SendVideo(t, SyntheticMedia.VideoFrame(t % 1000 == 0, t / 40, 0, 500));
+                    t += 40;
+                    await Task.Delay(40, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+            var clock = Stopwatch.StartNew();
+            double lastVideoAt = -1;
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var message in play!.Messages.ReadAllAsync(stop.Token))
+                {
+                    if (message.Type == RtmpMessageType.Video)
+                    {
+                        Volatile.Write(ref lastVideoAt, clock.Elapsed.TotalSeconds);
+                    }
+                }
+            }, CancellationToken.None);
+
+            await WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
+            double killedAt = clock.Elapsed.TotalSeconds;
+            victim!.Kill();
+
+            // The frames stop while the entity's node is decided, then come again through its next incarnation.
+            try
+            {
+                await WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 5, TimeSpan.FromSeconds(90));
+            }
+            catch (TimeoutException)
+            {
+                var closed = string.Join(", ", clients.Select(c => c.Closed.IsCompleted ? c.Closed.Result.ToString() : "open"));
+                var logs = string.Join(Environment.NewLine, nodes.Where(n => n != victim).SelectMany(n => n.Output.TakeLast(60)));
+                Assert.Fail($"no video since {lastVideoAt:F1} s (killed at {killedAt:F1} s); connections: {closed}{Environment.NewLine}{logs}");
+            }
+            double resumedAfter = Volatile.Read(ref lastVideoAt) - killedAt;
+            TestContext.Current.TestOutputHelper?.WriteLine($"the player receives video again {resumedAfter:F1} s after the kill (first frame seen at or before that)");
+            // The publisher heard nothing but its Publish.Start: no error, no request to publish again.
+            var statuses = new List<string>();
+            while (publish!.Messages.TryRead(out var message))
+            {
+                if (message.StatusCode is { } code)
+                {
+                    statuses.Add(code);
+                }
+            }
+            Assert.All(statuses, code => Assert.Equal(StatusCode.PublishStart, code));
+            stop.Cancel();
+            await sending;
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    private static string SessionEntity(FlashNetConnection connection) => connection.Rtmfp.FarSessionId.ToString("x8");
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"condition not met within {timeout}");
+            }
+            await Task.Delay(50);
+        }
+    }
+}
