@@ -58,13 +58,14 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
         Receive<SubscribeStream>(m =>
         {
             var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId);
+            // First, so the session watches this entity before the first delivery (and again on a repeat).
+            m.Session.Tell(new StreamSubscribed(_stream.Key, m.SubscriptionId), Self);
             if (!_subscribers.Contains(subscriber))
             {
                 _subscribers.Add(subscriber);
                 Context.Watch(m.Session);
                 _stream.Handle(new Subscribe(subscriber));
             }
-            m.Session.Tell(new StreamSubscribed(_stream.Key, m.SubscriptionId), Self);
         });
         Receive<UnsubscribeStream>(m =>
         {

@@ -35,6 +35,9 @@ public class StreamActorTests : TestKit
         var a = CreateTestProbe();
         var b = CreateTestProbe();
         stream.Tell(new SubscribeStream(Key, a.Ref, 11));
+        // The entity acknowledges a subscription as itself, so the session can watch it (issue 9).
+        Assert.Equal(11, a.ExpectMsg<StreamSubscribed>().SubscriptionId);
+        Assert.Equal(stream.Path, a.LastSender.Path.Parent); // the entity under its stand-in shard
         stream.Tell(new PublishStream(Key, new PublisherId(1, 1), publisher.Ref), publisher.Ref);
         Assert.True(publisher.ExpectMsg<PublishStreamResult>().Accepted);
         Assert.IsType<PublishNotify>(a.ExpectMsg<StreamEventDelivery>(d => d.SubscriptionId == 11).Event);
@@ -51,6 +54,7 @@ public class StreamActorTests : TestKit
 
         // A late joiner gets PublishNotify and the cached configuration first (B11).
         stream.Tell(new SubscribeStream(Key, b.Ref, 22));
+        b.ExpectMsg<StreamSubscribed>();
         Assert.IsType<PublishNotify>(b.ExpectMsg<StreamEventDelivery>(d => d.SubscriptionId == 22).Event);
         Assert.Same(config, b.ExpectMsg<StreamEventDelivery>().Event);
 
@@ -76,6 +80,8 @@ public class StreamActorTests : TestKit
         var gone = CreateTestProbe();
         stream.Tell(new SubscribeStream(Key, player.Ref, 1));
         stream.Tell(new SubscribeStream(Key, gone.Ref, 2));
+        player.ExpectMsg<StreamSubscribed>();
+        gone.ExpectMsg<StreamSubscribed>();
         stream.Tell(new PublishStream(Key, new PublisherId(5, 1), publisher.Ref), publisher.Ref);
         publisher.ExpectMsg<PublishStreamResult>();
         player.ExpectMsg<StreamEventDelivery>();
@@ -100,12 +106,14 @@ public class StreamActorTests : TestKit
         var stream = Spawn(out var parent, idleMs: 300);
         var player = CreateTestProbe();
         stream.Tell(new SubscribeStream(Key, player.Ref, 1));
+        player.ExpectMsg<StreamSubscribed>();
         parent.ExpectNoMsg(TimeSpan.FromMilliseconds(600)); // a subscriber keeps it
         stream.Tell(new UnsubscribeStream(Key, player.Ref, 1));
         parent.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // idle, but not for long enough yet
         parent.ExpectMsg<Passivate>(TimeSpan.FromSeconds(2));
 
         stream.Tell(new SubscribeStream(Key, player.Ref, 3));
+        player.ExpectMsg<StreamSubscribed>();
         stream.Tell(new QueryStreamLive(Key));
         ExpectMsg<StreamLiveReply>(); // subscribed before the stop
         stream.Tell(PoisonPill.Instance); // stops the stand-in shard, and with it the entity
