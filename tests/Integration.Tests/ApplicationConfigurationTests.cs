@@ -2,6 +2,8 @@ using Rtmfp.Cluster;
 using Rtmfp.Client;
 using Rtmfp.Client.Flash;
 using Rtmfp.Client.Peer;
+using Rtmfp.Flash;
+using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 
 namespace Rtmfp.Integration.Tests;
@@ -37,4 +39,40 @@ public class ApplicationConfigurationTests
             Assert.Equal(target.PeerId.ToArray(), direct.FarPeerId.ToArray());
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_type_application_is_loaded_by_name_and_decides_connects_and_calls()
+    {
+        // README: Applications:<name> = type:Namespace.Type, Assembly implementing IFlashApplication.
+        await using var node = await RunningNode.StartAsync(
+            ("Rtmfp:Applications:guarded", $"type:{typeof(PasswordApplication).FullName}, {typeof(PasswordApplication).Assembly.GetName().Name}"));
+        string uri = $"rtmfp://{node.Endpoint}/guarded";
+
+        var refused = await Assert.ThrowsAsync<FlashCallException>(() => FlashNetConnection.ConnectAsync(uri,
+            connectProperties: new AmfObject { ["password"] = "guess" }));
+        Assert.Equal(StatusCode.ConnectRejected, refused.Code);
+        Assert.Contains("wrong password", refused.Message);
+
+        await using var nc = await FlashNetConnection.ConnectAsync(uri, connectProperties: new AmfObject { ["password"] = PasswordApplication.Password });
+        // Built with the application's name, and its extra info reaches the client in the connect result.
+        Assert.Equal("welcome to guarded", nc.ConnectInfo?.GetProperty("greeting")?.AsString);
+        var sum = await nc.CallAsync("add", [2.0, 3.5]);
+        Assert.Equal(5.5, sum.Argument(0)?.AsNumber);
+        var unknown = await Assert.ThrowsAsync<FlashCallException>(() => nc.CallAsync("subtract", [1.0]));
+        Assert.Equal(StatusCode.CallFailed, unknown.Code);
+    }
+}
+
+/// <summary>A deployment's own application, named in configuration by type: a password on connect and one method.</summary>
+public sealed class PasswordApplication(string name) : DefaultApplication(name)
+{
+    public const string Password = "open sesame";
+
+    public override ValueTask<ConnectDecision> OnConnectAsync(IFlashClient client, ConnectRequest request) =>
+        new(request.CommandObject.GetProperty("password")?.AsString == Password
+            ? ConnectDecision.AcceptWith(new AmfObject { ["greeting"] = $"welcome to {Name}" })
+            : ConnectDecision.Reject("wrong password"));
+
+    public override ValueTask<CallResult> OnCallAsync(IFlashClient client, ClientCall call) =>
+        new(call.Method == "add" ? CallResult.Success(call.Arguments.Sum(a => a.AsNumber ?? 0)) : CallResult.MethodNotFound);
 }

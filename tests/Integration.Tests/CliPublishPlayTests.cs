@@ -20,7 +20,7 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>3 s: onMetaData, AVC and AAC sequence headers, 25 fps video with a keyframe a second, AAC every 23 ms.</summary>
-    private static List<(FlvTagType Type, uint Timestamp, byte[] Data)> WriteSyntheticFile(string path)
+    internal static List<(FlvTagType Type, uint Timestamp, byte[] Data)> WriteSyntheticFile(string path)
     {
         var random = new Random(7016);
         var tags = new List<(FlvTagType, uint, byte[])>();

@@ -59,4 +59,26 @@ public class HandshakeTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.NotNull(raw.Result);
         Assert.Equal(1, raw.CookieChanges);
     }
+
+    /// <summary>
+    /// Interop regression (docs/decisions.md, "Crypto and packets"; FlashCryptoProfile.CreateServer): the certificate in
+    /// the node's RHello is the 77-byte Flash server certificate listing ephemeral groups 2, 5 and 14, in that order, and
+    /// not 16 — so an initiator that prefers the strongest group it shares with us (rtmfp-cpp: 16, 14, 2; our client:
+    /// 14, 5, 2) selects 14, and Flash Player and librtmfp find the layout they expect.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task The_node_certificate_lists_groups_2_5_and_14_in_the_77_byte_flash_layout_and_a_full_offer_selects_14()
+    {
+        var node = shared.Node;
+        using var profile = FlashCryptoProfile.CreateEphemeral(); // offers 14, 5, 2
+        var result = await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(15), profile);
+        Assert.NotNull(result);
+        var certificate = result!.FarCertificate;
+        Assert.Equal(77, certificate.Encoded.Length);
+        Assert.Equal("010a410e", Convert.ToHexStringLower(certificate.Encoded[..4])); // accepts ancillary data, 64 random bytes
+        Assert.Equal("02150202150502150e", Convert.ToHexStringLower(certificate.Encoded[^9..])); // ephemeral DH: 2, 5, 14
+        Assert.False(certificate.IsStatic);
+        Assert.Equal([2UL, 5UL, 14UL], certificate.EphemeralGroups);
+        Assert.Equal(14UL, result.Keying.Group.Id);
+    }
 }

@@ -33,6 +33,9 @@ public sealed class DiffieHellmanKeyPair : IDisposable
 
     public DiffieHellmanGroup Group { get; }
 
+    /// <summary>Significant bits of the private exponent (tests: the exponent sizes of docs/decisions.md).</summary>
+    internal int PrivateKeyBitLength => LibCrypto.BN_num_bits(_privateKey);
+
     /// <summary>The public key, unsigned big-endian left-padded to the prime length (what Flash/Cumulus expect: 128 bytes for group 2).</summary>
     public ReadOnlySpan<byte> PublicKey => _publicKey;
 

@@ -30,6 +30,12 @@ public sealed class RawInitiator : IDisposable
     /// <summary>RHello Cookie Changes the initiator adopted (RFC 7016 §3.5.1.2: at most one).</summary>
     public int CookieChanges { get; private set; }
 
+    /// <summary>The last IIKeying datagram sent (scrambled session ID 0, default key), as it went on the wire.</summary>
+    public byte[]? IIKeyingDatagram { get; private set; }
+
+    /// <summary>The payload of the RIKeying chunk that opened the session (RFC 7016 §2.3.7).</summary>
+    public byte[]? RIKeyingPayload { get; private set; }
+
     public static async Task<HandshakeResult?> HandshakeAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null)
     {
         using var raw = await ConnectAsync(server, uri, timeout, profile);
@@ -55,12 +61,17 @@ public sealed class RawInitiator : IDisposable
             while (handshake.TryBuildPacket(now, out var packet))
             {
                 int n = StartupDatagram.Write(packet.Packet, packet.SessionId, send);
+                if (FirstChunk(packet.Packet, ChunkType.IIKeying) is not null)
+                {
+                    raw.IIKeyingDatagram = send[..n];
+                }
                 await raw._socket.SendToAsync(send.AsMemory(0, n), SocketFlags.None, packet.Destination);
             }
             var wait = TimeSpan.FromMilliseconds(Math.Clamp(handshake.NextWakeupMs - now, 5, 200));
             var (sid, from, plain) = await raw.ReceiveAsync(raw._default, wait);
             if (plain.Length > 0)
             {
+                raw.RIKeyingPayload ??= FirstChunk(plain.Span, ChunkType.RIKeying);
                 bool keying = handshake.State == InitiatorState.KeyingSent;
                 if (handshake.Receive(plain.Span, sid, from!, Environment.TickCount64) && keying && handshake.State == InitiatorState.KeyingSent)
                 {
@@ -99,6 +110,85 @@ public sealed class RawInitiator : IDisposable
     }
 
     public Task SendAsync(byte[] datagram, IPEndPoint to) => _socket.SendToAsync(datagram, SocketFlags.None, to);
+
+    /// <summary>
+    /// Sends the IIKeying of this handshake again, byte for byte, to <paramref name="to"/> (a retransmission that lands
+    /// on another gateway) and returns the payload of the RIKeying that comes back, or null if none comes in time.
+    /// </summary>
+    public async Task<byte[]?> RepeatIIKeyingAsync(IPEndPoint to, TimeSpan timeout)
+    {
+        var datagram = IIKeyingDatagram ?? throw new InvalidOperationException("no IIKeying sent");
+        var deadline = DateTime.UtcNow + timeout;
+        var resend = DateTime.MinValue;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (DateTime.UtcNow >= resend)
+            {
+                // An initiator retransmits its IIKeying until it is answered (RFC 7016 §3.5.1.1.1).
+                await _socket.SendToAsync(datagram, SocketFlags.None, to);
+                resend = DateTime.UtcNow.AddSeconds(1);
+            }
+            var (_, _, plain) = await ReceiveAsync(_default, TimeSpan.FromMilliseconds(200));
+            if (plain.Length > 0 && FirstChunk(plain.Span, ChunkType.RIKeying) is { } payload)
+            {
+                return payload;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The payload of the first Ping Reply in a session packet from the server (RFC 7016 §2.3.10: it echoes the Ping's
+    /// message), or null when none comes within <paramref name="timeout"/>; other packets are skipped.
+    /// </summary>
+    public async Task<byte[]?> ReceivePingReplyAsync(TimeSpan timeout)
+    {
+        var session = _session ?? throw new InvalidOperationException("not open");
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var (_, _, plain) = await ReceiveAsync(session, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            if (plain.Length > 0 && FirstSessionChunk(plain.Span, ChunkType.PingReply) is { } payload)
+            {
+                return payload;
+            }
+        }
+        return null;
+    }
+
+    // Not in the async methods: the chunk reader is a ref struct.
+    private static byte[]? FirstChunk(ReadOnlySpan<byte> startupPacket, ChunkType type)
+    {
+        if (!StartupPacket.TryRead(startupPacket, out var chunks))
+        {
+            return null;
+        }
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Type == type)
+            {
+                return chunk.Payload.ToArray();
+            }
+        }
+        return null;
+    }
+
+    private static byte[]? FirstSessionChunk(ReadOnlySpan<byte> plain, ChunkType type)
+    {
+        if (!PlainPacket.TryRead(plain, out _, out var chunks))
+        {
+            return null;
+        }
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Type == type)
+            {
+                return chunk.Payload.ToArray();
+            }
+        }
+        return null;
+    }
 
     /// <summary>The chunk types of the next session packet from the server, or null on timeout.</summary>
     public async Task<List<ChunkType>?> ReceiveChunkTypesAsync(TimeSpan timeout)

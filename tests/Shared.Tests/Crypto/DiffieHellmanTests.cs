@@ -55,6 +55,26 @@ public partial class DiffieHellmanTests
 
     public static TheoryData<ulong> Groups => [2, 5, 14];
 
+    /// <summary>
+    /// docs/decisions.md, README: private exponents of 224 bits (group 2), 256 (group 5) and 320 (group 14), about twice
+    /// each group's symmetric strength (RFC 3526 §8), the sizes the RFC author's implementation uses; every key pair, the
+    /// server's ephemeral ones included, comes from <see cref="DiffieHellmanKeyPair.Generate"/>, which sets the top bit.
+    /// </summary>
+    [Theory]
+    [InlineData(2UL, 224)]
+    [InlineData(5UL, 256)]
+    [InlineData(14UL, 320)]
+    public void Private_exponents_have_the_standard_size_for_their_group(ulong id, int bits)
+    {
+        Assert.True(DiffieHellmanGroup.TryGet(id, out var group));
+        Assert.Equal(bits, group.PrivateKeyBits);
+        for (int i = 0; i < 32; i++)
+        {
+            using var pair = DiffieHellmanKeyPair.Generate(group);
+            Assert.Equal(bits, pair.PrivateKeyBitLength);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Groups))]
     public void Key_agreement_matches_biginteger_and_both_ends_agree(ulong id)

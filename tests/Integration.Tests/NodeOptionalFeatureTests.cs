@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Akka.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+using Rtmfp.Client;
+using StackExchange.Redis;
+
+namespace Rtmfp.Integration.Tests;
+
+/// <summary>
+/// The node started with what README's configuration table offers beyond the defaults, serving a session each time:
+/// Redis persistence (<c>Persistence:Provider=Redis</c>, against the redis-server scripts/test.sh starts) and a
+/// Prometheus scrape endpoint (<c>Metrics:Prometheus</c>).
+/// </summary>
+public class NodeOptionalFeatureTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private static async Task EchoOnceAsync(RunningNode node)
+    {
+        await using var connection = await RtmfpConnection.ConnectAsync(node.Uri.ToString()).WaitAsync(Patience);
+        var flow = connection.OpenFlow("echo");
+        await flow.SendAsync("claims"u8.ToArray());
+        Assert.Equal("claims"u8.ToArray(), (await flow.Received.ReadAsync().AsTask().WaitAsync(Patience)).ToArray());
+    }
+
+    /// <summary>Persists the strings it is sent and answers with every event it holds (recovered ones included).</summary>
+    private sealed class Journaled : ReceivePersistentActor
+    {
+        private readonly List<string> _events = [];
+
+        public Journaled(string persistenceId)
+        {
+            PersistenceId = persistenceId;
+            Recover<string>(_events.Add);
+            Command<string>(e => Persist(e, stored =>
+            {
+                _events.Add(stored);
+                Sender.Tell(_events.ToArray());
+            }));
+            Command<GetEvents>(_ => Sender.Tell(_events.ToArray()));
+        }
+
+        public override string PersistenceId { get; }
+    }
+
+    private sealed record GetEvents;
+
+    [Fact(Timeout = 90_000)]
+    public async Task With_Redis_persistence_the_node_serves_a_session_and_its_actors_journal_to_Redis()
+    {
+        string redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        string prefix = $"claims-{Guid.NewGuid():N}:";
+        using var inspector = await ConnectionMultiplexer.ConnectAsync(redis);
+        var db = inspector.GetDatabase();
+        try
+        {
+            await using var node = await RunningNode.StartAsync(
+                ("Rtmfp:Persistence:Provider", "Redis"), ("Rtmfp:Persistence:Redis", redis), ("Rtmfp:Persistence:KeyPrefix", prefix));
+            await EchoOnceAsync(node);
+
+            // Sessions persist nothing yet (README): what the setting gives the node is its default journal, so an actor
+            // of the node's system persists through it, to Redis under the prefix, and a new incarnation recovers.
+            var system = node.Host.Services.GetRequiredService<ActorSystem>();
+            const string Id = "claims-journal";
+            var first = system.ActorOf(Props.Create(() => new Journaled(Id)));
+            await first.Ask<string[]>("one", Patience);
+            Assert.Equal(["one", "two"], await first.Ask<string[]>("two", Patience));
+            Assert.True(await db.KeyExistsAsync($"{prefix}journal:persisted:{Id}"), "no journal key in Redis");
+            await first.GracefulStop(Patience);
+            var second = system.ActorOf(Props.Create(() => new Journaled(Id)));
+            Assert.Equal(["one", "two"], await second.Ask<string[]>(new GetEvents(), Patience));
+        }
+        finally
+        {
+            var server = inspector.GetServer(inspector.GetEndPoints()[0]);
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*"))
+            {
+                await db.KeyDeleteAsync(key);
+            }
+        }
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task With_a_Prometheus_endpoint_the_node_serves_a_session_and_its_counters_can_be_scraped_and_move()
+    {
+        using var http = new HttpClient { Timeout = Patience };
+        // HttpListener cannot bind port 0: take a free port, and try another if something took it in between.
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FreeTcpPort();
+            await using var node = await RunningNode.StartAsync(("Rtmfp:Metrics:Prometheus", $"127.0.0.1:{port}"));
+            var scrape = new Uri($"http://127.0.0.1:{port}/metrics");
+            string? before = await TryScrapeAsync(http, scrape);
+            if (before is null && attempt < 3)
+            {
+                continue;
+            }
+            Assert.True(before is not null, $"nothing serves {scrape}");
+            double handshakesBefore = Sum(before, "rtmfp_handshakes_completed");
+
+            await EchoOnceAsync(node);
+
+            // Counters are exported as the node counts them (several nodes share this process: at least ours). The
+            // exporter caches a scrape briefly, so scrape until the count moves.
+            string after = before;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Sum(after, "rtmfp_handshakes_completed") < handshakesBefore + 1 && clock.Elapsed < Patience)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+                after = await http.GetStringAsync(scrape, TestContext.Current.CancellationToken);
+            }
+            Assert.True(Sum(after, "rtmfp_handshakes_completed") >= handshakesBefore + 1, after);
+            Assert.True(Sum(after, "rtmfp_packets_in") > 0, after);
+            Assert.Matches(new Regex("^# TYPE rtmfp_handshakes_completed(_total)? counter", RegexOptions.Multiline), after);
+            return;
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<string?> TryScrapeAsync(HttpClient http, Uri uri)
+    {
+        try
+        {
+            return await http.GetStringAsync(uri, TestContext.Current.CancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The sum of every sample of <paramref name="metric"/> (with or without <c>_total</c>, any labels) in a scrape; 0 if absent.</summary>
+    private static double Sum(string exposition, string metric) =>
+        Regex.Matches(exposition, $@"^{metric}(?:_total)?(?:\{{[^}}]*\}})? ([0-9.eE+-]+)", RegexOptions.Multiline)
+            .Sum(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+}
