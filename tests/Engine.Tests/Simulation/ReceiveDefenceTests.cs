@@ -287,9 +287,9 @@ public class ReceiveDefenceTests
             forger.Flush();
             Assert.Equal(2, recorder.MessageCount(5));
         }
+        // The deterministic measure: the quadratic rescan examined about fragments²/2 entries (1.8·10⁹ here). Elapsed
+        // time is only logged: on a loaded 2-core CI machine it says more about the neighbours than about the code.
         Assert.True(flow.ScanSteps <= 2L * fragments, $"{flow.ScanSteps} scan steps for {fragments} fragments");
-        // Linear work is a few hundred milliseconds at most here; the quadratic rescan took seconds.
-        Assert.True(sw.ElapsedMilliseconds < 1_500, $"{fragments} fragments took {sw.ElapsedMilliseconds} ms");
     }
 
     // Finding 9: one packet of Buffer Probes for many flows with many ranges costs bounded acknowledgement bytes.
