@@ -220,7 +220,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             var keyframe = SyntheticMedia.VideoFrame(true, 0, MonotonicClock.NowMs, 300_000);
             new Random(7016).NextBytes(keyframe.AsSpan(5 + SyntheticMedia.StampLength));
             stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-            stream.SendVideo(40, keyframe);
+            stream.SendVideo(40, keyframe, lifetime: TimeSpan.FromSeconds(60)); // whole, however loaded the machine (the test is about size)
 
             await Task.WhenAll(players.Select(async p =>
             {
