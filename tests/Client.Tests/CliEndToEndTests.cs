@@ -8,7 +8,7 @@ public class CliEndToEndTests
 {
     private static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Ping_reports_handshake_and_replies()
     {
         using var server = FakeResponder.Start();
@@ -18,7 +18,7 @@ public class CliEndToEndTests
         Assert.Contains("3 pings, 3 replies", output);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Echo_verifies_every_message()
     {
         using var server = FakeResponder.Start();
@@ -29,7 +29,7 @@ public class CliEndToEndTests
         Assert.Contains("HMAC 16/16, SSEQ", output);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Echo_survives_a_move_to_a_new_local_port()
     {
         using var server = FakeResponder.Start();
@@ -41,7 +41,7 @@ public class CliEndToEndTests
         Assert.Equal(1, server.AddressChanges);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Echo_to_a_dead_server_exits_with_the_timeout_code()
     {
         using var server = FakeResponder.Start();
@@ -51,7 +51,7 @@ public class CliEndToEndTests
         Assert.Contains("cannot connect", output);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Echo_on_a_rejected_flow_fails()
     {
         using var server = FakeResponder.Start(rejectEcho: true);
@@ -60,7 +60,7 @@ public class CliEndToEndTests
         Assert.Contains("rejected", output);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Load_opens_every_session_and_reports_percentiles()
     {
         using var server = FakeResponder.Start();

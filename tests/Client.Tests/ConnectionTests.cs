@@ -28,7 +28,7 @@ public class ConnectionTests
         return message;
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData(2)]
     [InlineData(5)]
     [InlineData(14)]
@@ -47,7 +47,7 @@ public class ConnectionTests
         Assert.True(await connection.PingAsync(Ct) > TimeSpan.Zero);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Strict_policy_negotiates_hmac_and_session_sequence_numbers()
     {
         using var server = FakeResponder.Start(KeyingPolicy.Strict);
@@ -61,7 +61,7 @@ public class ConnectionTests
         Assert.Equal("strict"u8.ToArray(), echoed.ToArray());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Echo_returns_a_thousand_messages_in_order()
     {
         using var server = FakeResponder.Start();
@@ -86,7 +86,7 @@ public class ConnectionTests
         Assert.Equal(1, server.Handshakes);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Write_on_an_idle_session_is_sent_at_once()
     {
         using var server = FakeResponder.Start();
@@ -101,7 +101,7 @@ public class ConnectionTests
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"echo took {started.Elapsed}");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Pings_measure_round_trips()
     {
         using var server = FakeResponder.Start();
@@ -116,7 +116,7 @@ public class ConnectionTests
         Assert.Equal(10, concurrent.Length);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Orderly_close_is_acknowledged_and_ends_everything()
     {
         using var server = FakeResponder.Start();
@@ -134,7 +134,7 @@ public class ConnectionTests
         await connection.DisposeAsync();
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData(RtmfpCloseReason.RemoteClose)] // the far end closes in order
     [InlineData(RtmfpCloseReason.Aborted)] // we abort
     public async Task Far_close_or_abort_completes_Closed_with_its_reason_and_ends_flows(RtmfpCloseReason reason)
@@ -156,7 +156,7 @@ public class ConnectionTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => connection.OpenFlow("late").Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_far_end_that_falls_silent_ends_the_session_with_IdleTimeout()
     {
         using var server = FakeResponder.Start();
@@ -167,7 +167,7 @@ public class ConnectionTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => connection.PingAsync(Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_cancelled_close_aborts_but_the_session_still_ends_as_a_local_close()
     {
         using var server = FakeResponder.Start();
@@ -178,7 +178,7 @@ public class ConnectionTests
         Assert.Equal(RtmfpCloseReason.LocalClose, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Moving_to_a_new_local_port_keeps_the_session_without_a_new_handshake()
     {
         using var server = FakeResponder.Start();
@@ -206,7 +206,7 @@ public class ConnectionTests
         Assert.Equal(1, server.AddressChanges); // the responder verified the new address (RFC 7016 §3.5.4.2)
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_silent_server_times_out_and_cancellation_is_reported()
     {
         using var server = FakeResponder.Start();
@@ -220,7 +220,7 @@ public class ConnectionTests
         Assert.Equal(RtmfpConnectFailure.Cancelled, e.Failure);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Several_candidates_and_a_redirect_reach_the_responder()
     {
         using var server = FakeResponder.Start();
@@ -238,7 +238,7 @@ public class ConnectionTests
         Assert.True(await viaRedirect.PingAsync(Ct) > TimeSpan.Zero);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_rejected_flow_completes_with_the_exception_code()
     {
         using var server = FakeResponder.Start();
@@ -249,7 +249,7 @@ public class ConnectionTests
         Assert.Equal(1ul, e.ExceptionCode);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Flows_the_far_end_opens_arrive_as_incoming_flows()
     {
         using var server = FakeResponder.Start();
@@ -262,7 +262,7 @@ public class ConnectionTests
         await incoming.Messages.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct); // the server closed its flow
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_shared_client_runs_many_sessions_on_one_loop()
     {
         using var server = FakeResponder.Start();
@@ -280,7 +280,7 @@ public class ConnectionTests
         Assert.Equal(0, client.ConnectionCount);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Disposing_a_shared_client_ends_its_connections_and_pending_connects()
     {
         using var server = FakeResponder.Start();

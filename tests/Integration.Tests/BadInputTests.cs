@@ -18,7 +18,7 @@ public class BadInputTests
         return s;
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Random_datagrams_and_wrong_keys_are_dropped_and_the_node_keeps_serving()
     {
         await using var node = await RunningNode.StartAsync();
@@ -59,7 +59,7 @@ public class BadInputTests
         Assert.Equal(2, metrics["rtmfp.handshakes.completed"]);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task An_IHello_flood_allocates_no_session_state_and_a_legitimate_client_connects_during_it()
     {
         await using var node = await RunningNode.StartAsync();

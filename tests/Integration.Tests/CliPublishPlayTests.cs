@@ -64,7 +64,7 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         return (code, output.ToString());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Connect_prints_the_result_and_our_peer_id()
     {
         var (code, output) = await RunAsync(TestContext.Current.CancellationToken, "connect", Url, "--bind", "127.0.0.1");
@@ -74,7 +74,7 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         Assert.Matches("peer ID [0-9a-f]{64}", output);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_file_published_with_rtmfp_publish_is_recorded_by_rtmfp_play_with_the_same_payloads_and_timestamps()
     {
         var ct = TestContext.Current.CancellationToken;

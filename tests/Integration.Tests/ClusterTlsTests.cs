@@ -75,7 +75,7 @@ public sealed class ClusterTlsTests(TlsTwoNodes nodes) : IClassFixture<TlsTwoNod
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Nodes_with_the_cluster_certificate_form_a_cluster_over_tls_and_serve_a_session_across_nodes()
     {
         foreach (var node in new[] { nodes.A, nodes.B })
@@ -110,7 +110,7 @@ public sealed class ClusterTlsTests(TlsTwoNodes nodes) : IClassFixture<TlsTwoNod
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_node_with_another_certificate_or_without_tls_is_refused()
     {
         string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress.ToString();

@@ -10,7 +10,7 @@ namespace Rtmfp.Integration.Tests;
 
 public class GatewayBehaviourTests(SharedNode shared) : IClassFixture<SharedNode>
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_replayed_packet_is_dropped_by_the_session()
     {
         var node = shared.Node;
@@ -51,7 +51,7 @@ public class GatewayBehaviourTests(SharedNode shared) : IClassFixture<SharedNode
         return false;
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_gateway_that_lost_its_keys_refetches_them_and_the_session_continues()
     {
         var node = shared.Node;
@@ -77,7 +77,7 @@ public class GatewayBehaviourTests(SharedNode shared) : IClassFixture<SharedNode
 
 public class Ipv6Tests
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_gateway_serves_IPv6_clients()
     {
         if (!Socket.OSSupportsIPv6 || !CanBind(IPAddress.IPv6Loopback))

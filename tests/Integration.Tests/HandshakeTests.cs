@@ -23,7 +23,7 @@ public class HandshakeTests(SharedNode shared) : IClassFixture<SharedNode>
         return data;
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [MemberData(nameof(Cases))]
     public async Task Initiator_gets_the_group_and_verification_it_asked_for(int groupId, bool strict, bool staticKeys)
     {
@@ -50,7 +50,7 @@ public class HandshakeTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.True(node.Metrics.OpenSessions > openBefore);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_IIKeying_from_another_address_gets_a_cookie_change_and_the_session_opens_there()
     {
         // RFC 7016 §3.5.1.2, Figure 10: the cookie was made for the IHello's source, the IIKeying comes from elsewhere.

@@ -6,7 +6,7 @@ namespace Rtmfp.Integration.Tests;
 
 public class NodeLifecycleTests
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Node_starts_listens_and_stops_cleanly()
     {
         await using var node = await RunningNode.StartAsync();
@@ -14,7 +14,7 @@ public class NodeLifecycleTests
         Assert.NotEqual(0, node.Endpoint.Port);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_port_in_use_stops_startup_with_a_message_naming_the_setting()
     {
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

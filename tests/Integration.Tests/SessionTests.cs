@@ -60,7 +60,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Ten_thousand_messages_each_way_arrive_in_order()
     {
         await using var connection = await RtmfpConnection.ConnectAsync(shared.Node.Uri.ToString());
@@ -68,7 +68,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         AssertNumbered(got, 10_000);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Two_hundred_concurrent_clients_each_complete_a_session_and_an_echo()
     {
         var node = shared.Node;
@@ -84,7 +84,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal(before, node.Metrics.OpenSessions);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Every_message_arrives_once_intact_and_in_order_through_a_lossy_reordering_duplicating_relay()
     {
         await using var relay = new LossyRelay(shared.Node.Endpoint, seed: 5, loss: 0.10, duplicate: 0.05, reorder: 0.05);
@@ -96,7 +96,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
             $"relay forwarded {relay.Forwarded}, dropped {relay.Dropped}, duplicated {relay.Duplicated}, reordered {relay.Reordered}");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_client_moves_to_a_new_port_and_the_session_continues_without_a_new_handshake()
     {
         using var metrics = new MetricCollector(shared.Node.Metrics);
@@ -111,7 +111,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.False(connection.Closed.IsCompleted);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_client_closes_and_the_node_closes_its_end()
     {
         var node = shared.Node;
@@ -126,7 +126,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.True(node.Metrics.OpenSessions < open);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_node_closes_and_the_client_sees_a_remote_close()
     {
         var node = shared.Node;
@@ -141,7 +141,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
 /// <summary>Idle timeouts need their own node with a short timeout.</summary>
 public class IdleTimeoutTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_client_that_goes_silent_is_closed_by_the_idle_timeout_on_both_ends()
     {
         await using var node = await RunningNode.StartAsync(("Rtmfp:Sessions:IdleTimeout", "2s"), ("Rtmfp:Sessions:KeepaliveInterval", "500ms"));

@@ -10,7 +10,7 @@ namespace Rtmfp.Integration.Tests;
 /// <summary>The node's SIGTERM path, on a real process: sessions get a Close Request, the node leaves and exits 0.</summary>
 public class ShutdownTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Sigterm_closes_sessions_and_exits_cleanly()
     {
         if (!OperatingSystem.IsLinux())

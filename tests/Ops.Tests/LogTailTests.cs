@@ -10,7 +10,7 @@ public class LogTailTests(SharedNode shared)
 
     private ILogger Logger => Node.Host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Rtmfp.Ops.Tests");
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Log_tail_returns_recent_lines_and_filters_by_level()
     {
         var marker = "warning-marker-" + Guid.NewGuid();
@@ -28,7 +28,7 @@ public class LogTailTests(SharedNode shared)
         Assert.All(errorsOnly.JsonLines, e => Assert.Contains(e.GetProperty("level").GetString(), new[] { "Error", "Critical" }));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Log_tail_lines_bounds_the_answer_and_keeps_the_newest()
     {
         for (int i = 0; i < 5; i++)
@@ -46,7 +46,7 @@ public class LogTailTests(SharedNode shared)
         Assert.True(seq[0] < seq[1]);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Akka_log_events_are_captured_too()
     {
         var marker = "akka-marker-" + Guid.NewGuid();
@@ -66,7 +66,7 @@ public class LogTailTests(SharedNode shared)
         Assert.StartsWith("Akka:", entry.GetProperty("category").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Log_tail_follow_streams_new_lines_until_cancelled()
     {
         var stdout = new StringWriter();
@@ -98,7 +98,7 @@ public class LogTailTests(SharedNode shared)
         Assert.Equal(0, r.ExitCode);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_bad_level_is_an_error()
     {
         var r = await Cli.RunAsync(Node.Port, "log", "tail", "--level", "Loud");

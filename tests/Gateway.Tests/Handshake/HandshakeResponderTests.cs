@@ -64,7 +64,7 @@ public class HandshakeResponderTests
         return buffer[..w.Position];
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [MemberData(nameof(Cases))]
     public async Task Engine_initiator_opens_a_session_with_the_gateway_through_the_worker_pool(int groupId, bool strict, bool offersOnlyThisGroup)
     {
@@ -151,7 +151,7 @@ public class HandshakeResponderTests
         Assert.Null(job);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_IIKeying_from_another_address_gets_a_cookie_change_and_the_initiator_opens_with_the_new_cookie()
     {
         // RFC 7016 Figure 10: the IHello reached us from Ix (through a Forwarder, say), the IIKeying comes from Iy.
@@ -300,7 +300,7 @@ public class HandshakeResponderTests
         Assert.Null(cache.Find(c1.AsSpan(0, 10)));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Worker_pool_refuses_when_full_survives_a_failing_callback_and_stops_on_dispose()
     {
         using var server = FlashCryptoProfile.CreateServer();
