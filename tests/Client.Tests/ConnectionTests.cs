@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
+using Rtmfp.Client.Flash;
+using Rtmfp.Client.Peer;
 using Rtmfp.Engine;
 using Rtmfp.Shared.Crypto;
 
@@ -218,6 +220,24 @@ public class ConnectionTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         e = await Assert.ThrowsAsync<RtmfpConnectException>(() => RtmfpConnection.ConnectAsync(server.Uri, Options(), cts.Token));
         Assert.Equal(RtmfpConnectFailure.Cancelled, e.Failure);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Requests_the_far_end_never_answers_fail_after_the_answer_timeout()
+    {
+        using var server = FakeResponder.Start(answerNothing: true);
+        var options = Options() with { AnswerTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, options, Ct);
+
+        // The session stays up (the server's engine acknowledges), but nothing answers the request itself.
+        var connect = await Assert.ThrowsAsync<TimeoutException>(() => FlashNetConnection.ConnectAsync(connection, server.Uri, cancellationToken: Ct));
+        Assert.Contains("no answer to 'connect' within 0.3 s", connect.Message);
+        var play = await Assert.ThrowsAsync<TimeoutException>(() => P2PPlayer.PlayAsync(connection, "cam", cancellationToken: Ct));
+        Assert.Contains("'play'", play.Message);
+        server.Silent = true; // a lost ping is not retransmitted
+        var ping = await Assert.ThrowsAsync<TimeoutException>(() => connection.PingAsync(Ct));
+        Assert.Contains("no answer to a ping", ping.Message);
+        Assert.False(connection.Closed.IsCompleted);
     }
 
     [Fact(Timeout = 60_000)]
