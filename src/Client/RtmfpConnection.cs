@@ -183,6 +183,21 @@ public sealed partial class RtmfpConnection : IAsyncDisposable
         return Answer.WithinAsync(done.Task, Options.AnswerTimeout, "a ping", cancellationToken);
     }
 
+    /// <summary>Time until the session's next timer, read on the loop (tests: only the keepalive left means the session is idle).</summary>
+    internal Task<TimeSpan> NextTimerAsync()
+    {
+        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!TryPost(() =>
+            {
+                long now = MonotonicClock.NowMs;
+                done.TrySetResult(_session is { } session ? TimeSpan.FromMilliseconds(session.NextWakeupMs(now) - now) : Timeout.InfiniteTimeSpan);
+            }))
+        {
+            done.TrySetException(new InvalidOperationException("the connection is closed"));
+        }
+        return done.Task;
+    }
+
     /// <summary>
     /// Rebinds to a new ephemeral port on the same local address mid-session and announces it with a Ping; the far
     /// end verifies the new address before sending there (RFC 7016 §3.5.4.2). No new handshake.

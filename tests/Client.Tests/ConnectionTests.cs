@@ -96,7 +96,15 @@ public class ConnectionTests
         var flow = connection.OpenFlow("echo");
         flow.Write(Numbered(1, 10));
         await flow.Received.ReadAsync(Ct);
-        await Task.Delay(400, Ct); // acks done: the session's next timer is the 15 s keepalive
+        await flow.FlushAsync(Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        // Acks done both ways: the session's next timer is the 15 s keepalive, so only a write can make it send now.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        TimeSpan next;
+        while ((next = await connection.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(5), Ct)) < TimeSpan.FromSeconds(5) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Ct);
+        }
+        Assert.True(next >= TimeSpan.FromSeconds(5), $"the session's next timer is in {next}, not the keepalive");
         var started = System.Diagnostics.Stopwatch.StartNew();
         Assert.True(flow.Write(Numbered(2, 10)));
         Assert.Equal(Numbered(2, 10), (await flow.Received.ReadAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct)).ToArray());
