@@ -168,10 +168,11 @@ public class ProtocolTests(SharedNode shared)
     [Fact(Timeout = 60_000)]
     public async Task No_listener_is_a_connection_error_with_exit_code_2()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        // A socket bound but not listening: connections to its port are refused, and the port stays ours for the
+        // test (a port found free and released could be taken by another process meanwhile).
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)bound.LocalEndPoint!).Port;
 
         var r = await Cli.RunAsync(port, "cluster", "show");
 
