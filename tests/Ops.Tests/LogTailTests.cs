@@ -43,7 +43,12 @@ public class LogTailTests(SharedNode shared)
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(2, r.JsonLines.Count);
         var seq = r.JsonLines.Select(e => e.GetProperty("sequence").GetInt64()).ToList();
-        Assert.True(seq[0] < seq[1]);
+        // The two newest lines, oldest first: consecutive, and no older than our marker, logged before the request.
+        // (The node is shared with tests running in parallel, so a line of theirs may have come after the marker.)
+        Assert.Equal(seq[0] + 1, seq[1]);
+        var all = await Cli.RunAsync(Node.Port, "log", "tail", "-n", "2000", "--json");
+        long marker = Assert.Single(all.JsonLines, e => e.GetProperty("message").GetString() == last).GetProperty("sequence").GetInt64();
+        Assert.True(seq[1] >= marker, $"newest line {seq[1]} is older than the marker {marker}");
     }
 
     [Fact(Timeout = 60_000)]
