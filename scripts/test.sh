@@ -21,11 +21,25 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 redis_pid=""
 if command -v redis-server >/dev/null 2>&1; then
-  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo 16379)
   redis_dir=$(mktemp -d)
-  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$redis_dir" --daemonize no >"$redis_dir/log" 2>&1 &
-  redis_pid=$!
-  export RTMFP_TEST_REDIS="127.0.0.1:$port"
+  # redis-server cannot listen on port 0 and report its port: the port is found free and released first, so another
+  # process may take it before redis-server binds it. redis-server then exits at once, and another port is tried.
+  for attempt in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null || echo $((16379 + attempt)))
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$redis_dir" --daemonize no >"$redis_dir/log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 100); do
+      grep -q "Ready to accept connections" "$redis_dir/log" && break 2
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$redis_pid" 2>/dev/null; redis_pid=""
+  done
+  if [ -n "$redis_pid" ]; then
+    export RTMFP_TEST_REDIS="127.0.0.1:$port"
+  else
+    echo "warning: redis-server did not start (see $redis_dir/log); Redis tests will fail" >&2
+  fi
 fi
 cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null; }
 trap cleanup EXIT

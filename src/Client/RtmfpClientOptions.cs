@@ -28,6 +28,14 @@ public sealed record RtmfpClientOptions
     /// <summary>Give up opening after this long (the RFC's ultimate open timeout is 95 s).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long a request waits for the far end's answer before failing with <see cref="TimeoutException"/>: a ping,
+    /// a Flash connect or call (createStream included), a stream's publish or play, a direct play. A far end that keeps
+    /// the session alive but never answers would otherwise leave the caller waiting for ever.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as the session lasts.
+    /// </summary>
+    public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Established-session tunables (keepalive, idle timeout, MTU).</summary>
     public SessionOptions? Session { get; init; }
 

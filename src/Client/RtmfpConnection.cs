@@ -169,7 +169,10 @@ public sealed partial class RtmfpConnection : IAsyncDisposable
 
     // ---------------------------------------------------------------- ping, mobility, close
 
-    /// <summary>Round trip of a Ping chunk answered by the far end's Ping Reply (RFC 7016 §2.3.9, §2.3.10). No retransmission: a lost ping waits for cancellation.</summary>
+    /// <summary>
+    /// Round trip of a Ping chunk answered by the far end's Ping Reply (RFC 7016 §2.3.9, §2.3.10). No retransmission:
+    /// a lost ping fails with <see cref="TimeoutException"/> after <see cref="RtmfpClientOptions.AnswerTimeout"/>.
+    /// </summary>
     public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -177,7 +180,22 @@ public sealed partial class RtmfpConnection : IAsyncDisposable
         {
             done.TrySetException(new InvalidOperationException("the connection is closed"));
         }
-        return done.Task.WaitAsync(cancellationToken);
+        return Answer.WithinAsync(done.Task, Options.AnswerTimeout, "a ping", cancellationToken);
+    }
+
+    /// <summary>Time until the session's next timer, read on the loop (tests: only the keepalive left means the session is idle).</summary>
+    internal Task<TimeSpan> NextTimerAsync()
+    {
+        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!TryPost(() =>
+            {
+                long now = MonotonicClock.NowMs;
+                done.TrySetResult(_session is { } session ? TimeSpan.FromMilliseconds(session.NextWakeupMs(now) - now) : Timeout.InfiniteTimeSpan);
+            }))
+        {
+            done.TrySetException(new InvalidOperationException("the connection is closed"));
+        }
+        return done.Task;
     }
 
     /// <summary>

@@ -15,5 +15,6 @@ internal sealed record ConnectSettings(RtmfpUri Uri, IReadOnlyList<DiffieHellman
         EphemeralKeys = EphemeralKeys,
         LocalEndPoint = Bind,
         ConnectTimeout = ConnectTimeout,
+        AnswerTimeout = ConnectTimeout, // --timeout bounds the server's answers too (connect, createStream, play, publish)
     };
 }

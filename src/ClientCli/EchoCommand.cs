@@ -14,7 +14,8 @@ internal static class EchoCommand
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(settings.Wait);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var sender = SendAllAsync(flow, settings, wait.Token);
+        var moved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sender = SendAllAsync(flow, settings, moved.Task, wait.Token);
         int received = 0;
         int result = ExitCodes.Success;
         try
@@ -34,6 +35,7 @@ internal static class EchoCommand
                     var before = connection.LocalEndPoint;
                     var after = await connection.MoveToNewLocalPortAsync().ConfigureAwait(false);
                     output.WriteLine($"moved from {before} to {after} after {received} echoes");
+                    moved.TrySetResult();
                 }
             }
             await sender.ConfigureAwait(false);
@@ -48,6 +50,7 @@ internal static class EchoCommand
             output.WriteLine($"failed after {received} echoes: {(e.InnerException ?? e).Message}");
             result = ExitCodes.Failed;
         }
+        await wait.CancelAsync().ConfigureAwait(false); // a sender still waiting for a move that will not come stops
         double seconds = started.Elapsed.TotalSeconds;
         if (result == ExitCodes.Success)
         {
@@ -58,10 +61,20 @@ internal static class EchoCommand
         return result;
     }
 
-    private static async Task SendAllAsync(RtmfpFlow flow, EchoSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends every message; with a move, the messages after the first <see cref="EchoSettings.MoveAfter"/> wait for the
+    /// move. Otherwise their echoes could all have arrived before it, and the session would end with the far end's check of
+    /// the new address (RFC 7016 §3.5.4.2) still pending: nothing would have crossed the new path. Sent from the new port,
+    /// their echoes come back only once the far end verified it.
+    /// </summary>
+    private static async Task SendAllAsync(RtmfpFlow flow, EchoSettings settings, Task moved, CancellationToken cancellationToken)
     {
         for (int i = 0; i < settings.Count; i++)
         {
+            if (i == settings.MoveAfter && settings.MoveAfter > 0)
+            {
+                await moved.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
             await flow.SendAsync(EchoPayload.Create(i, settings.Size), cancellationToken).ConfigureAwait(false);
         }
     }

@@ -67,7 +67,7 @@ internal static class FlashConnector
             output.WriteLine($"connect refused: {e.Code ?? "(no code)"} {Describe(e.Info)}".TrimEnd());
             return (null, ExitCodes.Failed);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             output.WriteLine($"no answer to connect within {settings.ConnectTimeout.TotalSeconds:0.#} s");
             return (null, ExitCodes.Timeout);
@@ -99,7 +99,7 @@ internal static class FlashConnector
             output.WriteLine($"{what} refused: {e.Message}");
             return (null, ExitCodes.Failed);
         }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             output.WriteLine($"{what} got no answer: {e.Message}");
             return (null, ExitCodes.Timeout);
@@ -117,7 +117,8 @@ internal static class FlashConnector
             output.WriteLine($"connected to {peer.Server.RemoteEndPoint}; peer ID {peer.PeerIdHex}");
             return (peer, ExitCodes.Success);
         }
-        catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or TimeoutException
+            or System.Net.Sockets.SocketException)
         {
             output.WriteLine($"cannot connect to {settings.Uri}: {e.Message}");
             return (null, e is FlashCallException ? ExitCodes.Failed : ExitCodes.Timeout);

@@ -81,7 +81,7 @@ internal sealed class PlayCommand
             output.WriteLine($"play '{name}' refused by the peer: {e.Message}");
             return ExitCodes.Failed;
         }
-        catch (Exception e) when (e is RtmfpConnectException or InvalidOperationException)
+        catch (Exception e) when (e is RtmfpConnectException or InvalidOperationException or TimeoutException)
         {
             output.WriteLine($"cannot reach peer {peerId}: {e.Message}");
             return ExitCodes.Timeout;

@@ -9,6 +9,8 @@ internal static class Repository
 
     public static string Src => Path.Combine(Root, "src");
 
+    public static string Tests => Path.Combine(Root, "tests");
+
     /// <summary>Every project under src/ by its short name (the folder: Shared, Flash, Gateway ...).</summary>
     public static IReadOnlyDictionary<string, ProjectFile> Projects { get; } = LoadProjects();
 
@@ -65,7 +67,13 @@ internal static class Repository
 
     /// <summary>Every C# source file under src/ (no build output).</summary>
     public static IEnumerable<string> SourceFiles(string? project = null) =>
-        Directory.GetFiles(project is null ? Src : Path.Combine(Src, project), "*.cs", SearchOption.AllDirectories)
+        CSharpFiles(project is null ? Src : Path.Combine(Src, project));
+
+    /// <summary>Every C# source file under tests/ (no build output).</summary>
+    public static IEnumerable<string> TestSourceFiles() => CSharpFiles(Tests);
+
+    private static IEnumerable<string> CSharpFiles(string dir) =>
+        Directory.GetFiles(dir, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
 

@@ -57,7 +57,7 @@ public class CliMediaCommandTests
         Assert.Equal(".flv", StreamUri.FromFileName(".flv"));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Publish_refuses_a_missing_or_damaged_file_before_connecting()
     {
         var (code, output) = await RunAsync("publish", "rtmfp://127.0.0.1:9/live", Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():n}.flv"));
@@ -78,7 +78,7 @@ public class CliMediaCommandTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Play_needs_a_stream_name_and_connect_reports_an_unreachable_server()
     {
         var (code, output) = await RunAsync("play", "rtmfp://127.0.0.1:9/live");

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
+using Rtmfp.Client.Flash;
+using Rtmfp.Client.Peer;
 using Rtmfp.Engine;
 using Rtmfp.Shared.Crypto;
 
@@ -28,7 +30,7 @@ public class ConnectionTests
         return message;
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData(2)]
     [InlineData(5)]
     [InlineData(14)]
@@ -47,7 +49,7 @@ public class ConnectionTests
         Assert.True(await connection.PingAsync(Ct) > TimeSpan.Zero);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Strict_policy_negotiates_hmac_and_session_sequence_numbers()
     {
         using var server = FakeResponder.Start(KeyingPolicy.Strict);
@@ -61,7 +63,7 @@ public class ConnectionTests
         Assert.Equal("strict"u8.ToArray(), echoed.ToArray());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Echo_returns_a_thousand_messages_in_order()
     {
         using var server = FakeResponder.Start();
@@ -86,7 +88,7 @@ public class ConnectionTests
         Assert.Equal(1, server.Handshakes);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Write_on_an_idle_session_is_sent_at_once()
     {
         using var server = FakeResponder.Start();
@@ -94,14 +96,22 @@ public class ConnectionTests
         var flow = connection.OpenFlow("echo");
         flow.Write(Numbered(1, 10));
         await flow.Received.ReadAsync(Ct);
-        await Task.Delay(400, Ct); // acks done: the session's next timer is the 15 s keepalive
+        await flow.FlushAsync(Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        // Acks done both ways: the session's next timer is the 15 s keepalive, so only a write can make it send now.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        TimeSpan next;
+        while ((next = await connection.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(5), Ct)) < TimeSpan.FromSeconds(5) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Ct);
+        }
+        Assert.True(next >= TimeSpan.FromSeconds(5), $"the session's next timer is in {next}, not the keepalive");
         var started = System.Diagnostics.Stopwatch.StartNew();
         Assert.True(flow.Write(Numbered(2, 10)));
         Assert.Equal(Numbered(2, 10), (await flow.Received.ReadAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct)).ToArray());
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"echo took {started.Elapsed}");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Pings_measure_round_trips()
     {
         using var server = FakeResponder.Start();
@@ -116,7 +126,7 @@ public class ConnectionTests
         Assert.Equal(10, concurrent.Length);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Orderly_close_is_acknowledged_and_ends_everything()
     {
         using var server = FakeResponder.Start();
@@ -134,7 +144,7 @@ public class ConnectionTests
         await connection.DisposeAsync();
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData(RtmfpCloseReason.RemoteClose)] // the far end closes in order
     [InlineData(RtmfpCloseReason.Aborted)] // we abort
     public async Task Far_close_or_abort_completes_Closed_with_its_reason_and_ends_flows(RtmfpCloseReason reason)
@@ -156,7 +166,7 @@ public class ConnectionTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => connection.OpenFlow("late").Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_far_end_that_falls_silent_ends_the_session_with_IdleTimeout()
     {
         using var server = FakeResponder.Start();
@@ -167,7 +177,7 @@ public class ConnectionTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => connection.PingAsync(Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_cancelled_close_aborts_but_the_session_still_ends_as_a_local_close()
     {
         using var server = FakeResponder.Start();
@@ -178,7 +188,7 @@ public class ConnectionTests
         Assert.Equal(RtmfpCloseReason.LocalClose, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Moving_to_a_new_local_port_keeps_the_session_without_a_new_handshake()
     {
         using var server = FakeResponder.Start();
@@ -206,7 +216,7 @@ public class ConnectionTests
         Assert.Equal(1, server.AddressChanges); // the responder verified the new address (RFC 7016 §3.5.4.2)
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_silent_server_times_out_and_cancellation_is_reported()
     {
         using var server = FakeResponder.Start();
@@ -220,7 +230,25 @@ public class ConnectionTests
         Assert.Equal(RtmfpConnectFailure.Cancelled, e.Failure);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
+    public async Task Requests_the_far_end_never_answers_fail_after_the_answer_timeout()
+    {
+        using var server = FakeResponder.Start(answerNothing: true);
+        var options = Options() with { AnswerTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var connection = await RtmfpConnection.ConnectAsync(server.Uri, options, Ct);
+
+        // The session stays up (the server's engine acknowledges), but nothing answers the request itself.
+        var connect = await Assert.ThrowsAsync<TimeoutException>(() => FlashNetConnection.ConnectAsync(connection, server.Uri, cancellationToken: Ct));
+        Assert.Contains("no answer to 'connect' within 0.3 s", connect.Message);
+        var play = await Assert.ThrowsAsync<TimeoutException>(() => P2PPlayer.PlayAsync(connection, "cam", cancellationToken: Ct));
+        Assert.Contains("'play'", play.Message);
+        server.Silent = true; // a lost ping is not retransmitted
+        var ping = await Assert.ThrowsAsync<TimeoutException>(() => connection.PingAsync(Ct));
+        Assert.Contains("no answer to a ping", ping.Message);
+        Assert.False(connection.Closed.IsCompleted);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Several_candidates_and_a_redirect_reach_the_responder()
     {
         using var server = FakeResponder.Start();
@@ -238,7 +266,7 @@ public class ConnectionTests
         Assert.True(await viaRedirect.PingAsync(Ct) > TimeSpan.Zero);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_rejected_flow_completes_with_the_exception_code()
     {
         using var server = FakeResponder.Start();
@@ -249,7 +277,7 @@ public class ConnectionTests
         Assert.Equal(1ul, e.ExceptionCode);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Flows_the_far_end_opens_arrive_as_incoming_flows()
     {
         using var server = FakeResponder.Start();
@@ -262,7 +290,7 @@ public class ConnectionTests
         await incoming.Messages.Completion.WaitAsync(TimeSpan.FromSeconds(5), Ct); // the server closed its flow
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_shared_client_runs_many_sessions_on_one_loop()
     {
         using var server = FakeResponder.Start();
@@ -280,7 +308,7 @@ public class ConnectionTests
         Assert.Equal(0, client.ConnectionCount);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Disposing_a_shared_client_ends_its_connections_and_pending_connects()
     {
         using var server = FakeResponder.Start();

@@ -31,10 +31,12 @@ internal sealed class FakeResponder : IDisposable
     private int _closedSessions;
 
     private readonly bool _rejectEcho;
+    private readonly bool _answerNothing;
 
-    private FakeResponder(FlashCryptoProfile? profile, IPEndPoint[]? redirectTo, bool rejectEcho = false)
+    private FakeResponder(FlashCryptoProfile? profile, IPEndPoint[]? redirectTo, bool rejectEcho = false, bool answerNothing = false)
     {
         _rejectEcho = rejectEcho;
+        _answerNothing = answerNothing;
         Profile = profile;
         _redirectTo = redirectTo;
         if (profile is not null)
@@ -48,8 +50,11 @@ internal sealed class FakeResponder : IDisposable
         _thread.Start();
     }
 
-    public static FakeResponder Start(KeyingPolicy? policy = null, IEnumerable<DiffieHellmanGroup>? groups = null, bool rejectEcho = false) =>
-        new(FlashCryptoProfile.CreateServer(policy, groups), null, rejectEcho);
+    /// <param name="answerNothing">Flows other than echo and greet are accepted and never answered (a server that keeps
+    /// the session alive but never answers a request).</param>
+    public static FakeResponder Start(KeyingPolicy? policy = null, IEnumerable<DiffieHellmanGroup>? groups = null, bool rejectEcho = false,
+        bool answerNothing = false) =>
+        new(FlashCryptoProfile.CreateServer(policy, groups), null, rejectEcho, answerNothing);
 
     /// <summary>Answers every IHello with a Redirect to <paramref name="destinations"/> (RFC 7016 §2.3.5).</summary>
     public static FakeResponder Redirector(params IPEndPoint[] destinations) => new(null, destinations);
@@ -270,7 +275,7 @@ internal sealed class FakeResponder : IDisposable
                 greeting.Write("there"u8.ToArray());
                 greeting.Close();
             }
-            else
+            else if (!_owner._answerNothing)
             {
                 flow.Reject(1);
             }

@@ -57,7 +57,7 @@ public class LatencyStatisticsTests
         Assert.Throws<ArgumentException>(() => new LatencyStatistics().Add(double.NaN));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Concurrent_adds_are_all_counted()
     {
         var stats = new LatencyStatistics();

@@ -61,7 +61,7 @@ public class UriAndPayloadTests
         Assert.Throws<ArgumentException>(() => RtmfpUri.CreatePeerEndpointDiscriminator(new byte[31]));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Literal_addresses_resolve_without_dns()
     {
         var endpoints = await RtmfpUri.Parse("rtmfp://127.0.0.1:4242/x").ResolveAsync(TestContext.Current.CancellationToken);

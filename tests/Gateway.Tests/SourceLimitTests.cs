@@ -190,7 +190,7 @@ public sealed class SourceLimitTests : TestKit
         return StartupPacketWriter.IHello(0, EndpointDiscriminator.CreateCanonical(peer), tag);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Forged_source_IHellos_packed_or_not_get_at_most_the_amplification_bound_and_others_still_get_their_RHello()
     {
         // Finding 4 (RFC 7016 §3.5.1, §5): every IHello chunk was answered, 23.9× the attacker's bytes.
@@ -270,7 +270,7 @@ public sealed class SourceLimitTests : TestKit
         return iikeying.Packet;
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task IHellos_forged_in_the_name_of_a_client_with_a_session_get_the_RHello_rate_of_one_address()
     {
         // A verified address (it echoed a cookie) is not held to the byte bound: the per-address RHello budget is what
@@ -310,7 +310,7 @@ public sealed class SourceLimitTests : TestKit
         return (k.CookieEcho.ToArray(), k.InitiatorCertificate.ToArray(), k.SessionKeyInitiatorComponent.ToArray());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_replayed_IIKeying_costs_one_Diffie_Hellman_and_every_copy_gets_the_same_RIKeying()
     {
         // Finding 6 (RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying).
@@ -343,7 +343,7 @@ public sealed class SourceLimitTests : TestKit
         Assert.Equal(0, node.Front.WorkerFailures);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task One_source_cannot_open_sessions_without_bound_and_another_source_still_can()
     {
         // Finding 5: one port opened about 1,300 sessions/s with valid cookies and no Diffie-Hellman of its own.
@@ -396,7 +396,7 @@ public sealed class SourceLimitTests : TestKit
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Open_sessions_are_capped_per_address_and_prefix_and_a_closed_session_makes_room()
     {
         using var profile = FlashCryptoProfile.CreateServer();
@@ -432,7 +432,7 @@ public sealed class SourceLimitTests : TestKit
         Assert.Equal(5, node.Front.Sessions.CountFor(from));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Lookups_are_budgeted_per_source_and_forged_lookups_reflect_within_the_bound()
     {
         // Finding 13: one budget of 500 lookups/s for everyone, and a Redirect (3.5×) to whatever source a lookup names.

@@ -11,7 +11,7 @@ namespace Rtmfp.Integration.Tests;
 /// <summary>Applications are chosen per name from configuration (Rtmfp:Applications).</summary>
 public class ApplicationConfigurationTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Only_configured_applications_connect_and_introductions_follow_the_application()
     {
         await using var node = await RunningNode.StartAsync(

@@ -56,15 +56,37 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         return tags;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(CancellationToken ct, params string[] args)
+    private static Task<(int ExitCode, string Output)> RunAsync(CancellationToken ct, params string[] args) => RunAsync(new CliOutput(), ct, args);
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(CliOutput output, CancellationToken ct, params string[] args)
     {
-        var output = new StringWriter();
-        var writer = TextWriter.Synchronized(output);
-        int code = await new CliApp().Parse(args).InvokeAsync(new InvocationConfiguration { Output = writer, Error = writer }, ct);
-        return (code, output.ToString());
+        int code = await new CliApp().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output.Writer, Error = output.Writer }, ct);
+        return (code, output.Text);
     }
 
-    [Fact]
+    /// <summary>What a command printed so far, readable while it runs.</summary>
+    private sealed class CliOutput
+    {
+        private readonly StringWriter _text = new();
+
+        public CliOutput() => Writer = TextWriter.Synchronized(_text);
+
+        public TextWriter Writer { get; }
+
+        // The synchronized writer locks itself around each write (MethodImplOptions.Synchronized): read under that lock.
+        public string Text
+        {
+            get
+            {
+                lock (Writer)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Connect_prints_the_result_and_our_peer_id()
     {
         var (code, output) = await RunAsync(TestContext.Current.CancellationToken, "connect", Url, "--bind", "127.0.0.1");
@@ -74,7 +96,7 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         Assert.Matches("peer ID [0-9a-f]{64}", output);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_file_published_with_rtmfp_publish_is_recorded_by_rtmfp_play_with_the_same_payloads_and_timestamps()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -84,8 +106,11 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         var expected = WriteSyntheticFile(input);
 
         // rtmfp play --output: runs until Play.UnpublishNotify.
-        var play = RunAsync(timeout.Token, "play", Url + "#clip", "--output", output, "--duration", "15", "--bind", "127.0.0.1");
-        await Task.Delay(500, timeout.Token); // the player subscribes first, so it sees the stream from its start
+        var playing = new CliOutput();
+        var play = RunAsync(playing, timeout.Token, "play", Url + "#clip", "--output", output, "--duration", "15", "--bind", "127.0.0.1");
+        // The player subscribes first, so it sees the stream from its start: the node sends Play.Start as it subscribes.
+        await BadInputTests.WaitUntil(() => play.IsCompleted || playing.Text.Contains("NetStream.Play.Start"), TimeSpan.FromSeconds(15));
+        Assert.True(playing.Text.Contains("NetStream.Play.Start"), playing.Text);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (publishCode, publishOutput) = await RunAsync(timeout.Token, "publish", Url, input, "--stream", "clip", "--bind", "127.0.0.1");
         Assert.True(publishCode == ExitCodes.Success, publishOutput);

@@ -31,7 +31,7 @@ public class HandlerFailureTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_throwing_startup_handler_is_counted_logged_at_error_and_fails_the_fixture_check()
     {
         await using var node = await RunningNode.StartAsync(services =>

@@ -106,6 +106,31 @@ public sealed class RunningNode : IAsyncDisposable
     /// <summary>Starts a node whose services <paramref name="configureServices"/> may replace (after the node's own registrations).</summary>
     public static async Task<RunningNode> StartAsync(Action<IServiceCollection>? configureServices, params (string Key, string Value)[] settings)
     {
+        var (host, errors) = Build(configureServices, settings);
+        await host.StartAsync();
+        return new RunningNode(host, errors);
+    }
+
+    /// <summary>
+    /// Starts a node that may stop itself while it starts (Akka stops a node whose outbound TLS handshake failed, so
+    /// its start can fail waiting for its shard regions): the host and whether its start failed. Stop and dispose it.
+    /// </summary>
+    public static async Task<(IHost Host, Exception? StartFailure)> StartMayStopAsync(params (string Key, string Value)[] settings)
+    {
+        var (host, _) = Build(null, settings);
+        try
+        {
+            await host.StartAsync();
+            return (host, null);
+        }
+        catch (Exception e)
+        {
+            return (host, e);
+        }
+    }
+
+    private static (IHost Host, ErrorLogCapture Errors) Build(Action<IServiceCollection>? configureServices, (string Key, string Value)[] settings)
+    {
         var overrides = new Dictionary<string, string?>
         {
             ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
@@ -134,8 +159,7 @@ public sealed class RunningNode : IAsyncDisposable
             services.AddSingleton<ILoggerProvider>(errors);
             configureServices?.Invoke(services);
         });
-        await host.StartAsync();
-        return new RunningNode(host, errors);
+        return (host, errors);
     }
 
     /// <summary>Stops the node, then <see cref="AssertNoFailures"/> (the stop itself must not log at Error either).</summary>

@@ -6,15 +6,22 @@ namespace Rtmfp.Integration.Tests;
 
 public class NodeLifecycleTests
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Node_starts_listens_and_stops_cleanly()
     {
         await using var node = await RunningNode.StartAsync();
         Assert.Equal(IPAddress.Loopback, node.Endpoint.Address);
         Assert.NotEqual(0, node.Endpoint.Port);
+        var system = TwoNodes.SystemOf(node);
+
+        await node.DisposeAsync(); // stops the host, then fails on a handler failure or an Error log (a second dispose does nothing)
+        // Stopped: the actor system terminated and the UDP port is free again.
+        Assert.True(system.WhenTerminated.IsCompleted, "the actor system is still running");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(node.Endpoint);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_port_in_use_stops_startup_with_a_message_naming_the_setting()
     {
         using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

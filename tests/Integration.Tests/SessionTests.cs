@@ -60,7 +60,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Ten_thousand_messages_each_way_arrive_in_order()
     {
         await using var connection = await RtmfpConnection.ConnectAsync(shared.Node.Uri.ToString());
@@ -68,10 +68,11 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         AssertNumbered(got, 10_000);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Two_hundred_concurrent_clients_each_complete_a_session_and_an_echo()
     {
-        var node = shared.Node;
+        // A node of its own: the count of open sessions is exact only where no other test's session can close meanwhile.
+        await using var node = await RunningNode.StartAsync();
         long before = node.Metrics.OpenSessions;
         await using var client = new RtmfpClient(loopCount: 2);
         var connections = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => client.ConnectAsync(node.Uri.ToString())));
@@ -84,19 +85,23 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal(before, node.Metrics.OpenSessions);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Every_message_arrives_once_intact_and_in_order_through_a_lossy_reordering_duplicating_relay()
     {
         await using var relay = new LossyRelay(shared.Node.Endpoint, seed: 5, loss: 0.10, duplicate: 0.05, reorder: 0.05);
         await using var connection = await RtmfpConnection.ConnectAsync($"rtmfp://{relay.Endpoint}/test");
         var got = await EchoAsync(connection, 5_000, Numbered);
-        AssertNumbered(got, 5_000);
+        // Every failure names the relay's seed (and counts), so the loss pattern can be replayed.
+        Assert.True(got.Count == 5_000, $"{got.Count} of 5000 messages came back; {relay}");
+        for (int i = 0; i < got.Count; i++)
+        {
+            Assert.True(got[i].AsSpan().SequenceEqual(Numbered(i)), $"message {i} differs; {relay}");
+        }
         double total = relay.Forwarded + relay.Dropped;
-        Assert.True(relay.Dropped > 0.05 * total && relay.Duplicated > 0.01 * total && relay.Reordered > 0.01 * total,
-            $"relay forwarded {relay.Forwarded}, dropped {relay.Dropped}, duplicated {relay.Duplicated}, reordered {relay.Reordered}");
+        Assert.True(relay.Dropped > 0.05 * total && relay.Duplicated > 0.01 * total && relay.Reordered > 0.01 * total, relay.ToString());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_client_moves_to_a_new_port_and_the_session_continues_without_a_new_handshake()
     {
         using var metrics = new MetricCollector(shared.Node.Metrics);
@@ -111,22 +116,22 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.False(connection.Closed.IsCompleted);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_client_closes_and_the_node_closes_its_end()
     {
-        var node = shared.Node;
-        using var metrics = new MetricCollector(shared.Node.Metrics);
+        // A node of its own, so that the open count drops because of this session and no other.
+        await using var node = await RunningNode.StartAsync();
         await using var connection = await RtmfpConnection.ConnectAsync(node.Uri.ToString());
         await BadInputTests.WaitUntil(() => node.Gateway.Gateway!.Cache.TryGet(connection.FarSessionId, out _), TimeSpan.FromSeconds(5));
-        long open = node.Metrics.OpenSessions;
+        Assert.Equal(1, node.Metrics.OpenSessions);
         // The Close Acknowledgement arriving proves the node processed the Close Request (RFC 7016 §3.5.5.2);
         // the node then lingers in S_FARCLOSE_LINGER, no longer open.
         Assert.Equal(RtmfpCloseReason.LocalClose, await connection.CloseAsync());
-        await BadInputTests.WaitUntil(() => node.Metrics.OpenSessions < open, TimeSpan.FromSeconds(10));
-        Assert.True(node.Metrics.OpenSessions < open);
+        await BadInputTests.WaitUntil(() => node.Metrics.OpenSessions == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(0, node.Metrics.OpenSessions);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_node_closes_and_the_client_sees_a_remote_close()
     {
         var node = shared.Node;
@@ -141,7 +146,7 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
 /// <summary>Idle timeouts need their own node with a short timeout.</summary>
 public class IdleTimeoutTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_client_that_goes_silent_is_closed_by_the_idle_timeout_on_both_ends()
     {
         await using var node = await RunningNode.StartAsync(("Rtmfp:Sessions:IdleTimeout", "2s"), ("Rtmfp:Sessions:KeepaliveInterval", "500ms"));
@@ -149,10 +154,14 @@ public class IdleTimeoutTests
         var options = new RtmfpClientOptions { Session = new SessionOptions { IdleTimeoutMs = 3_000, KeepaliveIntervalMs = 500 } };
         await using var connection = await RtmfpConnection.ConnectAsync($"rtmfp://{relay.Endpoint}/test", options);
         uint serverSessionId = connection.FarSessionId;
-        // Idle but reachable: keepalives hold the session open past the timeout.
-        await Task.Delay(3_000);
+        // Idle but reachable: keepalives hold the session open past both idle timeouts (2 s and 3 s). Not a wait for
+        // something to happen: the claim is that nothing ends the session while time passes, so time must pass; the
+        // relay's counts show keepalives crossed both ways meanwhile.
+        long up = relay.ForwardedUp, down = relay.ForwardedDown;
+        await Task.Delay(3_500);
         Assert.False(connection.Closed.IsCompleted);
         Assert.True(node.Gateway.Gateway!.Cache.TryGet(serverSessionId, out _));
+        Assert.True(relay.ForwardedUp - up >= 2 && relay.ForwardedDown - down >= 2, $"keepalives while idle: {relay}");
 
         relay.Loss = 1.0; // the path goes dark
         Assert.Equal(RtmfpCloseReason.IdleTimeout, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(15)));

@@ -1,7 +1,7 @@
 using Rtmfp.Cluster;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Shared.Wire;
 
@@ -10,14 +10,13 @@ namespace Rtmfp.Integration.Tests;
 /// <summary>The node's SIGTERM path, on a real process: sessions get a Close Request, the node leaves and exits 0.</summary>
 public class ShutdownTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Sigterm_closes_sessions_and_exits_cleanly()
     {
         if (!OperatingSystem.IsLinux())
         {
             return;
         }
-        int port = FreeUdpPort();
         var dll = Path.Combine(AppContext.BaseDirectory, "rtmfp-node.dll");
         Assert.True(File.Exists(dll), dll);
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
@@ -26,7 +25,8 @@ public class ShutdownTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.Environment["RTMFP_Gateway__Endpoints"] = $"127.0.0.1:{port}";
+        // Port 0: the node binds an ephemeral port and logs it, so no port is found free and released before it binds.
+        psi.Environment["RTMFP_Gateway__Endpoints"] = "127.0.0.1:0";
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
         using var process = Process.Start(psi)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -37,6 +37,9 @@ public class ShutdownTests
         try
         {
             await BadInputTests.WaitUntil(() => output.Any(l => l.Contains("RTMFP listening")), TimeSpan.FromSeconds(30));
+            var listening = output.Select(l => Regex.Match(l, @"RTMFP listening on udp (\S+)")).FirstOrDefault(m => m.Success);
+            Assert.True(listening is not null, string.Join(Environment.NewLine, output));
+            int port = IPEndPoint.Parse(listening.Groups[1].Value).Port;
             using var client = await RawInitiator.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), $"rtmfp://127.0.0.1:{port}/app", TimeSpan.FromSeconds(15));
             Assert.NotNull(client.Result);
 
@@ -66,12 +69,5 @@ public class ShutdownTests
                 process.Kill(entireProcessTree: true);
             }
         }
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 }

@@ -53,7 +53,7 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
 
     private string Url(string app = "live") => $"rtmfp://{nodes.G.Endpoint}/{app}";
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_roles_are_what_the_settings_say_and_the_sessions_node_opens_no_udp_endpoint()
     {
         Assert.True(nodes.G.HasGateway);
@@ -69,7 +69,7 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         Assert.True(s.HasRole("sessions") && !s.HasRole("gateway"));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_client_of_the_gateway_node_is_served_in_order_by_a_session_on_the_sessions_node()
     {
         const int Messages = 100;
@@ -82,7 +82,7 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         await AssertOnlySessionsNodeHostsSessionsAsync();
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_publisher_and_three_players_through_the_gateway_node_get_every_frame()
     {
         const int Players = 3, VideoFrames = 40, AudioFrames = 80;
@@ -127,7 +127,7 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Two_peers_of_the_gateway_node_meet_through_the_directory_on_the_sessions_node()
     {
         var options = new RtmfpPeerOptions { PeerConnectTimeout = Patience };

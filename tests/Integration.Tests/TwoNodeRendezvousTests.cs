@@ -20,10 +20,10 @@ public sealed class TwoNodeRendezvousTests(TwoNodes nodes) : IClassFixture<TwoNo
 
     private static RtmfpPeerOptions Options() => new() { PeerConnectTimeout = Patience };
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public Task A_peer_through_B_meets_peers_through_A() => MeetAcrossNodesAsync(targetGateway: nodes.A, initiatorGateway: nodes.B);
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public Task A_peer_through_A_meets_peers_through_B() => MeetAcrossNodesAsync(targetGateway: nodes.B, initiatorGateway: nodes.A);
 
     /// <summary>

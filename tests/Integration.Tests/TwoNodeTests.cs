@@ -84,7 +84,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_messages_use_their_protocol_serializers_and_a_remote_gateway_is_not_a_local_one()
     {
         foreach (var node in new[] { nodes.A, nodes.B })
@@ -109,7 +109,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.Null(LocalGateways.Get(TwoNodes.SystemOf(nodes.B)).Find(remote.Subject));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Twenty_echo_clients_on_both_gateways_are_served_by_sessions_on_both_nodes()
     {
         const int Clients = 20, Messages = 30;
@@ -150,7 +150,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_publisher_on_one_node_reaches_players_on_both_nodes_with_every_frame_in_order()
     {
         const int VideoFrames = 40, AudioFrames = 80;
@@ -207,7 +207,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.True(crossNode, "no player session on the other node than the stream entity");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_keyframe_larger_than_akkas_default_frame_crosses_nodes_whole()
     {
         var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();

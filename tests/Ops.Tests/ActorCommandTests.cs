@@ -18,7 +18,7 @@ public class ActorCommandTests(SharedNode shared)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Hierarchy_of_system_sharding_shows_the_session_region_and_its_coordinator()
     {
         var r = await Cli.RunAsync(Node.Port, "actor", "hierarchy", "/system/sharding", "--depth", "2", "--json");
@@ -35,7 +35,7 @@ public class ActorCommandTests(SharedNode shared)
         Assert.False(r.Json.GetProperty("truncated").GetBoolean());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Depth_bounds_the_walk()
     {
         var shallow = (await Cli.RunAsync(Node.Port, "actor", "hierarchy", "/system", "--depth", "1", "--json")).Json;
@@ -47,7 +47,7 @@ public class ActorCommandTests(SharedNode shared)
         Assert.True(deeper.GetProperty("count").GetInt32() > shallow.GetProperty("count").GetInt32());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Hierarchy_prints_an_indented_tree_in_plain_text()
     {
         var r = await Cli.RunAsync(Node.Port, "actor", "hierarchy", "/system/sharding", "-d", "1");
@@ -59,7 +59,7 @@ public class ActorCommandTests(SharedNode shared)
         Assert.Contains("  session", lines);
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData("/user/does-not-exist", "no actor at '/user/does-not-exist'")]
     [InlineData("user", "is not an actor path")]
     [InlineData("/user/*", "no wildcards")]
@@ -71,7 +71,7 @@ public class ActorCommandTests(SharedNode shared)
         Assert.Contains(expected, r.Err);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Depth_out_of_range_is_an_error()
     {
         var r = await Cli.RunAsync(Node.Port, "actor", "hierarchy", "/system", "--depth", "11");

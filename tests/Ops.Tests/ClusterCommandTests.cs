@@ -7,7 +7,7 @@ public class ClusterCommandTests(SharedNode shared)
     private OpsNode Node => shared.Node;
     private string Self => Akka.Cluster.Cluster.Get(Node.System).SelfAddress.ToString();
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_show_lists_the_single_up_member_with_its_roles_as_leader_and_self()
     {
         var r = await Cli.RunAsync(Node.Port, "cluster", "show", "--json");
@@ -27,7 +27,7 @@ public class ClusterCommandTests(SharedNode shared)
         Assert.Empty(json.GetProperty("unreachable").EnumerateArray());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_show_prints_an_aligned_table_when_not_on_a_terminal()
     {
         var r = await Cli.RunAsync(Node.Port, "cluster", "show");
@@ -44,7 +44,7 @@ public class ClusterCommandTests(SharedNode shared)
         Assert.DoesNotContain('│', r.Out);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_show_draws_a_spectre_table_on_a_terminal()
     {
         var r = await Cli.RunAsync(Node.Port, interactive: true, "cluster", "show");
@@ -55,7 +55,7 @@ public class ClusterCommandTests(SharedNode shared)
         Assert.Contains("Reachable", r.Out);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_leader_names_self_for_the_cluster_and_each_role()
     {
         var json = (await Cli.RunAsync(Node.Port, "cluster", "leader", "--json")).Json;
@@ -68,7 +68,7 @@ public class ClusterCommandTests(SharedNode shared)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_unreachable_is_empty_and_down_unreachable_downs_nobody()
     {
         var unreachable = (await Cli.RunAsync(Node.Port, "cluster", "unreachable", "--json")).Json;
@@ -83,7 +83,7 @@ public class ClusterCommandTests(SharedNode shared)
         Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(Node.System).SelfMember.Status);
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData("join", "not-an-address", "is not an Akka address")]
     [InlineData("join", "akka.tcp://rtmfp", "is not an Akka address")]
     [InlineData("down", "akka.tcp://rtmfp@127.0.0.1:1", "is not a member")]
@@ -98,7 +98,7 @@ public class ClusterCommandTests(SharedNode shared)
         Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(Node.System).SelfMember.Status);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Membership_commands_without_an_address_are_command_line_errors()
     {
         var r = await Cli.RunAsync(Node.Port, "cluster", "down");

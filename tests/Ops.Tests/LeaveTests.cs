@@ -5,7 +5,7 @@ namespace Rtmfp.Ops.Tests;
 /// <summary>Leaving ends a node's membership, so it runs on a node of its own.</summary>
 public class LeaveTests
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Cluster_leave_of_self_moves_the_member_to_leaving_and_beyond()
     {
         await using var node = await OpsNode.StartAsync();

@@ -16,7 +16,7 @@ public class NodeInfoTests(SharedNode shared)
         return r.Json;
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Node_info_reports_identity_runtime_and_resources()
     {
         var info = await InfoAsync();
@@ -37,7 +37,7 @@ public class NodeInfoTests(SharedNode shared)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Rtmfp_counters_move_when_the_gateway_receives_datagrams()
     {
         long before = (await InfoAsync()).GetProperty("rtmfp").GetProperty("rtmfp.packets.in").GetInt64();
@@ -59,7 +59,7 @@ public class NodeInfoTests(SharedNode shared)
         Assert.True(after >= before + 3, $"packets.in {before} -> {after}");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Node_info_prints_key_value_rows_in_plain_text()
     {
         var r = await Cli.RunAsync(Node.Port, "node", "info");

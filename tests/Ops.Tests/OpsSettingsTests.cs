@@ -49,7 +49,7 @@ public class OpsSettingsTests
         Assert.Contains(ex.Errors, e => e.Contains(expected, StringComparison.Ordinal));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_port_already_in_use_leaves_the_node_running_without_the_endpoint()
     {
         using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

@@ -12,7 +12,7 @@ public class ProtocolTests(SharedNode shared)
 {
     private OpsNode Node => shared.Node;
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_unknown_command_is_an_error_listing_the_known_ones()
     {
         await using var client = await Cli.ConnectAsync(Node.Port);
@@ -25,7 +25,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.Contains("cluster show", r.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_unknown_cli_command_exits_with_1()
     {
         var r = await Cli.RunAsync(Node.Port, "frobnicate");
@@ -34,7 +34,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.Contains("frobnicate", r.Err);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_argument_the_command_does_not_take_is_refused()
     {
         await using var client = await Cli.ConnectAsync(Node.Port);
@@ -45,7 +45,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.Contains("does not take argument 'verbose'", r.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_line_that_is_no_command_gets_an_error_and_ends_the_connection()
     {
         foreach (var bad in new[] { "{not json", "[1,2,3]", "{\"command\":42}", "{\"args\":{}}", "{\"command\":\"cluster show\",\"args\":{\"x\":[1]}}", "\"string\"", "{\"command\":\"cluster frobnicate\"}" })
@@ -64,7 +64,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.NotNull(ok.ResultAs<ClusterShowResult>());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_HTTP_request_with_commands_in_its_body_runs_nothing_and_is_closed()
     {
         // Security review finding 10: a text/plain POST (no CORS preflight) listing commands ran them.
@@ -109,7 +109,7 @@ public class ProtocolTests(SharedNode shared)
         return [.. Encoding.UTF8.GetString(received.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_oversized_line_gets_one_error_and_ends_the_connection()
     {
         using var raw = new TcpClient();
@@ -122,7 +122,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.Contains("longer than", error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_line_at_the_size_limit_is_accepted()
     {
         await using var client = await Cli.ConnectAsync(Node.Port);
@@ -134,7 +134,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.True(r.Ok, r.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Several_requests_on_one_connection_are_answered_in_order()
     {
         await using var client = await Cli.ConnectAsync(Node.Port);
@@ -148,7 +148,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.Contains("session", regions.ResultAs<ShardingRegionsResult>()!.Regions);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_client_that_disconnects_mid_request_does_not_disturb_the_listener()
     {
         using (var raw = new TcpClient())
@@ -165,13 +165,14 @@ public class ProtocolTests(SharedNode shared)
         Assert.Equal(0, (await Cli.RunAsync(Node.Port, "cluster", "show", "--json")).ExitCode);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task No_listener_is_a_connection_error_with_exit_code_2()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        // A socket bound but not listening: connections to its port are refused, and the port stays ours for the
+        // test (a port found free and released could be taken by another process meanwhile).
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)bound.LocalEndPoint!).Port;
 
         var r = await Cli.RunAsync(port, "cluster", "show");
 
@@ -179,7 +180,7 @@ public class ProtocolTests(SharedNode shared)
         Assert.Contains($"cannot connect to 127.0.0.1:{port}", r.Err);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_server_that_closes_without_answering_is_a_connection_error()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

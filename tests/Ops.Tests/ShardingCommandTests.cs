@@ -7,7 +7,7 @@ public class ShardingCommandTests(SharedNode shared)
 {
     private OpsNode Node => shared.Node;
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Sharding_regions_lists_the_session_region()
     {
         var r = await Cli.RunAsync(Node.Port, "sharding", "regions", "--json");
@@ -16,7 +16,7 @@ public class ShardingCommandTests(SharedNode shared)
         Assert.Contains("session", r.Json.GetProperty("regions").EnumerateArray().Select(e => e.GetString()));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Region_stats_for_session_answers_for_the_single_member_which_hosts_the_coordinator()
     {
         var r = await Cli.RunAsync(Node.Port, "sharding", "region-stats", "-r", "session", "--json");
@@ -31,7 +31,7 @@ public class ShardingCommandTests(SharedNode shared)
         Assert.True(member.GetProperty("entities").GetInt32() >= 0);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Region_stats_prints_a_total_row_in_plain_text()
     {
         var r = await Cli.RunAsync(Node.Port, "sharding", "region-stats", "--region", "session");
@@ -42,7 +42,7 @@ public class ShardingCommandTests(SharedNode shared)
         Assert.Contains("\ntotal", r.Out.Replace("\r", "", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Shard_state_for_session_answers_with_this_node()
     {
         var r = await Cli.RunAsync(Node.Port, "sharding", "shard-state", "-r", "session", "--json");
@@ -55,7 +55,7 @@ public class ShardingCommandTests(SharedNode shared)
         }
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData("region-stats")]
     [InlineData("shard-state")]
     public async Task An_unknown_region_is_an_error_naming_the_known_ones(string verb)
@@ -67,7 +67,7 @@ public class ShardingCommandTests(SharedNode shared)
         Assert.Contains("session", r.Err);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_region_option_is_required()
     {
         var r = await Cli.RunAsync(Node.Port, "sharding", "region-stats");

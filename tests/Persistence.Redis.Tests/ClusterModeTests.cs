@@ -14,7 +14,7 @@ public sealed class ClusterModeTests(RedisClusterNode node) : RedisPersistenceSp
     akka.persistence.journal.redis.database = 3
     """), IClassFixture<RedisClusterNode>
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Detects_the_cluster_and_uses_hash_tagged_keys_in_database_0()
     {
         var first = Sys.ActorOf(Recorder.Props("clustered"));

@@ -20,6 +20,7 @@ public sealed class JournalSpecTests : RedisPersistenceSpec
     {
         _writer = CreateTestProbe();
         _receiver = CreateTestProbe();
+        StartPlugins();
         WriteMessages(1, 5, Pid);
     }
 

@@ -6,6 +6,8 @@ namespace Rtmfp.Persistence.Redis.Tests;
 /// <summary>A persistent actor on the Redis plugins survives a restart, with and without a snapshot.</summary>
 public sealed class PersistentActorRecoveryTests : RedisPersistenceSpec
 {
+    public PersistentActorRecoveryTests() => StartPlugins();
+
     private void Stop(IActorRef actor)
     {
         Watch(actor);

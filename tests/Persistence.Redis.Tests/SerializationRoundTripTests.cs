@@ -12,6 +12,8 @@ namespace Rtmfp.Persistence.Redis.Tests;
 /// </summary>
 public sealed class SerializationRoundTripTests : RedisPersistenceSpec
 {
+    public SerializationRoundTripTests() => StartPlugins();
+
     [Fact]
     public void Round_trips_events_with_a_non_default_serializer_through_a_restart()
     {

@@ -16,6 +16,7 @@ public sealed class SnapshotStoreSpecTests : RedisPersistenceSpec
     public SnapshotStoreSpecTests()
     {
         _probe = CreateTestProbe();
+        StartPlugins();
         // Snapshots 1..5, one minute apart, with explicit (deterministic) timestamps.
         for (var i = 1; i <= 5; i++)
             _saved.Add(Save(Pid, i, Epoch.AddMinutes(i), $"s-{i}"));

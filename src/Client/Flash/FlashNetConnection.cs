@@ -103,7 +103,10 @@ public sealed class FlashNetConnection : IAsyncDisposable
     public static string AppOf(string tcUrl) =>
         Uri.TryCreate(tcUrl, UriKind.Absolute, out var uri) ? uri.AbsolutePath.TrimStart('/') : string.Empty;
 
-    /// <summary>Calls a server method on stream 0 and returns its <c>_result</c> (throws <see cref="FlashCallException"/> on <c>_error</c>).</summary>
+    /// <summary>
+    /// Calls a server method on stream 0 and returns its <c>_result</c> (throws <see cref="FlashCallException"/> on
+    /// <c>_error</c>, <see cref="TimeoutException"/> without an answer within <see cref="RtmfpClientOptions.AnswerTimeout"/>).
+    /// </summary>
     public Task<Command> CallAsync(string name, IReadOnlyList<AmfValue>? arguments = null, CancellationToken cancellationToken = default)
     {
         var command = new Command(name, NextTransactionId(), AmfNull.Instance, arguments is null ? [] : [.. arguments]);
@@ -185,7 +188,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
         }
         try
         {
-            var answer = await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var answer = await Answer.WithinAsync(done.Task, _connection.Options.AnswerTimeout, $"'{command.Name}'", cancellationToken).ConfigureAwait(false);
             return answer.Name == CommandName.Result ? answer : throw FlashCallException.From(answer, command.Name);
         }
         finally

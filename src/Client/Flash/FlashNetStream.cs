@@ -38,12 +38,16 @@ public sealed class FlashNetStream
 
     /// <summary>
     /// publish (RFC 7425 §5.3.5.1); completes on NetStream.Publish.Start, throws <see cref="FlashCallException"/> with the
-    /// status code on an error status (e.g. NetStream.Publish.BadName).
+    /// status code on an error status (e.g. NetStream.Publish.BadName), <see cref="TimeoutException"/> without a status
+    /// within <see cref="RtmfpClientOptions.AnswerTimeout"/>.
     /// </summary>
     public Task<FlashMessage> PublishAsync(string name, string type = "live", CancellationToken cancellationToken = default) =>
         CommandAsync(new Command(CommandName.Publish, 0, AmfNull.Instance, name, type), StatusCode.PublishStart, cancellationToken);
 
-    /// <summary>play; completes on NetStream.Play.Start (after Play.Reset), throws on an error status (e.g. Play.StreamNotFound).</summary>
+    /// <summary>
+    /// play; completes on NetStream.Play.Start (after Play.Reset), throws on an error status (e.g. Play.StreamNotFound)
+    /// or without a status within <see cref="RtmfpClientOptions.AnswerTimeout"/>.
+    /// </summary>
     public Task<FlashMessage> PlayAsync(string name, CancellationToken cancellationToken = default) =>
         CommandAsync(new Command(CommandName.Play, 0, AmfNull.Instance, name), StatusCode.PlayStart, cancellationToken);
 
@@ -83,7 +87,10 @@ public sealed class FlashNetStream
         Complete();
     }
 
-    /// <summary>Waits for a status with <paramref name="code"/> on this stream (ignores older ones already read from <see cref="Messages"/>).</summary>
+    /// <summary>
+    /// Waits for a status with <paramref name="code"/> on this stream (ignores older ones already read from
+    /// <see cref="Messages"/>). Not an answer to a request of ours, so no default timeout: bound it with the token.
+    /// </summary>
     public Task<FlashMessage> WaitForStatusAsync(string code, CancellationToken cancellationToken = default) =>
         Wait(m => m.StatusCode == code ? true : null, cancellationToken);
 
@@ -96,7 +103,7 @@ public sealed class FlashNetStream
         {
             throw new InvalidOperationException("the connection is closed");
         }
-        var status = await wait.ConfigureAwait(false);
+        var status = await Answer.WithinAsync(wait, _owner.Connection.Options.AnswerTimeout, $"'{command.Name}'", cancellationToken).ConfigureAwait(false);
         return status.StatusCode == successCode ? status : throw FlashCallException.From(status.Command!, command.Name);
     }
 

@@ -59,7 +59,8 @@ public sealed class P2PPlayer : IAsyncDisposable
 
     /// <summary>
     /// Sends <c>play(streamName)</c> on a new flow of an open direct session and completes on NetStream.Play.Start;
-    /// throws <see cref="FlashCallException"/> on an error status (e.g. NetStream.Play.StreamNotFound).
+    /// throws <see cref="FlashCallException"/> on an error status (e.g. NetStream.Play.StreamNotFound),
+    /// <see cref="TimeoutException"/> without a status within <see cref="RtmfpClientOptions.AnswerTimeout"/>.
     /// </summary>
     public static async Task<P2PPlayer> PlayAsync(RtmfpConnection connection, string streamName, uint streamId = DefaultStreamId,
         bool ownsConnection = false, CancellationToken cancellationToken = default)
@@ -75,7 +76,7 @@ public sealed class P2PPlayer : IAsyncDisposable
             {
                 throw new InvalidOperationException("the connection is closed");
             }
-            var status = await player._started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var status = await Answer.WithinAsync(player._started.Task, connection.Options.AnswerTimeout, "a direct 'play'", cancellationToken).ConfigureAwait(false);
             return status.StatusCode == StatusCode.PlayStart ? player : throw FlashCallException.From(status.Command!, CommandName.Play);
         }
         catch

@@ -12,7 +12,10 @@ internal static class PeerNetConnection
 {
     private const double ConnectTransactionId = 1;
 
-    /// <summary>Sends <c>connect</c> and waits for its answer; returns the control flow, which must stay open.</summary>
+    /// <summary>
+    /// Sends <c>connect</c> and waits for its answer, at most <see cref="RtmfpClientOptions.AnswerTimeout"/>; returns the
+    /// control flow, which must stay open.
+    /// </summary>
     public static async Task<RtmfpFlow> ConnectAsync(RtmfpConnection connection, string tcUrl, string app, CancellationToken cancellationToken)
     {
         var control = connection.OpenFlow(new RtmpMetadata(0).ToArray());
@@ -24,6 +27,20 @@ internal static class PeerNetConnection
             ["flashVer"] = "WIN 32,0,0,114",
         });
         control.Write(command.ToMessage());
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            return await Answer.WithinAsync(ReadAnswerAsync(control, stop.Token), connection.Options.AnswerTimeout, "'connect'", cancellationToken)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            stop.Cancel(); // a reader left behind by a timeout stops
+        }
+    }
+
+    private static async Task<RtmfpFlow> ReadAnswerAsync(RtmfpFlow control, CancellationToken cancellationToken)
+    {
         var reader = new AmfReader();
         await foreach (var message in control.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {

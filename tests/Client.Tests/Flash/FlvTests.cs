@@ -333,7 +333,7 @@ public class FlvTests
         return stream.ToArray();
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Playout_sends_tags_in_real_time_with_their_timestamps()
     {
         var target = new RecordingTarget();
@@ -347,7 +347,7 @@ public class FlvTests
         Assert.InRange(target.Sent[^1].At - target.Sent[0].At, 195, 2000);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_looping_playout_keeps_timestamps_increasing_and_sends_metadata_once()
     {
         var target = new RecordingTarget();

@@ -67,7 +67,7 @@ public class FileReceiveTests
         return PeerFileTransfer.ReceiveFileAsync(offer, channel.Reader, output, progress);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_framed_file_is_written_hashed_and_reported()
     {
         byte[] data = Data(300_001, 1);
@@ -80,7 +80,7 @@ public class FileReceiveTests
         Assert.Equal([65_536, 131_072, 196_608, 262_144, 300_001], reports);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_empty_file_is_just_the_end_marker()
     {
         using var output = new MemoryStream();
@@ -89,7 +89,7 @@ public class FileReceiveTests
         Assert.Equal(SHA256.HashData(ReadOnlySpan<byte>.Empty), result.Sha256);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_corrupted_byte_fails_the_hash()
     {
         byte[] data = Data(10_000, 2);
@@ -99,7 +99,7 @@ public class FileReceiveTests
         Assert.Contains("SHA-256", e.Message);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_flow_ending_without_the_end_marker_is_incomplete()
     {
         byte[] data = Data(10_000, 3);
@@ -109,7 +109,7 @@ public class FileReceiveTests
         Assert.Contains("without an end marker", e.Message);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task More_or_fewer_bytes_than_offered_fail()
     {
         byte[] data = Data(10_000, 4);

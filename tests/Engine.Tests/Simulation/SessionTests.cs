@@ -307,7 +307,15 @@ public class SessionTests
     public void Random_garbage_never_throws()
     {
         var rng = new Random(20);
-        var b = new Session(SessionRole.Responder, SimulatedLink.Addr(1), new Recorder(), 0, SimulatedLink.Options(1));
+        // Garbage may close a session (a Close Acknowledgement chunk closes it, RFC 7016 §3.5.5): the next input then
+        // goes to a fresh one, so that every input meets an open session's chunk and flow code.
+        var recorders = new List<Recorder>();
+        Session NewSession()
+        {
+            recorders.Add(new Recorder());
+            return new Session(SessionRole.Responder, SimulatedLink.Addr(1), recorders[^1], 0, SimulatedLink.Options(1));
+        }
+        var b = NewSession();
         var buf = new byte[1200];
         var outBuf = new byte[1200];
         var template = new byte[200];
@@ -337,10 +345,22 @@ public class SessionTests
                     buf[rng.Next(1, tlen)] = (byte)rng.Next(256);
                 }
             }
+            if (b.State == SessionState.Closed)
+            {
+                b = NewSession();
+            }
             b.Receive(buf.AsSpan(0, len), SimulatedLink.Addr(1), i);
             while (b.TryBuildPacket(outBuf, i, out _, out _))
             {
             }
         }
+        int opened = recorders.Sum(r => r.Opened.Count), delivered = recorders.Sum(r => r.Messages.Values.Sum(m => m.Count));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{recorders.Count} sessions, {opened} flows opened, {delivered} messages delivered");
+        // The inputs got past the packet header into the chunks: the mutated packets open flows and deliver messages
+        // (seed 20: 126 and 100; the template's flow and sequence numbers repeat, so most copies are duplicates), and
+        // some input closed a session (so the loop above went on with a new one rather than a closed session).
+        Assert.True(opened >= 50 && delivered >= 50, $"{opened} flows opened, {delivered} messages delivered");
+        Assert.True(recorders.Count > 1, "no input closed a session");
+        Assert.All(recorders.SkipLast(1), r => Assert.Equal(SessionState.Closed, r.States[^1]));
     }
 }

@@ -42,6 +42,8 @@ public sealed class Endpoint
 public sealed class SimulatedLink
 {
     private readonly PriorityQueue<(Endpoint To, SocketAddress From, SocketAddress Dest, byte[] Packet), (long, long)> _queue = new();
+    // One Random for both directions is replayable here (unlike a relay on real sockets): one thread drives both on a
+    // fake clock, so the draws come in the same order on every run with the same seed.
     private readonly Random _random;
     private readonly byte[] _buffer = new byte[2048];
     private long _seq;

@@ -64,7 +64,7 @@ public class HandshakeResponderTests
         return buffer[..w.Position];
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [MemberData(nameof(Cases))]
     public async Task Engine_initiator_opens_a_session_with_the_gateway_through_the_worker_pool(int groupId, bool strict, bool offersOnlyThisGroup)
     {
@@ -151,7 +151,7 @@ public class HandshakeResponderTests
         Assert.Null(job);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_IIKeying_from_another_address_gets_a_cookie_change_and_the_initiator_opens_with_the_new_cookie()
     {
         // RFC 7016 Figure 10: the IHello reached us from Ix (through a Forwarder, say), the IIKeying comes from Iy.
@@ -262,23 +262,19 @@ public class HandshakeResponderTests
                 lookups += d == IHelloDisposition.RendezvousLookup && lookup.TargetPeerId.Length == 32 ? 1 : 0;
             }
         }
-        // Warm up, and give tiered compilation time to install optimised code: the runtime's own one-off
-        // allocations (call counting, tier-up) are not per IHello and must not be counted.
-        Run(2_000);
-        Thread.Sleep(300);
-        Run(2_000);
+        // Warm up, then measure rounds until one allocates nothing. The runtime's one-off allocations while tiered
+        // compilation installs optimised code (call counting, tier-up, whenever its background thread gets to it on a
+        // loaded machine) are not per IHello; an allocation per IHello (24 bytes at least) shows in every round as
+        // 240 KB or more. No sleep: the rounds go on until the compiler is done, up to a bound.
+        Run(4_000);
         var rounds = new List<long>();
-        for (int round = 0; round < 3; round++)
+        for (int round = 0; round < 30 && (rounds.Count == 0 || rounds[^1] != 0); round++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             Run(10_000);
             rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-            if (rounds[^1] == 0)
-            {
-                break;
-            }
         }
-        Assert.Equal(0, rounds[^1]);
+        Assert.True(rounds[^1] == 0, $"bytes per round of 10,000 IHellos: {string.Join(", ", rounds)}");
         Assert.All(rounds, bytes => Assert.True(bytes < 10_000, $"{bytes} bytes for 10,000 IHellos"));
         Assert.Equal(4_000 + 10_000 * rounds.Count, rhellos);
         Assert.Equal(4_000 + 10_000 * rounds.Count, lookups);
@@ -300,7 +296,7 @@ public class HandshakeResponderTests
         Assert.Null(cache.Find(c1.AsSpan(0, 10)));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Worker_pool_refuses_when_full_survives_a_failing_callback_and_stops_on_dispose()
     {
         using var server = FlashCryptoProfile.CreateServer();

@@ -8,7 +8,7 @@ namespace Rtmfp.Gateway.Tests.Transport;
 /// <summary>A handler that throws does not stop the receive loop, and each exception is counted (rtmfp.handler.failures, where=udp_receive).</summary>
 public sealed class UdpEndpointFailureTests
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_throwing_handler_is_counted_and_the_loop_keeps_receiving()
     {
         using var metrics = new RtmfpMetrics();

@@ -15,7 +15,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
 
     private Task<FlashNetConnection> ConnectAsync(string app = "live") => FlashNetConnection.ConnectAsync(Url(app));
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Connect_succeeds_and_the_server_sets_keepalive_timers()
     {
         await using var nc = await ConnectAsync();
@@ -27,7 +27,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal((15_000u, 10_000u), nc.KeepaliveTimers);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Twenty_players_receive_every_frame_in_order_with_its_timestamp()
     {
         const int Players = 20, VideoFrames = 50, AudioFrames = 100;
@@ -69,14 +69,19 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_late_joiner_gets_metadata_and_sequence_headers_then_frames_from_a_keyframe()
     {
         await using var publisher = await ConnectAsync();
         var stream = await publisher.CreateStreamAsync();
         await stream.PublishAsync("late");
+        await using var watcher = await ConnectAsync();
+        var watching = await watcher.CreateStreamAsync();
+        await watching.PlayAsync("late");
         PublishSynthetic(stream, videoFrames: 30, audioFrames: 60); // keyframes at 0 and 25
-        await Task.Delay(500);
+        // Joining late means after the node's stream handled every frame: a player already there has the last video
+        // and audio frame (each after its sequence header on its flow) and the metadata.
+        await Collect(watching, r => r.Data.Any(d => d.Handler == DataMessage.OnMetaData) && HasFrame(r.Video, 29) && HasFrame(r.Audio, 59));
 
         await using var nc = await ConnectAsync();
         var ns = await nc.CreateStreamAsync();
@@ -98,10 +103,13 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         received = await Collect(ns, r => r.Video.Count >= 2, TimeSpan.FromSeconds(10), received);
         Assert.True(VideoTag.TryParse(received.Video[1].Payload.Span, out var firstFrame) && firstFrame.IsKeyframe);
         Assert.True(SyntheticMedia.TryReadStamp(received.Video[1].Payload.Span, out uint firstSeq, out _));
-        Assert.True(firstSeq % 25 == 0, $"first frame {firstSeq} is not a keyframe of the publisher");
+        Assert.True(firstSeq == 50, $"first frame {firstSeq} is not the first keyframe sent after joining");
     }
 
-    [Fact]
+    private static bool HasFrame(List<FlashMessage> frames, uint seq) =>
+        frames.Any(f => SyntheticMedia.TryReadStamp(f.Payload.Span, out uint s, out _) && s == seq);
+
+    [Fact(Timeout = 60_000)]
     public async Task Players_get_unpublish_notify_when_the_publisher_leaves()
     {
         await using var nc = await ConnectAsync();
@@ -118,7 +126,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal(StatusLevel.Status, status.StatusLevel);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Publishing_over_an_existing_name_is_bad_name()
     {
         await using var first = await ConnectAsync();
@@ -129,7 +137,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal(StatusCode.PublishBadName, failure.Code);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Playing_an_unknown_stream_starts_and_waits_for_a_publisher()
     {
         // The node's default (WaitForUnpublishedStreams): Play.Reset + Play.Start now, PublishNotify when it appears.
@@ -145,7 +153,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         await published.WaitAsync(Patience);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_unknown_command_is_answered_with_error_and_the_connection_goes_on()
     {
         await using var nc = await ConnectAsync();
@@ -155,7 +163,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.True(stream.StreamId >= 1);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Malformed_amf_on_the_control_flow_leaves_the_connection_working()
     {
         await using var nc = await ConnectAsync();
@@ -168,7 +176,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.False(nc.Closed.IsCompleted);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_flood_of_createStream_gets_bounded_errors_and_no_crash()
     {
         const int Flood = 1000;

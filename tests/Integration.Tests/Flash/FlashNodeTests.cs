@@ -20,7 +20,7 @@ public class FlashNodeTests
         return client;
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_flash_connect_gets_connect_success()
     {
         await using var node = await RunningNode.StartAsync();
@@ -35,7 +35,7 @@ public class FlashNodeTests
         client.Pump(() => client.Count(RtmpMessageType.UserControl) > 0);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_rendezvous_ihello_for_a_connected_peer_yields_a_redirect_and_an_fihello()
     {
         await using var node = await RunningNode.StartAsync();
@@ -86,7 +86,7 @@ public class FlashNodeTests
         Assert.Equal(EndpointDiscriminator.CreateCanonical(target.PeerId), fihello.EndpointDiscriminator.ToArray());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_rendezvous_ihello_for_an_unknown_peer_is_ignored()
     {
         await using var node = await RunningNode.StartAsync();

@@ -17,7 +17,7 @@ public class P2PStreamTests(SharedNode shared) : IClassFixture<SharedNode>
 
     private static RtmfpPeerOptions Options() => new() { PeerConnectTimeout = TimeSpan.FromSeconds(10) };
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_peer_plays_synthetic_media_directly_from_its_publisher_in_order()
     {
         var node = shared.Node;
@@ -107,7 +107,7 @@ public class P2PStreamTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.True(nodeBytes < mediaBytes / 50, $"the node carried {nodeBytes} bytes for {mediaBytes} media bytes");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_unknown_stream_is_refused_and_a_player_that_leaves_is_dropped()
     {
         var node = shared.Node;

@@ -16,7 +16,7 @@ public class PeerTests(SharedNode shared) : IClassFixture<SharedNode>
         AcceptPeer = accept,
     };
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Peers_meet_by_peer_id_and_exchange_messages_both_ways()
     {
         var node = shared.Node;
@@ -54,7 +54,7 @@ public class PeerTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal(RtmfpCloseReason.RemoteClose, await accepted.Closed.WaitAsync(cts.Token));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_50_MB_file_crosses_the_direct_session_not_the_node()
     {
         var node = shared.Node;
@@ -97,7 +97,7 @@ public class PeerTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed} ({sent.BytesPerSecond / 1e6:0.0} MB/s)");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_unknown_peer_id_times_out_cleanly()
     {
         await using var initiator = await RtmfpPeer.ConnectAsync(shared.Node.Uri.ToString(), Options(peerTimeoutSeconds: 2));
@@ -111,7 +111,7 @@ public class PeerTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.True(await initiator.Server.PingAsync().WaitAsync(TimeSpan.FromSeconds(5)) < TimeSpan.FromSeconds(5));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_target_refusing_the_initiator_is_never_reached_and_accepts_others()
     {
         var node = shared.Node;

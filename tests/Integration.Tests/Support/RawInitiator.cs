@@ -42,12 +42,30 @@ public sealed class RawInitiator : IDisposable
         return raw.Result;
     }
 
+    /// <summary>
+    /// IHellos from a new socket until the first RHello (no keying, no session). The node answers an IHello on the
+    /// thread that receives it, in the order its socket delivered the datagrams: the RHello proves the node handled every
+    /// datagram sent to it before the IHello. False if no RHello came within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<bool> HelloAsync(IPEndPoint server, string uri, TimeSpan timeout)
+    {
+        using var raw = await RunAsync(server, uri, timeout, profile: null, moveBeforeKeying: false, helloOnly: true);
+        return raw.AnsweredHello;
+    }
+
+    /// <summary>An RHello came back (the handshake reached KEYING_SENT).</summary>
+    public bool AnsweredHello { get; private set; }
+
     /// <summary>Completes a handshake and keeps the socket and keys for reading what the server sends.</summary>
     /// <param name="moveBeforeKeying">
     /// Send the IIKeying from another socket than the IHello, as the initiator with two interfaces of RFC 7016 Figure 10.
     /// </param>
-    public static async Task<RawInitiator> ConnectAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null,
-        bool moveBeforeKeying = false)
+    public static Task<RawInitiator> ConnectAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile = null,
+        bool moveBeforeKeying = false) =>
+        RunAsync(server, uri, timeout, profile, moveBeforeKeying, helloOnly: false);
+
+    private static async Task<RawInitiator> RunAsync(IPEndPoint server, string uri, TimeSpan timeout, FlashCryptoProfile? profile,
+        bool moveBeforeKeying, bool helloOnly)
     {
         var raw = new RawInitiator();
         using var ownedProfile = profile is null ? FlashCryptoProfile.CreateEphemeral() : null;
@@ -55,7 +73,7 @@ public sealed class RawInitiator : IDisposable
             (uint)Random.Shared.Next(1, int.MaxValue), [server.Serialize()], Environment.TickCount64);
         var send = new byte[8192];
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && handshake.State is InitiatorState.IHelloSent or InitiatorState.KeyingSent)
+        while (DateTime.UtcNow < deadline && handshake.State is InitiatorState.IHelloSent or InitiatorState.KeyingSent && !(helloOnly && raw.AnsweredHello))
         {
             long now = Environment.TickCount64;
             while (handshake.TryBuildPacket(now, out var packet))
@@ -77,6 +95,7 @@ public sealed class RawInitiator : IDisposable
                 {
                     raw.CookieChanges++;
                 }
+                raw.AnsweredHello |= handshake.State != InitiatorState.IHelloSent;
                 if (moveBeforeKeying && !keying && handshake.State == InitiatorState.KeyingSent)
                 {
                     raw.Move();

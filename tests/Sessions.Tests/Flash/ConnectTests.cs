@@ -97,7 +97,7 @@ public class ConnectTests
         Assert.Single(client.Output.Messages);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Asynchronous_connect_decision_defers_messages_and_replays_them_through_the_dispatcher()
     {
         var decision = new TaskCompletionSource<ConnectDecision>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -183,7 +183,7 @@ public class ConnectTests
         Assert.Equal(2, client.Connection.Counters.UnknownCommands);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Server_to_client_calls_complete_with_the_clients_answer_or_on_close()
     {
         var client = new FlashTestClient(new StreamRelay());

@@ -5,7 +5,7 @@ namespace Rtmfp.Shared.Tests.Crypto;
 
 public class StartupDatagramTests
 {
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData(0u)]
     [InlineData(0x0300_0001u)]
     public async Task A_startup_datagram_carries_its_session_id_and_opens_under_the_default_key(uint sessionId)
