@@ -10,25 +10,36 @@ namespace Rtmfp.Persistence.Redis.Tests;
 /// </summary>
 public abstract class RedisPersistenceSpec : Akka.TestKit.Xunit.TestKit
 {
-    protected RedisPersistenceSpec(string? extraHocon = null) : this(RedisTestServer.NewKeyPrefix(), extraHocon)
+    protected RedisPersistenceSpec(string? extraHocon = null) : this(RedisTarget.Standalone, extraHocon)
     {
     }
 
-    private RedisPersistenceSpec(string keyPrefix, string? extraHocon)
-        : base(BuildConfig(keyPrefix, extraHocon), "redis-spec")
+    protected RedisPersistenceSpec(RedisTarget target, string? extraHocon = null)
+        : this(target, RedisTestServer.NewKeyPrefix(), extraHocon)
     {
+    }
+
+    private RedisPersistenceSpec(RedisTarget target, string keyPrefix, string? extraHocon)
+        : base(BuildConfig(keyPrefix, extraHocon, target.ConnectionString), "redis-spec")
+    {
+        Target = target;
         KeyPrefix = keyPrefix;
     }
 
+    protected RedisTarget Target { get; }
+
     protected string KeyPrefix { get; }
+
+    /// <summary>The keys the plugins write for this spec (hash-tagged on a cluster).</summary>
+    internal RedisKeys Keys => Target.Keys(KeyPrefix);
 
     protected IActorRef Journal => Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
 
     protected IActorRef SnapshotStore => Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
 
-    public static Config BuildConfig(string keyPrefix, string? extraHocon)
+    public static Config BuildConfig(string keyPrefix, string? extraHocon, string? connectionString = null)
     {
-        var connectionString = RedisTestServer.ConnectionString;
+        connectionString ??= RedisTestServer.ConnectionString;
         return ConfigurationFactory.ParseString(extraHocon ?? string.Empty)
             .WithFallback(ConfigurationFactory.ParseString($$"""
                 akka.loglevel = WARNING
@@ -46,10 +57,12 @@ public abstract class RedisPersistenceSpec : Akka.TestKit.Xunit.TestKit
                   serializers {
                     test-event = "Rtmfp.Persistence.Redis.Tests.TestEventSerializer, Rtmfp.Persistence.Redis.Tests"
                     throwing = "Rtmfp.Persistence.Redis.Tests.ThrowingSerializer, Rtmfp.Persistence.Redis.Tests"
+                    test-payload = "Rtmfp.Persistence.Redis.Tests.TestPayloadSerializer, Rtmfp.Persistence.Redis.Tests"
                   }
                   serialization-bindings {
                     "Rtmfp.Persistence.Redis.Tests.TestEvent, Rtmfp.Persistence.Redis.Tests" = test-event
                     "Rtmfp.Persistence.Redis.Tests.Unserializable, Rtmfp.Persistence.Redis.Tests" = throwing
+                    "Rtmfp.Persistence.Redis.Tests.TestPayload, Rtmfp.Persistence.Redis.Tests" = test-payload
                   }
                 }
                 """))
@@ -62,6 +75,6 @@ public abstract class RedisPersistenceSpec : Akka.TestKit.Xunit.TestKit
     protected override void AfterAll()
     {
         base.AfterAll();
-        RedisTestServer.DeleteKeysAsync(KeyPrefix).GetAwaiter().GetResult();
+        Target.DeleteKeysAsync(KeyPrefix).GetAwaiter().GetResult();
     }
 }
