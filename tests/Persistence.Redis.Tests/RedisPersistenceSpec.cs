@@ -43,6 +43,9 @@ public abstract class RedisPersistenceSpec : Akka.TestKit.Xunit.TestKit
         return ConfigurationFactory.ParseString(extraHocon ?? string.Empty)
             .WithFallback(ConfigurationFactory.ParseString($$"""
                 akka.loglevel = WARNING
+                # The first message of a fresh system connects both plugins and recovers: beyond the
+                # 3 s default when the whole suite shares two cores.
+                akka.test.single-expect-default = 10s
                 akka.persistence.journal.plugin = "akka.persistence.journal.redis"
                 akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.redis"
                 akka.persistence.journal.redis {

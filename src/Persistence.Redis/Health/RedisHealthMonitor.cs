@@ -24,6 +24,7 @@ internal sealed partial class RedisHealthMonitor(RedisHealthOptions options, ILo
     private bool _probed;
     private long _downSince;
     private long _lastReminder;
+    private int _disposed;
 
     public bool IsReachable => _reachable;
 
@@ -153,8 +154,10 @@ internal sealed partial class RedisHealthMonitor(RedisHealthOptions options, ILo
         };
     }
 
+    /// <summary>Idempotent: the container disposes the one instance once per service it is registered as.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
