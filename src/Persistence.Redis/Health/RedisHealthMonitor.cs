@@ -15,6 +15,7 @@ internal sealed partial class RedisHealthMonitor(RedisHealthOptions options, ILo
     : IRedisHealth, IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
     private readonly string _endpoints = DescribeEndpoints(options.ConfigurationString);
     private ConnectionMultiplexer? _multiplexer;
     private Task? _loop;
@@ -32,7 +33,7 @@ internal sealed partial class RedisHealthMonitor(RedisHealthOptions options, ILo
 
     public DateTimeOffset? Since
     {
-        get { lock (_stopping) return _since; }
+        get { lock (_gate) return _since; }
     }
 
     public string Endpoints => _endpoints;
@@ -103,7 +104,7 @@ internal sealed partial class RedisHealthMonitor(RedisHealthOptions options, ILo
     {
         var reachable = error is null;
         bool changed, first;
-        lock (_stopping)
+        lock (_gate)
         {
             first = !_probed;
             changed = first || reachable != _reachable;
