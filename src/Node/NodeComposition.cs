@@ -9,6 +9,7 @@ using Rtmfp.Flash;
 using Rtmfp.Gateway;
 using Rtmfp.Groups;
 using Rtmfp.Node.Settings;
+using Rtmfp.Persistence.Redis.Health;
 using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Groups;
@@ -144,6 +145,15 @@ internal static class NodeComposition
     {
         Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
         services.AddHostedService<ClusterJoinWatchdog>();
+        if (settings.Persistence.Provider == PersistenceProvider.Redis)
+        {
+            // The plugins connect only when a persistent actor first needs them: this probe says at startup whether
+            // Redis answers (naming the key to fix when it does not) and keeps IRedisHealth current for readiness.
+            services.AddRedisPersistenceHealth(new RedisHealthOptions(settings.Persistence.RedisConfiguration!)
+            {
+                SettingName = "Rtmfp:Persistence:Redis",
+            });
+        }
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             var g = settings.Gateway;

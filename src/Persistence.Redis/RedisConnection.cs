@@ -45,7 +45,7 @@ internal sealed class RedisConnection : IDisposable
     {
         if (string.IsNullOrWhiteSpace(_settings.ConfigurationString))
             throw new InvalidOperationException("Redis persistence plugin: configuration-string is empty");
-        var options = ConfigurationOptions.Parse(_settings.ConfigurationString);
+        var options = Options(_settings.ConfigurationString);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
         try
         {
@@ -59,6 +59,22 @@ internal sealed class RedisConnection : IDisposable
             multiplexer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The driver options the plugins run with, whatever the configuration string says about them:
+    /// the first connect fails when Redis is not there (the attempt is forgotten and the plugin's retry
+    /// tries again), commands fail at once while disconnected instead of queueing in the driver's backlog
+    /// (a queued write could otherwise still land after the plugin reported it failed), and a lost
+    /// connection is retried every half second, so a restarted Redis is used again within about a second.
+    /// </summary>
+    internal static ConfigurationOptions Options(string configurationString)
+    {
+        var options = ConfigurationOptions.Parse(configurationString);
+        options.AbortOnConnectFail = true;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ReconnectRetryPolicy = new LinearRetry(500);
+        return options;
     }
 
     /// <summary>

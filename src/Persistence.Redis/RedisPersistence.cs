@@ -34,6 +34,22 @@ public static class RedisPersistence
             plugin-dispatcher = "akka.actor.default-dispatcher"
             # prepended to every key; never change it once data exists
             key-prefix = ""
+            # Transient errors (connection lost or refused, timeouts, LOADING, TRYAGAIN, CLUSTERDOWN,
+            # MASTERDOWN, READONLY) are retried with exponential backoff for at most max-duration per
+            # operation; then the operation fails (a write: the persist fails and the actor stops).
+            retry {
+              max-duration = 8s
+              min-backoff = 50ms
+              max-backoff = 1s
+            }
+            # Akka's own breaker around every journal call: after max-failures failed calls in a row it
+            # fails calls at once for reset-timeout, then lets one through. call-timeout must exceed
+            # retry.max-duration plus one command timeout.
+            circuit-breaker {
+              max-failures = 10
+              call-timeout = 20s
+              reset-timeout = 5s
+            }
           }
           snapshot-store.redis {
             class = "Rtmfp.Persistence.Redis.Snapshot.RedisSnapshotStore, Rtmfp.Persistence.Redis"
@@ -42,6 +58,16 @@ public static class RedisPersistence
             database = 0
             plugin-dispatcher = "akka.actor.default-dispatcher"
             key-prefix = ""
+            retry {
+              max-duration = 8s
+              min-backoff = 50ms
+              max-backoff = 1s
+            }
+            circuit-breaker {
+              max-failures = 5
+              call-timeout = 20s
+              reset-timeout = 5s
+            }
           }
         }
         akka.actor {

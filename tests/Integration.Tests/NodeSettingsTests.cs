@@ -34,6 +34,16 @@ public class NodeSettingsTests
         Assert.Contains(ex.Errors, e => e.StartsWith("Rtmfp:Persistence:Redis:", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("password=secret", "names no Redis endpoint")]
+    [InlineData("127.0.0.1:6379,connectTimeout=soon", "not a valid StackExchange.Redis configuration string")]
+    public void Redis_connection_string_that_cannot_work_is_refused(string value, string expected)
+    {
+        var ex = Assert.Throws<InvalidSettingsException>(() =>
+            NodeHost.Build([], [new("Rtmfp:Persistence:Provider", "Redis"), new("Rtmfp:Persistence:Redis", value)]));
+        Assert.Contains(ex.Errors, e => e.StartsWith("Rtmfp:Persistence:Redis: ", StringComparison.Ordinal) && e.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Environment_variables_map_to_settings_keys()
     {

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Persistence;
-using StackExchange.Redis;
 
 namespace Rtmfp.Persistence.Redis.Tests;
 
@@ -8,13 +7,12 @@ namespace Rtmfp.Persistence.Redis.Tests;
 /// On Redis Cluster the plugins switch to the <c>{__pid}.</c> key form by themselves: the journal's
 /// MULTI/EXEC spans two keys, which the driver only allows when they share a slot.
 /// </summary>
-public sealed class ClusterModeTests(RedisClusterNode node) : RedisPersistenceSpec($$"""
-    akka.persistence.journal.redis.configuration-string = "{{node.ConnectionString}}"
-    akka.persistence.snapshot-store.redis.configuration-string = "{{node.ConnectionString}}"
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClusterModeTests(RedisCluster cluster) : RedisPersistenceSpec(cluster, """
     akka.persistence.journal.redis.database = 3
-    """), IClassFixture<RedisClusterNode>
+    """)
 {
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Detects_the_cluster_and_uses_hash_tagged_keys_in_database_0()
     {
         var first = Sys.ActorOf(Recorder.Props("clustered"));
@@ -34,8 +32,7 @@ public sealed class ClusterModeTests(RedisClusterNode node) : RedisPersistenceSp
         Assert.Equal(["a", "b"], state.Events);
         Assert.Equal(1, state.RecoveredFromSnapshotAt);
 
-        await using var inspector = await ConnectionMultiplexer.ConnectAsync(node.ConnectionString);
-        var db = inspector.GetDatabase(0);
+        var db = cluster.Database(0);
         Assert.Equal(2, await db.SortedSetLengthAsync($"{{__clustered}}.{KeyPrefix}journal:persisted:clustered"));
         Assert.Equal("2", (string?)await db.StringGetAsync($"{{__clustered}}.{KeyPrefix}journal:persisted:clustered:highestSequenceNr"));
         Assert.Equal(1, await db.SortedSetLengthAsync($"{{__clustered}}.{KeyPrefix}snapshot:clustered"));

@@ -27,7 +27,7 @@ public sealed class HostingDefaultPluginTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal(48, Sys.Serialization.FindSerializerForType(typeof(SelectedSnapshot)).Identifier);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Persists_snapshots_and_recovers_a_persistent_actor()
     {
         var first = Sys.ActorOf(Recorder.Props("hosted"));
@@ -82,7 +82,7 @@ public sealed class HostingOptionsTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal(_prefix, config.GetString("akka.persistence.snapshot-store.redis-b.key-prefix"));
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Stores_into_the_configured_database_under_the_plugin_id()
     {
         var actor = Sys.ActorOf(Recorder.Props("optioned", "redis-b"));

@@ -12,13 +12,22 @@ public sealed class Recorder : ReceivePersistentActor
 
     public sealed record State(IReadOnlyList<object> Events, long? RecoveredFromSnapshotAt, long LastSequenceNr);
 
+    /// <summary>Told to the failure watcher when Akka calls OnPersistFailure (the actor then stops).</summary>
+    public sealed record PersistFailed(Exception Cause, object Event, long SequenceNr);
+
+    /// <summary>Told to the failure watcher when Akka calls OnPersistRejected (the actor goes on).</summary>
+    public sealed record PersistRejected(Exception Cause, object Event, long SequenceNr);
+
+    private readonly IActorRef? _failureWatcher;
+
     private List<object> _events = [];
     private long? _recoveredFromSnapshotAt;
     private IActorRef? _snapshotRequester;
 
-    public Recorder(string persistenceId, string? pluginId = null)
+    public Recorder(string persistenceId, string? pluginId = null, IActorRef? failureWatcher = null)
     {
         PersistenceId = persistenceId;
+        _failureWatcher = failureWatcher;
         if (pluginId is not null)
         {
             JournalPluginId = $"akka.persistence.journal.{pluginId}";
@@ -47,8 +56,20 @@ public sealed class Recorder : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props Props(string persistenceId, string? pluginId = null) =>
-        Akka.Actor.Props.Create(() => new Recorder(persistenceId, pluginId));
+    public static Props Props(string persistenceId, string? pluginId = null, IActorRef? failureWatcher = null) =>
+        Akka.Actor.Props.Create(() => new Recorder(persistenceId, pluginId, failureWatcher));
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _failureWatcher?.Tell(new PersistFailed(cause, @event, sequenceNr));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _failureWatcher?.Tell(new PersistRejected(cause, @event, sequenceNr));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
 
     private void Stored(object e)
     {

@@ -3,7 +3,7 @@ namespace Rtmfp.Persistence.Redis.Tests;
 /// <summary>One lazily, asynchronously connected multiplexer per plugin; failed attempts are retried.</summary>
 public sealed class RedisConnectionTests
 {
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Connects_once_and_shares_the_store()
     {
         var prefix = RedisTestServer.NewKeyPrefix();
@@ -18,7 +18,7 @@ public sealed class RedisConnectionTests
         Assert.True(store.Multiplexer.IsConnected);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Forgets_a_failed_attempt_and_tries_again()
     {
         using var connection = new RedisConnection(new RedisSettings(UnreachableRedisTests.ClosedEndPoint, "", 0, false));
@@ -29,7 +29,7 @@ public sealed class RedisConnectionTests
         await Assert.ThrowsAnyAsync<Exception>(() => second);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Refuses_use_after_dispose_and_closes_the_multiplexer()
     {
         var connection = new RedisConnection(new RedisSettings(RedisTestServer.ConnectionString, "", 0, false));
@@ -42,7 +42,7 @@ public sealed class RedisConnectionTests
         Assert.False(store.Multiplexer.IsConnected);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 30_000)]
     public async Task Fails_clearly_without_a_configuration_string()
     {
         using var connection = new RedisConnection(new RedisSettings("", "", 0, false));

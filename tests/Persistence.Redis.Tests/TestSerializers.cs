@@ -50,3 +50,19 @@ public sealed class ThrowingSerializer(ExtendedActorSystem system) : Serializer(
 
     public override object FromBinary(byte[] bytes, Type? type) => throw new InvalidOperationException("not serializable by design");
 }
+
+/// <summary>A payload holding an actor ref, as the TCK's TestPayload: the ref must come back resolvable.</summary>
+public sealed record TestPayload(IActorRef Ref);
+
+public sealed class TestPayloadSerializer(ExtendedActorSystem system) : Serializer(system)
+{
+    public override int Identifier => 9_003;
+
+    public override bool IncludeManifest => false;
+
+    public override byte[] ToBinary(object obj) =>
+        Encoding.UTF8.GetBytes(Akka.Serialization.Serialization.SerializedActorPath(((TestPayload)obj).Ref));
+
+    public override object FromBinary(byte[] bytes, Type? type) =>
+        new TestPayload(system.Provider.ResolveActorRef(Encoding.UTF8.GetString(bytes)));
+}

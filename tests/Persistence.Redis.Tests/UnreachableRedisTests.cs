@@ -5,11 +5,14 @@ namespace Rtmfp.Persistence.Redis.Tests;
 
 /// <summary>
 /// Both plugins pointed at a closed loopback port: every operation must come back as the protocol's
-/// failure message (a Redis error fails the whole write, unlike a serialization rejection).
+/// failure message (a Redis error fails the whole write, unlike a serialization rejection). Retries are
+/// off here (RedisDownTests covers them), so each failure comes from the first attempt.
 /// </summary>
 public sealed class UnreachableRedisTests() : RedisPersistenceSpec($$"""
     akka.persistence.journal.redis.configuration-string = "{{ClosedEndPoint}}"
     akka.persistence.snapshot-store.redis.configuration-string = "{{ClosedEndPoint}}"
+    akka.persistence.journal.redis.retry.max-duration = 0s
+    akka.persistence.snapshot-store.redis.retry.max-duration = 0s
     """)
 {
     // Nothing listens on port 1; connectTimeout keeps the refusal fast.

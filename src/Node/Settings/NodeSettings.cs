@@ -201,6 +201,10 @@ internal sealed record NodeSettings(
         {
             r.Error($"{Section}:Persistence:Redis", "the Redis provider needs a connection string such as 127.0.0.1:6379");
         }
+        else if (provider == PersistenceProvider.Redis && RedisConfigurationProblem(persistence.RedisConfiguration!) is { } problem)
+        {
+            r.Error($"{Section}:Persistence:Redis", problem);
+        }
 
         IPEndPoint? prometheus = null;
         if (r.GetString($"{Section}:Metrics:Prometheus") is not null)
@@ -248,6 +252,21 @@ internal sealed record NodeSettings(
         }
 
         return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+    }
+
+    /// <summary>Why a StackExchange.Redis configuration string cannot be used (it does not parse, or names no endpoint); null when it can.</summary>
+    internal static string? RedisConfigurationProblem(string configuration)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints.Count == 0
+                ? "names no Redis endpoint (expected host:port[,host:port…][,password=…])"
+                : null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException)
+        {
+            return $"not a valid StackExchange.Redis configuration string: {e.Message}";
+        }
     }
 
     private static GroupSettings ReadGroups(SettingsReader r)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
 using Akka.Serialization;
@@ -20,6 +21,7 @@ public sealed class RedisJournal : AsyncWriteJournal
     internal const int ReplayPageSize = 1000;
 
     private readonly RedisConnection _connection;
+    private readonly RedisRetry _retry;
     private readonly Serializer _persistentSerializer;
     private readonly ExtendedActorSystem _system;
 
@@ -27,6 +29,7 @@ public sealed class RedisJournal : AsyncWriteJournal
     {
         Settings = RedisSettings.Create(journalConfig, RedisPersistence.DefaultJournalConfig);
         _connection = new RedisConnection(Settings);
+        _retry = new RedisRetry(_connection, Settings.Retry, Context.GetLogger(), $"Redis journal {Self.Path.Name}");
         _system = (ExtendedActorSystem)Context.System;
         // Akka's own persistence serializer (protobuf): payload bytes, serializer id and manifest,
         // persistenceId, sequenceNr, writer GUID and timestamp.
@@ -37,48 +40,75 @@ public sealed class RedisJournal : AsyncWriteJournal
 
     /// <summary>
     /// One MULTI/EXEC per AtomicWrite (ZADD of its events + SET of its highest sequenceNr), all
-    /// pipelined. A batch that cannot be serialized is rejected alone (its slot in the result list);
-    /// a Redis error fails the whole call, because whether it was stored is then unknown and Akka's
-    /// contract wants a failure (the actor stops, the circuit breaker counts it).
+    /// pipelined. A batch that cannot be serialized is rejected alone (its slot in the result list).
+    /// Transient Redis errors are retried (same bytes, so a write that did land is not doubled); any
+    /// other Redis error, or retries running out, fails the whole call: whether it was stored is then
+    /// unknown and Akka's contract wants a failure (the persistent actor stops, the breaker counts it).
     /// </summary>
     protected override async Task<IImmutableList<Exception?>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages,
         CancellationToken cancellationToken)
     {
         var writes = messages as IReadOnlyList<AtomicWrite> ?? new List<AtomicWrite>(messages);
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
-
         var results = new Exception?[writes.Count];
-        var pending = new List<Task>(writes.Count * 3);
-        var executions = new List<Task<bool>>(writes.Count);
+        var batches = new List<(string PersistenceId, SortedSetEntry[] Entries, long Highest)>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
         {
             var write = writes[i];
-            SortedSetEntry[] entries;
             try
             {
-                entries = Serialize(write);
+                batches.Add((write.PersistenceId, Serialize(write), write.HighestSequenceNr));
             }
             catch (Exception e)
             {
                 results[i] = e;
-                continue;
             }
-
-            var transaction = store.Database.CreateTransaction();
-            pending.Add(transaction.SortedSetAddAsync(store.Keys.Journal(write.PersistenceId), entries));
-            pending.Add(transaction.StringSetAsync(store.Keys.HighestSequenceNr(write.PersistenceId), write.HighestSequenceNr));
-            var execution = transaction.ExecuteAsync();
-            executions.Add(execution);
-            pending.Add(execution);
         }
 
-        // Every task is awaited so none is left unobserved; the first error fails the call.
-        await Task.WhenAll(pending).ConfigureAwait(false);
+        if (batches.Count > 0)
+            await _retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken).ConfigureAwait(false);
+        return ImmutableList.Create(results);
+    }
+
+    private static async Task<bool> WriteBatchesAsync(RedisStore store,
+        List<(string PersistenceId, SortedSetEntry[] Entries, long Highest)> batches)
+    {
+        var queued = new List<Task>(batches.Count * 2);
+        var executions = new List<Task<bool>>(batches.Count);
+        foreach (var (persistenceId, entries, highest) in batches)
+        {
+            var transaction = store.Database.CreateTransaction();
+            queued.Add(transaction.SortedSetAddAsync(store.Keys.Journal(persistenceId), entries));
+            queued.Add(transaction.StringSetAsync(store.Keys.HighestSequenceNr(persistenceId), highest));
+            executions.Add(transaction.ExecuteAsync());
+        }
+
+        // EXEC first: when it fails (connection lost) the driver may never complete the commands queued
+        // inside the transaction, so waiting for those would hang the write and every retry after it.
+        try
+        {
+            await Task.WhenAll(executions).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var task in queued)
+                _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            RedisRetry.ThrowFirstFailure(executions);
+        }
         foreach (var execution in executions)
             if (!execution.Result)
                 throw new RedisException("Redis journal: EXEC of an atomic write was aborted");
 
-        return ImmutableList.Create(results);
+        // EXEC answered: a command inside it can still have failed (Redis does not roll back, e.g. WRONGTYPE).
+        try
+        {
+            await Task.WhenAll(queued).ConfigureAwait(false);
+        }
+        catch
+        {
+            RedisRetry.ThrowFirstFailure(queued);
+        }
+        return true;
     }
 
     private SortedSetEntry[] Serialize(AtomicWrite write) =>
@@ -104,24 +134,26 @@ public sealed class RedisJournal : AsyncWriteJournal
     public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr,
         CancellationToken cancellationToken)
     {
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        var value = await store.Database.StringGetAsync(store.Keys.HighestSequenceNr(persistenceId)).ConfigureAwait(false);
+        var value = await _retry.RunAsync("read of the highest sequence number", persistenceId,
+            static (store, pid) => store.Database.StringGetAsync(store.Keys.HighestSequenceNr(pid)), cancellationToken).ConfigureAwait(false);
         return value.IsNull ? 0L : (long)value;
     }
 
-    /// <summary>ZRANGEBYSCORE from..to LIMIT, in pages of <see cref="ReplayPageSize"/>, at most max events.</summary>
+    /// <summary>
+    /// ZRANGEBYSCORE from..to LIMIT, in pages of <see cref="ReplayPageSize"/>, at most max events. Each
+    /// page is retried on its own and handed to the callback only once read whole, so nothing is replayed twice.
+    /// </summary>
     public override async Task ReplayMessagesAsync(IActorContext context, string persistenceId, long fromSequenceNr,
         long toSequenceNr, long max, Action<IPersistentRepresentation> recoveryCallback)
     {
-        var store = await _connection.GetStoreAsync(CancellationToken.None).ConfigureAwait(false);
-        var key = store.Keys.Journal(persistenceId);
         var next = fromSequenceNr;
         var remaining = max;
         while (remaining > 0 && next <= toSequenceNr)
         {
             var take = Math.Min(remaining, ReplayPageSize);
-            var page = await store.Database.SortedSetRangeByScoreAsync(key, next, toSequenceNr,
-                Exclude.None, Order.Ascending, 0, take).ConfigureAwait(false);
+            var page = await _retry.RunAsync("replay", (persistenceId, next, toSequenceNr, take),
+                static (store, q) => store.Database.SortedSetRangeByScoreAsync(store.Keys.Journal(q.persistenceId), q.next,
+                    q.toSequenceNr, Exclude.None, Order.Ascending, 0, q.take), CancellationToken.None).ConfigureAwait(false);
             foreach (var member in page)
             {
                 var representation = Deserialize((byte[])member!);
@@ -134,13 +166,11 @@ public sealed class RedisJournal : AsyncWriteJournal
     }
 
     /// <summary>ZREMRANGEBYSCORE -1..to; the high-water key stays, so the highest sequenceNr survives.</summary>
-    protected override async Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr,
-        CancellationToken cancellationToken)
-    {
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        await store.Database.SortedSetRemoveRangeByScoreAsync(store.Keys.Journal(persistenceId), -1, toSequenceNr)
-            .ConfigureAwait(false);
-    }
+    protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr,
+        CancellationToken cancellationToken) =>
+        _retry.RunAsync("delete", (persistenceId, toSequenceNr),
+            static (store, q) => store.Database.SortedSetRemoveRangeByScoreAsync(store.Keys.Journal(q.persistenceId), -1, q.toSequenceNr),
+            cancellationToken);
 
     protected override void PostStop()
     {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Snapshot;
 using Rtmfp.Persistence.Redis.Serialization;
@@ -15,12 +16,14 @@ namespace Rtmfp.Persistence.Redis.Snapshot;
 public sealed class RedisSnapshotStore : SnapshotStore
 {
     private readonly RedisConnection _connection;
+    private readonly RedisRetry _retry;
     private readonly RedisSnapshotSerializer _serializer;
 
     public RedisSnapshotStore(Config snapshotConfig)
     {
         Settings = RedisSettings.Create(snapshotConfig, RedisPersistence.DefaultSnapshotStoreConfig);
         _connection = new RedisConnection(Settings);
+        _retry = new RedisRetry(_connection, Settings.Retry, Context.GetLogger(), $"Redis snapshot store {Self.Path.Name}");
         // The envelope is this store's storage format, so it is used directly, whatever the bindings.
         _serializer = new RedisSnapshotSerializer((ExtendedActorSystem)Context.System);
     }
@@ -31,8 +34,8 @@ public sealed class RedisSnapshotStore : SnapshotStore
     protected override async Task<SelectedSnapshot?> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria,
         CancellationToken cancellationToken)
     {
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        var members = await ReadRangeAsync(store, persistenceId, criteria).ConfigureAwait(false);
+        var members = await _retry.RunAsync("load", (persistenceId, criteria),
+            static (store, q) => ReadRangeAsync(store, q.persistenceId, q.criteria), cancellationToken).ConfigureAwait(false);
         SelectedSnapshot? best = null;
         foreach (var member in members)
         {
@@ -46,54 +49,50 @@ public sealed class RedisSnapshotStore : SnapshotStore
         return best;
     }
 
-    /// <summary>ZADD scored by sequenceNr.</summary>
-    protected override async Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
+    /// <summary>ZADD scored by sequenceNr; serialized once, so a retried ZADD of the same bytes stores it once.</summary>
+    protected override Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
     {
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
         var bytes = _serializer.ToBinary(new SelectedSnapshot(metadata, snapshot));
-        await store.Database.SortedSetAddAsync(store.Keys.Snapshot(metadata.PersistenceId), bytes, metadata.SequenceNr)
-            .ConfigureAwait(false);
+        return _retry.RunAsync("save", (metadata, bytes),
+            static (store, q) => store.Database.SortedSetAddAsync(store.Keys.Snapshot(q.metadata.PersistenceId), q.bytes, q.metadata.SequenceNr),
+            cancellationToken);
     }
 
     /// <summary>
     /// Without a timestamp: ZREMRANGEBYSCORE [seq, seq]. With one: the snapshots at that sequenceNr
     /// whose timestamp is not after it are removed (Akka.Persistence.Redis semantics).
     /// </summary>
-    protected override async Task DeleteAsync(SnapshotMetadata metadata, CancellationToken cancellationToken)
-    {
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        var key = store.Keys.Snapshot(metadata.PersistenceId);
-        if (metadata.Timestamp == DateTime.MinValue)
+    protected override Task DeleteAsync(SnapshotMetadata metadata, CancellationToken cancellationToken) =>
+        _retry.RunAsync("delete", (metadata, self: this), static async (store, q) =>
         {
-            await store.Database.SortedSetRemoveRangeByScoreAsync(key, metadata.SequenceNr, metadata.SequenceNr)
-                .ConfigureAwait(false);
-            return;
-        }
+            var key = store.Keys.Snapshot(q.metadata.PersistenceId);
+            if (q.metadata.Timestamp == DateTime.MinValue)
+                return await store.Database.SortedSetRemoveRangeByScoreAsync(key, q.metadata.SequenceNr, q.metadata.SequenceNr)
+                    .ConfigureAwait(false);
 
-        var members = await store.Database.SortedSetRangeByScoreAsync(key, metadata.SequenceNr, metadata.SequenceNr)
-            .ConfigureAwait(false);
-        var doomed = new List<RedisValue>(members.Length);
-        foreach (var member in members)
-            if (Deserialize(member).Metadata.Timestamp <= metadata.Timestamp)
-                doomed.Add(member);
-        if (doomed.Count > 0)
-            await store.Database.SortedSetRemoveAsync(key, doomed.ToArray()).ConfigureAwait(false);
-    }
+            var members = await store.Database.SortedSetRangeByScoreAsync(key, q.metadata.SequenceNr, q.metadata.SequenceNr)
+                .ConfigureAwait(false);
+            var doomed = new List<RedisValue>(members.Length);
+            foreach (var member in members)
+                if (q.self.Deserialize(member).Metadata.Timestamp <= q.metadata.Timestamp)
+                    doomed.Add(member);
+            return doomed.Count > 0 ? await store.Database.SortedSetRemoveAsync(key, doomed.ToArray()).ConfigureAwait(false) : 0;
+        }, cancellationToken);
 
     /// <summary>Removes every snapshot matching the criteria (sequenceNr and timestamp bounds).</summary>
-    protected override async Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria,
-        CancellationToken cancellationToken)
-    {
-        var store = await _connection.GetStoreAsync(cancellationToken).ConfigureAwait(false);
-        var members = await ReadRangeAsync(store, persistenceId, criteria).ConfigureAwait(false);
-        var doomed = new List<RedisValue>(members.Length);
-        foreach (var member in members)
-            if (Matches(criteria, Deserialize(member).Metadata))
-                doomed.Add(member);
-        if (doomed.Count > 0)
-            await store.Database.SortedSetRemoveAsync(store.Keys.Snapshot(persistenceId), doomed.ToArray())
-                .ConfigureAwait(false);
-    }
+    protected override Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria,
+        CancellationToken cancellationToken) =>
+        _retry.RunAsync("delete", (persistenceId, criteria, self: this), static async (store, q) =>
+        {
+            var members = await ReadRangeAsync(store, q.persistenceId, q.criteria).ConfigureAwait(false);
+            var doomed = new List<RedisValue>(members.Length);
+            foreach (var member in members)
+                if (Matches(q.criteria, q.self.Deserialize(member).Metadata))
+                    doomed.Add(member);
+            return doomed.Count > 0
+                ? await store.Database.SortedSetRemoveAsync(store.Keys.Snapshot(q.persistenceId), doomed.ToArray()).ConfigureAwait(false)
+                : 0;
+        }, cancellationToken);
 
     private static Task<RedisValue[]> ReadRangeAsync(RedisStore store, string persistenceId, SnapshotSelectionCriteria criteria) =>
         store.Database.SortedSetRangeByScoreAsync(store.Keys.Snapshot(persistenceId),
