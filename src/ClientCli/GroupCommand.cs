@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Rtmfp.Client;
 using Rtmfp.Client.Flash;
 using Rtmfp.Client.Groups;
+using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 using Rtmfp.Shared.Groups;
 using Command = System.CommandLine.Command;
@@ -10,9 +11,9 @@ using Command = System.CommandLine.Command;
 namespace Rtmfp.ClientCli;
 
 /// <summary>
-/// <c>rtmfp group publish|play</c>: joins a NetGroup through the server (docs/groups.md §2) and publishes an FLV file
-/// into it or plays a group stream from it (§6.5), printing every second the group's estimated size, our neighbours
-/// and the media counts.
+/// <c>rtmfp group publish|play|post</c>: joins a NetGroup through the server (docs/groups.md §2) and publishes an FLV
+/// file into it or plays a group stream from it (§6.5), printing every second the group's estimated size, our
+/// neighbours and the media counts (and the posts that come); or posts messages to the group (§6.6).
 /// </summary>
 internal sealed class GroupCommand
 {
@@ -26,6 +27,8 @@ internal sealed class GroupCommand
     private readonly Option<bool> _loop = new("--loop") { Description = "Start the file again at its end, until interrupted" };
     private readonly Option<int> _waitNeighbors = CliOptions.Create("--wait-neighbors", "Neighbours to wait for before publishing", 1).AtLeast(0);
     private readonly Option<int> _fetchPeriod = CliOptions.Create("--fetch-period", "multicastFetchPeriod in ms (Flash's default 2500)", 2500).AtLeast(1);
+    private readonly Option<string> _message = CliOptions.Create("--message", "Text to post", "hello", "-m");
+    private readonly Option<int> _count = CliOptions.Create("--count", "Posts to send (numbered after the first)", 1, "-n").AtLeast(1);
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Record what arrives to this FLV file", HelpName = "file.flv" };
     private readonly Option<double?> _duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: when the publication ends)" }
         .Must(seconds => seconds is not double d || d > 0, "must be positive");
@@ -37,7 +40,10 @@ internal sealed class GroupCommand
         publish.SetAction((result, ct) => PublishAsync(Bind(result, publishing: true), result.InvocationConfiguration.Output, ct));
         var play = new Command("play", "Play a group stream: members, neighbours, media counts, optional FLV recording") { uri, _group, _stream, _output, _duration };
         play.SetAction((result, ct) => PlayAsync(Bind(result, publishing: false), result.InvocationConfiguration.Output, ct));
-        Command = new Command("group", "NetGroup member: publish into a group or play from it, peer to peer") { publish, play };
+        var post = new Command("post", "Post messages (AMF strings) to every member of the group") { uri, _group, _message, _count, _waitNeighbors };
+        post.SetAction((result, ct) => PostAsync(Bind(result, publishing: false) with { Message = result.GetValue(_message)!, Count = result.GetValue(_count) },
+            result.InvocationConfiguration.Output, ct));
+        Command = new Command("group", "NetGroup member: publish into a group, play from it or post to it, peer to peer") { publish, play, post };
     }
 
     public Command Command { get; }
@@ -153,6 +159,43 @@ internal sealed class GroupCommand
         }
     }
 
+    public static async Task<int> PostAsync(GroupSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (GroupSpecifier.TryParse(settings.Specifier, out var problem) is null)
+        {
+            output.WriteLine($"bad group specifier: {problem}");
+            return ExitCodes.Failed;
+        }
+        var (server, _) = StreamUri.Split(settings.Connect.Uri);
+        if (await JoinAsync(settings, server, output, cancellationToken).ConfigureAwait(false) is not { } member)
+        {
+            return ExitCodes.Timeout;
+        }
+        await using (member.ConfigureAwait(false))
+        {
+            try
+            {
+                while (member.NeighborCount < settings.WaitNeighbors)
+                {
+                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine("interrupted before any neighbour came");
+                return ExitCodes.Success;
+            }
+            for (int i = 0; i < settings.Count; i++)
+            {
+                string text = i == 0 ? settings.Message : $"{settings.Message} {i + 1}";
+                output.WriteLine($"posted '{text}' as {member.Post(new AmfString(text))} to {member.NeighborCount} neighbour(s)");
+            }
+            // Let the posts leave before the sessions close (a second of flow acknowledgements).
+            await Task.Delay(1000, CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+    }
+
     public static async Task<int> PlayAsync(GroupSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
         var (server, name) = Resolve(settings, output);
@@ -187,6 +230,13 @@ internal sealed class GroupCommand
                 var clock = Stopwatch.StartNew();
                 long video = 0, audio = 0, other = 0;
                 string ending = "the publication ended";
+                var posts = Task.Run(async () =>
+                {
+                    await foreach (var post in member.Posts.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        output.WriteLine($"post from {post.FromPeerId[..16]}…: {post.Value}");
+                    }
+                }, CancellationToken.None);
                 var reading = Task.Run(async () =>
                 {
                     await foreach (var message in play.Messages.ReadAllAsync(stop.Token).ConfigureAwait(false))
@@ -229,4 +279,9 @@ internal sealed class GroupCommand
 
 /// <summary><paramref name="File"/> is null for play; <paramref name="Duration"/> null: until the publication ends.</summary>
 internal sealed record GroupSettings(ConnectSettings Connect, string Specifier, string? StreamName, string? File, bool Loop, int WaitNeighbors,
-    int FetchPeriodMs, string? Output, TimeSpan? Duration);
+    int FetchPeriodMs, string? Output, TimeSpan? Duration)
+{
+    public string Message { get; init; } = "hello";
+
+    public int Count { get; init; } = 1;
+}

@@ -8,15 +8,19 @@ namespace Rtmfp.Client.Groups;
 /// </summary>
 internal sealed class GroupNeighbor
 {
-    public GroupNeighbor(RtmfpConnection connection, bool initiated)
+    public GroupNeighbor(RtmfpConnection connection, bool initiated, long openedMs)
     {
         Connection = connection;
         Initiated = initiated;
+        OpenedMs = openedMs;
         PeerId = connection.FarPeerId.ToArray();
         PeerIdHex = Convert.ToHexStringLower(PeerId);
     }
 
     public RtmfpConnection Connection { get; }
+
+    /// <summary>When the session opened: one whose group handshake does not complete in time is closed.</summary>
+    public long OpenedMs { get; }
 
     /// <summary>We opened the session (we send GROUP_INIT first).</summary>
     public bool Initiated { get; }
@@ -27,6 +31,9 @@ internal sealed class GroupNeighbor
 
     /// <summary>Our main flow ("GR" 1C): GROUP_INIT, Group Begin, reports, ask-close.</summary>
     public GroupSendFlow? ReportFlow { get; set; }
+
+    /// <summary>Our posting flow ("GR" 19), opened with the first post we pass on.</summary>
+    public GroupSendFlow? PostFlow { get; set; }
 
     /// <summary>The neighbour's main flow, which our media report flows answer (0 until it opens).</summary>
     public ulong FarReportFlowId { get; set; }

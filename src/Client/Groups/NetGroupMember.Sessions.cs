@@ -76,7 +76,7 @@ public sealed partial class NetGroupMember
     /// </summary>
     private void AddSession(RtmfpConnection session, bool initiated)
     {
-        var neighbor = new GroupNeighbor(session, initiated);
+        var neighbor = new GroupNeighbor(session, initiated, MonotonicClock.NowMs);
         if (_disposed || neighbor.PeerIdHex == _peerIdHex)
         {
             _ = session.DisposeAsync().AsTask();
@@ -170,7 +170,16 @@ public sealed partial class NetGroupMember
                     ? segment.Array : message.ToArray();
                 lock (Gate)
                 {
-                    if (!_disposed)
+                    if (_disposed || _neighbors.GetValueOrDefault(neighbor.PeerIdHex) != neighbor)
+                    {
+                        continue; // a session that lost to another one with the same member
+                    }
+                    if (kind is GroupFlowKind.PostKey or GroupFlowKind.PostValue)
+                    {
+                        // Posting flows have messages of their own: 30 is a key there, not a fragment.
+                        Guarded(() => OnPostFlowMessage(neighbor, bytes, MonotonicClock.NowMs));
+                    }
+                    else
                     {
                         Guarded(() => Dispatch(neighbor, flow, bytes, MonotonicClock.NowMs));
                     }
@@ -189,10 +198,6 @@ public sealed partial class NetGroupMember
     private void Dispatch(GroupNeighbor neighbor, RtmfpIncomingFlow flow, byte[] message, long now)
     {
         var type = (GroupMessageType)message[0];
-        if (_neighbors.GetValueOrDefault(neighbor.PeerIdHex) != neighbor)
-        {
-            return; // a session that lost to another one with the same member
-        }
         if (type == GroupMessageType.Init)
         {
             OnInit(neighbor, message);

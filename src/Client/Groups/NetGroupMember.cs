@@ -267,6 +267,7 @@ public sealed partial class NetGroupMember : IAsyncDisposable
             {
                 subscription.Complete();
             }
+            _received.Writer.TryComplete();
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         await _channel.DisposeAsync().ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rtmfp.Client.Flash;
 using Rtmfp.Client.Groups;
 using Rtmfp.Client.Peer;
+using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 using Rtmfp.Shared.Groups;
 
@@ -103,6 +104,49 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
             foreach (var member in members)
             {
                 Assert.Equal(0, member.Faults);
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(members.Select(m => m.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task Posts_reach_every_member_once_whoever_posts_them()
+    {
+        string specifier = NewSpecifier();
+        var ct = TestContext.Current.CancellationToken;
+        var members = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => NetGroupMember.JoinAsync(Uri, specifier, cancellationToken: ct)));
+        try
+        {
+            await EventuallyAsync(() => members.All(m => m.NeighborCount == 4), TimeSpan.FromSeconds(30), "a full mesh of five");
+            var ids = new Dictionary<string, string>();
+            for (int i = 0; i < members.Length; i++)
+            {
+                ids[members[i].Post(new AmfObject { ["from"] = (double)i, ["text"] = $"hello from {i}" })] = members[i].PeerIdHex;
+            }
+            Assert.Equal(members.Length, ids.Count);
+            // The same value posted again is the same post: nobody gets it twice.
+            Assert.Contains(members[0].Post(new AmfObject { ["from"] = 0.0, ["text"] = "hello from 0" }), ids.Keys);
+
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TimeSpan.FromSeconds(30));
+            foreach (var member in members)
+            {
+                var expected = ids.Where(p => p.Value != member.PeerIdHex).Select(p => p.Key).ToHashSet();
+                var got = new List<GroupPost>();
+                while (!expected.IsSubsetOf(got.Select(p => p.MessageId)))
+                {
+                    got.Add(await member.Posts.ReadAsync(cts.Token));
+                }
+                Assert.Equal(got.Count, got.Select(p => p.MessageId).Distinct().Count());
+                Assert.DoesNotContain(got, p => ids[p.MessageId] == member.PeerIdHex);
+                if (member != members[1])
+                {
+                    var fromOne = got.Single(p => ids[p.MessageId] == members[1].PeerIdHex);
+                    Assert.Equal("hello from 1", fromOne.Value.GetProperty("text")?.AsString);
+                }
             }
         }
         finally
