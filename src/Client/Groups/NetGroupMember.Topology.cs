@@ -12,6 +12,12 @@ public sealed partial class NetGroupMember
     /// <summary>The heard list is cleaned this often (librtmfp: 19 s).</summary>
     private const long CleanIntervalMs = 19_000;
 
+    /// <summary>
+    /// A session whose group handshake has not gone through by then is closed: a peer that opened a session to us
+    /// for something else (a direct NetStream, a file) or that never sends its GROUP_INIT holds no place here.
+    /// </summary>
+    private const long GroupHandshakeTimeoutMs = 30_000;
+
     private void Manage(long now)
     {
         if (_disposed)
@@ -34,6 +40,10 @@ public sealed partial class NetGroupMember
             _lastCleanMs = now;
             var expired = new List<string>();
             _heard.Expire(now, hex => _neighbors.ContainsKey(hex), expired);
+            foreach (var neighbor in _neighbors.Values.Where(n => !n.IsJoined && now - n.OpenedMs >= GroupHandshakeTimeoutMs).ToList())
+            {
+                RemoveNeighbor(neighbor, close: true);
+            }
         }
         foreach (var media in _medias.Values)
         {
