@@ -38,6 +38,9 @@ internal sealed class FragmentWindow
 
     public int Count => _fragments.Count;
 
+    /// <summary>Changes whenever the fragments held change (a map sent at another version is out of date).</summary>
+    public long Version { get; private set; }
+
     public bool Contains(ulong id) => _fragments.ContainsKey(id);
 
     public bool TryGet(ulong id, out StoredFragment fragment) => _fragments.TryGetValue(id, out fragment!);
@@ -54,6 +57,7 @@ internal sealed class FragmentWindow
             return false;
         }
         _fragments.Add(id, fragment);
+        Version++;
         if (id > Last)
         {
             Last = id;
@@ -127,6 +131,7 @@ internal sealed class FragmentWindow
             }
         }
         Floor = floor;
+        Version++;
     }
 
     /// <summary>

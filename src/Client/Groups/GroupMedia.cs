@@ -132,7 +132,7 @@ internal sealed class GroupMedia
         if (Window.BuildMap(EndId) is { } map)
         {
             peer.Link.SendReport(map);
-            peer.MapOutLast = Math.Max(Window.Last, EndId);
+            peer.MapOutVersion = MapVersion;
         }
         if (EndId != 0 && IsPublisher)
         {
@@ -193,14 +193,6 @@ internal sealed class GroupMedia
                 _startCandidate = oldest;
                 _pullCursor = Math.Min(_pullCursor, oldest - 1);
             }
-        }
-        if (_pushBit < 0)
-        {
-            // The first neighbour with the stream pushes everything; other neighbours then compete bit by bit.
-            _pushBit = _random.Next(8);
-            peer.PushIn = 0xFF;
-            peer.Link.SendReport(GroupMediaControl.WritePush(peer.PushIn));
-            _lastPushMs = nowMs;
         }
     }
 
@@ -283,7 +275,11 @@ internal sealed class GroupMedia
             _lastPullMs = nowMs;
             SendPulls(nowMs);
         }
-        if (_pushBit >= 0 && nowMs - _lastPushMs >= PushRequestPeriodMs)
+        if (_pushBit < 0 && Playout is { Started: true })
+        {
+            StartPushes(nowMs);
+        }
+        else if (_pushBit >= 0 && nowMs - _lastPushMs >= PushRequestPeriodMs)
         {
             _lastPushMs = nowMs;
             RequestOnePushBit();
@@ -316,6 +312,7 @@ internal sealed class GroupMedia
                 return;
             }
             playout.StartAt(Math.Max(_startCandidate, Window.Floor));
+            StartPushes(nowMs);
         }
         playout.Drain(Window, EndId, nowMs, Parameters.WindowDurationMs, _ready);
         foreach (var message in _ready)
@@ -336,6 +333,31 @@ internal sealed class GroupMedia
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// Once playout started, the neighbour whose map goes furthest pushes everything; other neighbours then compete
+    /// bit by bit. Not before: until then a member takes fragments by pull, in order from its start, so its maps never
+    /// show later fragments without the earlier ones, and members that start from them start where it did.
+    /// </summary>
+    private void StartPushes(long nowMs)
+    {
+        PeerMedia? best = null;
+        foreach (var peer in _peers)
+        {
+            if (peer.Subscribed && peer.MapInLast != 0 && (best is null || peer.MapInLast > best.MapInLast))
+            {
+                best = peer;
+            }
+        }
+        if (best is null)
+        {
+            return;
+        }
+        _pushBit = _random.Next(8);
+        best.PushIn = 0xFF;
+        best.Link.SendReport(GroupMediaControl.WritePush(best.PushIn));
+        _lastPushMs = nowMs;
     }
 
     /// <summary>Two neighbours push one bit: the one that brings a newer fragment first keeps it (docs/groups.md §6.5).</summary>
@@ -377,22 +399,30 @@ internal sealed class GroupMedia
         }
     }
 
+    /// <summary>What a map describes: the fragments held, and the end once known.</summary>
+    private long MapVersion => Window.Version * 2 + (EndId != 0 ? 1 : 0);
+
+    /// <summary>
+    /// Our map to one subscribed neighbour in turn (or to all), only to those whose latest map from us is out of
+    /// date: librtmfp sends one only when its last ID changed, but a relay that pulled earlier fragments, or that
+    /// learned the end before holding the last fragments, has news with the same last ID.
+    /// </summary>
     private void SendMaps()
     {
-        ulong last = Math.Max(Window.Last, EndId);
-        if (last == 0 || _peers.Count == 0 || Window.BuildMap(EndId) is not { } map)
+        long version = MapVersion;
+        if (_peers.Count == 0 || Window.BuildMap(EndId) is not { } map)
         {
             return;
         }
         for (int i = 0; i < _peers.Count; i++)
         {
             var peer = _peers[(_mapTurn + i) % _peers.Count];
-            if (!peer.Subscribed || peer.MapOutLast == last)
+            if (!peer.Subscribed || peer.MapOutVersion == version)
             {
                 continue;
             }
             peer.Link.SendReport(map);
-            peer.MapOutLast = last;
+            peer.MapOutVersion = version;
             if (!Parameters.SendToAll)
             {
                 _mapTurn = (_mapTurn + i + 1) % _peers.Count;

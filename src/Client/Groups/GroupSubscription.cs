@@ -48,6 +48,36 @@ public sealed class GroupSubscription
         }
     }
 
+    /// <summary>Where each publication of the name stands: for diagnostics (what a stalled player waits for).</summary>
+    public string Diagnostics
+    {
+        get
+        {
+            lock (_member.Gate)
+            {
+                if (_medias.Count == 0)
+                {
+                    return "no publication announced yet";
+                }
+                var parts = new List<string>();
+                foreach (var media in _medias)
+                {
+                    int subscribed = 0, mapped = 0;
+                    foreach (var peer in media.Peers)
+                    {
+                        subscribed += peer.Subscribed ? 1 : 0;
+                        mapped += peer.MapInLast != 0 ? 1 : 0;
+                    }
+                    var playout = media.Playout!;
+                    parts.Add($"key {Convert.ToHexStringLower(media.StreamKey.AsSpan(2, 4))}: next {playout.Next}, delivered {playout.Delivered}, " +
+                        $"skipped {playout.Skipped}, held {media.Window.Count} ({media.Window.Floor}..{media.Window.Last}), end {media.EndId}, " +
+                        $"{media.Peers.Count} neighbours ({subscribed} subscribed, {mapped} with maps), pulls {media.PullsSent}, duplicates {media.Duplicates}");
+                }
+                return string.Join("; ", parts);
+            }
+        }
+    }
+
     /// <summary>Under the member's lock: a publication of this name to play.</summary>
     internal void Attach(GroupMedia media)
     {

@@ -105,7 +105,9 @@ public sealed partial class NetGroupMember
         neighbor.ReportReceived = true;
         foreach (var media in _medias.Values)
         {
-            if (media.IsPublisher ? media.EndId == 0 : media.Window.Last != 0)
+            // Every stream we publish or play: a player relays, and one that has nothing yet still needs the
+            // neighbour's fragments (librtmfp offers only what it holds fragments of).
+            if (!media.IsPublisher || media.EndId == 0)
             {
                 media.Offer(LinkFor(neighbor, media).Peer);
             }

@@ -26,13 +26,13 @@ internal sealed class PeerMedia(IMediaLink link)
     /// <summary>The last ID of its latest fragments map (0: none yet).</summary>
     public ulong MapInLast { get; private set; }
 
-    /// <summary>The last ID of the latest map we sent it.</summary>
-    public ulong MapOutLast { get; set; }
+    /// <summary>The window version of the latest map we sent it (0: none).</summary>
+    public long MapOutVersion { get; set; }
 
-    /// <summary>Keeps its map; false for a map not newer than the one held.</summary>
+    /// <summary>Keeps its map; false for a map older than the one held (one with the same last ID may hold more).</summary>
     public bool TakeMap(ulong last, ReadOnlySpan<byte> bitmap)
     {
-        if (last <= MapInLast)
+        if (last < MapInLast)
         {
             return false;
         }

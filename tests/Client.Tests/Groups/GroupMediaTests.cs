@@ -92,10 +92,13 @@ public sealed class GroupMediaTests
         Assert.True(player.Media.PullsSent > 0, "the burst is pulled");
     }
 
-    [Fact]
-    public void Every_member_of_a_relay_mesh_gets_every_message_even_those_only_relays_hold()
+    [Theory]
+    [InlineData(3, 0)]
+    [InlineData(4, 400)] // a loaded machine: each message up to 400 ms late, every link still in order
+    [InlineData(5, 1500)]
+    public void Every_member_of_a_relay_mesh_gets_every_message_even_those_only_relays_hold(int seed, long jitterMs)
     {
-        var sim = new MediaSimulation(seed: 3);
+        var sim = new MediaSimulation(seed) { JitterMs = jitterMs };
         var publisher = Publisher(sim);
         var players = Enumerable.Range(0, 12).Select(i => Player(sim, publisher, $"p{i}", 100 + i)).ToList();
         // Only two players touch the publisher; the rest reach it through a ring with chords.
@@ -118,10 +121,10 @@ public sealed class GroupMediaTests
                 player.Media.Offer(peer);
             }
         }
-        sim.Run(300);
+        sim.Run(300 + jitterMs);
 
         Publish(sim, publisher, 0, 300, spacingMs: 20);
-        sim.Run(5000);
+        sim.Run(5000 + 10 * jitterMs);
 
         foreach (var player in players)
         {

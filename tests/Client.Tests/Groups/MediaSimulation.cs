@@ -23,6 +23,9 @@ internal sealed class MediaSimulation
 
     public long LatencyMs { get; set; } = 10;
 
+    /// <summary>Extra delay drawn per message, up to this (a loaded machine); each link still delivers in order.</summary>
+    public long JitterMs { get; set; }
+
     /// <summary>Share of data messages (fragments) lost in flight.</summary>
     public double DataLoss { get; set; }
 
@@ -61,6 +64,14 @@ internal sealed class MediaSimulation
     }
 
     internal void Send(long delay, Action deliver) => _inFlight.Add((NowMs + delay, _seq++, deliver));
+
+    /// <summary>When a message sent now on a link arrives: latency plus jitter, never before the link's previous one.</summary>
+    internal long Delay(ref long linkLastDue)
+    {
+        long due = Math.Max(NowMs + LatencyMs + (JitterMs > 0 ? _random.NextInt64(JitterMs) : 0), linkLastDue);
+        linkLastDue = due;
+        return due - NowMs;
+    }
 
     internal bool Lose() => DataLoss > 0 && _random.NextDouble() < DataLoss;
 
@@ -131,13 +142,15 @@ internal sealed class MediaSimulation
 
         public string PeerId => To.Name;
 
+        private long _lastDue;
+
         public void SendReport(byte[] message)
         {
             if (Cut)
             {
                 return;
             }
-            simulation.Send(simulation.LatencyMs, () =>
+            simulation.Send(simulation.Delay(ref _lastDue), () =>
             {
                 if (!Cut && To.Links.TryGetValue(From.Name, out var back))
                 {
@@ -156,7 +169,7 @@ internal sealed class MediaSimulation
             {
                 return true;
             }
-            simulation.Send(simulation.LatencyMs, () =>
+            simulation.Send(simulation.Delay(ref _lastDue), () =>
             {
                 if (!Cut && To.Links.TryGetValue(From.Name, out var back) && GroupFragment.TryRead(message, out var header, out int offset))
                 {

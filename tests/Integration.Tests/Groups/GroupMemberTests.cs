@@ -248,7 +248,16 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
         cts.CancelAfter(TimeSpan.FromSeconds(30));
         while (sequences.Count < frames)
         {
-            var message = await play.Messages.ReadAsync(cts.Token);
+            FlashMessage message;
+            try
+            {
+                message = await play.Messages.ReadAsync(cts.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                Assert.Fail($"{sequences.Count} of {frames} frames after 30 s (last {(sequences.Count > 0 ? (long)sequences[^1] : -1)}): {play.Diagnostics}");
+                throw;
+            }
             if (message.Type == RtmpMessageType.Video && SyntheticMedia.TryReadStamp(message.Payload.Span, out uint sequence, out _))
             {
                 sequences.Add(sequence);
