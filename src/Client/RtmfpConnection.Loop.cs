@@ -290,6 +290,8 @@ public sealed partial class RtmfpConnection
         FarPeerId = result.FarPeerId.ToArray();
         Group = result.Keying.Group;
         Verification = result.Keying.Verification;
+        NearNonce = result.Keying.Keys.NearNonce;
+        FarNonce = result.Keying.Keys.FarNonce;
         HandshakeTime = Stopwatch.GetElapsedTime(_handshakeStart);
         _remoteEndPoint = ToEndPoint(result.FarAddress);
         _session = new Session(SessionRole.Initiator, result.FarAddress, new Handler(this), now, Options.Session);
@@ -401,7 +403,7 @@ public sealed partial class RtmfpConnection
                 flow.Tag = ours;
                 return;
             }
-            var incoming = new RtmfpIncomingFlow(flow.FlowId, flow.Metadata.ToArray());
+            var incoming = new RtmfpIncomingFlow(flow.FlowId, flow.Metadata.ToArray(), flow.ReturnAssociation);
             flow.Tag = incoming;
             connection._incoming.Writer.TryWrite(incoming);
         }

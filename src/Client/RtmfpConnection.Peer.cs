@@ -59,6 +59,8 @@ public sealed partial class RtmfpConnection
             FarPeerId = result.FarPeerId.ToArray(),
             Group = result.Keying.Group,
             Verification = result.Keying.Verification,
+            NearNonce = result.Keying.Keys.NearNonce,
+            FarNonce = result.Keying.Keys.FarNonce,
         };
         connection._crypto = result.CreateCryptoContext();
         connection._localEndPoint = host._localEndPoint;

@@ -61,6 +61,17 @@ public sealed partial class RtmfpConnection : IAsyncDisposable
     /// <summary>The Diffie-Hellman group the keying used, once open.</summary>
     public DiffieHellmanGroup? Group { get; private set; }
 
+    /// <summary>
+    /// NEAR_NONCE of the session's keying, once open: HMAC-SHA256 keyed with the Diffie-Hellman shared secret over our
+    /// own keying component (RFC 7425 §4.6.5; Flash's <c>NetConnection.nearNonce</c>). With <see cref="FarNonce"/> it is
+    /// all a protocol layered on the session needs to prove both ends share this session's secret (the NetGroup
+    /// handshake, docs/groups.md §6.2) without the secret itself leaving the keying.
+    /// </summary>
+    public ReadOnlyMemory<byte> NearNonce { get; private set; }
+
+    /// <summary>FAR_NONCE, once open: the same HMAC over the far end's keying component as it was exchanged (RFC 7425 §4.6.5).</summary>
+    public ReadOnlyMemory<byte> FarNonce { get; private set; }
+
     /// <summary>Negotiated HMAC / session sequence numbers (RFC 7425 §4.6.4, §4.6.6), once open.</summary>
     public PacketVerificationSettings Verification { get; private set; }
 

@@ -6,7 +6,7 @@ using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.ClientCli;
 
-/// <summary>The <c>rtmfp</c> command line: ping, echo, load, relay, connect, publish and play against an rtmfp:// server.</summary>
+/// <summary>The <c>rtmfp</c> command line: ping, echo, load, relay, connect, publish, play and group against an rtmfp:// server.</summary>
 internal sealed class CliApp
 {
     private readonly Argument<RtmfpUri> _uri = new("uri")
@@ -58,6 +58,7 @@ internal sealed class CliApp
     private readonly RelayCommand _relay;
     private readonly PublishCommand _publish;
     private readonly PlayCommand _play;
+    private readonly GroupCommand _group;
     private readonly Option<bool?> _live = new("--live")
     {
         Description = "Live display (default: when stdout is a terminal)",
@@ -65,7 +66,7 @@ internal sealed class CliApp
 
     public CliApp()
     {
-        Root = new RootCommand("RTMFP (RFC 7016 / RFC 7425) client: ping, echo, load and relay tests; connect, publish and play");
+        Root = new RootCommand("RTMFP (RFC 7016 / RFC 7425) client: ping, echo, load and relay tests; connect, publish and play; NetGroup publish and play");
         foreach (var option in new Option[] { _groups, _hmac, _sseq, _hmacLength, _ephemeral, _bind, _timeout })
         {
             option.Recursive = true;
@@ -96,6 +97,8 @@ internal sealed class CliApp
         Root.Subcommands.Add(Publish);
         _play = new PlayCommand(_uri, BindConnect);
         Root.Subcommands.Add(Play);
+        _group = new GroupCommand(_uri, BindConnect);
+        Root.Subcommands.Add(Group);
     }
 
     public RootCommand Root { get; }
@@ -106,6 +109,7 @@ internal sealed class CliApp
     public Command Connect { get; }
     public Command Publish => _publish.Command;
     public Command Play => _play.Command;
+    public Command Group => _group.Command;
 
     public ParseResult Parse(params string[] args) => Root.Parse(args);
 
@@ -114,6 +118,8 @@ internal sealed class CliApp
     public PublishSettings BindPublish(ParseResult result) => _publish.Bind(result);
 
     public PlaySettings BindPlay(ParseResult result) => _play.Bind(result);
+
+    public GroupSettings BindGroup(ParseResult result, bool publishing) => _group.Bind(result, publishing);
 
     public ConnectSettings BindConnect(ParseResult result) => new(
         result.GetRequiredValue(_uri),

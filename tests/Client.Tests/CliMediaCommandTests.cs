@@ -43,6 +43,32 @@ public class CliMediaCommandTests
     }
 
     [Fact]
+    public void Group_publish_and_play_bind_the_specifier_and_their_options()
+    {
+        const string spec = "G:0101010c050e74657374" + "00";
+        var result = _app.Parse("group", "publish", "rtmfp://127.0.0.1/live/cam", "a.flv", "-g", spec, "--loop", "--wait-neighbors", "3", "--fetch-period", "500");
+        Assert.Empty(result.Errors);
+        var settings = _app.BindGroup(result, publishing: true);
+        Assert.Equal((spec, "a.flv", true, 3, 500), (settings.Specifier, settings.File, settings.Loop, settings.WaitNeighbors, settings.FetchPeriodMs));
+
+        settings = _app.BindGroup(_app.Parse("group", "play", "rtmfp://127.0.0.1/live", "--stream", "s", "-o", "x.flv", "-d", "4"), publishing: false);
+        Assert.Equal((GroupCommand.DefaultSpecifier, "s", "x.flv", TimeSpan.FromSeconds(4)), (settings.Specifier, settings.StreamName, settings.Output, settings.Duration));
+        Assert.NotEmpty(_app.Parse("group", "publish", "rtmfp://127.0.0.1/live").Errors); // the file is required
+        Assert.NotEmpty(_app.Parse("group", "play", "rtmfp://127.0.0.1/live", "-d", "0").Errors);
+    }
+
+    [Fact]
+    public async Task Group_commands_refuse_a_bad_specifier_and_a_missing_stream_name_before_connecting()
+    {
+        var (code, output) = await RunAsync("group", "play", "rtmfp://127.0.0.1:9/live/cam", "-g", "G:zz");
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("bad group specifier", output);
+        (code, output) = await RunAsync("group", "play", "rtmfp://127.0.0.1:9/live");
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("no stream name", output);
+    }
+
+    [Fact]
     public void Stream_names_come_from_the_fragment_or_the_file_name_as_tcpublish()
     {
         var (server, fragment) = StreamUri.Split(RtmfpUri.Parse("rtmfp://example.org:1940/live/instance#my%20stream"));

@@ -86,6 +86,50 @@ public class CliPublishPlayTests(SharedNode shared) : IClassFixture<SharedNode>,
         }
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task A_file_published_into_a_group_with_rtmfp_group_publish_is_recorded_by_rtmfp_group_play()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string input = Path.Combine(_directory, "clip.flv"), output = Path.Combine(_directory, "group.flv");
+        var expected = WriteSyntheticFile(input);
+        // A group of its own per run: the node may still hold members of an earlier one.
+        string spec = Groups.NetGroupTests.Specifier("cli" + Guid.NewGuid().ToString("n")[..8]);
+
+        // rtmfp group play: joins, plays, runs until the publication ends.
+        var play = RunAsync(ct, "group", "play", Url + "/clip", "-g", spec, "--output", output, "--duration", "60", "--bind", "127.0.0.1");
+        var (publishCode, publishOutput) = await RunAsync(ct, "group", "publish", Url + "/clip", input, "-g", spec, "--fetch-period", "500",
+            "--bind", "127.0.0.1");
+        Assert.True(publishCode == ExitCodes.Success, publishOutput);
+        Assert.Contains("1 neighbour(s)", publishOutput);
+        Assert.Matches(@"members ~2 \(known 2\), neighbours 1, subscribers 1", publishOutput);
+        Assert.Contains("subscribers stopped pulling", publishOutput);
+        var (playCode, playOutput) = await play;
+        Assert.True(playCode == ExitCodes.Success, playOutput);
+        Assert.Contains("stopped (the publication ended)", playOutput);
+        Assert.Contains("neighbours 1; received", playOutput);
+
+        var recorded = new List<FlvTag>();
+        using (var reader = FlvReader.Open(output))
+        {
+            while (reader.TryReadTag(out var tag) == FlvReadStatus.Tag)
+            {
+                recorded.Add(new FlvTag(tag.Type, tag.Timestamp, tag.Data.ToArray()));
+            }
+        }
+        // Every tag, in order, bytes and timestamps; the publisher repeats codec headers before keyframes for late joiners.
+        foreach (var type in new[] { FlvTagType.Audio, FlvTagType.Video })
+        {
+            var sent = expected.Where(t => t.Type == type).ToList();
+            var got = recorded.Where(t => t.Type == type && !(t.Timestamp > 0 && sent.Take(1).Any(h => h.Data.AsSpan().SequenceEqual(t.Data.Span)))).ToList();
+            Assert.Equal(sent.Count, got.Count);
+            for (int i = 0; i < sent.Count; i++)
+            {
+                Assert.Equal(sent[i].Timestamp, got[i].Timestamp);
+                Assert.True(sent[i].Data.AsSpan().SequenceEqual(got[i].Data.Span), $"{type} tag {i} differs");
+            }
+        }
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Connect_prints_the_result_and_our_peer_id()
     {

@@ -104,6 +104,7 @@ public sealed class RtmfpPeer : IAsyncDisposable
             .ConfigureAwait(false);
         lock (_outgoing)
         {
+            _outgoing.RemoveAll(c => c.Closed.IsCompleted); // a peer that meets many others over time keeps only live ones
             _outgoing.Add(connection);
         }
         return connection;
