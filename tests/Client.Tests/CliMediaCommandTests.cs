@@ -57,7 +57,7 @@ public class CliMediaCommandTests
         Assert.NotEmpty(_app.Parse("group", "play", "rtmfp://127.0.0.1/live", "-d", "0").Errors);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Group_commands_refuse_a_bad_specifier_and_a_missing_stream_name_before_connecting()
     {
         var (code, output) = await RunAsync("group", "play", "rtmfp://127.0.0.1:9/live/cam", "-g", "G:zz");
