@@ -42,13 +42,10 @@ public sealed class DiffieHellmanKeyPair : IDisposable
     /// <summary>A fresh key pair with a random <see cref="DiffieHellmanGroup.PrivateKeyBits"/>-bit exponent whose public key is acceptable (§4.6.2).</summary>
     public static DiffieHellmanKeyPair Generate(DiffieHellmanGroup group)
     {
-        Span<byte> exponent = stackalloc byte[(group.PrivateKeyBits + 7) / 8];
+        Span<byte> exponent = stackalloc byte[ExponentLength(group.PrivateKeyBits)];
         while (true)
         {
-            RandomNumberGenerator.Fill(exponent);
-            // Top bit set so the exponent has its full size.
-            int topBit = (group.PrivateKeyBits - 1) % 8;
-            exponent[0] = (byte)((exponent[0] & ((1 << (topBit + 1)) - 1)) | (1 << topBit));
+            FillExponent(exponent, group.PrivateKeyBits);
             var pair = FromPrivateKey(group, exponent);
             CryptographicOperations.ZeroMemory(exponent);
             if (group.IsAcceptablePublicKey(pair.PublicKey))
@@ -57,6 +54,17 @@ public sealed class DiffieHellmanKeyPair : IDisposable
             }
             pair.Dispose();
         }
+    }
+
+    /// <summary>Bytes of a <paramref name="bits"/>-bit exponent.</summary>
+    internal static int ExponentLength(int bits) => (bits + 7) / 8;
+
+    /// <summary>A random exponent of exactly <paramref name="bits"/> bits: the bits above cleared, the top one set (full size).</summary>
+    internal static void FillExponent(Span<byte> exponent, int bits)
+    {
+        RandomNumberGenerator.Fill(exponent);
+        int topBit = (bits - 1) % 8;
+        exponent[0] = (byte)((exponent[0] & ((1 << (topBit + 1)) - 1)) | (1 << topBit));
     }
 
     /// <summary>A key pair from a known private exponent (unsigned big-endian): test vectors, persisted static identities.</summary>
