@@ -13,8 +13,11 @@ internal static partial class GatewayLog
     [LoggerMessage(1002, LogLevel.Warning, "IPv6 is not available here; not listening on {Endpoint}")]
     public static partial void NoIPv6(this ILogger logger, IPEndPoint endpoint);
 
-    [LoggerMessage(1003, LogLevel.Information, "gateway stopping with {Count} sessions still open")]
-    public static partial void StoppingWithSessions(this ILogger logger, int count);
+    [LoggerMessage(1003, LogLevel.Warning, "shutdown: {Count} of {Asked} sessions still open after the grace period ({Seconds} s, Rtmfp:Shutdown:GracePeriod); their clients will time out")]
+    public static partial void StoppingWithSessions(this ILogger logger, int count, int asked, double seconds);
+
+    [LoggerMessage(1004, LogLevel.Information, "shutdown: {Count} sessions closed in {Milliseconds} ms; no new handshakes")]
+    public static partial void SessionsClosed(this ILogger logger, int count, long milliseconds);
 
     [LoggerMessage(1010, LogLevel.Information, "UDP segmentation refused on {Endpoint} (errno {Errno}): sending datagrams one by one")]
     public static partial void SegmentationRefused(this ILogger logger, EndPoint? endpoint, int errno);

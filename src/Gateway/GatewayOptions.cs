@@ -37,6 +37,12 @@ public sealed record GatewayOptions(
 /// <param name="LookupsPerAddress">Rendezvous lookups per second from one address (RFC 7016 §3.5.1.6).</param>
 /// <param name="LookupsPerPrefix">Rendezvous lookups per second from one prefix.</param>
 /// <param name="Lookups">Rendezvous lookups per second leaving this gateway in all (each may start a directory entity).</param>
+/// <param name="UnverifiedBytesPerAddress">
+/// Bytes per second that may leave for one address that has not proven it receives them (RHello, Cookie Change,
+/// Redirect), whatever it sends: with forged sources a flood draws at most this much onto its victim. A bucket holds
+/// one second's worth.
+/// </param>
+/// <param name="UnverifiedBytesPerPrefix">The same for one prefix (/24, /64) in all.</param>
 public sealed record GatewaySourceLimits(
     double AmplificationFactor = 5,
     double HellosPerAddress = 20,
@@ -47,7 +53,9 @@ public sealed record GatewaySourceLimits(
     int SessionsPerPrefix = 2048,
     double LookupsPerAddress = 20,
     double LookupsPerPrefix = 100,
-    double Lookups = 2000)
+    double Lookups = 2000,
+    double UnverifiedBytesPerAddress = 8192,
+    double UnverifiedBytesPerPrefix = 65536)
 {
     public static readonly GatewaySourceLimits Default = new();
 }

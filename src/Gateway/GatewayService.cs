@@ -76,20 +76,28 @@ internal sealed class GatewayService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_gateway is { } gateway && gateway.Cache.Count > 0 && SessionsNodeReachable())
+        if (_gateway is { } gateway)
         {
-            // RFC 7016 §3.5.5: close sessions in an orderly way before the sockets go away.
-            var region = await sessionRegion.GetAsync(cancellationToken).ConfigureAwait(false);
-            foreach (uint sid in gateway.Cache.SessionIds())
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int asked = 0, remaining = 0;
+            if (gateway.Cache.Count > 0 && SessionsNodeReachable())
             {
-                region.Tell(new CloseSession(sid));
+                var region = await sessionRegion.GetAsync(cancellationToken).ConfigureAwait(false);
+                (asked, remaining) = await new SessionDrain(gateway, region).RunAsync(options.ShutdownCloseGrace, cancellationToken).ConfigureAwait(false);
             }
-            var deadline = DateTime.UtcNow + options.ShutdownCloseGrace;
-            while (gateway.Cache.Count > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            else
             {
-                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+                gateway.BeginDrain();
+                remaining = gateway.Cache.Count;
             }
-            logger.StoppingWithSessions(gateway.Cache.Count);
+            if (remaining == 0)
+            {
+                logger.SessionsClosed(asked, (long)clock.Elapsed.TotalMilliseconds);
+            }
+            else
+            {
+                logger.StoppingWithSessions(remaining, asked, options.ShutdownCloseGrace.TotalSeconds);
+            }
         }
         await DisposeAsync().ConfigureAwait(false);
     }

@@ -48,6 +48,16 @@ internal sealed class RtmfpGateway : ILocalPacketSink
 
     public SessionKeyCache Cache => _cache;
 
+    /// <summary>
+    /// Set when the node shuts down (<see cref="SessionDrain"/>): startup packets are dropped, so no handshake begins,
+    /// and unknown session IDs no longer start entity lookups (the last acknowledgements of closed sessions).
+    /// </summary>
+    public bool Draining => Volatile.Read(ref _draining);
+
+    private bool _draining;
+
+    public void BeginDrain() => Volatile.Write(ref _draining, true);
+
     /// <summary>Connects the handshake front, the gateway actor (which receives the sessions' answers) and the sockets.</summary>
     public void Attach(IStartupHandler startup, IActorRef gatewayActor, IReadOnlyList<UdpEndpoint> endpoints)
     {
@@ -135,6 +145,11 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         var encrypted = datagram[4..];
         if (sessionId == 0)
         {
+            if (_draining)
+            {
+                _metrics.StartupRefused(StartupRefusals.ShuttingDown);
+                return;
+            }
             _startup?.OnStartupPacket(endpoint, encrypted, from);
             return;
         }
@@ -176,7 +191,7 @@ internal sealed class RtmfpGateway : ILocalPacketSink
     public void FetchKeys(uint sessionId)
     {
         long now = Environment.TickCount64;
-        if (_cache.IsKnownUnknown(sessionId, now) || !_cache.BeginFetch(sessionId, now, FetchRetryMs))
+        if (_draining || _cache.IsKnownUnknown(sessionId, now) || !_cache.BeginFetch(sessionId, now, FetchRetryMs))
         {
             return;
         }

@@ -50,6 +50,7 @@ internal sealed class SourceGuard
         public Bucket Hellos;
         public Bucket Handshakes;
         public Bucket Lookups;
+        public Bucket Bytes;
     }
 
     private readonly GatewaySourceLimits _limits;
@@ -98,24 +99,71 @@ internal sealed class SourceGuard
 
     /// <summary>
     /// May a startup datagram of <paramref name="bytes"/> go to <paramref name="to"/>? Always for a verified address;
-    /// otherwise while bytes sent stay within the amplification factor of bytes received (RFC 7016 §5). Charged when true.
+    /// otherwise while bytes sent stay within the amplification factor of bytes received (RFC 7016 §5) and within the
+    /// unverified bytes per second of the address and of its prefix. Charged when true.
     /// </summary>
-    public bool TrySend(SocketAddress to, int bytes, long nowMs)
+    public bool TrySend(SocketAddress to, int bytes, long nowMs) => TrySend(to, bytes, nowMs, out _);
+
+    /// <inheritdoc cref="TrySend(SocketAddress, int, long)"/>
+    /// <param name="refusal">Why not (a <see cref="Rtmfp.Shared.Telemetry.StartupRefusals"/> value); null when sent.</param>
+    public bool TrySend(SocketAddress to, int bytes, long nowMs, out string? refusal)
     {
-        if (!TryKey(to, out var key, out _))
+        if (!TryKey(to, out var key, out var prefix))
         {
+            refusal = Rtmfp.Shared.Telemetry.StartupRefusals.Amplification;
             return false;
         }
         lock (_lock)
         {
             ref var slot = ref Find(_addresses, key, nowMs);
-            if (slot.VerifiedUntilMs <= nowMs && slot.BytesOut + bytes > slot.BytesIn * _limits.AmplificationFactor)
+            if (slot.VerifiedUntilMs > nowMs)
             {
-                _refusedBytes += bytes;
-                return false;
+                // It echoed a cookie bound to it: it receives what we send, so neither bound applies (clients behind
+                // one NAT share the address, and one of them proving it frees the others, docs/decisions.md).
+                slot.BytesOut += bytes;
+                refusal = null;
+                return true;
             }
-            slot.BytesOut += bytes;
-            return true;
+            if (slot.BytesOut + bytes > slot.BytesIn * _limits.AmplificationFactor)
+            {
+                refusal = Rtmfp.Shared.Telemetry.StartupRefusals.Amplification;
+            }
+            else
+            {
+                ref var a = ref slot.Bytes;
+                ref var p = ref Find(_prefixes, prefix, nowMs).Bytes;
+                RefillBytes(ref a, _limits.UnverifiedBytesPerAddress, nowMs);
+                RefillBytes(ref p, _limits.UnverifiedBytesPerPrefix, nowMs);
+                if (a.Tokens < bytes || p.Tokens < bytes)
+                {
+                    refusal = Rtmfp.Shared.Telemetry.StartupRefusals.ByteBudget;
+                }
+                else
+                {
+                    a.Tokens -= bytes;
+                    p.Tokens -= bytes;
+                    slot.BytesOut += bytes;
+                    refusal = null;
+                    return true;
+                }
+            }
+            _refusedBytes += bytes;
+            return false;
+        }
+    }
+
+    /// <summary>A byte bucket holds one second's worth, so over any span of T seconds at most (T + 1) × rate leaves.</summary>
+    private static void RefillBytes(ref Bucket bucket, double ratePerSecond, long nowMs)
+    {
+        if (bucket.LastMs == 0)
+        {
+            bucket.Tokens = ratePerSecond;
+            bucket.LastMs = nowMs;
+        }
+        else if (nowMs > bucket.LastMs)
+        {
+            bucket.Tokens = Math.Min(ratePerSecond, bucket.Tokens + (nowMs - bucket.LastMs) * ratePerSecond / 1000.0);
+            bucket.LastMs = nowMs;
         }
     }
 

@@ -49,6 +49,7 @@ internal static class NodeComposition
             remote.EnableSsl = true;
             remote.Ssl = ClusterTls(tls);
         }
+        NodeLogging.BridgeAkka(akka, services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
         akka.WithRemoting(remote)
             // Gateway, session, stream and directory messages between nodes (compact binary, pooled buffers).
             .WithClusterMessageSerializers()
@@ -67,7 +68,10 @@ internal static class NodeComposition
             akka.cluster.downing-provider-class = ""Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster""
             akka.cluster.split-brain-resolver.active-strategy = keep-majority
             akka.cluster.split-brain-resolver.stable-after = {(long)settings.Cluster.DownAfter.TotalMilliseconds}ms
-            akka.cluster.failure-detector.acceptable-heartbeat-pause = {(long)settings.Cluster.HeartbeatPause.TotalMilliseconds}ms",
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = {(long)settings.Cluster.HeartbeatPause.TotalMilliseconds}ms
+            # SIGTERM stops the host in order (gateway drain first, then Akka's coordinated shutdown through
+            # Akka.Hosting): Akka's own CLR hook would leave the cluster before the sessions could close.
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
             HoconAddMode.Prepend);
 
         if (settings.Persistence.Provider == PersistenceProvider.Memory)
@@ -145,6 +149,7 @@ internal static class NodeComposition
     {
         Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
         services.AddHostedService<ClusterJoinWatchdog>();
+        Health.NodeHealthChecks.Add(services, settings);
         if (settings.Persistence.Provider == PersistenceProvider.Redis)
         {
             // The plugins connect only when a persistent actor first needs them: this probe says at startup whether
@@ -164,7 +169,7 @@ internal static class NodeComposition
                 g.HandshakeWorkers,
                 g.HandshakeQueueLimit,
                 g.ReceiveBufferBytes,
-                ShutdownCloseGrace: TimeSpan.FromSeconds(2))
+                ShutdownCloseGrace: settings.Shutdown.GracePeriod)
             {
                 SourceLimits = g.SourceLimits,
             });

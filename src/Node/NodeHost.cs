@@ -39,6 +39,9 @@ internal static class NodeHost
         }
 
         builder.Services.AddSingleton(settings);
+        NodeLogging.Configure(builder.Logging, settings.Log);
+        // The stop: sessions close within the grace period, then the node leaves its cluster (docs/decisions.md).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Shutdown.HostTimeout);
         builder.Services.AddSingleton<RtmfpMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>
         {

@@ -28,6 +28,7 @@ public class ClusterFormationTests
         psi.Environment["RTMFP_Gateway__Endpoints"] = "127.0.0.1:0";
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
         psi.Environment["RTMFP_Ops__Endpoint"] = "off";
+        psi.Environment["RTMFP_Health__Endpoint"] = "off";
         foreach (var (name, value) in environment)
         {
             psi.Environment[name] = value;

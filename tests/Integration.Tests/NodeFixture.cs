@@ -145,8 +145,13 @@ public sealed class RunningNode : IAsyncDisposable
             ["Rtmfp:Gateway:SessionsPerPrefix"] = "1000000",
             ["Rtmfp:Gateway:LookupsPerAddress"] = "100000",
             ["Rtmfp:Gateway:LookupsPerPrefix"] = "100000",
+            ["Rtmfp:Gateway:UnverifiedBytesPerAddress"] = "100000000",
+            ["Rtmfp:Gateway:UnverifiedBytesPerPrefix"] = "100000000",
             // Several nodes run in this process: the admin port is covered by tests/Ops.Tests.
             ["Rtmfp:Ops:Endpoint"] = "off",
+            ["Rtmfp:Health:Endpoint"] = "off",
+            // Clients of these tests are often gone when the node stops: do not wait the production grace for them.
+            ["Rtmfp:Shutdown:GracePeriod"] = "2s",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings)

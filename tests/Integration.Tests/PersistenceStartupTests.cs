@@ -42,7 +42,7 @@ public class PersistenceStartupTests
     [Fact]
     public void A_node_with_the_memory_provider_has_no_Redis_probe()
     {
-        var host = Rtmfp.Node.NodeHost.Build([], new Dictionary<string, string?> { ["Rtmfp:Ops:Endpoint"] = "off" });
+        var host = Rtmfp.Node.NodeHost.Build([], new Dictionary<string, string?> { ["Rtmfp:Ops:Endpoint"] = "off", ["Rtmfp:Health:Endpoint"] = "off" });
         Assert.Null(host.Services.GetService<IRedisHealth>());
         host.Dispose();
     }

@@ -34,6 +34,7 @@ public sealed class OpsNode : IAsyncDisposable
             ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
             ["Rtmfp:Gateway:HandshakeWorkers"] = "1",
             ["Rtmfp:Ops:Endpoint"] = "127.0.0.1:0",
+            ["Rtmfp:Health:Endpoint"] = "off",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         await host.StartAsync();

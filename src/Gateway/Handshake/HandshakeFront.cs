@@ -130,8 +130,13 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             OnRendezvousLookup(lookup, from, now);
             return;
         }
-        if (disposition != IHelloDisposition.RHello || !_guard.TryTake(SourceGuard.Budget.Hello, from, now))
+        if (disposition != IHelloDisposition.RHello)
         {
+            return;
+        }
+        if (!_guard.TryTake(SourceGuard.Budget.Hello, from, now))
+        {
+            _context.Metrics.StartupRefused(StartupRefusals.HelloRate);
             return;
         }
         // RFC 7016 §5: the source is not verified yet; the initiator retransmits its IHello if this one is refused.
@@ -148,9 +153,13 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// </summary>
     private void OnRendezvousLookup(RendezvousLookup lookup, SocketAddress from, long now)
     {
-        if (_peerDirectory is null || lookup.Tag.Length > MaxLookupTagLength
-            || !_guard.TryTake(SourceGuard.Budget.Lookup, from, now) || !_lookups.TryTake(now))
+        if (_peerDirectory is null || lookup.Tag.Length > MaxLookupTagLength)
         {
+            return;
+        }
+        if (!_guard.TryTake(SourceGuard.Budget.Lookup, from, now) || !_lookups.TryTake(now))
+        {
+            _context.Metrics.StartupRefused(StartupRefusals.LookupRate);
             return;
         }
         var initiator = SocketAddresses.Copy(from);
@@ -191,8 +200,15 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             case KeyingReplayCache.Replay.Stalled:
                 return;
         }
-        if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now) || !_sessions.TryReserve(job, now))
+        if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now))
         {
+            _context.Metrics.StartupRefused(StartupRefusals.HandshakeRate);
+            _context.Metrics.HandshakesRejected.Add(1);
+            return;
+        }
+        if (!_sessions.TryReserve(job, now))
+        {
+            _context.Metrics.StartupRefused(StartupRefusals.SessionCap);
             // A responder that does not want the session ignores the IIKeying (RFC 7016 §3.5.1.1.2).
             _context.Metrics.HandshakesRejected.Add(1);
             return;

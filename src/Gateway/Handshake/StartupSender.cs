@@ -31,8 +31,9 @@ internal static class StartupSender
         }
         var datagram = t_datagram ??= new byte[StartupDatagram.MaxLength];
         int length = StartupDatagram.Write(plainPacket, sessionId, datagram);
-        if (guard is not null && !guard.TrySend(to, length, nowMs))
+        if (guard is not null && !guard.TrySend(to, length, nowMs, out string? refusal))
         {
+            metrics.StartupRefused(refusal!);
             return false;
         }
         endpoint.SendTo(datagram.AsSpan(0, length), to, metrics);

@@ -102,6 +102,11 @@ internal sealed record NodeSettings(
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
 
     public GroupSettings Groups { get; init; } = GroupSettings.Default;
+
+    /// <summary>Rtmfp:Shutdown, Rtmfp:Health, Rtmfp:Log (OperationsSettings.cs).</summary>
+    public ShutdownSettings Shutdown { get; init; } = ShutdownSettings.Default;
+    public HealthSettings Health { get; init; } = new(HealthSettings.DefaultEndpoint);
+    public LogSettings Log { get; init; } = new(LogFormat.Plain);
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -251,7 +256,8 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r),
+            Shutdown = OperationsSettings.ReadShutdown(r), Health = OperationsSettings.ReadHealth(r), Log = OperationsSettings.ReadLog(r) }, r.Errors);
     }
 
     /// <summary>Why a StackExchange.Redis configuration string cannot be used (it does not parse, or names no endpoint); null when it can.</summary>
@@ -353,7 +359,9 @@ internal sealed record NodeSettings(
             SessionsPerPrefix: r.GetInt(key + "SessionsPerPrefix", d.SessionsPerPrefix, 1, 10_000_000),
             LookupsPerAddress: Rate("LookupsPerAddress", d.LookupsPerAddress),
             LookupsPerPrefix: Rate("LookupsPerPrefix", d.LookupsPerPrefix),
-            Lookups: Rate("Lookups", d.Lookups));
+            Lookups: Rate("Lookups", d.Lookups),
+            UnverifiedBytesPerAddress: r.GetInt(key + "UnverifiedBytesPerAddress", (int)d.UnverifiedBytesPerAddress, 1500, 1 << 30),
+            UnverifiedBytesPerPrefix: r.GetInt(key + "UnverifiedBytesPerPrefix", (int)d.UnverifiedBytesPerPrefix, 1500, 1 << 30));
         void AtLeast(string prefixName, double prefix, string addressName, double address)
         {
             if (prefix < address)
@@ -365,6 +373,7 @@ internal sealed record NodeSettings(
         AtLeast("HandshakesPerPrefix", limits.HandshakesPerPrefix, "HandshakesPerAddress", limits.HandshakesPerAddress);
         AtLeast("SessionsPerPrefix", limits.SessionsPerPrefix, "SessionsPerAddress", limits.SessionsPerAddress);
         AtLeast("LookupsPerPrefix", limits.LookupsPerPrefix, "LookupsPerAddress", limits.LookupsPerAddress);
+        AtLeast("UnverifiedBytesPerPrefix", limits.UnverifiedBytesPerPrefix, "UnverifiedBytesPerAddress", limits.UnverifiedBytesPerAddress);
         return limits;
     }
 }

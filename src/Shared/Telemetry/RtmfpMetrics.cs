@@ -31,6 +31,8 @@ public sealed class RtmfpMetrics : IDisposable
         HandshakesRetried = _meter.CreateCounter<long>("rtmfp.handshakes.retried", "{handshake}", "IIKeyings keyed again under another session ID because the first session's entity did not answer (its node died or is moving)");
         SessionsLost = _meter.CreateCounter<long>("rtmfp.sessions.lost", "{session}", "Sessions whose state was gone (their node died): the gateway that held their keys sent the client a Session Close Request");
         HandlerFailures = _meter.CreateCounter<long>("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
+        StartupRefusedCounter = _meter.CreateCounter<long>("rtmfp.startup.refused", "{datagram}",
+            "Startup datagrams not answered, or answers not sent, by reason (error.type): a source over its budget, or the node shutting down");
         _meter.CreateObservableUpDownCounter("rtmfp.sessions.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
     }
 
@@ -66,6 +68,15 @@ public sealed class RtmfpMetrics : IDisposable
         HandlerFailures.Add(1, new KeyValuePair<string, object?>("where", where));
     }
 
+    /// <summary>Tagged with <c>error.type</c> (see <see cref="StartupRefusals"/>); count through <see cref="StartupRefused"/>.</summary>
+    public Counter<long> StartupRefusedCounter { get; }
+
+    /// <summary>
+    /// Counts one refused startup datagram or answer under <paramref name="reason"/> (a <see cref="StartupRefusals"/>
+    /// constant): a flood is counted per reason so an operator sees which bound it hit. No allocation (one tag).
+    /// </summary>
+    public void StartupRefused(string reason) => StartupRefusedCounter.Add(1, new KeyValuePair<string, object?>("error.type", reason));
+
     public long OpenSessions => Interlocked.Read(ref _openSessions);
 
     public void SessionOpened() => Interlocked.Increment(ref _openSessions);
@@ -73,6 +84,31 @@ public sealed class RtmfpMetrics : IDisposable
     public void SessionClosed() => Interlocked.Decrement(ref _openSessions);
 
     public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>The <c>error.type</c> values of <see cref="RtmfpMetrics.StartupRefusedCounter"/>.</summary>
+public static class StartupRefusals
+{
+    /// <summary>The answer would exceed the amplification factor of an unverified address (RFC 7016 §5).</summary>
+    public const string Amplification = "amplification";
+
+    /// <summary>The answer would exceed the unverified bytes per second of the address or its prefix.</summary>
+    public const string ByteBudget = "byte_budget";
+
+    /// <summary>RHellos per second of the address or its prefix used up.</summary>
+    public const string HelloRate = "hello_rate";
+
+    /// <summary>Keying jobs per second of the address or its prefix used up.</summary>
+    public const string HandshakeRate = "handshake_rate";
+
+    /// <summary>Rendezvous lookups per second of the address, its prefix or the gateway used up.</summary>
+    public const string LookupRate = "lookup_rate";
+
+    /// <summary>The address or its prefix holds as many sessions as it may.</summary>
+    public const string SessionCap = "session_cap";
+
+    /// <summary>The node is shutting down and starts no handshake.</summary>
+    public const string ShuttingDown = "shutting_down";
 }
 
 /// <summary>The <c>where</c> tag values of <see cref="RtmfpMetrics.HandlerFailures"/>.</summary>

@@ -33,15 +33,36 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>The node's ops endpoint on 127.0.0.1 (rtmfp-ops protocol: one JSON request line, one JSON answer line).</summary>
     public int OpsPort { get; }
 
+    /// <summary>The node's health listener on 127.0.0.1 (/health/live, /health/ready, /health/startup).</summary>
+    public int HealthPort { get; private init; }
+
     public string Address => $"akka.tcp://rtmfp@127.0.0.1:{RemotingPort}";
 
     public IEnumerable<string> Output => _output;
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>SIGTERM, as Kubernetes or systemd stop a node: the node shuts down in order.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])!;
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Until the process exited (throws <see cref="OperationCanceledException"/> after <paramref name="timeout"/>).</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     public static NodeProcess Start(int gatewayPort, int remotingPort, params (string Name, string Value)[] environment)
     {
         int opsPort = FreePorts().Tcp;
+        int healthPort = FreePorts().Tcp;
         var dll = Path.Combine(AppContext.BaseDirectory, "rtmfp-node.dll");
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\"")
         {
@@ -53,16 +74,19 @@ public sealed class NodeProcess : IAsyncDisposable
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
         psi.Environment["RTMFP_Cluster__Port"] = remotingPort.ToString();
         psi.Environment["RTMFP_Ops__Endpoint"] = $"127.0.0.1:{opsPort}";
+        psi.Environment["RTMFP_Health__Endpoint"] = $"127.0.0.1:{healthPort}";
         // Every client of these tests comes from 127.0.0.1 (see RunningNode for the same overrides).
         foreach (var key in new[] { "HellosPerAddress", "HellosPerPrefix", "HandshakesPerAddress", "HandshakesPerPrefix", "LookupsPerAddress", "LookupsPerPrefix" })
         {
             psi.Environment[$"RTMFP_Gateway__{key}"] = "100000";
         }
+        psi.Environment["RTMFP_Gateway__UnverifiedBytesPerAddress"] = "100000000";
+        psi.Environment["RTMFP_Gateway__UnverifiedBytesPerPrefix"] = "100000000";
         foreach (var (name, value) in environment)
         {
             psi.Environment[name] = value;
         }
-        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort);
+        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort) { HealthPort = healthPort };
     }
 
     /// <summary>Until a line containing <paramref name="text"/> was printed.</summary>
