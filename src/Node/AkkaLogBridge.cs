@@ -43,9 +43,18 @@ internal sealed partial class AkkaLogBridge : ActorBase, IRequiresMessageQueue<I
                 Sender.Tell(new LoggerInitialized());
                 return true;
             case LogEvent e:
-                var logger = _loggers.GetOrAdd(e.LogClass ?? typeof(AkkaLogBridge), type => _factory.CreateLogger(type.FullName ?? type.Name));
+                var logger = _loggers.GetOrAdd(e.LogClass ?? typeof(AkkaLogBridge), CategoryOf);
                 var level = Map(e.LogLevel());
-                if (logger.IsEnabled(level))
+                if (!logger.IsEnabled(level))
+                {
+                    return true;
+                }
+                if (e.Cause is { } cause && StartupFailure.Describe(cause) is { } described)
+                {
+                    // A port in use: the line that names the setting, not DotNetty's stack (Program says it once more).
+                    Write(logger, level, null, e.LogSource, described);
+                }
+                else
                 {
                     Write(logger, level, e.Cause, e.LogSource, Text(e.Message));
                 }
@@ -54,6 +63,10 @@ internal sealed partial class AkkaLogBridge : ActorBase, IRequiresMessageQueue<I
                 return false;
         }
     }
+
+    /// <summary>The logging class's name; "Akka" for events logged under a plain string source.</summary>
+    private ILogger CategoryOf(Type type) =>
+        _factory.CreateLogger(type == typeof(DummyClassForStringSources) ? "Akka" : type.FullName ?? type.Name);
 
     private static MelLevel Map(Akka.Event.LogLevel level) => level switch
     {

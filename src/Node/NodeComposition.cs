@@ -147,6 +147,7 @@ internal static class NodeComposition
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front) and the ops endpoint.</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
+        services.AddHostedService<StartupReport>();
         Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
         services.AddHostedService<ClusterJoinWatchdog>();
         Health.NodeHealthChecks.Add(services, settings);

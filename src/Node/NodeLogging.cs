@@ -18,6 +18,9 @@ internal static class NodeLogging
         // Every probe of a node that is not ready yet (before it joined, while Redis is down) would be an Error line
         // from the health check service: the probe's answer says it, and the causes are logged once where they happen.
         logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
+        // A service that fails to start (a port in use, Redis refused at startup) is said in one line naming its setting
+        // by Program; the host's own Error entry would add the whole stack. Unexplained failures still surface there.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (settings.Format == LogFormat.Json)
         {
             logging.AddJsonConsole(o =>

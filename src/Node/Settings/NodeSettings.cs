@@ -107,6 +107,9 @@ internal sealed record NodeSettings(
     public ShutdownSettings Shutdown { get; init; } = ShutdownSettings.Default;
     public HealthSettings Health { get; init; } = new(HealthSettings.DefaultEndpoint);
     public LogSettings Log { get; init; } = new(LogFormat.Plain);
+
+    /// <summary>What is legal but probably wrong (unknown keys, no shared cookie secret): logged once at startup.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -235,6 +238,7 @@ internal sealed record NodeSettings(
             }
         }
 
+        r.KnowSection($"{Section}:Applications");
         var applications = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var child in configuration.GetSection($"{Section}:Applications").GetChildren())
         {
@@ -256,8 +260,9 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r),
-            Shutdown = OperationsSettings.ReadShutdown(r), Health = OperationsSettings.ReadHealth(r), Log = OperationsSettings.ReadLog(r) }, r.Errors);
+        var settings = new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r),
+            Shutdown = OperationsSettings.ReadShutdown(r), Health = OperationsSettings.ReadHealth(r), Log = OperationsSettings.ReadLog(r) };
+        return (settings with { Warnings = ConfigurationAudit.Warnings(configuration, r, settings) }, r.Errors);
     }
 
     /// <summary>Why a StackExchange.Redis configuration string cannot be used (it does not parse, or names no endpoint); null when it can.</summary>

@@ -11,12 +11,26 @@ namespace Rtmfp.Node.Settings;
 internal sealed class SettingsReader(IConfiguration configuration)
 {
     private readonly List<string> _errors = [];
+    private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _sections = [];
 
     public IReadOnlyList<string> Errors => _errors;
 
     public void Error(string key, string message) => _errors.Add($"{key}: {message}");
 
-    public string? GetString(string key) => configuration[key] is { Length: > 0 } s ? s.Trim() : null;
+    /// <summary>Every key asked for so far: what the node knows (ConfigurationAudit warns about the others).</summary>
+    public IReadOnlyCollection<string> ReadKeys => _read;
+
+    /// <summary>Sections whose every key is known (a map such as Rtmfp:Applications, read as a whole).</summary>
+    public IReadOnlyList<string> KnownSections => _sections;
+
+    public void KnowSection(string section) => _sections.Add(section);
+
+    public string? GetString(string key)
+    {
+        _read.Add(key);
+        return configuration[key] is { Length: > 0 } s ? s.Trim() : null;
+    }
 
     public string GetString(string key, string fallback) => GetString(key) ?? fallback;
 

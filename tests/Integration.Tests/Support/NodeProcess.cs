@@ -70,6 +70,8 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // scripts/test.sh's own variable is not a node setting (the node would warn about an unknown Rtmfp:TEST_REDIS).
+        psi.Environment.Remove("RTMFP_TEST_REDIS");
         psi.Environment["RTMFP_Gateway__Endpoints"] = $"127.0.0.1:{gatewayPort}";
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
         psi.Environment["RTMFP_Cluster__Port"] = remotingPort.ToString();
