@@ -206,6 +206,7 @@ public sealed partial class Session
         _pendingCloseAck = true;
         if (State == SessionState.Open)
         {
+            LeaveOpen(SessionCloseCause.FarClose);
             AbortFlows();
             _stateDeadlineMs = nowMs + FarCloseLingerMs;
             SetState(SessionState.FarCloseLinger);
@@ -215,6 +216,10 @@ public sealed partial class Session
     // RFC 7016 §2.3.18, §3.5.5: the session is closed.
     private void OnSessionCloseAcknowledgement()
     {
+        if (State == SessionState.Open)
+        {
+            LeaveOpen(SessionCloseCause.FarAbort);
+        }
         AbortFlows();
         SetState(SessionState.Closed);
     }

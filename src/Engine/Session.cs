@@ -163,6 +163,9 @@ public sealed partial class Session : IRecvFlowSink
 
     // ---------------------------------------------------------------- close
 
+    /// <summary>Why the session left S_OPEN; <see cref="SessionCloseCause.None"/> while it is open.</summary>
+    public SessionCloseCause CloseCause { get; private set; }
+
     /// <summary>Orderly close (RFC 7016 §3.5.5): S_NEARCLOSE, Close Requests every 5 s for up to 90 s.</summary>
     public void Close(long nowMs)
     {
@@ -170,6 +173,7 @@ public sealed partial class Session : IRecvFlowSink
         {
             return;
         }
+        LeaveOpen(SessionCloseCause.Local);
         AbortFlows();
         _pendingCloseRequest = true;
         _nextCloseRequestMs = nowMs + NearCloseRetransmitMs;
@@ -184,9 +188,19 @@ public sealed partial class Session : IRecvFlowSink
         {
             return;
         }
+        LeaveOpen(SessionCloseCause.LocalAbort);
         AbortFlows();
         _pendingCloseAck = true;
         SetState(SessionState.Closed);
+    }
+
+    /// <summary>Records the first reason the session left S_OPEN.</summary>
+    private void LeaveOpen(SessionCloseCause cause)
+    {
+        if (CloseCause == SessionCloseCause.None)
+        {
+            CloseCause = cause;
+        }
     }
 
     private void SetState(SessionState state)
@@ -238,6 +252,7 @@ public sealed partial class Session : IRecvFlowSink
         }
         if (nowMs - _lastReceiveMs >= _idleTimeoutMs)
         {
+            LeaveOpen(SessionCloseCause.IdleTimeout);
             Abort();
             return;
         }

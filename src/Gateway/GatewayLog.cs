@@ -37,6 +37,9 @@ internal static partial class GatewayLog
     [LoggerMessage(1015, LogLevel.Error, "handshake worker failed")]
     public static partial void HandshakeWorkerFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(1021, LogLevel.Warning, "handshake overload: the keying queue is full (Rtmfp:Gateway:HandshakeQueueLimit {Limit}, {Workers} workers); {Dropped} IIKeyings dropped in the last {Seconds} s, their initiators retransmit")]
+    public static partial void HandshakeOverload(this ILogger logger, int limit, int workers, long dropped, double seconds);
+
     [LoggerMessage(1020, LogLevel.Warning, "dropping an IIKeying after {Probes} session ID collisions")]
     public static partial void TooManyCollisions(this ILogger logger, int probes);
 }

@@ -99,6 +99,7 @@ internal static class NodeComposition
                     MemberKeepalive = settings.Groups.MemberKeepalive,
                     MemberIdleTimeout = settings.Groups.MemberIdleTimeout,
                 },
+                Loggers = services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             });
         }
         if (settings.Roles.HasFlag(NodeRoles.Groups))

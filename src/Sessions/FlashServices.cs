@@ -26,4 +26,7 @@ internal sealed record FlashServices(ApplicationRegistry Applications)
     public NetConnectionOptions ConnectionOptions { get; init; } = NetConnectionOptions.Default;
 
     public RtmfpFlashAdapterOptions AdapterOptions { get; init; } = RtmfpFlashAdapterOptions.Default;
+
+    /// <summary>Where session open and close lines go (SessionLog); none: they are not written.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 }

@@ -223,6 +223,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _countedOpen = true;
         _metrics?.HandshakesCompleted.Add(1);
         Sender.Tell(_opened);
+        if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
         Become(Open);
         Reschedule(Now);
     }
@@ -431,7 +432,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             _gateway.Tell(new SessionClosed(_sessionId));
         }
-        _log.Debug("session {0:x8} closed", _sessionId);
+        if (_flash?.Logger is { } logger) SessionLog.Closed(logger, _sessionId, SessionLog.Describe(_engine?.CloseCause ?? SessionCloseCause.None));
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 

@@ -20,6 +20,9 @@ public sealed record SessionsRoleOptions(
 {
     /// <summary>NetGroup settings; the group entities run where the groups role is (or behind a proxy).</summary>
     public GroupPolicy Groups { get; init; } = GroupPolicy.Default;
+
+    /// <summary>The host's loggers, for the sessions' Information lines (SessionLog); none: not written.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; init; }
 }
 
 /// <summary>The sessions role: session entities, and the stream and peer directory entities beside them.</summary>
@@ -52,6 +55,7 @@ public static class SessionsHosting
                     PeerDirectory = () => registry.Get<PeerDirectoryRegion>(),
                     GroupRegion = () => registry.TryGet<GroupRegion>(out var groups) ? groups : ActorRefs.Nobody,
                     Groups = options.Groups,
+                    Logger = options.Loggers?.CreateLogger("Rtmfp.Sessions.Session"),
                 };
                 return entityId => Props.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
             },

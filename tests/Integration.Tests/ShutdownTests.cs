@@ -88,7 +88,9 @@ public class ShutdownTests
             Assert.Equal(0, node.ExitCode);
             var output = node.Output.ToList();
             Assert.True(exitedAfter < Grace, $"exited after {exitedAfter}:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
-            Assert.Contains(output, l => l.Contains("sessions closed", StringComparison.Ordinal));
+            Assert.Contains(output, l => l.Contains("shutdown: 7 sessions closed", StringComparison.Ordinal));
+            // Each session's own line says why it closed (7: the publisher, the players and the raw session).
+            Assert.Equal(1 + Players + 1, output.Count(l => l.Contains("closed: closed by this node", StringComparison.Ordinal)));
             var aboveInformation = output.Where(IsAboveInformation).ToList();
             Assert.True(aboveInformation.Count == 0, "logged above Information:" + Environment.NewLine + string.Join(Environment.NewLine, output));
         }

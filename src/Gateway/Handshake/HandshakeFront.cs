@@ -219,8 +219,28 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             // Overload: the initiator retransmits its IIKeying (RFC 7016 §3.5.1.1.1).
             Abandon(job);
             _context.Metrics.HandshakesRejected.Add(1);
+            ReportOverload(now);
         }
     }
+
+    private long _overloadDropped;
+    private long _overloadReportedMs;
+
+    /// <summary>One Warning per <see cref="OverloadReportMs"/> at most while the keying queue overflows, with how many were dropped.</summary>
+    private void ReportOverload(long now)
+    {
+        Interlocked.Increment(ref _overloadDropped);
+        long last = Interlocked.Read(ref _overloadReportedMs);
+        if (now - last >= OverloadReportMs && Interlocked.CompareExchange(ref _overloadReportedMs, now, last) == last)
+        {
+            long dropped = Interlocked.Exchange(ref _overloadDropped, 0);
+            _context.Logger.HandshakeOverload(_context.Options.HandshakeQueueLimit, _context.Options.HandshakeWorkers, dropped,
+                last == 0 ? 0 : (now - last) / 1000.0);
+        }
+    }
+
+    /// <summary>How often a lasting handshake overload is reported.</summary>
+    private const long OverloadReportMs = 10_000;
 
     /// <summary>The keying of <paramref name="job"/> ended without a session: a retransmission may try again.</summary>
     private void Abandon(HandshakeJob job)

@@ -219,6 +219,9 @@ public class SessionTests
         link.RunFor(Session.FarCloseLingerMs + 100);
         Assert.Equal(SessionState.Closed, link.B.Session.State);
         Assert.Equal(new[] { SessionState.FarCloseLinger, SessionState.Closed }, link.B.Recorder.States);
+        // Why each end left S_OPEN (the node logs it): A closed, B heard A's Close Request.
+        Assert.Equal(SessionCloseCause.Local, link.A.Session.CloseCause);
+        Assert.Equal(SessionCloseCause.FarClose, link.B.Session.CloseCause);
     }
 
     [Fact]
@@ -243,9 +246,11 @@ public class SessionTests
         Assert.Equal(SessionState.Open, link.A.Session.State);
         Assert.Equal(SessionState.Open, link.B.Session.State);
         Assert.True(link.A.PacketsSent > 3);
+        Assert.Equal(SessionCloseCause.None, link.A.Session.CloseCause);
         link.BtoA.Down = true;
         link.RunFor(new SessionOptions().IdleTimeoutMs + 1000);
         Assert.Equal(SessionState.Closed, link.A.Session.State);
+        Assert.Equal(SessionCloseCause.IdleTimeout, link.A.Session.CloseCause);
     }
 
     [Fact]
