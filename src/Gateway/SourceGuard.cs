@@ -132,8 +132,9 @@ internal sealed class SourceGuard
             {
                 ref var a = ref slot.Bytes;
                 ref var p = ref Find(_prefixes, prefix, nowMs).Bytes;
-                RefillBytes(ref a, _limits.UnverifiedBytesPerAddress, nowMs);
-                RefillBytes(ref p, _limits.UnverifiedBytesPerPrefix, nowMs);
+                // A byte bucket holds one second's worth: over any T seconds at most (T + 1) × rate leaves.
+                Refill(ref a, _limits.UnverifiedBytesPerAddress, _limits.UnverifiedBytesPerAddress, nowMs);
+                Refill(ref p, _limits.UnverifiedBytesPerPrefix, _limits.UnverifiedBytesPerPrefix, nowMs);
                 if (a.Tokens < bytes || p.Tokens < bytes)
                 {
                     refusal = Rtmfp.Shared.Telemetry.StartupRefusals.ByteBudget;
@@ -149,21 +150,6 @@ internal sealed class SourceGuard
             }
             _refusedBytes += bytes;
             return false;
-        }
-    }
-
-    /// <summary>A byte bucket holds one second's worth, so over any span of T seconds at most (T + 1) × rate leaves.</summary>
-    private static void RefillBytes(ref Bucket bucket, double ratePerSecond, long nowMs)
-    {
-        if (bucket.LastMs == 0)
-        {
-            bucket.Tokens = ratePerSecond;
-            bucket.LastMs = nowMs;
-        }
-        else if (nowMs > bucket.LastMs)
-        {
-            bucket.Tokens = Math.Min(ratePerSecond, bucket.Tokens + (nowMs - bucket.LastMs) * ratePerSecond / 1000.0);
-            bucket.LastMs = nowMs;
         }
     }
 
@@ -184,8 +170,8 @@ internal sealed class SourceGuard
         {
             ref var a = ref BucketOf(ref Find(_addresses, key, nowMs), budget);
             ref var p = ref BucketOf(ref Find(_prefixes, prefix, nowMs), budget);
-            Refill(ref a, perAddress, nowMs);
-            Refill(ref p, perPrefix, nowMs);
+            Refill(ref a, perAddress, Math.Max(1, perAddress * 2), nowMs);
+            Refill(ref p, perPrefix, Math.Max(1, perPrefix * 2), nowMs);
             if (a.Tokens < 1 || p.Tokens < 1)
             {
                 return false;
@@ -233,10 +219,9 @@ internal sealed class SourceGuard
         }
     }
 
-    /// <summary>A bucket holds two seconds' worth; a fresh one is full.</summary>
-    private static void Refill(ref Bucket bucket, double ratePerSecond, long nowMs)
+    /// <summary>Refills at <paramref name="ratePerSecond"/> up to <paramref name="burst"/>; a fresh bucket is full.</summary>
+    private static void Refill(ref Bucket bucket, double ratePerSecond, double burst, long nowMs)
     {
-        double burst = Math.Max(1, ratePerSecond * 2);
         if (bucket.LastMs == 0)
         {
             bucket.Tokens = burst;

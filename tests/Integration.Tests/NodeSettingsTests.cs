@@ -21,6 +21,11 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Applications:live", "relay", "Rtmfp:Applications:live: 'relay' is not an application implementation")]
     [InlineData("Rtmfp:Applications:live", "type:No.Such.Type, Nowhere", "Rtmfp:Applications:live: 'type:No.Such.Type, Nowhere' does not name a loadable")]
     [InlineData("Rtmfp:Applications:live", "type:System.String", "does not name a loadable, concrete IFlashApplication type")]
+    [InlineData("Rtmfp:Shutdown:GracePeriod", "soon", "Rtmfp:Shutdown:GracePeriod: 'soon' is not a duration")]
+    [InlineData("Rtmfp:Health:Endpoint", "9120", "Rtmfp:Health:Endpoint: '9120' is not an IP endpoint")]
+    [InlineData("Rtmfp:Log:Format", "xml", "Rtmfp:Log:Format: 'xml' is not one of Plain, Json")]
+    [InlineData("Rtmfp:Gateway:UnverifiedBytesPerAddress", "100", "Rtmfp:Gateway:UnverifiedBytesPerAddress: '100' is not an integer in [1500,")]
+    [InlineData("Rtmfp:Gateway:UnverifiedBytesPerPrefix", "2000", "Rtmfp:Gateway:UnverifiedBytesPerPrefix: must be at least Rtmfp:Gateway:UnverifiedBytesPerAddress (8192)")]
     public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
     {
         var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], [new(key, value)]));
