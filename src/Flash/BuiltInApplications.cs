@@ -53,13 +53,17 @@ public static class BuiltInApplications
         return null;
     }
 
-    /// <summary>Builds the registry from name → key pairs already checked with <see cref="Resolve"/>.</summary>
-    public static ApplicationRegistry CreateRegistry(IReadOnlyDictionary<string, string> applications)
+    /// <summary>
+    /// Builds the registry from name → key pairs already checked with <see cref="Resolve"/>; <paramref name="wrap"/>, when
+    /// given, wraps every application instance (the node's decision log).
+    /// </summary>
+    public static ApplicationRegistry CreateRegistry(IReadOnlyDictionary<string, string> applications, Func<IFlashApplication, IFlashApplication>? wrap = null)
     {
         var implementations = new Dictionary<string, Func<string, IFlashApplication>>(StringComparer.Ordinal);
         foreach (var key in applications.Values)
         {
-            implementations[key] = Resolve(key, out var problem) ?? throw new ArgumentException(problem);
+            var create = Resolve(key, out var problem) ?? throw new ArgumentException(problem);
+            implementations[key] = wrap is null ? create : name => wrap(create(name));
         }
         return ApplicationRegistry.FromConfiguration(applications, implementations);
     }

@@ -89,7 +89,8 @@ internal static class NodeComposition
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
                 new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval),
-                BuiltInApplications.CreateRegistry(settings.Applications),
+                BuiltInApplications.CreateRegistry(settings.Applications,
+                    app => SessionsHosting.LogDecisions(app, services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())),
                 services.GetRequiredService<RtmfpMetrics>())
             {
                 Groups = new GroupPolicy

@@ -22,7 +22,8 @@ internal static partial class SessionLog
         EndPoint? endpoint;
         try
         {
-            endpoint = new IPEndPoint(IPAddress.IPv6Any, 0).Create(address);
+            var template = address.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+            endpoint = template.Create(address);
         }
         catch (ArgumentException)
         {

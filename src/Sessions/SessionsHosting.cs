@@ -28,6 +28,10 @@ public sealed record SessionsRoleOptions(
 /// <summary>The sessions role: session entities, and the stream and peer directory entities beside them.</summary>
 public static class SessionsHosting
 {
+    /// <summary>Wraps an application so its decisions (connects, publishes, plays, group joins) are logged at Information.</summary>
+    public static IFlashApplication LogDecisions(IFlashApplication application, Microsoft.Extensions.Logging.ILoggerFactory loggers) =>
+        new LoggedApplication(application, loggers.CreateLogger("Rtmfp.Sessions.Application"));
+
     public static AkkaConfigurationBuilder WithSessionsRole(this AkkaConfigurationBuilder akka, SessionsRoleOptions options)
     {
         // Stream entities (one per published name) and rendezvous entries (one per connected peer ID) live

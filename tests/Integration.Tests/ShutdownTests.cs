@@ -89,6 +89,12 @@ public class ShutdownTests
             var output = node.Output.ToList();
             Assert.True(exitedAfter < Grace, $"exited after {exitedAfter}:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
             Assert.Contains(output, l => l.Contains("shutdown: 7 sessions closed", StringComparison.Ordinal));
+            // The decisions and the sessions are in the log at Information, with their event IDs.
+            Assert.Equal(1 + Players, output.Count(l => l.Contains("[2101] connection", StringComparison.Ordinal) && l.Contains("connect to live accepted", StringComparison.Ordinal)));
+            Assert.Single(output, l => l.Contains("[2111] connection", StringComparison.Ordinal) && l.Contains("publishes live/cam (live)", StringComparison.Ordinal));
+            Assert.Equal(Players, output.Count(l => l.Contains("[2112] connection", StringComparison.Ordinal) && l.Contains("plays live/cam", StringComparison.Ordinal)));
+            Assert.Equal(1 + Players + 1, output.Count(l => l.Contains("[2001] session", StringComparison.Ordinal) && l.Contains("opened from 127.0.0.1:", StringComparison.Ordinal)));
+            Assert.Contains(output, l => l.Contains("[3011] rtmfp-node started: roles gateway,sessions,groups", StringComparison.Ordinal));
             // Each session's own line says why it closed (7: the publisher, the players and the raw session).
             Assert.Equal(1 + Players + 1, output.Count(l => l.Contains("closed: closed by this node", StringComparison.Ordinal)));
             var aboveInformation = output.Where(IsAboveInformation).ToList();
