@@ -45,6 +45,14 @@ internal sealed partial class AkkaLogBridge : ActorBase, IRequiresMessageQueue<I
             case LogEvent e:
                 var logger = _loggers.GetOrAdd(e.LogClass ?? typeof(AkkaLogBridge), CategoryOf);
                 var level = Map(e.LogLevel());
+                if (e.Cause?.GetType().FullName == "Akka.Remote.EndpointDisassociatedException") // internal to Akka.Remote
+                {
+                    // A peer's remoting connection ended (it stopped or restarted): Akka's endpoint writer throws so
+                    // that its supervisor restarts it, and the supervisor logs that at Error with a stack. The cluster's
+                    // own membership lines say whether a member is gone; this is not an error of this node.
+                    Write(logger, MelLevel.Information, null, e.LogSource, "remoting connection ended (Disassociated)");
+                    return true;
+                }
                 if (!logger.IsEnabled(level))
                 {
                     return true;
