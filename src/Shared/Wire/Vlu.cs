@@ -45,6 +45,12 @@ public static class Vlu
         return n;
     }
 
+    /// <summary>
+    /// Size of a field of <paramref name="length"/> bytes behind its VLU length (RFC 7016 §2.1.2), as
+    /// <see cref="WireWriter.WriteVluPrefixedBytes"/> writes it: cookies, tags, certificates, option bodies.
+    /// </summary>
+    public static int GetPrefixedLength(int length) => GetLength((ulong)length) + length;
+
     /// <summary>Writes <paramref name="value"/> and returns the bytes written; throws if the span is too small (caller bug).</summary>
     public static int Write(Span<byte> destination, ulong value)
     {
