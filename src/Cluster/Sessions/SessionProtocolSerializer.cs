@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using Akka.Actor;
 using Rtmfp.Shared.Crypto;
 
@@ -79,7 +80,7 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
     public override int Identifier => SerializerIdentifier;
 
     /// <summary>What <see cref="SessionOpened"/> and <see cref="SessionKeysReply"/> both carry: a session's keys and where its peer is.</summary>
-    private static void WriteKeys(ClusterMessageWriter w, uint sessionId, uint farSessionId, SessionCryptoMaterial crypto, System.Net.SocketAddress farAddress)
+    private static void WriteKeys(ClusterMessageWriter w, uint sessionId, uint farSessionId, SessionCryptoMaterial crypto, SocketAddress farAddress)
     {
         w.WriteUInt32(sessionId);
         w.WriteUInt32(farSessionId);
