@@ -34,6 +34,10 @@ public static class Vlu
         return false;
     }
 
+    /// <summary>A VLU that is the whole of <paramref name="source"/>, as in an option whose value is one number.</summary>
+    public static bool TryReadExact(ReadOnlySpan<byte> source, out ulong value) =>
+        TryRead(source, out value, out int consumed) && consumed == source.Length;
+
     /// <summary>Number of bytes <see cref="Write"/> uses for <paramref name="value"/>.</summary>
     public static int GetLength(ulong value)
     {
