@@ -62,10 +62,7 @@ internal sealed class Amf3Writer
 
     private void Write(IBufferWriter<byte> output, AmfValue value, int depth)
     {
-        if (depth > MaxDepth)
-        {
-            throw new InvalidOperationException("AMF value nested too deeply (cyclic graph?)");
-        }
+        AmfOutput.ThrowIfTooDeep(depth, MaxDepth);
         switch (value)
         {
             case AmfUndefined:
