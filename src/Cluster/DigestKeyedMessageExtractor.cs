@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 
 namespace Rtmfp.Cluster;
 
@@ -8,8 +9,8 @@ namespace Rtmfp.Cluster;
 /// </summary>
 public abstract class DigestKeyedMessageExtractor(int shardCount) : EntityMessageExtractor(shardCount)
 {
-    /// <summary>Length of the key in bytes (SHA-256).</summary>
-    public const int KeyLength = 32;
+    /// <summary>Length of the key in bytes.</summary>
+    public const int KeyLength = SHA256.HashSizeInBytes;
 
     public override string? EntityId(object message) => KeyOf(message) is { Length: KeyLength } key ? EntityIdOf(key) : null;
 
