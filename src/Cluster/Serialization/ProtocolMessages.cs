@@ -16,8 +16,6 @@ internal sealed class ProtocolMessages
     /// <summary>Reads the fields of a message whose manifest named it.</summary>
     public delegate T Reader<out T>(ref ClusterMessageReader r);
 
-    private delegate object ReadBoxed(ref ClusterMessageReader r);
-
     /// <summary>The types to bind to the serializer in Akka's configuration, in the order they were added.</summary>
     public IReadOnlyList<Type> Types => _types;
 
@@ -25,7 +23,7 @@ internal sealed class ProtocolMessages
     public ProtocolMessages Add<T>(string manifest, Action<ClusterMessageWriter, T> write, Reader<T> read)
         where T : class
     {
-        var entry = new Entry(manifest, (w, o) => write(w, (T)o), (ref ClusterMessageReader r) => read(ref r));
+        var entry = new Entry<T>(manifest, write, read);
         if (!_byManifest.TryAdd(manifest, entry) || !_byType.TryAdd(typeof(T), entry))
         {
             throw new ArgumentException($"{typeof(T)} or manifest '{manifest}' is bound twice", nameof(manifest));
@@ -62,5 +60,20 @@ internal sealed class ProtocolMessages
         return true;
     }
 
-    private sealed record Entry(string Manifest, Action<ClusterMessageWriter, object> Write, ReadBoxed Read);
+    private abstract class Entry(string manifest)
+    {
+        public string Manifest { get; } = manifest;
+
+        public abstract void Write(ClusterMessageWriter w, object message);
+
+        public abstract object Read(ref ClusterMessageReader r);
+    }
+
+    private sealed class Entry<T>(string manifest, Action<ClusterMessageWriter, T> write, Reader<T> read) : Entry(manifest)
+        where T : class
+    {
+        public override void Write(ClusterMessageWriter w, object message) => write(w, (T)message);
+
+        public override object Read(ref ClusterMessageReader r) => read(ref r);
+    }
 }
