@@ -50,7 +50,6 @@ internal sealed class OpsServer(
         registry.AddRange(NodeCommands.Create(system, services.GetService<RtmfpMeterTotals>()));
         registry.AddRange(LogCommands.Create(logBuffer));
         Registry = registry;
-        ((ExtendedActorSystem)system).SystemActorOf(AkkaLogForwarder.Props(logBuffer), "ops-log-forwarder");
 
         var listener = new TcpListener(endpoint);
         try
