@@ -14,6 +14,9 @@ public sealed record GroupsRoleOptions(int ShardCount)
 
     /// <summary>How often young members (and small groups) get their introductions again (docs/groups.md).</summary>
     public TimeSpan RebootstrapInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The node's instruments (<c>rtmfp.group.*</c>); null counts nothing.</summary>
+    public Rtmfp.Shared.Telemetry.RtmfpMetrics? Metrics { get; init; }
 }
 
 /// <summary>The groups role: a sharded <see cref="GroupActor"/> per NetGroup, and a proxy to them on other nodes.</summary>

@@ -103,6 +103,7 @@ internal static class NodeComposition
             {
                 MaxMembersPerGroup = settings.Groups.MaxMembersPerGroup,
                 RebootstrapInterval = settings.Groups.RebootstrapInterval,
+                Metrics = services.GetRequiredService<RtmfpMetrics>(),
             });
         }
         else if (sessionsHere)

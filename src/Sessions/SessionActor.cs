@@ -235,7 +235,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             {
                 if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
                 {
-                    _metrics?.DecryptFailures.Add(1);
+                    _metrics?.Dropped(DropReasons.Replayed);
                     return;
                 }
                 _replayWindow.Accept(packet.SequenceNumber);
@@ -385,7 +385,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         int srtt = engine.Rto.SrttMs;
         if (srtt >= 0 && srtt != _reportedSrtt)
         {
-            _metrics.Rtt.Record(srtt);
+            _metrics.Rtt.Record(srtt / 1000.0);
             _reportedSrtt = srtt;
         }
     }
@@ -485,6 +485,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             Dispatch = action => self.Tell(new RunContinuation(action)),
             ApplicationFailed = ApplicationFailed,
+            Metrics = _metrics,
         };
         var open = _open!;
         PeerId? peerId = PeerId.TryCreate(open.FarPeerId, out var id) ? id : null;

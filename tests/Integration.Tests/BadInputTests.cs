@@ -53,10 +53,10 @@ public class BadInputTests
         // its deadline covers working through them too (seconds on a loaded machine).
         var second = await RawInitiator.HandshakeAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(30));
         Assert.NotNull(second);
-        Assert.True(metrics["rtmfp.packets.rejected"] >= 10_000, $"rejected {metrics["rtmfp.packets.rejected"]}");
+        Assert.True(metrics["rtmfp.gateway.packets.dropped"] >= 10_000, $"rejected {metrics["rtmfp.gateway.packets.dropped"]}");
         await WaitUntil(() => node.Metrics.OpenSessions == 2, TimeSpan.FromSeconds(5));
         Assert.Equal(2, node.Metrics.OpenSessions);
-        Assert.Equal(2, metrics["rtmfp.handshakes.completed"]);
+        Assert.Equal(2, metrics["rtmfp.handshake.completed"]);
     }
 
     [Fact(Timeout = 120_000)]
@@ -104,7 +104,7 @@ public class BadInputTests
         // An RHello to a probe sent after the flood: the node handled the whole flood (what the kernel did not drop).
         Assert.True(await RawInitiator.HelloAsync(node.Endpoint, node.Uri.ToString(), TimeSpan.FromSeconds(20)), "no RHello after the flood");
         // The kernel may drop part of a burst; most IHellos were answered with an RHello.
-        Assert.True(metrics["rtmfp.handshakes.started"] >= floodSize / 5, $"answered {metrics["rtmfp.handshakes.started"]}");
+        Assert.True(metrics["rtmfp.handshake.started"] >= floodSize / 5, $"answered {metrics["rtmfp.handshake.started"]}");
         long after = GC.GetTotalMemory(forceFullCollection: true);
         // Only the legitimate client opened a session; the IHellos left nothing behind.
         Assert.Equal(openBefore + 1, node.Metrics.OpenSessions);

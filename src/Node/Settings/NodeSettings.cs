@@ -73,7 +73,17 @@ internal sealed record GroupSettings(
 
 internal sealed record PersistenceSettings(PersistenceProvider Provider, string? RedisConfiguration, string KeyPrefix);
 
-internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
+/// <summary>Rtmfp:Metrics: exporters. Prometheus scrape listener and/or OTLP (metrics and traces) to a collector.</summary>
+internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint)
+{
+    /// <summary>Rtmfp:Metrics:Otlp: collector URL (http://host:4317 gRPC, or :4318 with Rtmfp:Metrics:OtlpProtocol=http); null = no OTLP.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    public bool OtlpHttp { get; init; }
+
+    /// <summary>Rtmfp:Metrics:ServiceName: the <c>service.name</c> resource attribute.</summary>
+    public string ServiceName { get; init; } = "rtmfp-node";
+}
 
 /// <summary>The rtmfp-ops admin endpoint; null when disabled ("off"). Loopback by default: exposing it needs a network policy.</summary>
 internal sealed record OpsSettings(IPEndPoint? Endpoint)
@@ -213,6 +223,8 @@ internal sealed record NodeSettings(
             prometheus = eps.Count == 1 ? eps[0] : null;
         }
 
+        var metrics = ReadMetrics(r, prometheus);
+
         var ops = new OpsSettings(OpsSettings.DefaultEndpoint);
         if (r.GetString($"{Section}:Ops:Endpoint") is { } opsText)
         {
@@ -251,7 +263,25 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+    }
+
+    private static MetricsSettings ReadMetrics(SettingsReader r, IPEndPoint? prometheus)
+    {
+        Uri? otlp = null;
+        if (r.GetString($"{Section}:Metrics:Otlp") is { } otlpText
+            && !(Uri.TryCreate(otlpText, UriKind.Absolute, out otlp) && (otlp.Scheme == Uri.UriSchemeHttp || otlp.Scheme == Uri.UriSchemeHttps)))
+        {
+            r.Error($"{Section}:Metrics:Otlp", $"'{otlpText}' is not a collector URL such as http://otel-collector:4317");
+            otlp = null;
+        }
+        string protocol = r.GetString($"{Section}:Metrics:OtlpProtocol", "grpc");
+        if (protocol is not ("grpc" or "http"))
+        {
+            r.Error($"{Section}:Metrics:OtlpProtocol", $"'{protocol}' is neither grpc nor http");
+        }
+        string serviceName = r.GetString($"{Section}:Metrics:ServiceName", "rtmfp-node");
+        return new MetricsSettings(prometheus) { OtlpEndpoint = otlp, OtlpHttp = protocol == "http", ServiceName = serviceName };
     }
 
     /// <summary>Why a StackExchange.Redis configuration string cannot be used (it does not parse, or names no endpoint); null when it can.</summary>
