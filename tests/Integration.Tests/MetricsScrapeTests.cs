@@ -103,7 +103,7 @@ public sealed partial class MetricsScrapeTests : IAsyncLifetime
         await using var echo = await RtmfpConnection.ConnectAsync($"rtmfp://{_node.Gateway}/live", cancellationToken: ct);
         Assert.Equal(5, (await SessionTests.EchoAsync(echo, 5, i => [(byte)i])).Count);
         var s = await ScrapeWhenAsync(s => s.Exports("rtmfp.sharding.entities") && s.Exports("rtmfp.session.rtt") && s.Exports("rtmfp.handshake.duration"), ct);
-        var dashboards = Directory.GetFiles(Path.Combine(RepoRoot, "deploy", "grafana"), "*.json");
+        var dashboards = Directory.GetFiles(Path.Combine(RepoPaths.Root, "deploy", "grafana"), "*.json");
         Assert.True(dashboards.Length >= 5, $"{dashboards.Length} dashboards");
         var problems = new List<string>();
         foreach (var file in dashboards)
@@ -173,7 +173,7 @@ public sealed partial class MetricsScrapeTests : IAsyncLifetime
     /// <summary>The first column of README's metrics table.</summary>
     private static List<string> DocumentedMetrics()
     {
-        var readme = File.ReadAllLines(Path.Combine(RepoRoot, "README.md"));
+        var readme = File.ReadAllLines(Path.Combine(RepoPaths.Root, "README.md"));
         int start = Array.FindIndex(readme, l => l.StartsWith("## Metrics and traces", StringComparison.Ordinal));
         Assert.True(start >= 0, "README has no '## Metrics and traces' section");
         var names = readme.Skip(start + 1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal))
@@ -221,18 +221,6 @@ public sealed partial class MetricsScrapeTests : IAsyncLifetime
         }
     }
 
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("Cluster.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
 
     /// <summary>Metric names in a PromQL expression: the families this node exports (rtmfp_*, dotnet_*, target_info).</summary>
     [GeneratedRegex(@"\b(?:(?:rtmfp|dotnet)_[a-zA-Z0-9_]+|target_info)\b(?!\s*(?:=|!=|=~|!~))")]

@@ -126,9 +126,13 @@ internal sealed record NodeSettings(
         }
     }
 
-    public static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
+    public static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration) => Load(configuration, out _);
+
+    /// <summary><see cref="Load(IConfiguration)"/>, also telling which keys it looked up (those it knows).</summary>
+    internal static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration, out IReadOnlySet<string> keysRead)
     {
         var r = new SettingsReader(configuration);
+        keysRead = r.KeysRead;
         var roles = NodeRoles.None;
         foreach (var role in r.GetList($"{Section}:Roles", ["gateway", "sessions", "groups"]))
         {
