@@ -24,6 +24,7 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
     private readonly IntroductionBatch<IActorRef> _batch = new();
     private bool _passivating;
     private int _reportedMembers;
+    private Rtmfp.Shared.Operations.GroupEntry? _listed;
 
     public GroupActor(string entityId, GroupsRoleOptions options)
     {
@@ -39,11 +40,16 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => _options.Metrics?.Groups.Add(1);
+    protected override void PreStart()
+    {
+        _options.Metrics?.Groups.Add(1);
+        _listed = _options.Directory?.AddGroup(Convert.ToHexStringLower(_groupId));
+    }
 
     /// <summary>The node's member gauge follows every join and leave (an exact sum over the entities alive here).</summary>
     private void ReportMembers(int members)
     {
+        _listed?.Members = members;
         if (_options.Metrics is { } metrics && members != _reportedMembers)
         {
             metrics.GroupMembers.Add(members - _reportedMembers);
@@ -139,6 +145,7 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
         }
         ReportMembers(0);
         _options.Metrics?.Groups.Add(-1);
+        _listed?.Dispose();
         base.PostStop();
     }
 }

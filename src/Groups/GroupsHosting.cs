@@ -17,6 +17,9 @@ public sealed record GroupsRoleOptions(int ShardCount)
 
     /// <summary>The node's instruments (<c>rtmfp.group.*</c>); null counts nothing.</summary>
     public Rtmfp.Shared.Telemetry.RtmfpMetrics? Metrics { get; init; }
+
+    /// <summary>Where group entities are listed for operators (rtmfp-ops groups); null lists nothing.</summary>
+    public Rtmfp.Shared.Operations.NodeDirectory? Directory { get; init; }
 }
 
 /// <summary>The groups role: a sharded <see cref="GroupActor"/> per NetGroup, and a proxy to them on other nodes.</summary>

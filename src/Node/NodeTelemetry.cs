@@ -30,6 +30,7 @@ internal static class NodeTelemetry
             return new RtmfpMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
         });
         services.AddSingleton<ClusterTelemetry>();
+        services.AddSingleton<Rtmfp.Shared.Operations.NodeDirectory>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterTelemetry>());
         var metrics = settings.Metrics;
         var otel = services.AddOpenTelemetry().ConfigureResource(r => Describe(r, metrics.ServiceName));

@@ -61,6 +61,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private SocketAddress? _lastToCopy;
     private long _reportedRetransmissions;
     private bool _countedOpen;
+    private global::Rtmfp.Shared.Operations.SessionEntry? _listed;
     private int _reportedSrtt = -1;
 
     private readonly FlashServices? _flash;
@@ -221,6 +222,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
         _countedOpen = true;
+        _listed = SessionListing.Add(_settings.Directory, open, Self);
         _metrics?.HandshakesCompleted.Add(1);
         Sender.Tell(_opened);
         Become(Open);
@@ -373,6 +375,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     private void ReportTelemetry(Session engine)
     {
+        SessionListing.Update(_listed, _adapter?.Connection);
         if (_metrics is null)
         {
             return;
@@ -463,6 +466,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             _countedOpen = false;
             _metrics?.SessionClosed();
+            _listed?.Dispose();
         }
     }
 

@@ -88,6 +88,9 @@ internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint)
 /// <summary>The rtmfp-ops admin endpoint; null when disabled ("off"). Loopback by default: exposing it needs a network policy.</summary>
 internal sealed record OpsSettings(IPEndPoint? Endpoint)
 {
+    /// <summary>Rtmfp:Ops:Token, or the content of Rtmfp:Ops:TokenFile (a mounted Kubernetes Secret): every request must carry it.</summary>
+    public string? Token { get; init; }
+
     public static readonly IPEndPoint DefaultEndpoint = new(IPAddress.Loopback, 9110);
 }
 
@@ -246,6 +249,8 @@ internal sealed record NodeSettings(
             }
         }
 
+        ops = ops with { Token = ReadOpsToken(r, ops.Endpoint) };
+
         var applications = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var child in configuration.GetSection($"{Section}:Applications").GetChildren())
         {
@@ -268,6 +273,32 @@ internal sealed record NodeSettings(
         }
 
         return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+    }
+
+    /// <summary>The ops token; an endpoint beyond loopback without one is an error (cluster down/leave are on it).</summary>
+    private static string? ReadOpsToken(SettingsReader r, IPEndPoint? endpoint)
+    {
+        string? token = r.GetString($"{Section}:Ops:Token");
+        if (r.GetString($"{Section}:Ops:TokenFile") is { } file)
+        {
+            try
+            {
+                token = File.ReadAllText(file).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                r.Error($"{Section}:Ops:TokenFile", $"'{file}' cannot be read: {e.Message}");
+            }
+        }
+        if (token is { Length: < 16 })
+        {
+            r.Error($"{Section}:Ops:Token", "must be at least 16 characters (openssl rand -hex 32)");
+        }
+        if (endpoint is not null && !IPAddress.IsLoopback(endpoint.Address) && string.IsNullOrEmpty(token))
+        {
+            r.Error($"{Section}:Ops:Endpoint", $"{endpoint} is beyond loopback: set {Section}:Ops:Token or {Section}:Ops:TokenFile");
+        }
+        return string.IsNullOrEmpty(token) ? null : token;
     }
 
     private static MetricsSettings ReadMetrics(SettingsReader r, IPEndPoint? prometheus)

@@ -41,11 +41,11 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     {
     }
 
-    public StreamActor(string entityId, TimeSpan idleTimeout, RtmfpMetrics? metrics = null)
+    public StreamActor(string entityId, TimeSpan idleTimeout, RtmfpMetrics? metrics = null, global::Rtmfp.Shared.Operations.NodeDirectory? directory = null)
     {
         _idleTimeout = idleTimeout;
-        _tally = new StreamTally(metrics);
         _stream = new PublishedStream(StreamMessageExtractor.KeyOf(entityId));
+        _tally = new StreamTally(metrics, directory, _stream.Key.ToString());
 
         Receive<PublishStream>(OnPublish);
         Receive<UnpublishStream>(m =>

@@ -1,3 +1,4 @@
+using Rtmfp.Shared.Operations;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Sessions.Streams;
@@ -5,17 +6,28 @@ namespace Rtmfp.Sessions.Streams;
 /// <summary>
 /// One stream entity's share of the node's stream gauges (<c>rtmfp.stream.active</c>, <c>.publishers</c>,
 /// <c>.players</c>): it reports only changes, and takes its share back when the entity stops, so the gauges are
-/// exact sums over the entities alive on this node. Used on the entity's own thread only.
+/// exact sums over the entities alive on this node. It also keeps the entity's entry in the node's directory
+/// (rtmfp-ops streams). Used on the entity's own thread only.
 /// </summary>
-internal sealed class StreamTally(RtmfpMetrics? metrics)
+internal sealed class StreamTally(RtmfpMetrics? metrics, NodeDirectory? directory, string name)
 {
     private int _publishers;
     private int _players;
+    private StreamEntry? _listed;
 
-    public void Started() => metrics?.Streams.Add(1);
+    public void Started()
+    {
+        metrics?.Streams.Add(1);
+        _listed = directory?.AddStream(name);
+    }
 
     public void Report(int publishers, int players)
     {
+        if (_listed is { } listed)
+        {
+            listed.Live = publishers > 0;
+            listed.Players = players;
+        }
         if (metrics is null)
         {
             return;
@@ -38,6 +50,7 @@ internal sealed class StreamTally(RtmfpMetrics? metrics)
         if (players > 0)
         {
             metrics?.RelayedBytes.Add((long)bytes * players);
+            _listed?.Relayed((long)bytes * players);
         }
     }
 
@@ -45,5 +58,6 @@ internal sealed class StreamTally(RtmfpMetrics? metrics)
     {
         Report(0, 0);
         metrics?.Streams.Add(-1);
+        _listed?.Dispose();
     }
 }
