@@ -27,6 +27,7 @@ internal static class NodeTelemetry
         services.AddSingleton(sp =>
         {
             _ = sp.GetService<MeterProvider>();
+            Rtmfp.Persistence.Redis.PersistenceMetrics.Publish();
             return new RtmfpMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
         });
         services.AddSingleton<ClusterTelemetry>();
@@ -36,7 +37,7 @@ internal static class NodeTelemetry
         var otel = services.AddOpenTelemetry().ConfigureResource(r => Describe(r, metrics.ServiceName));
         otel.WithMetrics(m =>
         {
-            m.AddMeter(RtmfpMetrics.MeterName);
+            m.AddMeter(RtmfpMetrics.MeterName, Rtmfp.Persistence.Redis.PersistenceMetrics.MeterName);
             m.AddRuntimeInstrumentation();
             if (metrics.PrometheusEndpoint is { } prom)
             {

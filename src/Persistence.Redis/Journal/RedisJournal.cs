@@ -65,7 +65,8 @@ public sealed class RedisJournal : AsyncWriteJournal
         }
 
         if (batches.Count > 0)
-            await _retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken).ConfigureAwait(false);
+            await PersistenceMetrics.Measure(PersistenceMetrics.JournalWrite,
+                () => _retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken)).ConfigureAwait(false);
         return ImmutableList.Create(results);
     }
 
