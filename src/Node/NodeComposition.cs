@@ -14,6 +14,8 @@ using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Groups;
 using Rtmfp.Shared.Crypto;
+using Rtmfp.Ops.Inspection;
+using Rtmfp.Shared.Operations;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Node;
@@ -88,7 +90,7 @@ internal static class NodeComposition
         {
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
-                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval),
+                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval) { Directory = services.GetRequiredService<NodeDirectory>() },
                 BuiltInApplications.CreateRegistry(settings.Applications,
                     app => SessionsHosting.LogDecisions(app, services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())),
                 services.GetRequiredService<RtmfpMetrics>())
@@ -109,6 +111,8 @@ internal static class NodeComposition
             {
                 MaxMembersPerGroup = settings.Groups.MaxMembersPerGroup,
                 RebootstrapInterval = settings.Groups.RebootstrapInterval,
+                Metrics = services.GetRequiredService<RtmfpMetrics>(),
+                Directory = services.GetRequiredService<NodeDirectory>(),
             });
         }
         else if (sessionsHere)
@@ -119,6 +123,9 @@ internal static class NodeComposition
         {
             akka.WithGatewayRole(settings.Sessions.ShardCount, sessionsHere);
         }
+
+        // rtmfp-ops sessions/streams/peers/groups: every node answers for what it hosts, whether or not its endpoint is on.
+        akka.WithOpsInspection(services.GetRequiredService<NodeDirectory>());
 
         if (settings.Cluster.SeedNodes.Count == 0)
         {
@@ -150,7 +157,7 @@ internal static class NodeComposition
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
         services.AddHostedService<StartupReport>();
-        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
+        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint, settings.Ops.Token);
         services.AddHostedService<ClusterJoinWatchdog>();
         Health.NodeHealthChecks.Add(services, settings);
         if (settings.Persistence.Provider == PersistenceProvider.Redis)

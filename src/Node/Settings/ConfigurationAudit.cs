@@ -12,7 +12,7 @@ internal static class ConfigurationAudit
     public static IReadOnlyList<string> Warnings(IConfiguration configuration, SettingsReader reader, NodeSettings settings)
     {
         var warnings = new List<string>();
-        var known = reader.ReadKeys;
+        var known = reader.KeysRead;
         foreach (var (key, value) in configuration.GetSection(NodeSettings.Section).AsEnumerable())
         {
             if (value is null || IsKnown(key, known, reader.KnownSections))

@@ -11,15 +11,15 @@ namespace Rtmfp.Node.Settings;
 internal sealed class SettingsReader(IConfiguration configuration)
 {
     private readonly List<string> _errors = [];
-    private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _keysRead = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every key a setting was looked up under (the node's known keys; deploy/k8s is checked against them).</summary>
+    public IReadOnlySet<string> KeysRead => _keysRead;
     private readonly List<string> _sections = [];
 
     public IReadOnlyList<string> Errors => _errors;
 
     public void Error(string key, string message) => _errors.Add($"{key}: {message}");
-
-    /// <summary>Every key asked for so far: what the node knows (ConfigurationAudit warns about the others).</summary>
-    public IReadOnlyCollection<string> ReadKeys => _read;
 
     /// <summary>Sections whose every key is known (a map such as Rtmfp:Applications, read as a whole).</summary>
     public IReadOnlyList<string> KnownSections => _sections;
@@ -28,7 +28,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
     public string? GetString(string key)
     {
-        _read.Add(key);
+        _keysRead.Add(key);
         return configuration[key] is { Length: > 0 } s ? s.Trim() : null;
     }
 
