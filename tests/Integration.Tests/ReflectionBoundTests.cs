@@ -155,7 +155,7 @@ public class ReflectionBoundTests
         Assert.True(refused[StartupRefusals.ByteBudget] > refusedBefore, $"the clients never met the used-up budget: {refused}");
     }
 
-    /// <summary>rtmfp.startup.refused of one node, by error.type.</summary>
+    /// <summary>rtmfp.gateway.startup.refused of one node, by error.type.</summary>
     private sealed class RefusalCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
@@ -165,7 +165,7 @@ public class ReflectionBoundTests
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (ReferenceEquals(instrument.Meter, node.Meter) && instrument.Name == "rtmfp.startup.refused")
+                if (ReferenceEquals(instrument.Meter, node.Meter) && instrument.Name == "rtmfp.gateway.startup.refused")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
