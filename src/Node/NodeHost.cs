@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using Rtmfp.Node.Settings;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Node;
@@ -38,6 +39,11 @@ internal static class NodeHost
             throw new InvalidSettingsException(errors);
         }
 
+        if (settings.Gateway.CookieSecret is null)
+        {
+            // One random secret for the whole process: the gateway's cookies and the group seeds' identities use it.
+            settings = settings with { Gateway = settings.Gateway with { CookieSecret = CookieJar.NewSecret() } };
+        }
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<RtmfpMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(m =>

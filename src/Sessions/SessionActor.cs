@@ -73,6 +73,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private FlowRouter? _flows;
     private EchoService? _echo;
     private GroupFlowService? _groups;
+    private Groups.Seeding.SeedPeerService? _seedPeer;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
         : this(entityId, settings, metrics, null)
@@ -138,6 +139,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Receive<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
         Receive<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
         Receive<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
+        Receive<Groups.Seeding.SeedSend>(m => AroundEngine(() => _seedPeer?.Send(m)));
     }
 
     private void Stopping()
@@ -217,6 +219,10 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             var groupRegion = _flash.GroupRegion?.Invoke();
             _groups = new GroupFlowService(_engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
             _flows.Register(FlowSignatureKind.NetGroup, _groups);
+            if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, _engine, open, Self)) is not null)
+            {
+                _flows.Register(FlowSignatureKind.NetGroupPeer, _seedPeer); // a member's session with the server member
+            }
         }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
@@ -513,6 +519,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _rendezvous?.Leave();
         _clusterRelay?.LeaveAll();
         _groups?.LeaveAll();
+        _seedPeer?.Leave();
     }
 
     /// <summary>RFC 7016 §3.5.1.6: the gateway (the sender) redirects the initiator; our client gets an FIHello.</summary>

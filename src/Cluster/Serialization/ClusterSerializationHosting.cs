@@ -20,6 +20,8 @@ public static class ClusterSerializationHosting
             system => new StreamProtocolSerializer(system)),
         (GroupProtocolSerializer.SerializerIdentifier, "rtmfp-group", GroupProtocolSerializer.BoundTypes,
             system => new GroupProtocolSerializer(system)),
+        (SeedProtocolSerializer.SerializerIdentifier, "rtmfp-seed", SeedProtocolSerializer.BoundTypes,
+            system => new SeedProtocolSerializer(system)),
     ];
 
     public static AkkaConfigurationBuilder WithClusterMessageSerializers(this AkkaConfigurationBuilder akka)

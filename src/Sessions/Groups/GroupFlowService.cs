@@ -155,6 +155,13 @@ internal sealed class GroupFlowService(
         gc.Outbound = engine.OpenFlow(GroupControl.FlowMetadata.ToArray(), gc.Inbound);
         gc.Membership = membership;
         membership.Flows.Add(gc);
+        if (policy.SeedMembers.TryGetValue(membership.Request.GroupIdHex, out var seed) && !seed.AsSpan().SequenceEqual(_peerId))
+        {
+            // docs/groups.md §7: the server member is a member like any other, and the stream's source: every joiner meets it.
+            var message = new byte[GroupControl.MemberMessageLength];
+            GroupControl.WriteMember(message, seed);
+            gc.Outbound.Write(message);
+        }
     }
 
     private void Refuse(GroupFlow gc)

@@ -22,7 +22,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
 
     private string Uri => shared.Node.Uri.ToString();
 
-    private static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, string what)
+    internal static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())
@@ -223,7 +223,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
     }
 
     /// <summary>Whether the members' neighbour lists make one connected graph.</summary>
-    private static bool IsConnected(IReadOnlyList<NetGroupMember> members)
+    internal static bool IsConnected(IReadOnlyList<NetGroupMember> members)
     {
         var byId = members.ToDictionary(m => m.PeerIdHex);
         var seen = new HashSet<string> { members[0].PeerIdHex };
@@ -241,7 +241,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
         return seen.Count == members.Count;
     }
 
-    private static async Task<List<uint>> ReadFramesAsync(GroupSubscription play, int frames, CancellationToken ct)
+    internal static async Task<List<uint>> ReadFramesAsync(GroupSubscription play, int frames, CancellationToken ct)
     {
         var sequences = new List<uint>();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

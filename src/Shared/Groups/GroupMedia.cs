@@ -1,6 +1,5 @@
-using Rtmfp.Shared.Groups;
 
-namespace Rtmfp.Client.Groups;
+namespace Rtmfp.Shared.Groups;
 
 /// <summary>
 /// One group stream at one member (docs/groups.md §6.5), as publisher or as player that relays: its fragments, the
@@ -8,7 +7,7 @@ namespace Rtmfp.Client.Groups;
 /// brought within the fetch period) and hand to the application. Plain logic driven by the member (under its lock)
 /// or by tests: time comes in as arguments, neighbours are <see cref="IMediaLink"/>s.
 /// </summary>
-internal sealed class GroupMedia
+public sealed class GroupMedia
 {
     /// <summary>Neighbours a new fragment is pushed to at most, minus one (Flash's multicastPushNeighborLimit, librtmfp's default).</summary>
     public const int PushLimit = 4;
@@ -56,6 +55,12 @@ internal sealed class GroupMedia
     }
 
     public string Name { get; }
+
+    /// <summary>
+    /// Neighbours a new fragment is pushed to at most (Flash's limit by default). A server seed raises it: it has the
+    /// bandwidth, and every member whose mask asks should get the fragment from the source at once.
+    /// </summary>
+    public int PushNeighborLimit { get; init; } = PushLimit + 1;
 
     /// <summary>The publication's key (<c>21 01</c> and 32 bytes): two publications of one name are two streams.</summary>
     public byte[] StreamKey { get; }
@@ -238,6 +243,26 @@ internal sealed class GroupMedia
         }
     }
 
+    /// <summary>
+    /// A publication numbered elsewhere (a server seed's replica on each node, docs/groups.md §7): takes a fragment
+    /// its source already made, keeps it and pushes it as if published here. False when the window refuses it.
+    /// </summary>
+    public bool PublishFragment(GroupFragment header, byte[] message, int payloadOffset, long nowMs)
+    {
+        if (!IsPublisher || EndId != 0)
+        {
+            return false;
+        }
+        var fragment = new StoredFragment(header, message, payloadOffset, nowMs);
+        if (!Window.TryAdd(fragment))
+        {
+            return false;
+        }
+        _published = Math.Max(_published, header.Id);
+        PushToNeighbors(fragment, null);
+        return true;
+    }
+
     /// <summary>Ends the publication: neighbours hear the ID past its last fragment.</summary>
     public void EndPublication(long nowMs)
     {
@@ -325,7 +350,7 @@ internal sealed class GroupMedia
     private void PushToNeighbors(StoredFragment fragment, PeerMedia? source)
     {
         int bit = 1 << (int)(fragment.Header.Id % 8);
-        int budget = PushLimit + 1;
+        int budget = PushNeighborLimit;
         foreach (var peer in _peers)
         {
             if (peer != source && peer.Subscribed && (peer.PushOut & bit) != 0 && peer.Link.SendData(fragment.Message) && --budget == 0)
