@@ -15,12 +15,18 @@ internal abstract class ProtocolSerializer : SerializerWithStringManifest
     [ThreadStatic]
     private static ClusterMessageWriter? t_writer;
 
+    private long _serialized;
+
     protected ProtocolSerializer(ExtendedActorSystem system) : base(system)
     {
     }
 
+    /// <summary>Messages this serializer wrote: each is one message to another node (tests count what crosses).</summary>
+    public long Serialized => Interlocked.Read(ref _serialized);
+
     public sealed override byte[] ToBinary(object obj)
     {
+        Interlocked.Increment(ref _serialized);
         var w = t_writer ??= new ClusterMessageWriter();
         w.Clear();
         Write(w, obj);

@@ -62,6 +62,12 @@ public sealed class GroupMedia
     /// </summary>
     public int PushNeighborLimit { get; init; } = PushLimit + 1;
 
+    /// <summary>
+    /// Maps go to every subscriber each period, whatever the parameters announce (a server seed: members start as
+    /// soon as its first map comes, while the members among themselves keep the announced one-in-turn).
+    /// </summary>
+    public bool MapsToAll { get; init; }
+
     /// <summary>The publication's key (<c>21 01</c> and 32 bytes): two publications of one name are two streams.</summary>
     public byte[] StreamKey { get; }
 
@@ -448,7 +454,7 @@ public sealed class GroupMedia
             }
             peer.Link.SendReport(map);
             peer.MapOutVersion = version;
-            if (!Parameters.SendToAll)
+            if (!Parameters.SendToAll && !MapsToAll)
             {
                 _mapTurn = (_mapTurn + i + 1) % _peers.Count;
                 return;

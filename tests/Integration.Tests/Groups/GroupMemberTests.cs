@@ -209,7 +209,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
     }
 
     /// <summary>Frames paced at 20 ms, as a live source produces them: pushes carry most, pulls the rest.</summary>
-    private static async Task PublishAsync(GroupPublication publication, int from, int count, CancellationToken ct)
+    internal static async Task PublishAsync(GroupPublication publication, int from, int count, CancellationToken ct)
     {
         if (from == 0)
         {

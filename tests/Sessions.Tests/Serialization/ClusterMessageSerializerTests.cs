@@ -112,6 +112,8 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new IntroduceGroupMembers(Bytes(32, 27), []),
             new GroupJoinRefused(Bytes(32, 28), "the group is full (2 members)"),
             new GroupEntityStopped(Bytes(32, 29)),
+            new RegisterSeedFanout(Bytes(32, 30), other),
+            new SeedFragments(Bytes(32, 31), Bytes(34, 32), Bytes(1300, 33), 2),
         ];
     }
 

@@ -15,10 +15,12 @@ public sealed record GroupSeed(GroupSeedIdentity Identity, StreamKey Stream)
     public string GroupIdHex { get; } = Convert.ToHexStringLower(Identity.Specifier.GroupId);
 
     /// <summary>
-    /// What the seed announces (docs/groups.md §6.5): maps to every subscriber each period (a server can afford it, and
-    /// members start as soon as the first comes), a fetch period short enough that members pull what pushes missed soon.
+    /// What the seed announces, and every member relaying the stream follows (docs/groups.md §6.5): Flash's defaults
+    /// but a fetch period short enough that members pull what pushes missed within a second. Maps to all are the
+    /// seed's own habit (<see cref="GroupMedia.MapsToAll"/>), not announced: members sending each map to every
+    /// neighbour would multiply the overlay's traffic by its degree.
     /// </summary>
-    public static GroupMediaParameters MediaParameters { get; } = new() { SendToAll = true, UpdatePeriodMs = 100, FetchPeriodMs = 1000 };
+    public static GroupMediaParameters MediaParameters { get; } = new() { UpdatePeriodMs = 100, FetchPeriodMs = 1000 };
 }
 
 /// <summary>

@@ -94,6 +94,7 @@ internal sealed class SeedFanoutActor : ReceiveActor, IWithTimers
         _media = new GroupMedia(_seed.Stream.Name, streamKey, GroupSeed.MediaParameters, isPublisher: true, _random)
         {
             PushNeighborLimit = PushNeighborLimit,
+            MapsToAll = true,
         };
         foreach (var link in _links.Values)
         {
