@@ -14,7 +14,7 @@ namespace Rtmfp.Gateway.Tests.Handshake;
 public sealed class GroupSeedHandshakeTests
 {
     private static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)(i * 11)).ToArray();
-    private static readonly GroupSpecifier Specifier = GroupSpecifier.TryParse("G:010101030c050e74657374011b00", out _)!;
+    private static readonly GroupSpecifier Specifier = GroupSpecifier.TryParse("G:027f0201010103010c050e74657374011b00", out _)!;
     private static readonly SocketAddress Member = IPEndPoint.Parse("192.0.2.9:40000").Serialize();
 
     [Fact]
@@ -22,14 +22,14 @@ public sealed class GroupSeedHandshakeTests
     {
         using var a = GroupSeedIdentity.Derive(Specifier, Secret);
         using var b = GroupSeedIdentity.Derive(Specifier, Secret);
-        using var otherGroup = GroupSeedIdentity.Derive(GroupSpecifier.TryParse("G:010101030c050e74657375011b00", out _)!, Secret);
+        using var otherGroup = GroupSeedIdentity.Derive(GroupSpecifier.TryParse("G:027f0201010103010c050e74657375011b00", out _)!, Secret);
         using var otherSecret = GroupSeedIdentity.Derive(Specifier, Secret.Reverse().ToArray());
         Assert.Equal(a.PeerId, b.PeerId);
         Assert.NotEqual(a.PeerId, otherGroup.PeerId);
         Assert.NotEqual(a.PeerId, otherSecret.PeerId);
         // Flash's peer certificate: 81 02 1D 02 and one 128-byte group 2 key, which librtmfp members require.
         Assert.Equal(132, a.Profile.Certificate.Encoded.Length);
-        Assert.Equal([0x81, 0x02, 0x1D, 0x02], a.Profile.Certificate.Encoded[..4]);
+        Assert.Equal([0x81, 0x02, 0x1D, 0x02], a.Profile.Certificate.Encoded[..4].ToArray());
         Assert.True(a.IsSelectedBy(EndpointDiscriminator.CreateCanonical(a.PeerId)));
         Assert.False(a.IsSelectedBy(EndpointDiscriminator.CreateCanonical(otherGroup.PeerId)));
         Assert.Throws<ArgumentException>(() => GroupSeedIdentity.Derive(Specifier, new byte[8]));
