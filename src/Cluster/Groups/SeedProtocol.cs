@@ -24,7 +24,8 @@ public sealed record RegisterSeedFanout(byte[] GroupId, IActorRef Fanout) : IGro
 /// <summary>
 /// Source → each node's fan-out: the fragments (docs/groups.md §6.5 wire form) of one frame of the publication
 /// <see cref="StreamKey"/> (34 bytes, <c>21 01</c> and 32 random bytes chosen by the source), concatenated as
-/// <c>VLU length | fragment</c>, <see cref="Count"/> of them, numbered consecutively by the source.
+/// <c>VLU length | fragment</c>, <see cref="Count"/> of them, numbered consecutively by the source. No fragments
+/// (<see cref="Count"/> 0): the publication ended (its publisher stopped); the next one has another key.
 /// </summary>
 public sealed record SeedFragments(byte[] GroupId, byte[] StreamKey, byte[] Fragments, int Count)
 {

@@ -61,7 +61,8 @@ internal sealed class SeedProtocolSerializer : ProtocolSerializer
                 var key = r.ReadByteArray(34, 34);
                 uint count = r.ReadUInt32();
                 var fragments = r.ReadByteArray(0, MaxFragmentBytes);
-                return count is 0 or > SeedFragments.MaxCount ? throw r.Error("fragment count") : new SeedFragments(group, key, fragments, (int)count);
+                return count > SeedFragments.MaxCount || (count == 0) != (fragments.Length == 0)
+                    ? throw r.Error("fragment count") : new SeedFragments(group, key, fragments, (int)count);
             default:
                 throw UnknownManifest(manifest);
         }

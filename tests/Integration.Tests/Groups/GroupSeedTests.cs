@@ -46,9 +46,22 @@ public sealed class GroupSeedTests
                     Assert.Equal(Enumerable.Range(0, Frames).Select(i => (uint)i), await GroupMemberTests.ReadFramesAsync(play, Frames, ct));
                 }
             }
-            Assert.All(members, m => Assert.Equal(0, m.Faults));
+            // The publisher left: the group publication ended with it, and every member hears its end.
+            await Task.WhenAll(plays.Select(p => p.Messages.Completion)).WaitAsync(TimeSpan.FromSeconds(20), ct);
+            // The next publisher's stream is a new publication (its own key, numbered from 1): members that play it
+            // get it from its start, not the tail of the last one.
+            await using var late = await NetGroupMember.JoinAsync(cluster.UriOf(0), cluster.Specifier, cancellationToken: ct);
+            var latePlay = late.Play(SeededCluster.StreamName);
+            await GroupMemberTests.EventuallyAsync(() => late.Neighbors.Contains(cluster.SeedPeerIdHex), TimeSpan.FromSeconds(20), "the late member meets the server member");
+            var (second, secondStream) = await cluster.PublishAsync(0, ct);
+            await using (second)
+            {
+                await PublishFramesAsync(secondStream, 0, 50, ct);
+                Assert.Equal(Enumerable.Range(0, 50).Select(i => (uint)i), await GroupMemberTests.ReadFramesAsync(latePlay, 50, ct));
+            }
+            Assert.All(members.Append(late), m => Assert.Equal(0, m.Faults));
             var statistics = SeededCluster.StatisticsOf(cluster.Nodes[0]);
-            Assert.True(statistics.SourceFrames >= 100, $"{statistics.SourceFrames} frames numbered");
+            Assert.True(statistics.SourceFrames >= 150, $"{statistics.SourceFrames} frames numbered");
             Assert.Equal(statistics.SourceFrames, statistics.FanoutMessages); // one node: one fan-out message per frame
             Assert.Equal(0, statistics.RemoteFanoutMessages);
         }

@@ -114,6 +114,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new GroupEntityStopped(Bytes(32, 29)),
             new RegisterSeedFanout(Bytes(32, 30), other),
             new SeedFragments(Bytes(32, 31), Bytes(34, 32), Bytes(1300, 33), 2),
+            new SeedFragments(Bytes(32, 34), Bytes(34, 35), [], 0),
         ];
     }
 

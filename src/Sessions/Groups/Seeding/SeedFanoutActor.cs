@@ -64,6 +64,14 @@ internal sealed class SeedFanoutActor : ReceiveActor, IWithTimers
     {
         _statistics.FanoutReceivedOne();
         long now = Environment.TickCount64;
+        if (message.Count == 0)
+        {
+            if (_media is not null && _media.StreamKey.AsSpan().SequenceEqual(message.StreamKey))
+            {
+                _media.EndPublication(now); // the publisher stopped: members hear the end (docs/groups.md §6.5)
+            }
+            return;
+        }
         if (_media is null || !_media.StreamKey.AsSpan().SequenceEqual(message.StreamKey))
         {
             StartPublication(message.StreamKey, now);

@@ -31,7 +31,7 @@ internal sealed class SeedSourceActor : ReceiveActor, IWithTimers
     private readonly Func<IActorRef> _streams;
     private readonly GroupSeedStatistics _statistics;
     private readonly HashSet<IActorRef> _fanouts = [];
-    private readonly byte[] _streamKey = new byte[34];
+    private byte[] _streamKey = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private ulong _next = 1;
     private int _count;
@@ -44,11 +44,7 @@ internal sealed class SeedSourceActor : ReceiveActor, IWithTimers
         _seed = seeds.FirstOrDefault(s => s.GroupIdHex == entityId);
         _streams = streams;
         _statistics = statistics;
-        // RFC-less Flash wire (docs/groups.md §6.5): the key option 21 01 and 32 random bytes, new for each incarnation,
-        // so a restarted source (numbering from 1 again) is a new publication to the members, never a confusing one.
-        _streamKey[0] = 0x21;
-        _streamKey[1] = 0x01;
-        RandomNumberGenerator.Fill(_streamKey.AsSpan(2));
+        NewStreamKey();
         Receive<RegisterSeedFanout>(OnRegister);
         Receive<StreamSubscribed>(_ => OnSubscribed());
         Receive<StreamEventDelivery>(d =>
@@ -57,6 +53,10 @@ internal sealed class SeedSourceActor : ReceiveActor, IWithTimers
             {
                 OnFrame(frame);
             }
+            else if (d.Event is UnpublishNotify)
+            {
+                EndPublication();
+            }
         });
         Receive<StreamEntityStopped>(_ => Subscribe());
         Receive<Resubscribe>(_ => Subscribe());
@@ -64,6 +64,38 @@ internal sealed class SeedSourceActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>
+    /// The key option (docs/groups.md §6.5): <c>21 01</c> and 32 random bytes, new for each publication and each
+    /// incarnation of the source, so a restarted source (numbering from 1 again) is never a confusing continuation.
+    /// </summary>
+    private void NewStreamKey()
+    {
+        _streamKey = new byte[34];
+        _streamKey[0] = 0x21;
+        _streamKey[1] = 0x01;
+        RandomNumberGenerator.Fill(_streamKey.AsSpan(2));
+        _next = 1;
+        _videoHeader = _audioHeader = null;
+    }
+
+    /// <summary>
+    /// The publisher stopped: the fan-outs end the group publication (members hear its last fragment) and the next
+    /// publisher's frames are a new one, as two publications of one name are two streams to members.
+    /// </summary>
+    private void EndPublication()
+    {
+        if (_next == 1)
+        {
+            return; // nothing was numbered under this key
+        }
+        var end = new SeedFragments(_seed!.GroupId, _streamKey, [], 0);
+        foreach (var fanout in _fanouts)
+        {
+            fanout.Tell(end, Self);
+        }
+        NewStreamKey();
+    }
 
     protected override void PreStart()
     {
