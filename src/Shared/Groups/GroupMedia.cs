@@ -169,6 +169,28 @@ public sealed class GroupMedia
 
     public void OnPush(PeerMedia peer, byte mask) => peer.PushOut = mask;
 
+    /// <summary>
+    /// A neighbour's fragments map, push mask or pull (docs/groups.md §6.5), read and applied; false for any other
+    /// message, or a malformed one (the caller counts it).
+    /// </summary>
+    public bool OnControl(PeerMedia peer, ReadOnlySpan<byte> message, long nowMs)
+    {
+        switch (message.IsEmpty ? default : (GroupMessageType)message[0])
+        {
+            case GroupMessageType.FragmentsMap when FragmentsMap.TryRead(message, out ulong last, out var bitmap):
+                OnFragmentsMap(peer, last, bitmap, nowMs);
+                return true;
+            case GroupMessageType.Push when GroupMediaControl.TryReadPush(message, out byte mask):
+                OnPush(peer, mask);
+                return true;
+            case GroupMessageType.Pull when GroupMediaControl.TryReadPull(message, out ulong id):
+                OnPull(peer, id, nowMs);
+                return true;
+            default:
+                return false;
+        }
+    }
+
     public void OnPull(PeerMedia peer, ulong id, long nowMs)
     {
         LastPullMs = nowMs;

@@ -209,15 +209,22 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
     }
 
     /// <summary>Frames paced at 20 ms, as a live source produces them: pushes carry most, pulls the rest.</summary>
-    internal static async Task PublishAsync(GroupPublication publication, int from, int count, CancellationToken ct)
+    internal static Task PublishAsync(GroupPublication publication, int from, int count, CancellationToken ct) =>
+        PublishVideoAsync((time, tag) => publication.SendVideo(time, tag), from, count, ct);
+
+    /// <summary>
+    /// Synthetic video at 25 frames per second sent every 20 ms (an AVC sequence header first, a keyframe every 25, every
+    /// tenth frame 3,000 bytes: split into several fragments), each stamped with its sequence number.
+    /// </summary>
+    internal static async Task PublishVideoAsync(Action<uint, byte[]> sendVideo, int from, int count, CancellationToken ct)
     {
         if (from == 0)
         {
-            publication.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+            sendVideo(0, SyntheticMedia.AvcSequenceHeader());
         }
         for (int i = from; i < from + count; i++)
         {
-            publication.SendVideo((uint)(i * 40), SyntheticMedia.VideoFrame(i % 25 == 0, (uint)i, 0, i % 10 == 0 ? 3000 : 600));
+            sendVideo((uint)(i * 40), SyntheticMedia.VideoFrame(i % 25 == 0, (uint)i, 0, i % 10 == 0 ? 3000 : 600));
             await Task.Delay(20, ct);
         }
     }

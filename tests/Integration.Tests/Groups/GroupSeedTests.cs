@@ -11,19 +11,9 @@ namespace Rtmfp.Integration.Tests.Groups;
 /// </summary>
 public sealed class GroupSeedTests
 {
-    /// <summary>Frames at 25 per second: a keyframe every 25, some large (split into several fragments).</summary>
-    internal static async Task PublishFramesAsync(FlashNetStream stream, int from, int count, CancellationToken ct)
-    {
-        if (from == 0)
-        {
-            stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-        }
-        for (int i = from; i < from + count; i++)
-        {
-            stream.SendVideo((uint)(i * 40), SyntheticMedia.VideoFrame(i % 25 == 0, (uint)i, 0, i % 10 == 0 ? 3000 : 600));
-            await Task.Delay(20, ct);
-        }
-    }
+    /// <summary>The synthetic video of <see cref="GroupMemberTests.PublishVideoAsync"/>, published to the node.</summary>
+    internal static Task PublishFramesAsync(FlashNetStream stream, int from, int count, CancellationToken ct) =>
+        GroupMemberTests.PublishVideoAsync((time, tag) => stream.SendVideo(time, tag), from, count, ct);
 
     [Fact(Timeout = 90_000)]
     public async Task A_stream_published_to_the_node_reaches_every_member_through_the_server_member()

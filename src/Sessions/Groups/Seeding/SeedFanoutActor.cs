@@ -138,25 +138,16 @@ internal sealed class SeedFanoutActor : ReceiveActor, IWithTimers
             return;
         }
         var bytes = message.Message;
-        switch ((GroupMessageType)bytes[0])
+        if ((GroupMessageType)bytes[0] != GroupMessageType.MediaInfos)
         {
-            case GroupMessageType.MediaInfos:
-                // The member mirrors our infos: it subscribes (docs/groups.md §6.5). Another key is not ours to serve.
-                if (!GroupMediaInfo.TryReadEnd(bytes, out _) && GroupMediaInfo.TryRead(bytes, out _, out byte[] key, out _)
-                    && key.AsSpan().SequenceEqual(_media.StreamKey))
-                {
-                    _media.OnMediaInfos(peer);
-                }
-                break;
-            case GroupMessageType.FragmentsMap when FragmentsMap.TryRead(bytes, out ulong last, out var bitmap):
-                _media.OnFragmentsMap(peer, last, bitmap, Environment.TickCount64);
-                break;
-            case GroupMessageType.Push when GroupMediaControl.TryReadPush(bytes, out byte mask):
-                _media.OnPush(peer, mask);
-                break;
-            case GroupMessageType.Pull when GroupMediaControl.TryReadPull(bytes, out ulong id):
-                _media.OnPull(peer, id, Environment.TickCount64);
-                break;
+            _media.OnControl(peer, bytes, Environment.TickCount64); // maps, push, pull; anything else is not for a source
+            return;
+        }
+        // The member mirrors our infos: it subscribes (docs/groups.md §6.5). Another key is not ours to serve.
+        if (!GroupMediaInfo.TryReadEnd(bytes, out _) && GroupMediaInfo.TryRead(bytes, out _, out byte[] key, out _)
+            && key.AsSpan().SequenceEqual(_media.StreamKey))
+        {
+            _media.OnMediaInfos(peer);
         }
     }
 
