@@ -155,12 +155,22 @@ internal sealed class GroupFlowService(
         gc.Outbound = engine.OpenFlow(GroupControl.FlowMetadata.ToArray(), gc.Inbound);
         gc.Membership = membership;
         membership.Flows.Add(gc);
-        if (policy.SeedMembers.TryGetValue(membership.Request.GroupIdHex, out var seed) && !seed.AsSpan().SequenceEqual(_peerId))
+        IntroduceSeed(gc, membership);
+    }
+
+    /// <summary>
+    /// docs/groups.md §7: the server member is a member like any other, and the stream's source: every joiner meets
+    /// it, and hears of it again with each introduction from the group (the re-bootstrap of young members included),
+    /// so a member whose first attempt failed (and who keeps a failed peer out for a while) tries again.
+    /// </summary>
+    private void IntroduceSeed(GroupFlow gc, Membership membership)
+    {
+        if (policy.SeedMembers.TryGetValue(membership.Request.GroupIdHex, out var seed) && !seed.AsSpan().SequenceEqual(_peerId)
+            && gc.Outbound is { State: SendFlowState.Open } outbound && outbound.QueuedFragmentCount < MaxQueuedIntroductions)
         {
-            // docs/groups.md §7: the server member is a member like any other, and the stream's source: every joiner meets it.
             var message = new byte[GroupControl.MemberMessageLength];
             GroupControl.WriteMember(message, seed);
-            gc.Outbound.Write(message);
+            outbound.Write(message);
         }
     }
 
@@ -212,6 +222,10 @@ internal sealed class GroupFlowService(
                     outbound.Write(message);
                 }
             }
+        }
+        foreach (var gc in membership.Flows)
+        {
+            IntroduceSeed(gc, membership);
         }
     }
 
