@@ -19,6 +19,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
     echo "warning: redis-server missing and not root; run: sudo apt-get install redis-server" >&2
   fi
 fi
+# kubectl for the kustomize rendering test of deploy/k8s (tests/Integration.Tests/KubernetesManifestTests.cs).
+if ! command -v kubectl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client) >/dev/null 2>&1 \
+      || echo "warning: could not install kubernetes-client; the Kubernetes manifest test will fail" >&2
+  else
+    echo "warning: kubectl missing and not root; run: sudo apt-get install kubernetes-client" >&2
+  fi
+fi
 redis_pid=""
 if command -v redis-server >/dev/null 2>&1; then
   redis_dir=$(mktemp -d)

@@ -14,6 +14,8 @@ using Rtmfp.Persistence.Redis.Hosting;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Groups;
 using Rtmfp.Shared.Crypto;
+using Rtmfp.Ops.Inspection;
+using Rtmfp.Shared.Operations;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Node;
@@ -84,7 +86,7 @@ internal static class NodeComposition
         {
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
-                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval),
+                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval) { Directory = services.GetRequiredService<NodeDirectory>() },
                 BuiltInApplications.CreateRegistry(settings.Applications),
                 services.GetRequiredService<RtmfpMetrics>())
             {
@@ -105,6 +107,8 @@ internal static class NodeComposition
             {
                 MaxMembersPerGroup = settings.Groups.MaxMembersPerGroup,
                 RebootstrapInterval = settings.Groups.RebootstrapInterval,
+                Metrics = services.GetRequiredService<RtmfpMetrics>(),
+                Directory = services.GetRequiredService<NodeDirectory>(),
             });
         }
         else if (sessionsHere)
@@ -115,6 +119,9 @@ internal static class NodeComposition
         {
             akka.WithGatewayRole(settings.Sessions.ShardCount, sessionsHere);
         }
+
+        // rtmfp-ops sessions/streams/peers/groups: every node answers for what it hosts, whether or not its endpoint is on.
+        akka.WithOpsInspection(services.GetRequiredService<NodeDirectory>());
 
         if (settings.Cluster.SeedNodes.Count == 0)
         {
@@ -158,7 +165,7 @@ internal static class NodeComposition
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front) and the ops endpoint.</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
-        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
+        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint, settings.Ops.Token);
         services.AddSingleton<Rtmfp.Sessions.Groups.Seeding.GroupSeedStatistics>();
         services.AddHostedService<ClusterJoinWatchdog>();
         if (settings.Persistence.Provider == PersistenceProvider.Redis)

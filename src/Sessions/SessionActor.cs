@@ -61,6 +61,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private SocketAddress? _lastToCopy;
     private long _reportedRetransmissions;
     private bool _countedOpen;
+    private global::Rtmfp.Shared.Operations.SessionEntry? _listed;
     private int _reportedSrtt = -1;
 
     private readonly FlashServices? _flash;
@@ -227,6 +228,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
         _countedOpen = true;
+        _listed = SessionListing.Add(_settings.Directory, open, Self);
         _metrics?.HandshakesCompleted.Add(1);
         Sender.Tell(_opened);
         Become(Open);
@@ -241,7 +243,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             {
                 if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
                 {
-                    _metrics?.DecryptFailures.Add(1);
+                    _metrics?.Dropped(DropReasons.Replayed);
                     return;
                 }
                 _replayWindow.Accept(packet.SequenceNumber);
@@ -379,6 +381,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     private void ReportTelemetry(Session engine)
     {
+        SessionListing.Update(_listed, _adapter?.Connection);
         if (_metrics is null)
         {
             return;
@@ -391,7 +394,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         int srtt = engine.Rto.SrttMs;
         if (srtt >= 0 && srtt != _reportedSrtt)
         {
-            _metrics.Rtt.Record(srtt);
+            _metrics.Rtt.Record(srtt / 1000.0);
             _reportedSrtt = srtt;
         }
     }
@@ -469,6 +472,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             _countedOpen = false;
             _metrics?.SessionClosed();
+            _listed?.Dispose();
         }
     }
 
@@ -491,6 +495,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             Dispatch = action => self.Tell(new RunContinuation(action)),
             ApplicationFailed = ApplicationFailed,
+            Metrics = _metrics,
         };
         var open = _open!;
         PeerId? peerId = PeerId.TryCreate(open.FarPeerId, out var id) ? id : null;

@@ -39,6 +39,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The ops token this node was started with (RTMFP_Ops__Token), sent with this class's own ops requests.</summary>
+    public string? OpsToken { get; init; }
+
     public static NodeProcess Start(int gatewayPort, int remotingPort, params (string Name, string Value)[] environment)
     {
         int opsPort = FreePorts().Tcp;
@@ -62,7 +65,10 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             psi.Environment[name] = value;
         }
-        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort);
+        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort)
+        {
+            OpsToken = psi.Environment.TryGetValue("RTMFP_Ops__Token", out var token) ? token : null,
+        };
     }
 
     /// <summary>Until a line containing <paramref name="text"/> was printed.</summary>
@@ -128,7 +134,8 @@ public sealed class NodeProcess : IAsyncDisposable
         using var stream = client.GetStream();
         using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
         using var reader = new StreamReader(stream);
-        await writer.WriteLineAsync($"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}}}".AsMemory(), cancellationToken);
+        string token = OpsToken is null ? "" : $",\"token\":\"{OpsToken}\"";
+        await writer.WriteLineAsync($"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}{token}}}".AsMemory(), cancellationToken);
         var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
         return System.Text.Json.JsonDocument.Parse(line);
     }
