@@ -132,16 +132,21 @@ public sealed partial class Session : IRecvFlowSink
         {
             throw new InvalidOperationException("flows exist only in S_OPEN sessions");
         }
-        while (_sendFlows.ContainsKey(_nextFlowId))
-        {
-            _nextFlowId++;
-        }
-        var flow = new SendFlow(_nextFlowId++, metadata, returnAssociation?.FlowId, _options.MaxPacketSize);
+        var flow = TakeResumedFlow(metadata.Span, returnAssociation?.FlowId) ?? NewSendFlow(metadata, returnAssociation?.FlowId);
         flow.StartupOptions = new byte[UserDataOptions.GetLength(metadata.Span, returnAssociation?.FlowId)];
         UserDataOptions.Write(flow.StartupOptions, metadata.Span, returnAssociation?.FlowId);
         _sendFlows.Add(flow.FlowId, flow);
         _sendOrder.Add(flow);
         return flow;
+    }
+
+    private SendFlow NewSendFlow(ReadOnlyMemory<byte> metadata, ulong? returnAssociation)
+    {
+        while (_sendFlows.ContainsKey(_nextFlowId))
+        {
+            _nextFlowId++;
+        }
+        return new SendFlow(_nextFlowId++, metadata, returnAssociation, _options.MaxPacketSize);
     }
 
     public bool TryGetSendFlow(ulong flowId, out SendFlow flow) => _sendFlows.TryGetValue(flowId, out flow!);
