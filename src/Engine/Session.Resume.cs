@@ -25,6 +25,9 @@ public sealed partial class Session
 {
     private List<FlowResumeState>? _resumedSendFlows;
 
+    /// <summary>Counts flows added and removed: a host that keeps the flow list compares it instead of the flows.</summary>
+    public long FlowChanges { get; private set; }
+
     /// <summary>The open flows: what <see cref="Resume"/> needs on another incarnation of this session.</summary>
     public SessionResumeState ExportFlows()
     {
@@ -91,6 +94,7 @@ public sealed partial class Session
             var flow = new RecvFlow(f.FlowId, f.Metadata, f.ReturnAssociation, null, this, _receiveBudget, _options.MaxMessageSize);
             _recvFlows.Add(f.FlowId, flow);
             _recvOrder.Add(flow);
+            FlowChanges++;
             _handler.OnFlowOpened(this, flow);
         }
     }

@@ -137,6 +137,7 @@ public sealed partial class Session : IRecvFlowSink
         UserDataOptions.Write(flow.StartupOptions, metadata.Span, returnAssociation?.FlowId);
         _sendFlows.Add(flow.FlowId, flow);
         _sendOrder.Add(flow);
+        FlowChanges++;
         return flow;
     }
 
@@ -228,6 +229,7 @@ public sealed partial class Session : IRecvFlowSink
         _sendOrder.Clear();
         _recvFlows.Clear();
         _recvOrder.Clear();
+        FlowChanges++;
         _ackNow = false;
     }
 
@@ -318,6 +320,7 @@ public sealed partial class Session : IRecvFlowSink
         foreach (ulong id in _removals)
         {
             _sendOrder.Remove(_sendFlows[id]);
+            FlowChanges++;
             _sendFlows.Remove(id);
         }
         _removals.Clear();
@@ -331,6 +334,7 @@ public sealed partial class Session : IRecvFlowSink
         foreach (ulong id in _removals)
         {
             _recvOrder.Remove(_recvFlows[id]);
+            FlowChanges++;
             _recvFlows.Remove(id);
         }
     }

@@ -11,13 +11,13 @@ namespace Rtmfp.Sessions.Tests;
 
 public class SessionActorTests : TestKit
 {
-    private static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
+    internal static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
 
     private static SessionCryptoMaterial Material(bool sequenceNumbers = false) => new(
         new byte[32], new byte[32], new byte[32], new byte[32], new byte[32], new byte[32],
         new PacketVerificationSettings(0, 0, sequenceNumbers, sequenceNumbers));
 
-    private static OpenSession Open(uint sid, byte cookieByte, bool sseq = false) =>
+    internal static OpenSession Open(uint sid, byte cookieByte, bool sseq = false) =>
         new(sid, 0x11223344, Enumerable.Repeat(cookieByte, 64).ToArray(), Material(sseq), new byte[32], [0x0a], Client, [0x0b, 0x01, 0x02]);
 
     private IActorRef Spawn(uint sid) =>
@@ -127,26 +127,8 @@ public class SessionActorTests : TestKit
         ExpectMsg<OutboundPacket>(TimeSpan.FromSeconds(3));
     }
 
-    [Fact]
-    public void A_hand_off_closes_the_session_and_tells_its_gateway_to_forget_the_keys()
-    {
-        const uint sid = 0x6161;
-        var gateway = CreateTestProbe();
-        var actor = Spawn(sid);
-        Watch(actor);
-        actor.Tell(Open(sid, 6), gateway.Ref);
-        gateway.ExpectMsg<SessionOpened>();
-
-        actor.Tell(SessionHandOff.Instance, gateway.Ref);
-        // The Close Request leaves first (RFC 7016 §3.5.5), then the gateway forgets the session.
-        var close = gateway.ExpectMsg<OutboundPacket>();
-        ArrayPool<byte>.Shared.Return(close.Buffer);
-        Assert.Equal(sid, gateway.FishForMessage<SessionClosed>(_ => true).SessionId);
-        ExpectTerminated(actor);
-    }
-
     /// <summary>A gateway sink on this node: records what the session hands over, and when it flushes.</summary>
-    private sealed class RecordingSink : ILocalPacketSink
+    internal sealed class RecordingSink : ILocalPacketSink
     {
         private readonly object _lock = new();
         private readonly List<(byte[] Packet, ulong Sequence, uint FarSessionId)> _pending = [];
@@ -234,13 +216,13 @@ public class SessionActorTests : TestKit
         }
     }
 
-    private sealed class Collector : ISessionHandler
+    internal sealed class Collector : ISessionHandler
     {
         public List<byte[]> Messages { get; } = [];
 
-        public void OnFlowOpened(Session session, RecvFlow flow)
-        {
-        }
+        public int FlowsOpened { get; private set; }
+
+        public void OnFlowOpened(Session session, RecvFlow flow) => FlowsOpened++;
 
         public void OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => Messages.Add(message.ToArray());
     }

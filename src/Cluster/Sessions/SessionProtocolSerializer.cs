@@ -64,14 +64,7 @@ internal sealed class SessionProtocolSerializer : ProtocolSerializer
         switch (message)
         {
             case OpenSession m:
-                w.WriteUInt32(m.SessionId);
-                w.WriteUInt32(m.FarSessionId);
-                w.WriteBytes(m.Cookie);
-                WriteCrypto(w, m.Crypto);
-                w.WriteBytes(m.FarPeerId);
-                w.WriteBytes(m.EndpointDiscriminator);
-                w.WriteSocketAddress(m.FarAddress);
-                w.WriteBytes(m.RIKeyingPacket);
+                WriteOpen(w, m);
                 break;
             case SessionOpened m:
                 w.WriteUInt32(m.SessionId);
@@ -124,8 +117,7 @@ internal sealed class SessionProtocolSerializer : ProtocolSerializer
 
     private protected override object Read(ref ClusterMessageReader r, string manifest) => manifest switch
     {
-        Manifests.OpenSession => new OpenSession(r.ReadUInt32(), r.ReadUInt32(), r.ReadByteArray(), ReadCrypto(ref r),
-            r.ReadByteArray(), r.ReadByteArray(), r.ReadSocketAddress(), r.ReadByteArray()),
+        Manifests.OpenSession => ReadOpen(ref r),
         Manifests.SessionOpened => new SessionOpened(r.ReadUInt32(), r.ReadUInt32(), ReadCrypto(ref r), r.ReadSocketAddress(), r.ReadByteArray()),
         Manifests.SessionIdCollision => new SessionIdCollision(r.ReadUInt32(), r.ReadByteArray()),
         Manifests.InboundPacket => ReadInbound(ref r),
@@ -174,6 +166,23 @@ internal sealed class SessionProtocolSerializer : ProtocolSerializer
             ArrayPool<byte>.Shared.Return(outbound.Buffer);
         }
     }
+
+    /// <summary>Also the identity part of a persisted session (<see cref="SessionRecordSerializer"/>).</summary>
+    internal static void WriteOpen(ClusterMessageWriter w, OpenSession m)
+    {
+        w.WriteUInt32(m.SessionId);
+        w.WriteUInt32(m.FarSessionId);
+        w.WriteBytes(m.Cookie);
+        WriteCrypto(w, m.Crypto);
+        w.WriteBytes(m.FarPeerId);
+        w.WriteBytes(m.EndpointDiscriminator);
+        w.WriteSocketAddress(m.FarAddress);
+        w.WriteBytes(m.RIKeyingPacket);
+    }
+
+    internal static OpenSession ReadOpen(ref ClusterMessageReader r) =>
+        new(r.ReadUInt32(), r.ReadUInt32(), r.ReadByteArray(), ReadCrypto(ref r),
+            r.ReadByteArray(), r.ReadByteArray(), r.ReadSocketAddress(), r.ReadByteArray());
 
     private static void WriteCrypto(ClusterMessageWriter w, SessionCryptoMaterial c)
     {
