@@ -193,7 +193,21 @@ internal sealed partial class SessionActor
         {
             SetGateway(Sender); // a resumed session learns its gateway from the first one to ask
         }
-        Sender.Tell(new SessionKeysReply(_sessionId, _open!.FarSessionId, _open.Crypto, _engine!.FarAddress));
+        Sender.Tell(KeysReply());
+    }
+
+    private SessionKeysReply KeysReply() => new(_sessionId, _open!.FarSessionId, _open.Crypto, _engine!.FarAddress);
+
+    /// <summary>
+    /// A resumed session tells each gateway its packets come through where it now lives: the gateway then sends to it
+    /// directly (it routed through the shard region since the old incarnation stopped).
+    /// </summary>
+    private void AnnounceResumed()
+    {
+        if (Resumed && !_gateway.IsNobody())
+        {
+            _gateway.Tell(KeysReply());
+        }
     }
 
     /// <summary>Answers of the journal and snapshot store: nothing to do but not to treat them as unhandled.</summary>

@@ -250,6 +250,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
             if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters) && !Sender.Equals(_gateway))
             {
                 SetGateway(Sender);
+                AnnounceResumed();
             }
             long now = Now;
             _engine!.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
