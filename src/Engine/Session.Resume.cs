@@ -4,7 +4,8 @@ namespace Rtmfp.Engine;
 /// <param name="FlowId">The flow's ID.</param>
 /// <param name="Metadata">User's Per-Flow Metadata (RFC 7016 §2.3.11.1.1).</param>
 /// <param name="ReturnAssociation">The flow it answers on the other side, if any (§2.3.11.1.2).</param>
-/// <param name="SequenceNumber">A sending flow's next sequence number; unused (0) for a receiving flow.</param>
+/// <param name="SequenceNumber">A sending flow's next sequence number; for a receiving flow, the number through which its
+/// messages were delivered (<see cref="RecvFlow.DeliveredThrough"/>; 0: take the sender's FSN).</param>
 public sealed record FlowResumeState(ulong FlowId, byte[] Metadata, ulong? ReturnAssociation, ulong SequenceNumber);
 
 /// <summary>The flows of an open session that another incarnation of it needs to carry on without a new handshake.</summary>
@@ -36,7 +37,7 @@ public sealed partial class Session
         {
             if (f.State == RecvFlowState.Open)
             {
-                receive.Add(new FlowResumeState(f.FlowId, f.Metadata.ToArray(), f.ReturnAssociation, 0));
+                receive.Add(new FlowResumeState(f.FlowId, f.Metadata.ToArray(), f.ReturnAssociation, f.DeliveredThrough));
             }
         }
         var send = new List<FlowResumeState>(_sendOrder.Count);
@@ -92,6 +93,10 @@ public sealed partial class Session
                 continue;
             }
             var flow = new RecvFlow(f.FlowId, f.Metadata, f.ReturnAssociation, null, this, _receiveBudget, _options.MaxMessageSize);
+            if (f.SequenceNumber > 0)
+            {
+                flow.ResumeAfter(f.SequenceNumber); // retransmissions of what was delivered are duplicates now
+            }
             _recvFlows.Add(f.FlowId, flow);
             _recvOrder.Add(flow);
             FlowChanges++;

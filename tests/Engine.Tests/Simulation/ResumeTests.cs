@@ -23,7 +23,7 @@ public class ResumeTests
         Assert.True(link.RunUntil(() => RepliesAtA(link) == 5 && outgoing.QueuedFragmentCount == 0, 10_000));
         ulong returnFlowId = link.A.Recorder.Opened.Single().FlowId;
         var exported = link.B.Session.ExportFlows();
-        Assert.Single(exported.ReceiveFlows);
+        Assert.Equal(5UL, exported.ReceiveFlows.Single().SequenceNumber); // delivered through
         Assert.Equal(6UL, exported.SendFlows.Single().SequenceNumber);
 
         // The old incarnation answers two more before it dies; the export above does not know them.
@@ -54,6 +54,32 @@ public class ResumeTests
         Assert.Equal(SessionState.Open, a.State);
         Assert.True(link.B.Session.TryGetSendFlow(returnFlowId, out var reply));
         Assert.True(reply.NextSequenceNumber > 1006, $"resumed at {reply.NextSequenceNumber}");
+    }
+
+    [Fact]
+    public void What_the_first_incarnation_delivered_is_not_delivered_again_when_the_initiator_retransmits_it()
+    {
+        var link = new SimulatedLink(seed: 77);
+        var outgoing = link.A.Session.OpenFlow(Metadata);
+        OpenReturnFlows(link.B);
+        outgoing.Write(new byte[] { 1 });
+        Assert.True(link.RunUntil(() => RepliesAtA(link) == 1 && outgoing.QueuedFragmentCount == 0, 10_000));
+        // Message 2 reaches the responder, but nothing it sends back arrives: the initiator will retransmit it.
+        link.BtoA.Down = true;
+        outgoing.Write(new byte[] { 2 });
+        Assert.True(link.RunUntil(() => link.B.Recorder.MessageCount(outgoing.FlowId) == 2, 10_000));
+        var exported = link.B.Session.ExportFlows();
+        Assert.Equal(2UL, exported.ReceiveFlows.Single().SequenceNumber);
+
+        var second = new Recorder();
+        link.B.Session = new Session(SessionRole.Responder, link.A.Address, second, link.Now, SimulatedLink.Options(78));
+        OpenReturnFlows(link.B, second);
+        link.B.Session.Resume(exported, sequenceMargin: 1000);
+        link.BtoA.Down = false;
+        outgoing.Write(new byte[] { 3 });
+        Assert.True(link.RunUntil(() => second.MessageCount(outgoing.FlowId) == 1 && outgoing.QueuedFragmentCount == 0, 20_000));
+        link.RunFor(2_000);
+        Assert.Equal([[3]], second.Messages[outgoing.FlowId]); // 2 was retransmitted and acknowledged, not delivered again
     }
 
     [Fact]
