@@ -1,6 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
-using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using Rtmfp.Cluster;
@@ -46,8 +46,10 @@ internal sealed partial class SessionActor
             ? System.Text.Encoding.UTF8.GetString(epd.AncillaryData)
             : null;
         Address.TryFromSocketAddress(engine.FarAddress, AddressOrigin.Observed, out var observed);
-        // Unique across the cluster: it names the publisher of a stream.
-        var endpoint = new FlashEndpointInfo(((long)RandomNumberGenerator.GetInt32(int.MaxValue) << 32) | _sessionId,
+        // Unique across the cluster (it names the publisher of a stream), and the same for every incarnation of the
+        // session (a resumed publisher is the publisher it was): the session ID and 31 bits of its cookie (an HMAC).
+        long random = BinaryPrimitives.ReadInt32BigEndian(open.Cookie.AsSpan(open.Cookie.Length - 4)) & int.MaxValue;
+        var endpoint = new FlashEndpointInfo((random << 32) | _sessionId,
             observed, uri, peerId, self);
         var relay = _relay;
         _adapter = new RtmfpFlashAdapter(engine,

@@ -71,6 +71,16 @@ internal sealed partial class SessionActor
         }
         _engine!.Resume(ToEngine(checkpoint), FlowSequenceMargin);
         Resumed = true;
+        if (checkpoint.FlashUnresumable)
+        {
+            // More NetConnection commands than a record keeps: it cannot be rebuilt, so the client hears at once.
+            _log.Warning("session {0:x8}: its NetConnection cannot be rebuilt from its record; closing it", _sessionId);
+            _engine.Close(Now);
+        }
+        else if (checkpoint.FlashCommands.Count > 0)
+        {
+            _adapter?.Replay(checkpoint.FlashCommands);
+        }
         _metrics?.SessionOpened();
         _countedOpen = true;
         Become(Open);
@@ -111,10 +121,12 @@ internal sealed partial class SessionActor
         }
         _recordedFlowChanges = engine.FlowChanges;
         _addressChanged = false;
+        var log = _adapter?.Commands;
+        log?.MarkRecorded();
         _recordedSendProgress = engine.SendProgress();
         _recordedSendSequence = _nextSendSequence;
         return new SessionCheckpoint(SocketAddresses.Copy(engine.FarAddress), _nextSendSequence, _highestReceived,
-            Map(flows.ReceiveFlows), Map(flows.SendFlows), flows.NextFlowId);
+            Map(flows.ReceiveFlows), Map(flows.SendFlows), flows.NextFlowId, log?.Commands.ToArray() ?? [], log?.Overflowed ?? false);
     }
 
     /// <summary>The session opened: persisted before <paramref name="then"/> answers the gateway.</summary>
@@ -141,9 +153,13 @@ internal sealed partial class SessionActor
         });
     }
 
-    /// <summary>After every engine call (cheap): a flow opened or closed, or the client moved, since the last record.</summary>
+    /// <summary>
+    /// After every engine call (cheap): a flow opened or closed, the client moved, or its NetConnection took a state
+    /// command since the last record.
+    /// </summary>
     private bool RecordStale(Session engine) =>
-        engine.State == SessionState.Open && !_handingOff && (engine.FlowChanges != _recordedFlowChanges || _addressChanged);
+        engine.State == SessionState.Open && !_handingOff
+        && (engine.FlowChanges != _recordedFlowChanges || _addressChanged || _adapter is { Commands.Changed: true });
 
     /// <summary>On timer ticks: sequence numbers came halfway to the margin a resume adds above the record.</summary>
     private void CheckpointIfNumbersAdvanced()

@@ -11,6 +11,9 @@ namespace Rtmfp.Cluster;
 /// <summary>One flow as persisted: ID, metadata, return association and (sending flows) the next sequence number.</summary>
 public sealed record PersistedFlow(ulong FlowId, byte[] Metadata, ulong? ReturnAssociation, ulong SequenceNumber);
 
+/// <summary>A state command of the client's NetConnection (connect, createStream, publish, play…) as its RTMP message.</summary>
+public sealed record FlashCommand(uint StreamId, byte[] Message);
+
 /// <summary>
 /// The changing part of a session: where the client is, how far its session sequence numbers (RFC 7425 §4.6.6) and
 /// flows went (a resumed incarnation continues above them by a margin), and its open flows.
@@ -21,12 +24,15 @@ public sealed record SessionCheckpoint(
     ulong ReceiveSequence,
     IReadOnlyList<PersistedFlow> ReceiveFlows,
     IReadOnlyList<PersistedFlow> SendFlows,
-    ulong NextFlowId)
+    ulong NextFlowId,
+    IReadOnlyList<FlashCommand> FlashCommands,
+    bool FlashUnresumable)
 {
     private bool PrintMembers(StringBuilder b)
     {
         b.AppendAddress(nameof(FarAddress), FarAddress).Append(", SendSequence = ").Append(SendSequence)
-            .Append(", ReceiveFlows = ").Append(ReceiveFlows.Count).Append(", SendFlows = ").Append(SendFlows.Count);
+            .Append(", ReceiveFlows = ").Append(ReceiveFlows.Count).Append(", SendFlows = ").Append(SendFlows.Count)
+            .Append(", FlashCommands = ").Append(FlashCommands.Count).Append(", FlashUnresumable = ").Append(FlashUnresumable);
         return true;
     }
 }

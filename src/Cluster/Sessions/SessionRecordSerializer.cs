@@ -17,6 +17,9 @@ internal sealed class SessionRecordSerializer : ProtocolSerializer
     /// <summary>Flows one record may list (the engine's own bound on receiving flows is 1,024).</summary>
     private const int MaxFlows = 4096;
 
+    /// <summary>Flash commands one record may list (the session keeps 256).</summary>
+    private const int MaxFlashCommands = 1024;
+
     private static class Manifests
     {
         public const string Started = "rs";
@@ -77,6 +80,13 @@ internal sealed class SessionRecordSerializer : ProtocolSerializer
         w.WriteVlu(c.NextFlowId);
         WriteFlows(w, c.ReceiveFlows);
         WriteFlows(w, c.SendFlows);
+        w.WriteBool(c.FlashUnresumable);
+        w.WriteVlu((ulong)c.FlashCommands.Count);
+        foreach (var command in c.FlashCommands)
+        {
+            w.WriteUInt32(command.StreamId);
+            w.WriteBytes(command.Message);
+        }
     }
 
     private static SessionCheckpoint ReadCheckpoint(ref ClusterMessageReader r)
@@ -87,7 +97,18 @@ internal sealed class SessionRecordSerializer : ProtocolSerializer
         ulong nextFlowId = r.ReadVlu();
         var receiveFlows = ReadFlows(ref r);
         var sendFlows = ReadFlows(ref r);
-        return new SessionCheckpoint(address, send, receive, receiveFlows, sendFlows, nextFlowId);
+        bool unresumable = r.ReadBool();
+        ulong count = r.ReadVlu();
+        if (count > MaxFlashCommands)
+        {
+            throw r.Error("too many Flash commands");
+        }
+        var commands = new FlashCommand[count];
+        for (int i = 0; i < commands.Length; i++)
+        {
+            commands[i] = new FlashCommand(r.ReadUInt32(), r.ReadByteArray());
+        }
+        return new SessionCheckpoint(address, send, receive, receiveFlows, sendFlows, nextFlowId, commands, unresumable);
     }
 
     private static void WriteFlows(ClusterMessageWriter w, IReadOnlyList<PersistedFlow> flows)

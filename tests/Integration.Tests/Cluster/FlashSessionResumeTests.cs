@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Rtmfp.Client.Flash;
+using Rtmfp.Integration.Tests.Support;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Integration.Tests.Cluster;
+
+/// <summary>
+/// SIGKILL of the node hosting a publisher's and a player's sessions (issue 9), persisted in Redis: both resume on the
+/// survivors from their records (their NetConnections rebuilt from the commands they issued, silently), the player
+/// receives video again on the same session, the publisher hears nothing but its first Publish.Start, and a call made
+/// while the node was being decided gets its result.
+/// </summary>
+[Collection("node")]
+public class FlashSessionResumeTests
+{
+    [Fact(Timeout = 240_000)]
+    public async Task A_publisher_and_a_player_whose_node_died_carry_on_without_a_new_handshake()
+    {
+        var redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        var nodes = await NodeProcess.StartThreeAsync(("RTMFP_Persistence__Provider", "Redis"), ("RTMFP_Persistence__Redis", redis),
+            ("RTMFP_Persistence__KeyPrefix", $"flash-resume-{Guid.NewGuid():N}:"));
+        var clients = new List<FlashNetConnection>();
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            var ct = TestContext.Current.CancellationToken;
+            string uri = $"rtmfp://{nodes[0].Gateway}/live";
+            // A publisher and a player whose sessions are both on node 1 or node 2 (the clients' gateway, node 0, stays).
+            NodeProcess? victim = null;
+            FlashNetConnection? player = null, publisher = null;
+            FlashNetStream? publish = null, play = null;
+            for (int attempt = 0; attempt < 40 && victim is null; attempt++)
+            {
+                string name = $"resume-{attempt}-{Guid.NewGuid():n}";
+                var publisherConnection = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                var playerConnection = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                clients.Add(publisherConnection);
+                clients.Add(playerConnection);
+                foreach (var candidate in nodes.Skip(1))
+                {
+                    if (await candidate.HostsEntityAsync("session", SessionEntity(publisherConnection), ct)
+                        && await candidate.HostsEntityAsync("session", SessionEntity(playerConnection), ct))
+                    {
+                        victim = candidate;
+                        player = playerConnection;
+                        publisher = publisherConnection;
+                        publish = await publisherConnection.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                        await publish.PublishAsync(name, cancellationToken: ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                        play = await playerConnection.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                        await play.PlayAsync(name, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                    }
+                }
+            }
+            Assert.NotNull(victim);
+
+            // 25 frames a second until the end of the test; the player notes when video arrives.
+            var sending = Task.Run(async () =>
+            {
+                uint t = 0;
+                publish!.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+                while (!stop.IsCancellationRequested)
+                {
+                    publish.SendVideo(t, SyntheticMedia.VideoFrame(t % 1000 == 0, t / 40, 0, 500));
+                    t += 40;
+                    await Task.Delay(40, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+            var clock = Stopwatch.StartNew();
+            double lastVideoAt = -1;
+            var playerStatuses = new List<string>();
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var message in play!.Messages.ReadAllAsync(stop.Token))
+                {
+                    if (message.Type == RtmpMessageType.Video)
+                    {
+                        Volatile.Write(ref lastVideoAt, clock.Elapsed.TotalSeconds);
+                    }
+                    else if (message.StatusCode is { } code)
+                    {
+                        lock (playerStatuses)
+                        {
+                            playerStatuses.Add(code);
+                        }
+                    }
+                }
+            }, CancellationToken.None);
+            await WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
+
+            double killedAt = clock.Elapsed.TotalSeconds;
+            victim!.Kill();
+            // A call in flight while the node is decided: answered once the session resumed elsewhere.
+            var streamDuringOutage = player!.CreateStreamAsync(ct);
+            try
+            {
+                await WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 2, TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                var closed = string.Join(", ", clients.Select(c => c.Closed.IsCompleted ? c.Closed.Result.ToString() : "open"));
+                var logs = string.Join(Environment.NewLine, nodes.Where(n => n != victim).SelectMany(n => n.Output.TakeLast(40)));
+                Assert.Fail($"no video since {lastVideoAt:F1} s (killed at {killedAt:F1} s); connections: {closed}{Environment.NewLine}{logs}");
+            }
+            double videoAfter = Volatile.Read(ref lastVideoAt) - killedAt;
+            var created = await streamDuringOutage.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            double callAfter = clock.Elapsed.TotalSeconds - killedAt;
+            int resumed = nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            string report = $"video again {videoAfter:F1} s after the kill; the call made during the outage answered by " +
+                $"{callAfter:F1} s (stream {created.StreamId}); player statuses after play: [{string.Join(", ", playerStatuses)}]; resumed (node logs) {resumed}";
+            TestContext.Current.TestOutputHelper?.WriteLine(report);
+
+            Assert.False(player.Closed.IsCompleted, report);
+            Assert.False(publisher!.Closed.IsCompleted, report);
+            Assert.True(resumed >= 2, report);
+            // The publisher heard nothing but its Publish.Start: no error, no request to publish again.
+            var statuses = new List<string>();
+            while (publish!.Messages.TryRead(out var message))
+            {
+                if (message.StatusCode is { } code)
+                {
+                    statuses.Add(code);
+                }
+            }
+            Assert.All(statuses, code => Assert.Equal(StatusCode.PublishStart, code));
+            Assert.True(statuses.Count <= 1, report);
+            Assert.True(created.StreamId > play!.StreamId, report);
+            stop.Cancel();
+            await sending;
+            await reading.ContinueWith(_ => { });
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    private static string SessionEntity(FlashNetConnection connection) => connection.Rtmfp.FarSessionId.ToString("x8");
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"condition not met within {timeout}");
+            }
+            await Task.Delay(50);
+        }
+    }
+}
