@@ -105,10 +105,7 @@ public class SessionResumeTests
             await UntilAllAnsweredAsync(loads);
             // A fourth node into the same cluster (same seeds, cookie secret and Redis prefix).
             var ports = NodeProcess.FreePorts();
-            var shared = nodes[0].StartEnvironment
-                .Where(e => e.Key.StartsWith("RTMFP_Persistence__") || e.Key is "RTMFP_Cluster__SeedNodes" or "RTMFP_Gateway__CookieSecret")
-                .Select(e => (e.Key, e.Value ?? "")).ToArray();
-            var joining = NodeProcess.Start(ports.Udp, ports.Tcp, shared);
+            var joining = NodeProcess.Start(ports.Udp, ports.Tcp, SharedEnvironment(nodes[0]));
             nodes.Add(joining);
             double joinedAt = clock.Elapsed.TotalSeconds;
             await joining.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(60));
@@ -140,6 +137,70 @@ public class SessionResumeTests
             await DisposeAllAsync(loads, nodes);
         }
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_rolling_restart_of_every_node_behind_a_switching_front_loses_no_session()
+    {
+        var nodes = (await NodeProcess.StartThreeAsync(RedisPersistence())).ToList();
+        var everyProcess = new List<NodeProcess>(nodes);
+        var clock = Stopwatch.StartNew();
+        var loads = new List<EchoLoad>();
+        // One front per client, as a load balancer: it moves the client off a gateway before its node stops.
+        var fronts = Enumerable.Range(0, Clients).Select(i => new GatewaySwitch(nodes[i % 3].Gateway)).ToList();
+        var target = Enumerable.Range(0, Clients).Select(i => i % 3).ToArray();
+        try
+        {
+            foreach (var front in fronts)
+            {
+                loads.AddRange(await EchoLoad.StartAsync($"rtmfp://{front.Endpoint}/live", 1, clock));
+            }
+            await UntilAllAnsweredAsync(loads);
+            var shared = SharedEnvironment(nodes[0]);
+            var silences = new List<double>();
+            for (int k = 0; k < nodes.Count; k++)
+            {
+                for (int i = 0; i < Clients; i++)
+                {
+                    if (target[i] == k)
+                    {
+                        target[i] = (k + 1) % nodes.Count;
+                        fronts[i].SwitchTo(nodes[target[i]].Gateway);
+                    }
+                }
+                double stoppedAt = clock.Elapsed.TotalSeconds;
+                var old = nodes[k];
+                old.Terminate();
+                Assert.Equal(0, await old.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+                var restarted = NodeProcess.Start(old.Gateway.Port, old.RemotingPort, shared);
+                everyProcess.Add(restarted);
+                nodes[k] = restarted;
+                await restarted.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(90));
+                await restarted.WaitForOutputAsync("RTMFP listening", TimeSpan.FromSeconds(30));
+                await UntilAnsweredAfterAsync(loads, clock.Elapsed.TotalSeconds, TimeSpan.FromSeconds(30));
+                silences.Add(loads.Max(l => l.LongestSilenceSince(stoppedAt)));
+            }
+            var report = $"{Clients} sessions through three rolling restarts; longest silence per restart " +
+                $"{string.Join(", ", silences.Select(s => s.ToString("F1")))} s; resumed (node logs) {Resumed(everyProcess)}";
+            TestContext.Current.TestOutputHelper?.WriteLine(report);
+            Assert.All(loads, l => Assert.Null(l.ClosedAt));
+            Assert.True(Resumed(everyProcess) > 0, report);
+        }
+        finally
+        {
+            await DisposeAllAsync(loads, everyProcess);
+            foreach (var front in fronts)
+            {
+                await front.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>What every node of one cluster shares: seeds, cookie secret, persistence.</summary>
+    private static (string, string)[] SharedEnvironment(NodeProcess node) =>
+        node.StartEnvironment
+            .Where(e => e.Key.StartsWith("RTMFP_Persistence__", StringComparison.Ordinal)
+                || e.Key is "RTMFP_Cluster__SeedNodes" or "RTMFP_Gateway__CookieSecret")
+            .Select(e => (e.Key, e.Value ?? "")).ToArray();
 
     private static async Task<List<EchoLoad>> AffectedAsync(NodeProcess node, List<EchoLoad> loads)
     {
