@@ -92,33 +92,26 @@ internal sealed partial class SessionActor
 
     private static SessionResumeState ToEngine(SessionCheckpoint c)
     {
-        static FlowResumeState[] Map(IReadOnlyList<PersistedFlow> flows)
+        static FlowResumeState ToFlow(PersistedFlow f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
+        return new SessionResumeState(Map(c.ReceiveFlows, ToFlow), Map(c.SendFlows, ToFlow), c.NextFlowId);
+    }
+
+    /// <summary>The record's flows and the engine's are the same four fields (the engine knows nothing of Akka).</summary>
+    private static TOut[] Map<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
+    {
+        var result = new TOut[items.Count];
+        for (int i = 0; i < result.Length; i++)
         {
-            var result = new FlowResumeState[flows.Count];
-            for (int i = 0; i < result.Length; i++)
-            {
-                var f = flows[i];
-                result[i] = new FlowResumeState(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
-            }
-            return result;
+            result[i] = map(items[i]);
         }
-        return new SessionResumeState(Map(c.ReceiveFlows), Map(c.SendFlows), c.NextFlowId);
+        return result;
     }
 
     private SessionCheckpoint Checkpoint()
     {
         var engine = _engine!;
         var flows = engine.ExportFlows();
-        static PersistedFlow[] Map(IReadOnlyList<FlowResumeState> flows)
-        {
-            var result = new PersistedFlow[flows.Count];
-            for (int i = 0; i < result.Length; i++)
-            {
-                var f = flows[i];
-                result[i] = new PersistedFlow(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
-            }
-            return result;
-        }
+        static PersistedFlow ToRecord(FlowResumeState f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
         _recordedFlowChanges = engine.FlowChanges;
         _addressChanged = false;
         var log = _adapter?.Commands;
@@ -126,7 +119,7 @@ internal sealed partial class SessionActor
         _recordedSendProgress = engine.SendProgress();
         _recordedSendSequence = _nextSendSequence;
         return new SessionCheckpoint(SocketAddresses.Copy(engine.FarAddress), _nextSendSequence, _highestReceived,
-            Map(flows.ReceiveFlows), Map(flows.SendFlows), flows.NextFlowId, log?.Commands.ToArray() ?? [], log?.Overflowed ?? false);
+            Map(flows.ReceiveFlows, ToRecord), Map(flows.SendFlows, ToRecord), flows.NextFlowId, log?.Commands.ToArray() ?? [], log?.Overflowed ?? false);
     }
 
     /// <summary>The session opened: persisted before <paramref name="then"/> answers the gateway.</summary>

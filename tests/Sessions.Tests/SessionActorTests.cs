@@ -167,14 +167,13 @@ public class SessionActorTests : TestKit
     public void A_gateway_on_this_node_gets_the_packets_by_direct_call_numbered_and_flushed_not_as_messages()
     {
         const uint sid = 0x5151;
-        var gateway = CreateTestProbe();
-        var sink = new RecordingSink();
-        LocalGateways.Get(Sys).Register(gateway.Ref, sink);
+        var gateway = new LocalTestGateway(CreateTestProbe());
+        LocalGateways.Get(Sys).Register(gateway.Probe.Ref, gateway.Sink);
         try
         {
             var actor = Spawn(sid);
-            actor.Tell(Open(sid, 5, sseq: true), gateway.Ref);
-            gateway.ExpectMsg<SessionOpened>();
+            actor.Tell(Open(sid, 5, sseq: true), gateway.Probe.Ref);
+            gateway.Probe.ExpectMsg<SessionOpened>();
 
             var handler = new Collector();
             var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
@@ -183,36 +182,16 @@ public class SessionActorTests : TestKit
             {
                 flow.Write(BitConverter.GetBytes(i));
             }
-            var sequences = new List<ulong>();
-            ulong inbound = 1;
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            var buf = new byte[1500];
-            while (handler.Messages.Count < 20 && DateTime.UtcNow < deadline)
-            {
-                long now = Environment.TickCount64;
-                while (initiator.TryBuildPacket(buf, now, out int len, out _))
-                {
-                    var pooled = ArrayPool<byte>.Shared.Rent(len);
-                    buf.AsSpan(0, len).CopyTo(pooled);
-                    actor.Tell(new InboundPacket(sid, pooled, 0, len, inbound++, Client), gateway.Ref);
-                }
-                Thread.Sleep(20);
-                foreach (var (packet, sequence, far) in sink.TakeFlushed())
-                {
-                    Assert.Equal(0x11223344u, far);
-                    sequences.Add(sequence);
-                    initiator.Receive(packet, Client, Environment.TickCount64);
-                }
-                initiator.Tick(Environment.TickCount64);
-            }
+            Assert.True(gateway.Exchange(actor, sid, initiator, () => handler.Messages.Count == 20));
             Assert.Equal(Enumerable.Range(0, 20), handler.Messages.Select(m => BitConverter.ToInt32(m)));
+            Assert.Equal([0x11223344u], gateway.FarSessionIds);
             // RFC 7425 §4.6.6: the session numbers its packets 0, 1, 2 … whichever path they take.
-            Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (ulong)i), sequences);
-            gateway.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+            Assert.Equal(Enumerable.Range(0, gateway.Sequences.Count).Select(i => (ulong)i), gateway.Sequences);
+            gateway.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         }
         finally
         {
-            LocalGateways.Get(Sys).Unregister(gateway.Ref);
+            LocalGateways.Get(Sys).Unregister(gateway.Probe.Ref);
         }
     }
 

@@ -15,11 +15,11 @@ namespace Rtmfp.Sessions.Tests;
 /// </summary>
 public class SessionPersistenceTests : TestKit
 {
-    private readonly TestProbeGateway _gateway;
+    private readonly LocalTestGateway _gateway;
 
     public SessionPersistenceTests()
     {
-        _gateway = new TestProbeGateway(CreateTestProbe());
+        _gateway = new LocalTestGateway(CreateTestProbe());
         LocalGateways.Get(Sys).Register(_gateway.Probe.Ref, _gateway.Sink);
     }
 
@@ -110,51 +110,5 @@ public class SessionPersistenceTests : TestKit
     {
         LocalGateways.Get(Sys).Unregister(_gateway.Probe.Ref);
         base.Dispose(disposing);
-    }
-
-    /// <summary>A gateway on this node: a probe for its messages, a sink for the packets sessions hand it.</summary>
-    private sealed class TestProbeGateway(Akka.TestKit.TestProbe probe)
-    {
-        private ulong _inbound = 1;
-
-        public Akka.TestKit.TestProbe Probe { get; } = probe;
-
-        public RecordingSink Sink { get; } = new();
-
-        public List<ulong> Sequences { get; } = [];
-
-        /// <summary>Packets both ways between the initiator and the entity until <paramref name="done"/> (10 s at most).</summary>
-        public bool Exchange(IActorRef entity, uint sid, Session initiator, Func<bool> done)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            var buf = new byte[1500];
-            while (!done())
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    return false;
-                }
-                long now = Environment.TickCount64;
-                while (initiator.TryBuildPacket(buf, now, out int len, out _))
-                {
-                    var pooled = ArrayPool<byte>.Shared.Rent(len);
-                    buf.AsSpan(0, len).CopyTo(pooled);
-                    entity.Tell(new InboundPacket(sid, pooled, 0, len, _inbound++, Client), Probe.Ref);
-                }
-                Thread.Sleep(10);
-                DeliverTo(initiator);
-                initiator.Tick(Environment.TickCount64);
-            }
-            return true;
-        }
-
-        public void DeliverTo(Session initiator)
-        {
-            foreach (var (packet, sequence, _) in Sink.TakeFlushed())
-            {
-                Sequences.Add(sequence);
-                initiator.Receive(packet, Client, Environment.TickCount64);
-            }
-        }
     }
 }

@@ -41,8 +41,8 @@ public class FlashSessionResumeTests
                 clients.Add(playerConnection);
                 foreach (var candidate in nodes.Skip(1))
                 {
-                    if (await candidate.HostsEntityAsync("session", SessionEntity(publisherConnection), ct)
-                        && await candidate.HostsEntityAsync("session", SessionEntity(playerConnection), ct))
+                    if (await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(publisherConnection), ct)
+                        && await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(playerConnection), ct))
                     {
                         victim = candidate;
                         player = playerConnection;
@@ -57,17 +57,7 @@ public class FlashSessionResumeTests
             Assert.NotNull(victim);
 
             // 25 frames a second until the end of the test; the player notes when video arrives.
-            var sending = Task.Run(async () =>
-            {
-                uint t = 0;
-                publish!.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-                while (!stop.IsCancellationRequested)
-                {
-                    publish.SendVideo(t, SyntheticMedia.VideoFrame(t % 1000 == 0, t / 40, 0, 500));
-                    t += 40;
-                    await Task.Delay(40, CancellationToken.None);
-                }
-            }, CancellationToken.None);
+            var sending = LiveStream.PublishAsync(publish!, stop.Token);
             var clock = Stopwatch.StartNew();
             double lastVideoAt = -1;
             var playerStatuses = new List<string>();
@@ -88,7 +78,7 @@ public class FlashSessionResumeTests
                     }
                 }
             }, CancellationToken.None);
-            await WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
+            await LiveStream.WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
 
             double killedAt = clock.Elapsed.TotalSeconds;
             victim!.Kill();
@@ -96,7 +86,7 @@ public class FlashSessionResumeTests
             var streamDuringOutage = player!.CreateStreamAsync(ct);
             try
             {
-                await WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 2, TimeSpan.FromSeconds(60));
+                await LiveStream.WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 2, TimeSpan.FromSeconds(60));
             }
             catch (TimeoutException)
             {
@@ -116,14 +106,7 @@ public class FlashSessionResumeTests
             Assert.False(publisher!.Closed.IsCompleted, report);
             Assert.True(resumed >= 2, report);
             // The publisher heard nothing but its Publish.Start: no error, no request to publish again.
-            var statuses = new List<string>();
-            while (publish!.Messages.TryRead(out var message))
-            {
-                if (message.StatusCode is { } code)
-                {
-                    statuses.Add(code);
-                }
-            }
+            var statuses = LiveStream.TakeStatuses(publish!);
             Assert.All(statuses, code => Assert.Equal(StatusCode.PublishStart, code));
             Assert.True(statuses.Count <= 1, report);
             Assert.True(created.StreamId > play!.StreamId, report);
@@ -134,29 +117,7 @@ public class FlashSessionResumeTests
         finally
         {
             stop.Cancel();
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-        }
-    }
-
-    private static string SessionEntity(FlashNetConnection connection) => connection.Rtmfp.FarSessionId.ToString("x8");
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-            await Task.Delay(50);
+            await LiveStream.DisposeAllAsync(clients, nodes);
         }
     }
 }

@@ -30,112 +30,70 @@ public class SessionResumeTests
     [Fact(Timeout = 180_000)]
     public async Task Sessions_of_a_killed_node_resume_on_the_survivors_without_a_handshake()
     {
-        var nodes = await NodeProcess.StartThreeAsync(RedisPersistence());
-        var clock = Stopwatch.StartNew();
-        var loads = new List<EchoLoad>();
-        try
-        {
-            loads = await EchoLoad.StartAsync($"rtmfp://{nodes[0].Gateway}/live", Clients, clock);
-            await UntilAllAnsweredAsync(loads);
-            var hosted = await nodes[0].SessionEntitiesAsync(TestContext.Current.CancellationToken);
-            var victim = nodes.Skip(1).OrderByDescending(n => hosted.GetValueOrDefault(n.Address)).First();
-            var affected = await AffectedAsync(victim, loads);
-            double killedAt = clock.Elapsed.TotalSeconds;
-            victim.Kill();
+        await using var cluster = await LoadedCluster.StartAsync();
+        var (victim, affected) = await cluster.BusiestOtherNodeAsync();
+        var loads = cluster.Loads;
+        double killedAt = cluster.Clock.Elapsed.TotalSeconds;
+        victim.Kill();
 
-            // Every affected session answers again on the same session; every other one never stops.
-            await UntilAnsweredAfterAsync(loads, killedAt, TimeSpan.FromSeconds(60));
-            var recovery = affected.Select(l => l.FirstAnswerAfter(killedAt)!.Value - killedAt).Order().ToList();
-            double othersLongest = loads.Except(affected).Select(l => l.LongestSilenceSince(killedAt)).DefaultIfEmpty(0).Max();
-            var report = $"{affected.Count} of {Clients} sessions on the killed node; answering again after {Figures(recovery)} s; " +
-                $"the others' longest silence {othersLongest:F1} s; resumed (node logs) {Resumed(nodes)}";
-            TestContext.Current.TestOutputHelper?.WriteLine(report);
-            Assert.True(affected.Count > 0 && affected.Count < Clients, "sessions not spread: " + report);
-            Assert.All(loads, l => Assert.Null(l.ClosedAt));
-            Assert.True(Resumed(nodes) >= affected.Count, report);
-            Assert.True(recovery[^1] < 40, report);
-        }
-        finally
-        {
-            await DisposeAllAsync(loads, nodes);
-        }
+        // Every affected session answers again on the same session; every other one never stops.
+        await UntilAnsweredAfterAsync(loads, killedAt, TimeSpan.FromSeconds(60));
+        var recovery = affected.Select(l => l.FirstAnswerAfter(killedAt)!.Value - killedAt).Order().ToList();
+        double othersLongest = loads.Except(affected).Select(l => l.LongestSilenceSince(killedAt)).DefaultIfEmpty(0).Max();
+        var report = $"{affected.Count} of {Clients} sessions on the killed node; answering again after {Figures(recovery)} s; " +
+            $"the others' longest silence {othersLongest:F1} s; resumed (node logs) {Resumed(cluster.Nodes)}";
+        TestContext.Current.TestOutputHelper?.WriteLine(report);
+        Assert.True(affected.Count > 0 && affected.Count < Clients, "sessions not spread: " + report);
+        Assert.All(loads, l => Assert.Null(l.ClosedAt));
+        Assert.True(Resumed(cluster.Nodes) >= affected.Count, report);
+        Assert.True(recovery[^1] < 40, report);
     }
 
     [Fact(Timeout = 180_000)]
     public async Task Sessions_of_a_node_that_leaves_move_to_the_others_and_none_closes()
     {
-        var nodes = await NodeProcess.StartThreeAsync(RedisPersistence());
-        var clock = Stopwatch.StartNew();
-        var loads = new List<EchoLoad>();
-        try
-        {
-            loads = await EchoLoad.StartAsync($"rtmfp://{nodes[0].Gateway}/live", Clients, clock);
-            await UntilAllAnsweredAsync(loads);
-            var hosted = await nodes[0].SessionEntitiesAsync(TestContext.Current.CancellationToken);
-            var leaving = nodes.Skip(1).OrderByDescending(n => hosted.GetValueOrDefault(n.Address)).First();
-            var affected = await AffectedAsync(leaving, loads);
-            double leftAt = clock.Elapsed.TotalSeconds;
-            leaving.Terminate();
-            Assert.Equal(0, await leaving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await using var cluster = await LoadedCluster.StartAsync();
+        var (leaving, affected) = await cluster.BusiestOtherNodeAsync();
+        double leftAt = cluster.Clock.Elapsed.TotalSeconds;
+        leaving.Terminate();
+        Assert.Equal(0, await leaving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
-            await UntilAnsweredAfterAsync(loads, clock.Elapsed.TotalSeconds, TimeSpan.FromSeconds(30));
-            var moved = affected.Select(l => l.LongestSilenceSince(leftAt)).Order().ToList();
-            var report = $"{affected.Count} of {Clients} sessions on the leaving node; longest silence {Figures(moved)} s; " +
-                $"resumed (node logs) {Resumed(nodes)}";
-            TestContext.Current.TestOutputHelper?.WriteLine(report);
-            Assert.True(affected.Count > 0, "no session on the leaving node: " + report);
-            Assert.All(loads, l => Assert.Null(l.ClosedAt));
-            Assert.True(Resumed(nodes) >= affected.Count, report);
-        }
-        finally
-        {
-            await DisposeAllAsync(loads, nodes);
-        }
+        await UntilAnsweredAfterAsync(cluster.Loads, cluster.Clock.Elapsed.TotalSeconds, TimeSpan.FromSeconds(30));
+        var moved = affected.Select(l => l.LongestSilenceSince(leftAt)).Order().ToList();
+        var report = $"{affected.Count} of {Clients} sessions on the leaving node; longest silence {Figures(moved)} s; " +
+            $"resumed (node logs) {Resumed(cluster.Nodes)}";
+        TestContext.Current.TestOutputHelper?.WriteLine(report);
+        Assert.True(affected.Count > 0, "no session on the leaving node: " + report);
+        Assert.All(cluster.Loads, l => Assert.Null(l.ClosedAt));
+        Assert.True(Resumed(cluster.Nodes) >= affected.Count, report);
     }
 
     [Fact(Timeout = 180_000)]
     public async Task A_node_that_joins_takes_shards_and_no_session_closes()
     {
-        var nodes = (await NodeProcess.StartThreeAsync(RedisPersistence())).ToList();
-        var clock = Stopwatch.StartNew();
-        var loads = new List<EchoLoad>();
-        try
-        {
-            loads = await EchoLoad.StartAsync($"rtmfp://{nodes[0].Gateway}/live", Clients, clock);
-            await UntilAllAnsweredAsync(loads);
-            // A fourth node into the same cluster (same seeds, cookie secret and Redis prefix).
-            var ports = NodeProcess.FreePorts();
-            var joining = NodeProcess.Start(ports.Udp, ports.Tcp, SharedEnvironment(nodes[0]));
-            nodes.Add(joining);
-            double joinedAt = clock.Elapsed.TotalSeconds;
-            await joining.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(60));
+        await using var cluster = await LoadedCluster.StartAsync();
+        var nodes = cluster.Nodes;
+        // A fourth node into the same cluster (same seeds, cookie secret and Redis prefix).
+        var ports = NodeProcess.FreePorts();
+        var joining = NodeProcess.Start(ports.Udp, ports.Tcp, SharedEnvironment(nodes[0]));
+        nodes.Add(joining);
+        double joinedAt = cluster.Clock.Elapsed.TotalSeconds;
+        await joining.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(60));
 
-            // The coordinator rebalances one shard at a time: wait until the new node hosts sessions that were elsewhere.
-            using var rebalance = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while ((await nodes[0].SessionEntitiesAsync(rebalance.Token)).GetValueOrDefault(joining.Address) == 0)
-            {
-                await Task.Delay(500, rebalance.Token);
-            }
-            await UntilAnsweredAfterAsync(loads, clock.Elapsed.TotalSeconds, TimeSpan.FromSeconds(30));
-            var moved = new List<EchoLoad>();
-            foreach (var load in loads)
-            {
-                if (await joining.HostsEntityAsync("session", load.EntityId, TestContext.Current.CancellationToken))
-                {
-                    moved.Add(load);
-                }
-            }
-            var report = $"{moved.Count} of {Clients} sessions moved to the new node {clock.Elapsed.TotalSeconds - joinedAt:F1} s after it started; " +
-                $"their longest silence {Figures(moved.Select(l => l.LongestSilenceSince(joinedAt)).Order().ToList())} s; resumed (node logs) {Resumed(nodes)}";
-            TestContext.Current.TestOutputHelper?.WriteLine(report);
-            Assert.NotEmpty(moved);
-            Assert.All(loads, l => Assert.Null(l.ClosedAt));
-            Assert.True(Resumed(nodes) >= moved.Count, report);
-        }
-        finally
+        // The coordinator rebalances one shard at a time: wait until the new node hosts sessions that were elsewhere.
+        using var rebalance = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await nodes[0].SessionEntitiesAsync(rebalance.Token)).GetValueOrDefault(joining.Address) == 0)
         {
-            await DisposeAllAsync(loads, nodes);
+            await Task.Delay(500, rebalance.Token);
         }
+        await UntilAnsweredAfterAsync(cluster.Loads, cluster.Clock.Elapsed.TotalSeconds, TimeSpan.FromSeconds(30));
+        var moved = await HostedByAsync(joining, cluster.Loads);
+        var report = $"{moved.Count} of {Clients} sessions moved to the new node {cluster.Clock.Elapsed.TotalSeconds - joinedAt:F1} s after it started; " +
+            $"their longest silence {Figures(moved.Select(l => l.LongestSilenceSince(joinedAt)).Order().ToList())} s; resumed (node logs) {Resumed(nodes)}";
+        TestContext.Current.TestOutputHelper?.WriteLine(report);
+        Assert.NotEmpty(moved);
+        Assert.All(cluster.Loads, l => Assert.Null(l.ClosedAt));
+        Assert.True(Resumed(nodes) >= moved.Count, report);
     }
 
     [Fact(Timeout = 300_000)]
@@ -187,7 +145,7 @@ public class SessionResumeTests
         }
         finally
         {
-            await DisposeAllAsync(loads, everyProcess);
+            await LiveStream.DisposeAllAsync(loads, everyProcess);
             foreach (var front in fronts)
             {
                 await front.DisposeAsync();
@@ -202,7 +160,7 @@ public class SessionResumeTests
                 || e.Key is "RTMFP_Cluster__SeedNodes" or "RTMFP_Gateway__CookieSecret")
             .Select(e => (e.Key, e.Value ?? "")).ToArray();
 
-    private static async Task<List<EchoLoad>> AffectedAsync(NodeProcess node, List<EchoLoad> loads)
+    private static async Task<List<EchoLoad>> HostedByAsync(NodeProcess node, List<EchoLoad> loads)
     {
         var affected = new List<EchoLoad>();
         foreach (var load in loads)
@@ -245,15 +203,41 @@ public class SessionResumeTests
     private static string Figures(List<double> values) =>
         values.Count == 0 ? "-" : $"{values[0]:F1}–{values[^1]:F1} (median {values[values.Count / 2]:F1})";
 
-    private static async Task DisposeAllAsync(List<EchoLoad> loads, IEnumerable<NodeProcess> nodes)
+    /// <summary>Three nodes on Redis, with the echo clients answering through node 0's gateway.</summary>
+    private sealed class LoadedCluster : IAsyncDisposable
     {
-        foreach (var load in loads)
+        private LoadedCluster(NodeProcess[] nodes) => Nodes = [.. nodes];
+
+        public List<NodeProcess> Nodes { get; }
+
+        public List<EchoLoad> Loads { get; private set; } = [];
+
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+        public static async Task<LoadedCluster> StartAsync()
         {
-            await load.DisposeAsync();
+            var cluster = new LoadedCluster(await NodeProcess.StartThreeAsync(RedisPersistence()));
+            try
+            {
+                cluster.Loads = await EchoLoad.StartAsync($"rtmfp://{cluster.Nodes[0].Gateway}/live", Clients, cluster.Clock);
+                await UntilAllAnsweredAsync(cluster.Loads);
+                return cluster;
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
         }
-        foreach (var node in nodes)
+
+        /// <summary>The node other than the clients' gateway that hosts most of their sessions, and those sessions.</summary>
+        public async Task<(NodeProcess Node, List<EchoLoad> Sessions)> BusiestOtherNodeAsync()
         {
-            await node.DisposeAsync();
+            var hosted = await Nodes[0].SessionEntitiesAsync(TestContext.Current.CancellationToken);
+            var node = Nodes.Skip(1).OrderByDescending(n => hosted.GetValueOrDefault(n.Address)).First();
+            return (node, await HostedByAsync(node, Loads));
         }
+
+        public async ValueTask DisposeAsync() => await LiveStream.DisposeAllAsync(Loads, Nodes);
     }
 }

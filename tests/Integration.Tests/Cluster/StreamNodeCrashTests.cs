@@ -41,8 +41,8 @@ public class StreamNodeCrashTests
                 foreach (var candidate in nodes.Skip(1))
                 {
                     if (await candidate.HostsEntityAsync("stream", "live/" + name, ct)
-                        && !await candidate.HostsEntityAsync("session", SessionEntity(publisher), ct)
-                        && !await candidate.HostsEntityAsync("session", SessionEntity(player), ct))
+                        && !await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(publisher), ct)
+                        && !await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(player), ct))
                     {
                         victim = candidate;
                     }
@@ -51,17 +51,7 @@ public class StreamNodeCrashTests
             Assert.NotNull(victim);
 
             // 25 frames a second until the end of the test; the player counts what arrives and when.
-            var sending = Task.Run(async () =>
-            {
-                uint t = 0;
-                publish!.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-                while (!stop.IsCancellationRequested)
-                {
-                    publish.SendVideo(t, SyntheticMedia.VideoFrame(t % 1000 == 0, t / 40, 0, 500));
-                    t += 40;
-                    await Task.Delay(40, CancellationToken.None);
-                }
-            }, CancellationToken.None);
+            var sending = LiveStream.PublishAsync(publish!, stop.Token);
             var clock = Stopwatch.StartNew();
             double lastVideoAt = -1;
             var reading = Task.Run(async () =>
@@ -75,14 +65,14 @@ public class StreamNodeCrashTests
                 }
             }, CancellationToken.None);
 
-            await WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
+            await LiveStream.WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
             double killedAt = clock.Elapsed.TotalSeconds;
             victim!.Kill();
 
             // The frames stop while the entity's node is decided, then come again through its next incarnation.
             try
             {
-                await WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 5, TimeSpan.FromSeconds(90));
+                await LiveStream.WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 5, TimeSpan.FromSeconds(90));
             }
             catch (TimeoutException)
             {
@@ -93,14 +83,7 @@ public class StreamNodeCrashTests
             double resumedAfter = Volatile.Read(ref lastVideoAt) - killedAt;
             TestContext.Current.TestOutputHelper?.WriteLine($"the player receives video again {resumedAfter:F1} s after the kill (first frame seen at or before that)");
             // The publisher heard nothing but its Publish.Start: no error, no request to publish again.
-            var statuses = new List<string>();
-            while (publish!.Messages.TryRead(out var message))
-            {
-                if (message.StatusCode is { } code)
-                {
-                    statuses.Add(code);
-                }
-            }
+            var statuses = LiveStream.TakeStatuses(publish!);
             Assert.All(statuses, code => Assert.Equal(StatusCode.PublishStart, code));
             stop.Cancel();
             await sending;
@@ -108,29 +91,7 @@ public class StreamNodeCrashTests
         finally
         {
             stop.Cancel();
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-        }
-    }
-
-    private static string SessionEntity(FlashNetConnection connection) => connection.Rtmfp.FarSessionId.ToString("x8");
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-            await Task.Delay(50);
+            await LiveStream.DisposeAllAsync(clients, nodes);
         }
     }
 }
