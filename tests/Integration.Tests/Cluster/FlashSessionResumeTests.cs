@@ -34,23 +34,13 @@ public class FlashSessionResumeTests
             FlashNetStream? publish = null, play = null;
             for (int attempt = 0; attempt < 40 && victim is null; attempt++)
             {
-                string name = $"resume-{attempt}-{Guid.NewGuid():n}";
-                var publisherConnection = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
-                var playerConnection = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
-                clients.Add(publisherConnection);
-                clients.Add(playerConnection);
+                var pair = await LiveStream.StartPairAsync(uri, $"resume-{attempt}-{Guid.NewGuid():n}", clients, ct);
                 foreach (var candidate in nodes.Skip(1))
                 {
-                    if (await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(publisherConnection), ct)
-                        && await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(playerConnection), ct))
+                    if (await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(pair.Publisher), ct)
+                        && await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(pair.Player), ct))
                     {
-                        victim = candidate;
-                        player = playerConnection;
-                        publisher = publisherConnection;
-                        publish = await publisherConnection.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                        await publish.PublishAsync(name, cancellationToken: ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                        play = await playerConnection.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                        await play.PlayAsync(name, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                        (victim, publisher, player, publish, play) = (candidate, pair.Publisher, pair.Player, pair.Publish, pair.Play);
                     }
                 }
             }
@@ -59,47 +49,20 @@ public class FlashSessionResumeTests
             // 25 frames a second until the end of the test; the player notes when video arrives.
             var sending = LiveStream.PublishAsync(publish!, stop.Token);
             var clock = Stopwatch.StartNew();
-            double lastVideoAt = -1;
-            var playerStatuses = new List<string>();
-            var reading = Task.Run(async () =>
-            {
-                await foreach (var message in play!.Messages.ReadAllAsync(stop.Token))
-                {
-                    if (message.Type == RtmpMessageType.Video)
-                    {
-                        Volatile.Write(ref lastVideoAt, clock.Elapsed.TotalSeconds);
-                    }
-                    else if (message.StatusCode is { } code)
-                    {
-                        lock (playerStatuses)
-                        {
-                            playerStatuses.Add(code);
-                        }
-                    }
-                }
-            }, CancellationToken.None);
-            await LiveStream.WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
+            var video = LiveStream.WatchVideo(play!, clock, stop.Token);
+            await LiveStream.WaitUntil(() => video.LastVideoAt > 0, TimeSpan.FromSeconds(30));
 
             double killedAt = clock.Elapsed.TotalSeconds;
             victim!.Kill();
             // A call in flight while the node is decided: answered once the session resumed elsewhere.
             var streamDuringOutage = player!.CreateStreamAsync(ct);
-            try
-            {
-                await LiveStream.WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 2, TimeSpan.FromSeconds(60));
-            }
-            catch (TimeoutException)
-            {
-                var closed = string.Join(", ", clients.Select(c => c.Closed.IsCompleted ? c.Closed.Result.ToString() : "open"));
-                var logs = string.Join(Environment.NewLine, nodes.Where(n => n != victim).SelectMany(n => n.Output.TakeLast(40)));
-                Assert.Fail($"no video since {lastVideoAt:F1} s (killed at {killedAt:F1} s); connections: {closed}{Environment.NewLine}{logs}");
-            }
-            double videoAfter = Volatile.Read(ref lastVideoAt) - killedAt;
+            await LiveStream.UntilVideoAfterAsync(video, killedAt + 2, TimeSpan.FromSeconds(60), clients, nodes.Where(n => n != victim));
+            double videoAfter = video.LastVideoAt - killedAt;
             var created = await streamDuringOutage.WaitAsync(TimeSpan.FromSeconds(30), ct);
             double callAfter = clock.Elapsed.TotalSeconds - killedAt;
             int resumed = nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
             string report = $"video again {videoAfter:F1} s after the kill; the call made during the outage answered by " +
-                $"{callAfter:F1} s (stream {created.StreamId}); player statuses after play: [{string.Join(", ", playerStatuses)}]; resumed (node logs) {resumed}";
+                $"{callAfter:F1} s (stream {created.StreamId}); player statuses after play: [{string.Join(", ", video.Statuses)}]; resumed (node logs) {resumed}";
             TestContext.Current.TestOutputHelper?.WriteLine(report);
 
             Assert.False(player.Closed.IsCompleted, report);
@@ -112,7 +75,7 @@ public class FlashSessionResumeTests
             Assert.True(created.StreamId > play!.StreamId, report);
             stop.Cancel();
             await sending;
-            await reading.ContinueWith(_ => { });
+            await video.Reading.ContinueWith(_ => { });
         }
         finally
         {
