@@ -168,11 +168,26 @@ internal sealed partial class SessionActor
         }
     }
 
-    /// <summary>Rebalance or graceful leave (the shard's hand-off stop message): record, stop, resume elsewhere.</summary>
+    /// <summary>
+    /// Rebalance or graceful leave (the shard's hand-off stop message): record, stop, resume elsewhere. Two explicit
+    /// paths: when no other node of the sessions role is up, nobody would resume the session (a single node stopping,
+    /// issue 11), so it closes in an orderly way as before and tells its gateway.
+    /// </summary>
     private void HandOff()
     {
         if (_handingOff)
         {
+            return;
+        }
+        if (!AnotherSessionsNodeUp())
+        {
+            BeginClose();
+            if (!_gateway.IsNobody())
+            {
+                _gateway.Tell(new SessionClosed(_sessionId));
+            }
+            ForgetRecord();
+            Context.Stop(Self);
             return;
         }
         _handingOff = true;
@@ -184,6 +199,26 @@ internal sealed partial class SessionActor
             return;
         }
         PersistCheckpoint(() => Context.Stop(Self));
+    }
+
+    /// <summary>Whether another node of the sessions role is up and reachable (outside a cluster, as in unit tests: yes).</summary>
+    private bool AnotherSessionsNodeUp()
+    {
+        if (((ExtendedActorSystem)Context.System).Provider is not Akka.Cluster.ClusterActorRefProvider)
+        {
+            return true;
+        }
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var state = cluster.State;
+        foreach (var member in state.Members)
+        {
+            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole(ClusterRoles.Sessions)
+                && !member.Address.Equals(cluster.SelfAddress) && !state.Unreachable.Contains(member))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The session is over: its record goes, so the ID can serve a new session later.</summary>
