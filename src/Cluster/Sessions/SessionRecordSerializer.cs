@@ -7,7 +7,7 @@ namespace Rtmfp.Cluster;
 /// snapshot store keep of a session entity. Binary like the protocols, one byte of format version first so a later
 /// field can be added without losing the sessions persisted before it.
 /// </summary>
-internal sealed class SessionRecordSerializer : ProtocolSerializer
+internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : ProtocolSerializer(system, Messages)
 {
     /// <summary>Fixed for the life of the persisted data.</summary>
     public const int SerializerIdentifier = 7025;
@@ -20,56 +20,39 @@ internal sealed class SessionRecordSerializer : ProtocolSerializer
     /// <summary>Flash commands one record may list (the session keeps 256).</summary>
     private const int MaxFlashCommands = 1024;
 
-    private static class Manifests
-    {
-        public const string Started = "rs";
-        public const string Checkpoint = "rc";
-    }
-
-    public static IReadOnlyList<Type> BoundTypes { get; } = [typeof(SessionStarted), typeof(SessionCheckpoint)];
-
-    public SessionRecordSerializer(ExtendedActorSystem system) : base(system)
-    {
-    }
+    public static ProtocolMessages Messages { get; } = new ProtocolMessages()
+        .Add<SessionStarted>("rs",
+            static (w, m) =>
+            {
+                w.WriteByte(Version);
+                SessionProtocolSerializer.WriteOpen(w, m.Open);
+                WriteCheckpoint(w, m.Checkpoint);
+            },
+            static (ref ClusterMessageReader r) =>
+            {
+                ReadVersion(ref r);
+                return new SessionStarted(SessionProtocolSerializer.ReadOpen(ref r), ReadCheckpoint(ref r));
+            })
+        .Add<SessionCheckpoint>("rc",
+            static (w, m) =>
+            {
+                w.WriteByte(Version);
+                WriteCheckpoint(w, m);
+            },
+            static (ref ClusterMessageReader r) =>
+            {
+                ReadVersion(ref r);
+                return ReadCheckpoint(ref r);
+            });
 
     public override int Identifier => SerializerIdentifier;
 
-    public override string Manifest(object o) => o switch
-    {
-        SessionStarted => Manifests.Started,
-        SessionCheckpoint => Manifests.Checkpoint,
-        _ => throw NotOurs(o),
-    };
-
-    private protected override void Write(ClusterMessageWriter w, object message)
-    {
-        w.WriteByte(Version);
-        switch (message)
-        {
-            case SessionStarted m:
-                SessionProtocolSerializer.WriteOpen(w, m.Open);
-                WriteCheckpoint(w, m.Checkpoint);
-                break;
-            case SessionCheckpoint m:
-                WriteCheckpoint(w, m);
-                break;
-            default:
-                throw NotOurs(message);
-        }
-    }
-
-    private protected override object Read(ref ClusterMessageReader r, string manifest)
+    private static void ReadVersion(ref ClusterMessageReader r)
     {
         if (r.ReadByte() != Version)
         {
             throw r.Error("unknown session record version");
         }
-        return manifest switch
-        {
-            Manifests.Started => new SessionStarted(SessionProtocolSerializer.ReadOpen(ref r), ReadCheckpoint(ref r)),
-            Manifests.Checkpoint => ReadCheckpoint(ref r),
-            _ => throw UnknownManifest(manifest),
-        };
     }
 
     private static void WriteCheckpoint(ClusterMessageWriter w, SessionCheckpoint c)
