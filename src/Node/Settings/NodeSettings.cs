@@ -102,6 +102,9 @@ internal sealed record NodeSettings(
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
 
     public GroupSettings Groups { get; init; } = GroupSettings.Default;
+
+    /// <summary>Rtmfp:Rtmp: RTMP over TCP (on by default, port 1935).</summary>
+    public RtmpSettings Rtmp { get; init; } = RtmpSettings.Disabled;
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -251,7 +254,7 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r), Rtmp = RtmpSettings.Read(r) }, r.Errors);
     }
 
     /// <summary>Why a StackExchange.Redis configuration string cannot be used (it does not parse, or names no endpoint); null when it can.</summary>
