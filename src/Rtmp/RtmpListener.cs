@@ -29,6 +29,7 @@ internal sealed class RtmpListener(
     private Task _acceptLoop = Task.CompletedTask;
     private int _open;
     private long _nextId;
+    private int _disposed;
 
     /// <summary>Where the listener is bound (the free port when the setting asked for port 0).</summary>
     public IPEndPoint? LocalEndpoint => _socket?.LocalEndPoint as IPEndPoint;
@@ -130,9 +131,13 @@ internal sealed class RtmpListener(
 
     public ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        _socket?.Dispose();
-        _stop.Dispose();
+        // The container disposes the instance for each registration (the listener and the hosted service).
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stop.Cancel();
+            _socket?.Dispose();
+            _stop.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
 }

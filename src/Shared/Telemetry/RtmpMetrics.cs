@@ -31,6 +31,7 @@ public enum RtmpCloseReason
 public sealed class RtmpMetrics
 {
     private readonly Counter<long>[] _closed;
+    private readonly long[] _closedCounts;
     private long _open;
     private long _publishers;
     private long _players;
@@ -45,6 +46,7 @@ public sealed class RtmpMetrics
         BytesOut = meter.CreateCounter<long>("rtmp.bytes.out", "By", "RTMP bytes queued for sending");
         var reasons = Enum.GetValues<RtmpCloseReason>();
         _closed = new Counter<long>[reasons.Length];
+        _closedCounts = new long[reasons.Length];
         foreach (var reason in reasons)
         {
             string name = reason switch
@@ -92,8 +94,12 @@ public sealed class RtmpMetrics
     public void ConnectionClosed(RtmpCloseReason reason)
     {
         Interlocked.Decrement(ref _open);
+        Interlocked.Increment(ref _closedCounts[(int)reason]);
         _closed[(int)reason].Add(1);
     }
+
+    /// <summary>Connections that ended for <paramref name="reason"/> since start (tests, diagnostics).</summary>
+    public long ClosedCount(RtmpCloseReason reason) => Interlocked.Read(ref _closedCounts[(int)reason]);
 
     /// <summary>+1 when a connection starts publishing a stream, −1 when it stops.</summary>
     public void PublishersChanged(int delta) => Interlocked.Add(ref _publishers, delta);
