@@ -160,25 +160,9 @@ public sealed class RtmpChunkReader
             return false;
         }
         header.Format = head[0] >> 6;
-        int csid = head[0] & 0x3F;
-        int position = 1;
-        if (csid == 0)
+        if (!TryReadChunkStreamId(head, out int csid, out int position))
         {
-            if (head.Length < 2)
-            {
-                return false;
-            }
-            csid = 64 + head[1];
-            position = 2;
-        }
-        else if (csid == 1)
-        {
-            if (head.Length < 3)
-            {
-                return false;
-            }
-            csid = 64 + head[1] + (head[2] << 8);
-            position = 3;
+            return false;
         }
         header.ChunkStreamId = csid;
         int messageHeader = header.Format switch { 0 => 11, 1 => 7, 2 => 3, _ => 0 };
