@@ -51,7 +51,7 @@ internal sealed class RtmpConnection : IFlashConnectionOutput
     private long _lastReceivedMs;
     private bool _pingOutstanding;
     private bool _blocked;
-    private bool _dirty;
+    private long _unflushed;
 
     public RtmpConnection(RtmpRoleOptions options, IRtmpTransport transport, Func<IFlashConnectionOutput, NetConnection> connectionFactory,
         long nowMs, RtmpMetrics? metrics)
@@ -168,9 +168,9 @@ internal sealed class RtmpConnection : IFlashConnectionOutput
     /// <summary>Hands what was written since the last call to the transport.</summary>
     public void Flush()
     {
-        if (_dirty)
+        if (_unflushed > 0)
         {
-            _dirty = false;
+            _unflushed = 0;
             _transport.Flush();
         }
     }
@@ -207,7 +207,7 @@ internal sealed class RtmpConnection : IFlashConnectionOutput
                 _ => StreamChunkStream,
             };
         }
-        long queued = _transport.QueuedBytes;
+        long queued = _transport.QueuedBytes + _unflushed;
         if (messageClass is MessageClass.Audio or MessageClass.Video or MessageClass.Data && queued >= _options.SendHighWaterBytes)
         {
             _blocked = true;
@@ -380,7 +380,7 @@ internal sealed class RtmpConnection : IFlashConnectionOutput
 
     private void MarkWritten(int bytes)
     {
-        _dirty = true;
+        _unflushed += bytes;
         _metrics?.BytesOut.Add(bytes);
     }
 

@@ -228,6 +228,32 @@ public sealed class RtmpChunkReader
         return true;
     }
 
+    // §5.3.1.1: IDs 2–63 in one byte, 64–319 in two, 64–65599 in three.
+    private static bool TryReadChunkStreamId(ReadOnlySpan<byte> head, out int csid, out int position)
+    {
+        csid = head[0] & 0x3F;
+        position = 1;
+        if (csid == 0)
+        {
+            if (head.Length < 2)
+            {
+                return false;
+            }
+            csid = 64 + head[1];
+            position = 2;
+        }
+        else if (csid == 1)
+        {
+            if (head.Length < 3)
+            {
+                return false;
+            }
+            csid = 64 + head[1] + (head[2] << 8);
+            position = 3;
+        }
+        return true;
+    }
+
     private bool Begin(ChunkStream stream, in Header header)
     {
         if (stream.Buffer is not null)
