@@ -25,7 +25,6 @@ public sealed class RtmpFfmpegTests(SharedNode shared) : IClassFixture<SharedNod
         string clip = Path.Combine(_directory, "clip.flv"), recording = Path.Combine(_directory, "recording.flv");
         await Ffmpeg.MakeClipAsync(clip, ClipSeconds, ct);
         var expected = Ffmpeg.ReadTags(clip);
-        int videoCount = expected.Count(t => t.Type == FlvTagType.Video), audioCount = expected.Count(t => t.Type == FlvTagType.Audio);
         var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
         try
         {
@@ -46,23 +45,14 @@ public sealed class RtmpFfmpegTests(SharedNode shared) : IClassFixture<SharedNod
                 Ffmpeg.RtmpUrl(shared.Node, "live/obs-key"));
             Assert.True(publishCode == 0, publishOutput);
 
-            await Task.WhenAll(players.Select(async p =>
-            {
-                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= videoCount && r.Audio.Count >= audioCount, Patience);
-                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
-                AssertSameTags(expected, FlvTagType.Video, received.Video);
-                AssertSameTags(expected, FlvTagType.Audio, received.Audio);
-            }));
+            await AssertEveryPlayerGetsTheClipAsync(players, expected);
             var (recordCode, recordOutput) = await record;
             Assert.True(recordCode == 0, recordOutput);
             await AssertSameShapeAsync(clip, recording, ct);
         }
         finally
         {
-            foreach (var (nc, _) in players)
-            {
-                await nc.DisposeAsync();
-            }
+            await DisposeAllAsync(players);
         }
     }
 
@@ -87,6 +77,27 @@ public sealed class RtmpFfmpegTests(SharedNode shared) : IClassFixture<SharedNod
         foreach (var type in new[] { FlvTagType.Video, FlvTagType.Audio })
         {
             Assert.Equal(Ffmpeg.ReadTags(clip).Where(t => t.Type == type).Select(t => t.Timestamp), recorded.Where(t => t.Type == type).Select(t => t.Timestamp));
+        }
+    }
+
+    /// <summary>Every player got onMetaData and every audio and video tag of the clip, in order, with its timestamp and bytes.</summary>
+    internal static Task AssertEveryPlayerGetsTheClipAsync(List<(FlashNetConnection Nc, FlashNetStream Ns)> players, List<(FlvTagType Type, uint Timestamp, byte[] Data)> expected)
+    {
+        int videoCount = expected.Count(t => t.Type == FlvTagType.Video), audioCount = expected.Count(t => t.Type == FlvTagType.Audio);
+        return Task.WhenAll(players.Select(async p =>
+        {
+            var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= videoCount && r.Audio.Count >= audioCount, Patience);
+            Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
+            AssertSameTags(expected, FlvTagType.Video, received.Video);
+            AssertSameTags(expected, FlvTagType.Audio, received.Audio);
+        }));
+    }
+
+    internal static async Task DisposeAllAsync(List<(FlashNetConnection Nc, FlashNetStream Ns)> players)
+    {
+        foreach (var (nc, _) in players)
+        {
+            await nc.DisposeAsync();
         }
     }
 

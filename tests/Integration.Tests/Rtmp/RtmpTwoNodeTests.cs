@@ -1,7 +1,5 @@
 using Rtmfp.Client.Flash;
 using Rtmfp.Cluster;
-using Rtmfp.Integration.Tests.Flash;
-using Rtmfp.Shared.Flash;
 
 namespace Rtmfp.Integration.Tests.Rtmp;
 
@@ -20,7 +18,6 @@ public sealed class RtmpTwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>, 
         string clip = Path.Combine(_directory, "clip.flv");
         await Ffmpeg.MakeClipAsync(clip, 2, ct);
         var expected = Ffmpeg.ReadTags(clip);
-        int videoCount = expected.Count(t => t.Type == FlvTagType.Video), audioCount = expected.Count(t => t.Type == FlvTagType.Audio);
         var players = new List<(FlashNetConnection Nc, FlashNetStream Ns)>();
         try
         {
@@ -40,20 +37,11 @@ public sealed class RtmpTwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>, 
             var (code, output) = await Ffmpeg.RunAsync(ct, Patience, "-loglevel", "error", "-re", "-i", clip, "-c", "copy", "-f", "flv",
                 Ffmpeg.RtmpUrl(nodes.A, "live/across"));
             Assert.True(code == 0, output);
-            await Task.WhenAll(players.Select(async p =>
-            {
-                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= videoCount && r.Audio.Count >= audioCount, Patience);
-                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
-                RtmpFfmpegTests.AssertSameTags(expected, FlvTagType.Video, received.Video);
-                RtmpFfmpegTests.AssertSameTags(expected, FlvTagType.Audio, received.Audio);
-            }));
+            await RtmpFfmpegTests.AssertEveryPlayerGetsTheClipAsync(players, expected);
         }
         finally
         {
-            foreach (var (nc, _) in players)
-            {
-                await nc.DisposeAsync();
-            }
+            await RtmpFfmpegTests.DisposeAllAsync(players);
         }
     }
 }
