@@ -125,7 +125,11 @@ internal sealed class RtmpSocketTransport : IRtmpTransport, IAsyncDisposable
             var buffer = result.Buffer;
             foreach (var segment in buffer)
             {
-                await _socket.SendAsync(segment, SocketFlags.None, token).ConfigureAwait(false);
+                var rest = segment;
+                while (rest.Length > 0)
+                {
+                    rest = rest[await _socket.SendAsync(rest, SocketFlags.None, token).ConfigureAwait(false)..];
+                }
                 long queued = Interlocked.Add(ref _queued, -segment.Length);
                 Interlocked.Exchange(ref _lastProgress, _clock());
                 long below = Interlocked.Read(ref _drainBelow);
