@@ -7,9 +7,6 @@ public static class ClusterRoles
     public const string Sessions = "sessions";
     public const string Groups = "groups";
 
-    /// <summary>RTMP over TCP (issue 13): plays and publishes through the stream entities of role <see cref="Sessions"/>.</summary>
-    public const string Rtmp = "rtmp";
-
     /// <summary>Shard type of the session entities (role <see cref="Sessions"/>).</summary>
     public const string SessionShard = "session";
 

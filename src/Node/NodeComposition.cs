@@ -35,7 +35,6 @@ internal static class NodeComposition
         if (settings.Roles.HasFlag(NodeRoles.Gateway)) roles.Add(ClusterRoles.Gateway);
         if (settings.Roles.HasFlag(NodeRoles.Sessions)) roles.Add(ClusterRoles.Sessions);
         if (settings.Roles.HasFlag(NodeRoles.Groups)) roles.Add(ClusterRoles.Groups);
-        if (settings.Rtmp.Enabled) roles.Add(ClusterRoles.Rtmp);
 
         var remote = new RemoteOptions
         {

@@ -89,4 +89,32 @@ public sealed class RtmpRelayTests
         Assert.True(player.Received().Count(m => m.Type == RtmpMessageType.Video) > 0, "nothing more after the drain");
         Assert.Null(player.Connection.CloseReason);
     }
+
+    /// <summary>Accepts a publish only with the stream key OBS puts after '?'; remembers what it saw.</summary>
+    private sealed class StreamKeyApplication() : DefaultApplication("live")
+    {
+        public List<PublishRequest> Publishes { get; } = [];
+
+        public override ValueTask<StreamDecision> OnPublishAsync(IFlashClient client, PublishRequest request)
+        {
+            Publishes.Add(request);
+            return new(request.Query == "key=secret" ? StreamDecision.Allow : StreamDecision.Deny("wrong stream key"));
+        }
+    }
+
+    [Fact]
+    public void The_stream_key_in_the_query_string_reaches_the_application_which_decides_with_the_same_status_codes()
+    {
+        var application = new StreamKeyApplication();
+        var registry = new ApplicationRegistry().Map("live", application);
+        var options = new RtmpHarness(new StreamRelay()).Options with { Applications = registry };
+        var publisher = new RtmpHarness(new StreamRelay(), options: options);
+        publisher.ConnectAndCreateStream();
+        publisher.SendCommand(1, "publish", 0, AmfNull.Instance, "cam?key=wrong", "live");
+        publisher.SendCommand(1, "publish", 0, AmfNull.Instance, "cam?key=secret", "live");
+        var statuses = RtmpHarness.Commands(publisher.Received()).Select(RtmpHarness.StatusCode).Where(c => c is not null).ToList();
+        Assert.Equal([StatusCode.PublishBadName, StatusCode.PublishStart], statuses.Where(c => c!.StartsWith("NetStream.Publish", StringComparison.Ordinal)));
+        Assert.Equal([("cam", "key=wrong", "live"), ("cam", "key=secret", "live")],
+            application.Publishes.Select(p => (p.Stream.Name, p.Query, p.PublishType)));
+    }
 }

@@ -20,6 +20,19 @@ internal static class Ffmpeg
 
     public static string RtmpUrl(RunningNode node, string path) => $"rtmp://{RtmpEndpoint(node)}/{path}";
 
+    public static Rtmfp.Shared.Telemetry.RtmpMetrics RtmpMetrics(RunningNode node) => node.Host.Services.GetRequiredService<RtmpListener>().Metrics;
+
+    /// <summary>
+    /// Until an ffmpeg started as a player is playing (the node's RTMP player gauge passed <paramref name="before"/>): a
+    /// loaded machine can take a second to start ffmpeg, and a player that joins late starts at the next keyframe.
+    /// </summary>
+    public static async Task WaitForRtmpPlayerAsync(RunningNode node, long before, Task<(int ExitCode, string Output)> player)
+    {
+        var metrics = RtmpMetrics(node);
+        await BadInputTests.WaitUntil(() => metrics.Players > before || player.IsCompleted, TimeSpan.FromSeconds(20));
+        Assert.False(player.IsCompleted, "ffmpeg ended before playing: " + (player.IsCompleted ? player.Result.Output : ""));
+    }
+
     /// <summary>A clip of <paramref name="seconds"/>: H.264 (a keyframe a second at 30 fps) and AAC, as encoders publish.</summary>
     public static async Task MakeClipAsync(string path, int seconds, CancellationToken ct)
     {
