@@ -54,6 +54,8 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         psi.Environment["RTMFP_Gateway__Endpoints"] = $"127.0.0.1:{gatewayPort}";
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
+        psi.Environment["RTMFP_Rtmp__Address"] = "127.0.0.1";
+        psi.Environment["RTMFP_Rtmp__Port"] = "0";
         psi.Environment["RTMFP_Cluster__Port"] = remotingPort.ToString();
         psi.Environment["RTMFP_Ops__Endpoint"] = $"127.0.0.1:{opsPort}";
         // Every client of these tests comes from 127.0.0.1 (see RunningNode for the same overrides).
