@@ -11,6 +11,7 @@ using Rtmfp.Groups;
 using Rtmfp.Node.Settings;
 using Rtmfp.Persistence.Redis.Health;
 using Rtmfp.Persistence.Redis.Hosting;
+using Rtmfp.Rtmp;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Groups;
 using Rtmfp.Shared.Crypto;
@@ -87,7 +88,7 @@ internal static class NodeComposition
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
                 new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval) { Directory = services.GetRequiredService<NodeDirectory>() },
-                BuiltInApplications.CreateRegistry(settings.Applications),
+                services.GetRequiredService<ApplicationRegistry>(),
                 services.GetRequiredService<RtmfpMetrics>())
             {
                 Groups = new GroupPolicy
@@ -118,6 +119,10 @@ internal static class NodeComposition
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             akka.WithGatewayRole(settings.Sessions.ShardCount, sessionsHere);
+        }
+        if (settings.Rtmp.Enabled)
+        {
+            akka.WithRtmpRole(settings.Sessions.ShardCount, sessionsHere);
         }
 
         // rtmfp-ops sessions/streams/peers/groups: every node answers for what it hosts, whether or not its endpoint is on.
@@ -177,6 +182,12 @@ internal static class NodeComposition
                 SettingName = "Rtmfp:Persistence:Redis",
             });
         }
+        // One instance of each Flash application, shared by RTMFP sessions and RTMP connections.
+        services.AddSingleton(_ => BuiltInApplications.CreateRegistry(settings.Applications));
+        if (settings.Rtmp.Enabled)
+        {
+            services.AddRtmpRole(sp => RtmpOptions(settings, sp.GetRequiredService<ApplicationRegistry>()));
+        }
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             var g = settings.Gateway;
@@ -193,5 +204,24 @@ internal static class NodeComposition
                 GroupSeeds = GroupSeeds(settings).Select(s => s.Identity).ToList(),
             });
         }
+    }
+
+    /// <summary>The rtmp role's options from Rtmfp:Rtmp (the same Flash applications as the RTMFP sessions).</summary>
+    private static RtmpRoleOptions RtmpOptions(NodeSettings settings, ApplicationRegistry applications)
+    {
+        var r = settings.Rtmp;
+        return new RtmpRoleOptions(r.Endpoint, applications)
+        {
+            MaxConnections = r.MaxConnections,
+            HandshakeTimeout = r.HandshakeTimeout,
+            IdleTimeout = r.IdleTimeout,
+            SendStallTimeout = r.SendStallTimeout,
+            ChunkLimits = new Rtmfp.Shared.Rtmp.RtmpChunkReaderLimits
+            {
+                MaxChunkSize = r.MaxChunkSize,
+                MaxMessageLength = r.MaxMessageLength,
+                MaxBufferedBytes = 2 * r.MaxMessageLength,
+            },
+        };
     }
 }

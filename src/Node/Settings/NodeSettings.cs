@@ -118,6 +118,9 @@ internal sealed record NodeSettings(
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
 
     public GroupSettings Groups { get; init; } = GroupSettings.Default;
+
+    /// <summary>Rtmfp:Rtmp: RTMP over TCP (on by default, port 1935).</summary>
+    public RtmpSettings Rtmp { get; init; } = RtmpSettings.Disabled;
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -275,7 +278,7 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r) with { Seeds = GroupSeedSettings.Read(configuration, r) } }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r) with { Seeds = GroupSeedSettings.Read(configuration, r) }, Rtmp = RtmpSettings.Read(r) }, r.Errors);
     }
 
     /// <summary>The ops token; an endpoint beyond loopback without one is an error (cluster down/leave are on it).</summary>
