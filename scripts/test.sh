@@ -28,6 +28,16 @@ if ! command -v kubectl >/dev/null 2>&1; then
     echo "warning: kubectl missing and not root; run: sudo apt-get install kubernetes-client" >&2
   fi
 fi
+# ffmpeg and ffprobe: the independent RTMP client of tests/Integration.Tests/Rtmp (issue 13), from Debian's packages.
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null 2>&1 \
+      || echo "warning: could not install ffmpeg; RTMP interoperability tests will fail" >&2
+  else
+    echo "warning: ffmpeg missing and not root; run: sudo apt-get install ffmpeg" >&2
+  fi
+fi
+
 redis_pid=""
 if command -v redis-server >/dev/null 2>&1; then
   redis_dir=$(mktemp -d)

@@ -13,7 +13,7 @@ namespace Rtmfp.Flash;
 /// throws; what cannot be used is counted in <see cref="Counters"/>. Not thread-safe: one logical thread
 /// drives it (see <see cref="NetConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
 /// </summary>
-public sealed class NetConnection : IFlashClient
+public sealed partial class NetConnection : IFlashClient
 {
     private readonly IFlashConnectionOutput _output;
     private readonly ApplicationRegistry _registry;

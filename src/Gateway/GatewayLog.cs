@@ -19,6 +19,9 @@ internal static partial class GatewayLog
     [LoggerMessage(1004, LogLevel.Information, "shutdown: {Count} sessions closed in {Milliseconds} ms; no new handshakes")]
     public static partial void SessionsClosed(this ILogger logger, int count, long milliseconds);
 
+    [LoggerMessage(1005, LogLevel.Information, "gateway leaving with {Count} sessions open: another gateway of the cluster serves them")]
+    public static partial void LeavingSessionsOpen(this ILogger logger, int count);
+
     [LoggerMessage(1010, LogLevel.Information, "UDP segmentation refused on {Endpoint} (errno {Errno}): sending datagrams one by one")]
     public static partial void SegmentationRefused(this ILogger logger, EndPoint? endpoint, int errno);
 

@@ -11,6 +11,7 @@ using Rtmfp.Groups;
 using Rtmfp.Node.Settings;
 using Rtmfp.Persistence.Redis.Health;
 using Rtmfp.Persistence.Redis.Hosting;
+using Rtmfp.Rtmp;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Groups;
 using Rtmfp.Shared.Crypto;
@@ -91,8 +92,7 @@ internal static class NodeComposition
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
                 new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval) { Directory = services.GetRequiredService<NodeDirectory>() },
-                BuiltInApplications.CreateRegistry(settings.Applications,
-                    app => SessionsHosting.LogDecisions(app, services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())),
+                services.GetRequiredService<ApplicationRegistry>(),
                 services.GetRequiredService<RtmfpMetrics>())
             {
                 Groups = new GroupPolicy
@@ -102,6 +102,8 @@ internal static class NodeComposition
                     MemberKeepalive = settings.Groups.MemberKeepalive,
                     MemberIdleTimeout = settings.Groups.MemberIdleTimeout,
                 },
+                Seeds = GroupSeeds(settings),
+                SeedStatistics = services.GetRequiredService<Rtmfp.Sessions.Groups.Seeding.GroupSeedStatistics>(),
                 Loggers = services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             });
         }
@@ -122,6 +124,10 @@ internal static class NodeComposition
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
             akka.WithGatewayRole(settings.Sessions.ShardCount, sessionsHere);
+        }
+        if (settings.Rtmp.Enabled)
+        {
+            akka.WithRtmpRole(settings.Sessions.ShardCount, sessionsHere);
         }
 
         // rtmfp-ops sessions/streams/peers/groups: every node answers for what it hosts, whether or not its endpoint is on.
@@ -153,11 +159,25 @@ internal static class NodeComposition
         CustomValidator = CertificateValidation.PinnedCertificate(tls.Certificate.Thumbprint),
     };
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NodeSettings, IReadOnlyList<Rtmfp.Sessions.Groups.Seeding.GroupSeed>> s_seeds = new();
+
+    /// <summary>
+    /// The server members of Rtmfp:Groups:Seeds (docs/groups.md §7), derived once per settings: their identities come
+    /// from the cookie secret, which every gateway of a cluster shares, so every node answers for the same peer IDs.
+    /// </summary>
+    internal static IReadOnlyList<Rtmfp.Sessions.Groups.Seeding.GroupSeed> GroupSeeds(NodeSettings settings) =>
+        s_seeds.GetValue(settings, s => s.Groups.Seeds
+            .Select(seed => new Rtmfp.Sessions.Groups.Seeding.GroupSeed(
+                Rtmfp.Shared.Groups.GroupSeedIdentity.Derive(seed.Specifier, s.Gateway.CookieSecret
+                    ?? throw new InvalidOperationException("group seeds need the cookie secret resolved")), seed.Stream))
+            .ToList());
+
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front) and the ops endpoint.</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
         services.AddHostedService<StartupReport>();
         Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint, settings.Ops.Token);
+        services.AddSingleton<Rtmfp.Sessions.Groups.Seeding.GroupSeedStatistics>();
         services.AddHostedService<ClusterJoinWatchdog>();
         Health.NodeHealthChecks.Add(services, settings);
         if (settings.Persistence.Provider == PersistenceProvider.Redis)
@@ -168,6 +188,14 @@ internal static class NodeComposition
             {
                 SettingName = "Rtmfp:Persistence:Redis",
             });
+        }
+        // One instance of each Flash application, shared by RTMFP sessions and RTMP connections.
+        // Every application (RTMFP and RTMP clients alike) is wrapped so its decisions are logged (event IDs 2101–2123).
+        services.AddSingleton(sp => BuiltInApplications.CreateRegistry(settings.Applications,
+            app => SessionsHosting.LogDecisions(app, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())));
+        if (settings.Rtmp.Enabled)
+        {
+            services.AddRtmpRole(sp => RtmpOptions(settings, sp.GetRequiredService<ApplicationRegistry>()));
         }
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
@@ -182,7 +210,27 @@ internal static class NodeComposition
                 ShutdownCloseGrace: settings.Shutdown.GracePeriod)
             {
                 SourceLimits = g.SourceLimits,
+                GroupSeeds = GroupSeeds(settings).Select(s => s.Identity).ToList(),
             });
         }
+    }
+
+    /// <summary>The rtmp role's options from Rtmfp:Rtmp (the same Flash applications as the RTMFP sessions).</summary>
+    private static RtmpRoleOptions RtmpOptions(NodeSettings settings, ApplicationRegistry applications)
+    {
+        var r = settings.Rtmp;
+        return new RtmpRoleOptions(r.Endpoint, applications)
+        {
+            MaxConnections = r.MaxConnections,
+            HandshakeTimeout = r.HandshakeTimeout,
+            IdleTimeout = r.IdleTimeout,
+            SendStallTimeout = r.SendStallTimeout,
+            ChunkLimits = new Rtmfp.Shared.Rtmp.RtmpChunkReaderLimits
+            {
+                MaxChunkSize = r.MaxChunkSize,
+                MaxMessageLength = r.MaxMessageLength,
+                MaxBufferedBytes = 2 * r.MaxMessageLength,
+            },
+        };
     }
 }

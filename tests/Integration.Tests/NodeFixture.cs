@@ -152,6 +152,9 @@ public sealed class RunningNode : IAsyncDisposable
             ["Rtmfp:Health:Endpoint"] = "off",
             // Clients of these tests are often gone when the node stops: do not wait the production grace for them.
             ["Rtmfp:Shutdown:GracePeriod"] = "2s",
+            // RTMP over TCP on a free loopback port (tests/Rtmp.Tests covers it).
+            ["Rtmfp:Rtmp:Address"] = "127.0.0.1",
+            ["Rtmfp:Rtmp:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings)

@@ -68,6 +68,9 @@ internal sealed record GroupSettings(
     IReadOnlyList<Rtmfp.Shared.Groups.GroupSpecifier> Specifiers,
     bool RefuseUnknownGroups)
 {
+    /// <summary>Rtmfp:Groups:Seeds: streams server members seed into groups (docs/groups.md §7).</summary>
+    public IReadOnlyList<GroupSeedSettings> Seeds { get; init; } = [];
+
     public static readonly GroupSettings Default = new(100_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), [], false);
 }
 
@@ -115,6 +118,9 @@ internal sealed record NodeSettings(
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
 
     public GroupSettings Groups { get; init; } = GroupSettings.Default;
+
+    /// <summary>Rtmfp:Rtmp: RTMP over TCP (on by default, port 1935).</summary>
+    public RtmpSettings Rtmp { get; init; } = RtmpSettings.Disabled;
 
     /// <summary>Rtmfp:Shutdown, Rtmfp:Health, Rtmfp:Log (OperationsSettings.cs).</summary>
     public ShutdownSettings Shutdown { get; init; } = ShutdownSettings.Default;
@@ -281,7 +287,8 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        var settings = new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r),
+        var settings = new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications,
+            Groups = ReadGroups(r) with { Seeds = GroupSeedSettings.Read(configuration, r) }, Rtmp = RtmpSettings.Read(r),
             Shutdown = OperationsSettings.ReadShutdown(r), Health = OperationsSettings.ReadHealth(r), Log = OperationsSettings.ReadLog(r) };
         return (settings with { Warnings = ConfigurationAudit.Warnings(configuration, r, settings) }, r.Errors);
     }

@@ -77,6 +77,8 @@ public sealed class NodeProcess : IAsyncDisposable
         psi.Environment.Remove("RTMFP_TEST_REDIS");
         psi.Environment["RTMFP_Gateway__Endpoints"] = $"127.0.0.1:{gatewayPort}";
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
+        psi.Environment["RTMFP_Rtmp__Address"] = "127.0.0.1";
+        psi.Environment["RTMFP_Rtmp__Port"] = "0";
         psi.Environment["RTMFP_Cluster__Port"] = remotingPort.ToString();
         psi.Environment["RTMFP_Ops__Endpoint"] = $"127.0.0.1:{opsPort}";
         psi.Environment["RTMFP_Health__Endpoint"] = $"127.0.0.1:{healthPort}";
@@ -171,12 +173,13 @@ public sealed class NodeProcess : IAsyncDisposable
     /// Three node processes on 127.0.0.1 (the first two are seeds, one cookie secret), each with its gateway, session
     /// region registered before this returns.
     /// </summary>
-    public static async Task<NodeProcess[]> StartThreeAsync()
+    public static async Task<NodeProcess[]> StartThreeAsync(params (string Name, string Value)[] environment)
     {
         var ports = Enumerable.Range(0, 3).Select(_ => FreePorts()).ToArray();
         string seeds = $"akka.tcp://rtmfp@127.0.0.1:{ports[0].Tcp},akka.tcp://rtmfp@127.0.0.1:{ports[1].Tcp}";
         string secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var nodes = ports.Select(p => Start(p.Udp, p.Tcp, ("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret))).ToArray();
+        var nodes = ports.Select(p => Start(p.Udp, p.Tcp,
+            [("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret), .. environment])).ToArray();
         try
         {
             foreach (var node in nodes)
@@ -200,6 +203,23 @@ public sealed class NodeProcess : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>Environment a node was started with (to start another one into the same cluster).</summary>
+    public IReadOnlyDictionary<string, string?> StartEnvironment => _process.StartInfo.Environment.ToDictionary(e => e.Key, e => e.Value);
+
+    /// <summary>SIGTERM: the node's graceful path (coordinated shutdown, leaving the cluster).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>Until the process exited; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: the process dies with no coordinated shutdown, as on a machine failure.</summary>
