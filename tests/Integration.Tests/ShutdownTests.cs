@@ -64,7 +64,7 @@ public class ShutdownTests
             await Task.WhenAll(plays.Select(p => WaitForVideoAsync(p, ct))).WaitAsync(TimeSpan.FromSeconds(30), ct);
 
             var clock = Stopwatch.StartNew();
-            await node.TerminateAsync();
+            node.Terminate();
             var rawClose = WaitForCloseRequestAsync(raw, node, Grace + TimeSpan.FromSeconds(2));
             var closed = clients.Select(async c =>
             {

@@ -45,20 +45,6 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>The exit code once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>SIGTERM, as Kubernetes or systemd stop a node: the node shuts down in order.</summary>
-    public async Task TerminateAsync()
-    {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])!;
-        await kill.WaitForExitAsync();
-    }
-
-    /// <summary>Until the process exited (throws <see cref="OperationCanceledException"/> after <paramref name="timeout"/>).</summary>
-    public async Task WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
-    }
-
     /// <summary>The ops token this node was started with (RTMFP_Ops__Token), sent with this class's own ops requests.</summary>
     public string? OpsToken { get; init; }
 
