@@ -50,17 +50,7 @@ public class ShutdownTests
             Assert.NotNull(raw.Result);
 
             // Live media until the end: 25 video frames a second.
-            var sending = Task.Run(async () =>
-            {
-                uint t = 0;
-                publish.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-                while (!stop.IsCancellationRequested)
-                {
-                    publish.SendVideo(t, SyntheticMedia.VideoFrame(t % 1000 == 0, t / 40, 0, 500));
-                    t += 40;
-                    await Task.Delay(40, CancellationToken.None);
-                }
-            }, CancellationToken.None);
+            var sending = LiveStream.PublishAsync(publish, stop.Token);
             await Task.WhenAll(plays.Select(p => WaitForVideoAsync(p, ct))).WaitAsync(TimeSpan.FromSeconds(30), ct);
 
             var clock = Stopwatch.StartNew();
