@@ -121,28 +121,41 @@ public sealed class NodeProcess : IAsyncDisposable
         return false;
     }
 
-    private async Task<System.Text.Json.JsonDocument> OpsAsync(string command, string region, CancellationToken cancellationToken)
+    /// <summary>This node's running totals of its Rtmfp counters (ops node info), e.g. <c>rtmfp.handshakes.completed</c>.</summary>
+    public async Task<Dictionary<string, long>> RtmfpTotalsAsync(CancellationToken cancellationToken)
+    {
+        using var json = await OpsAsync("node info", null, cancellationToken);
+        if (!json.RootElement.TryGetProperty("result", out var result) || !result.TryGetProperty("rtmfp", out var totals))
+        {
+            throw new InvalidOperationException($"ops node info failed: {json.RootElement}");
+        }
+        return totals.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+    }
+
+    private async Task<System.Text.Json.JsonDocument> OpsAsync(string command, string? region, CancellationToken cancellationToken)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, OpsPort, cancellationToken);
         using var stream = client.GetStream();
         using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
         using var reader = new StreamReader(stream);
-        await writer.WriteLineAsync($"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}}}".AsMemory(), cancellationToken);
+        await writer.WriteLineAsync((region is null ? $"{{\"command\":\"{command}\"}}" : $"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}}}").AsMemory(), cancellationToken);
         var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
         return System.Text.Json.JsonDocument.Parse(line);
     }
 
     /// <summary>
     /// Three node processes on 127.0.0.1 (the first two are seeds, one cookie secret), each with its gateway, session
-    /// region registered before this returns.
+    /// region registered before this returns. <paramref name="extraGateway"/>: a second gateway endpoint for node i
+    /// (e.g. behind <see cref="UdpBalancer"/>).
     /// </summary>
-    public static async Task<NodeProcess[]> StartThreeAsync()
+    public static async Task<NodeProcess[]> StartThreeAsync(Func<int, IPEndPoint>? extraGateway = null)
     {
         var ports = Enumerable.Range(0, 3).Select(_ => FreePorts()).ToArray();
         string seeds = $"akka.tcp://rtmfp@127.0.0.1:{ports[0].Tcp},akka.tcp://rtmfp@127.0.0.1:{ports[1].Tcp}";
         string secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var nodes = ports.Select(p => Start(p.Udp, p.Tcp, ("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret))).ToArray();
+        var nodes = ports.Select((p, i) => Start(p.Udp, p.Tcp, ("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret),
+            ("RTMFP_Gateway__Endpoints", extraGateway is null ? $"127.0.0.1:{p.Udp}" : $"127.0.0.1:{p.Udp},{extraGateway(i)}"))).ToArray();
         try
         {
             foreach (var node in nodes)

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Rtmfp.Integration.Tests.Support;
+
+namespace Rtmfp.Integration.Tests.Cluster;
+
+/// <summary>
+/// Three node processes behind a real UDP load balancer in network namespaces, built as kube-proxy builds one
+/// (iptables DNAT picked by <c>statistic</c>, conntrack, masquerade; docs/load-balancer.md), with the <c>rtmfp</c>
+/// CLI as a process in a client namespace talking to the virtual IP only (issue 9).
+/// </summary>
+[Collection("node")]
+public partial class LoadBalancerTests
+{
+    private const string Completed = "rtmfp.handshakes.completed";
+    private const string PacketsIn = "rtmfp.packets.in";
+    private const string Retried = "rtmfp.handshakes.retried";
+
+    [Fact(Timeout = 240_000)]
+    public async Task Clients_spread_over_the_gateways_and_clients_moved_by_a_conntrack_flush_carry_on_without_a_new_handshake()
+    {
+        if (UdpBalancer.WhyUnavailable() is { } why)
+        {
+            Assert.Skip(why);
+        }
+        var ct = TestContext.Current.CancellationToken;
+        await using var lb = await UdpBalancer.CreateAsync(3, ct);
+        var nodes = await NodeProcess.StartThreeAsync(i => lb.Gateways[i]);
+        try
+        {
+            await lb.SetEndpointsAsync([0, 1, 2], BalancerMode.Nth, ct);
+            const int sessions = 9;
+            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "20", "-r", "20", "--timeout", "30");
+            await load.WaitForLineAsync(new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)"), TimeSpan.FromSeconds(60), ct);
+
+            // (a) The balancer sent every third new flow to each gateway, and each node's gateway opened those sessions.
+            var flows = await lb.FlowsAsync(ct);
+            var perGateway = lb.Gateways.Select(g => flows.Count(f => f.Gateway.Equals(g.Address))).ToArray();
+            var handshakes = await TotalsAsync(nodes, Completed, ct);
+            string spread = $"flows per gateway {string.Join('/', perGateway)}, handshakes per node {string.Join('/', handshakes)}";
+            Assert.True(perGateway.All(n => n == sessions / 3), spread);
+            Assert.True(handshakes.All(n => n == sessions / 3), spread);
+            Assert.All(flows, f => Assert.Equal(lb.ClientAddress, f.Client));
+
+            // (b) Gateway 0 leaves the service and its flows' conntrack entries are deleted: each flow's next packet is
+            // balanced again, reaches gateway 1 or 2, and its session goes on there (the gateway fetches its keys).
+            var moving = flows.Where(f => f.Gateway.Equals(lb.Gateways[0].Address)).Select(f => f.ClientPort).ToHashSet();
+            await lb.SetEndpointsAsync([1, 2], BalancerMode.Nth, ct);
+            var sinceFlush = Stopwatch.StartNew();
+            int deleted = await lb.DeleteFlowsAsync(lb.Gateways[0], ct);
+            Assert.Equal(moving.Count, deleted);
+            double moved = await UntilAsync(async () =>
+            {
+                var now = await lb.FlowsAsync(ct);
+                return moving.All(p => now.Any(f => f.ClientPort == p && f.Replied && !f.Gateway.Equals(lb.Gateways[0].Address)));
+            }, sinceFlush, TimeSpan.FromSeconds(15), ct);
+
+            // Nothing reaches gateway 0 any more: its node's datagram count stands still while the load goes on.
+            long before = (await nodes[0].RtmfpTotalsAsync(ct))[PacketsIn];
+            await Task.Delay(2000, ct);
+            long after = (await nodes[0].RtmfpTotalsAsync(ct))[PacketsIn];
+
+            Assert.Equal(0, await load.ExitAsync(TimeSpan.FromSeconds(60), ct));
+            var summary = Regex.Match(load.Output, @"handshakes ok (\d+), failed (\d+)");
+            var ends = Regex.Match(load.Output, @"mismatches: (\d+), sessions lost: (\d+)");
+            var roundTrips = Regex.Match(load.Output, @"round trips: (\d+) of (\d+) sent");
+            var handshakesAfter = await TotalsAsync(nodes, Completed, ct);
+            string report = $"{spread}; {deleted} flows moved off gateway 0, all answered by another gateway {moved:F2} s after the flush; " +
+                $"gateway 0 datagrams in 2 s after the move: {after - before}; handshakes per node at the end {string.Join('/', handshakesAfter)}; " +
+                $"{roundTrips.Value}; lowest per-second rate once all were open {LowestRate(load.Lines):0} rt/s; {ends.Value}";
+            TestContext.Current.TestOutputHelper?.WriteLine(report);
+            Assert.Equal($"handshakes ok {sessions}, failed 0", summary.Value);
+            Assert.Equal("mismatches: 0, sessions lost: 0", ends.Value);
+            Assert.Equal(sessions, handshakesAfter.Sum());
+            Assert.True(after == before, report);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task A_gateway_whose_node_died_leaves_the_balancer_and_new_clients_handshake_on_the_survivors()
+    {
+        if (UdpBalancer.WhyUnavailable() is { } why)
+        {
+            Assert.Skip(why);
+        }
+        var ct = TestContext.Current.CancellationToken;
+        await using var lb = await UdpBalancer.CreateAsync(3, ct);
+        var nodes = await NodeProcess.StartThreeAsync(i => lb.Gateways[i]);
+        try
+        {
+            await lb.SetEndpointsAsync([0, 1, 2], BalancerMode.Random, ct);
+            var survivors = nodes[..2];
+            var before = await TotalsAsync(survivors, Completed, ct);
+
+            // The node behind gateway 2 dies. An operator's controller (Kubernetes: the endpoints controller once the
+            // pod is gone, then kube-proxy) takes its gateway out of the service and deletes its UDP conntrack entries.
+            var sinceKill = Stopwatch.StartNew();
+            nodes[2].Kill();
+            await UntilAsync(() => Task.FromResult(nodes[2].HasExited), sinceKill, TimeSpan.FromSeconds(10), ct);
+            await lb.SetEndpointsAsync([0, 1], BalancerMode.Random, ct);
+            await lb.DeleteFlowsAsync(lb.Gateways[2], ct);
+            double removed = sinceKill.Elapsed.TotalSeconds;
+
+            // New clients: every handshake must land on a survivor and succeed (the client keeps trying for 60 s).
+            const int sessions = 8;
+            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "90", "-r", "2", "--timeout", "60");
+            double first = await UntilAsync(async () => (await TotalsAsync(survivors, Completed, ct)).Sum() > before.Sum(), sinceKill, TimeSpan.FromSeconds(90), ct);
+            await load.WaitForLineAsync(new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)"), TimeSpan.FromSeconds(90), ct);
+            double all = sinceKill.Elapsed.TotalSeconds;
+
+            // RIKeyings counted by the survivors' gateways: at least one per session; more where an IIKeying came again
+            // or was keyed again under another session ID while the dead node's shards were homed anew.
+            var after = await TotalsAsync(survivors, Completed, ct);
+            var retried = await TotalsAsync(survivors, Retried, ct);
+            var flows = await lb.FlowsAsync(ct);
+            string report = $"gateway 2 out of the balancer {removed:F2} s after the kill; first new handshake at {first:F1} s, " +
+                $"all {sessions} open at {all:F1} s (including the CLI's start); RIKeyings sent by the survivors {string.Join('/', after.Zip(before, (a, b) => a - b))}, " +
+                $"handshakes keyed again {retried.Sum()}; flows to gateway 2: {flows.Count(f => f.Gateway.Equals(lb.Gateways[2].Address))} of {flows.Count}";
+            TestContext.Current.TestOutputHelper?.WriteLine(report);
+            Assert.True(after.Sum() - before.Sum() >= sessions, report);
+            Assert.Equal(sessions, flows.Count);
+            Assert.DoesNotContain(flows, f => f.Gateway.Equals(lb.Gateways[2].Address));
+            Assert.True(all < 60, report);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<long[]> TotalsAsync(IEnumerable<NodeProcess> nodes, string counter, CancellationToken ct)
+    {
+        var totals = new List<long>();
+        foreach (var node in nodes)
+        {
+            totals.Add((await node.RtmfpTotalsAsync(ct)).GetValueOrDefault(counter));
+        }
+        return [.. totals];
+    }
+
+    /// <summary>Polls <paramref name="done"/> every 50 ms; the seconds on <paramref name="clock"/> when it held.</summary>
+    private static async Task<double> UntilAsync(Func<Task<bool>> done, Stopwatch clock, TimeSpan limit, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await done())
+        {
+            if (deadline.Elapsed > limit)
+            {
+                throw new TimeoutException($"not within {limit}");
+            }
+            await Task.Delay(50, ct);
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The lowest round-trip rate among the load's whole-second lines once every session was open (the last, partial one aside).</summary>
+    private static double LowestRate(IEnumerable<string> lines)
+    {
+        var rates = lines.Select(l => RateLine().Match(l)).Where(m => m.Success && m.Groups[1].Value == m.Groups[2].Value)
+            .Select(m => double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)).ToList();
+        return rates.Count > 1 ? rates.SkipLast(1).Min() : double.NaN;
+    }
+
+    [GeneratedRegex(@"open (\d+)/(\d+), handshakes \d+ \(\d+ failed\), (\d+) rt/s")]
+    private static partial Regex RateLine();
+}
