@@ -97,8 +97,21 @@ public partial class LoadBalancerTests
         try
         {
             await lb.SetEndpointsAsync([0, 1, 2], BalancerMode.Random, ct);
+            const int sessions = 8;
+            string[] command = ["load", lb.Uri("live"), "-c", $"{sessions}", "-d", "90", "-r", "2", "--timeout", "60"];
+            var allOpen = new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)");
+
+            // The same clients before the crash, for comparison: the CLI's start and its handshakes on a healthy cluster.
+            var baseline = Stopwatch.StartNew();
+            await using (var healthy = lb.StartClient(command))
+            {
+                await healthy.WaitForLineAsync(allOpen, TimeSpan.FromSeconds(60), ct);
+            }
+            double healthyOpen = baseline.Elapsed.TotalSeconds;
+            await lb.DeleteFlowsAsync(null, ct); // that client is gone: from here on, the balancer's flows are the new clients'
             var survivors = nodes[..2];
             var before = await TotalsAsync(survivors, Completed, ct);
+            var retriedBefore = await TotalsAsync(survivors, Retried, ct);
 
             // The node behind gateway 2 dies. An operator's controller (Kubernetes: the endpoints controller once the
             // pod is gone, then kube-proxy) takes its gateway out of the service and deletes its UDP conntrack entries.
@@ -110,20 +123,19 @@ public partial class LoadBalancerTests
             double removed = sinceKill.Elapsed.TotalSeconds;
 
             // New clients: every handshake must land on a survivor and succeed (the client keeps trying for 60 s).
-            const int sessions = 8;
-            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "90", "-r", "2", "--timeout", "60");
+            await using var load = lb.StartClient(command);
             double first = await UntilAsync(async () => (await TotalsAsync(survivors, Completed, ct)).Sum() > before.Sum(), sinceKill, TimeSpan.FromSeconds(90), ct);
-            await load.WaitForLineAsync(new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)"), TimeSpan.FromSeconds(90), ct);
+            await load.WaitForLineAsync(allOpen, TimeSpan.FromSeconds(90), ct);
             double all = sinceKill.Elapsed.TotalSeconds;
 
             // RIKeyings counted by the survivors' gateways: at least one per session; more where an IIKeying came again
             // or was keyed again under another session ID while the dead node's shards were homed anew.
             var after = await TotalsAsync(survivors, Completed, ct);
-            var retried = await TotalsAsync(survivors, Retried, ct);
+            long retried = (await TotalsAsync(survivors, Retried, ct)).Sum() - retriedBefore.Sum();
             var flows = await lb.FlowsAsync(ct);
             string report = $"gateway 2 out of the balancer {removed:F2} s after the kill; first new handshake at {first:F1} s, " +
-                $"all {sessions} open at {all:F1} s (including the CLI's start); RIKeyings sent by the survivors {string.Join('/', after.Zip(before, (a, b) => a - b))}, " +
-                $"handshakes keyed again {retried.Sum()}; flows to gateway 2: {flows.Count(f => f.Gateway.Equals(lb.Gateways[2].Address))} of {flows.Count}";
+                $"all {sessions} open at {all:F1} s (the same command took {healthyOpen:F1} s before the kill); RIKeyings sent by the survivors {string.Join('/', after.Zip(before, (a, b) => a - b))}, " +
+                $"handshakes keyed again {retried}; flows to gateway 2: {flows.Count(f => f.Gateway.Equals(lb.Gateways[2].Address))} of {flows.Count}";
             TestContext.Current.TestOutputHelper?.WriteLine(report);
             Assert.True(after.Sum() - before.Sum() >= sessions, report);
             Assert.Equal(sessions, flows.Count);

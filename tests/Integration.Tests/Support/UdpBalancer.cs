@@ -30,6 +30,17 @@ public sealed partial class UdpBalancer : IAsyncDisposable
 {
     public const int Port = 1935;
     private const string Prefix = "rtmfp-lb-";
+
+    /// <summary>Balancers not disposed yet: a test that timed out may never dispose its own, so the process does at exit.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<UdpBalancer, byte> Live = new();
+
+    static UdpBalancer() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var balancer in Live.Keys)
+        {
+            balancer.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        }
+    };
     private readonly string _id;
     private readonly string _backendLink;
 
@@ -72,6 +83,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
         string id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
         var (a, b) = await FreeSubnetsAsync(cancellationToken);
         var balancer = new UdpBalancer(id, a, b, gateways);
+        Live.TryAdd(balancer, 0);
         try
         {
             await balancer.BuildAsync(a, b, cancellationToken);
@@ -154,13 +166,14 @@ public sealed partial class UdpBalancer : IAsyncDisposable
 
     /// <summary>
     /// Deletes the conntrack entries of flows sent to <paramref name="gateway"/> (kube-proxy does this for UDP when an
-    /// endpoint goes away): each flow's next packet is balanced again by the rules in force.
+    /// endpoint goes away), or of every flow to the virtual IP when null: each flow's next packet is balanced again by
+    /// the rules in force.
     /// </summary>
-    public async Task<int> DeleteFlowsAsync(IPEndPoint gateway, CancellationToken cancellationToken)
+    public async Task<int> DeleteFlowsAsync(IPEndPoint? gateway, CancellationToken cancellationToken)
     {
+        string[] args = ["netns", "exec", BalancerNamespace, "conntrack", "-D", "-p", "udp", "--orig-dst", VirtualIp.ToString()];
         // conntrack -D exits 1 when nothing matched; the count it prints says how many went.
-        var (_, output) = await RunAsync("ip", ["netns", "exec", BalancerNamespace, "conntrack", "-D", "-p", "udp", "--orig-dst", VirtualIp.ToString(),
-            "--reply-src", gateway.Address.ToString()], cancellationToken, allowFailure: true);
+        var (_, output) = await RunAsync("ip", gateway is null ? args : [.. args, "--reply-src", gateway.Address.ToString()], cancellationToken, allowFailure: true);
         var count = Regex.Match(output, @"(\d+) flow entries have been deleted");
         return count.Success ? int.Parse(count.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
@@ -174,6 +187,10 @@ public sealed partial class UdpBalancer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (!Live.TryRemove(this, out _))
+        {
+            return;
+        }
         // The root namespace's end first (synchronous), then the namespaces (their links go with them).
         await RunAsync("ip", ["link", "del", _backendLink], CancellationToken.None, allowFailure: true);
         await RunAsync("ip", ["netns", "del", BalancerNamespace], CancellationToken.None, allowFailure: true);
