@@ -15,16 +15,21 @@ public enum BalancerMode
     Nth,
 }
 
-/// <summary>One UDP conntrack entry of the balancer: the client's source port and the gateway the flow was sent to.</summary>
-public sealed record ConntrackFlow(IPAddress Client, int ClientPort, IPAddress Gateway, bool Replied);
+/// <summary>
+/// One UDP conntrack entry of the balancer: the client's source port, the gateway the flow was sent to, the address the
+/// gateway saw it from (the balancer's with masquerade, else the client's) and whether the gateway answered.
+/// </summary>
+public sealed record ConntrackFlow(IPAddress Client, int ClientPort, IPAddress Gateway, IPAddress SeenFrom, bool Replied);
 
 /// <summary>
 /// A UDP load balancer built the way kube-proxy builds one (docs/load-balancer.md): network namespaces joined by veth
 /// pairs, a client namespace whose traffic goes to a virtual IP, and a balancer namespace that DNATs each new UDP flow
 /// to one gateway with iptables <c>statistic</c> rules, keeps the flow on that gateway with conntrack (replies are
-/// un-NATed on their way back, so the client always sees the virtual IP) and masquerades toward the gateways, so
-/// replies return through it. The gateways are addresses on the root namespace's end of a veth, where the node
-/// processes bind them. Everything is deleted on dispose; namespaces left by a test process that died are swept.
+/// un-NATed on their way back, so the client always sees the virtual IP). Replies return through it either because
+/// it masquerades toward the gateways (kube-proxy's <c>externalTrafficPolicy: Cluster</c>) or, keeping the client's
+/// address (<c>Local</c>), because the gateways' host routes the clients' subnet through it. The gateways are addresses
+/// on the root namespace's end of a veth, where the node processes bind them. Everything is deleted on dispose;
+/// namespaces left by a test process that died are swept.
 /// </summary>
 public sealed partial class UdpBalancer : IAsyncDisposable
 {
@@ -63,7 +68,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
     /// <summary>The clients' own address (each client process sends from its own ports).</summary>
     public IPAddress ClientAddress { get; }
 
-    /// <summary>The balancer's address toward the gateways: every flow reaches a gateway from here (masquerade).</summary>
+    /// <summary>The balancer's address toward the gateways: with masquerade, every flow reaches a gateway from here.</summary>
     public IPAddress BalancerBackendAddress { get; }
 
     /// <summary>The address clients send to (a Service's ClusterIP or load balancer IP).</summary>
@@ -76,8 +81,11 @@ public sealed partial class UdpBalancer : IAsyncDisposable
     public static string? WhyUnavailable() =>
         GetEuid() == 0 ? null : "needs root (network namespaces, veth, iptables); CI runs as root";
 
-    /// <summary>Builds the namespaces and links; the balancer has no endpoint until <see cref="SetEndpointsAsync"/>.</summary>
-    public static async Task<UdpBalancer> CreateAsync(int gateways, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the namespaces and links; the balancer has no endpoint until <see cref="SetEndpointsAsync"/>.
+    /// <paramref name="masquerade"/>: gateways see the balancer's address (and a port per flow) instead of the client's.
+    /// </summary>
+    public static async Task<UdpBalancer> CreateAsync(int gateways, bool masquerade, CancellationToken cancellationToken)
     {
         await SweepStaleAsync(cancellationToken);
         string id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
@@ -86,7 +94,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
         Live.TryAdd(balancer, 0);
         try
         {
-            await balancer.BuildAsync(a, b, cancellationToken);
+            await balancer.BuildAsync(a, b, masquerade, cancellationToken);
             return balancer;
         }
         catch
@@ -96,7 +104,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
         }
     }
 
-    private async Task BuildAsync(int a, int b, CancellationToken ct)
+    private async Task BuildAsync(int a, int b, bool masquerade, CancellationToken ct)
     {
         string c0 = $"rl{_id}c0", c1 = $"rl{_id}c1", n0 = $"rl{_id}n0", lb = BalancerNamespace, cl = ClientNamespace;
         string[][] steps =
@@ -118,13 +126,18 @@ public sealed partial class UdpBalancer : IAsyncDisposable
             await RunAsync("ip", ["addr", "add", $"{gateway.Address}/24", "dev", _backendLink], ct);
         }
         await RunAsync("ip", ["link", "set", _backendLink, "up"], ct);
+        if (!masquerade)
+        {
+            // Replies to a client's own address go back through the balancer, which un-DNATs them (the route goes with the link).
+            await RunAsync("ip", ["route", "add", $"10.{a}.{b}.0/24", "via", BalancerBackendAddress.ToString(), "dev", _backendLink], ct);
+        }
         await RunAsync("ip", ["netns", "exec", lb, "sysctl", "-qw", "net.ipv4.ip_forward=1"], ct);
-        // The service: traffic to the virtual IP's port enters RTMFP-SVC (filled by SetEndpointsAsync); flows leave
-        // toward the gateways masqueraded, as kube-proxy's KUBE-MARK-MASQ/KUBE-POSTROUTING do for external traffic.
+        // The service: traffic to the virtual IP's port enters RTMFP-SVC (filled by SetEndpointsAsync); with masquerade,
+        // flows leave toward the gateways as kube-proxy's KUBE-MARK-MASQ/KUBE-POSTROUTING send external traffic.
         await RestoreAsync(
             "*nat\n:RTMFP-SVC - [0:0]\n" +
             $"-A PREROUTING -d {VirtualIp}/32 -p udp --dport {Port} -j RTMFP-SVC\n" +
-            $"-A POSTROUTING -o {n0} -j MASQUERADE\nCOMMIT\n", noflush: false, ct);
+            (masquerade ? $"-A POSTROUTING -o {n0} -j MASQUERADE\n" : "") + "COMMIT\n", noflush: false, ct);
     }
 
     /// <summary>
@@ -159,7 +172,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
         foreach (Match m in FlowLine().Matches(output))
         {
             flows.Add(new ConntrackFlow(IPAddress.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
-                IPAddress.Parse(m.Groups[3].Value), !m.Value.Contains("[UNREPLIED]", StringComparison.Ordinal)));
+                IPAddress.Parse(m.Groups[3].Value), IPAddress.Parse(m.Groups[4].Value), !m.Value.Contains("[UNREPLIED]", StringComparison.Ordinal)));
         }
         return flows;
     }
@@ -257,6 +270,6 @@ public sealed partial class UdpBalancer : IAsyncDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();
 
-    [GeneratedRegex(@"^udp\s.*?src=(\S+) dst=\S+ sport=(\d+) dport=\d+ .*?src=(\S+) dst=", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^udp\s.*?src=(\S+) dst=\S+ sport=(\d+) dport=\d+ .*?src=(\S+) dst=(\S+) ", RegexOptions.Multiline)]
     private static partial Regex FlowLine();
 }
