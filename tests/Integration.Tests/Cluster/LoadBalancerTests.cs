@@ -22,18 +22,9 @@ public partial class LoadBalancerTests
     private const string Retried = "rtmfp.handshakes.retried";
 
     [Fact(Timeout = 240_000)]
-    public async Task Clients_spread_over_the_gateways_and_clients_moved_by_a_conntrack_flush_carry_on_without_a_new_handshake()
-    {
-        if (UdpBalancer.WhyUnavailable() is { } why)
+    public Task Clients_spread_over_the_gateways_and_clients_moved_by_a_conntrack_flush_carry_on_without_a_new_handshake() =>
+        BehindBalancerAsync(masquerade: true, BalancerMode.Nth, async (lb, nodes, ct) =>
         {
-            Assert.Skip(why);
-        }
-        var ct = TestContext.Current.CancellationToken;
-        await using var lb = await UdpBalancer.CreateAsync(3, masquerade: true, ct);
-        var nodes = await NodeProcess.StartThreeAsync(i => lb.Gateways[i]);
-        try
-        {
-            await lb.SetEndpointsAsync([0, 1, 2], BalancerMode.Nth, ct);
             const int sessions = 9;
             await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "20", "-r", "20", "--timeout", "30");
             await load.WaitForLineAsync(new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)"), TimeSpan.FromSeconds(60), ct);
@@ -87,29 +78,12 @@ public partial class LoadBalancerTests
             Assert.Equal(hellos, hellosAfter);
             Assert.Equal(opened, openedAfter);
             Assert.True(after == before, report);
-        }
-        finally
-        {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-        }
-    }
+        });
 
     [Fact(Timeout = 240_000)]
-    public async Task A_gateway_whose_node_died_leaves_the_balancer_and_new_clients_handshake_on_the_survivors()
-    {
-        if (UdpBalancer.WhyUnavailable() is { } why)
+    public Task A_gateway_whose_node_died_leaves_the_balancer_and_new_clients_handshake_on_the_survivors() =>
+        BehindBalancerAsync(masquerade: false, BalancerMode.Random, async (lb, nodes, ct) =>
         {
-            Assert.Skip(why);
-        }
-        var ct = TestContext.Current.CancellationToken;
-        await using var lb = await UdpBalancer.CreateAsync(3, masquerade: false, ct);
-        var nodes = await NodeProcess.StartThreeAsync(i => lb.Gateways[i]);
-        try
-        {
-            await lb.SetEndpointsAsync([0, 1, 2], BalancerMode.Random, ct);
             const int sessions = 8;
             string[] command = ["load", lb.Uri("live"), "-c", $"{sessions}", "-d", "90", "-r", "2", "--timeout", "60"];
             var allOpen = new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)");
@@ -156,6 +130,25 @@ public partial class LoadBalancerTests
             Assert.DoesNotContain(flows, f => f.Gateway.Equals(lb.Gateways[2].Address));
             Assert.All(flows, f => Assert.Equal(lb.ClientAddress, f.SeenFrom)); // not masqueraded: the gateways saw the client's own address
             Assert.True(all < 60, report);
+        });
+
+    /// <summary>
+    /// Three node processes behind a new balancer whose service has all three gateways, picked by <paramref name="mode"/>;
+    /// everything is stopped and deleted afterwards, whatever happens. Skipped (saying why) where it cannot be built.
+    /// </summary>
+    private static async Task BehindBalancerAsync(bool masquerade, BalancerMode mode, Func<UdpBalancer, NodeProcess[], CancellationToken, Task> test)
+    {
+        if (UdpBalancer.WhyUnavailable() is { } why)
+        {
+            Assert.Skip(why);
+        }
+        var ct = TestContext.Current.CancellationToken;
+        await using var lb = await UdpBalancer.CreateAsync(3, masquerade, ct);
+        var nodes = await NodeProcess.StartThreeAsync(i => lb.Gateways[i]);
+        try
+        {
+            await lb.SetEndpointsAsync([0, 1, 2], mode, ct);
+            await test(lb, nodes, ct);
         }
         finally
         {

@@ -11,15 +11,23 @@ namespace Rtmfp.Integration.Tests.Support;
 public sealed class ClientProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _lines;
 
     private ClientProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
+        _lines = KeepLines(process);
+    }
+
+    /// <summary>Keeps every line <paramref name="process"/> prints on stdout and stderr, as they arrive.</summary>
+    internal static ConcurrentQueue<string> KeepLines(Process process)
+    {
+        var lines = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return lines;
     }
 
     public IReadOnlyCollection<string> Lines => _lines;

@@ -12,7 +12,7 @@ namespace Rtmfp.Integration.Tests.Support;
 public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _output;
 
     private NodeProcess(Process process, IPEndPoint gateway, int remotingPort, int opsPort)
     {
@@ -20,10 +20,7 @@ public sealed class NodeProcess : IAsyncDisposable
         _process = process;
         Gateway = gateway;
         RemotingPort = remotingPort;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = ClientProcess.KeepLines(process);
     }
 
     public IPEndPoint Gateway { get; }

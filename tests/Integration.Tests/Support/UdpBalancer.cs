@@ -79,7 +79,8 @@ public sealed partial class UdpBalancer : IAsyncDisposable
 
     /// <summary>Why the balancer cannot be built here (null when it can): it needs root for namespaces and iptables.</summary>
     public static string? WhyUnavailable() =>
-        GetEuid() == 0 ? null : "needs root (network namespaces, veth, iptables); CI runs as root";
+        !OperatingSystem.IsLinux() ? "needs Linux network namespaces"
+        : GetEuid() == 0 ? null : "needs root (network namespaces, veth, iptables); CI runs as root";
 
     /// <summary>
     /// Builds the namespaces and links; the balancer has no endpoint until <see cref="SetEndpointsAsync"/>.
