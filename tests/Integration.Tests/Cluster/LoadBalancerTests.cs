@@ -26,7 +26,8 @@ public partial class LoadBalancerTests
         BehindBalancerAsync(masquerade: true, BalancerMode.Nth, async (lb, nodes, ct) =>
         {
             const int sessions = 9;
-            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "20", "-r", "20", "--timeout", "30");
+            // 30 s from the CLI's start: room for its start, the handshakes and the move on a loaded machine.
+            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "30", "-r", "20", "--timeout", "30");
             await load.WaitForLineAsync(new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)"), TimeSpan.FromSeconds(60), ct);
 
             // (a) The balancer sent every third new flow to each gateway, and each node's gateway answered their IHellos
