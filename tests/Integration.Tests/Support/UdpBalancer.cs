@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -196,6 +197,49 @@ public sealed partial class UdpBalancer : IAsyncDisposable
     public ClientProcess StartClient(params string[] args) =>
         ClientProcess.Start("ip", ["netns", "exec", ClientNamespace, "dotnet", Path.Combine(AppContext.BaseDirectory, "rtmfp.dll"), .. args]);
 
+    /// <summary>
+    /// A UDP socket of the client namespace, for this process: created on a thread that joined the namespace for that
+    /// moment (setns applies to the calling thread only; a socket stays in the namespace it was made in).
+    /// </summary>
+    public Socket CreateClientSocket()
+    {
+        Socket? socket = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var home = File.OpenHandle("/proc/thread-self/ns/net");
+                using var target = File.OpenHandle($"/var/run/netns/{ClientNamespace}");
+                Enter(target);
+                try
+                {
+                    socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                    socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+                }
+                finally
+                {
+                    Enter(home);
+                }
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return socket ?? throw new InvalidOperationException($"no socket in {ClientNamespace}", failure);
+
+        static void Enter(Microsoft.Win32.SafeHandles.SafeFileHandle ns)
+        {
+            if (SetNs((int)ns.DangerousGetHandle(), 0x40000000 /* CLONE_NEWNET */) != 0)
+            {
+                throw new System.ComponentModel.Win32Exception(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            }
+        }
+    }
+
     /// <summary>The rtmfp:// address of the service.</summary>
     public string Uri(string app) => $"rtmfp://{VirtualIp}:{Port}/{app}";
 
@@ -270,6 +314,9 @@ public sealed partial class UdpBalancer : IAsyncDisposable
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNs(int fd, int nstype);
 
     [GeneratedRegex(@"^udp\s.*?src=(\S+) dst=\S+ sport=(\d+) dport=\d+ .*?src=(\S+) dst=(\S+) ", RegexOptions.Multiline)]
     private static partial Regex FlowLine();
