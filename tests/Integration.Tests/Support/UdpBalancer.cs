@@ -47,6 +47,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
             balancer.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
         }
     };
+
     private readonly string _id;
     private readonly string _backendLink;
 
