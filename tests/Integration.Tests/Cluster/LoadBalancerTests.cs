@@ -101,13 +101,12 @@ public partial class LoadBalancerTests
             var before = await TotalsAsync(survivors, Started, ct);
             var retriedBefore = await TotalsAsync(survivors, Retried, ct);
 
-            // The node behind gateway 2 dies. An operator's controller (Kubernetes: the endpoints controller once the
-            // pod is gone, then kube-proxy) takes its gateway out of the service and deletes its UDP conntrack entries.
+            // The node behind gateway 2 dies. The controller (Kubernetes: a probe, the endpoints controller, kube-proxy)
+            // sees it fail two probes 250 ms apart, takes its gateway out of the service and deletes its UDP entries.
+            await using var controller = new BalancerController(lb, nodes, BalancerMode.Random, TimeSpan.FromMilliseconds(250), threshold: 2);
             var sinceKill = Stopwatch.StartNew();
             nodes[2].Kill();
-            await UntilAsync(() => Task.FromResult(nodes[2].HasExited), sinceKill, TimeSpan.FromSeconds(10), ct);
-            await lb.SetEndpointsAsync([0, 1], BalancerMode.Random, ct);
-            await lb.DeleteFlowsAsync(lb.Gateways[2], ct);
+            await controller.Removed(2).WaitAsync(TimeSpan.FromSeconds(30), ct);
             double removed = sinceKill.Elapsed.TotalSeconds;
 
             // New clients: every handshake must land on a survivor and succeed (the client keeps trying for 60 s).
