@@ -102,8 +102,8 @@ public partial class LoadBalancerTests
             var retriedBefore = await TotalsAsync(survivors, Retried, ct);
 
             // The node behind gateway 2 dies. The controller (Kubernetes: a probe, the endpoints controller, kube-proxy)
-            // sees it fail two probes 250 ms apart, takes its gateway out of the service and deletes its UDP entries.
-            await using var controller = new BalancerController(lb, nodes, BalancerMode.Random, TimeSpan.FromMilliseconds(250), threshold: 2);
+            // sees it fail three probes 250 ms apart, takes its gateway out of the service and deletes its UDP entries.
+            await using var controller = new BalancerController(lb, nodes, BalancerMode.Random, TimeSpan.FromMilliseconds(250), threshold: 3);
             var sinceKill = Stopwatch.StartNew();
             nodes[2].Kill();
             await controller.Removed(2).WaitAsync(TimeSpan.FromSeconds(30), ct);

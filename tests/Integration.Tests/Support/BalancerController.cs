@@ -1,12 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace Rtmfp.Integration.Tests.Support;
 
 /// <summary>
 /// What Kubernetes does for a <see cref="UdpBalancer"/> when a gateway's pod dies, played by a loop: a probe per node
-/// (a TCP connect to its ops endpoint, as a kubelet probe would) every <c>period</c>; after <c>threshold</c> failures in a
-/// row the node's gateway leaves the service (the endpoints controller, then kube-proxy rewriting its rules) and its UDP
+/// (one request to its ops endpoint, answered within 2 s, as a kubelet probe would) every <c>period</c>; after
+/// <c>threshold</c> failures in a row the node's gateway leaves the service (the endpoints controller, then kube-proxy rewriting its rules) and its UDP
 /// conntrack entries are deleted (kube-proxy does that for UDP), so its flows are balanced again.
 /// </summary>
 public sealed class BalancerController : IAsyncDisposable
@@ -17,6 +16,7 @@ public sealed class BalancerController : IAsyncDisposable
     private readonly TimeSpan _period;
     private readonly int _threshold;
     private readonly TaskCompletionSource<int>[] _removed;
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -42,7 +42,7 @@ public sealed class BalancerController : IAsyncDisposable
             {
                 foreach (int i in serving.ToArray())
                 {
-                    failures[i] = await AnswersAsync(_nodes[i], _period, stop) ? 0 : failures[i] + 1;
+                    failures[i] = await AnswersAsync(_nodes[i], ProbeTimeout, stop) ? 0 : failures[i] + 1;
                     if (failures[i] < _threshold)
                     {
                         continue;
@@ -65,17 +65,17 @@ public sealed class BalancerController : IAsyncDisposable
         }
     }
 
+    /// <summary>One ops request answered within <paramref name="timeout"/> (a probe that only connected would hold one of the endpoint's few connections).</summary>
     private static async Task<bool> AnswersAsync(NodeProcess node, TimeSpan timeout, CancellationToken stop)
     {
-        using var probe = new TcpClient();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(stop);
         limit.CancelAfter(timeout);
         try
         {
-            await probe.ConnectAsync(IPAddress.Loopback, node.OpsPort, limit.Token);
+            await node.RtmfpTotalsAsync(limit.Token);
             return true;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !stop.IsCancellationRequested)
+        catch (Exception e) when (e is SocketException or IOException or InvalidOperationException or OperationCanceledException && !stop.IsCancellationRequested)
         {
             return false;
         }
