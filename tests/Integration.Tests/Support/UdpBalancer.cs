@@ -134,7 +134,8 @@ public sealed partial class UdpBalancer : IAsyncDisposable
             // Replies to a client's own address go back through the balancer, which un-DNATs them (the route goes with the link).
             await RunAsync("ip", ["route", "add", $"10.{a}.{b}.0/24", "via", BalancerBackendAddress.ToString(), "dev", _backendLink], ct);
         }
-        await RunAsync("ip", ["netns", "exec", lb, "sysctl", "-qw", "net.ipv4.ip_forward=1"], ct);
+        // /proc/sys/net is the namespace's own (sysctl itself is procps, which a minimal Debian lacks).
+        await RunAsync("ip", ["netns", "exec", lb, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"], ct);
         // The service: traffic to the virtual IP's port enters RTMFP-SVC (filled by SetEndpointsAsync); with masquerade,
         // flows leave toward the gateways as kube-proxy's KUBE-MARK-MASQ/KUBE-POSTROUTING send external traffic.
         await RestoreAsync(
