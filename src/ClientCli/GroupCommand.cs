@@ -133,18 +133,8 @@ internal sealed class GroupCommand
                 var publication = member.Publish(name, new GroupMediaParameters { FetchPeriodMs = settings.FetchPeriodMs });
                 var playout = new FlvPlayout(reader, publication) { Loop = settings.Loop };
                 var run = playout.RunAsync(cancellationToken);
-                while (!run.IsCompleted)
-                {
-                    await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
-                    output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] members ~{member.EstimatedMemberCount:0} (known {member.KnownMemberCount + 1}), " +
-                        $"neighbours {member.NeighborCount}, subscribers {publication.SubscriberCount}; sent {playout.VideoTags} video, {playout.AudioTags} audio, " +
-                        $"fragments 1..{publication.LastFragmentId}");
-                }
-                try
-                {
-                    await run.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await ReportUntilDoneAsync(run, member, clock, output, () => $", subscribers {publication.SubscriberCount}; " +
+                    $"sent {playout.VideoTags} video, {playout.AudioTags} audio, fragments 1..{publication.LastFragmentId}").ConfigureAwait(false))
                 {
                     output.WriteLine("interrupted");
                 }
@@ -250,18 +240,8 @@ internal sealed class GroupCommand
                         };
                     }
                 }, CancellationToken.None);
-                while (!reading.IsCompleted)
-                {
-                    await Task.WhenAny(reading, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
-                    output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] members ~{member.EstimatedMemberCount:0} (known {member.KnownMemberCount + 1}), " +
-                        $"neighbours {member.NeighborCount}; received {Interlocked.Read(ref video)} video, {Interlocked.Read(ref audio)} audio, " +
-                        $"{Interlocked.Read(ref other)} other messages");
-                }
-                try
-                {
-                    await reading.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (!await ReportUntilDoneAsync(reading, member, clock, output, () => $"; received {Interlocked.Read(ref video)} video, " +
+                    $"{Interlocked.Read(ref audio)} audio, {Interlocked.Read(ref other)} other messages").ConfigureAwait(false))
                 {
                     ending = cancellationToken.IsCancellationRequested ? "interrupted" : $"{settings.Duration!.Value.TotalSeconds:0.###} s elapsed";
                 }
@@ -273,6 +253,28 @@ internal sealed class GroupCommand
                 }
                 return ExitCodes.Success;
             }
+        }
+    }
+    /// <summary>
+    /// Prints the member's view of the group and <paramref name="detail"/> every second until <paramref name="run"/> ends;
+    /// false when it ended cancelled.
+    /// </summary>
+    private static async Task<bool> ReportUntilDoneAsync(Task run, NetGroupMember member, Stopwatch clock, TextWriter output, Func<string> detail)
+    {
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+            output.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0.0}s] members ~{member.EstimatedMemberCount:0} (known {member.KnownMemberCount + 1}), " +
+                $"neighbours {member.NeighborCount}{detail()}");
+        }
+        try
+        {
+            await run.ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 }

@@ -48,36 +48,34 @@ internal static class LoadCommand
             rampSeconds = clock.Elapsed.TotalSeconds;
         }, CancellationToken.None);
 
-        bool live = settings.Live ?? (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
-        long previousRoundTrips = 0;
-        double previousSeconds = 0;
-        if (live)
+        // Until every session ends, once a second: the time and the round trips per second since the last report.
+        async Task EverySecondAsync(Action<double, double> report)
         {
-            await AnsiConsole.Live(BuildTable(settings, stats, 0, default, clock.Elapsed)).StartAsync(async ctx =>
-            {
-                while (!all.IsCompleted)
-                {
-                    await Task.WhenAny(all, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
-                    double now = clock.Elapsed.TotalSeconds;
-                    double rate = (stats.RoundTrips - previousRoundTrips) / Math.Max(now - previousSeconds, 1e-3);
-                    (previousRoundTrips, previousSeconds) = (stats.RoundTrips, now);
-                    ctx.UpdateTarget(BuildTable(settings, stats, rate, stats.TakeInterval(), clock.Elapsed));
-                    ctx.Refresh();
-                }
-            }).ConfigureAwait(false);
-        }
-        else
-        {
+            long previousRoundTrips = 0;
+            double previousSeconds = 0;
             while (!all.IsCompleted)
             {
                 await Task.WhenAny(all, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
                 double now = clock.Elapsed.TotalSeconds;
                 double rate = (stats.RoundTrips - previousRoundTrips) / Math.Max(now - previousSeconds, 1e-3);
                 (previousRoundTrips, previousSeconds) = (stats.RoundTrips, now);
-                var window = stats.TakeInterval();
-                output.WriteLine($"[{now,6:0.0}s] open {stats.OpenSessions}/{settings.Sessions}, handshakes {stats.Handshakes} ({stats.HandshakeFailures} failed), " +
-                    $"{rate:0} rt/s, rtt {Format(window)}");
+                report(now, rate);
             }
+        }
+
+        bool live = settings.Live ?? (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+        if (live)
+        {
+            await AnsiConsole.Live(BuildTable(settings, stats, 0, default, clock.Elapsed)).StartAsync(ctx => EverySecondAsync((_, rate) =>
+            {
+                ctx.UpdateTarget(BuildTable(settings, stats, rate, stats.TakeInterval(), clock.Elapsed));
+                ctx.Refresh();
+            })).ConfigureAwait(false);
+        }
+        else
+        {
+            await EverySecondAsync((now, rate) => output.WriteLine($"[{now,6:0.0}s] open {stats.OpenSessions}/{settings.Sessions}, " +
+                $"handshakes {stats.Handshakes} ({stats.HandshakeFailures} failed), {rate:0} rt/s, rtt {Format(stats.TakeInterval())}")).ConfigureAwait(false);
         }
         await all.ConfigureAwait(false);
 

@@ -16,11 +16,6 @@ public sealed class SendFlow
     public const long InitialRxBufferSize = 65536;
     public const long MinProbeIntervalMs = 1000;
     public const long MaxProbeIntervalMs = 60_000;
-    /// <summary>Flags + timestamp + timestamp echo (RFC 7016 §2.2.4).</summary>
-    internal const int MaxPacketHeaderSize = 5;
-    internal const int ChunkHeaderSize = 3;
-    internal const ulong UserMetadataOptionType = 0x00;
-    internal const ulong ReturnFlowAssociationOptionType = 0x0A;
 
     private readonly RingBuffer<SendFragment> _queue = new(64);
     private readonly int _maxPacketSize;
@@ -40,8 +35,8 @@ public sealed class SendFlow
         Metadata = metadata;
         ReturnAssociation = returnAssociation;
         _maxPacketSize = maxPacketSize;
-        StartupOptionsLength = OptionCodec.GetLength(UserMetadataOptionType, metadata.Length)
-            + (returnAssociation is { } assoc ? OptionCodec.GetVluOptionLength(ReturnFlowAssociationOptionType, assoc) : 0)
+        StartupOptionsLength = OptionCodec.GetLength(UserDataOptions.UserMetadataType, metadata.Length)
+            + (returnAssociation is { } assoc ? OptionCodec.GetVluOptionLength(UserDataOptions.ReturnFlowAssociationType, assoc) : 0)
             + 1; // marker
     }
 
@@ -174,7 +169,7 @@ public sealed class SendFlow
     private int MaxFragmentSize(int messageLength)
     {
         int snLen = Vlu.GetLength(_nextSn + (ulong)messageLength + 1);
-        int overhead = MaxPacketHeaderSize + ChunkHeaderSize + 1 + Vlu.GetLength(FlowId) + 2 * snLen
+        int overhead = PacketLimits.MaxPacketHeaderLength + PacketLimits.ChunkHeaderLength + 1 + Vlu.GetLength(FlowId) + 2 * snLen
             + (StartupOptionsPending ? StartupOptionsLength : 0);
         return Math.Max(1, _maxPacketSize - overhead);
     }

@@ -349,7 +349,7 @@ public sealed partial class Session
 
     private void QueuePingReply(ReadOnlySpan<byte> message)
     {
-        int max = _options.MaxPacketSize - SendFlow.MaxPacketHeaderSize - PacketLimits.ChunkHeaderLength;
+        int max = _options.MaxPacketSize - PacketLimits.MaxPacketHeaderLength - PacketLimits.ChunkHeaderLength;
         if (_pingReplyCount >= MaxPendingPingReplies || message.Length > max)
         {
             return;

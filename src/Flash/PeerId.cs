@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Flash;
 
@@ -8,7 +9,8 @@ namespace Rtmfp.Flash;
 /// </summary>
 public readonly struct PeerId : IEquatable<PeerId>
 {
-    public const int Length = 32;
+    /// <summary>A peer ID is the SHA-256 fingerprint of the peer's certificate (RFC 7425 §4.3.2).</summary>
+    public const int Length = FlashCertificate.FingerprintLength;
 
     private readonly ulong _a, _b, _c, _d;
 

@@ -40,6 +40,12 @@ public sealed record UnregisterPeer(byte[] PeerId) : IPeerDirectoryMessage
 /// </summary>
 public sealed record LookupPeer(byte[] PeerId, byte[] Tag, SocketAddress Initiator) : IPeerDirectoryMessage
 {
+    /// <summary>
+    /// Largest IHello tag a lookup may carry: Flash tags are 16 bytes, and the tag is echoed in two packets (Redirect
+    /// and FIHello), so the gateway does not forward a huge one and the directory and the target's session refuse it.
+    /// </summary>
+    public const int MaxTagLength = 64;
+
     private bool PrintMembers(StringBuilder b)
     {
         b.AppendId(nameof(PeerId), PeerId).Append(", ").AppendId(nameof(Tag), Tag).Append(", ").AppendAddress(nameof(Initiator), Initiator);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Serialization;
 using System.Text;
+using Akka.Actor;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Cluster;
@@ -21,11 +22,14 @@ internal ref struct ClusterMessageReader
 
     private WireReader _reader;
     private readonly string _manifest;
+    private readonly ExtendedActorSystem? _system;
 
-    public ClusterMessageReader(ReadOnlySpan<byte> bytes, string manifest)
+    /// <param name="system">Resolves actor references; without it <see cref="ReadActorRef"/> fails.</param>
+    public ClusterMessageReader(ReadOnlySpan<byte> bytes, string manifest, ExtendedActorSystem? system = null)
     {
         _reader = new WireReader(bytes);
         _manifest = manifest;
+        _system = system;
     }
 
     public readonly SerializationException Error(string what) => new($"malformed cluster message '{_manifest}': {what}");
@@ -128,6 +132,25 @@ internal ref struct ClusterMessageReader
             throw Error("socket address family mismatch");
         }
         return address;
+    }
+
+    /// <summary>An actor reference written as its serialized path by <see cref="ClusterMessageWriter.WriteActorRef"/>.</summary>
+    public IActorRef ReadActorRef()
+    {
+        string path = ReadString();
+        // An unknown but well-formed path resolves to dead letters (the actor may be gone); garbage is an error.
+        // Akka's parser and resolver throw FormatException and others on some malformed names and UIDs.
+        try
+        {
+            if (_system is not null && ActorPath.TryParse(path, out _))
+            {
+                return _system.Provider.ResolveActorRef(path);
+            }
+        }
+        catch (Exception e) when (e is not SerializationException)
+        {
+        }
+        throw Error("actor path");
     }
 
     /// <summary>Nothing may follow the last field.</summary>

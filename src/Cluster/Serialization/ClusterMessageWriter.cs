@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using Akka.Actor;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Cluster;
@@ -61,6 +62,9 @@ internal sealed class ClusterMessageWriter
         WriteVlu((ulong)n);
         _buffer.Advance(Encoding.UTF8.GetBytes(value, _buffer.GetSpan(n)));
     }
+
+    /// <summary>An actor reference as its serialized path (with its node's address when it is local).</summary>
+    public void WriteActorRef(IActorRef actor) => WriteString(Akka.Serialization.Serialization.SerializedActorPath(actor));
 
     /// <summary>0 for null, otherwise the UTF-8 length plus one.</summary>
     public void WriteNullableString(string? value)

@@ -12,13 +12,13 @@ public static class ClusterSerializationHosting
     /// <summary>Each serializer's identifier, configuration name and factory.</summary>
     internal static IReadOnlyList<(int Identifier, string Name, IReadOnlyList<Type> BoundTypes, Func<ExtendedActorSystem, ProtocolSerializer> Create)> Serializers { get; } =
     [
-        (SessionProtocolSerializer.SerializerIdentifier, "rtmfp-session", SessionProtocolSerializer.BoundTypes,
+        (SessionProtocolSerializer.SerializerIdentifier, "rtmfp-session", SessionProtocolSerializer.Messages.Types,
             system => new SessionProtocolSerializer(system)),
-        (RendezvousProtocolSerializer.SerializerIdentifier, "rtmfp-rendezvous", RendezvousProtocolSerializer.BoundTypes,
+        (RendezvousProtocolSerializer.SerializerIdentifier, "rtmfp-rendezvous", RendezvousProtocolSerializer.Messages.Types,
             system => new RendezvousProtocolSerializer(system)),
-        (StreamProtocolSerializer.SerializerIdentifier, "rtmfp-stream", StreamProtocolSerializer.BoundTypes,
+        (StreamProtocolSerializer.SerializerIdentifier, "rtmfp-stream", StreamProtocolSerializer.Messages.Types,
             system => new StreamProtocolSerializer(system)),
-        (GroupProtocolSerializer.SerializerIdentifier, "rtmfp-group", GroupProtocolSerializer.BoundTypes,
+        (GroupProtocolSerializer.SerializerIdentifier, "rtmfp-group", GroupProtocolSerializer.Messages.Types,
             system => new GroupProtocolSerializer(system)),
     ];
 

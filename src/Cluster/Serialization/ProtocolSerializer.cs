@@ -8,29 +8,42 @@ namespace Rtmfp.Cluster;
 /// What every protocol's serializer shares: a compact binary form written by <see cref="ClusterMessageWriter"/>
 /// and read back by <see cref="ClusterMessageReader"/>, which rejects malformed bytes with a
 /// <see cref="SerializationException"/> (Akka remoting reports and drops it), and actor references as their
-/// serialized paths. A message whose pooled buffer was rented before the bytes proved malformed gives it back.
+/// serialized paths. Which messages, under which manifests, is the protocol's <see cref="ProtocolMessages"/>
+/// table. A message whose pooled buffer was rented before the bytes proved malformed gives it back.
 /// </summary>
 internal abstract class ProtocolSerializer : SerializerWithStringManifest
 {
     [ThreadStatic]
     private static ClusterMessageWriter? t_writer;
 
-    protected ProtocolSerializer(ExtendedActorSystem system) : base(system)
+    private readonly ProtocolMessages _messages;
+
+    protected ProtocolSerializer(ExtendedActorSystem system, ProtocolMessages messages) : base(system)
     {
+        _messages = messages;
     }
+
+    public sealed override string Manifest(object o) =>
+        _messages.TryGetManifest(o, out string manifest) ? manifest : throw NotOurs(o);
 
     public sealed override byte[] ToBinary(object obj)
     {
         var w = t_writer ??= new ClusterMessageWriter();
         w.Clear();
-        Write(w, obj);
+        if (!_messages.TryWrite(w, obj))
+        {
+            throw NotOurs(obj);
+        }
         return w.ToArray();
     }
 
     public sealed override object FromBinary(byte[] bytes, string manifest)
     {
-        var r = new ClusterMessageReader(bytes, manifest);
-        object message = Read(ref r, manifest);
+        var r = new ClusterMessageReader(bytes, manifest, system);
+        if (!_messages.TryRead(ref r, manifest, out object? message))
+        {
+            throw new SerializationException($"unknown cluster message manifest '{manifest}'");
+        }
         try
         {
             r.End();
@@ -43,37 +56,10 @@ internal abstract class ProtocolSerializer : SerializerWithStringManifest
         return message;
     }
 
-    private protected abstract void Write(ClusterMessageWriter w, object message);
-
-    private protected abstract object Read(ref ClusterMessageReader r, string manifest);
-
     /// <summary>Gives back the pooled buffer of a message rejected after it was read (packets only).</summary>
     private protected virtual void ReturnPooled(object message)
     {
     }
 
-    private protected ArgumentException NotOurs(object o) => new($"{o.GetType()} is not a message of {GetType().Name}", nameof(o));
-
-    private protected static SerializationException UnknownManifest(string manifest) => new($"unknown cluster message manifest '{manifest}'");
-
-    private protected static void WriteActorRef(ClusterMessageWriter w, IActorRef actor) =>
-        w.WriteString(Akka.Serialization.Serialization.SerializedActorPath(actor));
-
-    private protected IActorRef ReadActorRef(ref ClusterMessageReader r)
-    {
-        string path = r.ReadString();
-        // An unknown but well-formed path resolves to dead letters (the actor may be gone); garbage is an error.
-        // Akka's parser and resolver throw FormatException and others on some malformed names and UIDs.
-        try
-        {
-            if (ActorPath.TryParse(path, out _))
-            {
-                return system.Provider.ResolveActorRef(path);
-            }
-        }
-        catch (Exception e) when (e is not SerializationException)
-        {
-        }
-        throw r.Error("actor path");
-    }
+    private ArgumentException NotOurs(object o) => new($"{o.GetType()} is not a message of {GetType().Name}", nameof(o));
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using Akka.Actor;
 using Rtmfp.Shared.Crypto;
 
@@ -10,60 +11,15 @@ namespace Rtmfp.Cluster;
 /// <see cref="ArrayPool{T}.Shared"/> on the receiving node, whose receiver returns them as it does locally
 /// (docs/decisions.md, "Gateway ↔ session").
 /// </summary>
-internal sealed class SessionProtocolSerializer : ProtocolSerializer
+internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : ProtocolSerializer(system, Messages)
 {
     /// <summary>Fixed for the cluster's life (RFC 7016 is 7016).</summary>
     public const int SerializerIdentifier = 7016;
 
-    private static class Manifests
-    {
-        public const string OpenSession = "os";
-        public const string SessionOpened = "so";
-        public const string SessionIdCollision = "sc";
-        public const string InboundPacket = "ip";
-        public const string OutboundPacket = "op";
-        public const string FetchSessionKeys = "fk";
-        public const string SessionKeysReply = "kr";
-        public const string UnknownSession = "us";
-        public const string SessionClosed = "sx";
-        public const string CloseSession = "cs";
-        public const string HandOff = "ho";
-    }
-
-    public static IReadOnlyList<Type> BoundTypes { get; } =
-    [
-        typeof(OpenSession), typeof(SessionOpened), typeof(SessionIdCollision), typeof(InboundPacket), typeof(OutboundPacket),
-        typeof(FetchSessionKeys), typeof(SessionKeysReply), typeof(UnknownSession), typeof(SessionClosed), typeof(CloseSession),
-        typeof(SessionHandOff),
-    ];
-
-    public SessionProtocolSerializer(ExtendedActorSystem system) : base(system)
-    {
-    }
-
-    public override int Identifier => SerializerIdentifier;
-
-    public override string Manifest(object o) => o switch
-    {
-        OpenSession => Manifests.OpenSession,
-        SessionOpened => Manifests.SessionOpened,
-        SessionIdCollision => Manifests.SessionIdCollision,
-        InboundPacket => Manifests.InboundPacket,
-        OutboundPacket => Manifests.OutboundPacket,
-        FetchSessionKeys => Manifests.FetchSessionKeys,
-        SessionKeysReply => Manifests.SessionKeysReply,
-        UnknownSession => Manifests.UnknownSession,
-        SessionClosed => Manifests.SessionClosed,
-        CloseSession => Manifests.CloseSession,
-        SessionHandOff => Manifests.HandOff,
-        _ => throw NotOurs(o),
-    };
-
-    private protected override void Write(ClusterMessageWriter w, object message)
-    {
-        switch (message)
-        {
-            case OpenSession m:
+    public static ProtocolMessages Messages { get; } = new ProtocolMessages()
+        .Add<OpenSession>("os",
+            static (w, m) =>
+            {
                 w.WriteUInt32(m.SessionId);
                 w.WriteUInt32(m.FarSessionId);
                 w.WriteBytes(m.Cookie);
@@ -72,72 +28,65 @@ internal sealed class SessionProtocolSerializer : ProtocolSerializer
                 w.WriteBytes(m.EndpointDiscriminator);
                 w.WriteSocketAddress(m.FarAddress);
                 w.WriteBytes(m.RIKeyingPacket);
-                break;
-            case SessionOpened m:
-                w.WriteUInt32(m.SessionId);
-                w.WriteUInt32(m.FarSessionId);
-                WriteCrypto(w, m.Crypto);
-                w.WriteSocketAddress(m.FarAddress);
+            },
+            static (ref ClusterMessageReader r) => new OpenSession(r.ReadUInt32(), r.ReadUInt32(), r.ReadByteArray(),
+                ReadCrypto(ref r), r.ReadByteArray(), r.ReadByteArray(), r.ReadSocketAddress(), r.ReadByteArray()))
+        .Add<SessionOpened>("so",
+            static (w, m) =>
+            {
+                WriteKeys(w, m.SessionId, m.FarSessionId, m.Crypto, m.FarAddress);
                 w.WriteBytes(m.RIKeyingPacket);
-                break;
-            case SessionIdCollision m:
+            },
+            static (ref ClusterMessageReader r) => new SessionOpened(r.ReadUInt32(), r.ReadUInt32(), ReadCrypto(ref r),
+                r.ReadSocketAddress(), r.ReadByteArray()))
+        .Add<SessionIdCollision>("sc",
+            static (w, m) =>
+            {
                 w.WriteUInt32(m.SessionId);
                 w.WriteBytes(m.Cookie);
-                break;
-            case InboundPacket m:
+            },
+            static (ref ClusterMessageReader r) => new SessionIdCollision(r.ReadUInt32(), r.ReadByteArray()))
+        .Add<InboundPacket>("ip",
+            static (w, m) =>
+            {
                 w.WriteUInt32(m.SessionId);
                 w.WriteUInt64(m.SequenceNumber);
                 w.WriteSocketAddress(m.From);
                 w.WriteBytes(m.Buffer.AsSpan(m.Offset, m.Length));
-                break;
-            case OutboundPacket m:
+            },
+            ReadInbound)
+        .Add<OutboundPacket>("op",
+            static (w, m) =>
+            {
                 w.WriteUInt32(m.SessionId);
                 w.WriteUInt32(m.FarSessionId);
                 w.WriteUInt64(m.SequenceNumber);
                 w.WriteSocketAddress(m.To);
                 w.WriteBytes(m.Buffer.AsSpan(0, m.Length));
-                break;
-            case SessionKeysReply m:
-                w.WriteUInt32(m.SessionId);
-                w.WriteUInt32(m.FarSessionId);
-                WriteCrypto(w, m.Crypto);
-                w.WriteSocketAddress(m.FarAddress);
-                break;
-            case FetchSessionKeys m:
-                w.WriteUInt32(m.SessionId);
-                break;
-            case UnknownSession m:
-                w.WriteUInt32(m.SessionId);
-                break;
-            case SessionClosed m:
-                w.WriteUInt32(m.SessionId);
-                break;
-            case CloseSession m:
-                w.WriteUInt32(m.SessionId);
-                break;
-            case SessionHandOff:
-                break;
-            default:
-                throw NotOurs(message);
-        }
-    }
+            },
+            ReadOutbound)
+        .Add<FetchSessionKeys>("fk", static (w, m) => w.WriteUInt32(m.SessionId),
+            static (ref ClusterMessageReader r) => new FetchSessionKeys(r.ReadUInt32()))
+        .Add<SessionKeysReply>("kr", static (w, m) => WriteKeys(w, m.SessionId, m.FarSessionId, m.Crypto, m.FarAddress),
+            static (ref ClusterMessageReader r) => new SessionKeysReply(r.ReadUInt32(), r.ReadUInt32(), ReadCrypto(ref r), r.ReadSocketAddress()))
+        .Add<UnknownSession>("us", static (w, m) => w.WriteUInt32(m.SessionId),
+            static (ref ClusterMessageReader r) => new UnknownSession(r.ReadUInt32()))
+        .Add<SessionClosed>("sx", static (w, m) => w.WriteUInt32(m.SessionId),
+            static (ref ClusterMessageReader r) => new SessionClosed(r.ReadUInt32()))
+        .Add<CloseSession>("cs", static (w, m) => w.WriteUInt32(m.SessionId),
+            static (ref ClusterMessageReader r) => new CloseSession(r.ReadUInt32()))
+        .Add<SessionHandOff>("ho", static (_, _) => { }, static (ref ClusterMessageReader _) => SessionHandOff.Instance);
 
-    private protected override object Read(ref ClusterMessageReader r, string manifest) => manifest switch
+    public override int Identifier => SerializerIdentifier;
+
+    /// <summary>What <see cref="SessionOpened"/> and <see cref="SessionKeysReply"/> both carry: a session's keys and where its peer is.</summary>
+    private static void WriteKeys(ClusterMessageWriter w, uint sessionId, uint farSessionId, SessionCryptoMaterial crypto, SocketAddress farAddress)
     {
-        Manifests.OpenSession => new OpenSession(r.ReadUInt32(), r.ReadUInt32(), r.ReadByteArray(), ReadCrypto(ref r),
-            r.ReadByteArray(), r.ReadByteArray(), r.ReadSocketAddress(), r.ReadByteArray()),
-        Manifests.SessionOpened => new SessionOpened(r.ReadUInt32(), r.ReadUInt32(), ReadCrypto(ref r), r.ReadSocketAddress(), r.ReadByteArray()),
-        Manifests.SessionIdCollision => new SessionIdCollision(r.ReadUInt32(), r.ReadByteArray()),
-        Manifests.InboundPacket => ReadInbound(ref r),
-        Manifests.OutboundPacket => ReadOutbound(ref r),
-        Manifests.FetchSessionKeys => new FetchSessionKeys(r.ReadUInt32()),
-        Manifests.SessionKeysReply => new SessionKeysReply(r.ReadUInt32(), r.ReadUInt32(), ReadCrypto(ref r), r.ReadSocketAddress()),
-        Manifests.UnknownSession => new UnknownSession(r.ReadUInt32()),
-        Manifests.SessionClosed => new SessionClosed(r.ReadUInt32()),
-        Manifests.CloseSession => new CloseSession(r.ReadUInt32()),
-        Manifests.HandOff => SessionHandOff.Instance,
-        _ => throw UnknownManifest(manifest),
-    };
+        w.WriteUInt32(sessionId);
+        w.WriteUInt32(farSessionId);
+        WriteCrypto(w, crypto);
+        w.WriteSocketAddress(farAddress);
+    }
 
     private static InboundPacket ReadInbound(ref ClusterMessageReader r)
     {
@@ -145,10 +94,7 @@ internal sealed class SessionProtocolSerializer : ProtocolSerializer
         ulong sequence = r.ReadUInt64();
         var from = r.ReadSocketAddress();
         var packet = r.ReadSpan();
-        // Pooled like a gateway's receive buffer: the session returns it (docs/decisions.md).
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, packet.Length));
-        packet.CopyTo(buffer);
-        return new InboundPacket(sessionId, buffer, 0, packet.Length, sequence, from);
+        return new InboundPacket(sessionId, Pooled(packet), 0, packet.Length, sequence, from);
     }
 
     private static OutboundPacket ReadOutbound(ref ClusterMessageReader r)
@@ -158,9 +104,15 @@ internal sealed class SessionProtocolSerializer : ProtocolSerializer
         ulong sequence = r.ReadUInt64();
         var to = r.ReadSocketAddress();
         var packet = r.ReadSpan();
+        return new OutboundPacket(sessionId, farSessionId, Pooled(packet), packet.Length, sequence, to);
+    }
+
+    /// <summary>Pooled like a gateway's receive buffer: the receiver returns it (docs/decisions.md).</summary>
+    private static byte[] Pooled(ReadOnlySpan<byte> packet)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, packet.Length));
         packet.CopyTo(buffer);
-        return new OutboundPacket(sessionId, farSessionId, buffer, packet.Length, sequence, to);
+        return buffer;
     }
 
     private protected override void ReturnPooled(object message)

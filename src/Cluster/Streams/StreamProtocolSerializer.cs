@@ -8,150 +8,90 @@ namespace Rtmfp.Cluster;
 /// The stream protocol's messages (StreamProtocol.cs) between sessions and stream entities, with the stream
 /// events and media frames they carry.
 /// </summary>
-internal sealed class StreamProtocolSerializer : ProtocolSerializer
+internal sealed class StreamProtocolSerializer(ExtendedActorSystem system) : ProtocolSerializer(system, Messages)
 {
     public const int SerializerIdentifier = 7018;
-
-    private static class Manifests
-    {
-        public const string PublishStream = "ps";
-        public const string PublishStreamResult = "pa";
-        public const string UnpublishStream = "un";
-        public const string PublishStreamFrame = "pf";
-        public const string SubscribeStream = "ss";
-        public const string UnsubscribeStream = "su";
-        public const string QueryStreamLive = "ql";
-        public const string StreamLiveReply = "lr";
-        public const string StreamEventDelivery = "ed";
-        public const string StreamEntityStopped = "es";
-        public const string StreamSubscribed = "sd";
-        public const string PublishNotify = "pn";
-        public const string UnpublishNotify = "uu";
-        public const string MediaFrame = "mf";
-    }
-
-    public static IReadOnlyList<Type> BoundTypes { get; } =
-    [
-        typeof(PublishStream), typeof(PublishStreamResult), typeof(UnpublishStream), typeof(PublishStreamFrame),
-        typeof(SubscribeStream), typeof(UnsubscribeStream), typeof(QueryStreamLive), typeof(StreamLiveReply),
-        typeof(StreamEventDelivery), typeof(StreamEntityStopped), typeof(StreamSubscribed),
-        typeof(PublishNotify), typeof(UnpublishNotify), typeof(MediaFrame),
-    ];
 
     // Stream event tags inside StreamEventDelivery.
     private const byte PublishNotifyTag = 0;
     private const byte UnpublishNotifyTag = 1;
     private const byte MediaFrameTag = 2;
 
-    public StreamProtocolSerializer(ExtendedActorSystem system) : base(system)
-    {
-    }
+    public static ProtocolMessages Messages { get; } = new ProtocolMessages()
+        .Add<PublishStream>("ps",
+            static (w, m) =>
+            {
+                WritePublication(w, m.Stream, m.Publisher);
+                w.WriteActorRef(m.Session);
+            },
+            static (ref ClusterMessageReader r) => new PublishStream(ReadStreamKey(ref r), ReadPublisher(ref r), r.ReadActorRef()))
+        .Add<PublishStreamResult>("pa",
+            static (w, m) =>
+            {
+                WritePublication(w, m.Stream, m.Publisher);
+                w.WriteBool(m.Accepted);
+                w.WriteActorRef(m.Entity);
+            },
+            static (ref ClusterMessageReader r) =>
+                new PublishStreamResult(ReadStreamKey(ref r), ReadPublisher(ref r), r.ReadBool(), r.ReadActorRef()))
+        .Add<UnpublishStream>("un", static (w, m) => WritePublication(w, m.Stream, m.Publisher),
+            static (ref ClusterMessageReader r) => new UnpublishStream(ReadStreamKey(ref r), ReadPublisher(ref r)))
+        .Add<PublishStreamFrame>("pf",
+            static (w, m) =>
+            {
+                WritePublication(w, m.Stream, m.Publisher);
+                WriteMediaFrame(w, m.Frame);
+            },
+            static (ref ClusterMessageReader r) => new PublishStreamFrame(ReadStreamKey(ref r), ReadPublisher(ref r), ReadMediaFrame(ref r)))
+        .Add<SubscribeStream>("ss", static (w, m) => WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId),
+            static (ref ClusterMessageReader r) => new SubscribeStream(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64()))
+        .Add<UnsubscribeStream>("su", static (w, m) => WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId),
+            static (ref ClusterMessageReader r) => new UnsubscribeStream(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64()))
+        .Add<QueryStreamLive>("ql", static (w, m) => WriteStreamKey(w, m.Stream),
+            static (ref ClusterMessageReader r) => new QueryStreamLive(ReadStreamKey(ref r)))
+        .Add<StreamLiveReply>("lr",
+            static (w, m) =>
+            {
+                WriteStreamKey(w, m.Stream);
+                w.WriteBool(m.IsLive);
+            },
+            static (ref ClusterMessageReader r) => new StreamLiveReply(ReadStreamKey(ref r), r.ReadBool()))
+        .Add<StreamEventDelivery>("ed",
+            static (w, m) =>
+            {
+                w.WriteInt64(m.SubscriptionId);
+                WriteStreamEvent(w, m.Event);
+            },
+            static (ref ClusterMessageReader r) => new StreamEventDelivery(r.ReadInt64(), ReadStreamEvent(ref r)))
+        .Add<StreamEntityStopped>("es", static (w, m) => WriteStreamKey(w, m.Stream),
+            static (ref ClusterMessageReader r) => new StreamEntityStopped(ReadStreamKey(ref r)))
+        .Add<StreamSubscribed>("sd",
+            static (w, m) =>
+            {
+                WriteStreamKey(w, m.Stream);
+                w.WriteInt64(m.SubscriptionId);
+            },
+            static (ref ClusterMessageReader r) => new StreamSubscribed(ReadStreamKey(ref r), r.ReadInt64()))
+        .Add<PublishNotify>("pn", static (w, m) => WriteStreamKey(w, m.Stream),
+            static (ref ClusterMessageReader r) => new PublishNotify(ReadStreamKey(ref r)))
+        .Add<UnpublishNotify>("uu", static (w, m) => WriteStreamKey(w, m.Stream),
+            static (ref ClusterMessageReader r) => new UnpublishNotify(ReadStreamKey(ref r)))
+        .Add<MediaFrame>("mf", WriteMediaFrame, ReadMediaFrame);
 
     public override int Identifier => SerializerIdentifier;
 
-    public override string Manifest(object o) => o switch
+    private static void WritePublication(ClusterMessageWriter w, StreamKey stream, PublisherId publisher)
     {
-        PublishStream => Manifests.PublishStream,
-        PublishStreamResult => Manifests.PublishStreamResult,
-        UnpublishStream => Manifests.UnpublishStream,
-        PublishStreamFrame => Manifests.PublishStreamFrame,
-        SubscribeStream => Manifests.SubscribeStream,
-        UnsubscribeStream => Manifests.UnsubscribeStream,
-        QueryStreamLive => Manifests.QueryStreamLive,
-        StreamLiveReply => Manifests.StreamLiveReply,
-        StreamEventDelivery => Manifests.StreamEventDelivery,
-        StreamEntityStopped => Manifests.StreamEntityStopped,
-        StreamSubscribed => Manifests.StreamSubscribed,
-        PublishNotify => Manifests.PublishNotify,
-        UnpublishNotify => Manifests.UnpublishNotify,
-        MediaFrame => Manifests.MediaFrame,
-        _ => throw NotOurs(o),
-    };
-
-    private protected override void Write(ClusterMessageWriter w, object message)
-    {
-        switch (message)
-        {
-            case PublishStream m:
-                WriteStreamKey(w, m.Stream);
-                WritePublisher(w, m.Publisher);
-                WriteActorRef(w, m.Session);
-                break;
-            case PublishStreamResult m:
-                WriteStreamKey(w, m.Stream);
-                WritePublisher(w, m.Publisher);
-                w.WriteBool(m.Accepted);
-                WriteActorRef(w, m.Entity);
-                break;
-            case UnpublishStream m:
-                WriteStreamKey(w, m.Stream);
-                WritePublisher(w, m.Publisher);
-                break;
-            case PublishStreamFrame m:
-                WriteStreamKey(w, m.Stream);
-                WritePublisher(w, m.Publisher);
-                WriteMediaFrame(w, m.Frame);
-                break;
-            case SubscribeStream m:
-                WriteStreamKey(w, m.Stream);
-                WriteActorRef(w, m.Session);
-                w.WriteInt64(m.SubscriptionId);
-                break;
-            case UnsubscribeStream m:
-                WriteStreamKey(w, m.Stream);
-                WriteActorRef(w, m.Session);
-                w.WriteInt64(m.SubscriptionId);
-                break;
-            case QueryStreamLive m:
-                WriteStreamKey(w, m.Stream);
-                break;
-            case StreamLiveReply m:
-                WriteStreamKey(w, m.Stream);
-                w.WriteBool(m.IsLive);
-                break;
-            case StreamEventDelivery m:
-                w.WriteInt64(m.SubscriptionId);
-                WriteStreamEvent(w, m.Event);
-                break;
-            case StreamEntityStopped m:
-                WriteStreamKey(w, m.Stream);
-                break;
-            case StreamSubscribed m:
-                WriteStreamKey(w, m.Stream);
-                w.WriteInt64(m.SubscriptionId);
-                break;
-            case PublishNotify m:
-                WriteStreamKey(w, m.Stream);
-                break;
-            case UnpublishNotify m:
-                WriteStreamKey(w, m.Stream);
-                break;
-            case MediaFrame m:
-                WriteMediaFrame(w, m);
-                break;
-            default:
-                throw NotOurs(message);
-        }
+        WriteStreamKey(w, stream);
+        WritePublisher(w, publisher);
     }
 
-    private protected override object Read(ref ClusterMessageReader r, string manifest) => manifest switch
+    private static void WriteSubscription(ClusterMessageWriter w, StreamKey stream, IActorRef session, long subscriptionId)
     {
-        Manifests.PublishStream => new PublishStream(ReadStreamKey(ref r), ReadPublisher(ref r), ReadActorRef(ref r)),
-        Manifests.PublishStreamResult => new PublishStreamResult(ReadStreamKey(ref r), ReadPublisher(ref r), r.ReadBool(), ReadActorRef(ref r)),
-        Manifests.UnpublishStream => new UnpublishStream(ReadStreamKey(ref r), ReadPublisher(ref r)),
-        Manifests.PublishStreamFrame => new PublishStreamFrame(ReadStreamKey(ref r), ReadPublisher(ref r), ReadMediaFrame(ref r)),
-        Manifests.SubscribeStream => new SubscribeStream(ReadStreamKey(ref r), ReadActorRef(ref r), r.ReadInt64()),
-        Manifests.UnsubscribeStream => new UnsubscribeStream(ReadStreamKey(ref r), ReadActorRef(ref r), r.ReadInt64()),
-        Manifests.QueryStreamLive => new QueryStreamLive(ReadStreamKey(ref r)),
-        Manifests.StreamLiveReply => new StreamLiveReply(ReadStreamKey(ref r), r.ReadBool()),
-        Manifests.StreamEventDelivery => new StreamEventDelivery(r.ReadInt64(), ReadStreamEvent(ref r)),
-        Manifests.StreamEntityStopped => new StreamEntityStopped(ReadStreamKey(ref r)),
-        Manifests.StreamSubscribed => new StreamSubscribed(ReadStreamKey(ref r), r.ReadInt64()),
-        Manifests.PublishNotify => new PublishNotify(ReadStreamKey(ref r)),
-        Manifests.UnpublishNotify => new UnpublishNotify(ReadStreamKey(ref r)),
-        Manifests.MediaFrame => ReadMediaFrame(ref r),
-        _ => throw UnknownManifest(manifest),
-    };
+        WriteStreamKey(w, stream);
+        w.WriteActorRef(session);
+        w.WriteInt64(subscriptionId);
+    }
 
     private static void WriteStreamKey(ClusterMessageWriter w, StreamKey key)
     {

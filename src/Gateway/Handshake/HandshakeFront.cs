@@ -24,9 +24,6 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// <summary>How many derived session IDs are tried before an IIKeying is dropped (collisions are 2^-32 events).</summary>
     public const int MaxProbes = 4;
 
-    /// <summary>Flash tags are 16 bytes; a lookup echoes the tag in two packets, so huge ones are not forwarded.</summary>
-    public const int MaxLookupTagLength = 64;
-
     [ThreadStatic]
     private static ReceiveScratch? t_scratch;
 
@@ -148,7 +145,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// </summary>
     private void OnRendezvousLookup(RendezvousLookup lookup, SocketAddress from, long now)
     {
-        if (_peerDirectory is null || lookup.Tag.Length > MaxLookupTagLength
+        if (_peerDirectory is null || lookup.Tag.Length > LookupPeer.MaxTagLength
             || !_guard.TryTake(SourceGuard.Budget.Lookup, from, now) || !_lookups.TryTake(now))
         {
             return;

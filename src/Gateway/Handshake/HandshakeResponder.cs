@@ -33,8 +33,8 @@ internal sealed class HandshakeResponder
 
     /// <summary>Size of the plain RHello for a tag of <paramref name="tagLength"/> bytes (16 for Flash).</summary>
     public int GetRHelloLength(int tagLength) =>
-        StartupPacket.HeaderLength + PacketLimits.ChunkHeaderLength + Vlu.GetLength((ulong)tagLength) + tagLength
-        + Vlu.GetLength(CookieJar.CookieLength) + CookieJar.CookieLength + _profile.Certificate.Encoded.Length;
+        StartupPacket.HeaderLength + PacketLimits.ChunkHeaderLength + Vlu.GetPrefixedLength(tagLength)
+        + Vlu.GetPrefixedLength(CookieJar.CookieLength) + _profile.Certificate.Encoded.Length;
 
     /// <summary>
     /// Handles an IHello chunk payload from <paramref name="client"/>. When the EPD selects us (a URI — any

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Rtmfp.Shared.Telemetry;
+using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Gateway.Transport;
 
@@ -17,7 +18,7 @@ internal delegate void DatagramHandler(UdpEndpoint endpoint, ReadOnlySpan<byte> 
 internal sealed class UdpEndpoint : IAsyncDisposable
 {
     /// <summary>Largest datagram accepted (docs/protocol-notes.md §1: accept up to 8192).</summary>
-    public const int MaxDatagram = 8192;
+    public const int MaxDatagram = PacketLimits.MaxDatagramLength;
 
     private readonly Socket _socket;
     private readonly ILogger? _logger;

@@ -20,23 +20,20 @@ public sealed class RedisJournal : AsyncWriteJournal
     // Replay reads at most this many events per round trip, so huge journals do not land in memory at once.
     internal const int ReplayPageSize = 1000;
 
-    private readonly RedisConnection _connection;
-    private readonly RedisRetry _retry;
+    private readonly RedisPlugin _redis;
     private readonly Serializer _persistentSerializer;
     private readonly ExtendedActorSystem _system;
 
     public RedisJournal(Config journalConfig)
     {
-        Settings = RedisSettings.Create(journalConfig, RedisPersistence.DefaultJournalConfig);
-        _connection = new RedisConnection(Settings);
-        _retry = new RedisRetry(_connection, Settings.Retry, Context.GetLogger(), $"Redis journal {Self.Path.Name}");
+        _redis = new RedisPlugin(journalConfig, RedisPersistence.DefaultJournalConfig, Context.GetLogger(), $"Redis journal {Self.Path.Name}");
         _system = (ExtendedActorSystem)Context.System;
         // Akka's own persistence serializer (protobuf): payload bytes, serializer id and manifest,
         // persistenceId, sequenceNr, writer GUID and timestamp.
         _persistentSerializer = Context.System.Serialization.FindSerializerForType(typeof(Persistent));
     }
 
-    public RedisSettings Settings { get; }
+    public RedisSettings Settings => _redis.Settings;
 
     /// <summary>
     /// One MULTI/EXEC per AtomicWrite (ZADD of its events + SET of its highest sequenceNr), all
@@ -65,7 +62,7 @@ public sealed class RedisJournal : AsyncWriteJournal
         }
 
         if (batches.Count > 0)
-            await _retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken).ConfigureAwait(false);
+            await _redis.Retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken).ConfigureAwait(false);
         return ImmutableList.Create(results);
     }
 
@@ -134,7 +131,7 @@ public sealed class RedisJournal : AsyncWriteJournal
     public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr,
         CancellationToken cancellationToken)
     {
-        var value = await _retry.RunAsync("read of the highest sequence number", persistenceId,
+        var value = await _redis.Retry.RunAsync("read of the highest sequence number", persistenceId,
             static (store, pid) => store.Database.StringGetAsync(store.Keys.HighestSequenceNr(pid)), cancellationToken).ConfigureAwait(false);
         return value.IsNull ? 0L : (long)value;
     }
@@ -151,7 +148,7 @@ public sealed class RedisJournal : AsyncWriteJournal
         while (remaining > 0 && next <= toSequenceNr)
         {
             var take = Math.Min(remaining, ReplayPageSize);
-            var page = await _retry.RunAsync("replay", (persistenceId, next, toSequenceNr, take),
+            var page = await _redis.Retry.RunAsync("replay", (persistenceId, next, toSequenceNr, take),
                 static (store, q) => store.Database.SortedSetRangeByScoreAsync(store.Keys.Journal(q.persistenceId), q.next,
                     q.toSequenceNr, Exclude.None, Order.Ascending, 0, q.take), CancellationToken.None).ConfigureAwait(false);
             foreach (var member in page)
@@ -168,13 +165,13 @@ public sealed class RedisJournal : AsyncWriteJournal
     /// <summary>ZREMRANGEBYSCORE -1..to; the high-water key stays, so the highest sequenceNr survives.</summary>
     protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr,
         CancellationToken cancellationToken) =>
-        _retry.RunAsync("delete", (persistenceId, toSequenceNr),
+        _redis.Retry.RunAsync("delete", (persistenceId, toSequenceNr),
             static (store, q) => store.Database.SortedSetRemoveRangeByScoreAsync(store.Keys.Journal(q.persistenceId), -1, q.toSequenceNr),
             cancellationToken);
 
     protected override void PostStop()
     {
-        _connection.Dispose();
+        _redis.Dispose();
         base.PostStop();
     }
 }

@@ -15,26 +15,23 @@ namespace Rtmfp.Persistence.Redis.Snapshot;
 /// </summary>
 public sealed class RedisSnapshotStore : SnapshotStore
 {
-    private readonly RedisConnection _connection;
-    private readonly RedisRetry _retry;
+    private readonly RedisPlugin _redis;
     private readonly RedisSnapshotSerializer _serializer;
 
     public RedisSnapshotStore(Config snapshotConfig)
     {
-        Settings = RedisSettings.Create(snapshotConfig, RedisPersistence.DefaultSnapshotStoreConfig);
-        _connection = new RedisConnection(Settings);
-        _retry = new RedisRetry(_connection, Settings.Retry, Context.GetLogger(), $"Redis snapshot store {Self.Path.Name}");
+        _redis = new RedisPlugin(snapshotConfig, RedisPersistence.DefaultSnapshotStoreConfig, Context.GetLogger(), $"Redis snapshot store {Self.Path.Name}");
         // The envelope is this store's storage format, so it is used directly, whatever the bindings.
         _serializer = new RedisSnapshotSerializer((ExtendedActorSystem)Context.System);
     }
 
-    public RedisSettings Settings { get; }
+    public RedisSettings Settings => _redis.Settings;
 
     /// <summary>Newest snapshot matching the criteria: highest sequenceNr, then newest timestamp.</summary>
     protected override async Task<SelectedSnapshot?> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria,
         CancellationToken cancellationToken)
     {
-        var members = await _retry.RunAsync("load", (persistenceId, criteria),
+        var members = await _redis.Retry.RunAsync("load", (persistenceId, criteria),
             static (store, q) => ReadRangeAsync(store, q.persistenceId, q.criteria), cancellationToken).ConfigureAwait(false);
         SelectedSnapshot? best = null;
         foreach (var member in members)
@@ -53,7 +50,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     protected override Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
     {
         var bytes = _serializer.ToBinary(new SelectedSnapshot(metadata, snapshot));
-        return _retry.RunAsync("save", (metadata, bytes),
+        return _redis.Retry.RunAsync("save", (metadata, bytes),
             static (store, q) => store.Database.SortedSetAddAsync(store.Keys.Snapshot(q.metadata.PersistenceId), q.bytes, q.metadata.SequenceNr),
             cancellationToken);
     }
@@ -63,7 +60,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     /// whose timestamp is not after it are removed (Akka.Persistence.Redis semantics).
     /// </summary>
     protected override Task DeleteAsync(SnapshotMetadata metadata, CancellationToken cancellationToken) =>
-        _retry.RunAsync("delete", (metadata, self: this), static async (store, q) =>
+        _redis.Retry.RunAsync("delete", (metadata, self: this), static async (store, q) =>
         {
             var key = store.Keys.Snapshot(q.metadata.PersistenceId);
             if (q.metadata.Timestamp == DateTime.MinValue)
@@ -82,7 +79,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
     /// <summary>Removes every snapshot matching the criteria (sequenceNr and timestamp bounds).</summary>
     protected override Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria,
         CancellationToken cancellationToken) =>
-        _retry.RunAsync("delete", (persistenceId, criteria, self: this), static async (store, q) =>
+        _redis.Retry.RunAsync("delete", (persistenceId, criteria, self: this), static async (store, q) =>
         {
             var members = await ReadRangeAsync(store, q.persistenceId, q.criteria).ConfigureAwait(false);
             var doomed = new List<RedisValue>(members.Length);
@@ -109,7 +106,7 @@ public sealed class RedisSnapshotStore : SnapshotStore
 
     protected override void PostStop()
     {
-        _connection.Dispose();
+        _redis.Dispose();
         base.PostStop();
     }
 }

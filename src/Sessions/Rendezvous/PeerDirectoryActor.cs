@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Rtmfp.Cluster;
+using Rtmfp.Flash;
 using Rtmfp.Shared.Wire;
 using Address = Rtmfp.Shared.Wire.Address;
 
@@ -22,9 +23,6 @@ internal sealed class PeerDirectoryActor : ReceiveActor, IWithTimers
     /// <summary>How long a departed peer ID is answered with the wildcard Redirect (librtmfp retries a peer for about 100 s).</summary>
     public static readonly TimeSpan DefaultDepartedMemory = TimeSpan.FromMinutes(2);
 
-    /// <summary>Largest IHello tag echoed in a Redirect (Flash uses 16 bytes).</summary>
-    private const int MaxTagLength = 64;
-
     private sealed class DepartedExpired
     {
         public static readonly DepartedExpired Instance = new();
@@ -35,8 +33,11 @@ internal sealed class PeerDirectoryActor : ReceiveActor, IWithTimers
     private bool _hadSession;
 
     private readonly byte[] _peerId;
-    /// <summary>Sessions that claimed the peer ID while another held it, in order; at most this many wait.</summary>
-    internal const int MaxWaiting = 4;
+    /// <summary>
+    /// Sessions that claimed the peer ID while another held it, in order; at most this many wait, as in a node's own
+    /// <see cref="PeerDirectory"/>.
+    /// </summary>
+    internal const int MaxWaiting = PeerDirectory.MaxWaiting;
 
     private readonly List<IActorRef> _waiting = [];
     private IActorRef? _session;
@@ -121,7 +122,7 @@ internal sealed class PeerDirectoryActor : ReceiveActor, IWithTimers
     /// <summary>A wildcard-only Responder Redirect (RFC 7016 §2.3.5 with one unspecified address): "this peer is gone".</summary>
     private void AnswerDeparted(LookupPeer lookup)
     {
-        if (lookup.Tag.Length is 0 or > MaxTagLength)
+        if (lookup.Tag.Length is 0 or > LookupPeer.MaxTagLength)
         {
             return;
         }

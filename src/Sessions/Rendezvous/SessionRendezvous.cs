@@ -14,9 +14,6 @@ namespace Rtmfp.Sessions.Rendezvous;
 /// </summary>
 internal sealed class SessionRendezvous(IActorRef? directory, PeerDirectory localPeers)
 {
-    /// <summary>Largest IHello tag a lookup may echo (Flash uses 16 bytes).</summary>
-    private const int MaxTagLength = 64;
-
     private byte[]? _registeredPeerId;
 
     /// <summary>A connected Flash client is findable by its peer ID (RFC 7425 §5.4.1); a closed one is not.</summary>
@@ -68,7 +65,7 @@ internal sealed class SessionRendezvous(IActorRef? directory, PeerDirectory loca
         redirect = [];
         introduction = default;
         if (connection is not { State: NetConnectionState.Connected }
-            || lookup.Tag.Length is 0 or > MaxTagLength
+            || lookup.Tag.Length is 0 or > LookupPeer.MaxTagLength
             || !Address.TryFromSocketAddress(lookup.Initiator, AddressOrigin.Observed, out var initiator)
             || localPeers.Lookup(lookup.PeerId, initiator, out introduction) != PeerLookupOutcome.Introduced)
         {

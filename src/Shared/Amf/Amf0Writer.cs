@@ -31,6 +31,15 @@ public sealed class Amf0Writer
 
     public void Write(IBufferWriter<byte> output, AmfValue value) => Write(output, value, 0);
 
+    /// <summary>Writes each value in turn: the values that follow a command's or data message's name.</summary>
+    public void WriteEach(IBufferWriter<byte> output, List<AmfValue> values)
+    {
+        foreach (var value in values)
+        {
+            Write(output, value, 0);
+        }
+    }
+
     public static void WriteNumber(IBufferWriter<byte> output, double value)
     {
         AmfOutput.Byte(output, Amf0Marker.Number);
@@ -107,10 +116,7 @@ public sealed class Amf0Writer
 
     private void Write(IBufferWriter<byte> output, AmfValue value, int depth)
     {
-        if (depth > MaxDepth)
-        {
-            throw new InvalidOperationException("AMF value nested too deeply (cyclic graph?)");
-        }
+        AmfOutput.ThrowIfTooDeep(depth, MaxDepth);
         switch (value)
         {
             case AmfUndefined:

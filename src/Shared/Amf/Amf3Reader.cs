@@ -438,44 +438,27 @@ internal sealed class Amf3Reader
         }
         var items = s.Slice(p, count * itemSize);
         p += count * itemSize;
-        switch (marker)
+        value = marker switch
         {
-            case Amf3Marker.VectorInt:
-            {
-                var v = new AmfVector<int>(isFixed);
-                v.Items.Capacity = count;
-                for (int i = 0; i < count; i++)
-                {
-                    v.Items.Add(BinaryPrimitives.ReadInt32BigEndian(items[(i * 4)..]));
-                }
-                value = v;
-                break;
-            }
-            case Amf3Marker.VectorUInt:
-            {
-                var v = new AmfVector<uint>(isFixed);
-                v.Items.Capacity = count;
-                for (int i = 0; i < count; i++)
-                {
-                    v.Items.Add(BinaryPrimitives.ReadUInt32BigEndian(items[(i * 4)..]));
-                }
-                value = v;
-                break;
-            }
-            default:
-            {
-                var v = new AmfVector<double>(isFixed);
-                v.Items.Capacity = count;
-                for (int i = 0; i < count; i++)
-                {
-                    v.Items.Add(BinaryPrimitives.ReadDoubleBigEndian(items[(i * 8)..]));
-                }
-                value = v;
-                break;
-            }
-        }
+            Amf3Marker.VectorInt => ReadNumbers(items, count, 4, isFixed, BinaryPrimitives.ReadInt32BigEndian),
+            Amf3Marker.VectorUInt => ReadNumbers(items, count, 4, isFixed, BinaryPrimitives.ReadUInt32BigEndian),
+            _ => ReadNumbers(items, count, 8, isFixed, BinaryPrimitives.ReadDoubleBigEndian),
+        };
         _scope.RememberExpansion(value, count + 1);
         return _scope.AddReference(_objects, value, start);
+    }
+
+    /// <summary>The items of a vector of int, uint or double (AMF3 §3.15): <paramref name="count"/> big-endian numbers.</summary>
+    private static AmfVector<T> ReadNumbers<T>(ReadOnlySpan<byte> items, int count, int itemSize, bool isFixed, Func<ReadOnlySpan<byte>, T> read)
+        where T : struct
+    {
+        var vector = new AmfVector<T>(isFixed);
+        vector.Items.Capacity = count;
+        for (int i = 0; i < count; i++)
+        {
+            vector.Items.Add(read(items.Slice(i * itemSize, itemSize)));
+        }
+        return vector;
     }
 
     private bool ReadObjectVector(ReadOnlySpan<byte> s, ref int p, int depth, int count, int start, [NotNullWhen(true)] out AmfValue? value)

@@ -62,10 +62,7 @@ internal sealed class Amf3Writer
 
     private void Write(IBufferWriter<byte> output, AmfValue value, int depth)
     {
-        if (depth > MaxDepth)
-        {
-            throw new InvalidOperationException("AMF value nested too deeply (cyclic graph?)");
-        }
+        AmfOutput.ThrowIfTooDeep(depth, MaxDepth);
         switch (value)
         {
             case AmfUndefined:
@@ -149,25 +146,13 @@ internal sealed class Amf3Writer
                 WriteObjectBody(output, o, depth);
                 return;
             case AmfVector<int> vi:
-                WriteVectorHeader(output, vi.Items.Count, vi.IsFixed);
-                foreach (int item in vi.Items)
-                {
-                    AmfOutput.UInt32(output, (uint)item);
-                }
+                WriteNumbers(output, vi, static (o, item) => AmfOutput.UInt32(o, (uint)item));
                 return;
             case AmfVector<uint> vu:
-                WriteVectorHeader(output, vu.Items.Count, vu.IsFixed);
-                foreach (uint item in vu.Items)
-                {
-                    AmfOutput.UInt32(output, item);
-                }
+                WriteNumbers(output, vu, AmfOutput.UInt32);
                 return;
             case AmfVector<double> vd:
-                WriteVectorHeader(output, vd.Items.Count, vd.IsFixed);
-                foreach (double item in vd.Items)
-                {
-                    AmfOutput.Double(output, item);
-                }
+                WriteNumbers(output, vd, AmfOutput.Double);
                 return;
             case AmfVectorObject vo:
                 WriteVectorHeader(output, vo.Items.Count, vo.IsFixed);
@@ -186,6 +171,17 @@ internal sealed class Amf3Writer
                     Write(output, entry.Value, depth + 1);
                 }
                 return;
+        }
+    }
+
+    /// <summary>A vector of int, uint or double (AMF3 §3.15): its header, then each number big-endian.</summary>
+    private static void WriteNumbers<T>(IBufferWriter<byte> output, AmfVector<T> vector, Action<IBufferWriter<byte>, T> write)
+        where T : struct
+    {
+        WriteVectorHeader(output, vector.Items.Count, vector.IsFixed);
+        foreach (var item in vector.Items)
+        {
+            write(output, item);
         }
     }
 

@@ -7,6 +7,15 @@ namespace Rtmfp.Shared.Amf;
 /// <summary>Big-endian primitives written into an <see cref="IBufferWriter{T}"/> (no intermediate buffers).</summary>
 internal static class AmfOutput
 {
+    /// <summary>Both writers stop a value graph deeper than their limit: it is cyclic or built to exhaust the stack.</summary>
+    public static void ThrowIfTooDeep(int depth, int maxDepth)
+    {
+        if (depth > maxDepth)
+        {
+            throw new InvalidOperationException("AMF value nested too deeply (cyclic graph?)");
+        }
+    }
+
     public static void Byte(IBufferWriter<byte> output, byte value)
     {
         output.GetSpan(1)[0] = value;

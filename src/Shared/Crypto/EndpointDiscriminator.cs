@@ -56,35 +56,31 @@ public readonly ref struct EndpointDiscriminator
             {
                 continue;
             }
-            switch (option.Type)
+            bool once = option.Type switch
             {
-                case OptionFingerprint:
-                    if (hasFingerprint)
-                    {
-                        return false;
-                    }
-                    hasFingerprint = true;
-                    fingerprint = option.Value;
-                    break;
-                case OptionRequiredHostname:
-                    if (hasHostname)
-                    {
-                        return false;
-                    }
-                    hasHostname = true;
-                    hostname = option.Value;
-                    break;
-                case OptionAncillaryData:
-                    if (hasAncillary)
-                    {
-                        return false;
-                    }
-                    hasAncillary = true;
-                    ancillary = option.Value;
-                    break;
+                OptionFingerprint => TakeOnce(ref hasFingerprint, ref fingerprint, option.Value),
+                OptionRequiredHostname => TakeOnce(ref hasHostname, ref hostname, option.Value),
+                OptionAncillaryData => TakeOnce(ref hasAncillary, ref ancillary, option.Value),
+                _ => true,
+            };
+            if (!once)
+            {
+                return false;
             }
         }
         epd = new EndpointDiscriminator(fingerprint, hasFingerprint, hostname, hasHostname, ancillary, hasAncillary);
+        return true;
+    }
+
+    /// <summary>Keeps an option's value the first time; false when it comes again (a repeated EPD option fails the parse).</summary>
+    private static bool TakeOnce(ref bool seen, ref ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        if (seen)
+        {
+            return false;
+        }
+        seen = true;
+        field = value;
         return true;
     }
 

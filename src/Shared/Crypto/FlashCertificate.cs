@@ -103,7 +103,7 @@ public sealed class FlashCertificate
                     acceptsAncillary = true;
                     break;
                 case OptionSupportedEphemeralGroup:
-                    if (!Vlu.TryRead(option.Value, out ulong group, out int used) || used != option.Value.Length)
+                    if (!Vlu.TryReadExact(option.Value, out ulong group))
                     {
                         return false;
                     }

@@ -78,7 +78,7 @@ public readonly ref struct SessionKeyingComponent
                     key = value[groupLength..];
                     break;
                 case OptionGroupSelect:
-                    if (hasSelect || !Vlu.TryRead(value, out selectGroup, out int selectLength) || selectLength != value.Length)
+                    if (hasSelect || !Vlu.TryReadExact(value, out selectGroup))
                     {
                         return false;
                     }
@@ -89,7 +89,7 @@ public readonly ref struct SessionKeyingComponent
                     random = value;
                     break;
                 case OptionHmacNegotiation:
-                    if (hasHmac || value.IsEmpty || !Vlu.TryRead(value[1..], out hmacLength, out int hmacVluLength) || 1 + hmacVluLength != value.Length)
+                    if (hasHmac || value.IsEmpty || !Vlu.TryReadExact(value[1..], out hmacLength))
                     {
                         return false;
                     }

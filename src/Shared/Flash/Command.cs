@@ -110,21 +110,14 @@ public sealed class Command
         {
             writer.Write(output, CommandObject);
         }
-        foreach (var arg in Arguments)
-        {
-            writer.Write(output, arg);
-        }
+        writer.WriteEach(output, Arguments);
     }
 
     /// <summary>Writes a whole RTMFP message (header + payload), type 20 or 17.</summary>
     public void WriteMessage(IBufferWriter<byte> output, Amf0Writer writer, uint timestamp = 0, RtmpMessageType type = RtmpMessageType.CommandAmf0)
     {
-        if (type is not (RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3))
-        {
-            throw new ArgumentOutOfRangeException(nameof(type), "commands are type 17 or 20");
-        }
-        RtmpMessage.WriteHeader(output, type, timestamp);
-        WritePayload(output, writer, type == RtmpMessageType.CommandAmf3);
+        bool amf3Envelope = RtmpMessage.WriteAmfHeader(output, type, timestamp, RtmpMessageType.CommandAmf0, RtmpMessageType.CommandAmf3, "commands");
+        WritePayload(output, writer, amf3Envelope);
     }
 
     /// <summary>Convenience: the message bytes (allocates; for tests and cold paths).</summary>

@@ -60,20 +60,13 @@ public sealed class DataMessage
         {
             Amf0Writer.WriteString(output, Handler);
         }
-        foreach (var v in Values)
-        {
-            writer.Write(output, v);
-        }
+        writer.WriteEach(output, Values);
     }
 
     /// <summary>Whole RTMFP message; Mona sends data at timestamp 0 (B6).</summary>
     public void WriteMessage(IBufferWriter<byte> output, Amf0Writer writer, uint timestamp = 0, RtmpMessageType type = RtmpMessageType.DataAmf0)
     {
-        if (type is not (RtmpMessageType.DataAmf0 or RtmpMessageType.DataAmf3))
-        {
-            throw new ArgumentOutOfRangeException(nameof(type), "data messages are type 15 or 18");
-        }
-        RtmpMessage.WriteHeader(output, type, timestamp);
-        WritePayload(output, writer, type == RtmpMessageType.DataAmf3);
+        bool amf3Envelope = RtmpMessage.WriteAmfHeader(output, type, timestamp, RtmpMessageType.DataAmf0, RtmpMessageType.DataAmf3, "data messages");
+        WritePayload(output, writer, amf3Envelope);
     }
 }

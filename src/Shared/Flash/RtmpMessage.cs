@@ -104,6 +104,21 @@ public readonly ref struct RtmpMessage
         output.Advance(HeaderLength);
     }
 
+    /// <summary>
+    /// Writes the header of a command or data message whose <paramref name="type"/> must be its AMF0 form or its
+    /// AMF3 envelope (RFC 7425 §5.3.3); returns whether it is the envelope, for <see cref="BeginAmfPayload"/>.
+    /// </summary>
+    internal static bool WriteAmfHeader(IBufferWriter<byte> output, RtmpMessageType type, uint timestamp,
+        RtmpMessageType amf0Form, RtmpMessageType amf3Form, string what)
+    {
+        if (type != amf0Form && type != amf3Form)
+        {
+            throw new ArgumentOutOfRangeException(nameof(type), $"{what} are type {(byte)amf3Form} or {(byte)amf0Form}");
+        }
+        WriteHeader(output, type, timestamp);
+        return type == amf3Form;
+    }
+
     /// <summary>Writes header and payload; returns the total length.</summary>
     public static int Write(Span<byte> destination, RtmpMessageType type, uint timestamp, ReadOnlySpan<byte> payload)
     {

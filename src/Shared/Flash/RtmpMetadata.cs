@@ -50,7 +50,7 @@ public readonly struct RtmpMetadata
         {
             return false;
         }
-        if (!Vlu.TryRead(metadata[3..], out ulong streamId, out int consumed) || 3 + consumed != metadata.Length || streamId > MaxStreamId)
+        if (!Vlu.TryReadExact(metadata[3..], out ulong streamId) || streamId > MaxStreamId)
         {
             return false;
         }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Shared.Groups;
@@ -27,7 +28,7 @@ public static class GroupControl
 
     public const int GroupIdLength = 32;
 
-    public const int PeerIdLength = 32;
+    public const int PeerIdLength = FlashCertificate.FingerprintLength;
 
     /// <summary>Length of a member introduction message.</summary>
     public const int MemberMessageLength = 1 + PeerIdLength;

@@ -1,5 +1,3 @@
-using Rtmfp.Shared.Wire;
-
 namespace Rtmfp.Shared.Groups;
 
 /// <summary>
@@ -10,13 +8,7 @@ public static class GroupMediaControl
 {
     public static byte[] WritePush(byte mask) => [(byte)GroupMessageType.Push, mask];
 
-    public static byte[] WritePull(ulong fragmentId)
-    {
-        var message = new byte[1 + Vlu.GetLength(fragmentId)];
-        message[0] = (byte)GroupMessageType.Pull;
-        Vlu.Write(message.AsSpan(1), fragmentId);
-        return message;
-    }
+    public static byte[] WritePull(ulong fragmentId) => GroupVluMessage.Write(GroupMessageType.Pull, fragmentId);
 
     public static bool TryReadPush(ReadOnlySpan<byte> message, out byte mask)
     {
@@ -29,10 +21,6 @@ public static class GroupMediaControl
         return true;
     }
 
-    public static bool TryReadPull(ReadOnlySpan<byte> message, out ulong fragmentId)
-    {
-        fragmentId = 0;
-        return message.Length >= 2 && message[0] == (byte)GroupMessageType.Pull
-            && Vlu.TryRead(message[1..], out fragmentId, out _) && fragmentId != 0;
-    }
+    public static bool TryReadPull(ReadOnlySpan<byte> message, out ulong fragmentId) =>
+        GroupVluMessage.TryRead(message, GroupMessageType.Pull, out fragmentId) && fragmentId != 0;
 }

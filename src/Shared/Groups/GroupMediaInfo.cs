@@ -79,20 +79,13 @@ public static class GroupMediaInfo
     }
 
     /// <summary><c>21 VLU last</c>: the publication ended with fragment <paramref name="lastFragmentId"/>.</summary>
-    public static byte[] WriteEnd(ulong lastFragmentId)
-    {
-        var message = new byte[1 + Vlu.GetLength(lastFragmentId)];
-        message[0] = (byte)GroupMessageType.MediaInfos;
-        Vlu.Write(message.AsSpan(1), lastFragmentId);
-        return message;
-    }
+    public static byte[] WriteEnd(ulong lastFragmentId) => GroupVluMessage.Write(GroupMessageType.MediaInfos, lastFragmentId);
 
     /// <summary>True for the end-of-publication form, with its last fragment ID.</summary>
     public static bool TryReadEnd(ReadOnlySpan<byte> message, out ulong lastFragmentId)
     {
         lastFragmentId = 0;
-        return message.Length >= 2 && message[0] == (byte)GroupMessageType.MediaInfos && message.Length - 1 < EndMarkerLimit
-            && Vlu.TryRead(message[1..], out lastFragmentId, out _);
+        return message.Length - 1 < EndMarkerLimit && GroupVluMessage.TryRead(message, GroupMessageType.MediaInfos, out lastFragmentId);
     }
 
     /// <summary>Reads the announcing form; unknown options are skipped, missing ones keep the defaults.</summary>

@@ -123,7 +123,7 @@ public sealed class GroupReport
         {
             value += addresses[i].Length;
         }
-        return Vlu.GetLength((ulong)value) + value;
+        return Vlu.GetPrefixedLength(value);
     }
 
     private static void WriteAddresses(ref WireWriter writer, Address? host, IReadOnlyList<Address> addresses)

@@ -54,7 +54,7 @@ public static class OptionCodec
     public static int GetLength(ulong type, int valueLength)
     {
         int body = Vlu.GetLength(type) + valueLength;
-        return Vlu.GetLength((ulong)body) + body;
+        return Vlu.GetPrefixedLength(body);
     }
 
     public static void Write(ref WireWriter writer, ulong type, scoped ReadOnlySpan<byte> value)

@@ -11,8 +11,7 @@ public static class StartupPacketWriter
 
     public static int WriteIHello(Span<byte> destination, long nowMs, ReadOnlySpan<byte> epd, ReadOnlySpan<byte> tag)
     {
-        var w = new WireWriter(destination);
-        StartupPacket.WriteHeader(ref w, nowMs);
+        var w = Begin(destination, nowMs);
         IHelloChunk.Write(ref w, new IHelloChunk(epd, tag));
         return w.Position;
     }
@@ -22,16 +21,14 @@ public static class StartupPacketWriter
 
     public static int WriteRHello(Span<byte> destination, long nowMs, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> cookie, ReadOnlySpan<byte> certificate)
     {
-        var w = new WireWriter(destination);
-        StartupPacket.WriteHeader(ref w, nowMs);
+        var w = Begin(destination, nowMs);
         RHelloChunk.Write(ref w, new RHelloChunk(tag, cookie, certificate));
         return w.Position;
     }
 
     public static int WriteRedirect(Span<byte> destination, long nowMs, ReadOnlySpan<byte> tag, ReadOnlySpan<Address> destinations)
     {
-        var w = new WireWriter(destination);
-        StartupPacket.WriteHeader(ref w, nowMs);
+        var w = Begin(destination, nowMs);
         ResponderRedirectChunk.Write(ref w, tag, destinations);
         return w.Position;
     }
@@ -42,8 +39,7 @@ public static class StartupPacketWriter
     public static int WriteIIKeying(Span<byte> destination, long nowMs, uint initiatorSessionId, ReadOnlySpan<byte> cookie,
         ReadOnlySpan<byte> certificate, ReadOnlySpan<byte> skic, ReadOnlySpan<byte> signature)
     {
-        var w = new WireWriter(destination);
-        StartupPacket.WriteHeader(ref w, nowMs);
+        var w = Begin(destination, nowMs);
         IIKeyingChunk.Write(ref w, new IIKeyingChunk(initiatorSessionId, cookie, certificate, skic, signature));
         return w.Position;
     }
@@ -53,16 +49,14 @@ public static class StartupPacketWriter
 
     public static int WriteRIKeying(Span<byte> destination, long nowMs, uint responderSessionId, ReadOnlySpan<byte> skrc, ReadOnlySpan<byte> signature)
     {
-        var w = new WireWriter(destination);
-        StartupPacket.WriteHeader(ref w, nowMs);
+        var w = Begin(destination, nowMs);
         RIKeyingChunk.Write(ref w, new RIKeyingChunk(responderSessionId, skrc, signature));
         return w.Position;
     }
 
     public static int WriteCookieChange(Span<byte> destination, long nowMs, ReadOnlySpan<byte> oldCookie, ReadOnlySpan<byte> newCookie)
     {
-        var w = new WireWriter(destination);
-        StartupPacket.WriteHeader(ref w, nowMs);
+        var w = Begin(destination, nowMs);
         RHelloCookieChangeChunk.Write(ref w, new RHelloCookieChangeChunk(oldCookie, newCookie));
         return w.Position;
     }
@@ -108,5 +102,13 @@ public static class StartupPacketWriter
         var packet = new byte[StartupPacket.HeaderLength + new RHelloCookieChangeChunk(oldCookie, newCookie).Length];
         WriteCookieChange(packet, nowMs, oldCookie, newCookie);
         return packet;
+    }
+
+    /// <summary>A writer over <paramref name="destination"/>, past the startup packet header it wrote.</summary>
+    private static WireWriter Begin(Span<byte> destination, long nowMs)
+    {
+        var w = new WireWriter(destination);
+        StartupPacket.WriteHeader(ref w, nowMs);
+        return w;
     }
 }

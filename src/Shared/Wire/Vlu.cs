@@ -34,6 +34,10 @@ public static class Vlu
         return false;
     }
 
+    /// <summary>A VLU that is the whole of <paramref name="source"/>, as in an option whose value is one number.</summary>
+    public static bool TryReadExact(ReadOnlySpan<byte> source, out ulong value) =>
+        TryRead(source, out value, out int consumed) && consumed == source.Length;
+
     /// <summary>Number of bytes <see cref="Write"/> uses for <paramref name="value"/>.</summary>
     public static int GetLength(ulong value)
     {
@@ -44,6 +48,12 @@ public static class Vlu
         }
         return n;
     }
+
+    /// <summary>
+    /// Size of a field of <paramref name="length"/> bytes behind its VLU length (RFC 7016 §2.1.2), as
+    /// <see cref="WireWriter.WriteVluPrefixedBytes"/> writes it: cookies, tags, certificates, option bodies.
+    /// </summary>
+    public static int GetPrefixedLength(int length) => GetLength((ulong)length) + length;
 
     /// <summary>Writes <paramref name="value"/> and returns the bytes written; throws if the span is too small (caller bug).</summary>
     public static int Write(Span<byte> destination, ulong value)

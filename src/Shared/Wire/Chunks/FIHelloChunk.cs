@@ -14,7 +14,7 @@ public readonly ref struct FIHelloChunk
     public Address ReplyAddress { get; }
     public ReadOnlySpan<byte> Tag { get; }
 
-    public int PayloadLength => Vlu.GetLength((ulong)EndpointDiscriminator.Length) + EndpointDiscriminator.Length
+    public int PayloadLength => Vlu.GetPrefixedLength(EndpointDiscriminator.Length)
         + ReplyAddress.Length + Tag.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 

@@ -12,7 +12,7 @@ public readonly ref struct IHelloChunk
     public ReadOnlySpan<byte> EndpointDiscriminator { get; }
     public ReadOnlySpan<byte> Tag { get; }
 
-    public int PayloadLength => Vlu.GetLength((ulong)EndpointDiscriminator.Length) + EndpointDiscriminator.Length + Tag.Length;
+    public int PayloadLength => Vlu.GetPrefixedLength(EndpointDiscriminator.Length) + Tag.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     public static bool TryRead(ReadOnlySpan<byte> payload, out IHelloChunk chunk)

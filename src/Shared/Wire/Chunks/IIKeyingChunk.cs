@@ -35,9 +35,9 @@ public readonly ref struct IIKeyingChunk
     public ReadOnlySpan<byte> SignedParameters { get; }
 
     public int SignedParametersLength => 4
-        + Vlu.GetLength((ulong)CookieEcho.Length) + CookieEcho.Length
-        + Vlu.GetLength((ulong)InitiatorCertificate.Length) + InitiatorCertificate.Length
-        + Vlu.GetLength((ulong)SessionKeyInitiatorComponent.Length) + SessionKeyInitiatorComponent.Length;
+        + Vlu.GetPrefixedLength(CookieEcho.Length)
+        + Vlu.GetPrefixedLength(InitiatorCertificate.Length)
+        + Vlu.GetPrefixedLength(SessionKeyInitiatorComponent.Length);
 
     public int PayloadLength => SignedParametersLength + Signature.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;

@@ -14,8 +14,8 @@ public readonly ref struct RHelloChunk
     public ReadOnlySpan<byte> Cookie { get; }
     public ReadOnlySpan<byte> ResponderCertificate { get; }
 
-    public int PayloadLength => Vlu.GetLength((ulong)TagEcho.Length) + TagEcho.Length
-        + Vlu.GetLength((ulong)Cookie.Length) + Cookie.Length + ResponderCertificate.Length;
+    public int PayloadLength => Vlu.GetPrefixedLength(TagEcho.Length)
+        + Vlu.GetPrefixedLength(Cookie.Length) + ResponderCertificate.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     public static bool TryRead(ReadOnlySpan<byte> payload, out RHelloChunk chunk)

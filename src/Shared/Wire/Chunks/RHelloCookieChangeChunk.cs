@@ -12,7 +12,7 @@ public readonly ref struct RHelloCookieChangeChunk
     public ReadOnlySpan<byte> OldCookie { get; }
     public ReadOnlySpan<byte> NewCookie { get; }
 
-    public int PayloadLength => Vlu.GetLength((ulong)OldCookie.Length) + OldCookie.Length + NewCookie.Length;
+    public int PayloadLength => Vlu.GetPrefixedLength(OldCookie.Length) + NewCookie.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     public static bool TryRead(ReadOnlySpan<byte> payload, out RHelloCookieChangeChunk chunk)

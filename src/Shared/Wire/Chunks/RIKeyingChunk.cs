@@ -29,8 +29,7 @@ public readonly ref struct RIKeyingChunk
     /// <summary>When read from the wire: the payload bytes up to the signature. Empty on a constructed value (use <see cref="WriteSignedParametersPortion"/>).</summary>
     public ReadOnlySpan<byte> SignedParametersPortion { get; }
 
-    public int SignedParametersPortionLength => 4 + Vlu.GetLength((ulong)SessionKeyResponderComponent.Length)
-        + SessionKeyResponderComponent.Length;
+    public int SignedParametersPortionLength => 4 + Vlu.GetPrefixedLength(SessionKeyResponderComponent.Length);
 
     public int PayloadLength => SignedParametersPortionLength + Signature.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;

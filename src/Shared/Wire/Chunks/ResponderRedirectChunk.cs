@@ -22,13 +22,13 @@ public readonly ref struct ResponderRedirectChunk
 
     public AddressListReader GetDestinations() => new(RedirectDestinations);
 
-    public int PayloadLength => Vlu.GetLength((ulong)TagEcho.Length) + TagEcho.Length + RedirectDestinations.Length;
+    public int PayloadLength => Vlu.GetPrefixedLength(TagEcho.Length) + RedirectDestinations.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     /// <summary>Payload size for a redirect listing <paramref name="destinations"/>.</summary>
     public static int GetPayloadLength(int tagLength, ReadOnlySpan<Address> destinations)
     {
-        int n = Vlu.GetLength((ulong)tagLength) + tagLength;
+        int n = Vlu.GetPrefixedLength(tagLength);
         foreach (var a in destinations)
         {
             n += a.Length;

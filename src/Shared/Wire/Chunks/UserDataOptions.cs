@@ -57,7 +57,7 @@ public readonly ref struct UserDataOptions
                     }
                     break;
                 case ReturnFlowAssociationType:
-                    if (hasReturn || !Vlu.TryRead(option.Value, out returnFlowId, out int used) || used != option.Value.Length)
+                    if (hasReturn || !Vlu.TryReadExact(option.Value, out returnFlowId))
                     {
                         return false;
                     }
