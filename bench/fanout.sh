@@ -8,7 +8,8 @@
 #                                            another RTMFP server listening on $PORT, e.g. a reference server
 #                                            built outside this repository
 # Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
-#              PIN=1 to run the server on CPU 0 and the client on CPU 1 (taskset).
+#              PIN=1 to run the server on CPU 0 and the client on CPU 1 (taskset),
+#              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-19411}; BITRATE=${BITRATE:-1000}; DURATION=${DURATION:-10}; THRESHOLD=${THRESHOLD:-100}
@@ -19,6 +20,8 @@ dotnet build -c Release -nologo -v q src/ClientCli >/dev/null
 node_dll=$(pwd)/src/Node/bin/Release/net10.0/rtmfp-node.dll
 cli_dll=$(pwd)/src/ClientCli/bin/Release/net10.0/rtmfp.dll
 name=${SERVER_CMD:+$(basename "${SERVER_CMD%% *}")}; name=${name:-node}
+RTMP_PORT=${RTMP_PORT:-19421}; ingest=()
+if [ "${INGEST:-rtmfp}" = rtmp ]; then ingest=(--rtmp-ingest "127.0.0.1:$RTMP_PORT"); name="$name (RTMP ingest)"; fi
 server_cpu=(); client_cpu=()
 if [ "${PIN:-0}" = 1 ]; then
   server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); name="$name (pinned)"
@@ -47,13 +50,14 @@ for n in "$@"; do
   if [ -n "${SERVER_CMD:-}" ]; then
     "${server_cpu[@]}" $SERVER_CMD >"$log/server.log" 2>&1 &
   else
-    RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off "${server_cpu[@]}" dotnet "$node_dll" >"$log/server.log" 2>&1 &
+    RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
+      "${server_cpu[@]}" dotnet "$node_dll" >"$log/server.log" 2>&1 &
   fi
   server_pid=$!
   sleep 4
   t0=$(date +%s.%N); c0=$(cpu_ticks "$server_pid")
   out=$( { /usr/bin/time -f 'client %P' "${client_cpu[@]}" dotnet "$cli_dll" relay "rtmfp://127.0.0.1:$PORT/live" --players "$n" \
-            --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD"; } 2>&1 || true)
+            --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" "${ingest[@]}"; } 2>&1 || true)
   c1=$(cpu_ticks "$server_pid"); t1=$(date +%s.%N)
   stop_server
   cpu=$(python3 -c "print(f'{100*($c1-$c0)/$hz/($t1-$t0):.1f}')")

@@ -19,6 +19,25 @@ if ! command -v redis-server >/dev/null 2>&1; then
     echo "warning: redis-server missing and not root; run: sudo apt-get install redis-server" >&2
   fi
 fi
+# kubectl for the kustomize rendering test of deploy/k8s (tests/Integration.Tests/KubernetesManifestTests.cs).
+if ! command -v kubectl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client) >/dev/null 2>&1 \
+      || echo "warning: could not install kubernetes-client; the Kubernetes manifest test will fail" >&2
+  else
+    echo "warning: kubectl missing and not root; run: sudo apt-get install kubernetes-client" >&2
+  fi
+fi
+# ffmpeg and ffprobe: the independent RTMP client of tests/Integration.Tests/Rtmp (issue 13), from Debian's packages.
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null 2>&1 \
+      || echo "warning: could not install ffmpeg; RTMP interoperability tests will fail" >&2
+  else
+    echo "warning: ffmpeg missing and not root; run: sudo apt-get install ffmpeg" >&2
+  fi
+fi
+
 # The UDP load balancer tests (tests/Integration.Tests/Cluster/LoadBalancerTests.cs, docs/load-balancer.md) build
 # network namespaces with iproute2 and balance with iptables and conntrack as kube-proxy does; they need root (and
 # skip without it, saying so). Installed from Debian's packages when missing.

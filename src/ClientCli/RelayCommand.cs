@@ -1,3 +1,4 @@
+using System.Net;
 using System.CommandLine;
 using System.Diagnostics;
 using Rtmfp.Client;
@@ -27,13 +28,17 @@ internal sealed class RelayCommand
     private readonly Option<int> _handshakes = CliOptions.Create("--concurrent-handshakes", "Player handshakes in flight at once", 32).AtLeast(1);
     private readonly Option<double> _threshold = CliOptions.Create("--threshold", "Added delay (ms) a player must stay under", 100.0).Positive();
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: a fresh random name)" };
+    private readonly Option<string?> _rtmpIngest = new("--rtmp-ingest")
+    {
+        Description = "Publish over RTMP to this host:port instead of over RTMFP (same frames, same application and stream)",
+    };
 
     public RelayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
     {
         _bindConnect = bindConnect;
         Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
         {
-            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream,
+            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest,
         };
         Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
     }
@@ -42,7 +47,10 @@ internal sealed class RelayCommand
 
     public RelaySettings Bind(ParseResult result) => new(_bindConnect(result), result.GetValue(_players), result.GetValue(_bitrate),
         TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_loops), result.GetValue(_handshakes), result.GetValue(_threshold),
-        result.GetValue(_stream));
+        result.GetValue(_stream))
+    {
+        RtmpIngest = result.GetValue(_rtmpIngest) is { } ingest ? IPEndPoint.Parse(ingest) : null,
+    };
 
     public static async Task<int> RunAsync(RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
     {
@@ -94,10 +102,9 @@ internal sealed class RelayCommand
                 return ExitCodes.Timeout;
             }
 
-            await using var publisher = await FlashNetConnection.ConnectAsync(tcUrl, options, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var stream = await publisher.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
-            await stream.PublishAsync(streamName, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var (videoSent, audioSent) = await PublishAsync(stream, settings, output, cancellationToken).ConfigureAwait(false);
+            var (videoSent, audioSent) = settings.RtmpIngest is { } ingest
+                ? await PublishOverRtmpAsync(ingest, settings, streamName, output, cancellationToken).ConfigureAwait(false)
+                : await PublishOverRtmfpAsync(tcUrl, options, settings, streamName, output, cancellationToken).ConfigureAwait(false);
             await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false); // stragglers
             stop.Cancel();
             await Task.WhenAll(readers).ConfigureAwait(false);
@@ -111,18 +118,40 @@ internal sealed class RelayCommand
         }
     }
 
+    private static async Task<(uint Video, uint Audio)> PublishOverRtmfpAsync(string tcUrl, RtmfpClientOptions options, RelaySettings settings,
+        string streamName, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var publisher = await FlashNetConnection.ConnectAsync(tcUrl, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stream = await publisher.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
+        await stream.PublishAsync(streamName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await PublishAsync(m => stream.SendMetadata(m), (t, v) => stream.SendVideo(t, v), (t, a) => stream.SendAudio(t, a),
+            settings, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same frames over RTMP to the same application and stream (docs/rtmp.md, benchmark).</summary>
+    private static async Task<(uint Video, uint Audio)> PublishOverRtmpAsync(IPEndPoint ingest, RelaySettings settings, string streamName,
+        TextWriter output, CancellationToken cancellationToken)
+    {
+        string app = settings.Connect.Uri.Path.Trim('/');
+        await using var publisher = await RtmpIngest.PublishAsync(ingest, app, streamName, cancellationToken).ConfigureAwait(false);
+        output.WriteLine($"publishing over RTMP to {ingest}");
+        return await PublishAsync(publisher.SendMetadata, (t, v) => publisher.SendVideo(t, v), (t, a) => publisher.SendAudio(t, a), settings, output, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
     /// <summary>Video at 25 fps and audio at 50/s on a 10 ms schedule; each frame stamped with its send time.</summary>
-    private static async Task<(uint Video, uint Audio)> PublishAsync(FlashNetStream stream, RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<(uint Video, uint Audio)> PublishAsync(Action<AmfObject> sendMetadata, Action<uint, byte[]> sendVideo,
+        Action<uint, byte[]> sendAudio, RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
     {
         double videoBytesPerFrame = Math.Max(64, (settings.BitrateKbps - 64) * 1000 / 8 / 25);
         int interFrame = (int)(videoBytesPerFrame * GopFrames / (GopFrames - 1 + KeyframeWeight));
-        stream.SendMetadata(new AmfObject
+        sendMetadata(new AmfObject
         {
             ["width"] = 1280.0, ["height"] = 720.0, ["framerate"] = 25.0, ["videocodecid"] = 7.0, ["audiocodecid"] = 10.0,
             ["videodatarate"] = settings.BitrateKbps - 64, ["audiodatarate"] = 64.0,
         });
-        stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-        stream.SendAudio(0, SyntheticMedia.AacSequenceHeader());
+        sendVideo(0, SyntheticMedia.AvcSequenceHeader());
+        sendAudio(0, SyntheticMedia.AacSequenceHeader());
         uint video = 0, audio = 0;
         long start = Stopwatch.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
@@ -136,13 +165,13 @@ internal sealed class RelayCommand
             }
             while (audio * 20 <= elapsedMs)
             {
-                stream.SendAudio(audio * 20, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
+                sendAudio(audio * 20, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
                 audio++;
             }
             while (video * 40 <= elapsedMs)
             {
                 bool key = video % GopFrames == 0;
-                stream.SendVideo(video * 40, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
+                sendVideo(video * 40, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
                 video++;
             }
             if (elapsedMs / 1000 >= nextReport)

@@ -12,6 +12,10 @@ public sealed partial class RecvFlow
         // Fast path: a whole message at the cumulative point with nothing held is delivered without copying.
         if (fra == FragmentControl.Whole && !_suspended && (DeliverInArrivalOrder || (_head.Count == 0 && sn <= csn)))
         {
+            if (!DeliverInArrivalOrder)
+            {
+                DeliveredThrough = sn;
+            }
             _sink.OnMessage(this, data);
             MoveReachedToHead();
             return;
@@ -242,6 +246,7 @@ public sealed partial class RecvFlow
             var e = _head[0];
             _head.PopFront();
             _headScan = 0;
+            DeliveredThrough = e.SequenceNumber;
             try
             {
                 _sink.OnMessage(this, e.Buffer.AsSpan(0, e.Length));
@@ -265,6 +270,7 @@ public sealed partial class RecvFlow
             e.Buffer.AsSpan(0, e.Length).CopyTo(message.AsSpan(offset));
             offset += e.Length;
         }
+        DeliveredThrough = _head[count - 1].SequenceNumber;
         RemoveFront(count);
         try
         {

@@ -80,6 +80,19 @@ public sealed partial class RecvFlow
     /// <summary>Opaque host state.</summary>
     public object? Tag { get; set; }
 
+    /// <summary>
+    /// The last sequence number of the last message delivered in original queuing order (0: none): everything up to it
+    /// reached the user. A resumed flow starts from it (Session.Resume.cs), so nothing the user had is delivered twice.
+    /// </summary>
+    public ulong DeliveredThrough { get; private set; }
+
+    /// <summary>A resumed flow: numbers through <paramref name="sn"/> were delivered by an earlier incarnation.</summary>
+    internal void ResumeAfter(ulong sn)
+    {
+        SequenceSet.Add(0, sn);
+        DeliveredThrough = sn;
+    }
+
     internal SequenceSet SequenceSet { get; } = new();
     /// <summary>Fragments examined by reassembly scans (a deterministic measure of its cost, for tests).</summary>
     internal long ScanSteps { get; private set; }

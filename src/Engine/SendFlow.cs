@@ -29,8 +29,13 @@ public sealed class SendFlow
     private long _nextProbeMs = long.MaxValue;
     private long _probeIntervalMs;
 
-    internal SendFlow(ulong flowId, ReadOnlyMemory<byte> metadata, ulong? returnAssociation, int maxPacketSize)
+    internal SendFlow(ulong flowId, ReadOnlyMemory<byte> metadata, ulong? returnAssociation, int maxPacketSize,
+        ulong firstSequenceNumber = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(firstSequenceNumber);
+        // A resumed flow (Session.Resume.cs) goes on above every number it may have used: its first FSN tells the
+        // receiver that everything below was abandoned (RFC 7016 §3.6.2.3, §3.6.3.2).
+        _headSn = _nextSn = firstSequenceNumber;
         FlowId = flowId;
         Metadata = metadata;
         ReturnAssociation = returnAssociation;

@@ -313,6 +313,7 @@ public sealed partial class Session
             _receiveBudget, _options.MaxMessageSize);
         _recvFlows.Add(flowId, flow);
         _recvOrder.Add(flow);
+        FlowChanges++;
         if (!hasMetadata || (assocId.HasValue && association is null)
             || (association is not null && association.State != SendFlowState.Open)
             || (hasOptions && options.HasUnrecognizedMandatoryOption))

@@ -132,16 +132,22 @@ public sealed partial class Session : IRecvFlowSink
         {
             throw new InvalidOperationException("flows exist only in S_OPEN sessions");
         }
-        while (_sendFlows.ContainsKey(_nextFlowId))
-        {
-            _nextFlowId++;
-        }
-        var flow = new SendFlow(_nextFlowId++, metadata, returnAssociation?.FlowId, _options.MaxPacketSize);
+        var flow = TakeResumedFlow(metadata.Span, returnAssociation?.FlowId) ?? NewSendFlow(metadata, returnAssociation?.FlowId);
         flow.StartupOptions = new byte[UserDataOptions.GetLength(metadata.Span, returnAssociation?.FlowId)];
         UserDataOptions.Write(flow.StartupOptions, metadata.Span, returnAssociation?.FlowId);
         _sendFlows.Add(flow.FlowId, flow);
         _sendOrder.Add(flow);
+        FlowChanges++;
         return flow;
+    }
+
+    private SendFlow NewSendFlow(ReadOnlyMemory<byte> metadata, ulong? returnAssociation)
+    {
+        while (_sendFlows.ContainsKey(_nextFlowId))
+        {
+            _nextFlowId++;
+        }
+        return new SendFlow(_nextFlowId++, metadata, returnAssociation, _options.MaxPacketSize);
     }
 
     public bool TryGetSendFlow(ulong flowId, out SendFlow flow) => _sendFlows.TryGetValue(flowId, out flow!);
@@ -223,6 +229,7 @@ public sealed partial class Session : IRecvFlowSink
         _sendOrder.Clear();
         _recvFlows.Clear();
         _recvOrder.Clear();
+        FlowChanges++;
         _ackNow = false;
     }
 
@@ -313,6 +320,7 @@ public sealed partial class Session : IRecvFlowSink
         foreach (ulong id in _removals)
         {
             _sendOrder.Remove(_sendFlows[id]);
+            FlowChanges++;
             _sendFlows.Remove(id);
         }
         _removals.Clear();
@@ -326,6 +334,7 @@ public sealed partial class Session : IRecvFlowSink
         foreach (ulong id in _removals)
         {
             _recvOrder.Remove(_recvFlows[id]);
+            FlowChanges++;
             _recvFlows.Remove(id);
         }
     }

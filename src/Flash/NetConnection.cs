@@ -13,13 +13,14 @@ namespace Rtmfp.Flash;
 /// throws; what cannot be used is counted in <see cref="Counters"/>. Not thread-safe: one logical thread
 /// drives it (see <see cref="NetConnectionOptions.Dispatch"/> for application decisions completing elsewhere).
 /// </summary>
-public sealed class NetConnection : IFlashClient
+public sealed partial class NetConnection : IFlashClient
 {
     private readonly IFlashConnectionOutput _output;
     private readonly ApplicationRegistry _registry;
     private readonly IStreamRelay _relay;
     private readonly PeerDirectory? _directory;
     private readonly NetConnectionOptions _options;
+    private ConnectTelemetry _connectTelemetry;
     private readonly FlashEndpointInfo _endpoint;
     private readonly AmfReader _reader = new();
     private readonly Dictionary<uint, NetStream> _streams = [];
@@ -356,8 +357,10 @@ public sealed class NetConnection : IFlashClient
         ApplicationName = uri.Name;
         ApplicationPath = uri.Path;
         double tid = command.TransactionId;
+        _connectTelemetry.Start(uri.Name);
         if (!_registry.TryResolve(uri.Name, out var application))
         {
+            _connectTelemetry.Decided(_options.Metrics, accepted: false);
             SendControl(NetStatus.ConnectError(tid, StatusCode.ConnectInvalidApp, $"Application '{uri.Name}' not found"));
             Close();
             return;
@@ -376,10 +379,11 @@ public sealed class NetConnection : IFlashClient
         {
             return;
         }
+        _connectTelemetry.Decided(_options.Metrics, decision.Accepted);
         if (!decision.Accepted)
         {
             var info = NetStatus.Info(StatusLevel.Error, decision.Code, decision.Description);
-            AppendInfo(info, decision.ExtraInfo);
+            ConnectTelemetry.AppendInfo(info, decision.ExtraInfo);
             SendControl(NetStatus.Error(tid, info));
             _deferred.Clear();
             _application = null;
@@ -389,24 +393,12 @@ public sealed class NetConnection : IFlashClient
         State = NetConnectionState.Connected;
         // The connect result (RFC 7425 §5.3.1) as MonaServer2 lays it out: _result, tid, null, {level, code, description, objectEncoding}.
         var result = NetStatus.ConnectSuccess(tid, ObjectEncoding, decision.Description);
-        AppendInfo((AmfObject)result.Arguments[0], decision.ExtraInfo);
+        ConnectTelemetry.AppendInfo((AmfObject)result.Arguments[0], decision.ExtraInfo);
         SendControl(result);
         // MonaServer2 sends Set Keepalive Timers right after the connect result (RFC 7425 §5.3.4).
         SendKeepalive(_options.ServerKeepalive, _options.PeerKeepalive);
         UpdateDirectory();
         ReplayDeferred();
-    }
-
-    private static void AppendInfo(AmfObject info, AmfObject? extra)
-    {
-        if (extra is null)
-        {
-            return;
-        }
-        foreach (var member in extra.Members)
-        {
-            info[member.Key] = member.Value;
-        }
     }
 
     private void SendKeepalive(TimeSpan server, TimeSpan peer)

@@ -12,6 +12,9 @@ public sealed record NetConnectionOptions
     /// </summary>
     public Action<Exception>? ApplicationFailed { get; init; }
 
+    /// <summary>Counts connects accepted and refused (<c>rtmfp.flash.connects</c>); null counts nothing.</summary>
+    public Rtmfp.Shared.Telemetry.RtmfpMetrics? Metrics { get; init; }
+
     /// <summary>createStream beyond this many open streams gets <c>_error</c> (a flood must stay bounded).</summary>
     public int MaxStreamsPerConnection { get; init; } = 256;
 

@@ -185,13 +185,14 @@ internal sealed class NetStream
             return;
         }
         var key = new StreamKey(_connection.ApplicationName, name);
+        bool silent = _connection.Replaying; // a resumed session's publish: the client saw its Publish.Start already
         var request = new PublishRequest(key, Id, query, command.Argument(1)?.AsString);
         AskApplication(
             application => application.OnPublishAsync(_connection, request),
-            (generation, decision) => OnPublishDecision(generation, key, decision));
+            (generation, decision) => OnPublishDecision(generation, key, decision, silent));
     }
 
-    private void OnPublishDecision(int generation, StreamKey key, StreamDecision decision)
+    private void OnPublishDecision(int generation, StreamKey key, StreamDecision decision, bool silent)
     {
         if (IsStale(generation))
         {
@@ -222,7 +223,10 @@ internal sealed class NetStream
                 }
                 State = NetStreamState.Publishing;
                 Stream = key;
-                SendStatus(StatusLevel.Status, StatusCode.PublishStart, $"{key.Name} is now published", key.Name);
+                if (!silent)
+                {
+                    SendStatus(StatusLevel.Status, StatusCode.PublishStart, $"{key.Name} is now published", key.Name);
+                }
             },
             () => false);
     }
@@ -254,11 +258,12 @@ internal sealed class NetStream
         var (name, query) = SplitQuery(fullName);
         StopActivity();
         var key = new StreamKey(_connection.ApplicationName, name);
+        bool silent = _connection.Replaying; // a resumed session's play: the client saw Play.Start already
         var request = new PlayRequest(key, Id, query,
             command.Argument(1)?.AsNumber ?? -2000, command.Argument(2)?.AsNumber ?? -1, command.Argument(3)?.AsBoolean ?? true);
         AskApplication(
             application => application.OnPlayAsync(_connection, request),
-            (generation, decision) => OnPlayDecision(generation, key, decision));
+            (generation, decision) => OnPlayDecision(generation, key, decision, silent));
     }
 
     /// <summary>
@@ -275,7 +280,7 @@ internal sealed class NetStream
             () => StreamDecision.Deny("application error"));
     }
 
-    private void OnPlayDecision(int generation, StreamKey key, StreamDecision decision)
+    private void OnPlayDecision(int generation, StreamKey key, StreamDecision decision, bool silent)
     {
         if (IsStale(generation))
         {
@@ -292,7 +297,7 @@ internal sealed class NetStream
         }
         if (Options.WaitForUnpublishedStreams)
         {
-            StartPlayback(key);
+            StartPlayback(key, silent);
             return;
         }
         _connection.Await(
@@ -305,7 +310,7 @@ internal sealed class NetStream
                 }
                 if (live)
                 {
-                    StartPlayback(key);
+                    StartPlayback(key, silent);
                 }
                 else
                 {
@@ -315,7 +320,7 @@ internal sealed class NetStream
             () => false);
     }
 
-    private void StartPlayback(StreamKey key)
+    private void StartPlayback(StreamKey key, bool silent)
     {
         State = NetStreamState.Playing;
         Stream = key;
@@ -325,6 +330,11 @@ internal sealed class NetStream
         _lastVideoConfig = null;
         var playback = new Playback(this);
         Playback = playback;
+        if (silent)
+        {
+            Relay.Tell(key, new Subscribe(playback)); // resumed: the stream goes on at the next keyframe, no new start
+            return;
+        }
         // MonaServer2's order: StreamBegin on the stream, Play.Reset, Play.Start, |RtmpSampleAccess, then a barrier (RFC 7425 §5.2)
         // so no media on the stream's other flows overtakes them.
         _queue.EnqueueUserControl(UserControlEvent.StreamBegin(Id));

@@ -13,6 +13,9 @@ internal static partial class GatewayLog
     [LoggerMessage(1002, LogLevel.Warning, "IPv6 is not available here; not listening on {Endpoint}")]
     public static partial void NoIPv6(this ILogger logger, IPEndPoint endpoint);
 
+    [LoggerMessage(1004, LogLevel.Information, "gateway leaving with {Count} sessions open: another gateway of the cluster serves them")]
+    public static partial void LeavingSessionsOpen(this ILogger logger, int count);
+
     [LoggerMessage(1003, LogLevel.Information, "gateway stopping with {Count} sessions still open")]
     public static partial void StoppingWithSessions(this ILogger logger, int count);
 

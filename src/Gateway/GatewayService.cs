@@ -76,7 +76,14 @@ internal sealed class GatewayService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_gateway is { } gateway && gateway.Cache.Count > 0 && SessionsNodeReachable())
+        if (_gateway is { Cache.Count: > 0 } leaving && AnotherGatewayReachable())
+        {
+            // Two explicit paths. Here another gateway serves the cluster: its sessions live in session entities, not
+            // in this gateway, so they stay open (their entities hand off or stay where they are) and their clients carry
+            // on through another gateway once the load balancer moves them (issue 9). The last gateway closes them.
+            logger.LeavingSessionsOpen(leaving.Cache.Count);
+        }
+        else if (_gateway is { } gateway && gateway.Cache.Count > 0 && SessionsNodeReachable())
         {
             // RFC 7016 §3.5.5: close sessions in an orderly way before the sockets go away.
             var region = await sessionRegion.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -98,12 +105,19 @@ internal sealed class GatewayService(
     /// Whether any member with the sessions role is up and reachable: with none, CloseSession messages would only
     /// wait in the shard region proxy and hold up its shutdown (≈ 10 s) for sessions that are already gone.
     /// </summary>
-    private bool SessionsNodeReachable()
+    private bool SessionsNodeReachable() => MemberReachable(ClusterRoles.Sessions, includeSelf: true);
+
+    /// <summary>Whether a member other than this node with the gateway role is up and reachable.</summary>
+    private bool AnotherGatewayReachable() => MemberReachable(ClusterRoles.Gateway, includeSelf: false);
+
+    private bool MemberReachable(string role, bool includeSelf)
     {
-        var state = Akka.Cluster.Cluster.Get(system).State;
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
         foreach (var member in state.Members)
         {
-            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole(ClusterRoles.Sessions) && !state.Unreachable.Contains(member))
+            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole(role) && !state.Unreachable.Contains(member)
+                && (includeSelf || !member.Address.Equals(cluster.SelfAddress)))
             {
                 return true;
             }

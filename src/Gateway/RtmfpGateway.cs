@@ -125,11 +125,11 @@ internal sealed class RtmfpGateway : ILocalPacketSink
 
     public void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from)
     {
-        _metrics.PacketsIn.Add(1);
-        _metrics.BytesIn.Add(datagram.Length);
+        _metrics.Packets.Add(1, MetricTags.Receive);
+        _metrics.Io.Add(datagram.Length, MetricTags.Receive);
         if (datagram.Length < PacketLimits.MinFlashDatagramLength || !Multiplex.TryUnscrambleSessionId(datagram, out uint sessionId))
         {
-            _metrics.DecryptFailures.Add(1);
+            _metrics.Dropped(DropReasons.Malformed);
             return;
         }
         var encrypted = datagram[4..];
@@ -155,7 +155,7 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         if (!ok)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            _metrics.DecryptFailures.Add(1);
+            _metrics.Dropped(DropReasons.DecryptFailed);
             return;
         }
         entry.Endpoint = endpoint;
@@ -165,7 +165,8 @@ internal sealed class RtmfpGateway : ILocalPacketSink
 
     private void OnUnknownSession(uint sessionId)
     {
-        _metrics.DecryptFailures.Add(1);
+        // Ordinary after a gateway restart or a client moving between gateways: not a rejection.
+        _metrics.KeyCacheMisses.Add(1);
         FetchKeys(sessionId);
     }
 

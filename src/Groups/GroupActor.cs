@@ -23,6 +23,8 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
     private readonly GroupOverlay<IActorRef> _overlay;
     private readonly IntroductionBatch<IActorRef> _batch = new();
     private bool _passivating;
+    private int _reportedMembers;
+    private Rtmfp.Shared.Operations.GroupEntry? _listed;
 
     public GroupActor(string entityId, GroupsRoleOptions options)
     {
@@ -37,6 +39,23 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        _options.Metrics?.Groups.Add(1);
+        _listed = _options.Directory?.AddGroup(Convert.ToHexStringLower(_groupId));
+    }
+
+    /// <summary>The node's member gauge follows every join and leave (an exact sum over the entities alive here).</summary>
+    private void ReportMembers(int members)
+    {
+        _listed?.Members = members;
+        if (_options.Metrics is { } metrics && members != _reportedMembers)
+        {
+            metrics.GroupMembers.Add(members - _reportedMembers);
+            _reportedMembers = members;
+        }
+    }
 
     private static long Now => Environment.TickCount64;
 
@@ -111,8 +130,10 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
                 peers[i].CopyTo(ids, i * GroupControl.PeerIdLength);
             }
             member.Tell(new IntroduceGroupMembers(_groupId, ids));
+            _options.Metrics?.Introductions.Add(count);
         }
         _batch.Clear();
+        ReportMembers(_overlay.Count);
     }
 
     protected override void PostStop()
@@ -122,6 +143,9 @@ internal sealed class GroupActor : ReceiveActor, IWithTimers
         {
             member.Tell(new GroupEntityStopped(_groupId));
         }
+        ReportMembers(0);
+        _options.Metrics?.Groups.Add(-1);
+        _listed?.Dispose();
         base.PostStop();
     }
 }

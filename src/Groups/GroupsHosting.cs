@@ -14,6 +14,12 @@ public sealed record GroupsRoleOptions(int ShardCount)
 
     /// <summary>How often young members (and small groups) get their introductions again (docs/groups.md).</summary>
     public TimeSpan RebootstrapInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The node's instruments (<c>rtmfp.group.*</c>); null counts nothing.</summary>
+    public Rtmfp.Shared.Telemetry.RtmfpMetrics? Metrics { get; init; }
+
+    /// <summary>Where group entities are listed for operators (rtmfp-ops groups); null lists nothing.</summary>
+    public Rtmfp.Shared.Operations.NodeDirectory? Directory { get; init; }
 }
 
 /// <summary>The groups role: a sharded <see cref="GroupActor"/> per NetGroup, and a proxy to them on other nodes.</summary>

@@ -11,9 +11,12 @@ using Rtmfp.Groups;
 using Rtmfp.Node.Settings;
 using Rtmfp.Persistence.Redis.Health;
 using Rtmfp.Persistence.Redis.Hosting;
+using Rtmfp.Rtmp;
 using Rtmfp.Sessions;
 using Rtmfp.Sessions.Groups;
 using Rtmfp.Shared.Crypto;
+using Rtmfp.Ops.Inspection;
+using Rtmfp.Shared.Operations;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Node;
@@ -84,8 +87,8 @@ internal static class NodeComposition
         {
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
-                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval),
-                BuiltInApplications.CreateRegistry(settings.Applications),
+                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval) { Directory = services.GetRequiredService<NodeDirectory>() },
+                services.GetRequiredService<ApplicationRegistry>(),
                 services.GetRequiredService<RtmfpMetrics>())
             {
                 Groups = new GroupPolicy
@@ -103,6 +106,8 @@ internal static class NodeComposition
             {
                 MaxMembersPerGroup = settings.Groups.MaxMembersPerGroup,
                 RebootstrapInterval = settings.Groups.RebootstrapInterval,
+                Metrics = services.GetRequiredService<RtmfpMetrics>(),
+                Directory = services.GetRequiredService<NodeDirectory>(),
             });
         }
         else if (sessionsHere)
@@ -113,6 +118,13 @@ internal static class NodeComposition
         {
             akka.WithGatewayRole(settings.Sessions.ShardCount, sessionsHere);
         }
+        if (settings.Rtmp.Enabled)
+        {
+            akka.WithRtmpRole(settings.Sessions.ShardCount, sessionsHere);
+        }
+
+        // rtmfp-ops sessions/streams/peers/groups: every node answers for what it hosts, whether or not its endpoint is on.
+        akka.WithOpsInspection(services.GetRequiredService<NodeDirectory>());
 
         if (settings.Cluster.SeedNodes.Count == 0)
         {
@@ -143,7 +155,7 @@ internal static class NodeComposition
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front) and the ops endpoint.</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
-        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint);
+        Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint, settings.Ops.Token);
         services.AddHostedService<ClusterJoinWatchdog>();
         if (settings.Persistence.Provider == PersistenceProvider.Redis)
         {
@@ -153,6 +165,12 @@ internal static class NodeComposition
             {
                 SettingName = "Rtmfp:Persistence:Redis",
             });
+        }
+        // One instance of each Flash application, shared by RTMFP sessions and RTMP connections.
+        services.AddSingleton(_ => BuiltInApplications.CreateRegistry(settings.Applications));
+        if (settings.Rtmp.Enabled)
+        {
+            services.AddRtmpRole(sp => RtmpOptions(settings, sp.GetRequiredService<ApplicationRegistry>()));
         }
         if (settings.Roles.HasFlag(NodeRoles.Gateway))
         {
@@ -169,5 +187,24 @@ internal static class NodeComposition
                 SourceLimits = g.SourceLimits,
             });
         }
+    }
+
+    /// <summary>The rtmp role's options from Rtmfp:Rtmp (the same Flash applications as the RTMFP sessions).</summary>
+    private static RtmpRoleOptions RtmpOptions(NodeSettings settings, ApplicationRegistry applications)
+    {
+        var r = settings.Rtmp;
+        return new RtmpRoleOptions(r.Endpoint, applications)
+        {
+            MaxConnections = r.MaxConnections,
+            HandshakeTimeout = r.HandshakeTimeout,
+            IdleTimeout = r.IdleTimeout,
+            SendStallTimeout = r.SendStallTimeout,
+            ChunkLimits = new Rtmfp.Shared.Rtmp.RtmpChunkReaderLimits
+            {
+                MaxChunkSize = r.MaxChunkSize,
+                MaxMessageLength = r.MaxMessageLength,
+                MaxBufferedBytes = 2 * r.MaxMessageLength,
+            },
+        };
     }
 }

@@ -2,9 +2,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Metrics;
 using Rtmfp.Node.Settings;
-using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Node;
 
@@ -39,20 +37,7 @@ internal static class NodeHost
         }
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<RtmfpMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(m =>
-        {
-            m.AddMeter(RtmfpMetrics.MeterName);
-            if (settings.Metrics.PrometheusEndpoint is { } prom)
-            {
-                m.AddPrometheusHttpListener(o =>
-                {
-                    // HttpListener takes "*" for every interface.
-                    o.Host = prom.Address.Equals(System.Net.IPAddress.Any) || prom.Address.Equals(System.Net.IPAddress.IPv6Any) ? "*" : prom.Address.ToString();
-                    o.Port = prom.Port;
-                });
-            }
-        });
+        builder.Services.AddNodeTelemetry(settings);
         builder.Services.AddAkka(settings.Cluster.SystemName, (akka, sp) => NodeComposition.Configure(akka, sp, settings));
         NodeComposition.AddRoleServices(builder.Services, settings);
         configureServices?.Invoke(builder.Services);

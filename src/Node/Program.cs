@@ -19,6 +19,11 @@ catch (GatewayBindException ex)
     Console.Error.WriteLine("rtmfp-node: " + ex.Message);
     return 2;
 }
+catch (Rtmfp.Rtmp.RtmpBindException ex)
+{
+    Console.Error.WriteLine("rtmfp-node: " + ex.Message);
+    return 2;
+}
 catch (Exception ex) when (StartupFailure.Describe(ex) is { } message)
 {
     Console.Error.WriteLine("rtmfp-node: " + message);

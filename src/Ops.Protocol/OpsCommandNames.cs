@@ -17,4 +17,12 @@ public static class OpsCommandNames
     public const string ActorHierarchy = "actor hierarchy";
     public const string NodeInfo = "node info";
     public const string LogTail = "log tail";
+    public const string SessionsList = "sessions list";
+    public const string SessionsShow = "sessions show";
+    public const string SessionsClose = "sessions close";
+    public const string StreamsList = "streams list";
+    public const string StreamsShow = "streams show";
+    public const string PeersShow = "peers show";
+    public const string GroupsList = "groups list";
+    public const string GroupsShow = "groups show";
 }

@@ -16,13 +16,13 @@ public static class OpsServiceCollectionExtensions
     /// counter totals. Call after AddAkka so the actor system starts first. A null endpoint
     /// registers nothing (Ops:Endpoint=off).
     /// </summary>
-    public static IServiceCollection AddRtmfpOps(this IServiceCollection services, IPEndPoint? endpoint)
+    public static IServiceCollection AddRtmfpOps(this IServiceCollection services, IPEndPoint? endpoint, string? token = null)
     {
         if (endpoint is null)
         {
             return services;
         }
-        services.AddSingleton(new OpsServerOptions(endpoint));
+        services.AddSingleton(new OpsServerOptions(endpoint) { Token = token });
         services.AddSingleton(new LogRingBuffer());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, RingBufferLoggerProvider>());
         services.TryAddSingleton<RtmfpMetrics>();

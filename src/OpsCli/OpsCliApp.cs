@@ -22,7 +22,7 @@ internal static class OpsCliApp
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
-    private sealed record Globals(Option<string> Host, Option<int> Port, Option<bool> Json, Option<double> Timeout);
+    private sealed record Globals(Option<string> Host, Option<int> Port, Option<bool> Json, Option<double> Timeout, Option<string> TokenFile);
 
     private static RootCommand Build(TextWriter stdout, TextWriter stderr, bool interactive)
     {
@@ -30,7 +30,8 @@ internal static class OpsCliApp
             new Option<string>("--host") { Description = "Node running the ops endpoint", DefaultValueFactory = _ => DefaultHost, Recursive = true },
             new Option<int>("--port", "-p") { Description = "Ops endpoint port (Rtmfp:Ops:Endpoint)", DefaultValueFactory = _ => DefaultPort, Recursive = true },
             new Option<bool>("--json") { Description = "Print the node's JSON answer, one object per line", Recursive = true },
-            new Option<double>("--timeout") { Description = "Seconds to wait for the connection and the answer", DefaultValueFactory = _ => 15, Recursive = true });
+            new Option<double>("--timeout") { Description = "Seconds to wait for the connection and the answer", DefaultValueFactory = _ => 15, Recursive = true },
+            new Option<string>("--token-file") { Description = "File holding the endpoint's token (else RTMFP_OPS_TOKEN, RTMFP_Ops__Token or RTMFP_Ops__TokenFile)", Recursive = true });
         g.Port.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 65535)
@@ -48,7 +49,7 @@ internal static class OpsCliApp
 
         var root = new RootCommand("rtmfp-ops: inspect and operate an RTMFP cluster node through its ops endpoint (loopback admin port)")
         {
-            g.Host, g.Port, g.Json, g.Timeout,
+            g.Host, g.Port, g.Json, g.Timeout, g.TokenFile,
         };
 
         Command Leaf(string name, string wireName, string description, params Symbol[] symbols)
@@ -119,6 +120,32 @@ internal static class OpsCliApp
                 new Option<int>("--lines", "-n") { Description = "How many recent lines (default 100)" },
                 new Option<bool>("--follow", "-f") { Description = "Keep streaming new lines" }),
         });
+        Option<string>[] SessionFilter() =>
+        [
+            new("--id") { Description = "Session ID (decimal, or hex with 0x)" },
+            new("--peer") { Description = "Peer ID (64 hex digits)" },
+            new("--address") { Description = "Client address: ip or ip:port" },
+        ];
+        root.Add(new Command("sessions", "Sessions on every member (answered by the member hosting each)")
+        {
+            Leaf("list", OpsCommandNames.SessionsList, "Open sessions, optionally filtered", SessionFilter()),
+            Leaf("show", OpsCommandNames.SessionsShow, "Sessions by ID, peer ID or address", SessionFilter()),
+            Leaf("close", OpsCommandNames.SessionsClose, "Close sessions in order (Close Request) by ID, peer ID or address", SessionFilter()),
+        });
+        root.Add(new Command("streams", "Published streams")
+        {
+            Leaf("list", OpsCommandNames.StreamsList, "Stream entities: publisher, players, bytes relayed"),
+            Leaf("show", OpsCommandNames.StreamsShow, "One stream", new Argument<string>("name") { Description = "application/stream, e.g. live/cam" }),
+        });
+        root.Add(new Command("peers", "Peers by peer ID")
+        {
+            Leaf("show", OpsCommandNames.PeersShow, "Where a peer is connected", new Argument<string>("peer") { Description = "Peer ID (64 hex digits)" }),
+        });
+        root.Add(new Command("groups", "NetGroups")
+        {
+            Leaf("list", OpsCommandNames.GroupsList, "Group entities and their members"),
+            Leaf("show", OpsCommandNames.GroupsShow, "One group", new Argument<string>("group") { Description = "Group ID (hex)" }),
+        });
         root.Add(Leaf("commands", OpsCommandNames.Commands, "Commands the node serves"));
         return root;
     }
@@ -130,6 +157,15 @@ internal static class OpsCliApp
         bool json = parse.GetValue(g.Json);
         var timeout = TimeSpan.FromSeconds(parse.GetValue(g.Timeout));
         bool follow = request.Args?.ContainsKey("follow") == true;
+        try
+        {
+            request = request with { Token = OpsToken.Find(parse.GetValue(g.TokenFile)), RequestedBy = $"{Environment.UserName}@{Environment.MachineName}" };
+        }
+        catch (IOException ex)
+        {
+            await stderr.WriteLineAsync("rtmfp-ops: " + ex.Message).ConfigureAwait(false);
+            return OpsExitCodes.CommandError;
+        }
         OpsOutput output = interactive ? SpectreOutput.For(stdout) : new PlainOutput(stdout);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using Akka.Persistence;
 using Rtmfp.Engine;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Flows;
@@ -31,7 +32,7 @@ namespace Rtmfp.Sessions;
 /// (<see cref="GroupFlowService"/>). Flows whose metadata starts with "echo" go to the <see cref="EchoService"/>;
 /// every other flow is rejected.
 /// </summary>
-internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
+internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers, ISessionHandler
 {
     private sealed class Tick
     {
@@ -61,7 +62,9 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private SocketAddress? _lastToCopy;
     private long _reportedRetransmissions;
     private bool _countedOpen;
+    private global::Rtmfp.Shared.Operations.SessionEntry? _listed;
     private int _reportedSrtt = -1;
+    private ulong _highestReceived;
 
     private readonly FlashServices? _flash;
     private readonly PeerDirectory _localPeers;
@@ -86,7 +89,8 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _flash = flash;
         _localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
-        AwaitingOpen();
+        PersistenceId = PersistenceIdPrefix + entityId;
+        Recovering();
     }
 
     /// <summary>
@@ -99,45 +103,39 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     private void AwaitingOpen()
     {
         LifeCycle = SessionLifeCycle.AwaitingOpen;
-        Receive<OpenSession>(OnOpen);
+        Command<OpenSession>(OnOpen);
         // Nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache).
-        Receive<InboundPacket>(OnPacketWhileNotOpen);
-        Receive<FetchSessionKeys>(_ => AnswerUnknown());
-        Receive<SessionHandOff>(_ => Context.Stop(Self));
-        ReceiveAny(_ => { });
+        Command<InboundPacket>(OnPacketWhileNotOpen);
+        Command<FetchSessionKeys>(_ => AnswerUnknown());
+        Command<SessionHandOff>(_ => Context.Stop(Self));
+        PersistenceReplies();
+        CommandAny(_ => { });
     }
 
     private void Open()
     {
         LifeCycle = SessionLifeCycle.Open;
-        Receive<OpenSession>(OnRepeatedOpen);
-        Receive<InboundPacket>(OnInbound);
-        Receive<FetchSessionKeys>(_ => Sender.Tell(new SessionKeysReply(_sessionId, _open!.FarSessionId, _open.Crypto, _engine!.FarAddress)));
-        Receive<Tick>(_ => OnTick());
-        Receive<CloseSession>(_ => BeginClose());
-        Receive<SessionHandOff>(_ =>
-        {
-            BeginClose();
-            // Nothing of the session survives the hand-off (no persisted state yet): the gateway forgets its keys
-            // now rather than keep them until its own shutdown asks a session that is gone.
-            if (!_gateway.IsNobody())
-            {
-                _gateway.Tell(new SessionClosed(_sessionId));
-            }
-            Context.Stop(Self);
-        });
-        Receive<RunContinuation>(r => AroundEngine(r.Continuation));
-        Receive<StreamEventDelivery>(OnStreamEvent);
-        Receive<StreamEntityStopped>(s => _streamWatch?.OnEntityStopped(s.Stream));
-        Receive<PublishStreamResult>(r => _streamWatch?.OnPublishResult(r)); // the entity that accepted a publisher
-        Receive<StreamSubscribed>(s => _streamWatch?.OnSubscribed(Sender, s));
-        Receive<Terminated>(t => _streamWatch?.OnTerminated(t.ActorRef)); // a stream entity stopped or died with its node
-        Receive<SessionStreamWatch.Retry>(_ => _streamWatch?.OnRetry());
-        Receive<LookupPeer>(OnLookupPeer);
-        Receive<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
-        Receive<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
-        Receive<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
-        Receive<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
+        Command<OpenSession>(OnRepeatedOpen);
+        Command<InboundPacket>(OnInbound);
+        Command<FetchSessionKeys>(OnFetchKeys);
+        Command<Tick>(_ => OnTick());
+        Command<CloseSession>(_ => BeginClose());
+        // Rebalance or graceful leave: the session persists and stops without closing; it resumes on its new node at
+        // the next packet (SessionActor.Persistence.cs). A close is the other, explicit path (CloseSession).
+        Command<SessionHandOff>(_ => HandOff());
+        Command<RunContinuation>(r => AroundEngine(r.Continuation));
+        Command<StreamEventDelivery>(OnStreamEvent);
+        Command<StreamEntityStopped>(s => _streamWatch?.OnEntityStopped(s.Stream));
+        Command<PublishStreamResult>(r => _streamWatch?.OnPublishResult(r)); // the entity that accepted a publisher
+        Command<StreamSubscribed>(s => _streamWatch?.OnSubscribed(Sender, s));
+        Command<Terminated>(t => _streamWatch?.OnTerminated(t.ActorRef)); // a stream entity stopped or died with its node
+        Command<SessionStreamWatch.Retry>(_ => _streamWatch?.OnRetry());
+        Command<LookupPeer>(OnLookupPeer);
+        Command<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
+        Command<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
+        Command<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
+        Command<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
+        PersistenceReplies();
     }
 
     private void Stopping()
@@ -145,17 +143,18 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         LifeCycle = SessionLifeCycle.Stopping;
         Timers.CancelAll();
         // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
-        Receive<OpenSession>(open =>
+        Command<OpenSession>(open =>
         {
             if (_open is not null)
             {
                 OnRepeatedOpen(open);
             }
         });
-        Receive<InboundPacket>(OnPacketWhileNotOpen);
-        Receive<FetchSessionKeys>(_ => AnswerUnknown());
-        Receive<SessionHandOff>(_ => Context.Stop(Self));
-        ReceiveAny(_ => { });
+        Command<InboundPacket>(OnPacketWhileNotOpen);
+        Command<FetchSessionKeys>(_ => AnswerUnknown());
+        Command<SessionHandOff>(_ => Context.Stop(Self));
+        PersistenceReplies();
+        CommandAny(_ => { });
     }
 
     private void OnPacketWhileNotOpen(InboundPacket packet)
@@ -201,12 +200,18 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
     {
         _open = open;
         SetGateway(Sender);
+        StartEngine(open, open.FarAddress);
+    }
+
+    /// <summary>The engine and the services on its flows, for a new session or one resumed from its record.</summary>
+    private void StartEngine(OpenSession open, SocketAddress farAddress)
+    {
         var options = new SessionOptions
         {
             IdleTimeoutMs = (long)_settings.IdleTimeout.TotalMilliseconds,
             KeepaliveIntervalMs = (long)_settings.KeepaliveInterval.TotalMilliseconds,
         };
-        _engine = new Session(SessionRole.Responder, open.FarAddress, this, Now, options);
+        _engine = new Session(SessionRole.Responder, farAddress, this, Now, options);
         _flows = new FlowRouter();
         _echo = new EchoService(_engine);
         _flows.Register(EchoService.Signature, _echo);
@@ -221,9 +226,12 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();
         _countedOpen = true;
+        _listed = SessionListing.Add(_settings.Directory, open, Self);
         _metrics?.HandshakesCompleted.Add(1);
-        Sender.Tell(_opened);
         Become(Open);
+        // Persisted before the initiator hears of it: a session a client knows of can always be resumed.
+        var gateway = Sender;
+        PersistStarted(() => gateway.Tell(_opened));
         Reschedule(Now);
     }
 
@@ -235,14 +243,16 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             {
                 if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
                 {
-                    _metrics?.DecryptFailures.Add(1);
+                    _metrics?.Dropped(DropReasons.Replayed);
                     return;
                 }
                 _replayWindow.Accept(packet.SequenceNumber);
+                _highestReceived = Math.Max(_highestReceived, packet.SequenceNumber);
             }
             if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters) && !Sender.Equals(_gateway))
             {
                 SetGateway(Sender);
+                AnnounceResumed();
             }
             long now = Now;
             _engine!.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
@@ -259,6 +269,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         _scheduledWakeup = long.MaxValue;
         long now = Now;
         _engine!.Tick(now);
+        CheckpointIfNumbersAdvanced();
         AfterEngine(now);
     }
 
@@ -307,6 +318,12 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
             {
                 engine.Close(now);
             }
+        }
+        if (RecordStale(engine))
+        {
+            // Write-ahead: the acknowledgement of a new flow leaves once the flow is on record.
+            PersistCheckpoint(() => Pump(Now));
+            return;
         }
         Pump(now);
     }
@@ -373,6 +390,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     private void ReportTelemetry(Session engine)
     {
+        SessionListing.Update(_listed, _adapter?.Connection);
         if (_metrics is null)
         {
             return;
@@ -385,7 +403,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         int srtt = engine.Rto.SrttMs;
         if (srtt >= 0 && srtt != _reportedSrtt)
         {
-            _metrics.Rtt.Record(srtt);
+            _metrics.Rtt.Record(srtt / 1000.0);
             _reportedSrtt = srtt;
         }
     }
@@ -427,6 +445,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         Become(Stopping);
         UncountOpen();
         LeaveCluster();
+        ForgetRecord();
         if (!_gateway.IsNobody())
         {
             _gateway.Tell(new SessionClosed(_sessionId));
@@ -447,7 +466,7 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
 
     protected override void PostStop()
     {
-        if (LifeCycle == SessionLifeCycle.Open)
+        if (LifeCycle == SessionLifeCycle.Open && !_handingOff)
         {
             _adapter?.Connection?.OnPeerClosed(abrupt: true);
         }
@@ -463,107 +482,8 @@ internal sealed class SessionActor : ReceiveActor, IWithTimers, ISessionHandler
         {
             _countedOpen = false;
             _metrics?.SessionClosed();
+            _listed?.Dispose();
         }
-    }
-
-    // ---------------------------------------------------------------- Flash
-
-    private void StartFlash(FlashServices flash, Session engine)
-    {
-        var self = Self;
-        if (flash.StreamRegion?.Invoke() is { } streams)
-        {
-            _relay = _clusterRelay = new ClusterStreamRelay(streams, self);
-            _streamWatch = new SessionStreamWatch(_clusterRelay, Timers, Context.Watch);
-        }
-        else
-        {
-            _relay = new StreamRelay();
-        }
-        _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), _localPeers);
-        var options = flash.ConnectionOptions with
-        {
-            Dispatch = action => self.Tell(new RunContinuation(action)),
-            ApplicationFailed = ApplicationFailed,
-        };
-        var open = _open!;
-        PeerId? peerId = PeerId.TryCreate(open.FarPeerId, out var id) ? id : null;
-        string? uri = EndpointDiscriminator.TryParse(open.EndpointDiscriminator, out var epd) && epd.HasAncillaryData
-            ? System.Text.Encoding.UTF8.GetString(epd.AncillaryData)
-            : null;
-        Address.TryFromSocketAddress(engine.FarAddress, AddressOrigin.Observed, out var observed);
-        // Unique across the cluster: it names the publisher of a stream.
-        var endpoint = new FlashEndpointInfo(((long)RandomNumberGenerator.GetInt32(int.MaxValue) << 32) | _sessionId,
-            observed, uri, peerId, self);
-        var relay = _relay;
-        _adapter = new RtmfpFlashAdapter(engine,
-            output => new NetConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
-            () => Now, flash.AdapterOptions);
-    }
-
-    /// <summary>An application callback threw and the connection carried on: counted and logged (any thread).</summary>
-    private void ApplicationFailed(Exception exception)
-    {
-        _metrics?.HandlerFailed(HandlerFailureSites.Application);
-        _log.Error(exception, "session {0:x8}: the application failed", _sessionId);
-    }
-
-    private void LeaveCluster()
-    {
-        _rendezvous?.Leave();
-        _clusterRelay?.LeaveAll();
-        _groups?.LeaveAll();
-    }
-
-    /// <summary>RFC 7016 §3.5.1.6: the gateway (the sender) redirects the initiator; our client gets an FIHello.</summary>
-    private void OnLookupPeer(LookupPeer lookup)
-    {
-        long now = Now;
-        if (_engine is { State: SessionState.Open } engine && _rendezvous is not null
-            && _rendezvous.TryAnswer(lookup, _adapter?.Connection, now, out var redirect, out var introduction))
-        {
-            Sender.Tell(new PeerRedirect(redirect, lookup.Initiator));
-            SendForwardedHello(engine, introduction, lookup.Tag, now);
-        }
-    }
-
-    // The engine has no API for a stray chunk: one plain packet with just the FIHello, numbered like the others.
-    private void SendForwardedHello(Session engine, PeerIntroduction introduction, ReadOnlySpan<byte> tag, long now)
-    {
-        if (_gateway.IsNobody())
-        {
-            return;
-        }
-        var buffer = ArrayPool<byte>.Shared.Rent(PacketBufferSize);
-        var writer = new WireWriter(buffer.AsSpan(0, PacketBufferSize));
-        new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(now)).Write(ref writer);
-        introduction.WriteForwardedHello(ref writer, tag);
-        _gateway.Tell(new OutboundPacket(_sessionId, _open!.FarSessionId, buffer, writer.Position, NextSendSequence(), Stable(engine.FarAddress)));
-    }
-
-    // ---------------------------------------------------------------- ISessionHandler
-
-    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow) => _flows!.OnFlowOpened(flow);
-
-    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => _flows!.OnMessage(flow, message);
-
-    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => _flows!.OnFlowComplete(flow);
-
-    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => _flows!.OnFlowException(flow);
-
-    void ISessionHandler.OnStateChanged(Session session, SessionState state)
-    {
-        if (state != SessionState.Open)
-        {
-            UncountOpen();
-            _adapter?.OnSessionClosing();
-        }
-    }
-
-    void ISessionHandler.OnAddressChanged(Session session, SocketAddress newAddress)
-    {
-        _log.Debug("session {0:x8} moved to {1}", _sessionId, newAddress);
-        _adapter?.OnAddressChanged(newAddress);
     }
 }
 

@@ -5,4 +5,7 @@ namespace Rtmfp.Sessions;
 public sealed record SessionActorSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval)
 {
     public static SessionActorSettings Default { get; } = new(TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(15));
+
+    /// <summary>Where open sessions are listed for operators (rtmfp-ops sessions); null lists nothing.</summary>
+    public global::Rtmfp.Shared.Operations.NodeDirectory? Directory { get; init; }
 }

@@ -34,7 +34,7 @@ public static class SessionsHosting
         // to reachable nodes only (ReachableRegionsAllocationStrategy).
         akka.WithReachableShardRegion<StreamRegion>(
             ClusterRoles.StreamShard,
-            _ => entityId => Props.Create(() => new StreamActor(entityId)),
+            _ => entityId => Props.Create(() => new StreamActor(entityId, StreamActor.DefaultIdleTimeout, options.Metrics, options.Sessions.Directory)),
             new StreamMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         akka.WithReachableShardRegion<PeerDirectoryRegion>(

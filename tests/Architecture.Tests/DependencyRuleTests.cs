@@ -6,13 +6,13 @@ namespace Rtmfp.Architecture.Tests;
 /// </summary>
 public sealed class DependencyRuleTests
 {
-    /// <summary>The roles a node can play, each in its own project (RTMP joins them later).</summary>
+    /// <summary>The roles a node can play, each in its own project (Rtmp: RTMP over TCP, issue 13).</summary>
     private static readonly string[] Roles = ["Gateway", "Sessions", "Groups", "Rtmp"];
 
     [Fact]
     public void The_projects_the_rules_speak_of_exist()
     {
-        foreach (var name in new[] { "Shared", "Flash", "Engine", "Cluster", "Gateway", "Sessions", "Groups", "Client", "OpsCli", "Ops.Protocol", "Node" })
+        foreach (var name in new[] { "Shared", "Flash", "Engine", "Cluster", "Gateway", "Sessions", "Groups", "Rtmp", "Client", "OpsCli", "Ops.Protocol", "Node" })
         {
             Assert.True(Repository.Projects.ContainsKey(name), $"src/{name} has no project file");
         }
@@ -36,6 +36,7 @@ public sealed class DependencyRuleTests
     [InlineData("Gateway", new[] { "Engine", "Sessions", "Groups" })]
     [InlineData("Sessions", new[] { "Gateway", "Groups" })]
     [InlineData("Groups", new[] { "Gateway", "Sessions", "Engine" })]
+    [InlineData("Rtmp", new[] { "Gateway", "Sessions", "Groups", "Engine" })]
     [InlineData("Client", new[] { "Cluster", "Gateway", "Sessions", "Groups", "Rtmp" })]
     [InlineData("Cluster", new[] { "Engine", "Gateway", "Sessions", "Groups", "Rtmp" })]
     [InlineData("Engine", new[] { "Flash", "Cluster", "Gateway", "Sessions", "Groups", "Rtmp" })]

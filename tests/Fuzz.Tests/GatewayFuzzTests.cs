@@ -207,7 +207,7 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output)
         Assert.True(errors.IsEmpty, $"{string.Join("; ", errors)} at {where}");
         Assert.True(harness.Front.WorkerFailures == 0, $"a keying job threw at {where}");
         Assert.True(harness.Unexpected == 0, $"the region was told something unexpected at {where}");
-        Assert.Equal(InputsPerCase, harness.Counter("rtmfp.packets.in"));
+        Assert.Equal(InputsPerCase, harness.Counter("rtmfp.gateway.packets{receive}"));
         // Flood bounds: the key-lookup budget and the rendezvous-lookup budget (token buckets), whatever the input.
         Assert.True(harness.Fetches <= GatewayHarness.FetchesPerSecond * (seconds + 1) + 1, $"{harness.Fetches} key lookups in {seconds:F1} s at {where}");
         Assert.True(harness.Lookups <= GatewayHarness.LookupsPerSecond * (seconds + 2) + 1, $"{harness.Lookups} rendezvous lookups in {seconds:F1} s at {where}");
@@ -221,9 +221,9 @@ public sealed class GatewayFuzzTests(ITestOutputHelper output)
         totals.KeyReplies += harness.KeyReplies;
         totals.Inbound += harness.InboundPackets;
         totals.Lookups += harness.Lookups;
-        totals.Started += harness.Counter("rtmfp.handshakes.started");
-        totals.Rejected += harness.Counter("rtmfp.handshakes.rejected");
-        totals.PacketsOut += harness.Counter("rtmfp.packets.out");
+        totals.Started += harness.Counter("rtmfp.handshake.started");
+        totals.Rejected += harness.Counter("rtmfp.handshake.rejected");
+        totals.PacketsOut += harness.Counter("rtmfp.gateway.packets{transmit}");
     }
 
     /// <summary>The inbound direction of a gateway case: every datagram comes from one seeded <see cref="Random"/>.</summary>

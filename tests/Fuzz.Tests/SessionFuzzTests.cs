@@ -72,7 +72,7 @@ public sealed class SessionFuzzTests(ITestOutputHelper output)
         }
         clock.Stop();
         long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
-        totals.Rejected = collector["rtmfp.packets.rejected"];
+        totals.Rejected = collector["rtmfp.gateway.packets.dropped"];
 
         output.WriteLine($"{totals.Inputs:N0} datagrams in {totals.Cases} sessions in {clock.ElapsedMilliseconds:N0} ms ({string.Join(", ", Enum.GetValues<Kind>().SkipLast(1).Select(k => $"{k} {totals.ByKind[(int)k]:N0}"))})");
         output.WriteLine($"slowest input {totals.Slowest}; heap {heapBefore:N0} -> {heapAfter:N0} B");

@@ -45,7 +45,7 @@ public class CliAgainstNodeTests(SharedNode shared) : IClassFixture<SharedNode>,
         Assert.Contains("after 50 echoes", output);
         Assert.Contains("200 messages of 1000 bytes echoed in order", output);
         // The node followed the client to its new port inside the session (RFC 7016 §3.5.4.2), without a second handshake.
-        Assert.Equal(1, metrics["rtmfp.handshakes.completed"]);
+        Assert.Equal(1, metrics["rtmfp.handshake.completed"]);
     }
 
     [Fact(Timeout = 90_000)]
@@ -58,7 +58,7 @@ public class CliAgainstNodeTests(SharedNode shared) : IClassFixture<SharedNode>,
         Assert.Contains("handshakes ok 6, failed 0", output);
         Assert.Contains("mismatches: 0, sessions lost: 0", output);
         Assert.Matches(@"latency ms p50 [\d.]+ p90 [\d.]+ p99 [\d.]+ max [\d.]+ \(n=[1-9]\d*\)", output);
-        Assert.Equal(6, metrics["rtmfp.handshakes.completed"]);
+        Assert.Equal(6, metrics["rtmfp.handshake.completed"]);
     }
 
     [Fact(Timeout = 90_000)]
@@ -113,7 +113,7 @@ public class CliAgainstNodeTests(SharedNode shared) : IClassFixture<SharedNode>,
                 Assert.True(sent[i].Data.AsSpan().SequenceEqual(got[i].Data), $"{type} tag {i} differs");
             }
         }
-        long nodeBytes = metrics["rtmfp.bytes.in"] + metrics["rtmfp.bytes.out"];
+        long nodeBytes = metrics["rtmfp.gateway.io{receive}"] + metrics["rtmfp.gateway.io{transmit}"];
         Assert.True(nodeBytes < mediaBytes / 10, $"the node carried {nodeBytes} bytes for {mediaBytes} media bytes");
     }
 

@@ -26,12 +26,12 @@ public class GatewayBehaviourTests(SharedNode shared) : IClassFixture<SharedNode
         var datagram = raw.Seal(plain, sequenceNumber: 5);
         await raw.SendAsync(datagram, node.Endpoint);
         Assert.True(await ReplyArrives(raw), "the first copy gets a Ping Reply");
-        long rejected = metrics["rtmfp.packets.rejected"];
+        long rejected = metrics["rtmfp.gateway.packets.dropped"];
 
         await raw.SendAsync(datagram, node.Endpoint);
         Assert.False(await ReplyArrives(raw), "the replayed copy is answered");
-        await BadInputTests.WaitUntil(() => metrics["rtmfp.packets.rejected"] > rejected, TimeSpan.FromSeconds(5));
-        Assert.Equal(rejected + 1, metrics["rtmfp.packets.rejected"]);
+        await BadInputTests.WaitUntil(() => metrics["rtmfp.gateway.packets.dropped"] > rejected, TimeSpan.FromSeconds(5));
+        Assert.Equal(rejected + 1, metrics["rtmfp.gateway.packets.dropped"]);
 
         // Control: the same ping under a fresh number is answered again.
         await raw.SendAsync(raw.Seal(plain, sequenceNumber: 6), node.Endpoint);

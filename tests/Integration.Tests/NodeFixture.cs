@@ -147,6 +147,9 @@ public sealed class RunningNode : IAsyncDisposable
             ["Rtmfp:Gateway:LookupsPerPrefix"] = "100000",
             // Several nodes run in this process: the admin port is covered by tests/Ops.Tests.
             ["Rtmfp:Ops:Endpoint"] = "off",
+            // RTMP over TCP on a free loopback port (tests/Rtmp.Tests covers it).
+            ["Rtmfp:Rtmp:Address"] = "127.0.0.1",
+            ["Rtmfp:Rtmp:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings)

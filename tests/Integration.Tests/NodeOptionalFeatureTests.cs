@@ -102,7 +102,7 @@ public class NodeOptionalFeatureTests
                 continue;
             }
             Assert.True(before is not null, $"nothing serves {scrape}");
-            double handshakesBefore = Sum(before, "rtmfp_handshakes_completed");
+            double handshakesBefore = Sum(before, "rtmfp_handshake_completed");
 
             await EchoOnceAsync(node);
 
@@ -110,14 +110,14 @@ public class NodeOptionalFeatureTests
             // exporter caches a scrape briefly, so scrape until the count moves.
             string after = before;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (Sum(after, "rtmfp_handshakes_completed") < handshakesBefore + 1 && clock.Elapsed < Patience)
+            while (Sum(after, "rtmfp_handshake_completed") < handshakesBefore + 1 && clock.Elapsed < Patience)
             {
                 await Task.Delay(100, TestContext.Current.CancellationToken);
                 after = await http.GetStringAsync(scrape, TestContext.Current.CancellationToken);
             }
-            Assert.True(Sum(after, "rtmfp_handshakes_completed") >= handshakesBefore + 1, after);
-            Assert.True(Sum(after, "rtmfp_packets_in") > 0, after);
-            Assert.Matches(new Regex("^# TYPE rtmfp_handshakes_completed(_total)? counter", RegexOptions.Multiline), after);
+            Assert.True(Sum(after, "rtmfp_handshake_completed") >= handshakesBefore + 1, after);
+            Assert.True(Sum(after, "rtmfp_gateway_packets") > 0, after);
+            Assert.Matches(new Regex("^# TYPE rtmfp_handshake_completed(_total)? counter", RegexOptions.Multiline), after);
             return;
         }
     }

@@ -107,12 +107,12 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         using var metrics = new MetricCollector(shared.Node.Metrics);
         await using var connection = await RtmfpConnection.ConnectAsync(shared.Node.Uri.ToString());
         AssertNumbered(await EchoAsync(connection, 100, Numbered), 100);
-        long handshakes = metrics["rtmfp.handshakes.completed"];
+        long handshakes = metrics["rtmfp.handshake.completed"];
         var oldPort = connection.LocalEndPoint!.Port;
         var moved = await connection.MoveToNewLocalPortAsync();
         Assert.NotEqual(oldPort, moved.Port);
         AssertNumbered(await EchoAsync(connection, 100, Numbered), 100);
-        Assert.Equal(handshakes, metrics["rtmfp.handshakes.completed"]);
+        Assert.Equal(handshakes, metrics["rtmfp.handshake.completed"]);
         Assert.False(connection.Closed.IsCompleted);
     }
 

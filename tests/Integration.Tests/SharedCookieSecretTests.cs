@@ -63,7 +63,7 @@ public sealed class SharedCookieSecretTests(SharedSecretGateways nodes) : IClass
         var again = await raw.RepeatIIKeyingAsync(nodes.B.Endpoint, Patience);
         Assert.True(again is not null, "gateway B did not answer the IIKeying that gateway A's cookie was made for");
         Assert.Equal(raw.RIKeyingPayload, again); // responder session ID, SKRC (our side of the keys) and signature
-        Assert.Equal(1, a["rtmfp.handshakes.completed"] + b["rtmfp.handshakes.completed"]);
+        Assert.Equal(1, a["rtmfp.handshake.completed"] + b["rtmfp.handshake.completed"]);
 
         // B learned the session's keys from that answer: a ping through B is answered at once, and so is one through A.
         await raw.SendAsync(raw.Seal(Ping(1), sequenceNumber: 1), nodes.B.Endpoint);
@@ -81,8 +81,8 @@ public sealed class SharedCookieSecretTests(SharedSecretGateways nodes) : IClass
         await using var connection = await RtmfpConnection.ConnectAsync($"rtmfp://{front.Endpoint}/test").WaitAsync(Patience);
         var flow = connection.OpenFlow("echo");
         await EchoAsync(flow, 0, 40);
-        Assert.True(a["rtmfp.packets.in"] > 0, "nothing went through gateway A");
-        long throughB = b["rtmfp.packets.in"];
+        Assert.True(a["rtmfp.gateway.packets{receive}"] > 0, "nothing went through gateway A");
+        long throughB = b["rtmfp.gateway.packets{receive}"];
 
         // The load balancer now sends this client to B. B has never seen the session: it fetches the keys from the
         // session's entity (dropping what came before they arrive; the client retransmits) and serves it from then on.
@@ -91,9 +91,9 @@ public sealed class SharedCookieSecretTests(SharedSecretGateways nodes) : IClass
 
         Assert.True(nodes.B.Gateway.Gateway!.Cache.TryGet(connection.FarSessionId, out _), "gateway B does not hold the session's keys");
         // The echoes after the move went through B, both ways (A may still get the client's last acknowledgements).
-        Assert.True(b["rtmfp.packets.in"] > throughB, "nothing went through gateway B");
-        Assert.True(b["rtmfp.packets.out"] > 0, "nothing went back through gateway B");
-        Assert.Equal(1, a["rtmfp.handshakes.completed"] + b["rtmfp.handshakes.completed"]);
+        Assert.True(b["rtmfp.gateway.packets{receive}"] > throughB, "nothing went through gateway B");
+        Assert.True(b["rtmfp.gateway.packets{transmit}"] > 0, "nothing went back through gateway B");
+        Assert.Equal(1, a["rtmfp.handshake.completed"] + b["rtmfp.handshake.completed"]);
     }
 
     /// <summary>Sends messages <paramref name="from"/>..<paramref name="to"/>−1 on the echo flow; each comes back, in order.</summary>
@@ -139,7 +139,7 @@ public sealed class SharedCookieSecretTests(SharedSecretGateways nodes) : IClass
                 break;
             }
         }
-        long rejected = a["rtmfp.packets.rejected"] + b["rtmfp.packets.rejected"];
+        long rejected = a["rtmfp.gateway.packets.dropped"] + b["rtmfp.gateway.packets.dropped"];
 
         // The captured original replayed through B (which decrypts it: gateways keep no window), then a fresh ping.
         await raw.SendAsync(original, nodes.B.Endpoint);
@@ -151,6 +151,6 @@ public sealed class SharedCookieSecretTests(SharedSecretGateways nodes) : IClass
         }
         // The session handles its packets in order: the fresh ping's reply means the replay was seen first, and refused.
         Assert.DoesNotContain(replies, r => r is [0xAB, 1]);
-        Assert.Equal(rejected + 1, a["rtmfp.packets.rejected"] + b["rtmfp.packets.rejected"]);
+        Assert.Equal(rejected + 1, a["rtmfp.gateway.packets.dropped"] + b["rtmfp.gateway.packets.dropped"]);
     }
 }

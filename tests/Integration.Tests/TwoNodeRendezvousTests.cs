@@ -91,8 +91,8 @@ public sealed class TwoNodeRendezvousTests(TwoNodes nodes) : IClassFixture<TwoNo
         Assert.Equal(target.PeerId.ToArray(), direct.FarPeerId.ToArray());
         // The IHello went to the initiator's gateway, the FIHello to the target through its gateway (on loopback
         // the initiator's direct IHello can beat the FIHello, which crosses actors: wait for it).
-        Assert.True(onInitiatorNode["rtmfp.bytes.in"] > 0);
-        await TwoNodes.WaitForAsync(() => Task.FromResult(onTargetNode["rtmfp.bytes.out"] > 0), "the FIHello through the target's gateway", 5);
+        Assert.True(onInitiatorNode["rtmfp.gateway.io{receive}"] > 0);
+        await TwoNodes.WaitForAsync(() => Task.FromResult(onTargetNode["rtmfp.gateway.io{transmit}"] > 0), "the FIHello through the target's gateway", 5);
         // The direct session goes to the target's own socket, not to either node.
         Assert.Equal(target.Server.LocalEndPoint!.Port, direct.RemoteEndPoint!.Port);
         Assert.DoesNotContain(direct.RemoteEndPoint.Port, new[] { nodes.A.Endpoint.Port, nodes.B.Endpoint.Port });
@@ -127,7 +127,7 @@ public sealed class TwoNodeRendezvousTests(TwoNodes nodes) : IClassFixture<TwoNo
         Assert.Equal(RtmfpCloseReason.RemoteClose, await accepted.Closed.WaitAsync(cts.Token));
     }
 
-    private static long NodeBytes(MetricCollector m) => m["rtmfp.bytes.in"] + m["rtmfp.bytes.out"];
+    private static long NodeBytes(MetricCollector m) => m["rtmfp.gateway.io{receive}"] + m["rtmfp.gateway.io{transmit}"];
 
     private static byte[] Reversed(byte[] b)
     {

@@ -31,7 +31,7 @@ public class NodeInfoTests(SharedNode shared)
         Assert.True(info.GetProperty("gc").GetProperty("workingSetBytes").GetInt64() > 0);
         Assert.True(info.GetProperty("threadPool").GetProperty("threads").GetInt32() > 0);
         var rtmfp = info.GetProperty("rtmfp");
-        foreach (var name in new[] { "rtmfp.packets.in", "rtmfp.packets.rejected", "rtmfp.handshakes.started", "rtmfp.sessions.open" })
+        foreach (var name in new[] { "rtmfp.gateway.packets", "rtmfp.gateway.packets.dropped", "rtmfp.handshake.started", "rtmfp.session.open" })
         {
             Assert.True(rtmfp.TryGetProperty(name, out _), name);
         }
@@ -40,7 +40,7 @@ public class NodeInfoTests(SharedNode shared)
     [Fact(Timeout = 60_000)]
     public async Task Rtmfp_counters_move_when_the_gateway_receives_datagrams()
     {
-        long before = (await InfoAsync()).GetProperty("rtmfp").GetProperty("rtmfp.packets.in").GetInt64();
+        long before = (await InfoAsync()).GetProperty("rtmfp").GetProperty("rtmfp.gateway.packets").GetInt64();
 
         using var udp = new UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         var junk = new byte[64];
@@ -54,7 +54,7 @@ public class NodeInfoTests(SharedNode shared)
         for (int i = 0; i < 50 && after < before + 3; i++)
         {
             await Task.Delay(100);
-            after = (await InfoAsync()).GetProperty("rtmfp").GetProperty("rtmfp.packets.in").GetInt64();
+            after = (await InfoAsync()).GetProperty("rtmfp").GetProperty("rtmfp.gateway.packets").GetInt64();
         }
         Assert.True(after >= before + 3, $"packets.in {before} -> {after}");
     }
@@ -67,7 +67,7 @@ public class NodeInfoTests(SharedNode shared)
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("\nroles ", r.Out.Replace("\r", "", StringComparison.Ordinal));
         Assert.Contains("gateway,groups,sessions", r.Out);
-        Assert.Contains("rtmfp.packets.in", r.Out);
+        Assert.Contains("rtmfp.gateway.packets", r.Out);
         Assert.Contains("threadpool.threads", r.Out);
     }
 }

@@ -34,6 +34,8 @@ public sealed class OpsNode : IAsyncDisposable
             ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
             ["Rtmfp:Gateway:HandshakeWorkers"] = "1",
             ["Rtmfp:Ops:Endpoint"] = "127.0.0.1:0",
+            ["Rtmfp:Rtmp:Address"] = "127.0.0.1",
+            ["Rtmfp:Rtmp:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         await host.StartAsync();

@@ -1,5 +1,6 @@
 using Rtmfp.Cluster;
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Node;
 using Rtmfp.Node.Settings;
@@ -72,6 +73,41 @@ public class OpsSettingsTests
         finally
         {
             await host.StopAsync();
+        }
+    }
+
+    private static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(params (string Key, string Value)[] values) =>
+        NodeSettings.Load(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build());
+
+    [Fact]
+    public void An_endpoint_beyond_loopback_needs_a_token()
+    {
+        var (_, errors) = Load(("Rtmfp:Ops:Endpoint", "0.0.0.0:9110"));
+        Assert.Contains(errors, e => e.StartsWith("Rtmfp:Ops:Endpoint:", StringComparison.Ordinal) && e.Contains("Rtmfp:Ops:Token", StringComparison.Ordinal));
+
+        var (settings, none) = Load(("Rtmfp:Ops:Endpoint", "0.0.0.0:9110"), ("Rtmfp:Ops:Token", "0123456789abcdef0123"));
+        Assert.Empty(none);
+        Assert.Equal("0123456789abcdef0123", settings.Ops.Token);
+    }
+
+    [Fact]
+    public void The_token_comes_from_a_file_and_a_short_or_unreadable_one_is_refused()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "  a-mounted-secret-of-some-length\n");
+            var (settings, errors) = Load(("Rtmfp:Ops:TokenFile", file));
+            Assert.Empty(errors);
+            Assert.Equal("a-mounted-secret-of-some-length", settings.Ops.Token);
+
+            Assert.Contains(Load(("Rtmfp:Ops:Token", "short")).Errors, e => e.StartsWith("Rtmfp:Ops:Token:", StringComparison.Ordinal));
+            Assert.Contains(Load(("Rtmfp:Ops:TokenFile", file + ".missing")).Errors, e => e.StartsWith("Rtmfp:Ops:TokenFile:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 }

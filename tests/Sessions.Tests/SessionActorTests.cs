@@ -11,13 +11,13 @@ namespace Rtmfp.Sessions.Tests;
 
 public class SessionActorTests : TestKit
 {
-    private static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
+    internal static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
 
     private static SessionCryptoMaterial Material(bool sequenceNumbers = false) => new(
         new byte[32], new byte[32], new byte[32], new byte[32], new byte[32], new byte[32],
         new PacketVerificationSettings(0, 0, sequenceNumbers, sequenceNumbers));
 
-    private static OpenSession Open(uint sid, byte cookieByte, bool sseq = false) =>
+    internal static OpenSession Open(uint sid, byte cookieByte, bool sseq = false) =>
         new(sid, 0x11223344, Enumerable.Repeat(cookieByte, 64).ToArray(), Material(sseq), new byte[32], [0x0a], Client, [0x0b, 0x01, 0x02]);
 
     private IActorRef Spawn(uint sid) =>
@@ -127,26 +127,8 @@ public class SessionActorTests : TestKit
         ExpectMsg<OutboundPacket>(TimeSpan.FromSeconds(3));
     }
 
-    [Fact]
-    public void A_hand_off_closes_the_session_and_tells_its_gateway_to_forget_the_keys()
-    {
-        const uint sid = 0x6161;
-        var gateway = CreateTestProbe();
-        var actor = Spawn(sid);
-        Watch(actor);
-        actor.Tell(Open(sid, 6), gateway.Ref);
-        gateway.ExpectMsg<SessionOpened>();
-
-        actor.Tell(SessionHandOff.Instance, gateway.Ref);
-        // The Close Request leaves first (RFC 7016 §3.5.5), then the gateway forgets the session.
-        var close = gateway.ExpectMsg<OutboundPacket>();
-        ArrayPool<byte>.Shared.Return(close.Buffer);
-        Assert.Equal(sid, gateway.FishForMessage<SessionClosed>(_ => true).SessionId);
-        ExpectTerminated(actor);
-    }
-
     /// <summary>A gateway sink on this node: records what the session hands over, and when it flushes.</summary>
-    private sealed class RecordingSink : ILocalPacketSink
+    internal sealed class RecordingSink : ILocalPacketSink
     {
         private readonly object _lock = new();
         private readonly List<(byte[] Packet, ulong Sequence, uint FarSessionId)> _pending = [];
@@ -185,14 +167,13 @@ public class SessionActorTests : TestKit
     public void A_gateway_on_this_node_gets_the_packets_by_direct_call_numbered_and_flushed_not_as_messages()
     {
         const uint sid = 0x5151;
-        var gateway = CreateTestProbe();
-        var sink = new RecordingSink();
-        LocalGateways.Get(Sys).Register(gateway.Ref, sink);
+        var gateway = new LocalTestGateway(CreateTestProbe());
+        LocalGateways.Get(Sys).Register(gateway.Probe.Ref, gateway.Sink);
         try
         {
             var actor = Spawn(sid);
-            actor.Tell(Open(sid, 5, sseq: true), gateway.Ref);
-            gateway.ExpectMsg<SessionOpened>();
+            actor.Tell(Open(sid, 5, sseq: true), gateway.Probe.Ref);
+            gateway.Probe.ExpectMsg<SessionOpened>();
 
             var handler = new Collector();
             var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
@@ -201,46 +182,26 @@ public class SessionActorTests : TestKit
             {
                 flow.Write(BitConverter.GetBytes(i));
             }
-            var sequences = new List<ulong>();
-            ulong inbound = 1;
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            var buf = new byte[1500];
-            while (handler.Messages.Count < 20 && DateTime.UtcNow < deadline)
-            {
-                long now = Environment.TickCount64;
-                while (initiator.TryBuildPacket(buf, now, out int len, out _))
-                {
-                    var pooled = ArrayPool<byte>.Shared.Rent(len);
-                    buf.AsSpan(0, len).CopyTo(pooled);
-                    actor.Tell(new InboundPacket(sid, pooled, 0, len, inbound++, Client), gateway.Ref);
-                }
-                Thread.Sleep(20);
-                foreach (var (packet, sequence, far) in sink.TakeFlushed())
-                {
-                    Assert.Equal(0x11223344u, far);
-                    sequences.Add(sequence);
-                    initiator.Receive(packet, Client, Environment.TickCount64);
-                }
-                initiator.Tick(Environment.TickCount64);
-            }
+            Assert.True(gateway.Exchange(actor, sid, initiator, () => handler.Messages.Count == 20));
             Assert.Equal(Enumerable.Range(0, 20), handler.Messages.Select(m => BitConverter.ToInt32(m)));
+            Assert.Equal([0x11223344u], gateway.FarSessionIds);
             // RFC 7425 §4.6.6: the session numbers its packets 0, 1, 2 … whichever path they take.
-            Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (ulong)i), sequences);
-            gateway.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+            Assert.Equal(Enumerable.Range(0, gateway.Sequences.Count).Select(i => (ulong)i), gateway.Sequences);
+            gateway.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         }
         finally
         {
-            LocalGateways.Get(Sys).Unregister(gateway.Ref);
+            LocalGateways.Get(Sys).Unregister(gateway.Probe.Ref);
         }
     }
 
-    private sealed class Collector : ISessionHandler
+    internal sealed class Collector : ISessionHandler
     {
         public List<byte[]> Messages { get; } = [];
 
-        public void OnFlowOpened(Session session, RecvFlow flow)
-        {
-        }
+        public int FlowsOpened { get; private set; }
+
+        public void OnFlowOpened(Session session, RecvFlow flow) => FlowsOpened++;
 
         public void OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => Messages.Add(message.ToArray());
     }

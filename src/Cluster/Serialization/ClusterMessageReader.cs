@@ -58,6 +58,8 @@ internal ref struct ClusterMessageReader
 
     public long ReadInt64() => (long)ReadUInt64();
 
+    public ulong ReadVlu() => _reader.TryReadVlu(out ulong n) ? n : throw Error("truncated number");
+
     /// <summary>A length that must fit in what is left of the message.</summary>
     public int ReadLength()
     {

@@ -20,6 +20,8 @@ public static class ClusterSerializationHosting
             system => new StreamProtocolSerializer(system)),
         (GroupProtocolSerializer.SerializerIdentifier, "rtmfp-group", GroupProtocolSerializer.Messages.Types,
             system => new GroupProtocolSerializer(system)),
+        (SessionRecordSerializer.SerializerIdentifier, "rtmfp-session-record", SessionRecordSerializer.Messages.Types,
+            system => new SessionRecordSerializer(system)),
     ];
 
     public static AkkaConfigurationBuilder WithClusterMessageSerializers(this AkkaConfigurationBuilder akka)

@@ -17,20 +17,7 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
     public const int SerializerIdentifier = 7016;
 
     public static ProtocolMessages Messages { get; } = new ProtocolMessages()
-        .Add<OpenSession>("os",
-            static (w, m) =>
-            {
-                w.WriteUInt32(m.SessionId);
-                w.WriteUInt32(m.FarSessionId);
-                w.WriteBytes(m.Cookie);
-                WriteCrypto(w, m.Crypto);
-                w.WriteBytes(m.FarPeerId);
-                w.WriteBytes(m.EndpointDiscriminator);
-                w.WriteSocketAddress(m.FarAddress);
-                w.WriteBytes(m.RIKeyingPacket);
-            },
-            static (ref ClusterMessageReader r) => new OpenSession(r.ReadUInt32(), r.ReadUInt32(), r.ReadByteArray(),
-                ReadCrypto(ref r), r.ReadByteArray(), r.ReadByteArray(), r.ReadSocketAddress(), r.ReadByteArray()))
+        .Add<OpenSession>("os", WriteOpen, ReadOpen)
         .Add<SessionOpened>("so",
             static (w, m) =>
             {
@@ -78,6 +65,23 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
         .Add<SessionHandOff>("ho", static (_, _) => { }, static (ref ClusterMessageReader _) => SessionHandOff.Instance);
 
     public override int Identifier => SerializerIdentifier;
+
+    /// <summary>Also the identity part of a persisted session (<see cref="SessionRecordSerializer"/>).</summary>
+    internal static void WriteOpen(ClusterMessageWriter w, OpenSession m)
+    {
+        w.WriteUInt32(m.SessionId);
+        w.WriteUInt32(m.FarSessionId);
+        w.WriteBytes(m.Cookie);
+        WriteCrypto(w, m.Crypto);
+        w.WriteBytes(m.FarPeerId);
+        w.WriteBytes(m.EndpointDiscriminator);
+        w.WriteSocketAddress(m.FarAddress);
+        w.WriteBytes(m.RIKeyingPacket);
+    }
+
+    internal static OpenSession ReadOpen(ref ClusterMessageReader r) =>
+        new(r.ReadUInt32(), r.ReadUInt32(), r.ReadByteArray(), ReadCrypto(ref r),
+            r.ReadByteArray(), r.ReadByteArray(), r.ReadSocketAddress(), r.ReadByteArray());
 
     /// <summary>What <see cref="SessionOpened"/> and <see cref="SessionKeysReply"/> both carry: a session's keys and where its peer is.</summary>
     private static void WriteKeys(ClusterMessageWriter w, uint sessionId, uint farSessionId, SessionCryptoMaterial crypto, SocketAddress farAddress)

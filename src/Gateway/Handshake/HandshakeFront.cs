@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
@@ -96,7 +97,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         if (!scratch.Default.TryDecrypt(encryptedPacket, scratch.Plain, out int offset, out int length)
             || !StartupPacket.TryRead(scratch.Plain.AsSpan(offset, length), out var chunks))
         {
-            _context.Metrics.DecryptFailures.Add(1);
+            _context.Metrics.Dropped(DropReasons.StartupInvalid);
             return;
         }
         // At most one handshake chunk per datagram: an initiator sends one (RFC 7016 §3.5.1.1.1), and answering every
@@ -165,7 +166,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         if (check != IIKeyingCheck.Accepted || job is null)
         {
-            _context.Metrics.HandshakesRejected.Add(1);
+            _context.Metrics.Rejected(HandshakeRejections.InvalidKeying);
             return;
         }
         // The cookie is ours and bound to this address: the source receives what we send (RFC 7016 §3.5.1.1.2).
@@ -188,26 +189,34 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             case KeyingReplayCache.Replay.Stalled:
                 return;
         }
-        if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now) || !_sessions.TryReserve(job, now))
+        // A responder that does not want the session ignores the IIKeying (RFC 7016 §3.5.1.1.2).
+        if (!_guard.TryTake(SourceGuard.Budget.Handshake, from, now))
         {
-            // A responder that does not want the session ignores the IIKeying (RFC 7016 §3.5.1.1.2).
-            _context.Metrics.HandshakesRejected.Add(1);
+            _context.Metrics.Rejected(HandshakeRejections.RateLimited);
+            return;
+        }
+        if (!_sessions.TryReserve(job, now))
+        {
+            _context.Metrics.Rejected(HandshakeRejections.SessionLimit);
             return;
         }
         _replays.Begin(job, now);
+        job.Trace ??= RtmfpTracing.StartDetached("rtmfp.handshake");
         if (!_pool.TryEnqueue(job))
         {
             // Overload: the initiator retransmits its IIKeying (RFC 7016 §3.5.1.1.1).
-            Abandon(job);
-            _context.Metrics.HandshakesRejected.Add(1);
+            Abandon(job, HandshakeRejections.Overload);
         }
     }
 
     /// <summary>The keying of <paramref name="job"/> ended without a session: a retransmission may try again.</summary>
-    private void Abandon(HandshakeJob job)
+    private void Abandon(HandshakeJob job, KeyValuePair<string, object?> reason)
     {
         _replays.Forget(job);
         _sessions.Release(job);
+        _context.Metrics.Rejected(reason);
+        RtmfpTracing.Fail(job.Trace, reason);
+        job.Trace = null;
     }
 
     /// <summary>Worker thread: the keys are computed; ask the session entity to open.</summary>
@@ -215,8 +224,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     {
         if (result is null)
         {
-            Abandon(job);
-            _context.Metrics.HandshakesRejected.Add(1);
+            Abandon(job, HandshakeRejections.KeyingFailed);
             return;
         }
         lock (_inFlightLock)
@@ -250,6 +258,10 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         if (job is not null)
         {
             _replays.Complete(job, opened.RIKeyingPacket);
+            _context.Metrics.HandshakeDuration.Record(Stopwatch.GetElapsedTime(job.Started).TotalSeconds);
+            job.Trace?.SetTag("rtmfp.session.id", opened.SessionId);
+            job.Trace?.Stop();
+            job.Trace = null;
         }
         _sessions.Opened(opened.SessionId, opened.FarAddress, job);
         _guard.Verify(opened.FarAddress, Environment.TickCount64);
@@ -282,16 +294,14 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         if (job.Probe + 1 >= MaxProbes)
         {
-            Abandon(job);
-            _context.Metrics.HandshakesRejected.Add(1);
+            Abandon(job, HandshakeRejections.IdCollision);
             _context.Logger.TooManyCollisions(MaxProbes);
             return;
         }
         job.Probe++;
         if (!_pool.TryEnqueue(job))
         {
-            Abandon(job);
-            _context.Metrics.HandshakesRejected.Add(1);
+            Abandon(job, HandshakeRejections.Overload);
         }
     }
 

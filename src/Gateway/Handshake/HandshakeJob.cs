@@ -35,4 +35,10 @@ internal sealed class HandshakeJob
 
     /// <summary>Which <see cref="CookieJar.SessionIdFor"/> probe gives the responder session ID (the host raises it on a collision).</summary>
     public int Probe { get; set; }
+
+    /// <summary>When the IIKeying was accepted (<see cref="System.Diagnostics.Stopwatch"/> timestamp), for rtmfp.handshake.duration.</summary>
+    public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>The handshake's span while it is being keyed and opened; null when nothing traces.</summary>
+    public System.Diagnostics.Activity? Trace { get; set; }
 }

@@ -78,8 +78,8 @@ internal sealed class UdpEndpoint : IAsyncDisposable
     public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress to, RtmfpMetrics metrics)
     {
         SendTo(datagram, to);
-        metrics.PacketsOut.Add(1);
-        metrics.BytesOut.Add(datagram.Length);
+        metrics.Packets.Add(1, MetricTags.Transmit);
+        metrics.Io.Add(datagram.Length, MetricTags.Transmit);
     }
 
     /// <summary>False once the kernel refused a segmented send on this socket (or off Linux): send one by one.</summary>
@@ -115,8 +115,8 @@ internal sealed class UdpEndpoint : IAsyncDisposable
             if (errno == 0)
             {
                 Interlocked.Increment(ref _segmentedSends);
-                metrics.PacketsOut.Add(count);
-                metrics.BytesOut.Add(payload.Length);
+                metrics.Packets.Add(count, MetricTags.Transmit);
+                metrics.Io.Add(payload.Length, MetricTags.Transmit);
                 return;
             }
             if (errno is UdpSegmentation.Eio or UdpSegmentation.Enoprotoopt or UdpSegmentation.Eopnotsupp)

@@ -73,11 +73,24 @@ internal sealed record GroupSettings(
 
 internal sealed record PersistenceSettings(PersistenceProvider Provider, string? RedisConfiguration, string KeyPrefix);
 
-internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint);
+/// <summary>Rtmfp:Metrics: exporters. Prometheus scrape listener and/or OTLP (metrics and traces) to a collector.</summary>
+internal sealed record MetricsSettings(IPEndPoint? PrometheusEndpoint)
+{
+    /// <summary>Rtmfp:Metrics:Otlp: collector URL (http://host:4317 gRPC, or :4318 with Rtmfp:Metrics:OtlpProtocol=http); null = no OTLP.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    public bool OtlpHttp { get; init; }
+
+    /// <summary>Rtmfp:Metrics:ServiceName: the <c>service.name</c> resource attribute.</summary>
+    public string ServiceName { get; init; } = "rtmfp-node";
+}
 
 /// <summary>The rtmfp-ops admin endpoint; null when disabled ("off"). Loopback by default: exposing it needs a network policy.</summary>
 internal sealed record OpsSettings(IPEndPoint? Endpoint)
 {
+    /// <summary>Rtmfp:Ops:Token, or the content of Rtmfp:Ops:TokenFile (a mounted Kubernetes Secret): every request must carry it.</summary>
+    public string? Token { get; init; }
+
     public static readonly IPEndPoint DefaultEndpoint = new(IPAddress.Loopback, 9110);
 }
 
@@ -102,6 +115,9 @@ internal sealed record NodeSettings(
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
 
     public GroupSettings Groups { get; init; } = GroupSettings.Default;
+
+    /// <summary>Rtmfp:Rtmp: RTMP over TCP (on by default, port 1935).</summary>
+    public RtmpSettings Rtmp { get; init; } = RtmpSettings.Disabled;
     public const string EnvironmentPrefix = "RTMFP_";
 
     /// <summary>Maps RTMFP_A__B=v environment variables to configuration keys Rtmfp:A:B.</summary>
@@ -116,9 +132,13 @@ internal sealed record NodeSettings(
         }
     }
 
-    public static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
+    public static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration) => Load(configuration, out _);
+
+    /// <summary><see cref="Load(IConfiguration)"/>, also telling which keys it looked up (those it knows).</summary>
+    internal static (NodeSettings Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration, out IReadOnlySet<string> keysRead)
     {
         var r = new SettingsReader(configuration);
+        keysRead = r.KeysRead;
         var roles = NodeRoles.None;
         foreach (var role in r.GetList($"{Section}:Roles", ["gateway", "sessions", "groups"]))
         {
@@ -213,6 +233,8 @@ internal sealed record NodeSettings(
             prometheus = eps.Count == 1 ? eps[0] : null;
         }
 
+        var metrics = ReadMetrics(r, prometheus);
+
         var ops = new OpsSettings(OpsSettings.DefaultEndpoint);
         if (r.GetString($"{Section}:Ops:Endpoint") is { } opsText)
         {
@@ -229,6 +251,8 @@ internal sealed record NodeSettings(
                 r.Error($"{Section}:Ops:Endpoint", "must be one endpoint such as 127.0.0.1:9110, or off");
             }
         }
+
+        ops = ops with { Token = ReadOpsToken(r, ops.Endpoint) };
 
         var applications = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var child in configuration.GetSection($"{Section}:Applications").GetChildren())
@@ -251,7 +275,51 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, new MetricsSettings(prometheus)) { Ops = ops, Applications = applications, Groups = ReadGroups(r) }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r), Rtmp = RtmpSettings.Read(r) }, r.Errors);
+    }
+
+    /// <summary>The ops token; an endpoint beyond loopback without one is an error (cluster down/leave are on it).</summary>
+    private static string? ReadOpsToken(SettingsReader r, IPEndPoint? endpoint)
+    {
+        string? token = r.GetString($"{Section}:Ops:Token");
+        if (r.GetString($"{Section}:Ops:TokenFile") is { } file)
+        {
+            try
+            {
+                token = File.ReadAllText(file).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                r.Error($"{Section}:Ops:TokenFile", $"'{file}' cannot be read: {e.Message}");
+            }
+        }
+        if (token is { Length: < 16 })
+        {
+            r.Error($"{Section}:Ops:Token", "must be at least 16 characters (openssl rand -hex 32)");
+        }
+        if (endpoint is not null && !IPAddress.IsLoopback(endpoint.Address) && string.IsNullOrEmpty(token))
+        {
+            r.Error($"{Section}:Ops:Endpoint", $"{endpoint} is beyond loopback: set {Section}:Ops:Token or {Section}:Ops:TokenFile");
+        }
+        return string.IsNullOrEmpty(token) ? null : token;
+    }
+
+    private static MetricsSettings ReadMetrics(SettingsReader r, IPEndPoint? prometheus)
+    {
+        Uri? otlp = null;
+        if (r.GetString($"{Section}:Metrics:Otlp") is { } otlpText
+            && !(Uri.TryCreate(otlpText, UriKind.Absolute, out otlp) && (otlp.Scheme == Uri.UriSchemeHttp || otlp.Scheme == Uri.UriSchemeHttps)))
+        {
+            r.Error($"{Section}:Metrics:Otlp", $"'{otlpText}' is not a collector URL such as http://otel-collector:4317");
+            otlp = null;
+        }
+        string protocol = r.GetString($"{Section}:Metrics:OtlpProtocol", "grpc");
+        if (protocol is not ("grpc" or "http"))
+        {
+            r.Error($"{Section}:Metrics:OtlpProtocol", $"'{protocol}' is neither grpc nor http");
+        }
+        string serviceName = r.GetString($"{Section}:Metrics:ServiceName", "rtmfp-node");
+        return new MetricsSettings(prometheus) { OtlpEndpoint = otlp, OtlpHttp = protocol == "http", ServiceName = serviceName };
     }
 
     /// <summary>Why a StackExchange.Redis configuration string cannot be used (it does not parse, or names no endpoint); null when it can.</summary>

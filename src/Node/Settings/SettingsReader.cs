@@ -11,12 +11,20 @@ namespace Rtmfp.Node.Settings;
 internal sealed class SettingsReader(IConfiguration configuration)
 {
     private readonly List<string> _errors = [];
+    private readonly HashSet<string> _keysRead = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every key a setting was looked up under (the node's known keys; deploy/k8s is checked against them).</summary>
+    public IReadOnlySet<string> KeysRead => _keysRead;
 
     public IReadOnlyList<string> Errors => _errors;
 
     public void Error(string key, string message) => _errors.Add($"{key}: {message}");
 
-    public string? GetString(string key) => configuration[key] is { Length: > 0 } s ? s.Trim() : null;
+    public string? GetString(string key)
+    {
+        _keysRead.Add(key);
+        return configuration[key] is { Length: > 0 } s ? s.Trim() : null;
+    }
 
     public string GetString(string key, string fallback) => GetString(key) ?? fallback;
 

@@ -7,7 +7,7 @@ namespace Rtmfp.Ops.Commands;
 /// <summary>The cluster palette, on Cluster.State, Join, Leave and Down (all non-blocking calls).</summary>
 internal static class ClusterCommands
 {
-    public static IEnumerable<OpsCommand> Create(ActorSystem system)
+    public static IEnumerable<OpsCommand> Create(ActorSystem system, Microsoft.Extensions.Logging.ILogger logger)
     {
         var cluster = Cluster.Get(system);
         yield return new(OpsCommandNames.ClusterShow, "cluster show", "Members with status, roles, age, leader and reachability", [],
@@ -19,11 +19,19 @@ internal static class ClusterCommands
         yield return new(OpsCommandNames.ClusterJoin, "cluster join <address>", "Join this node to the cluster at an address", ["address"],
             (a, _, _) => Task.FromResult<object?>(Join(cluster, a)));
         yield return new(OpsCommandNames.ClusterLeave, "cluster leave <address>", "Ask a member to leave gracefully (hands off its shards)", ["address"],
-            (a, _, _) => Task.FromResult<object?>(LeaveOrDown(cluster, a, leave: true)));
+            (a, _, _) => Task.FromResult<object?>(Logged(logger, a, LeaveOrDown(cluster, a, leave: true))));
         yield return new(OpsCommandNames.ClusterDown, "cluster down <address>", "Mark a member down (removes it without a handoff)", ["address"],
-            (a, _, _) => Task.FromResult<object?>(LeaveOrDown(cluster, a, leave: false)));
+            (a, _, _) => Task.FromResult<object?>(Logged(logger, a, LeaveOrDown(cluster, a, leave: false))));
         yield return new(OpsCommandNames.ClusterDownUnreachable, "cluster down-unreachable", "Down every member this node sees as unreachable", [],
-            (a, _, _) => Task.FromResult<object?>(DownUnreachable(cluster)));
+            (a, _, _) => Task.FromResult<object?>(Logged(logger, a, DownUnreachable(cluster))));
+    }
+
+    /// <summary>Membership changes an operator made, with who asked (every down and leave is in the node's log).</summary>
+    private static ClusterActionResult Logged(Microsoft.Extensions.Logging.ILogger logger, OpsArguments args, ClusterActionResult result)
+    {
+        Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(logger, "ops: cluster {Action} {Addresses}, asked by {Caller}: {Message}",
+            result.Action, string.Join(",", result.Addresses), args.Caller, result.Message);
+        return result;
     }
 
     internal static ClusterShowResult Show(Cluster cluster)

@@ -3,12 +3,17 @@ using System.Globalization;
 namespace Rtmfp.Ops.Commands;
 
 /// <summary>A request's named string arguments, with validation that names the argument and the command.</summary>
-internal sealed class OpsArguments(string command, IReadOnlyDictionary<string, string>? values)
+internal sealed class OpsArguments(string command, IReadOnlyDictionary<string, string>? values, string caller = "?")
 {
     private static readonly Dictionary<string, string> Empty = [];
     private readonly IReadOnlyDictionary<string, string> _values = values ?? Empty;
 
     public string Command => command;
+
+    /// <summary>Who asked: the operator the CLI names and the connection's remote address (for the node's log).</summary>
+    public string Caller => caller;
+
+    public IReadOnlyDictionary<string, string> Values => _values;
 
     /// <summary>Refuses arguments the command does not take, so typos are not silently ignored.</summary>
     public void AcceptOnly(IReadOnlyList<string> accepted)

@@ -18,16 +18,24 @@ internal sealed class RtmfpMeterTotals : IDisposable
     public RtmfpMeterTotals(RtmfpMetrics metrics)
     {
         _metrics = metrics;
-        var meter = metrics.PacketsIn.Meter;
+        var meter = metrics.Meter;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument.Meter, meter) && instrument is Counter<long>)
+            if (ReferenceEquals(instrument.Meter, meter) && instrument is Counter<long> or UpDownCounter<long>)
             {
                 _totals.TryAdd(instrument.Name, 0);
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            _totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            // Per attribute value too (direction, error.type): "rtmfp.gateway.packets.dropped{malformed}".
+            if (tags.Length == 1)
+            {
+                _totals.AddOrUpdate($"{instrument.Name}{{{tags[0].Value}}}", value, (_, v) => v + value);
+            }
+        });
         _listener.Start();
     }
 
@@ -39,7 +47,7 @@ internal sealed class RtmfpMeterTotals : IDisposable
         {
             result[name] = value;
         }
-        result["rtmfp.sessions.open"] = _metrics.OpenSessions;
+        result["rtmfp.session.open"] = _metrics.OpenSessions;
         return result;
     }
 

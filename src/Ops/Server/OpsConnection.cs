@@ -74,6 +74,13 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
             await WriteAsync(Error("request has no \"command\" (send {\"command\":\"commands\"} for the list)"), stopping).ConfigureAwait(false);
             return false;
         }
+        if (options.Token is { } token && !TokenMatches(token, request.Token))
+        {
+            // Said before anything runs, and the connection ends: a guessing client gets one try per connection.
+            logger.LogWarning("ops request refused: {Problem} token from {Remote}", request.Token is null ? "no" : "a wrong", socket.RemoteEndPoint);
+            await WriteAsync(Error(request.Token is null ? "this endpoint requires a token (--token-file or RTMFP_OPS_TOKEN)" : "wrong token"), stopping).ConfigureAwait(false);
+            return false;
+        }
         if (!registry.TryGet(name.Trim(), out var command))
         {
             await WriteAsync(Error($"unknown command '{name}' (known: {string.Join(", ", registry.Names)})"), stopping).ConfigureAwait(false);
@@ -85,7 +92,7 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
         using var watch = command.WatchesClient ? WatchClient(run) : null;
         try
         {
-            var args = new OpsArguments(command.Name, request.Args);
+            var args = new OpsArguments(command.Name, request.Args, $"{request.RequestedBy ?? "an unnamed operator"} from {socket.RemoteEndPoint}");
             args.AcceptOnly(command.Arguments);
             var task = command.Execute(args, new ConnectionStream(this), run.Token);
             var result = command.WatchesClient
@@ -140,6 +147,10 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
         }, null, ClientWatchInterval, ClientWatchInterval);
 
     private static OpsResponse Error(string message) => new(false, Error: message);
+
+    private static bool TokenMatches(string expected, string? presented) =>
+        presented is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(presented));
 
     private async ValueTask WriteAsync(OpsResponse response, CancellationToken cancellationToken)
     {

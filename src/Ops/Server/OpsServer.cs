@@ -44,7 +44,8 @@ internal sealed class OpsServer(
         }
         var system = services.GetRequiredService<ActorSystem>();
         var registry = new OpsCommandRegistry();
-        registry.AddRange(ClusterCommands.Create(system));
+        registry.AddRange(ClusterCommands.Create(system, logger));
+        registry.AddRange(RtmfpCommands.Create(system, options.AskTimeout, logger));
         registry.AddRange(ShardingCommands.Create(system, options.AskTimeout));
         registry.AddRange(ActorCommands.Create(system));
         registry.AddRange(NodeCommands.Create(system, services.GetService<RtmfpMeterTotals>()));
@@ -65,14 +66,8 @@ internal sealed class OpsServer(
         }
         _listener = listener;
         LocalEndPoint = (IPEndPoint)listener.LocalEndpoint;
-        if (!IPAddress.IsLoopback(LocalEndPoint.Address))
-        {
-            logger.LogWarning("ops endpoint {Endpoint} is not loopback: it is unauthenticated, restrict it with a network policy", LocalEndPoint);
-        }
-        else
-        {
-            logger.LogInformation("ops endpoint listening on {Endpoint}", LocalEndPoint);
-        }
+        logger.LogInformation("ops endpoint listening on {Endpoint} ({Authentication})", LocalEndPoint,
+            options.Token is null ? "no token: loopback only" : "token required");
         _acceptLoop = Task.Run(() => AcceptLoopAsync(listener, registry));
         return Task.CompletedTask;
     }

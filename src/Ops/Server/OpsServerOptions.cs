@@ -13,4 +13,7 @@ internal sealed record OpsServerOptions(IPEndPoint? Endpoint)
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>When set, every request must carry it (Rtmfp:Ops:Token or :TokenFile; required beyond loopback).</summary>
+    public string? Token { get; init; }
 }

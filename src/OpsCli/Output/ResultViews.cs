@@ -9,6 +9,10 @@ internal static class ResultViews
 {
     public static void Render(string command, JsonElement result, OpsOutput output)
     {
+        if (RtmfpViews.TryRender(command, result, output))
+        {
+            return;
+        }
         switch (command)
         {
             case OpsCommandNames.ClusterShow:

@@ -62,7 +62,8 @@ public sealed class RedisJournal : AsyncWriteJournal
         }
 
         if (batches.Count > 0)
-            await _redis.Retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken).ConfigureAwait(false);
+            await PersistenceMetrics.Measure(PersistenceMetrics.JournalWrite,
+                () => _redis.Retry.RunAsync("write", batches, WriteBatchesAsync, cancellationToken)).ConfigureAwait(false);
         return ImmutableList.Create(results);
     }
 

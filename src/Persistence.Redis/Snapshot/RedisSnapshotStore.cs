@@ -50,9 +50,9 @@ public sealed class RedisSnapshotStore : SnapshotStore
     protected override Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
     {
         var bytes = _serializer.ToBinary(new SelectedSnapshot(metadata, snapshot));
-        return _redis.Retry.RunAsync("save", (metadata, bytes),
+        return PersistenceMetrics.Measure(PersistenceMetrics.SnapshotSave, () => _redis.Retry.RunAsync("save", (metadata, bytes),
             static (store, q) => store.Database.SortedSetAddAsync(store.Keys.Snapshot(q.metadata.PersistenceId), q.bytes, q.metadata.SequenceNr),
-            cancellationToken);
+            cancellationToken));
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     private InboundFlow? _control;
     private bool _anyBlocked;
     private bool _closed;
+    private bool _replaying;
     private uint _nextSyncId = 1;
 
     /// <param name="session">The engine session (responder side).</param>
@@ -76,6 +77,34 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     public long CloseDueMs { get; private set; } = long.MaxValue;
 
     public int SendFlowCount => _sendFlows.Count;
+
+    /// <summary>The client's state commands so far, for the session's record.</summary>
+    public FlashCommandLog Commands { get; } = new();
+
+    /// <summary>
+    /// A resumed session: the commands of its earlier incarnation go into the new connection with every answer silenced
+    /// (the client heard them then). Call once the control flow is accepted again.
+    /// </summary>
+    public void Replay(IReadOnlyList<FlashCommand> commands)
+    {
+        Commands.Restore(commands, overflowed: false);
+        if (Connection is null)
+        {
+            return;
+        }
+        _replaying = true;
+        try
+        {
+            foreach (var command in commands)
+            {
+                Connection.Replay(command.StreamId, command.Message);
+            }
+        }
+        finally
+        {
+            _replaying = false;
+        }
+    }
 
     /// <summary>Flow Syncs waiting for more flows.</summary>
     public int PendingSyncCount => _pendingSyncs.Count;
@@ -210,7 +239,7 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
 
     public bool Send(uint streamId, ReadOnlyMemory<byte> rtmpMessage, MessageClass messageClass, DeliveryHints hints)
     {
-        if (_closed)
+        if (_closed || _replaying)
         {
             return true; // closing: nothing more goes out
         }
@@ -244,6 +273,10 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     /// <summary>RFC 7425 §5.2: a Flow Sync with the same ID on each open flow of the stream.</summary>
     public void Synchronize(uint streamId)
     {
+        if (_replaying)
+        {
+            return;
+        }
         _scratchFlows.Clear();
         foreach (var (key, flow) in _sendFlows)
         {
@@ -354,6 +387,7 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
             OnFlowSync(state, syncId, count);
             return;
         }
+        Commands.Observe(state.StreamId, message);
         Connection!.OnMessage(state.StreamId, message);
     }
 

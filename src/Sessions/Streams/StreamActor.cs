@@ -2,6 +2,7 @@ using Rtmfp.Cluster;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Rtmfp.Flash;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Sessions.Streams;
 
@@ -34,15 +35,17 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     private IActorRef? _publisherSession;
     private readonly TimeSpan _idleTimeout;
     private bool _passivating;
+    private readonly StreamTally _tally;
 
     public StreamActor(string entityId) : this(entityId, DefaultIdleTimeout)
     {
     }
 
-    public StreamActor(string entityId, TimeSpan idleTimeout)
+    public StreamActor(string entityId, TimeSpan idleTimeout, RtmfpMetrics? metrics = null, global::Rtmfp.Shared.Operations.NodeDirectory? directory = null)
     {
         _idleTimeout = idleTimeout;
         _stream = new PublishedStream(StreamMessageExtractor.KeyOf(entityId));
+        _tally = new StreamTally(metrics, directory, _stream.Key.ToString());
 
         Receive<PublishStream>(OnPublish);
         Receive<UnpublishStream>(m =>
@@ -54,7 +57,11 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
             }
             CheckIdle();
         });
-        Receive<PublishStreamFrame>(m => _stream.Handle(new PublishFrame(m.Publisher, m.Frame)));
+        Receive<PublishStreamFrame>(m =>
+        {
+            _stream.Handle(new PublishFrame(m.Publisher, m.Frame));
+            _tally.Relayed(m.Frame.Message.Length, _subscribers.Count);
+        });
         Receive<SubscribeStream>(m =>
         {
             var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId);
@@ -93,11 +100,26 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
 
     public PublishedStream Stream => _stream;
 
-    protected override void PreStart() => CheckIdle();
+    protected override void PreStart()
+    {
+        _tally.Started();
+        CheckIdle();
+    }
+
+    /// <summary>Every message may change the publisher or players: the node's gauges follow (see <see cref="StreamTally"/>).</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        bool handled = base.AroundReceive(receive, message);
+        _tally.Report(_stream.Publisher is null ? 0 : 1, _subscribers.Count);
+        return handled;
+    }
 
     private void OnPublish(PublishStream m)
     {
+        using var trace = RtmfpTracing.Source.StartActivity("rtmfp.publish");
         bool accepted = _stream.Handle(new StartPublish(m.Publisher));
+        trace?.SetTag("rtmfp.stream", _stream.Key.ToString());
+        trace?.SetTag(MetricTags.Outcome, accepted ? "accepted" : "refused");
         if (accepted)
         {
             _publisherSession = m.Session;
@@ -159,6 +181,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
                 s.Session.Tell(new StreamEntityStopped(_stream.Key), ActorRefs.NoSender);
             }
         }
+        _tally.Stopped();
         base.PostStop();
     }
 }

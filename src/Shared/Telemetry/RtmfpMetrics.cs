@@ -3,12 +3,18 @@ using System.Diagnostics.Metrics;
 namespace Rtmfp.Shared.Telemetry;
 
 /// <summary>
-/// The node's OpenTelemetry instruments (meter "Rtmfp"). Counters are cheap to call from hot paths:
-/// <see cref="Counter{T}.Add(T)"/> without tags does not allocate.
+/// The node's OpenTelemetry instruments (meter "Rtmfp"), named by the OpenTelemetry semantic conventions: durations in
+/// seconds, traffic direction as <c>network.io.direction</c>, drop and rejection reasons as <c>error.type</c> (values in
+/// <see cref="DropReasons"/> and <see cref="HandshakeRejections"/>). Every tagged series is added to once with 0 at
+/// construction, so an exporter shows it from the start (a dashboard never says "No data" before the first event).
+/// Hot paths add with a pre-built tag (<see cref="MetricTags"/>): no allocation.
+/// README.md "Metrics" lists every instrument; tests/Integration.Tests scrapes them from a live node.
 /// </summary>
 public sealed class RtmfpMetrics : IDisposable
 {
     public const string MeterName = "Rtmfp";
+
+    private static readonly double[] SecondsBuckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
     private readonly Meter _meter;
     private long _openSessions;
@@ -17,41 +23,111 @@ public sealed class RtmfpMetrics : IDisposable
     public RtmfpMetrics(IMeterFactory? factory = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        PacketsIn = _meter.CreateCounter<long>("rtmfp.packets.in", "{packet}", "UDP datagrams received");
-        PacketsOut = _meter.CreateCounter<long>("rtmfp.packets.out", "{packet}", "UDP datagrams sent");
-        BytesIn = _meter.CreateCounter<long>("rtmfp.bytes.in", "By", "UDP payload bytes received");
-        BytesOut = _meter.CreateCounter<long>("rtmfp.bytes.out", "By", "UDP payload bytes sent");
-        DecryptFailures = _meter.CreateCounter<long>("rtmfp.packets.rejected", "{packet}", "Datagrams dropped: undecryptable, bad checksum/HMAC, replayed or malformed");
-        HandshakesStarted = _meter.CreateCounter<long>("rtmfp.handshakes.started", "{handshake}", "IHello answered with RHello");
-        HandshakesCompleted = _meter.CreateCounter<long>("rtmfp.handshakes.completed", "{handshake}", "Sessions opened (RIKeying sent)");
-        HandshakesRejected = _meter.CreateCounter<long>("rtmfp.handshakes.rejected", "{handshake}", "IIKeying rejected: bad cookie, bad key, overload");
-        Retransmissions = _meter.CreateCounter<long>("rtmfp.retransmissions", "{fragment}", "User data fragments sent again");
-        Rtt = _meter.CreateHistogram<double>("rtmfp.rtt", "ms", "Smoothed round-trip time samples",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] });
-        HandshakesRetried = _meter.CreateCounter<long>("rtmfp.handshakes.retried", "{handshake}", "IIKeyings keyed again under another session ID because the first session's entity did not answer (its node died or is moving)");
-        SessionsLost = _meter.CreateCounter<long>("rtmfp.sessions.lost", "{session}", "Sessions whose state was gone (their node died): the gateway that held their keys sent the client a Session Close Request");
-        HandlerFailures = _meter.CreateCounter<long>("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
-        _meter.CreateObservableUpDownCounter("rtmfp.sessions.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
+        Packets = Counter("rtmfp.gateway.packets", "{packet}", "UDP datagrams received and sent by the gateway (network.io.direction)");
+        Io = Counter("rtmfp.gateway.io", "By", "UDP payload bytes received and sent by the gateway (network.io.direction)");
+        PacketsDropped = Counter("rtmfp.gateway.packets.dropped", "{packet}", "Datagrams dropped unread, by error.type: malformed, startup_invalid, decrypt_failed, replayed");
+        KeyCacheMisses = Counter("rtmfp.gateway.key_cache.misses", "{packet}", "Datagrams for a session whose keys this gateway did not hold yet (fetched from the session entity; not a rejection)");
+        HandshakesStarted = Counter("rtmfp.handshake.started", "{handshake}", "IHellos answered with an RHello");
+        HandshakesCompleted = Counter("rtmfp.handshake.completed", "{handshake}", "Sessions opened (RIKeying sent)");
+        HandshakesRejected = Counter("rtmfp.handshake.rejected", "{handshake}", "IIKeyings that did not become a session, by error.type");
+        HandshakesRetried = Counter("rtmfp.handshake.retried", "{handshake}", "IIKeyings keyed again under another session ID because the first session's entity did not answer (its node died or is moving)");
+        HandshakeDuration = _meter.CreateHistogram<double>("rtmfp.handshake.duration", "s", "From an accepted IIKeying to the open session (key agreement and the session entity's answer)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        SessionsLost = Counter("rtmfp.session.lost", "{session}", "Sessions whose state was gone (their node died): the gateway that held their keys sent the client a Session Close Request");
+        Retransmissions = Counter("rtmfp.session.retransmissions", "{fragment}", "User data fragments sent again");
+        Rtt = _meter.CreateHistogram<double>("rtmfp.session.rtt", "s", "Smoothed round-trip time samples of open sessions",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        Connects = Counter("rtmfp.flash.connects", "{connect}", "Flash NetConnection connects, by rtmfp.outcome (accepted or refused by the application)");
+        Streams = UpDown("rtmfp.stream.active", "{stream}", "Stream entities on this node");
+        Publishers = UpDown("rtmfp.stream.publishers", "{publisher}", "Publishers of the stream entities on this node");
+        Players = UpDown("rtmfp.stream.players", "{player}", "Players subscribed to the stream entities on this node");
+        RelayedBytes = Counter("rtmfp.stream.relayed", "By", "Media payload bytes a stream entity handed to its players (one count per player)");
+        Groups = UpDown("rtmfp.group.active", "{group}", "NetGroup entities on this node");
+        GroupMembers = UpDown("rtmfp.group.members", "{member}", "Members of the NetGroup entities on this node");
+        Introductions = Counter("rtmfp.group.introductions", "{introduction}", "Peers introduced to group members (docs/groups.md)");
+        HandlerFailures = Counter("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
+        _meter.CreateObservableUpDownCounter("rtmfp.session.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
+
+        foreach (var d in MetricTags.Directions)
+        {
+            Packets.Add(0, d);
+            Io.Add(0, d);
+        }
+        foreach (var r in DropReasons.All)
+        {
+            PacketsDropped.Add(0, r);
+        }
+        foreach (var r in HandshakeRejections.All)
+        {
+            HandshakesRejected.Add(0, r);
+        }
+        foreach (var o in MetricTags.Outcomes)
+        {
+            Connects.Add(0, o);
+        }
+        foreach (var site in HandlerFailureSites.All)
+        {
+            HandlerFailures.Add(0, new KeyValuePair<string, object?>(HandlerFailureSites.Tag, site));
+        }
+    }
+
+    private Counter<long> Counter(string name, string unit, string description)
+    {
+        var c = _meter.CreateCounter<long>(name, unit, description);
+        c.Add(0);
+        return c;
+    }
+
+    private UpDownCounter<long> UpDown(string name, string unit, string description)
+    {
+        var c = _meter.CreateUpDownCounter<long>(name, unit, description);
+        c.Add(0);
+        return c;
     }
 
     /// <summary>The meter of this node's instruments (one per node, also when several run in one process).</summary>
     public Meter Meter => _meter;
 
-    public Counter<long> PacketsIn { get; }
-    public Counter<long> PacketsOut { get; }
-    public Counter<long> BytesIn { get; }
-    public Counter<long> BytesOut { get; }
-    public Counter<long> DecryptFailures { get; }
+    /// <summary>Add with <see cref="MetricTags.Receive"/> or <see cref="MetricTags.Transmit"/>.</summary>
+    public Counter<long> Packets { get; }
+
+    /// <summary>Add with <see cref="MetricTags.Receive"/> or <see cref="MetricTags.Transmit"/>.</summary>
+    public Counter<long> Io { get; }
+
+    /// <summary>Count through <see cref="Dropped"/>.</summary>
+    public Counter<long> PacketsDropped { get; }
+    public Counter<long> KeyCacheMisses { get; }
     public Counter<long> HandshakesStarted { get; }
     public Counter<long> HandshakesCompleted { get; }
+
+    /// <summary>Count through <see cref="Rejected"/>.</summary>
     public Counter<long> HandshakesRejected { get; }
+    public Counter<long> HandshakesRetried { get; }
+    public Histogram<double> HandshakeDuration { get; }
+    public Counter<long> SessionsLost { get; }
     public Counter<long> Retransmissions { get; }
+
+    /// <summary>Seconds.</summary>
     public Histogram<double> Rtt { get; }
+
+    /// <summary>Add with <see cref="MetricTags.Accepted"/> or <see cref="MetricTags.Refused"/>.</summary>
+    public Counter<long> Connects { get; }
+    public UpDownCounter<long> Streams { get; }
+    public UpDownCounter<long> Publishers { get; }
+    public UpDownCounter<long> Players { get; }
+    public Counter<long> RelayedBytes { get; }
+    public UpDownCounter<long> Groups { get; }
+    public UpDownCounter<long> GroupMembers { get; }
+    public Counter<long> Introductions { get; }
 
     /// <summary>Tagged with <c>where</c> (see <see cref="HandlerFailureSites"/>); count it through <see cref="HandlerFailed"/>.</summary>
     public Counter<long> HandlerFailures { get; }
-    public Counter<long> SessionsLost { get; }
-    public Counter<long> HandshakesRetried { get; }
+
+    /// <summary>A datagram dropped unread; <paramref name="reason"/> is one of <see cref="DropReasons"/>.</summary>
+    public void Dropped(KeyValuePair<string, object?> reason) => PacketsDropped.Add(1, reason);
+
+    /// <summary>An IIKeying refused or abandoned; <paramref name="reason"/> is one of <see cref="HandshakeRejections"/>.</summary>
+    public void Rejected(KeyValuePair<string, object?> reason) => HandshakesRejected.Add(1, reason);
 
     /// <summary>Handler failures counted on this node since it started, all sites together (tests assert it stays 0).</summary>
     public long HandlerFailureCount => Interlocked.Read(ref _handlerFailures);
@@ -63,7 +139,7 @@ public sealed class RtmfpMetrics : IDisposable
     public void HandlerFailed(string where)
     {
         Interlocked.Increment(ref _handlerFailures);
-        HandlerFailures.Add(1, new KeyValuePair<string, object?>("where", where));
+        HandlerFailures.Add(1, new KeyValuePair<string, object?>(HandlerFailureSites.Tag, where));
     }
 
     public long OpenSessions => Interlocked.Read(ref _openSessions);
@@ -78,6 +154,8 @@ public sealed class RtmfpMetrics : IDisposable
 /// <summary>The <c>where</c> tag values of <see cref="RtmfpMetrics.HandlerFailures"/>.</summary>
 public static class HandlerFailureSites
 {
+    public const string Tag = "where";
+
     /// <summary>The gateway's datagram handler threw on a UDP receive loop.</summary>
     public const string UdpReceive = "udp_receive";
 
@@ -86,4 +164,6 @@ public static class HandlerFailureSites
 
     /// <summary>An application callback threw (peer lookup authorization, disconnect notification).</summary>
     public const string Application = "application";
+
+    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application];
 }

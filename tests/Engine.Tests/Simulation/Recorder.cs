@@ -13,6 +13,7 @@ public sealed class Recorder : ISessionHandler
     public List<SessionState> States { get; } = new();
     public List<SocketAddress> AddressChanges { get; } = new();
     public Action<RecvFlow>? OnOpen { get; set; }
+    public Action<RecvFlow, ReadOnlySpan<byte>>? OnMessageReceived { get; set; }
 
     public void OnFlowOpened(Session session, RecvFlow flow)
     {
@@ -27,6 +28,7 @@ public sealed class Recorder : ISessionHandler
             Messages[flow.FlowId] = list = new List<byte[]>();
         }
         list.Add(message.ToArray());
+        OnMessageReceived?.Invoke(flow, message);
     }
 
     public void OnMessagesLost(Session session, RecvFlow flow) => Lost.Add(flow.FlowId);

@@ -5,10 +5,11 @@ using Rtmfp.Integration.Tests.Support;
 namespace Rtmfp.Integration.Tests.Cluster;
 
 /// <summary>
-/// SIGKILL of one of three node processes under echo load (issue 9). Without persisted session state a session whose
-/// actor died cannot resume yet; what must hold today: sessions on the surviving nodes carry on, every session of the
-/// dead node is told to close (a Close Request from the gateway that holds its keys) instead of waiting for its idle
-/// timeout, and new handshakes succeed soon after the crash.
+/// SIGKILL of one of three node processes under echo load (issue 9), with the default in-memory persistence: a session
+/// record died with its node, so those sessions cannot resume (with Redis they do: <see cref="SessionResumeTests"/>).
+/// What must hold: sessions on the surviving nodes carry on, every session of the dead node is told to close (a Close
+/// Request from the gateway that holds its keys) instead of waiting for its idle timeout, and new handshakes succeed
+/// soon after the crash.
 /// </summary>
 [Collection("node")]
 public class NodeCrashTests

@@ -30,19 +30,13 @@ public class StreamNodeCrashTests
             for (int attempt = 0; attempt < 20 && victim is null; attempt++)
             {
                 name = $"crash-{attempt}-{Guid.NewGuid():n}";
-                var publisher = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
-                var player = await FlashNetConnection.ConnectAsync(uri).WaitAsync(TimeSpan.FromSeconds(60), ct);
-                clients.Add(publisher);
-                clients.Add(player);
-                publish = await publisher.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                await publish.PublishAsync(name, cancellationToken: ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                play = await player.CreateStreamAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                await play.PlayAsync(name, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                var (publisher, player, pairPublish, pairPlay) = await LiveStream.StartPairAsync(uri, name, clients, ct);
+                (publish, play) = (pairPublish, pairPlay);
                 foreach (var candidate in nodes.Skip(1))
                 {
                     if (await candidate.HostsEntityAsync("stream", "live/" + name, ct)
-                        && !await candidate.HostsEntityAsync("session", SessionEntity(publisher), ct)
-                        && !await candidate.HostsEntityAsync("session", SessionEntity(player), ct))
+                        && !await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(publisher), ct)
+                        && !await candidate.HostsEntityAsync("session", LiveStream.SessionEntity(player), ct))
                     {
                         victim = candidate;
                     }
@@ -51,56 +45,19 @@ public class StreamNodeCrashTests
             Assert.NotNull(victim);
 
             // 25 frames a second until the end of the test; the player counts what arrives and when.
-            var sending = Task.Run(async () =>
-            {
-                uint t = 0;
-                publish!.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
-                while (!stop.IsCancellationRequested)
-                {
-                    publish.SendVideo(t, SyntheticMedia.VideoFrame(t % 1000 == 0, t / 40, 0, 500));
-                    t += 40;
-                    await Task.Delay(40, CancellationToken.None);
-                }
-            }, CancellationToken.None);
+            var sending = LiveStream.PublishAsync(publish!, stop.Token);
             var clock = Stopwatch.StartNew();
-            double lastVideoAt = -1;
-            var reading = Task.Run(async () =>
-            {
-                await foreach (var message in play!.Messages.ReadAllAsync(stop.Token))
-                {
-                    if (message.Type == RtmpMessageType.Video)
-                    {
-                        Volatile.Write(ref lastVideoAt, clock.Elapsed.TotalSeconds);
-                    }
-                }
-            }, CancellationToken.None);
-
-            await WaitUntil(() => Volatile.Read(ref lastVideoAt) > 0, TimeSpan.FromSeconds(30));
+            var video = LiveStream.WatchVideo(play!, clock, stop.Token);
+            await LiveStream.WaitUntil(() => video.LastVideoAt > 0, TimeSpan.FromSeconds(30));
             double killedAt = clock.Elapsed.TotalSeconds;
             victim!.Kill();
 
             // The frames stop while the entity's node is decided, then come again through its next incarnation.
-            try
-            {
-                await WaitUntil(() => Volatile.Read(ref lastVideoAt) > killedAt + 5, TimeSpan.FromSeconds(90));
-            }
-            catch (TimeoutException)
-            {
-                var closed = string.Join(", ", clients.Select(c => c.Closed.IsCompleted ? c.Closed.Result.ToString() : "open"));
-                var logs = string.Join(Environment.NewLine, nodes.Where(n => n != victim).SelectMany(n => n.Output.TakeLast(60)));
-                Assert.Fail($"no video since {lastVideoAt:F1} s (killed at {killedAt:F1} s); connections: {closed}{Environment.NewLine}{logs}");
-            }
-            double resumedAfter = Volatile.Read(ref lastVideoAt) - killedAt;
+            await LiveStream.UntilVideoAfterAsync(video, killedAt + 5, TimeSpan.FromSeconds(90), clients, nodes.Where(n => n != victim));
+            double resumedAfter = video.LastVideoAt - killedAt;
             TestContext.Current.TestOutputHelper?.WriteLine($"the player receives video again {resumedAfter:F1} s after the kill (first frame seen at or before that)");
             // The publisher heard nothing but its Publish.Start: no error, no request to publish again.
-            var statuses = new List<string>();
-            while (publish!.Messages.TryRead(out var message))
-            {
-                if (message.StatusCode is { } code)
-                {
-                    statuses.Add(code);
-                }
-            }
+            var statuses = LiveStream.TakeStatuses(publish!);
             Assert.All(statuses, code => Assert.Equal(StatusCode.PublishStart, code));
             stop.Cancel();
             await sending;
@@ -108,29 +65,7 @@ public class StreamNodeCrashTests
         finally
         {
             stop.Cancel();
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-        }
-    }
-
-    private static string SessionEntity(FlashNetConnection connection) => connection.Rtmfp.FarSessionId.ToString("x8");
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-            await Task.Delay(50);
+            await LiveStream.DisposeAllAsync(clients, nodes);
         }
     }
 }

@@ -33,7 +33,7 @@ public class P2PStreamTests(SharedNode shared) : IClassFixture<SharedNode>
 
         using var metrics = new MetricCollector(node.Metrics);
         await using var player = await P2PPlayer.PlayAsync(playerPeer, publisherPeer.PeerIdHex, "cam1", cancellationToken: cts.Token);
-        long nodeBytesBefore = metrics["rtmfp.bytes.in"] + metrics["rtmfp.bytes.out"];
+        long nodeBytesBefore = metrics["rtmfp.gateway.io{receive}"] + metrics["rtmfp.gateway.io{transmit}"];
         await publisher.WaitForSubscribersAsync(1, cts.Token);
         Assert.Equal(1, publisher.SubscriberCount);
         // The direct session goes to the publisher's socket, not to the node.
@@ -103,7 +103,7 @@ public class P2PStreamTests(SharedNode shared) : IClassFixture<SharedNode>
             Assert.Equal((uint)(i * 23), frame.Timestamp);
         }
 
-        long nodeBytes = metrics["rtmfp.bytes.in"] + metrics["rtmfp.bytes.out"] - nodeBytesBefore;
+        long nodeBytes = metrics["rtmfp.gateway.io{receive}"] + metrics["rtmfp.gateway.io{transmit}"] - nodeBytesBefore;
         Assert.True(nodeBytes < mediaBytes / 50, $"the node carried {nodeBytes} bytes for {mediaBytes} media bytes");
     }
 

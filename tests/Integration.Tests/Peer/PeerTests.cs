@@ -68,7 +68,7 @@ public class PeerTests(SharedNode shared) : IClassFixture<SharedNode>
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         using var metrics = new MetricCollector(node.Metrics);
-        long nodeBytesBefore = metrics["rtmfp.bytes.in"] + metrics["rtmfp.bytes.out"];
+        long nodeBytesBefore = metrics["rtmfp.gateway.io{receive}"] + metrics["rtmfp.gateway.io{transmit}"];
         var clock = Stopwatch.StartNew();
 
         var receiving = Task.Run(async () =>
@@ -92,7 +92,7 @@ public class PeerTests(SharedNode shared) : IClassFixture<SharedNode>
         Assert.Equal(size, received.Bytes);
         Assert.Equal(expected, received.Sha256);
         Assert.Equal(expected, receivedHash);
-        long nodeBytes = metrics["rtmfp.bytes.in"] + metrics["rtmfp.bytes.out"] - nodeBytesBefore;
+        long nodeBytes = metrics["rtmfp.gateway.io{receive}"] + metrics["rtmfp.gateway.io{transmit}"] - nodeBytesBefore;
         Assert.True(nodeBytes < 1024 * 1024, $"the node carried {nodeBytes} bytes");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed} ({sent.BytesPerSecond / 1e6:0.0} MB/s)");
     }

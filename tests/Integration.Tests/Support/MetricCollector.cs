@@ -20,7 +20,15 @@ public sealed class MetricCollector : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            _totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            // One attribute (direction, error.type): also "rtmfp.gateway.io{receive}".
+            if (tags.Length == 1)
+            {
+                _totals.AddOrUpdate($"{instrument.Name}{{{tags[0].Value}}}", value, (_, v) => v + value);
+            }
+        });
         _listener.Start();
     }
 

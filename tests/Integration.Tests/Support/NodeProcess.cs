@@ -36,6 +36,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The ops token this node was started with (RTMFP_Ops__Token), sent with this class's own ops requests.</summary>
+    public string? OpsToken { get; init; }
+
     public static NodeProcess Start(int gatewayPort, int remotingPort, params (string Name, string Value)[] environment)
     {
         int opsPort = FreePorts().Tcp;
@@ -48,6 +51,8 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         psi.Environment["RTMFP_Gateway__Endpoints"] = $"127.0.0.1:{gatewayPort}";
         psi.Environment["RTMFP_Gateway__HandshakeWorkers"] = "1";
+        psi.Environment["RTMFP_Rtmp__Address"] = "127.0.0.1";
+        psi.Environment["RTMFP_Rtmp__Port"] = "0";
         psi.Environment["RTMFP_Cluster__Port"] = remotingPort.ToString();
         psi.Environment["RTMFP_Ops__Endpoint"] = $"127.0.0.1:{opsPort}";
         // Every client of these tests comes from 127.0.0.1 (see RunningNode for the same overrides).
@@ -59,7 +64,10 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             psi.Environment[name] = value;
         }
-        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort);
+        return new NodeProcess(Process.Start(psi)!, new IPEndPoint(IPAddress.Loopback, gatewayPort), remotingPort, opsPort)
+        {
+            OpsToken = psi.Environment.TryGetValue("RTMFP_Ops__Token", out var token) ? token : null,
+        };
     }
 
     /// <summary>Until a line containing <paramref name="text"/> was printed.</summary>
@@ -136,23 +144,28 @@ public sealed class NodeProcess : IAsyncDisposable
         using var stream = client.GetStream();
         using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
         using var reader = new StreamReader(stream);
-        await writer.WriteLineAsync((region is null ? $"{{\"command\":\"{command}\"}}" : $"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}}}").AsMemory(), cancellationToken);
+        string token = OpsToken is null ? "" : $",\"token\":\"{OpsToken}\"";
+        string args = region is null ? "" : $",\"args\":{{\"region\":\"{region}\"}}";
+        await writer.WriteLineAsync($"{{\"command\":\"{command}\"{args}{token}}}".AsMemory(), cancellationToken);
         var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
         return System.Text.Json.JsonDocument.Parse(line);
     }
 
     /// <summary>
     /// Three node processes on 127.0.0.1 (the first two are seeds, one cookie secret), each with its gateway, session
-    /// region registered before this returns. <paramref name="extraGateway"/>: a second gateway endpoint for node i
-    /// (e.g. behind <see cref="UdpBalancer"/>).
+    /// region registered before this returns.
     /// </summary>
-    public static async Task<NodeProcess[]> StartThreeAsync(Func<int, IPEndPoint>? extraGateway = null)
+    public static Task<NodeProcess[]> StartThreeAsync(params (string Name, string Value)[] environment) => StartThreeAsync(null, environment);
+
+    /// <summary>The same, node i also serving the gateway <paramref name="extraGateway"/>(i) (e.g. behind <see cref="UdpBalancer"/>).</summary>
+    public static async Task<NodeProcess[]> StartThreeAsync(Func<int, IPEndPoint>? extraGateway, params (string Name, string Value)[] environment)
     {
         var ports = Enumerable.Range(0, 3).Select(_ => FreePorts()).ToArray();
         string seeds = $"akka.tcp://rtmfp@127.0.0.1:{ports[0].Tcp},akka.tcp://rtmfp@127.0.0.1:{ports[1].Tcp}";
         string secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var nodes = ports.Select((p, i) => Start(p.Udp, p.Tcp, ("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret),
-            ("RTMFP_Gateway__Endpoints", extraGateway is null ? $"127.0.0.1:{p.Udp}" : $"127.0.0.1:{p.Udp},{extraGateway(i)}"))).ToArray();
+        var nodes = ports.Select((p, i) => Start(p.Udp, p.Tcp,
+            [("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret),
+             ("RTMFP_Gateway__Endpoints", extraGateway is null ? $"127.0.0.1:{p.Udp}" : $"127.0.0.1:{p.Udp},{extraGateway(i)}"), .. environment])).ToArray();
         try
         {
             foreach (var node in nodes)
@@ -176,6 +189,23 @@ public sealed class NodeProcess : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>Environment a node was started with (to start another one into the same cluster).</summary>
+    public IReadOnlyDictionary<string, string?> StartEnvironment => _process.StartInfo.Environment.ToDictionary(e => e.Key, e => e.Value);
+
+    /// <summary>SIGTERM: the node's graceful path (coordinated shutdown, leaving the cluster).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>Until the process exited; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: the process dies with no coordinated shutdown, as on a machine failure.</summary>

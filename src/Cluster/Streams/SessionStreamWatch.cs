@@ -1,16 +1,15 @@
 using Akka.Actor;
-using Rtmfp.Cluster;
 using Rtmfp.Flash;
 
-namespace Rtmfp.Sessions.Streams;
+namespace Rtmfp.Cluster;
 
 /// <summary>
-/// A session's watch on the stream entities it publishes to and plays from (issue 9): each entity that answered is
+/// A session's (or RTMP connection's) watch on the stream entities it publishes to and plays from (issue 9): each entity that answered is
 /// watched, and when one stops, on purpose or with its node, the session publishes and subscribes again to the next
 /// incarnation, every 2 s until that incarnation answered (while a dead node's shards are re-homed, the region still
 /// forwards to the dead region and a first attempt can be lost). Driven by the session actor's thread only.
 /// </summary>
-internal sealed class SessionStreamWatch(ClusterStreamRelay relay, ITimerScheduler timers, Func<IActorRef, IActorRef> watch)
+public sealed class SessionStreamWatch(ClusterStreamRelay relay, ITimerScheduler timers, Func<IActorRef, IActorRef> watch)
 {
     /// <summary>The session actor's periodic retry message.</summary>
     public sealed class Retry

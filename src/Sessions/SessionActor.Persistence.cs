@@ -1,0 +1,268 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Rtmfp.Cluster;
+using Rtmfp.Engine;
+using Rtmfp.Shared.Wire;
+
+namespace Rtmfp.Sessions;
+
+/// <summary>
+/// The session's persistence (docs/decisions.md, "Session persistence"): a <see cref="SessionStarted"/> when it opens
+/// (before the initiator hears of it), a <see cref="SessionCheckpoint"/> when its flows or address change (before the
+/// packets that acknowledge a new flow leave) or its sequence numbers came near the margin a resume adds, and on
+/// hand-off; nothing per packet. An entity that starts with a record resumes the session without a handshake (crash
+/// recovery, rebalance, graceful leave); a closed session deletes its record.
+/// </summary>
+internal sealed partial class SessionActor
+{
+    public const string PersistenceIdPrefix = "rtmfp-session-";
+
+    /// <summary>A resumed session's packets are numbered this far above the last recorded number (RFC 7425 §4.6.6).</summary>
+    internal const ulong SendSequenceMargin = 1UL << 32;
+
+    /// <summary>A resumed sending flow's numbers start this far above its recorded next number (RFC 7016 §3.6.2.3).</summary>
+    internal const ulong FlowSequenceMargin = 1UL << 24;
+
+    private const int SnapshotEvery = 16;
+
+    private SessionStarted? _recovered;
+    private SessionCheckpoint? _latest;
+    private long _recordedFlowChanges;
+    private ulong _recordedSendProgress;
+    private ulong _recordedSendSequence;
+    private bool _handingOff;
+    private bool _addressChanged;
+
+    public override string PersistenceId { get; }
+
+    /// <summary>Whether this incarnation resumed a session persisted by an earlier one (tests, diagnostics).</summary>
+    public bool Resumed { get; private set; }
+
+    private void Recovering()
+    {
+        Recover<SessionStarted>(s => _recovered = s);
+        Recover<SessionCheckpoint>(c => _recovered = _recovered is null ? null : _recovered with { Checkpoint = c });
+        Recover<SnapshotOffer>(o => _recovered = o.Snapshot as SessionStarted);
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+        AwaitingOpen();
+    }
+
+    private void OnRecovered()
+    {
+        if (_recovered is not { } record)
+        {
+            return; // a new session, or an ID nobody opened: AwaitingOpen
+        }
+        _recovered = null;
+        var open = record.Open;
+        var checkpoint = record.Checkpoint;
+        _open = open;
+        _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, checkpoint.FarAddress, open.RIKeyingPacket);
+        _latest = checkpoint;
+        StartEngine(open, checkpoint.FarAddress);
+        _nextSendSequence = checkpoint.SendSequence < ulong.MaxValue - SendSequenceMargin
+            ? checkpoint.SendSequence + SendSequenceMargin
+            : checkpoint.SendSequence;
+        if (checkpoint.ReceiveSequence > 0)
+        {
+            _replayWindow.Accept(checkpoint.ReceiveSequence);
+            _highestReceived = checkpoint.ReceiveSequence;
+        }
+        _engine!.Resume(ToEngine(checkpoint), FlowSequenceMargin);
+        Resumed = true;
+        if (checkpoint.FlashUnresumable)
+        {
+            // More NetConnection commands than a record keeps: it cannot be rebuilt, so the client hears at once.
+            _log.Warning("session {0:x8}: its NetConnection cannot be rebuilt from its record; closing it", _sessionId);
+            _engine.Close(Now);
+        }
+        else if (checkpoint.FlashCommands.Count > 0)
+        {
+            _adapter?.Replay(checkpoint.FlashCommands);
+        }
+        _metrics?.SessionOpened();
+        _countedOpen = true;
+        _listed = SessionListing.Add(_settings.Directory, open, Self);
+        Become(Open);
+        _log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
+            checkpoint.ReceiveFlows.Count, checkpoint.SendFlows.Count);
+        // The new numbering bases are recorded before anything numbered with them leaves.
+        PersistCheckpoint(() => Reschedule(Now));
+    }
+
+    private static SessionResumeState ToEngine(SessionCheckpoint c)
+    {
+        static FlowResumeState ToFlow(PersistedFlow f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
+        return new SessionResumeState(Map(c.ReceiveFlows, ToFlow), Map(c.SendFlows, ToFlow), c.NextFlowId);
+    }
+
+    /// <summary>The record's flows and the engine's are the same four fields (the engine knows nothing of Akka).</summary>
+    private static TOut[] Map<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> map)
+    {
+        var result = new TOut[items.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = map(items[i]);
+        }
+        return result;
+    }
+
+    private SessionCheckpoint Checkpoint()
+    {
+        var engine = _engine!;
+        var flows = engine.ExportFlows();
+        static PersistedFlow ToRecord(FlowResumeState f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
+        _recordedFlowChanges = engine.FlowChanges;
+        _addressChanged = false;
+        var log = _adapter?.Commands;
+        log?.MarkRecorded();
+        _recordedSendProgress = engine.SendProgress();
+        _recordedSendSequence = _nextSendSequence;
+        return new SessionCheckpoint(SocketAddresses.Copy(engine.FarAddress), _nextSendSequence, _highestReceived,
+            Map(flows.ReceiveFlows, ToRecord), Map(flows.SendFlows, ToRecord), flows.NextFlowId, log?.Commands.ToArray() ?? [], log?.Overflowed ?? false);
+    }
+
+    /// <summary>The session opened: persisted before <paramref name="then"/> answers the gateway.</summary>
+    private void PersistStarted(Action then)
+    {
+        var started = new SessionStarted(_open!, Checkpoint());
+        Persist(started, s =>
+        {
+            _latest = s.Checkpoint;
+            then();
+        });
+    }
+
+    private void PersistCheckpoint(Action? then)
+    {
+        Persist(Checkpoint(), c =>
+        {
+            _latest = c;
+            if (LastSequenceNr % SnapshotEvery == 0)
+            {
+                SaveSnapshot(new SessionStarted(_open!, c));
+            }
+            then?.Invoke();
+        });
+    }
+
+    /// <summary>
+    /// After every engine call (cheap): a flow opened or closed, the client moved, or its NetConnection took a state
+    /// command since the last record.
+    /// </summary>
+    private bool RecordStale(Session engine) =>
+        engine.State == SessionState.Open && !_handingOff
+        && (engine.FlowChanges != _recordedFlowChanges || _addressChanged || _adapter is { Commands.Changed: true });
+
+    /// <summary>On timer ticks: sequence numbers came halfway to the margin a resume adds above the record.</summary>
+    private void CheckpointIfNumbersAdvanced()
+    {
+        if (_engine is not { State: SessionState.Open } engine || _handingOff)
+        {
+            return;
+        }
+        if (_nextSendSequence - _recordedSendSequence >= SendSequenceMargin / 2
+            || engine.SendProgress() - _recordedSendProgress >= FlowSequenceMargin / 2)
+        {
+            PersistCheckpoint(null);
+        }
+    }
+
+    /// <summary>
+    /// Rebalance or graceful leave (the shard's hand-off stop message): record, stop, resume elsewhere. Two explicit
+    /// paths: when no other node of the sessions role is up, nobody would resume the session (a single node stopping,
+    /// issue 11), so it closes in an orderly way as before and tells its gateway.
+    /// </summary>
+    private void HandOff()
+    {
+        if (_handingOff)
+        {
+            return;
+        }
+        if (!AnotherSessionsNodeUp())
+        {
+            BeginClose();
+            if (!_gateway.IsNobody())
+            {
+                _gateway.Tell(new SessionClosed(_sessionId));
+            }
+            ForgetRecord();
+            Context.Stop(Self);
+            return;
+        }
+        _handingOff = true;
+        Timers.CancelAll();
+        if (_engine is not { State: SessionState.Open })
+        {
+            ForgetRecord(); // closing anyway: nothing to resume
+            Context.Stop(Self);
+            return;
+        }
+        PersistCheckpoint(() => Context.Stop(Self));
+    }
+
+    /// <summary>Whether another node of the sessions role is up and reachable (outside a cluster, as in unit tests: yes).</summary>
+    private bool AnotherSessionsNodeUp()
+    {
+        if (((ExtendedActorSystem)Context.System).Provider is not Akka.Cluster.ClusterActorRefProvider)
+        {
+            return true;
+        }
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var state = cluster.State;
+        foreach (var member in state.Members)
+        {
+            if (member.Status == Akka.Cluster.MemberStatus.Up && member.HasRole(ClusterRoles.Sessions)
+                && !member.Address.Equals(cluster.SelfAddress) && !state.Unreachable.Contains(member))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The session is over: its record goes, so the ID can serve a new session later.</summary>
+    private void ForgetRecord()
+    {
+        if (LastSequenceNr > 0)
+        {
+            DeleteMessages(LastSequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue));
+        }
+    }
+
+    private void OnFetchKeys(FetchSessionKeys fetch)
+    {
+        if (_gateway.IsNobody())
+        {
+            SetGateway(Sender); // a resumed session learns its gateway from the first one to ask
+        }
+        Sender.Tell(KeysReply());
+    }
+
+    private SessionKeysReply KeysReply() => new(_sessionId, _open!.FarSessionId, _open.Crypto, _engine!.FarAddress);
+
+    /// <summary>
+    /// A resumed session tells each gateway its packets come through where it now lives: the gateway then sends to it
+    /// directly (it routed through the shard region since the old incarnation stopped).
+    /// </summary>
+    private void AnnounceResumed()
+    {
+        if (Resumed && !_gateway.IsNobody())
+        {
+            _gateway.Tell(KeysReply());
+        }
+    }
+
+    /// <summary>Answers of the journal and snapshot store: nothing to do but not to treat them as unhandled.</summary>
+    private void PersistenceReplies()
+    {
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("session {0:x8}: snapshot failed: {1}", _sessionId, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("session {0:x8}: deleting its record failed: {1}", _sessionId, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("session {0:x8}: deleting its snapshots failed: {1}", _sessionId, f.Cause.Message));
+    }
+}

@@ -1,0 +1,64 @@
+namespace Rtmfp.Shared.Telemetry;
+
+/// <summary>
+/// Attribute values of the node's instruments, built once: a counter add with one of these tags does not allocate
+/// (the boxed value is shared). Names follow the OpenTelemetry semantic conventions: <c>error.type</c> for why
+/// something was dropped or refused, <c>network.io.direction</c> for traffic.
+/// </summary>
+public static class MetricTags
+{
+    public const string ErrorType = "error.type";
+    public const string Direction = "network.io.direction";
+    public const string Outcome = "rtmfp.outcome";
+
+    public static readonly KeyValuePair<string, object?> Receive = new(Direction, "receive");
+    public static readonly KeyValuePair<string, object?> Transmit = new(Direction, "transmit");
+
+    public static readonly KeyValuePair<string, object?> Accepted = new(Outcome, "accepted");
+    public static readonly KeyValuePair<string, object?> Refused = new(Outcome, "refused");
+
+    internal static readonly KeyValuePair<string, object?>[] Directions = [Receive, Transmit];
+    internal static readonly KeyValuePair<string, object?>[] Outcomes = [Accepted, Refused];
+}
+
+/// <summary><c>error.type</c> of <c>rtmfp.gateway.packets.dropped</c>: why a datagram was dropped unread.</summary>
+public static class DropReasons
+{
+    /// <summary>Shorter than any RTMFP packet (RFC 7016 §2.2.2), so no session ID can be read.</summary>
+    public static readonly KeyValuePair<string, object?> Malformed = new(MetricTags.ErrorType, "malformed");
+
+    /// <summary>Session ID 0 but not a startup packet under the default key (bad checksum, padding or chunks).</summary>
+    public static readonly KeyValuePair<string, object?> StartupInvalid = new(MetricTags.ErrorType, "startup_invalid");
+
+    /// <summary>The session's key did not decrypt it, or its checksum/HMAC was wrong (RFC 7425 §4.6).</summary>
+    public static readonly KeyValuePair<string, object?> DecryptFailed = new(MetricTags.ErrorType, "decrypt_failed");
+
+    /// <summary>Its session sequence number was already seen or is behind the window (RFC 7425 §4.6.3).</summary>
+    public static readonly KeyValuePair<string, object?> Replayed = new(MetricTags.ErrorType, "replayed");
+
+    public static readonly KeyValuePair<string, object?>[] All = [Malformed, StartupInvalid, DecryptFailed, Replayed];
+}
+
+/// <summary><c>error.type</c> of <c>rtmfp.handshake.rejected</c>: why an IIKeying did not become a session.</summary>
+public static class HandshakeRejections
+{
+    /// <summary>The cookie is not ours, has expired or is bound to another address, or the keying is malformed (RFC 7016 §3.5.1.2).</summary>
+    public static readonly KeyValuePair<string, object?> InvalidKeying = new(MetricTags.ErrorType, "invalid_keying");
+
+    /// <summary>The source address or its prefix opened more handshakes per second than allowed.</summary>
+    public static readonly KeyValuePair<string, object?> RateLimited = new(MetricTags.ErrorType, "rate_limited");
+
+    /// <summary>The source address or its prefix holds as many open sessions as allowed.</summary>
+    public static readonly KeyValuePair<string, object?> SessionLimit = new(MetricTags.ErrorType, "session_limit");
+
+    /// <summary>The Diffie-Hellman worker queue is full.</summary>
+    public static readonly KeyValuePair<string, object?> Overload = new(MetricTags.ErrorType, "overload");
+
+    /// <summary>The key agreement failed (bad public key or certificate).</summary>
+    public static readonly KeyValuePair<string, object?> KeyingFailed = new(MetricTags.ErrorType, "keying_failed");
+
+    /// <summary>Every session ID tried collided with a live session.</summary>
+    public static readonly KeyValuePair<string, object?> IdCollision = new(MetricTags.ErrorType, "id_collision");
+
+    public static readonly KeyValuePair<string, object?>[] All = [InvalidKeying, RateLimited, SessionLimit, Overload, KeyingFailed, IdCollision];
+}

@@ -1,0 +1,114 @@
+using System.Buffers;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.TestKit.Xunit;
+using Rtmfp.Cluster;
+using Rtmfp.Engine;
+using static Rtmfp.Sessions.Tests.SessionActorTests;
+
+namespace Rtmfp.Sessions.Tests;
+
+/// <summary>
+/// A session entity's record (SessionActor.Persistence.cs) on the default in-memory journal: a later incarnation of
+/// the entity, after a hand-off or after the first one died, resumes the session without a handshake; a closed session
+/// leaves nothing to resume.
+/// </summary>
+public class SessionPersistenceTests : TestKit
+{
+    private readonly LocalTestGateway _gateway;
+
+    public SessionPersistenceTests()
+    {
+        _gateway = new LocalTestGateway(CreateTestProbe());
+        LocalGateways.Get(Sys).Register(_gateway.Probe.Ref, _gateway.Sink);
+    }
+
+    private IActorRef Spawn(uint sid) =>
+        ChildActorOf(Props.Create(() => new SessionActor(SessionMessageExtractor.EntityIdOf(sid), SessionActorSettings.Default, null)));
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_next_incarnation_resumes_the_session_on_the_same_flows_above_every_number_used(bool handOff)
+    {
+        await Task.Yield();
+        uint sid = handOff ? 0x7171u : 0x7272u;
+        var first = Spawn(sid);
+        first.Tell(Open(sid, 7, sseq: true), _gateway.Probe.Ref);
+        _gateway.Probe.ExpectMsg<SessionOpened>();
+        var handler = new Collector();
+        var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
+        var flow = initiator.OpenFlow("echo"u8.ToArray());
+        for (int i = 0; i < 10; i++)
+        {
+            flow.Write(BitConverter.GetBytes(i));
+        }
+        Assert.True(_gateway.Exchange(first, sid, initiator, () => handler.Messages.Count == 10 && flow.QueuedFragmentCount == 0));
+        ulong lastBefore = _gateway.Sequences[^1];
+
+        Watch(first);
+        if (handOff)
+        {
+            first.Tell(SessionHandOff.Instance, _gateway.Probe.Ref);
+        }
+        else
+        {
+            first.Tell(PoisonPill.Instance); // dies without a word, as with its node: the record is what the flow opened
+        }
+        ExpectTerminated(first);
+        // It moved, it did not end: no Close Request reached the client and the gateway keeps its keys.
+        _gateway.DeliverTo(initiator);
+        Assert.Equal(SessionState.Open, initiator.State);
+        _gateway.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        var next = Spawn(sid);
+        next.Tell(new FetchSessionKeys(sid), _gateway.Probe.Ref);
+        Assert.Equal(0x11223344u, _gateway.Probe.ExpectMsg<SessionKeysReply>().FarSessionId);
+        for (int i = 10; i < 20; i++)
+        {
+            flow.Write(BitConverter.GetBytes(i));
+        }
+        int before = _gateway.Sequences.Count;
+        Assert.True(_gateway.Exchange(next, sid, initiator, () => handler.Messages.Count == 20), $"{handler.Messages.Count} echoes");
+        Assert.Equal(Enumerable.Range(0, 20), handler.Messages.Select(m => BitConverter.ToInt32(m)));
+        Assert.Equal(1, handler.FlowsOpened); // the same return flow
+        Assert.Equal(SessionState.Open, initiator.State);
+        // RFC 7425 §4.6.6: the resumed session numbers its packets above anything the first could have used.
+        var after = _gateway.Sequences.Skip(before).ToList();
+        Assert.All(after, s => Assert.True(s >= SessionActor.SendSequenceMargin && s > lastBefore));
+        Assert.Equal(after.Order(), after);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_closed_session_leaves_no_record()
+    {
+        await Task.Yield();
+        const uint sid = 0x7373;
+        var first = Spawn(sid);
+        first.Tell(Open(sid, 8), _gateway.Probe.Ref);
+        _gateway.Probe.ExpectMsg<SessionOpened>();
+        var handler = new Collector();
+        var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
+        initiator.OpenFlow("echo"u8.ToArray()).Write(new byte[] { 1 });
+        Assert.True(_gateway.Exchange(first, sid, initiator, () => handler.Messages.Count == 1));
+
+        first.Tell(new CloseSession(sid), _gateway.Probe.Ref);
+        SessionClosed? closed = null;
+        Assert.True(_gateway.Exchange(first, sid, initiator, () =>
+            (closed ??= _gateway.Probe.ReceiveOne(TimeSpan.FromMilliseconds(10)) as SessionClosed) is not null));
+        var passivate = ExpectMsg<Passivate>();
+        Watch(first);
+        first.Tell(passivate.StopMessage);
+        ExpectTerminated(first);
+
+        var next = Spawn(sid);
+        next.Tell(new FetchSessionKeys(sid), _gateway.Probe.Ref);
+        _gateway.Probe.ExpectMsg<UnknownSession>(u => u.SessionId == sid);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        LocalGateways.Get(Sys).Unregister(_gateway.Probe.Ref);
+        base.Dispose(disposing);
+    }
+}
