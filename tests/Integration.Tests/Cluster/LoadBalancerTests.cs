@@ -14,12 +14,12 @@ namespace Rtmfp.Integration.Tests.Cluster;
 public partial class LoadBalancerTests
 {
     // Counted by the session actor, on the node that hosts the session (placed by session ID, whatever the gateway).
-    private const string Completed = "rtmfp.handshakes.completed";
+    private const string Completed = "rtmfp.handshake.completed";
 
     // Counted by a node's gateway: IHellos it answered (RHello), keyings it retried under another session ID, datagrams.
-    private const string Started = "rtmfp.handshakes.started";
-    private const string PacketsIn = "rtmfp.packets.in";
-    private const string Retried = "rtmfp.handshakes.retried";
+    private const string Started = "rtmfp.handshake.started";
+    private const string PacketsIn = "rtmfp.gateway.packets{receive}";
+    private const string Retried = "rtmfp.handshake.retried";
 
     [Fact(Timeout = 240_000)]
     public Task Clients_spread_over_the_gateways_and_clients_moved_by_a_conntrack_flush_carry_on_without_a_new_handshake() =>

@@ -126,7 +126,7 @@ public sealed class NodeProcess : IAsyncDisposable
         return false;
     }
 
-    /// <summary>This node's running totals of its Rtmfp counters (ops node info), e.g. <c>rtmfp.handshakes.completed</c>.</summary>
+    /// <summary>This node's running totals of its Rtmfp counters (ops node info), e.g. <c>rtmfp.handshake.completed</c>.</summary>
     public async Task<Dictionary<string, long>> RtmfpTotalsAsync(CancellationToken cancellationToken)
     {
         using var json = await OpsAsync("node info", null, cancellationToken);
