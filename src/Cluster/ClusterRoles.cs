@@ -18,4 +18,7 @@ public static class ClusterRoles
 
     /// <summary>Shard type of the NetGroup entities (role <see cref="Groups"/>).</summary>
     public const string GroupShard = "group";
+
+    /// <summary>Shard type of the group seed sources (role <see cref="Sessions"/>, docs/groups.md §7).</summary>
+    public const string GroupSeedShard = "group-seed";
 }

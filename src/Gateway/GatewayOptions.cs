@@ -15,6 +15,12 @@ public sealed record GatewayOptions(
 {
     /// <summary>Per-source bounds on startup traffic (an init property so existing constructor calls stay valid).</summary>
     public GatewaySourceLimits SourceLimits { get; init; } = GatewaySourceLimits.Default;
+
+    /// <summary>
+    /// Server members that seed streams into groups (docs/groups.md §7): an IHello naming one's peer ID is answered by
+    /// this gateway as that peer, so members open an ordinary session to the node.
+    /// </summary>
+    public IReadOnlyList<Rtmfp.Shared.Groups.GroupSeedIdentity> GroupSeeds { get; init; } = [];
 }
 
 /// <summary>

@@ -98,6 +98,8 @@ internal static class NodeComposition
                     MemberKeepalive = settings.Groups.MemberKeepalive,
                     MemberIdleTimeout = settings.Groups.MemberIdleTimeout,
                 },
+                Seeds = GroupSeeds(settings),
+                SeedStatistics = services.GetRequiredService<Rtmfp.Sessions.Groups.Seeding.GroupSeedStatistics>(),
             });
         }
         if (settings.Roles.HasFlag(NodeRoles.Groups))
@@ -152,10 +154,24 @@ internal static class NodeComposition
         CustomValidator = CertificateValidation.PinnedCertificate(tls.Certificate.Thumbprint),
     };
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NodeSettings, IReadOnlyList<Rtmfp.Sessions.Groups.Seeding.GroupSeed>> s_seeds = new();
+
+    /// <summary>
+    /// The server members of Rtmfp:Groups:Seeds (docs/groups.md §7), derived once per settings: their identities come
+    /// from the cookie secret, which every gateway of a cluster shares, so every node answers for the same peer IDs.
+    /// </summary>
+    internal static IReadOnlyList<Rtmfp.Sessions.Groups.Seeding.GroupSeed> GroupSeeds(NodeSettings settings) =>
+        s_seeds.GetValue(settings, s => s.Groups.Seeds
+            .Select(seed => new Rtmfp.Sessions.Groups.Seeding.GroupSeed(
+                Rtmfp.Shared.Groups.GroupSeedIdentity.Derive(seed.Specifier, s.Gateway.CookieSecret
+                    ?? throw new InvalidOperationException("group seeds need the cookie secret resolved")), seed.Stream))
+            .ToList());
+
     /// <summary>Hosted services of the roles this node plays (the gateway's UDP front) and the ops endpoint.</summary>
     public static void AddRoleServices(IServiceCollection services, NodeSettings settings)
     {
         Rtmfp.Ops.OpsServiceCollectionExtensions.AddRtmfpOps(services, settings.Ops.Endpoint, settings.Ops.Token);
+        services.AddSingleton<Rtmfp.Sessions.Groups.Seeding.GroupSeedStatistics>();
         services.AddHostedService<ClusterJoinWatchdog>();
         if (settings.Persistence.Provider == PersistenceProvider.Redis)
         {
@@ -185,6 +201,7 @@ internal static class NodeComposition
                 ShutdownCloseGrace: TimeSpan.FromSeconds(2))
             {
                 SourceLimits = g.SourceLimits,
+                GroupSeeds = GroupSeeds(settings).Select(s => s.Identity).ToList(),
             });
         }
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Rtmfp.Node.Settings;
+using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Node;
 
@@ -36,6 +37,11 @@ internal static class NodeHost
             throw new InvalidSettingsException(errors);
         }
 
+        if (settings.Gateway.CookieSecret is null)
+        {
+            // One random secret for the whole process: the gateway's cookies and the group seeds' identities use it.
+            settings = settings with { Gateway = settings.Gateway with { CookieSecret = CookieJar.NewSecret() } };
+        }
         builder.Services.AddSingleton(settings);
         builder.Services.AddNodeTelemetry(settings);
         builder.Services.AddAkka(settings.Cluster.SystemName, (akka, sp) => NodeComposition.Configure(akka, sp, settings));

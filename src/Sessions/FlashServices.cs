@@ -23,6 +23,13 @@ internal sealed record FlashServices(ApplicationRegistry Applications)
 
     public GroupPolicy Groups { get; init; } = GroupPolicy.Default;
 
+    /// <summary>Streams seeded into groups, and this node's fan-out of each (docs/groups.md §7).</summary>
+    public IReadOnlyList<Groups.Seeding.GroupSeed> Seeds { get; init; } = [];
+
+    public Groups.Seeding.SeedFanouts? SeedFanouts { get; init; }
+
+    public Groups.Seeding.GroupSeedStatistics SeedStatistics { get; init; } = new();
+
     public NetConnectionOptions ConnectionOptions { get; init; } = NetConnectionOptions.Default;
 
     public RtmfpFlashAdapterOptions AdapterOptions { get; init; } = RtmfpFlashAdapterOptions.Default;

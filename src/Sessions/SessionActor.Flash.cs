@@ -70,6 +70,7 @@ internal sealed partial class SessionActor
         _rendezvous?.Leave();
         _clusterRelay?.LeaveAll();
         _groups?.LeaveAll();
+        _seedPeer?.Leave();
     }
 
     /// <summary>RFC 7016 §3.5.1.6: the gateway (the sender) redirects the initiator; our client gets an FIHello.</summary>

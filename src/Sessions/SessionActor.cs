@@ -76,6 +76,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     private FlowRouter? _flows;
     private EchoService? _echo;
     private GroupFlowService? _groups;
+    private Groups.Seeding.SeedPeerService? _seedPeer;
 
     public SessionActor(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics)
         : this(entityId, settings, metrics, null)
@@ -135,6 +136,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         Command<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
         Command<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
         Command<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
+        Command<Groups.Seeding.SeedSend>(m => AroundEngine(() => _seedPeer?.Send(m)));
         PersistenceReplies();
     }
 
@@ -222,6 +224,10 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
             var groupRegion = _flash.GroupRegion?.Invoke();
             _groups = new GroupFlowService(_engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
             _flows.Register(FlowSignatureKind.NetGroup, _groups);
+            if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, _engine, open, Self)) is not null)
+            {
+                _flows.Register(FlowSignatureKind.NetGroupPeer, _seedPeer); // a member's session with the server member
+            }
         }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         _metrics?.SessionOpened();

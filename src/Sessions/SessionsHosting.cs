@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Groups;
+using Rtmfp.Sessions.Groups.Seeding;
 using Rtmfp.Sessions.Rendezvous;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Telemetry;
@@ -20,6 +21,11 @@ public sealed record SessionsRoleOptions(
 {
     /// <summary>NetGroup settings; the group entities run where the groups role is (or behind a proxy).</summary>
     public GroupPolicy Groups { get; init; } = GroupPolicy.Default;
+
+    /// <summary>Streams server members seed into groups (docs/groups.md §7), and where their figures go.</summary>
+    public IReadOnlyList<GroupSeed> Seeds { get; init; } = [];
+
+    public GroupSeedStatistics SeedStatistics { get; init; } = new();
 }
 
 /// <summary>The sessions role: session entities, and the stream and peer directory entities beside them.</summary>
@@ -42,6 +48,7 @@ public static class SessionsHosting
             _ => entityId => Props.Create(() => new PeerDirectoryActor(entityId)),
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
+        var fanouts = WithGroupSeeds(akka, options);
         akka.WithReachableShardRegion<SessionRegion>(
             ClusterRoles.SessionShard,
             registry =>
@@ -51,7 +58,10 @@ public static class SessionsHosting
                     StreamRegion = () => registry.Get<StreamRegion>(),
                     PeerDirectory = () => registry.Get<PeerDirectoryRegion>(),
                     GroupRegion = () => registry.TryGet<GroupRegion>(out var groups) ? groups : ActorRefs.Nobody,
-                    Groups = options.Groups,
+                    Groups = options.Groups with { SeedMembers = options.Seeds.ToDictionary(s => s.GroupIdHex, s => s.Identity.PeerId) },
+                    Seeds = options.Seeds,
+                    SeedFanouts = fanouts,
+                    SeedStatistics = options.SeedStatistics,
                 };
                 return entityId => Props.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
             },
@@ -59,5 +69,33 @@ public static class SessionsHosting
             ClusterRoles.Sessions,
             SessionHandOff.Instance);
         return akka;
+    }
+
+    /// <summary>
+    /// docs/groups.md §7: a seed source entity per seeded group (sharded beside the sessions) and, on this node, one
+    /// fan-out per seeded group that the node's member sessions use. Nothing when no seed is configured.
+    /// </summary>
+    private static SeedFanouts? WithGroupSeeds(AkkaConfigurationBuilder akka, SessionsRoleOptions options)
+    {
+        if (options.Seeds.Count == 0)
+        {
+            return null;
+        }
+        var fanouts = new SeedFanouts();
+        akka.WithReachableShardRegion<GroupSeedRegion>(
+            ClusterRoles.GroupSeedShard,
+            registry => entityId => Props.Create(() => new SeedSourceActor(entityId, options.Seeds, () => registry.Get<StreamRegion>(), options.SeedStatistics)),
+            new GroupMessageExtractor(options.ShardCount),
+            ClusterRoles.Sessions);
+        akka.WithActors((system, registry) =>
+        {
+            foreach (var seed in options.Seeds)
+            {
+                var fanout = system.ActorOf(Props.Create(() => new SeedFanoutActor(seed, () => registry.Get<GroupSeedRegion>(), options.SeedStatistics)),
+                    "group-seed-" + seed.GroupIdHex[..16]);
+                fanouts.Add(seed.GroupIdHex, fanout);
+            }
+        });
+        return fanouts;
     }
 }

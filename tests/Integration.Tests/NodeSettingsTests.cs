@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Cluster;
 using Rtmfp.Node;
 
@@ -25,6 +26,33 @@ public class NodeSettingsTests
     {
         var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], [new(key, value)]));
         Assert.Contains(ex.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    private const string SeedGroup = "G:027f0201010103010c050e74657374011b00";
+
+    [Theory]
+    [InlineData("G:zz", "live/cam", "Rtmfp:Groups:Seeds:0:Group: 'G:zz'")]
+    [InlineData(SeedGroup, "cam", "Rtmfp:Groups:Seeds:0:Stream: 'cam' is not application/name")]
+    [InlineData(SeedGroup, "live/", "Rtmfp:Groups:Seeds:0:Stream: 'live/' is not application/name")]
+    [InlineData(SeedGroup, "", "Rtmfp:Groups:Seeds:0: needs both Group")]
+    public void A_bad_group_seed_stops_startup_naming_it(string group, string stream, string expected)
+    {
+        var ex = Assert.Throws<InvalidSettingsException>(() =>
+            NodeHost.Build([], [new("Rtmfp:Groups:Seeds:0:Group", group), new("Rtmfp:Groups:Seeds:0:Stream", stream)]));
+        Assert.Contains(ex.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Two_seeds_of_one_group_are_refused_and_a_good_seed_is_read()
+    {
+        var ex = Assert.Throws<InvalidSettingsException>(() => NodeHost.Build([], [
+            new("Rtmfp:Groups:Seeds:0:Group", SeedGroup), new("Rtmfp:Groups:Seeds:0:Stream", "live/a"),
+            new("Rtmfp:Groups:Seeds:1:Group", SeedGroup), new("Rtmfp:Groups:Seeds:1:Stream", "live/b")]));
+        Assert.Contains(ex.Errors, e => e.StartsWith("Rtmfp:Groups:Seeds:1:Group: another seed already seeds this group", StringComparison.Ordinal));
+
+        using var host = NodeHost.Build([], [new("Rtmfp:Groups:Seeds:0:Group", SeedGroup), new("Rtmfp:Groups:Seeds:0:Stream", "live/sub/cam")]);
+        var seed = Assert.Single(host.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Groups.Seeds);
+        Assert.Equal(new Rtmfp.Flash.StreamKey("live/sub", "cam"), seed.Stream);
     }
 
     [Fact]

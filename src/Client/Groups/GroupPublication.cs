@@ -1,3 +1,4 @@
+using Rtmfp.Shared.Groups;
 using System.Buffers;
 using Rtmfp.Client.Flash;
 using Rtmfp.Shared.Amf;

@@ -1,3 +1,4 @@
+using Rtmfp.Shared.Groups;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Rtmfp.Client.Flash;

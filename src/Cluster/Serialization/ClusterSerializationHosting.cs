@@ -20,6 +20,8 @@ public static class ClusterSerializationHosting
             system => new StreamProtocolSerializer(system)),
         (GroupProtocolSerializer.SerializerIdentifier, "rtmfp-group", GroupProtocolSerializer.Messages.Types,
             system => new GroupProtocolSerializer(system)),
+        (SeedProtocolSerializer.SerializerIdentifier, "rtmfp-seed", SeedProtocolSerializer.Messages.Types,
+            system => new SeedProtocolSerializer(system)),
         (SessionRecordSerializer.SerializerIdentifier, "rtmfp-session-record", SessionRecordSerializer.Messages.Types,
             system => new SessionRecordSerializer(system)),
     ];

@@ -17,17 +17,22 @@ internal abstract class ProtocolSerializer : SerializerWithStringManifest
     private static ClusterMessageWriter? t_writer;
 
     private readonly ProtocolMessages _messages;
+    private long _serialized;
 
     protected ProtocolSerializer(ExtendedActorSystem system, ProtocolMessages messages) : base(system)
     {
         _messages = messages;
     }
 
+    /// <summary>Messages this serializer wrote: each is one message to another node (tests count what crosses).</summary>
+    public long Serialized => Interlocked.Read(ref _serialized);
+
     public sealed override string Manifest(object o) =>
         _messages.TryGetManifest(o, out string manifest) ? manifest : throw NotOurs(o);
 
     public sealed override byte[] ToBinary(object obj)
     {
+        Interlocked.Increment(ref _serialized);
         var w = t_writer ??= new ClusterMessageWriter();
         w.Clear();
         if (!_messages.TryWrite(w, obj))

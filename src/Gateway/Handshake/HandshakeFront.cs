@@ -55,7 +55,10 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         _guard = new SourceGuard(limits);
         _sessions = new SessionsBySource(limits, sessionId => context.Gateway.Cache.TryGet(sessionId, out _));
         var cookies = new CookieJar(context.Options.CookieSecret, context.Options.CookieSlot);
-        _responder = new HandshakeResponder(serverProfile, cookies, new EndpointDiscriminatorCache());
+        _responder = new HandshakeResponder(serverProfile, cookies, new EndpointDiscriminatorCache())
+        {
+            MemberProfiles = [.. context.Options.GroupSeeds.Select(s => s.Profile)],
+        };
         _maxInFlight = context.Options.HandshakeQueueLimit * 4;
         _pool = new HandshakeWorkerPool(_responder, context.Options.HandshakeWorkers, context.Options.HandshakeQueueLimit, OnKeyed,
             failed: ex =>

@@ -31,6 +31,30 @@ internal sealed class HandshakeResponder
     public FlashCryptoProfile Profile => _profile;
     public CookieJar Cookies => _cookies;
 
+    /// <summary>
+    /// Peer identities this node answers for besides its own (server members seeding groups, docs/groups.md §7): an
+    /// IHello whose EPD is one's fingerprint gets an RHello with its certificate, and the IIKeying that follows is keyed
+    /// with it (found again through the EPD remembered under the cookie).
+    /// </summary>
+    public IReadOnlyList<FlashCryptoProfile> MemberProfiles { get; init; } = [];
+
+    /// <summary>The member identity an EPD selects, or null (a few at most: a linear scan).</summary>
+    private FlashCryptoProfile? MemberSelectedBy(in EndpointDiscriminator epd)
+    {
+        if (!epd.HasFingerprint)
+        {
+            return null;
+        }
+        foreach (var member in MemberProfiles)
+        {
+            if (epd.Selects(member.Certificate))
+            {
+                return member;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Size of the plain RHello for a tag of <paramref name="tagLength"/> bytes (16 for Flash).</summary>
     public int GetRHelloLength(int tagLength) =>
         StartupPacket.HeaderLength + PacketLimits.ChunkHeaderLength + Vlu.GetPrefixedLength(tagLength)
@@ -52,7 +76,12 @@ internal sealed class HandshakeResponder
         {
             return IHelloDisposition.Ignored;
         }
-        if (!epd.Selects(_profile.Certificate))
+        var certificate = _profile.Certificate;
+        if (MemberSelectedBy(epd) is { } member)
+        {
+            certificate = member.Certificate;
+        }
+        else if (!epd.Selects(_profile.Certificate))
         {
             if (epd.HasFingerprint && epd.Fingerprint.Length == FlashCertificate.FingerprintLength)
             {
@@ -61,14 +90,14 @@ internal sealed class HandshakeResponder
             }
             return IHelloDisposition.Ignored;
         }
-        if (destination.Length < GetRHelloLength(ihello.Tag.Length))
+        if (destination.Length < GetRHelloLength(ihello.Tag.Length) - _profile.Certificate.Encoded.Length + certificate.Encoded.Length)
         {
             return IHelloDisposition.Ignored; // a tag too big for the caller's buffer: not a real client
         }
         Span<byte> cookie = stackalloc byte[CookieJar.CookieLength];
         _cookies.Create(ihello.Tag, client, _unixMs(), cookie);
         _epds?.Store(cookie, ihello.EndpointDiscriminator);
-        written = StartupPacketWriter.WriteRHello(destination, nowMs, ihello.Tag, cookie, _profile.Certificate.Encoded);
+        written = StartupPacketWriter.WriteRHello(destination, nowMs, ihello.Tag, cookie, certificate.Encoded);
         return IHelloDisposition.RHello;
     }
 
@@ -130,7 +159,12 @@ internal sealed class HandshakeResponder
     /// </summary>
     public ResponderHandshakeResult? Complete(HandshakeJob job, long nowMs)
     {
-        if (!_profile.TryRespond(job.InitiatorCertificate, job.InitiatorComponent, out var keying))
+        var profile = _profile;
+        if (MemberProfiles.Count > 0 && job.EndpointDiscriminator is { } epdBytes && EndpointDiscriminator.TryParse(epdBytes, out var epd))
+        {
+            profile = MemberSelectedBy(epd) ?? _profile;
+        }
+        if (!profile.TryRespond(job.InitiatorCertificate, job.InitiatorComponent, out var keying))
         {
             return null;
         }

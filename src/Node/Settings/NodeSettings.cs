@@ -68,6 +68,9 @@ internal sealed record GroupSettings(
     IReadOnlyList<Rtmfp.Shared.Groups.GroupSpecifier> Specifiers,
     bool RefuseUnknownGroups)
 {
+    /// <summary>Rtmfp:Groups:Seeds: streams server members seed into groups (docs/groups.md §7).</summary>
+    public IReadOnlyList<GroupSeedSettings> Seeds { get; init; } = [];
+
     public static readonly GroupSettings Default = new(100_000, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), [], false);
 }
 
@@ -275,7 +278,7 @@ internal sealed record NodeSettings(
             applications["*"] = "default";
         }
 
-        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r), Rtmp = RtmpSettings.Read(r) }, r.Errors);
+        return (new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications, Groups = ReadGroups(r) with { Seeds = GroupSeedSettings.Read(configuration, r) }, Rtmp = RtmpSettings.Read(r) }, r.Errors);
     }
 
     /// <summary>The ops token; an endpoint beyond loopback without one is an error (cluster down/leave are on it).</summary>

@@ -155,6 +155,23 @@ internal sealed class GroupFlowService(
         gc.Outbound = engine.OpenFlow(GroupControl.FlowMetadata.ToArray(), gc.Inbound);
         gc.Membership = membership;
         membership.Flows.Add(gc);
+        IntroduceSeed(gc, membership);
+    }
+
+    /// <summary>
+    /// docs/groups.md §7: the server member is a member like any other, and the stream's source: every joiner meets
+    /// it, and hears of it again with each introduction from the group (the re-bootstrap of young members included),
+    /// so a member whose first attempt failed (and who keeps a failed peer out for a while) tries again.
+    /// </summary>
+    private void IntroduceSeed(GroupFlow gc, Membership membership)
+    {
+        if (policy.SeedMembers.TryGetValue(membership.Request.GroupIdHex, out var seed) && !seed.AsSpan().SequenceEqual(_peerId)
+            && gc.Outbound is { State: SendFlowState.Open } outbound && outbound.QueuedFragmentCount < MaxQueuedIntroductions)
+        {
+            var message = new byte[GroupControl.MemberMessageLength];
+            GroupControl.WriteMember(message, seed);
+            outbound.Write(message);
+        }
     }
 
     private void Refuse(GroupFlow gc)
@@ -205,6 +222,10 @@ internal sealed class GroupFlowService(
                     outbound.Write(message);
                 }
             }
+        }
+        foreach (var gc in membership.Flows)
+        {
+            IntroduceSeed(gc, membership);
         }
     }
 

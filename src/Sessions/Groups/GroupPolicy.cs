@@ -42,6 +42,12 @@ public sealed record GroupPolicy
     /// <summary>Groups one session may be a member of; joins to more are refused.</summary>
     public int MaxGroupsPerSession { get; init; } = 8;
 
+    /// <summary>
+    /// Peer IDs of the server members seeding groups (docs/groups.md §7), by group ID (hex): every member admitted to
+    /// such a group is introduced to it at once.
+    /// </summary>
+    public IReadOnlyDictionary<string, byte[]> SeedMembers { get; init; } = new Dictionary<string, byte[]>();
+
     public GroupSpecifier? Find(ReadOnlySpan<byte> groupId) =>
         _known.TryGetValue(Convert.ToHexStringLower(groupId), out var specifier) ? specifier : null;
 }

@@ -193,14 +193,8 @@ internal sealed class MediaSimulation
                     back.FarSubscribed = true;
                     media.OnMediaInfos(peer);
                     break;
-                case GroupMessageType.FragmentsMap when FragmentsMap.TryRead(message, out ulong last, out var bitmap):
-                    media.OnFragmentsMap(peer, last, bitmap, simulation.NowMs);
-                    break;
-                case GroupMessageType.Push when GroupMediaControl.TryReadPush(message, out byte mask):
-                    media.OnPush(peer, mask);
-                    break;
-                case GroupMessageType.Pull when GroupMediaControl.TryReadPull(message, out ulong id):
-                    media.OnPull(peer, id, simulation.NowMs);
+                default:
+                    media.OnControl(peer, message, simulation.NowMs);
                     break;
             }
         }

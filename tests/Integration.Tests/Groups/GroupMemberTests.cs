@@ -22,7 +22,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
 
     private string Uri => shared.Node.Uri.ToString();
 
-    private static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, string what)
+    internal static async Task EventuallyAsync(Func<bool> condition, TimeSpan within, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())
@@ -209,21 +209,28 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
     }
 
     /// <summary>Frames paced at 20 ms, as a live source produces them: pushes carry most, pulls the rest.</summary>
-    private static async Task PublishAsync(GroupPublication publication, int from, int count, CancellationToken ct)
+    internal static Task PublishAsync(GroupPublication publication, int from, int count, CancellationToken ct) =>
+        PublishVideoAsync((time, tag) => publication.SendVideo(time, tag), from, count, ct);
+
+    /// <summary>
+    /// Synthetic video at 25 frames per second sent every 20 ms (an AVC sequence header first, a keyframe every 25, every
+    /// tenth frame 3,000 bytes: split into several fragments), each stamped with its sequence number.
+    /// </summary>
+    internal static async Task PublishVideoAsync(Action<uint, byte[]> sendVideo, int from, int count, CancellationToken ct)
     {
         if (from == 0)
         {
-            publication.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
+            sendVideo(0, SyntheticMedia.AvcSequenceHeader());
         }
         for (int i = from; i < from + count; i++)
         {
-            publication.SendVideo((uint)(i * 40), SyntheticMedia.VideoFrame(i % 25 == 0, (uint)i, 0, i % 10 == 0 ? 3000 : 600));
+            sendVideo((uint)(i * 40), SyntheticMedia.VideoFrame(i % 25 == 0, (uint)i, 0, i % 10 == 0 ? 3000 : 600));
             await Task.Delay(20, ct);
         }
     }
 
     /// <summary>Whether the members' neighbour lists make one connected graph.</summary>
-    private static bool IsConnected(IReadOnlyList<NetGroupMember> members)
+    internal static bool IsConnected(IReadOnlyList<NetGroupMember> members)
     {
         var byId = members.ToDictionary(m => m.PeerIdHex);
         var seen = new HashSet<string> { members[0].PeerIdHex };
@@ -241,7 +248,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
         return seen.Count == members.Count;
     }
 
-    private static async Task<List<uint>> ReadFramesAsync(GroupSubscription play, int frames, CancellationToken ct)
+    internal static async Task<List<uint>> ReadFramesAsync(GroupSubscription play, int frames, CancellationToken ct)
     {
         var sequences = new List<uint>();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -112,6 +112,9 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new IntroduceGroupMembers(Bytes(32, 27), []),
             new GroupJoinRefused(Bytes(32, 28), "the group is full (2 members)"),
             new GroupEntityStopped(Bytes(32, 29)),
+            new RegisterSeedFanout(Bytes(32, 30), other),
+            new SeedFragments(Bytes(32, 31), Bytes(34, 32), Bytes(1300, 33), 2),
+            new SeedFragments(Bytes(32, 34), Bytes(34, 35), [], 0),
             new SessionStarted(
                 new OpenSession(0x0badf00d, 0x99, Bytes(64, 30), Crypto(50, new PacketVerificationSettings(4, 4, true, true)),
                     Bytes(32, 31), [0x0a, 0x01], V4, Bytes(120, 32)),

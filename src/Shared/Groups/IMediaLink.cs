@@ -1,11 +1,11 @@
-namespace Rtmfp.Client.Groups;
+namespace Rtmfp.Shared.Groups;
 
 /// <summary>
 /// How one group stream's logic reaches one neighbour (docs/groups.md §6.5): our media report flow for the stream
 /// (media infos, maps, push and pull) and our media data flow in return to the neighbour's media report flow. The
 /// sockets behind it are the member's business; tests link streams in memory.
 /// </summary>
-internal interface IMediaLink
+public interface IMediaLink
 {
     /// <summary>The neighbour's peer ID, hex.</summary>
     string PeerId { get; }

@@ -1,9 +1,8 @@
-using Rtmfp.Shared.Groups;
 
-namespace Rtmfp.Client.Groups;
+namespace Rtmfp.Shared.Groups;
 
 /// <summary>A fragment held: its header, the message as it travels (shared by every neighbour it goes to), when it came.</summary>
-internal sealed class StoredFragment(GroupFragment header, byte[] message, int payloadOffset, long receivedMs)
+public sealed class StoredFragment(GroupFragment header, byte[] message, int payloadOffset, long receivedMs)
 {
     public GroupFragment Header { get; } = header;
 
@@ -22,7 +21,7 @@ internal sealed class StoredFragment(GroupFragment header, byte[] message, int p
 /// announces in its fragments maps. Fragments leave after the publisher's window plus a relay margin, counted from
 /// when the highest fragment at the time arrived (fragment IDs grow with the publication's time). Not thread-safe.
 /// </summary>
-internal sealed class FragmentWindow
+public sealed class FragmentWindow
 {
     /// <summary>Fragment IDs accepted beyond the highest one held: a peer cannot make us track IDs far in the future.</summary>
     public const ulong MaxLead = 1 << 16;

@@ -1,9 +1,8 @@
-using Rtmfp.Shared.Groups;
 
-namespace Rtmfp.Client.Groups;
+namespace Rtmfp.Shared.Groups;
 
 /// <summary>One media message of a group stream, reassembled: RTMP message type, timestamp and body.</summary>
-internal readonly record struct GroupMediaMessage(byte Type, uint Time, byte[] Payload);
+public readonly record struct GroupMediaMessage(byte Type, uint Time, byte[] Payload);
 
 /// <summary>
 /// Hands a group stream's messages to the application in fragment order (docs/groups.md §6.5): whole fragments as
@@ -11,7 +10,7 @@ internal readonly record struct GroupMediaMessage(byte Type, uint Time, byte[] P
 /// given up after <c>giveUpMs</c> (the window: by then no member still has it to give), or at once when the window
 /// has moved past it; playout resumes at the next message start held. Not thread-safe.
 /// </summary>
-internal sealed class GroupPlayout
+public sealed class GroupPlayout
 {
     private ulong _next;
     private long _gapSinceMs = -1;

@@ -1,9 +1,8 @@
-using Rtmfp.Shared.Groups;
 
-namespace Rtmfp.Client.Groups;
+namespace Rtmfp.Shared.Groups;
 
 /// <summary>One neighbour's side of one group stream (docs/groups.md §6.5): what each side asked of the other and what it announced.</summary>
-internal sealed class PeerMedia(IMediaLink link)
+public sealed class PeerMedia(IMediaLink link)
 {
     private byte[] _mapIn = [];
 

@@ -1,6 +1,5 @@
-using Rtmfp.Shared.Groups;
 
-namespace Rtmfp.Client.Groups;
+namespace Rtmfp.Shared.Groups;
 
 /// <summary>
 /// One group stream at one member (docs/groups.md §6.5), as publisher or as player that relays: its fragments, the
@@ -8,7 +7,7 @@ namespace Rtmfp.Client.Groups;
 /// brought within the fetch period) and hand to the application. Plain logic driven by the member (under its lock)
 /// or by tests: time comes in as arguments, neighbours are <see cref="IMediaLink"/>s.
 /// </summary>
-internal sealed class GroupMedia
+public sealed class GroupMedia
 {
     /// <summary>Neighbours a new fragment is pushed to at most, minus one (Flash's multicastPushNeighborLimit, librtmfp's default).</summary>
     public const int PushLimit = 4;
@@ -56,6 +55,18 @@ internal sealed class GroupMedia
     }
 
     public string Name { get; }
+
+    /// <summary>
+    /// Neighbours a new fragment is pushed to at most (Flash's limit by default). A server seed raises it: it has the
+    /// bandwidth, and every member whose mask asks should get the fragment from the source at once.
+    /// </summary>
+    public int PushNeighborLimit { get; init; } = PushLimit + 1;
+
+    /// <summary>
+    /// Maps go to every subscriber each period, whatever the parameters announce (a server seed: members start as
+    /// soon as its first map comes, while the members among themselves keep the announced one-in-turn).
+    /// </summary>
+    public bool MapsToAll { get; init; }
 
     /// <summary>The publication's key (<c>21 01</c> and 32 bytes): two publications of one name are two streams.</summary>
     public byte[] StreamKey { get; }
@@ -158,6 +169,28 @@ internal sealed class GroupMedia
 
     public void OnPush(PeerMedia peer, byte mask) => peer.PushOut = mask;
 
+    /// <summary>
+    /// A neighbour's fragments map, push mask or pull (docs/groups.md §6.5), read and applied; false for any other
+    /// message, or a malformed one (the caller counts it).
+    /// </summary>
+    public bool OnControl(PeerMedia peer, ReadOnlySpan<byte> message, long nowMs)
+    {
+        switch (message.IsEmpty ? default : (GroupMessageType)message[0])
+        {
+            case GroupMessageType.FragmentsMap when FragmentsMap.TryRead(message, out ulong last, out var bitmap):
+                OnFragmentsMap(peer, last, bitmap, nowMs);
+                return true;
+            case GroupMessageType.Push when GroupMediaControl.TryReadPush(message, out byte mask):
+                OnPush(peer, mask);
+                return true;
+            case GroupMessageType.Pull when GroupMediaControl.TryReadPull(message, out ulong id):
+                OnPull(peer, id, nowMs);
+                return true;
+            default:
+                return false;
+        }
+    }
+
     public void OnPull(PeerMedia peer, ulong id, long nowMs)
     {
         LastPullMs = nowMs;
@@ -236,6 +269,26 @@ internal sealed class GroupMedia
             Window.TryAdd(fragment);
             PushToNeighbors(fragment, null);
         }
+    }
+
+    /// <summary>
+    /// A publication numbered elsewhere (a server seed's replica on each node, docs/groups.md §7): takes a fragment
+    /// its source already made, keeps it and pushes it as if published here. False when the window refuses it.
+    /// </summary>
+    public bool PublishFragment(GroupFragment header, byte[] message, int payloadOffset, long nowMs)
+    {
+        if (!IsPublisher || EndId != 0)
+        {
+            return false;
+        }
+        var fragment = new StoredFragment(header, message, payloadOffset, nowMs);
+        if (!Window.TryAdd(fragment))
+        {
+            return false;
+        }
+        _published = Math.Max(_published, header.Id);
+        PushToNeighbors(fragment, null);
+        return true;
     }
 
     /// <summary>Ends the publication: neighbours hear the ID past its last fragment.</summary>
@@ -325,7 +378,7 @@ internal sealed class GroupMedia
     private void PushToNeighbors(StoredFragment fragment, PeerMedia? source)
     {
         int bit = 1 << (int)(fragment.Header.Id % 8);
-        int budget = PushLimit + 1;
+        int budget = PushNeighborLimit;
         foreach (var peer in _peers)
         {
             if (peer != source && peer.Subscribed && (peer.PushOut & bit) != 0 && peer.Link.SendData(fragment.Message) && --budget == 0)
@@ -423,7 +476,7 @@ internal sealed class GroupMedia
             }
             peer.Link.SendReport(map);
             peer.MapOutVersion = version;
-            if (!Parameters.SendToAll)
+            if (!Parameters.SendToAll && !MapsToAll)
             {
                 _mapTurn = (_mapTurn + i + 1) % _peers.Count;
                 return;
