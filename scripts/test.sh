@@ -38,6 +38,13 @@ if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; 
   fi
 fi
 
+# The UDP load balancer tests (tests/Integration.Tests/Cluster/LoadBalancerTests.cs, docs/load-balancer.md) build
+# network namespaces with iproute2 and balance with iptables and conntrack as kube-proxy does; they need root (and
+# skip without it, saying so). Installed from Debian's packages when missing.
+if [ "$(id -u)" = 0 ] && ! { command -v ip && command -v iptables && command -v conntrack; } >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables conntrack) >/dev/null 2>&1 \
+    || echo "warning: could not install iproute2, iptables and conntrack; the load balancer tests will fail" >&2
+fi
 redis_pid=""
 if command -v redis-server >/dev/null 2>&1; then
   redis_dir=$(mktemp -d)

@@ -12,7 +12,7 @@ namespace Rtmfp.Integration.Tests.Support;
 public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _output;
 
     private NodeProcess(Process process, IPEndPoint gateway, int remotingPort, int opsPort)
     {
@@ -20,10 +20,7 @@ public sealed class NodeProcess : IAsyncDisposable
         _process = process;
         Gateway = gateway;
         RemotingPort = remotingPort;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = ClientProcess.KeepLines(process);
     }
 
     public IPEndPoint Gateway { get; }
@@ -142,7 +139,18 @@ public sealed class NodeProcess : IAsyncDisposable
         return false;
     }
 
-    private async Task<System.Text.Json.JsonDocument> OpsAsync(string command, string region, CancellationToken cancellationToken)
+    /// <summary>This node's running totals of its Rtmfp counters (ops node info), e.g. <c>rtmfp.handshake.completed</c>.</summary>
+    public async Task<Dictionary<string, long>> RtmfpTotalsAsync(CancellationToken cancellationToken)
+    {
+        using var json = await OpsAsync("node info", null, cancellationToken);
+        if (!json.RootElement.TryGetProperty("result", out var result) || !result.TryGetProperty("rtmfp", out var totals))
+        {
+            throw new InvalidOperationException($"ops node info failed: {json.RootElement}");
+        }
+        return totals.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+    }
+
+    private async Task<System.Text.Json.JsonDocument> OpsAsync(string command, string? region, CancellationToken cancellationToken)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, OpsPort, cancellationToken);
@@ -150,7 +158,8 @@ public sealed class NodeProcess : IAsyncDisposable
         using var writer = new StreamWriter(stream) { AutoFlush = true, NewLine = "\n" };
         using var reader = new StreamReader(stream);
         string token = OpsToken is null ? "" : $",\"token\":\"{OpsToken}\"";
-        await writer.WriteLineAsync($"{{\"command\":\"{command}\",\"args\":{{\"region\":\"{region}\"}}{token}}}".AsMemory(), cancellationToken);
+        string args = region is null ? "" : $",\"args\":{{\"region\":\"{region}\"}}";
+        await writer.WriteLineAsync($"{{\"command\":\"{command}\"{args}{token}}}".AsMemory(), cancellationToken);
         var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the ops endpoint closed");
         return System.Text.Json.JsonDocument.Parse(line);
     }
@@ -159,13 +168,17 @@ public sealed class NodeProcess : IAsyncDisposable
     /// Three node processes on 127.0.0.1 (the first two are seeds, one cookie secret), each with its gateway, session
     /// region registered before this returns.
     /// </summary>
-    public static async Task<NodeProcess[]> StartThreeAsync(params (string Name, string Value)[] environment)
+    public static Task<NodeProcess[]> StartThreeAsync(params (string Name, string Value)[] environment) => StartThreeAsync(null, environment);
+
+    /// <summary>The same, node i also serving the gateway <paramref name="extraGateway"/>(i) (e.g. behind <see cref="UdpBalancer"/>).</summary>
+    public static async Task<NodeProcess[]> StartThreeAsync(Func<int, IPEndPoint>? extraGateway, params (string Name, string Value)[] environment)
     {
         var ports = Enumerable.Range(0, 3).Select(_ => FreePorts()).ToArray();
         string seeds = $"akka.tcp://rtmfp@127.0.0.1:{ports[0].Tcp},akka.tcp://rtmfp@127.0.0.1:{ports[1].Tcp}";
         string secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var nodes = ports.Select(p => Start(p.Udp, p.Tcp,
-            [("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret), .. environment])).ToArray();
+        var nodes = ports.Select((p, i) => Start(p.Udp, p.Tcp,
+            [("RTMFP_Cluster__SeedNodes", seeds), ("RTMFP_Gateway__CookieSecret", secret),
+             ("RTMFP_Gateway__Endpoints", extraGateway is null ? $"127.0.0.1:{p.Udp}" : $"127.0.0.1:{p.Udp},{extraGateway(i)}"), .. environment])).ToArray();
         try
         {
             foreach (var node in nodes)
