@@ -104,6 +104,10 @@ for f in "$results"/*.trx; do
   skipped=$((skipped + ${t:-0} - ${e:-0}))
   [ "${t:-0}" -gt 0 ] || empty="$empty $(basename "$f")"
 done
+# A fixture that fails while cleaning up (e.g. a node that logged an Error during the class) fails no single test: it
+# is counted here, so it cannot pass unnoticed.
+cleanup=$(grep -ho 'Test [A-Za-z]* Cleanup Failure ([^)]*)' "$results"/*.trx 2>/dev/null | sort -u)
+if [ -n "$cleanup" ]; then echo "$cleanup"; failed=$((failed + $(wc -l <<<"$cleanup"))); fi
 runs=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
 nexpected=$(wc -w <<<"$expected")
 if [ -n "$missing" ]; then echo "test projects not in Cluster.sln:$missing"; failed=$((failed + 1)); fi
