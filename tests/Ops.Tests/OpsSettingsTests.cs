@@ -61,6 +61,10 @@ public class OpsSettingsTests
             ["Rtmfp:Ops:Endpoint"] = taken,
             ["Rtmfp:Gateway:Endpoints"] = "127.0.0.1:0",
             ["Rtmfp:Gateway:HandshakeWorkers"] = "1",
+            // Only the ops port is under test: RTMP and health on free or no ports, so nothing else can collide.
+            ["Rtmfp:Rtmp:Address"] = "127.0.0.1",
+            ["Rtmfp:Rtmp:Port"] = "0",
+            ["Rtmfp:Health:Endpoint"] = "off",
             ["Logging:LogLevel:Default"] = "Critical",
         });
 
