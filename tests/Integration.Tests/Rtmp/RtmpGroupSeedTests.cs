@@ -74,7 +74,8 @@ public sealed class RtmpGroupSeedTests : IDisposable
         return messages;
     }
 
-    // FLV: an AVC packet type 0 (video codec 7) or an AAC packet type 0 (sound format 10) is a sequence header.
-    private static bool IsSequenceHeader(FlvTagType type, ReadOnlySpan<byte> tag) =>
-        tag.Length >= 2 && tag[1] == 0 && (type == FlvTagType.Video ? (tag[0] & 0x0F) == 7 : tag[0] >> 4 == 10);
+    // The Flash layer's own tag parsers say what a sequence header is (src/Shared/Flash).
+    private static bool IsSequenceHeader(FlvTagType type, ReadOnlySpan<byte> tag) => type == FlvTagType.Video
+        ? VideoTag.TryParse(tag, out var video) && video.IsSequenceHeader
+        : AudioTag.TryParse(tag, out var audio) && audio.IsSequenceHeader;
 }
