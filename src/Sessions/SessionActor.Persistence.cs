@@ -81,9 +81,7 @@ internal sealed partial class SessionActor
         {
             _adapter?.Replay(checkpoint.FlashCommands);
         }
-        _metrics?.SessionOpened();
-        _countedOpen = true;
-        _listed = SessionListing.Add(_settings.Directory, open, Self);
+        CountOpen(open);
         Become(Open);
         _log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
             checkpoint.ReceiveFlows.Count, checkpoint.SendFlows.Count);

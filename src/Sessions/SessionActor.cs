@@ -230,9 +230,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
             }
         }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
-        _metrics?.SessionOpened();
-        _countedOpen = true;
-        _listed = SessionListing.Add(_settings.Directory, open, Self);
+        CountOpen(open);
         _metrics?.HandshakesCompleted.Add(1);
         if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
         Become(Open);
@@ -483,6 +481,14 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>"Open sessions" counts sessions in S_OPEN: one lingering after a close (RFC 7016 §3.5.5) is not open.</summary>
+    /// <summary>Counted and listed (rtmfp-ops) as open: on a new session and on one resumed from its record alike.</summary>
+    private void CountOpen(OpenSession open)
+    {
+        _metrics?.SessionOpened();
+        _countedOpen = true;
+        _listed = SessionListing.Add(_settings.Directory, open, Self);
+    }
+
     private void UncountOpen()
     {
         if (_countedOpen)
