@@ -102,9 +102,13 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Session entities per cluster member (address → entities), from this node's ops endpoint.</summary>
-    public async Task<Dictionary<string, int>> SessionEntitiesAsync(CancellationToken cancellationToken)
+    public Task<Dictionary<string, int>> SessionEntitiesAsync(CancellationToken cancellationToken) =>
+        RegionEntitiesAsync("session", cancellationToken);
+
+    /// <summary>Entities of <paramref name="region"/> per cluster member whose region the coordinator knows.</summary>
+    public async Task<Dictionary<string, int>> RegionEntitiesAsync(string region, CancellationToken cancellationToken)
     {
-        using var json = await OpsAsync("sharding region-stats", "session", cancellationToken);
+        using var json = await OpsAsync("sharding region-stats", region, cancellationToken);
         var counts = new Dictionary<string, int>();
         if (json.RootElement.TryGetProperty("result", out var result) && result.ValueKind == System.Text.Json.JsonValueKind.Object)
         {
@@ -186,11 +190,15 @@ public sealed class NodeProcess : IAsyncDisposable
                 await node.WaitForOutputAsync("joined the cluster", TimeSpan.FromSeconds(90));
                 await node.WaitForOutputAsync("RTMFP listening", TimeSpan.FromSeconds(30));
             }
-            // Every node's session region registered (otherwise the first shards all go to the first two).
+            // Every node's session and stream regions registered with their coordinators (otherwise the first shards
+            // all go to the nodes that registered first, and a test that needs an entity on a given node never finds one).
             using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while ((await nodes[0].SessionEntitiesAsync(ready.Token)).Count < 3)
+            foreach (string region in (string[])["session", "stream"])
             {
-                await Task.Delay(200, ready.Token);
+                while ((await nodes[0].RegionEntitiesAsync(region, ready.Token)).Count < 3)
+                {
+                    await Task.Delay(200, ready.Token);
+                }
             }
             return nodes;
         }
