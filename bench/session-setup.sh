@@ -3,8 +3,8 @@
 # Ping round trip, orderly close) for our node and a reference server (rtmfp-cpp's tcserver, built outside this
 # repository) in the same run, per Diffie-Hellman group, and their ratio.
 #
-#   bench/session-setup.sh                          groups 2 and 14, N=2000 measured sessions after 3000 warm-up ones
-#   TCSERVER=/path/to/tcserver DH_GROUPS="2 14" N=2000 WARMUP=500 ROUNDS=2 bench/session-setup.sh
+#   bench/session-setup.sh                          groups 2 and 14, N=2000 measured sessions after 10000 warm-up ones
+#   TCSERVER=/path/to/tcserver DH_GROUPS="2 14" N=2000 WARMUP=20000 ROUNDS=2 bench/session-setup.sh
 #
 # Each (server, group) gets a freshly started server pinned to CPU 0 (taskset); the initiator (`rtmfp setup`, our
 # .NET client: a fresh identity and DH key pair per session, --dh selects the group both servers answer with) runs
@@ -16,10 +16,11 @@
 # Environment: PORT (19431), N, WARMUP, CONCURRENT (8 sessions in flight), IDLE (5 s), ROUNDS (1), DH_GROUPS,
 #              TCSERVER (/tmp/peers/rtmfp-cpp/test/tcserver; missing: node only), NO_BUILD=1 to skip the builds,
 #              NODE_DLL (another build of rtmfp-node.dll, e.g. an older commit's, for a before/after pair).
-# The warm-up is long on purpose: until the runtime's tiered JIT has settled, a node session costs 3-5 times more.
+# The warm-up is long on purpose: until the runtime's tiered JIT has settled (about 10,000 sessions on the shared 2-core
+# VM), a node session costs up to 2-3 times more; the JIT's CPU is the node's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT=${PORT:-19431}; N=${N:-2000}; WARMUP=${WARMUP:-3000}; CONCURRENT=${CONCURRENT:-8}; IDLE=${IDLE:-5}; ROUNDS=${ROUNDS:-1}
+PORT=${PORT:-19431}; N=${N:-2000}; WARMUP=${WARMUP:-10000}; CONCURRENT=${CONCURRENT:-8}; IDLE=${IDLE:-5}; ROUNDS=${ROUNDS:-1}
 DH_GROUPS=${DH_GROUPS:-"2 14"}
 TCSERVER=${TCSERVER:-/tmp/peers/rtmfp-cpp/test/tcserver}
 
