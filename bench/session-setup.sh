@@ -33,16 +33,7 @@ cli_dll=$(pwd)/src/ClientCli/bin/Release/net10.0/rtmfp.dll
 servers=(node); [ -x "$TCSERVER" ] && servers+=(tcserver) || echo "no tcserver at $TCSERVER: node only" >&2
 log=$(mktemp -d)
 
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-trap stop_server EXIT
+. bench/server-process.sh
 
 start_server() {
   if [ "$1" = node ]; then

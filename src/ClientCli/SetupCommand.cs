@@ -16,17 +16,10 @@ internal static class SetupCommand
 {
     public static async Task<int> RunAsync(SetupSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
-        IPEndPoint[] candidates;
-        try
+        if (await Connector.TryResolveAsync(settings.Connect, output, cancellationToken).ConfigureAwait(false) is not ({ } candidates, { } epd))
         {
-            candidates = await settings.Connect.Uri.ResolveAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RtmfpConnectException or System.Net.Sockets.SocketException)
-        {
-            output.WriteLine($"cannot resolve {settings.Connect.Uri.Host}: {e.Message}");
             return ExitCodes.Timeout;
         }
-        byte[] epd = settings.Connect.Uri.CreateEndpointDiscriminator();
         await using var client = new RtmfpClient(settings.Connect.ToOptions(), 1);
         var run = new SetupRun(client, candidates, epd, settings.Concurrent);
 
