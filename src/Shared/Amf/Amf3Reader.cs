@@ -35,16 +35,17 @@ internal sealed class Amf3Reader
         switch (marker)
         {
             case Amf3Marker.Undefined:
-                value = AmfUndefined.Instance;
-                return true;
             case Amf3Marker.Null:
-                value = AmfNull.Instance;
-                return true;
             case Amf3Marker.False:
-                value = AmfBoolean.False;
-                return true;
             case Amf3Marker.True:
-                value = AmfBoolean.True;
+                // AMF3 §3.2–§3.5: the marker is the whole value.
+                value = marker switch
+                {
+                    Amf3Marker.Undefined => AmfUndefined.Instance,
+                    Amf3Marker.Null => AmfNull.Instance,
+                    Amf3Marker.False => AmfBoolean.False,
+                    _ => AmfBoolean.True,
+                };
                 return true;
             case Amf3Marker.Integer:
                 if (!ReadU29(s, ref p, out int u))
