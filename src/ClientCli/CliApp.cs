@@ -98,8 +98,7 @@ internal sealed class CliApp
         Setup = new Command("setup", "Server CPU per session: handshake, one ping, close, after a warm-up (bench/session-setup.sh)")
         {
             _uri, _setupSessions, _setupWarmup, _setupConcurrent, _setupPid, _setupIdle, _setupSettle,
-        };
-        Setup.SetAction((result, ct) => SetupCommand.RunAsync(BindSetup(result), result.InvocationConfiguration.Output, ct));
+        }.RunsWith(BindSetup, SetupCommand.RunAsync);
         Root.Subcommands.Add(Setup);
         _relay = new RelayCommand(_uri, BindConnect);
         Root.Subcommands.Add(Relay);
