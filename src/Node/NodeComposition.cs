@@ -228,6 +228,7 @@ internal static class NodeComposition
                 ShutdownCloseGrace: settings.Shutdown.GracePeriod)
             {
                 SourceLimits = g.SourceLimits,
+                EphemeralKeyLifetime = g.EphemeralKeyLifetime,
                 GroupSeeds = GroupSeeds(settings).Select(s => s.Identity).ToList(),
             });
         }
