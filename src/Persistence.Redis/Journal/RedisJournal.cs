@@ -170,6 +170,38 @@ public sealed class RedisJournal : AsyncWriteJournal
             static (store, q) => store.Database.SortedSetRemoveRangeByScoreAsync(store.Keys.Journal(q.persistenceId), -1, q.toSequenceNr),
             cancellationToken);
 
+    // Atomic on one slot (the two keys share their hash tag on Redis Cluster): a writer that went above the purge
+    // point keeps its key and events; the purge of an ID nobody writes any more leaves nothing.
+    private const string PurgeScript = """
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-1', ARGV[1])
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          local highest = redis.call('GET', KEYS[2])
+          if highest and tonumber(highest) <= tonumber(ARGV[1]) then
+            redis.call('DEL', KEYS[2])
+            return 1
+          end
+        end
+        return 0
+        """;
+
+    /// <summary><see cref="PurgePersistenceId"/>: with the same retries as every other operation, answered either way.</summary>
+    protected override bool ReceivePluginInternal(object message)
+    {
+        if (message is not PurgePersistenceId purge)
+        {
+            return false;
+        }
+        var replyTo = Sender;
+        _redis.Retry.RunAsync("purge", purge,
+                static (store, p) => store.Database.ScriptEvaluateAsync(PurgeScript,
+                    [store.Keys.Journal(p.PersistenceId), store.Keys.HighestSequenceNr(p.PersistenceId)], [p.ToSequenceNr]),
+                CancellationToken.None)
+            .ContinueWith(t => new PersistenceIdPurged(purge.PersistenceId, t.IsCompletedSuccessfully && (long)t.Result == 1,
+                t.Exception?.GetBaseException()), TaskScheduler.Default)
+            .PipeTo(replyTo);
+        return true;
+    }
+
     protected override void PostStop()
     {
         _redis.Dispose();
