@@ -270,7 +270,7 @@ internal sealed partial class SessionActor
             {
                 // Nothing more is written under this ID by this incarnation: no key of it stays behind (issue 9).
                 Akka.Persistence.Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId)
-                    .Tell(purge(PersistenceId, LastSequenceNr), Self);
+                    .Tell(purge(PersistenceId, LastSequenceNr), ActorRefs.NoSender); // the actor is going: no answer
             }
         }
     }

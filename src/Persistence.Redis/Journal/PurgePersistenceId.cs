@@ -7,7 +7,7 @@ namespace Rtmfp.Persistence.Redis.Journal;
 /// Deletes (<c>DeleteMessagesTo</c>) keep that key so a live persistence ID never restarts its numbering (the
 /// JournalSpec's rule); this is the explicit end of one, so closed IDs leave no key behind. A later writer of the same
 /// ID starts again from 1, which is safe because nothing of the old one is left. Answered with
-/// <see cref="PersistenceIdPurged"/>.
+/// <see cref="PersistenceIdPurged"/> unless sent without a sender (a failure is then logged).
 /// </summary>
 public sealed record PurgePersistenceId(string PersistenceId, long ToSequenceNr);
 

@@ -192,13 +192,25 @@ public sealed class RedisJournal : AsyncWriteJournal
             return false;
         }
         var replyTo = Sender;
+        bool answer = !replyTo.IsNobody() && !replyTo.Equals(Context.System.DeadLetters);
+        var log = Context.GetLogger();
         _redis.Retry.RunAsync("purge", purge,
                 static (store, p) => store.Database.ScriptEvaluateAsync(PurgeScript,
                     [store.Keys.Journal(p.PersistenceId), store.Keys.HighestSequenceNr(p.PersistenceId)], [p.ToSequenceNr]),
                 CancellationToken.None)
-            .ContinueWith(t => new PersistenceIdPurged(purge.PersistenceId, t.IsCompletedSuccessfully && (long)t.Result == 1,
-                t.Exception?.GetBaseException()), TaskScheduler.Default)
-            .PipeTo(replyTo);
+            .ContinueWith(t =>
+            {
+                var failure = t.Exception?.GetBaseException();
+                if (failure is not null)
+                {
+                    // Nothing waits for it (a closed session): the key stays, as before purges existed.
+                    log.Warning("Redis journal: purge of {0} failed, its high-water key stays: {1}", purge.PersistenceId, failure.Message);
+                }
+                if (answer)
+                {
+                    replyTo.Tell(new PersistenceIdPurged(purge.PersistenceId, t.IsCompletedSuccessfully && (long)t.Result == 1, failure));
+                }
+            }, TaskScheduler.Default);
         return true;
     }
 

@@ -55,9 +55,21 @@ public class ExactlyOnceCallTests
             }
             Assert.NotNull(victim);
 
-            // Answered before the crash: never run again.
-            var fast = Enumerable.Range(1, 5).Select(i => client!.CallAsync("add", [new AmfNumber(i)], ct)).ToList();
-            var fastAnswers = await Task.WhenAll(fast).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            // The session's Redis writes, as its journal numbers them (exact whatever else uses this Redis).
+            using var inspector = await ConnectionMultiplexer.ConnectAsync(redis);
+            var db = inspector.GetDatabase();
+            string highest = $"{prefix}journal:persisted:rtmfp-session-{LiveStream.SessionEntity(client!)}:highestSequenceNr";
+            long Writes() => (long)db.StringGet(highest);
+
+            // Answered before the crash: never run again. One at a time, so each is one record of its own.
+            long beforeFast = Writes();
+            var fastAnswers = new List<Command>();
+            for (int i = 1; i <= 5; i++)
+            {
+                fastAnswers.Add(await client!.CallAsync("add", [new AmfNumber(i)], ct).WaitAsync(TimeSpan.FromSeconds(30), ct));
+            }
+            long fastWrites = Writes() - beforeFast;
+            long beforeHeld = Writes();
             // Held by the application while the node dies, then more during the outage.
             var held = Enumerable.Range(101, 5).Select(i => client!.CallAsync("hold", [new AmfNumber(i)], ct)).ToList();
             await UntilAsync(() => HeldCallApplication.Lines(dir, "started").Count(l => l.StartsWith("hold ", StringComparison.Ordinal)) == 5, TimeSpan.FromSeconds(30));
@@ -82,11 +94,13 @@ public class ExactlyOnceCallTests
                 }
             }
             int resumed = nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
-            string report = $"{fast.Count} calls answered before the kill, {held.Count} held across it; handler runs started " +
+            long heldWrites = Writes() - beforeHeld;
+            string report = $"{fastAnswers.Count} calls answered before the kill ({fastWrites} session writes), {held.Count} held across it " +
+                $"({heldWrites} writes from the first held call to the last answer, the resume's own included); handler runs started " +
                 $"{started.Length}, completed {completed.Length}; answers beyond one per call: {extraAnswers.Count}; resumed (node logs) {resumed}";
             TestContext.Current.TestOutputHelper?.WriteLine(report);
 
-            for (int i = 0; i < fast.Count; i++)
+            for (int i = 0; i < fastAnswers.Count; i++)
             {
                 Assert.Equal(2.0 * (i + 1), fastAnswers[i].Argument(0)?.AsNumber);
             }
@@ -95,6 +109,7 @@ public class ExactlyOnceCallTests
                 Assert.Equal(2.0 * (101 + i), answers[i].Argument(0)?.AsNumber);
             }
             Assert.Empty(extraAnswers);
+            Assert.Equal(5, fastWrites); // a call and its answer: one write
             // Each call's handler ran to completion once: 13 calls, 13 completions, one per argument.
             Assert.Equal(13, completed.Length);
             Assert.Equal(13, completed.Select(l => l.Split(' ')[^1]).Distinct().Count());
@@ -115,8 +130,6 @@ public class ExactlyOnceCallTests
             {
                 await c.CloseAsync(ct);
             }
-            using var inspector = await ConnectionMultiplexer.ConnectAsync(redis);
-            var db = inspector.GetDatabase();
             int Keys() => (int)db.ScriptEvaluate("return #redis.call('KEYS', ARGV[1])", null, [prefix + "journal:*"]);
             await UntilAsync(() => Keys() == 0, TimeSpan.FromSeconds(30), () => $"{Keys()} journal keys left under {prefix}");
         }
