@@ -21,9 +21,7 @@ public class ExactlyOnceCallTests
     [Fact(Timeout = 180_000)]
     public async Task Calls_in_flight_when_their_node_dies_get_one_result_each_and_run_to_completion_once()
     {
-        string redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        string redis = TestRedis.ConnectionString;
         string prefix = $"exactly-{Guid.NewGuid():N}:";
         var dir = Directory.CreateTempSubdirectory("exactly-once-");
         var nodes = await NodeProcess.StartThreeAsync(("RTMFP_Persistence__Provider", "Redis"), ("RTMFP_Persistence__Redis", redis),

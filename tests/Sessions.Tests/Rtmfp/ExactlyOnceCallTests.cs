@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Akka.Actor;
 using Akka.Persistence;
@@ -78,8 +77,10 @@ public class ExactlyOnceCallTests : TestKit
     }
 
     private readonly CountingApplication _app = new();
+    private readonly ActorExchange _exchange;
     private IActorRef? _groups;
-    private int _lost;
+
+    public ExactlyOnceCallTests() => _exchange = new ActorExchange(this, Client, Server);
 
     private static OpenSession Open(uint sid) =>
         new(sid, 0x0A0B0C0D, Enumerable.Repeat((byte)9, 64).ToArray(),
@@ -95,36 +96,7 @@ public class ExactlyOnceCallTests : TestKit
         return Sys.ActorOf(Props.Create(() => new SessionActor(SessionMessageExtractor.EntityIdOf(sid), SessionActorSettings.Default, null, flash)));
     }
 
-    /// <summary>Carries packets both ways until <paramref name="until"/> holds; <paramref name="deliver"/> false loses the server's.</summary>
-    private void Exchange(uint sid, IActorRef actor, Session engine, Func<bool> until, bool deliver = true, int seconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        var buf = new byte[1500];
-        while (!until())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            long now = Environment.TickCount64;
-            while (engine.TryBuildPacket(buf, now, out int len, out _))
-            {
-                var pooled = ArrayPool<byte>.Shared.Rent(len);
-                buf.AsSpan(0, len).CopyTo(pooled);
-                actor.Tell(new InboundPacket(sid, pooled, 0, len, 0, Client), TestActor);
-            }
-            for (var reply = ReceiveOne(TimeSpan.FromMilliseconds(20)); reply is not null; reply = ReceiveOne(TimeSpan.Zero))
-            {
-                if (reply is OutboundPacket outbound)
-                {
-                    _lost += deliver ? 0 : 1;
-                    if (deliver)
-                    {
-                        engine.Receive(outbound.Buffer.AsSpan(0, outbound.Length), Server, Environment.TickCount64);
-                    }
-                    ArrayPool<byte>.Shared.Return(outbound.Buffer);
-                }
-            }
-            engine.Tick(Environment.TickCount64);
-        }
-    }
+    private void Exchange(uint sid, IActorRef actor, Session engine, Func<bool> until) => _exchange.Run(sid, actor, engine, until);
 
     private (IActorRef Actor, Session Engine, ClientHandler Handler, SendFlow Control) Connect(uint sid)
     {
@@ -137,6 +109,15 @@ public class ExactlyOnceCallTests : TestKit
         control.Write(new Command("connect", 1, new AmfObject { ["app"] = "live", ["tcUrl"] = "rtmfp://127.0.0.1/live", ["objectEncoding"] = 3.0 }, []).ToMessage());
         Exchange(sid, actor, engine, () => handler.Answers(1) == 1 && control.QueuedFragmentCount == 0);
         return (actor, engine, handler, control);
+    }
+
+    /// <summary>A connected client whose control flow just took a call; <c>Before</c>: the session's writes before it.</summary>
+    private (IActorRef Actor, Session Engine, ClientHandler Handler, SendFlow Control, long Before) ConnectAndCall(uint sid, string method, double tid)
+    {
+        var (actor, engine, handler, control) = Connect(sid);
+        long before = Writes(sid);
+        control.Write(new Command(method, tid, AmfNull.Instance, [new AmfNumber(1)]).ToMessage());
+        return (actor, engine, handler, control, before);
     }
 
     /// <summary>The session's events so far (the journal's highest sequence number: one per write).</summary>
@@ -164,20 +145,18 @@ public class ExactlyOnceCallTests : TestKit
     {
         await Task.Yield();
         const uint sid = 0x6101;
-        var (actor, engine, handler, control) = Connect(sid);
-        long before = Writes(sid);
-
-        control.Write(new Command("add", 2, AmfNull.Instance, [new AmfNumber(1)]).ToMessage());
+        var (actor, engine, handler, control, before) = ConnectAndCall(sid, "add", 2);
         // The call reaches the server, runs and is answered; every packet of the server is lost with its node.
         // A packet of the server left: the call and its answer were on record before it did.
-        Exchange(sid, actor, engine, () => _app.Runs == 1 && _lost > 0, deliver: false);
+        _exchange.Deliver = false;
+        Exchange(sid, actor, engine, () => _app.Runs == 1 && _exchange.Lost > 0);
+        _exchange.Deliver = true;
         long writes = Writes(sid) - before;
         var next = Crash(sid, actor);
 
         // The client sends the call again (never acknowledged); the resumed session answers it from its record.
         Exchange(sid, next, engine, () => handler.Answers(2) >= 1 && control.QueuedFragmentCount == 0);
-        var settle = DateTime.UtcNow.AddMilliseconds(500);
-        Exchange(sid, next, engine, () => DateTime.UtcNow > settle);
+        _exchange.Settle(sid, next, engine);
 
         Assert.Equal(1, handler.Answers(2));
         Assert.Equal(20.0, handler.Commands().Single(c => c.TransactionId == 2 && c.Name == CommandName.Result).Argument(0)?.AsNumber);
@@ -191,9 +170,7 @@ public class ExactlyOnceCallTests : TestKit
     {
         await Task.Yield();
         const uint sid = 0x6102;
-        var (actor, engine, handler, control) = Connect(sid);
-        long before = Writes(sid);
-        control.Write(new Command("slow", 3, AmfNull.Instance, []).ToMessage());
+        var (actor, engine, handler, control, before) = ConnectAndCall(sid, "slow", 3);
         // Delivered and acknowledged (so the client will not send it again), not answered yet.
         Exchange(sid, actor, engine, () => _app.Runs == 1 && control.QueuedFragmentCount == 0);
         long callWrites = Writes(sid) - before;
@@ -206,8 +183,7 @@ public class ExactlyOnceCallTests : TestKit
         long beforeAnswer = Writes(sid);
         _app.Slow.SetResult(CallResult.Success(new AmfString("again")));
         Exchange(sid, next, engine, () => handler.Answers(3) >= 1);
-        var settle = DateTime.UtcNow.AddMilliseconds(500);
-        Exchange(sid, next, engine, () => DateTime.UtcNow > settle);
+        _exchange.Settle(sid, next, engine);
 
         Assert.Equal(1, handler.Answers(3));
         Assert.Equal("again", handler.Commands().Single(c => c.TransactionId == 3 && c.Name == CommandName.Result).Argument(0)?.AsString);
