@@ -86,6 +86,17 @@ public sealed partial class RecvFlow
     /// </summary>
     public ulong DeliveredThrough { get; private set; }
 
+    /// <summary>
+    /// Acknowledge only what reached the user (a cumulative acknowledgement through the last message delivered, no
+    /// ranges above it): a host that records what it handled before the acknowledgement leaves never acknowledges a
+    /// message it could lose with its process; the sender keeps the rest and sends it again (RFC 7016 §3.6.3.4).
+    /// </summary>
+    public bool AcknowledgeDeliveredOnly { get; set; }
+
+    /// <summary>The cumulative acknowledgement this flow may send, given its <paramref name="csn"/>.</summary>
+    internal ulong AcknowledgeableThrough(ulong csn) =>
+        _head.Count > 0 ? Math.Min(csn, _head[0].SequenceNumber - 1) : csn;
+
     /// <summary>A resumed flow: numbers through <paramref name="sn"/> were delivered by an earlier incarnation.</summary>
     internal void ResumeAfter(ulong sn)
     {

@@ -70,6 +70,15 @@ public sealed class SendFlow
     /// <summary>Opaque host state.</summary>
     public object? Tag { get; set; }
 
+    /// <summary>
+    /// The host records this flow's unacknowledged messages before they leave (Session.Resume.cs): it is exported with
+    /// its queue and resumed with its own sequence numbers, so what the far end may have is sent again unchanged.
+    /// </summary>
+    public bool Durable { get; set; }
+
+    /// <summary>The sequence number of the last fragment written (0: none yet): a host compares it to know what is new.</summary>
+    public ulong WrittenThrough => _nextSn - 1;
+
     internal int StartupOptionsLength { get; }
     /// <summary>Encoded STARTUP_OPTIONS (metadata, return association, marker), set by the session.</summary>
     internal byte[] StartupOptions { get; set; } = [];
@@ -470,6 +479,57 @@ public sealed class SendFlow
         _queue.Clear();
         OutstandingBytes = 0;
         State = SendFlowState.Closed;
+    }
+
+    /// <summary>Every queued fragment (unacknowledged, or acknowledged above an unacknowledged one), for a resume.</summary>
+    internal FragmentResumeState[] ExportQueue()
+    {
+        var fragments = new FragmentResumeState[_queue.Count];
+        for (int i = 0; i < fragments.Length; i++)
+        {
+            ref var f = ref _queue[i];
+            byte[] data = f.Acked || f.Abandoned ? [] : f.Data.ToArray();
+            fragments[i] = new FragmentResumeState(f.SequenceNumber, f.Fra, f.Acked, f.Abandoned, data);
+        }
+        return fragments;
+    }
+
+    /// <summary>
+    /// A durable flow resumed: its exported queue goes back with the same numbers (the receiver drops what it already
+    /// has, RFC 7016 §3.6.3.2), and new messages follow <paramref name="nextSequenceNumber"/>. A flow the far end had
+    /// acknowledged sends no startup options again, so each fragment fits where it fitted before.
+    /// </summary>
+    internal void RestoreQueue(IReadOnlyList<FragmentResumeState> fragments, ulong nextSequenceNumber, bool acknowledged)
+    {
+        StartupOptionsPending = !acknowledged;
+        ulong message = 0;
+        foreach (var f in fragments)
+        {
+            if (f.SequenceNumber != _nextSn)
+            {
+                continue; // not contiguous: an export never has this; nothing is numbered twice
+            }
+            if (f.Fra is FragmentControl.Whole or FragmentControl.Begin || message == 0)
+            {
+                message = f.SequenceNumber;
+            }
+            _queue.PushBack(new SendFragment
+            {
+                SequenceNumber = _nextSn++,
+                Data = f.Data,
+                Fra = f.Fra,
+                Acked = f.Acknowledged,
+                Abandoned = f.Abandoned,
+                EverSent = true,
+                MessageSequenceNumber = message,
+                ExpiresAtMs = long.MaxValue,
+            });
+        }
+        _nextSn = Math.Max(_nextSn, nextSequenceNumber);
+        while (_queue.Count > 0 && _queue[0].Acked)
+        {
+            PopHead();
+        }
     }
 
     private void PopHead()

@@ -1,3 +1,5 @@
+using Rtmfp.Shared.Wire;
+
 namespace Rtmfp.Engine;
 
 /// <summary>One flow of a session as a host keeps it to resume the session elsewhere (plain data, no buffers).</summary>
@@ -6,7 +8,20 @@ namespace Rtmfp.Engine;
 /// <param name="ReturnAssociation">The flow it answers on the other side, if any (§2.3.11.1.2).</param>
 /// <param name="SequenceNumber">A sending flow's next sequence number; for a receiving flow, the number through which its
 /// messages were delivered (<see cref="RecvFlow.DeliveredThrough"/>; 0: take the sender's FSN).</param>
-public sealed record FlowResumeState(ulong FlowId, byte[] Metadata, ulong? ReturnAssociation, ulong SequenceNumber);
+public sealed record FlowResumeState(ulong FlowId, byte[] Metadata, ulong? ReturnAssociation, ulong SequenceNumber)
+{
+    /// <summary>
+    /// A <see cref="SendFlow.Durable"/> sending flow's queue (null for any other flow): it resumes with these numbers,
+    /// no margin, and sends them again.
+    /// </summary>
+    public IReadOnlyList<FragmentResumeState>? Queue { get; init; }
+
+    /// <summary>The far end acknowledged the flow (it knows it: no startup options needed, RFC 7016 §3.6.2.3).</summary>
+    public bool Acknowledged { get; init; }
+}
+
+/// <summary>One queued fragment of a durable sending flow (RFC 7016 §3.6.2): its number, FRA, state and data.</summary>
+public sealed record FragmentResumeState(ulong SequenceNumber, FragmentControl Fra, bool Acknowledged, bool Abandoned, byte[] Data);
 
 /// <summary>The flows of an open session that another incarnation of it needs to carry on without a new handshake.</summary>
 public sealed record SessionResumeState(IReadOnlyList<FlowResumeState> ReceiveFlows, IReadOnlyList<FlowResumeState> SendFlows, ulong NextFlowId)
@@ -45,7 +60,8 @@ public sealed partial class Session
         {
             if (f.State == SendFlowState.Open)
             {
-                send.Add(new FlowResumeState(f.FlowId, f.Metadata.ToArray(), f.ReturnAssociation, f.NextSequenceNumber));
+                var state = new FlowResumeState(f.FlowId, f.Metadata.ToArray(), f.ReturnAssociation, f.NextSequenceNumber);
+                send.Add(f.Durable ? state with { Queue = f.ExportQueue(), Acknowledged = !f.StartupOptionsPending } : state);
             }
         }
         // Sending flows not yet taken again after a resume keep their IDs and numbers for the next one.
@@ -83,6 +99,11 @@ public sealed partial class Session
         _resumedSendFlows = new List<FlowResumeState>(state.SendFlows.Count);
         foreach (var f in state.SendFlows)
         {
+            if (f.Queue is not null)
+            {
+                _resumedSendFlows.Add(f); // durable: every number it used is on record, so none is skipped
+                continue;
+            }
             ulong next = f.SequenceNumber > ulong.MaxValue / 2 - sequenceMargin ? f.SequenceNumber : f.SequenceNumber + sequenceMargin;
             _resumedSendFlows.Add(f with { SequenceNumber = Math.Max(1, next) });
         }
@@ -117,9 +138,28 @@ public sealed partial class Session
             if (f.ReturnAssociation == returnAssociation && metadata.SequenceEqual(f.Metadata) && !_sendFlows.ContainsKey(f.FlowId))
             {
                 resumed.RemoveAt(i);
+                if (f.Queue is { } queue)
+                {
+                    ulong first = FirstUnacknowledged(queue, f.SequenceNumber);
+                    var durable = new SendFlow(f.FlowId, f.Metadata, returnAssociation, _options.MaxPacketSize, first) { Durable = true };
+                    durable.RestoreQueue(queue, f.SequenceNumber, f.Acknowledged);
+                    return durable;
+                }
                 return new SendFlow(f.FlowId, f.Metadata, returnAssociation, _options.MaxPacketSize, f.SequenceNumber);
             }
         }
         return null;
+    }
+
+    private static ulong FirstUnacknowledged(IReadOnlyList<FragmentResumeState> queue, ulong next)
+    {
+        foreach (var f in queue)
+        {
+            if (!f.Acknowledged)
+            {
+                return f.SequenceNumber;
+            }
+        }
+        return Math.Max(1, next);
     }
 }

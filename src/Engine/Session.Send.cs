@@ -196,6 +196,11 @@ public sealed partial class Session
             int room = (int)Math.Min(writer.Remaining, _ackCredit);
             ulong blocks = f.BufferBlocksAvailable();
             var ranges = set.Ranges[1..];
+            if (f.AcknowledgeDeliveredOnly)
+            {
+                cum = f.AcknowledgeableThrough(cum);
+                ranges = ranges[..0];
+            }
             if (ranges.Length > MaxAckRanges)
             {
                 ranges = ranges[..MaxAckRanges]; // §3.6.3.4.2: the rest read as not yet received

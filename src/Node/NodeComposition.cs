@@ -107,7 +107,14 @@ internal static class NodeComposition
         {
             akka.WithSessionsRole(new SessionsRoleOptions(
                 settings.Sessions.ShardCount,
-                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval) { Directory = services.GetRequiredService<NodeDirectory>() },
+                new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval)
+                {
+                    Directory = services.GetRequiredService<NodeDirectory>(),
+                    // A closed session leaves no Redis key behind (the journal's high-water key, issue 9).
+                    PurgeRecord = settings.Persistence.Provider == PersistenceProvider.Redis
+                        ? static (id, to) => new Rtmfp.Persistence.Redis.Journal.PurgePersistenceId(id, to)
+                        : null,
+                },
                 services.GetRequiredService<ApplicationRegistry>(),
                 services.GetRequiredService<RtmfpMetrics>())
             {

@@ -33,6 +33,7 @@ internal sealed partial class SessionActor
     private ulong _recordedSendSequence;
     private bool _handingOff;
     private bool _addressChanged;
+    private long _recordedGroupChanges;
 
     public override string PersistenceId { get; }
 
@@ -77,9 +78,13 @@ internal sealed partial class SessionActor
             _log.Warning("session {0:x8}: its NetConnection cannot be rebuilt from its record; closing it", _sessionId);
             _engine.Close(Now);
         }
-        else if (checkpoint.FlashCommands.Count > 0)
+        else
         {
-            _adapter?.Replay(checkpoint.FlashCommands);
+            if (checkpoint.FlashCommands.Count > 0)
+            {
+                _adapter?.Replay(checkpoint.FlashCommands);
+            }
+            ResumeControlAndGroups(checkpoint);
         }
         Become(Open);
         _log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
@@ -88,9 +93,30 @@ internal sealed partial class SessionActor
         PersistCheckpoint(() => Reschedule(Now));
     }
 
+    /// <summary>
+    /// After the NetConnection's state commands: the control flow's unacknowledged messages go out again with their
+    /// numbers, unanswered calls run again, and NetGroup memberships come back (the group entity hears of the member here).
+    /// </summary>
+    private void ResumeControlAndGroups(SessionCheckpoint checkpoint)
+    {
+        bool durable = false;
+        foreach (var f in checkpoint.SendFlows)
+        {
+            durable |= f.Queue is not null;
+        }
+        _adapter?.ResumeControl(durable, checkpoint.PendingCalls);
+        _groups?.Restore(checkpoint.GroupJoins);
+    }
+
     private static SessionResumeState ToEngine(SessionCheckpoint c)
     {
-        static FlowResumeState ToFlow(PersistedFlow f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
+        static FragmentResumeState ToFragment(PersistedFragment f) =>
+            new(f.SequenceNumber, (FragmentControl)f.Fra, f.Acknowledged, f.Abandoned, f.Data);
+        static FlowResumeState ToFlow(PersistedFlow f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber)
+        {
+            Queue = f.Queue is { } queue ? Map(queue, ToFragment) : null,
+            Acknowledged = f.Acknowledged,
+        };
         return new SessionResumeState(Map(c.ReceiveFlows, ToFlow), Map(c.SendFlows, ToFlow), c.NextFlowId);
     }
 
@@ -109,15 +135,26 @@ internal sealed partial class SessionActor
     {
         var engine = _engine!;
         var flows = engine.ExportFlows();
-        static PersistedFlow ToRecord(FlowResumeState f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber);
+        static PersistedFragment ToFragment(FragmentResumeState f) => new(f.SequenceNumber, (byte)f.Fra, f.Acknowledged, f.Abandoned, f.Data);
+        static PersistedFlow ToRecord(FlowResumeState f) => new(f.FlowId, f.Metadata, f.ReturnAssociation, f.SequenceNumber)
+        {
+            Queue = f.Queue is { } queue ? Map(queue, ToFragment) : null,
+            Acknowledged = f.Acknowledged,
+        };
         _recordedFlowChanges = engine.FlowChanges;
         _addressChanged = false;
         var log = _adapter?.Commands;
         log?.MarkRecorded();
+        _adapter?.MarkControlRecorded();
+        _recordedGroupChanges = _groups?.Changes ?? 0;
         _recordedSendProgress = engine.SendProgress();
         _recordedSendSequence = _nextSendSequence;
         return new SessionCheckpoint(SocketAddresses.Copy(engine.FarAddress), _nextSendSequence, _highestReceived,
-            Map(flows.ReceiveFlows, ToRecord), Map(flows.SendFlows, ToRecord), flows.NextFlowId, log?.Commands.ToArray() ?? [], log?.Overflowed ?? false);
+            Map(flows.ReceiveFlows, ToRecord), Map(flows.SendFlows, ToRecord), flows.NextFlowId, log?.Commands.ToArray() ?? [], log?.Overflowed ?? false)
+        {
+            PendingCalls = log?.PendingCalls() ?? [],
+            GroupJoins = _groups?.Export() ?? [],
+        };
     }
 
     /// <summary>The session opened: persisted before <paramref name="then"/> answers the gateway.</summary>
@@ -145,12 +182,14 @@ internal sealed partial class SessionActor
     }
 
     /// <summary>
-    /// After every engine call (cheap): a flow opened or closed, the client moved, or its NetConnection took a state
-    /// command since the last record.
+    /// After every engine call (cheap): a flow opened or closed, the client moved, its NetConnection took a state
+    /// command, its control flow delivered a message or queued one of ours (exactly-once calls: one write per call and
+    /// its answer when the application answers at once, one more when it answers later), or a NetGroup join changed.
     /// </summary>
     private bool RecordStale(Session engine) =>
         engine.State == SessionState.Open && !_handingOff
-        && (engine.FlowChanges != _recordedFlowChanges || _addressChanged || _adapter is { Commands.Changed: true });
+        && (engine.FlowChanges != _recordedFlowChanges || _addressChanged || _adapter is { Commands.Changed: true }
+            || _adapter is { ControlChanged: true } || (_groups is { } groups && groups.Changes != _recordedGroupChanges));
 
     /// <summary>On timer ticks: sequence numbers came halfway to the margin a resume adds above the record.</summary>
     private void CheckpointIfNumbersAdvanced()
@@ -226,6 +265,12 @@ internal sealed partial class SessionActor
         {
             DeleteMessages(LastSequenceNr);
             DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue));
+            if (_settings.PurgeRecord is { } purge)
+            {
+                // Nothing more is written under this ID by this incarnation: no key of it stays behind (issue 9).
+                Akka.Persistence.Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId)
+                    .Tell(purge(PersistenceId, LastSequenceNr), ActorRefs.NoSender); // the actor is going: no answer
+            }
         }
     }
 

@@ -8,4 +8,10 @@ public sealed record SessionActorSettings(TimeSpan IdleTimeout, TimeSpan Keepali
 
     /// <summary>Where open sessions are listed for operators (rtmfp-ops sessions); null lists nothing.</summary>
     public global::Rtmfp.Shared.Operations.NodeDirectory? Directory { get; init; }
+
+    /// <summary>
+    /// The message (persistence ID, last sequence number) that tells the journal a closed session's record is over for
+    /// good, so it deletes what deletes keep (the Redis journal's high-water key); null: the journal keeps nothing more.
+    /// </summary>
+    public Func<string, long, object>? PurgeRecord { get; init; }
 }

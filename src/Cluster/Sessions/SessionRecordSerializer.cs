@@ -12,7 +12,14 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
     /// <summary>Fixed for the life of the persisted data.</summary>
     public const int SerializerIdentifier = 7025;
 
-    private const byte Version = 1;
+    /// <summary>Version 2 added durable flow queues, pending calls and group joins; version 1 records still read.</summary>
+    private const byte Version = 2;
+
+    /// <summary>Fragments one durable flow may list (the session closes a client that leaves more unacknowledged).</summary>
+    private const int MaxFragments = 65_536;
+
+    /// <summary>Group joins one record may list (the session bounds its GC flows far lower).</summary>
+    private const int MaxGroupJoins = 4096;
 
     /// <summary>Flows one record may list (the engine's own bound on receiving flows is 1,024).</summary>
     private const int MaxFlows = 4096;
@@ -30,8 +37,8 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
             },
             static (ref ClusterMessageReader r) =>
             {
-                ReadVersion(ref r);
-                return new SessionStarted(SessionProtocolSerializer.ReadOpen(ref r), ReadCheckpoint(ref r));
+                byte version = ReadVersion(ref r);
+                return new SessionStarted(SessionProtocolSerializer.ReadOpen(ref r), ReadCheckpoint(ref r, version));
             })
         .Add<SessionCheckpoint>("rc",
             static (w, m) =>
@@ -41,18 +48,19 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
             },
             static (ref ClusterMessageReader r) =>
             {
-                ReadVersion(ref r);
-                return ReadCheckpoint(ref r);
+                return ReadCheckpoint(ref r, ReadVersion(ref r));
             });
 
     public override int Identifier => SerializerIdentifier;
 
-    private static void ReadVersion(ref ClusterMessageReader r)
+    private static byte ReadVersion(ref ClusterMessageReader r)
     {
-        if (r.ReadByte() != Version)
+        byte version = r.ReadByte();
+        if (version is < 1 or > Version)
         {
             throw r.Error("unknown session record version");
         }
+        return version;
     }
 
     private static void WriteCheckpoint(ClusterMessageWriter w, SessionCheckpoint c)
@@ -64,23 +72,30 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
         WriteFlows(w, c.ReceiveFlows);
         WriteFlows(w, c.SendFlows);
         w.WriteBool(c.FlashUnresumable);
-        w.WriteVlu((ulong)c.FlashCommands.Count);
-        foreach (var command in c.FlashCommands)
+        WriteCommands(w, c.FlashCommands);
+        WriteCommands(w, c.PendingCalls);
+        w.WriteVlu((ulong)c.GroupJoins.Count);
+        foreach (var join in c.GroupJoins)
+        {
+            w.WriteVlu(join.FlowId);
+            w.WriteBytes(join.Message);
+            w.WriteBool(join.Admitted);
+            w.WriteUInt32((uint)join.MaxMembers);
+        }
+    }
+
+    private static void WriteCommands(ClusterMessageWriter w, IReadOnlyList<FlashCommand> commands)
+    {
+        w.WriteVlu((ulong)commands.Count);
+        foreach (var command in commands)
         {
             w.WriteUInt32(command.StreamId);
             w.WriteBytes(command.Message);
         }
     }
 
-    private static SessionCheckpoint ReadCheckpoint(ref ClusterMessageReader r)
+    private static FlashCommand[] ReadCommands(ref ClusterMessageReader r)
     {
-        var address = r.ReadSocketAddress();
-        ulong send = r.ReadUInt64();
-        ulong receive = r.ReadUInt64();
-        ulong nextFlowId = r.ReadVlu();
-        var receiveFlows = ReadFlows(ref r);
-        var sendFlows = ReadFlows(ref r);
-        bool unresumable = r.ReadBool();
         ulong count = r.ReadVlu();
         if (count > MaxFlashCommands)
         {
@@ -91,7 +106,36 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
         {
             commands[i] = new FlashCommand(r.ReadUInt32(), r.ReadByteArray());
         }
-        return new SessionCheckpoint(address, send, receive, receiveFlows, sendFlows, nextFlowId, commands, unresumable);
+        return commands;
+    }
+
+    private static PersistedGroupJoin[] ReadGroupJoins(ref ClusterMessageReader r)
+    {
+        ulong count = r.ReadVlu();
+        if (count > MaxGroupJoins)
+        {
+            throw r.Error("too many group joins");
+        }
+        var joins = new PersistedGroupJoin[count];
+        for (int i = 0; i < joins.Length; i++)
+        {
+            joins[i] = new PersistedGroupJoin(r.ReadVlu(), r.ReadByteArray(), r.ReadBool(), (int)r.ReadUInt32());
+        }
+        return joins;
+    }
+
+    private static SessionCheckpoint ReadCheckpoint(ref ClusterMessageReader r, byte version)
+    {
+        var address = r.ReadSocketAddress();
+        ulong send = r.ReadUInt64();
+        ulong receive = r.ReadUInt64();
+        ulong nextFlowId = r.ReadVlu();
+        var receiveFlows = ReadFlows(ref r, version);
+        var sendFlows = ReadFlows(ref r, version);
+        bool unresumable = r.ReadBool();
+        var commands = ReadCommands(ref r);
+        var checkpoint = new SessionCheckpoint(address, send, receive, receiveFlows, sendFlows, nextFlowId, commands, unresumable);
+        return version < 2 ? checkpoint : checkpoint with { PendingCalls = ReadCommands(ref r), GroupJoins = ReadGroupJoins(ref r) };
     }
 
     private static void WriteFlows(ClusterMessageWriter w, IReadOnlyList<PersistedFlow> flows)
@@ -104,10 +148,43 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
             w.WriteBool(f.ReturnAssociation.HasValue);
             w.WriteVlu(f.ReturnAssociation ?? 0);
             w.WriteVlu(f.SequenceNumber);
+            w.WriteBool(f.Queue is not null);
+            if (f.Queue is { } queue)
+            {
+                w.WriteBool(f.Acknowledged);
+                w.WriteVlu((ulong)queue.Count);
+                foreach (var fragment in queue)
+                {
+                    w.WriteVlu(fragment.SequenceNumber);
+                    w.WriteByte((byte)(fragment.Fra | (fragment.Acknowledged ? 4 : 0) | (fragment.Abandoned ? 8 : 0)));
+                    w.WriteBytes(fragment.Data);
+                }
+            }
         }
     }
 
-    private static PersistedFlow[] ReadFlows(ref ClusterMessageReader r)
+    private static PersistedFragment[] ReadQueue(ref ClusterMessageReader r)
+    {
+        ulong count = r.ReadVlu();
+        if (count > MaxFragments)
+        {
+            throw r.Error("too many queued fragments");
+        }
+        var queue = new PersistedFragment[count];
+        for (int i = 0; i < queue.Length; i++)
+        {
+            ulong sn = r.ReadVlu();
+            byte flags = r.ReadByte();
+            if (flags > 15)
+            {
+                throw r.Error("bad fragment flags");
+            }
+            queue[i] = new PersistedFragment(sn, (byte)(flags & 3), (flags & 4) != 0, (flags & 8) != 0, r.ReadByteArray());
+        }
+        return queue;
+    }
+
+    private static PersistedFlow[] ReadFlows(ref ClusterMessageReader r, byte version)
     {
         ulong count = r.ReadVlu();
         if (count > MaxFlows)
@@ -122,6 +199,11 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
             bool hasAssociation = r.ReadBool();
             ulong association = r.ReadVlu();
             flows[i] = new PersistedFlow(id, metadata, hasAssociation ? association : null, r.ReadVlu());
+            if (version >= 2 && r.ReadBool())
+            {
+                bool acknowledged = r.ReadBool();
+                flows[i] = flows[i] with { Acknowledged = acknowledged, Queue = ReadQueue(ref r) };
+            }
         }
         return flows;
     }

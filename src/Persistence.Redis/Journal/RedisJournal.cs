@@ -170,6 +170,50 @@ public sealed class RedisJournal : AsyncWriteJournal
             static (store, q) => store.Database.SortedSetRemoveRangeByScoreAsync(store.Keys.Journal(q.persistenceId), -1, q.toSequenceNr),
             cancellationToken);
 
+    // Atomic on one slot (the two keys share their hash tag on Redis Cluster): a writer that went above the purge
+    // point keeps its key and events; the purge of an ID nobody writes any more leaves nothing.
+    private const string PurgeScript = """
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-1', ARGV[1])
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          local highest = redis.call('GET', KEYS[2])
+          if highest and tonumber(highest) <= tonumber(ARGV[1]) then
+            redis.call('DEL', KEYS[2])
+            return 1
+          end
+        end
+        return 0
+        """;
+
+    /// <summary><see cref="PurgePersistenceId"/>: with the same retries as every other operation, answered either way.</summary>
+    protected override bool ReceivePluginInternal(object message)
+    {
+        if (message is not PurgePersistenceId purge)
+        {
+            return false;
+        }
+        var replyTo = Sender;
+        bool answer = !replyTo.IsNobody() && !replyTo.Equals(Context.System.DeadLetters);
+        var log = Context.GetLogger();
+        _redis.Retry.RunAsync("purge", purge,
+                static (store, p) => store.Database.ScriptEvaluateAsync(PurgeScript,
+                    [store.Keys.Journal(p.PersistenceId), store.Keys.HighestSequenceNr(p.PersistenceId)], [p.ToSequenceNr]),
+                CancellationToken.None)
+            .ContinueWith(t =>
+            {
+                var failure = t.Exception?.GetBaseException();
+                if (failure is not null)
+                {
+                    // Nothing waits for it (a closed session): the key stays, as before purges existed.
+                    log.Warning("Redis journal: purge of {0} failed, its high-water key stays: {1}", purge.PersistenceId, failure.Message);
+                }
+                if (answer)
+                {
+                    replyTo.Tell(new PersistenceIdPurged(purge.PersistenceId, t.IsCompletedSuccessfully && (long)t.Result == 1, failure));
+                }
+            }, TaskScheduler.Default);
+        return true;
+    }
+
     protected override void PostStop()
     {
         _redis.Dispose();

@@ -39,6 +39,9 @@ internal sealed class GroupFlowService(
         public Membership? Membership { get; set; }
         public bool Deciding { get; set; }
         public bool Ended { get; set; }
+        /// <summary>The usable join this flow carried (persisted with the session, docs/decisions.md "Session persistence").</summary>
+        public byte[]? Join { get; set; }
+        public int MaxMembers { get; set; }
     }
 
     private sealed class Membership(GroupJoinRequest request, int maxMembers)
@@ -49,6 +52,7 @@ internal sealed class GroupFlowService(
     }
 
     private readonly Dictionary<string, Membership> _memberships = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, GroupFlow> _byFlow = [];
     private int _openFlows;
     private byte[]? _peerId;
 
@@ -59,6 +63,9 @@ internal sealed class GroupFlowService(
     public long Ignored { get; private set; }
 
     public int Groups => _memberships.Count;
+
+    /// <summary>Counts changes of what <see cref="Export"/> returns: a join arrived, was decided or refused, a GC flow ended.</summary>
+    public long Changes { get; private set; }
 
     public bool TryAccept(RecvFlow flow)
     {
@@ -72,7 +79,9 @@ internal sealed class GroupFlowService(
         }
         _openFlows++;
         flow.BufferCapacity = FlowBufferCapacity;
-        flow.Tag = new GroupFlow(flow);
+        var gc = new GroupFlow(flow);
+        flow.Tag = gc;
+        _byFlow[flow.FlowId] = gc;
         return true;
     }
 
@@ -87,20 +96,10 @@ internal sealed class GroupFlowService(
             Ignored++; // docs/groups.md §2.2: no other member → server message is known; ignore, never fail the flow
             return;
         }
-        Span<byte> groupId = stackalloc byte[GroupControl.GroupIdLength];
-        switch (GroupControl.TryReadJoin(message, groupId, out var form, out var text))
+        if (!TryReadJoin(gc, message, out var request))
         {
-            case GroupJoinStatus.NotAJoin:
-                Ignored++;
-                return;
-            case GroupJoinStatus.Malformed:
-                Refuse(gc);
-                return;
+            return;
         }
-        var specifier = form == GroupJoinForm.Specifier
-            ? GroupSpecifier.TryParse(Encoding.ASCII.GetString(text), out _)
-            : policy.Find(groupId);
-        var request = new GroupJoinRequest(groupId.ToArray(), specifier);
         var client = connection();
         if (client?.PeerId is not { } peerId || groups is null)
         {
@@ -108,6 +107,8 @@ internal sealed class GroupFlowService(
             return;
         }
         _peerId ??= peerId.ToArray();
+        gc.Join = message.ToArray();
+        Changes++;
         if (_memberships.TryGetValue(request.GroupIdHex, out var existing))
         {
             Attach(gc, existing); // already admitted: another NetGroup or group stream of the same client
@@ -122,9 +123,73 @@ internal sealed class GroupFlowService(
         client.DecideGroupJoin(request, decision => OnDecision(gc, request, decision));
     }
 
+    /// <summary>A join message as docs/groups.md §2.2 reads it; a malformed one refuses the flow, anything else is ignored.</summary>
+    private bool TryReadJoin(GroupFlow gc, ReadOnlySpan<byte> message, out GroupJoinRequest request)
+    {
+        Span<byte> groupId = stackalloc byte[GroupControl.GroupIdLength];
+        request = null!;
+        switch (GroupControl.TryReadJoin(message, groupId, out var form, out var text))
+        {
+            case GroupJoinStatus.NotAJoin:
+                Ignored++;
+                return false;
+            case GroupJoinStatus.Malformed:
+                Refuse(gc);
+                return false;
+        }
+        var specifier = form == GroupJoinForm.Specifier
+            ? GroupSpecifier.TryParse(Encoding.ASCII.GetString(text), out _)
+            : policy.Find(groupId);
+        request = new GroupJoinRequest(groupId.ToArray(), specifier);
+        return true;
+    }
+
+    /// <summary>The joins on the client's open GC flows, for the session's record.</summary>
+    public PersistedGroupJoin[] Export()
+    {
+        var joins = new List<PersistedGroupJoin>(_byFlow.Count);
+        foreach (var (flowId, gc) in _byFlow)
+        {
+            if (gc.Join is { } join && !gc.Ended)
+            {
+                joins.Add(new PersistedGroupJoin(flowId, join, gc.Membership is not null, gc.MaxMembers));
+            }
+        }
+        return [.. joins];
+    }
+
+    /// <summary>
+    /// A resumed session (its GC flows accepted again, its NetConnection rebuilt): admitted joins become memberships
+    /// again without asking the application twice, and the group entity hears of the member where it lives now (the
+    /// old incarnation's actor died with its node: the group saw it go); a join still being decided is decided again.
+    /// </summary>
+    public void Restore(IReadOnlyList<PersistedGroupJoin> joins)
+    {
+        foreach (var join in joins)
+        {
+            if (!_byFlow.TryGetValue(join.FlowId, out var gc) || gc.Join is not null || gc.Ended)
+            {
+                continue;
+            }
+            if (!join.Admitted)
+            {
+                OnMessage(gc.Inbound, join.Message);
+                continue;
+            }
+            if (!TryReadJoin(gc, join.Message, out var request) || connection()?.PeerId is not { } peerId || groups is null)
+            {
+                continue;
+            }
+            _peerId ??= peerId.ToArray();
+            gc.Join = join.Message;
+            OnDecision(gc, request, new GroupDecision(true, null, join.MaxMembers));
+        }
+    }
+
     private void OnDecision(GroupFlow gc, GroupJoinRequest request, GroupDecision decision)
     {
         gc.Deciding = false;
+        Changes++;
         if (gc.Ended)
         {
             return;
@@ -154,6 +219,7 @@ internal sealed class GroupFlowService(
         // docs/groups.md §2.1: our answers travel on our own "GC" flow, associated with the member's.
         gc.Outbound = engine.OpenFlow(GroupControl.FlowMetadata.ToArray(), gc.Inbound);
         gc.Membership = membership;
+        gc.MaxMembers = membership.MaxMembers;
         membership.Flows.Add(gc);
         IntroduceSeed(gc, membership);
     }
@@ -177,6 +243,8 @@ internal sealed class GroupFlowService(
     private void Refuse(GroupFlow gc)
     {
         Refused++;
+        gc.Join = null;
+        Changes++;
         gc.Inbound.Reject(RefusedCode);
     }
 
@@ -188,6 +256,8 @@ internal sealed class GroupFlowService(
         }
         gc.Ended = true;
         _openFlows--;
+        _byFlow.Remove(flow.FlowId);
+        Changes++;
         gc.Outbound?.Close();
         if (gc.Membership is { } membership)
         {

@@ -26,11 +26,26 @@ internal sealed class FlashCommandLog
         CommandName.ReceiveAudio, CommandName.ReceiveVideo,
     ];
 
+    /// <summary>Unanswered calls kept at most (a client with more in flight: the oldest are no longer kept).</summary>
+    public const int MaxPendingCalls = 64;
+
     private readonly List<FlashCommand> _commands = [];
+    private readonly List<(double TransactionId, FlashCommand Call)> _pending = [];
     private readonly AmfReader _reader = new();
     private int _bytes;
 
     public IReadOnlyList<FlashCommand> Commands => _commands;
+
+    /// <summary>Application calls on the control flow (stream 0, transaction ID above 0) not answered yet.</summary>
+    public FlashCommand[] PendingCalls()
+    {
+        var calls = new FlashCommand[_pending.Count];
+        for (int i = 0; i < calls.Length; i++)
+        {
+            calls[i] = _pending[i].Call;
+        }
+        return calls;
+    }
 
     /// <summary>More was issued than the log keeps: the connection cannot be rebuilt from it.</summary>
     public bool Overflowed { get; private set; }
@@ -47,12 +62,42 @@ internal sealed class FlashCommandLog
         {
             return;
         }
-        if (!RtmpMessage.TryRead(rtmpMessage, out var message) || !Command.TryRead(message, _reader, out var command)
-            || !StateCommands.Contains(command.Name))
+        if (!RtmpMessage.TryRead(rtmpMessage, out var message) || !Command.TryRead(message, _reader, out var command))
         {
             return;
         }
-        Add(new FlashCommand(streamId, rtmpMessage.ToArray()));
+        if (StateCommands.Contains(command.Name))
+        {
+            Add(new FlashCommand(streamId, rtmpMessage.ToArray()));
+        }
+        else if (streamId == 0 && command.TransactionId > 0 && command.Name is not (CommandName.Result or CommandName.Error))
+        {
+            if (_pending.Count >= MaxPendingCalls)
+            {
+                _pending.RemoveAt(0);
+            }
+            _pending.Add((command.TransactionId, new FlashCommand(0, rtmpMessage.ToArray())));
+        }
+    }
+
+    /// <summary>A message the server sends on stream 0: a <c>_result</c> or <c>_error</c> answers a pending call.</summary>
+    public void OnAnswer(ReadOnlySpan<byte> rtmpMessage)
+    {
+        if (_pending.Count == 0 || rtmpMessage.IsEmpty
+            || (RtmpMessageType)rtmpMessage[0] is not (RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3)
+            || !RtmpMessage.TryRead(rtmpMessage, out var message) || !Command.TryRead(message, _reader, out var command)
+            || command.Name is not (CommandName.Result or CommandName.Error))
+        {
+            return;
+        }
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            if (_pending[i].TransactionId == command.TransactionId)
+            {
+                _pending.RemoveAt(i);
+                return;
+            }
+        }
     }
 
     /// <summary>Commands of an earlier incarnation, kept again as this one replays them.</summary>

@@ -57,6 +57,10 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     private bool _closed;
     private bool _replaying;
     private uint _nextSyncId = 1;
+    private ulong _recordedDelivered;
+    private ulong _recordedWritten;
+
+    private static readonly OutboundFlowKey ControlKey = new(0, StreamFlowKind.Control, false);
 
     /// <param name="session">The engine session (responder side).</param>
     /// <param name="connectionFactory">Creates the connection when the client's control flow opens.</param>
@@ -106,6 +110,42 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
         }
     }
 
+    /// <summary>
+    /// A resumed session, after <see cref="Replay"/>: the control flow's queue of the earlier incarnation goes out again
+    /// with its own sequence numbers (the client drops what it has), then the calls that were never answered run again.
+    /// </summary>
+    public void ResumeControl(bool durableFlowOnRecord, IReadOnlyList<FlashCommand> pendingCalls)
+    {
+        if (_control is null || Connection is null)
+        {
+            return;
+        }
+        if (durableFlowOnRecord)
+        {
+            GetOrOpen(ControlKey);
+        }
+        foreach (var call in pendingCalls)
+        {
+            Commands.Observe(0, call.Message);
+            Connection.OnMessage(0, call.Message);
+        }
+    }
+
+    /// <summary>
+    /// The control flow took or sent a message since <see cref="MarkControlRecorded"/>: the session records before the
+    /// acknowledgement of a call, or a reliable message of ours, leaves (RFC 7016 §3.6.3: what is acknowledged is gone
+    /// from the sender; what we send must be on record to be sent again after a crash).
+    /// </summary>
+    public bool ControlChanged =>
+        (_control is { } control && control.Flow.DeliveredThrough != _recordedDelivered)
+        || (_sendFlows.TryGetValue(ControlKey, out var flow) && flow.WrittenThrough != _recordedWritten);
+
+    public void MarkControlRecorded()
+    {
+        _recordedDelivered = _control?.Flow.DeliveredThrough ?? 0;
+        _recordedWritten = _sendFlows.TryGetValue(ControlKey, out var flow) ? flow.WrittenThrough : 0;
+    }
+
     /// <summary>Flow Syncs waiting for more flows.</summary>
     public int PendingSyncCount => _pendingSyncs.Count;
 
@@ -132,6 +172,9 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
                 return false; // RFC 7425 §5.3.2: the NetConnection comes first
             }
             state = _control = new InboundFlow(flow, 0, isControl: true);
+            // Exactly-once calls across a crash: a call is acknowledged only once it is delivered, and the session
+            // records what was delivered before any acknowledgement leaves (SessionActor.Persistence.cs).
+            flow.AcknowledgeDeliveredOnly = true;
             Connection = _connectionFactory(this);
         }
         else
@@ -266,6 +309,10 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
             return false;
         }
         long expires = hints.Lifetime is { } lifetime ? _clock() + (long)lifetime.TotalMilliseconds : long.MaxValue;
+        if (streamId == 0)
+        {
+            Commands.OnAnswer(rtmpMessage.Span); // a call answered is no longer pending
+        }
         flow.Write(rtmpMessage, expires);
         return true;
     }
@@ -345,7 +392,7 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
     {
         if (streamId == 0)
         {
-            return new OutboundFlowKey(0, StreamFlowKind.Control, false);
+            return ControlKey;
         }
         return messageClass switch
         {
@@ -369,6 +416,7 @@ internal sealed class RtmfpFlashAdapter : IFlashConnectionOutput, IFlowService
         // §5.3.2/§5.3.5: server flows return to the client's NetConnection control flow.
         flow = _session.OpenFlow(metadata.ToArray(), _control.Flow);
         flow.Tag = new OutboundFlow(key);
+        flow.Durable = key.StreamId == 0; // the control flow's reliable messages are recorded until acknowledged
         flow.Priority = StreamFlows.Priority(key.Kind);
         flow.TimeCritical = StreamFlows.IsTimeCritical(key.Kind);
         _sendFlows.Add(key, flow);

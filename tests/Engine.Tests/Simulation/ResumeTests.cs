@@ -120,14 +120,81 @@ public class ResumeTests
         Assert.True(other.FlowId >= exported.NextFlowId);
     }
 
+    [Fact]
+    public void A_durable_flow_resumes_with_its_own_numbers_and_sends_what_was_not_acknowledged_once()
+    {
+        var link = new SimulatedLink(seed: 81);
+        var outgoing = link.A.Session.OpenFlow(Metadata);
+        OpenReturnFlows(link.B, durable: true);
+        outgoing.Write(new byte[] { 1 });
+        Assert.True(link.RunUntil(() => RepliesAtA(link) == 1, 10_000));
+        // Reply 2 reaches the initiator but its acknowledgement does not come back; reply 3 is lost on the way.
+        link.AtoB.Down = true;
+        Reply(link.B, 2);
+        Assert.True(link.RunUntil(() => RepliesAtA(link) == 2, 10_000));
+        link.BtoA.Down = true;
+        Reply(link.B, 3);
+        link.RunFor(300);
+        var exported = link.B.Session.ExportFlows();
+        var durable = exported.SendFlows.Single();
+        Assert.Equal(4UL, durable.SequenceNumber);
+        Assert.True(durable.Acknowledged);
+        Assert.Equal([2UL, 3UL], durable.Queue!.Select(f => f.SequenceNumber));
+
+        var second = new Recorder();
+        link.B.Session = new Session(SessionRole.Responder, link.A.Address, second, link.Now, SimulatedLink.Options(82));
+        OpenReturnFlows(link.B, second);
+        link.B.Session.Resume(exported, sequenceMargin: 1000);
+        link.SetBoth(p => p.Down = false);
+        Reply(link.B, 4, second);
+        Assert.True(link.RunUntil(() => RepliesAtA(link) == 4, 20_000));
+        link.RunFor(2_000);
+
+        ulong returnFlowId = link.A.Recorder.Opened.Single().FlowId;
+        Assert.Equal([[1], [2], [3], [4]], link.A.Recorder.Messages[returnFlowId]); // each once, in order
+        Assert.True(link.B.Session.TryGetSendFlow(returnFlowId, out var reply));
+        Assert.True(reply.Durable);
+        Assert.Equal(5UL, reply.NextSequenceNumber); // no margin: every number it used was on record
+        Assert.Equal(0, reply.QueuedFragmentCount);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_flow_that_acknowledges_only_what_it_delivered_leaves_held_messages_with_the_sender(bool deliveredOnly)
+    {
+        var link = new SimulatedLink(seed: 83);
+        var outgoing = link.A.Session.OpenFlow(Metadata);
+        link.B.Recorder.OnOpen = flow =>
+        {
+            flow.AcknowledgeDeliveredOnly = deliveredOnly;
+            flow.SuspendDelivery();
+        };
+        outgoing.Write(new byte[] { 1 });
+        outgoing.Write(new byte[] { 2 });
+        link.RunFor(3_000);
+        var inbound = link.B.Recorder.Opened.Single();
+        Assert.Equal(0, link.B.Recorder.MessageCount(inbound.FlowId));
+        Assert.Equal(deliveredOnly ? 2 : 0, outgoing.QueuedFragmentCount);
+
+        inbound.ResumeDelivery();
+        Assert.True(link.RunUntil(() => outgoing.QueuedFragmentCount == 0, 10_000));
+        Assert.Equal([[1], [2]], link.B.Recorder.Messages[inbound.FlowId]);
+    }
+
     private static int RepliesAtA(SimulatedLink link) =>
         link.A.Recorder.Opened.Sum(f => link.A.Recorder.MessageCount(f.FlowId));
 
     /// <summary>The responder answers every message on a return flow associated with the flow it came on.</summary>
-    private static void OpenReturnFlows(Endpoint b, Recorder? recorder = null)
+    private static void OpenReturnFlows(Endpoint b, Recorder? recorder = null, bool durable = false)
     {
         var r = recorder ?? b.Recorder;
-        r.OnOpen = flow => flow.Tag = b.Session.OpenFlow(flow.Metadata, flow);
+        r.OnOpen = flow =>
+        {
+            var reply = b.Session.OpenFlow(flow.Metadata, flow);
+            reply.Durable |= durable; // a resumed durable flow stays durable
+            flow.Tag = reply;
+        };
         r.OnMessageReceived = (flow, message) => ((SendFlow)flow.Tag!).Write(message.ToArray());
     }
 

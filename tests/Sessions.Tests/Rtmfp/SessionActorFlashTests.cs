@@ -69,37 +69,8 @@ public class SessionActorFlashTests : TestKit
     }
 
     /// <summary>Carries packets both ways until <paramref name="until"/> holds; other messages to the gateway are kept in <see cref="_others"/>.</summary>
-    private void Exchange(uint sid, IActorRef actor, Session engine, Func<bool> until, int seconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        var buf = new byte[1500];
-        while (!until())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            long now = Environment.TickCount64;
-            while (engine.TryBuildPacket(buf, now, out int len, out _))
-            {
-                var pooled = ArrayPool<byte>.Shared.Rent(len);
-                buf.AsSpan(0, len).CopyTo(pooled);
-                actor.Tell(new InboundPacket(sid, pooled, 0, len, 0, Client), TestActor);
-            }
-            var reply = ReceiveOne(TimeSpan.FromMilliseconds(20));
-            while (reply is not null)
-            {
-                if (reply is OutboundPacket outbound)
-                {
-                    engine.Receive(outbound.Buffer.AsSpan(0, outbound.Length), Server, Environment.TickCount64);
-                    ArrayPool<byte>.Shared.Return(outbound.Buffer);
-                }
-                else
-                {
-                    _others.Add(reply);
-                }
-                reply = ReceiveOne(TimeSpan.Zero);
-            }
-            engine.Tick(Environment.TickCount64);
-        }
-    }
+    private void Exchange(uint sid, IActorRef actor, Session engine, Func<bool> until, int seconds = 10) =>
+        new ActorExchange(this, Client, Server) { Other = _others.Add }.Run(sid, actor, engine, until, seconds);
 
     private SendFlow Connect(uint sid, IActorRef actor, Session engine, ClientHandler handler)
     {

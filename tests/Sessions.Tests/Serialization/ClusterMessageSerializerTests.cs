@@ -122,6 +122,18 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
                     [new PersistedFlow(3, Bytes(6, 34), 2, 1UL << 50), new PersistedFlow(ulong.MaxValue >> 2, [], 0, 1)], 9,
                     [new FlashCommand(0, Bytes(60, 35)), new FlashCommand(uint.MaxValue, [])], false)),
             new SessionCheckpoint(V4, 0, 0, [], [], 1, [], true),
+            new SessionCheckpoint(V4, 5, 6, [], [
+                    new PersistedFlow(4, Bytes(5, 36), 1, 10)
+                    {
+                        Acknowledged = true,
+                        Queue = [new PersistedFragment(7, 1, false, false, Bytes(20, 37)), new PersistedFragment(8, 3, true, false, []),
+                            new PersistedFragment(9, 2, false, true, [])],
+                    },
+                    new PersistedFlow(5, [], null, 1) { Queue = [] }], 6, [], false)
+            {
+                PendingCalls = [new FlashCommand(0, Bytes(30, 38))],
+                GroupJoins = [new PersistedGroupJoin(3, Bytes(35, 39), true, 12), new PersistedGroupJoin(5, [], false, 0)],
+            },
         ];
     }
 
@@ -157,7 +169,8 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
         }
         // Every record in the three protocol files that is a message (not a registry key or marker) is bound.
         var protocolTypes = typeof(OpenSession).Assembly.GetTypes().Where(t => t.Namespace == "Rtmfp.Cluster")
-            .Where(t => t.IsPublic && t.GetMethod("<Clone>$") is not null && t != typeof(SessionCryptoMaterial) && t != typeof(PersistedFlow) && t != typeof(FlashCommand));
+            .Where(t => t.IsPublic && t.GetMethod("<Clone>$") is not null && t != typeof(SessionCryptoMaterial) && t != typeof(PersistedFlow) && t != typeof(FlashCommand)
+                && t != typeof(PersistedFragment) && t != typeof(PersistedGroupJoin));
         Assert.All(protocolTypes, t => Assert.Contains(t, AllBoundTypes));
     }
 
@@ -213,6 +226,19 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             }
         }
         Assert.Equal(AllBoundTypes.Count, manifests.Count);
+    }
+
+    [Fact]
+    public void A_version_1_session_record_still_reads_with_no_queues_calls_or_joins()
+    {
+        var checkpoint = new SessionCheckpoint(V4, 3, 4, [], [], 2, [new FlashCommand(0, Bytes(12, 40))], false);
+        var (serializer, manifest, bytes) = Serialize(checkpoint);
+        Assert.Equal(2, bytes[0]);
+        // Version 1 wrote the same fields without the two trailing lists (pending calls, group joins), each empty here.
+        byte[] v1 = [1, .. bytes.AsSpan(1, bytes.Length - 3)];
+        var back = Assert.IsType<SessionCheckpoint>(serializer.FromBinary(v1, manifest));
+        AssertSameContent(checkpoint, back);
+        Assert.Throws<SerializationException>(() => serializer.FromBinary([3, .. bytes.AsSpan(1)], manifest));
     }
 
     [Fact]
