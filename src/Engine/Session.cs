@@ -42,10 +42,11 @@ public sealed partial class Session : IRecvFlowSink
     private readonly List<RecvFlow> _recvOrder = new();
     private readonly List<ulong> _removals = new();
     private readonly byte[] _mobilitySecret;
-    private readonly byte[][] _pingReplies = new byte[MaxPendingPingReplies][];
-    private readonly int[] _pingReplyLengths = new int[MaxPendingPingReplies];
-    private readonly byte[] _mobilityPing = new byte[MobilityPingLength];
-    private readonly byte[] _hashInput = new byte[1 + 8 + 128];
+    // Ping replies waiting to leave (RFC 7016 §2.3.10): pooled buffers, rented when a Ping arrives and returned once
+    // the reply is written, so an idle session holds none (issue 9: live heap per idle session).
+    private byte[][]? _pingReplies;
+    private int[]? _pingReplyLengths;
+    private byte[]? _mobilityPing;
     private int _pingReplyCount;
     private ulong _nextFlowId = 1;
     private int _roundRobin;
@@ -87,10 +88,6 @@ public sealed partial class Session : IRecvFlowSink
         if (_mobilitySecret.Length < 16)
         {
             throw new ArgumentException("mobility secret must be at least 128 bits", nameof(options));
-        }
-        for (int i = 0; i < MaxPendingPingReplies; i++)
-        {
-            _pingReplies[i] = new byte[_options.MaxPacketSize];
         }
     }
 
@@ -223,7 +220,7 @@ public sealed partial class Session : IRecvFlowSink
             _delackAlarmMs = long.MaxValue;
             _timeoutAlarmMs = long.MaxValue;
             _mobilityTarget = null;
-            _pingReplyCount = 0;
+            ReturnPingReplies();
             _keepaliveDue = false;
         }
         _handler.OnStateChanged(this, state);

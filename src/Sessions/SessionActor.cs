@@ -54,7 +54,10 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     private SessionOpened? _opened;
     private IActorRef _gateway = ActorRefs.Nobody;
     private ILocalPacketSink? _gatewaySink;
-    private readonly byte[] _packetBuffer = new byte[PacketBufferSize];
+    // One build buffer per thread, not per session (issue 9: an idle session holds no packet buffer): a session builds
+    // and hands each packet to its gateway within one call, and an actor runs on one thread at a time.
+    [ThreadStatic]
+    private static byte[]? t_packetBuffer;
     private AntiReplayWindow _replayWindow;
     private ulong _nextSendSequence;
     private long _scheduledWakeup = long.MaxValue;
@@ -361,11 +364,12 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
             if (_gatewaySink is { } sink)
             {
                 // Same node: the gateway encrypts and sends on this thread, no message and no pooled copy.
-                if (!engine.TryBuildPacket(_packetBuffer, now, out int built, out var address))
+                var packet = t_packetBuffer ??= new byte[PacketBufferSize];
+                if (!engine.TryBuildPacket(packet, now, out int built, out var address))
                 {
                     break;
                 }
-                sink.Send(_sessionId, _open!.FarSessionId, _packetBuffer.AsSpan(0, built), NextSendSequence(), address);
+                sink.Send(_sessionId, _open!.FarSessionId, packet.AsSpan(0, built), NextSendSequence(), address);
                 continue;
             }
             var buffer = ArrayPool<byte>.Shared.Rent(PacketBufferSize);

@@ -71,13 +71,18 @@ public static class SessionsHosting
                     SeedStatistics = options.SeedStatistics,
                     Logger = options.Loggers?.CreateLogger("Rtmfp.Sessions.Session"),
                 };
-                return entityId => Props.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
+                return entityId => SessionProps(entityId, options.Sessions, options.Metrics, flash);
             },
             new SessionMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions,
             SessionHandOff.Instance);
+        akka.AddHocon(CompactMailbox.Hocon, HoconAddMode.Append);
         return akka;
     }
+
+    /// <summary>A session entity's props: on the compact mailbox (issue 9: live heap per idle session).</summary>
+    internal static Props SessionProps(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics, FlashServices flash) =>
+        Props.Create(() => new SessionActor(entityId, settings, metrics, flash)).WithMailbox(CompactMailbox.Id);
 
     /// <summary>
     /// docs/groups.md §7: a seed source entity per seeded group (sharded beside the sessions) and, on this node, one
