@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Security.Cryptography;
 using Akka.Actor;
@@ -32,7 +33,7 @@ namespace Rtmfp.Sessions;
 /// (<see cref="GroupFlowService"/>). Flows whose metadata starts with "echo" go to the <see cref="EchoService"/>;
 /// every other flow is rejected.
 /// </summary>
-internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers, ISessionHandler
+internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISessionHandler
 {
     private sealed class Tick
     {
@@ -46,7 +47,6 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
 
     private readonly SessionActorSettings _settings;
     private readonly RtmfpMetrics? _metrics;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly uint _sessionId;
 
     private Session? _engine;
@@ -94,72 +94,105 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         _localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
         PersistenceId = PersistenceIdPrefix + entityId;
-        Recovering();
     }
 
     /// <summary>
-    /// Life cycle, as sharding's own entities model it: <see cref="AwaitingOpen"/> until a gateway opens the
-    /// session, <see cref="Open"/> while the engine runs (its S_OPEN, closing and lingering states, RFC 7016
-    /// §3.5.5), <see cref="Stopping"/> once the engine closed or nothing was ever opened, until passivation ends.
+    /// Life cycle, as sharding's own entities model it: <see cref="SessionLifeCycle.AwaitingOpen"/> until a gateway
+    /// opens the session, <see cref="SessionLifeCycle.Open"/> while the engine runs (its S_OPEN, closing and lingering
+    /// states, RFC 7016 §3.5.5), <see cref="SessionLifeCycle.Stopping"/> once the engine closed or nothing was ever
+    /// opened, until passivation ends. One switch per state rather than Akka's typed Command registrations: those
+    /// cost every session about 3 KiB of delegates and matchers (issue 9: live heap per idle session).
     /// </summary>
     private SessionLifeCycle LifeCycle { get; set; }
 
-    private void AwaitingOpen()
+    protected override bool ReceiveCommand(object message) => LifeCycle switch
     {
-        LifeCycle = SessionLifeCycle.AwaitingOpen;
-        Command<OpenSession>(OnOpen);
-        // Nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache).
-        Command<InboundPacket>(OnPacketWhileNotOpen);
-        Command<FetchSessionKeys>(_ => AnswerUnknown());
-        Command<SessionHandOff>(_ => Context.Stop(Self));
-        PersistenceReplies();
-        CommandAny(_ => { });
+        SessionLifeCycle.Open => OpenCommand(message),
+        SessionLifeCycle.AwaitingOpen => AwaitingOpenCommand(message),
+        _ => StoppingCommand(message),
+    };
+
+    private bool AwaitingOpenCommand(object message)
+    {
+        switch (message)
+        {
+            case OpenSession open:
+                OnOpen(open);
+                break;
+            case InboundPacket packet: // nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache)
+                OnPacketWhileNotOpen(packet);
+                break;
+            case FetchSessionKeys:
+                AnswerUnknown();
+                break;
+            case SessionHandOff:
+                Context.Stop(Self);
+                break;
+            default:
+                PersistenceReply(message); // anything else: ignored
+                break;
+        }
+        return true;
     }
 
-    private void Open()
+    private bool OpenCommand(object message)
     {
-        LifeCycle = SessionLifeCycle.Open;
-        Command<OpenSession>(OnRepeatedOpen);
-        Command<InboundPacket>(OnInbound);
-        Command<FetchSessionKeys>(OnFetchKeys);
-        Command<Tick>(_ => OnTick());
-        Command<CloseSession>(_ => BeginClose());
-        // Rebalance or graceful leave: the session persists and stops without closing; it resumes on its new node at
-        // the next packet (SessionActor.Persistence.cs). A close is the other, explicit path (CloseSession).
-        Command<SessionHandOff>(_ => HandOff());
-        Command<RunContinuation>(r => AroundEngine(r.Continuation));
-        Command<StreamEventDelivery>(OnStreamEvent);
-        Command<StreamEntityStopped>(s => _streamWatch?.OnEntityStopped(s.Stream));
-        Command<PublishStreamResult>(r => _streamWatch?.OnPublishResult(r)); // the entity that accepted a publisher
-        Command<StreamSubscribed>(s => _streamWatch?.OnSubscribed(Sender, s));
-        Command<Terminated>(t => _streamWatch?.OnTerminated(t.ActorRef)); // a stream entity stopped or died with its node
-        Command<SessionStreamWatch.Retry>(_ => _streamWatch?.OnRetry());
-        Command<LookupPeer>(OnLookupPeer);
-        Command<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
-        Command<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
-        Command<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
-        Command<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
-        Command<Groups.Seeding.SeedSend>(m => AroundEngine(() => _seedPeer?.Send(m)));
-        PersistenceReplies();
+        switch (message)
+        {
+            case InboundPacket packet: OnInbound(packet); break;
+            case StreamEventDelivery delivery: OnStreamEvent(delivery); break;
+            case Tick: OnTick(); break;
+            case RunContinuation r: AroundEngine(r.Continuation); break;
+            case OpenSession open: OnRepeatedOpen(open); break;
+            case FetchSessionKeys fetch: OnFetchKeys(fetch); break;
+            case CloseSession: BeginClose(); break;
+            // Rebalance or graceful leave: the session persists and stops without closing; it resumes on its new node at
+            // the next packet (SessionActor.Persistence.cs). A close is the other, explicit path (CloseSession).
+            case SessionHandOff: HandOff(); break;
+            case StreamEntityStopped s: _streamWatch?.OnEntityStopped(s.Stream); break;
+            case PublishStreamResult r: _streamWatch?.OnPublishResult(r); break; // the entity that accepted a publisher
+            case StreamSubscribed s: _streamWatch?.OnSubscribed(Sender, s); break;
+            case Terminated t: _streamWatch?.OnTerminated(t.ActorRef); break; // a stream entity stopped or died with its node
+            case SessionStreamWatch.Retry: _streamWatch?.OnRetry(); break;
+            case LookupPeer lookup: OnLookupPeer(lookup); break;
+            case PeerDirectoryStopped: _rendezvous?.OnDirectoryStopped(); break;
+            case IntroduceGroupMembers m: AroundEngine(() => _groups?.Introduce(m)); break;
+            case GroupJoinRefused m: AroundEngine(() => _groups?.OnRefused(m)); break;
+            case GroupEntityStopped m: _groups?.OnGroupStopped(m); break;
+            case Groups.Seeding.SeedSend m: AroundEngine(() => _seedPeer?.Send(m)); break;
+            default: return PersistenceReply(message);
+        }
+        return true;
     }
 
-    private void Stopping()
+    private bool StoppingCommand(object message)
+    {
+        switch (message)
+        {
+            // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
+            case OpenSession open when _open is not null:
+                OnRepeatedOpen(open);
+                break;
+            case InboundPacket packet:
+                OnPacketWhileNotOpen(packet);
+                break;
+            case FetchSessionKeys:
+                AnswerUnknown();
+                break;
+            case SessionHandOff:
+                Context.Stop(Self);
+                break;
+            default:
+                PersistenceReply(message); // anything else: ignored
+                break;
+        }
+        return true;
+    }
+
+    private void EnterStopping()
     {
         LifeCycle = SessionLifeCycle.Stopping;
         Timers.CancelAll();
-        // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
-        Command<OpenSession>(open =>
-        {
-            if (_open is not null)
-            {
-                OnRepeatedOpen(open);
-            }
-        });
-        Command<InboundPacket>(OnPacketWhileNotOpen);
-        Command<FetchSessionKeys>(_ => AnswerUnknown());
-        Command<SessionHandOff>(_ => Context.Stop(Self));
-        PersistenceReplies();
-        CommandAny(_ => { });
     }
 
     private void OnPacketWhileNotOpen(InboundPacket packet)
@@ -208,40 +241,69 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         StartEngine(open, open.FarAddress);
     }
 
-    /// <summary>The engine and the services on its flows, for a new session or one resumed from its record.</summary>
+    /// <summary>The engine, for a new session or one resumed from its record; the services on its flows come with the first flow.</summary>
     private void StartEngine(OpenSession open, SocketAddress farAddress)
     {
-        var options = new SessionOptions
-        {
-            IdleTimeoutMs = (long)_settings.IdleTimeout.TotalMilliseconds,
-            KeepaliveIntervalMs = (long)_settings.KeepaliveInterval.TotalMilliseconds,
-        };
-        _engine = new Session(SessionRole.Responder, farAddress, this, Now, options);
-        _flows = new FlowRouter();
-        _echo = new EchoService(_engine);
-        _flows.Register(EchoService.Signature, _echo);
-        if (_flash is not null)
-        {
-            StartFlash(_flash, _engine);
-            _flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
-            var groupRegion = _flash.GroupRegion?.Invoke();
-            _groups = new GroupFlowService(_engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
-            _flows.Register(FlowSignatureKind.NetGroup, _groups);
-            if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, _engine, open, Self)) is not null)
-            {
-                _flows.Register(FlowSignatureKind.NetGroupPeer, _seedPeer); // a member's session with the server member
-            }
-        }
+        _engine = new Session(SessionRole.Responder, farAddress, this, Now, EngineOptions(_settings));
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         CountOpen(open);
         _metrics?.HandshakesCompleted.Add(1);
         if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
-        Become(Open);
+        LifeCycle = SessionLifeCycle.Open;
         // Persisted before the initiator hears of it: a session a client knows of can always be resumed.
         var gateway = Sender;
         PersistStarted(() => gateway.Tell(_opened));
         Reschedule(Now);
     }
+
+    /// <summary>
+    /// The services that claim flows (echo, Flash "TC", NetGroup "GC", the server member's peer flows), made when the
+    /// first flow opens: a session that opens none (an idle one) holds none of them (issue 9: live heap per idle
+    /// session). Until then nothing can be published, played, joined or registered for rendezvous.
+    /// </summary>
+    private FlowRouter EnsureServices()
+    {
+        if (_flows is { } flows)
+        {
+            return flows;
+        }
+        var engine = _engine!;
+        _flows = flows = new FlowRouter();
+        _echo = new EchoService(engine);
+        flows.Register(EchoService.Signature, _echo);
+        if (_flash is not null)
+        {
+            StartFlash(_flash, engine);
+            flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
+            var groupRegion = _flash.GroupRegion?.Invoke();
+            _groups = new GroupFlowService(engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
+            flows.Register(FlowSignatureKind.NetGroup, _groups);
+            if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, engine, _open!, Self)) is not null)
+            {
+                flows.Register(FlowSignatureKind.NetGroupPeer, _seedPeer); // a member's session with the server member
+            }
+        }
+        return flows;
+    }
+
+    /// <summary>One options object per settings, shared by every session of the node.</summary>
+    private static SessionOptions EngineOptions(SessionActorSettings settings)
+    {
+        var cached = s_engineOptions;
+        if (cached is not null && ReferenceEquals(cached.Value.Settings, settings))
+        {
+            return cached.Value.Options;
+        }
+        var options = new SessionOptions
+        {
+            IdleTimeoutMs = (long)settings.IdleTimeout.TotalMilliseconds,
+            KeepaliveIntervalMs = (long)settings.KeepaliveInterval.TotalMilliseconds,
+        };
+        s_engineOptions = new StrongBox<(SessionActorSettings, SessionOptions)>((settings, options));
+        return options;
+    }
+
+    private static StrongBox<(SessionActorSettings Settings, SessionOptions Options)>? s_engineOptions;
 
     private void OnInbound(InboundPacket packet)
     {
@@ -451,7 +513,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         {
             return;
         }
-        Become(Stopping);
+        EnterStopping();
         UncountOpen();
         LeaveCluster();
         ForgetRecord();
@@ -468,7 +530,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         // Nothing was ever opened here: leave no state behind (a random session ID from a peer).
         if (LifeCycle != SessionLifeCycle.Stopping)
         {
-            Become(Stopping);
+            EnterStopping();
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         }
     }
