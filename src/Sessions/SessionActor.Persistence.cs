@@ -27,7 +27,6 @@ internal sealed partial class SessionActor
     private const int SnapshotEvery = 16;
 
     private SessionStarted? _recovered;
-    private SessionCheckpoint? _latest;
     private long _recordedFlowChanges;
     private ulong _recordedSendProgress;
     private ulong _recordedSendSequence;
@@ -71,7 +70,6 @@ internal sealed partial class SessionActor
         var checkpoint = record.Checkpoint;
         _open = open;
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, checkpoint.FarAddress, open.RIKeyingPacket);
-        _latest = checkpoint;
         StartEngine(open, checkpoint.FarAddress);
         _nextSendSequence = checkpoint.SendSequence < ulong.MaxValue - SendSequenceMargin
             ? checkpoint.SendSequence + SendSequenceMargin
@@ -138,18 +136,13 @@ internal sealed partial class SessionActor
     private void PersistStarted(Action then)
     {
         var started = new SessionStarted(_open!, Checkpoint());
-        Persist(started, s =>
-        {
-            _latest = s.Checkpoint;
-            then();
-        });
+        Persist(started, _ => then());
     }
 
     private void PersistCheckpoint(Action? then)
     {
         Persist(Checkpoint(), c =>
         {
-            _latest = c;
             if (LastSequenceNr % SnapshotEvery == 0)
             {
                 SaveSnapshot(new SessionStarted(_open!, c));
@@ -203,6 +196,7 @@ internal sealed partial class SessionActor
             return;
         }
         _handingOff = true;
+        _scheduledWakeup = long.MaxValue;
         Timers.CancelAll();
         if (_engine is not { State: SessionState.Open })
         {

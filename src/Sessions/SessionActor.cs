@@ -35,7 +35,8 @@ namespace Rtmfp.Sessions;
 /// </summary>
 internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISessionHandler
 {
-    private sealed class Tick
+    /// <summary>The wake-up the timer wheel tells; one left behind by an earlier re-arm may reach a stopped session.</summary>
+    private sealed class Tick : Akka.Event.IDeadLetterSuppression
     {
         public static readonly Tick Instance = new();
     }
@@ -61,6 +62,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     private AntiReplayWindow _replayWindow;
     private ulong _nextSendSequence;
     private long _scheduledWakeup = long.MaxValue;
+    private readonly SessionTimerWheel _wheel = SessionTimerWheel.Get(Context.System);
     private SocketAddress? _lastTo;
     private SocketAddress? _lastToCopy;
     private long _reportedRetransmissions;
@@ -192,6 +194,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     private void EnterStopping()
     {
         LifeCycle = SessionLifeCycle.Stopping;
+        _scheduledWakeup = long.MaxValue;
         Timers.CancelAll();
     }
 
@@ -336,8 +339,12 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
 
     private void OnTick()
     {
-        _scheduledWakeup = long.MaxValue;
         long now = Now;
+        if (now < _scheduledWakeup)
+        {
+            return; // left on the wheel by an earlier arming: not due (SessionTimerWheel)
+        }
+        _scheduledWakeup = long.MaxValue;
         _engine!.Tick(now);
         CheckpointIfNumbersAdvanced();
         AfterEngine(now);
@@ -504,7 +511,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             return;
         }
         _scheduledWakeup = due;
-        Timers.StartSingleTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(Math.Max(1, due - now)));
+        _wheel.Schedule(Self, due, Tick.Instance);
     }
 
     private void Finish()
