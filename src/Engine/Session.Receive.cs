@@ -318,9 +318,7 @@ public sealed partial class Session
         }
         var flow = new RecvFlow(flowId, hasMetadata ? options.Metadata.ToArray() : [], assocId, association, this,
             _receiveBudget, _options.MaxMessageSize);
-        _recvFlows.Add(flowId, flow);
-        _recvOrder.Add(flow);
-        FlowChanges++;
+        AddRecvFlow(flow);
         if (!hasMetadata || (assocId.HasValue && association is null)
             || (association is not null && association.State != SendFlowState.Open)
             || (hasOptions && options.HasUnrecognizedMandatoryOption))

@@ -116,6 +116,12 @@ public sealed partial class Session
             Array.Copy(_pingReplyLengths, 1, _pingReplyLengths, 0, _pingReplyCount);
             replies[_pingReplyCount] = null!;
         }
+        if (_pingReplyCount == 0 && _pingReplies is not null)
+        {
+            // Pings are rare (keepalives, address checks): an idle session keeps no reply slots between them (issue 9).
+            _pingReplies = null;
+            _pingReplyLengths = null;
+        }
     }
 
     // RFC 7016 §3.5.4.1: an empty Ping when the far end has been quiet.

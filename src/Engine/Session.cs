@@ -35,12 +35,17 @@ public sealed partial class Session : IRecvFlowSink
     private long _idleTimeoutMs;
     private readonly TimeCriticalTracker? _tracker;
     private readonly TimestampEcho _echo = new();
-    private readonly Dictionary<ulong, SendFlow> _sendFlows = new();
-    private readonly List<SendFlow> _sendOrder = new();
-    private readonly Dictionary<ulong, RecvFlow> _recvFlows = new();
+    // Flow tables start as shared empty ones that are only ever read and get their own with the first flow
+    // (AddSendFlow, AddRecvFlow): a session without flows, an idle one, holds none (issue 9: heap per idle session).
+    private static readonly Dictionary<ulong, SendFlow> s_noSendFlows = new();
+    private static readonly List<SendFlow> s_noSendOrder = new();
+    private static readonly Dictionary<ulong, RecvFlow> s_noRecvFlows = new();
+    private static readonly List<RecvFlow> s_noRecvOrder = new();
+    private Dictionary<ulong, SendFlow> _sendFlows = s_noSendFlows;
+    private List<SendFlow> _sendOrder = s_noSendOrder;
+    private Dictionary<ulong, RecvFlow> _recvFlows = s_noRecvFlows;
     private readonly ReceiveBudget _receiveBudget;
-    private readonly List<RecvFlow> _recvOrder = new();
-    private readonly List<ulong> _removals = new();
+    private List<RecvFlow> _recvOrder = s_noRecvOrder;
     private readonly byte[] _mobilitySecret;
     // Ping replies waiting to leave (RFC 7016 §2.3.10): pooled buffers, rented when a Ping arrives and returned once
     // the reply is written, so an idle session holds none (issue 9: live heap per idle session).
@@ -132,10 +137,32 @@ public sealed partial class Session : IRecvFlowSink
         var flow = TakeResumedFlow(metadata.Span, returnAssociation?.FlowId) ?? NewSendFlow(metadata, returnAssociation?.FlowId);
         flow.StartupOptions = new byte[UserDataOptions.GetLength(metadata.Span, returnAssociation?.FlowId)];
         UserDataOptions.Write(flow.StartupOptions, metadata.Span, returnAssociation?.FlowId);
+        AddSendFlow(flow);
+        return flow;
+    }
+
+    private void AddSendFlow(SendFlow flow)
+    {
+        if (ReferenceEquals(_sendFlows, s_noSendFlows))
+        {
+            _sendFlows = new Dictionary<ulong, SendFlow>();
+            _sendOrder = new List<SendFlow>();
+        }
         _sendFlows.Add(flow.FlowId, flow);
         _sendOrder.Add(flow);
         FlowChanges++;
-        return flow;
+    }
+
+    private void AddRecvFlow(RecvFlow flow)
+    {
+        if (ReferenceEquals(_recvFlows, s_noRecvFlows))
+        {
+            _recvFlows = new Dictionary<ulong, RecvFlow>();
+            _recvOrder = new List<RecvFlow>();
+        }
+        _recvFlows.Add(flow.FlowId, flow);
+        _recvOrder.Add(flow);
+        FlowChanges++;
     }
 
     private SendFlow NewSendFlow(ReadOnlyMemory<byte> metadata, ulong? returnAssociation)
@@ -236,10 +263,11 @@ public sealed partial class Session : IRecvFlowSink
         {
             f.Abort();
         }
-        _sendFlows.Clear();
-        _sendOrder.Clear();
-        _recvFlows.Clear();
-        _recvOrder.Clear();
+        // Back to the shared empty tables (never Clear them: they are shared).
+        _sendFlows = s_noSendFlows;
+        _sendOrder = s_noSendOrder;
+        _recvFlows = s_noRecvFlows;
+        _recvOrder = s_noRecvOrder;
         FlowChanges++;
         _ackNow = false;
     }
@@ -317,37 +345,29 @@ public sealed partial class Session : IRecvFlowSink
         Congestion.OnTimeout(wasLoss);
     }
 
-    /// <summary>Abandons expired messages, then forgets the flows whose linger time is over.</summary>
+    /// <summary>Abandons expired messages, then forgets the flows whose linger time is over (in place, keeping the order).</summary>
     private void RemoveLingeringFlows(long nowMs)
     {
-        _removals.Clear();
-        foreach (var f in _sendOrder)
+        for (int i = _sendOrder.Count - 1; i >= 0; i--)
         {
+            var f = _sendOrder[i];
             f.AbandonExpired(nowMs);
             if (f.CheckLinger(nowMs))
             {
-                _removals.Add(f.FlowId);
+                _sendOrder.RemoveAt(i);
+                _sendFlows.Remove(f.FlowId);
+                FlowChanges++;
             }
         }
-        foreach (ulong id in _removals)
+        for (int i = _recvOrder.Count - 1; i >= 0; i--)
         {
-            _sendOrder.Remove(_sendFlows[id]);
-            FlowChanges++;
-            _sendFlows.Remove(id);
-        }
-        _removals.Clear();
-        foreach (var f in _recvOrder)
-        {
+            var f = _recvOrder[i];
             if (f.CheckLinger(nowMs))
             {
-                _removals.Add(f.FlowId);
+                _recvOrder.RemoveAt(i);
+                _recvFlows.Remove(f.FlowId);
+                FlowChanges++;
             }
-        }
-        foreach (ulong id in _removals)
-        {
-            _recvOrder.Remove(_recvFlows[id]);
-            FlowChanges++;
-            _recvFlows.Remove(id);
         }
     }
 

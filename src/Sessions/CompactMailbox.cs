@@ -8,7 +8,7 @@ namespace Rtmfp.Sessions;
 /// <summary>
 /// The session entities' mailbox (issue 9: live heap per idle session). Akka's default deque mailbox for persistent
 /// actors starts with a 32-slot concurrent queue segment, about 1 KiB per actor whether messages come or not; this one
-/// is a ring buffer under a lock that starts at four slots, grows when a burst queues up and gives a large buffer back
+/// is a ring buffer under a lock that starts at two slots, grows when a burst queues up and gives a large buffer back
 /// once drained. A session handles one message at a time and most arrive one by one, so the lock is uncontended in
 /// the common case. Deque-based (the persistence stash puts messages back in front), unbounded like Akka's.
 /// </summary>
@@ -31,7 +31,7 @@ internal sealed class CompactMailbox : MailboxType, IProducesMessageQueue<Compac
 /// <summary>A double-ended ring buffer of envelopes under a lock (<see cref="CompactMailbox"/>).</summary>
 internal sealed class CompactMessageQueue : IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
 {
-    private const int InitialCapacity = 4;
+    private const int InitialCapacity = 2;
 
     /// <summary>A drained buffer larger than this goes back to the initial size: a burst does not stay resident.</summary>
     private const int RetainedCapacity = 16;

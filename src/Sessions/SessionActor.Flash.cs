@@ -34,7 +34,9 @@ internal sealed partial class SessionActor
         {
             _relay = new StreamRelay();
         }
-        _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), _localPeers);
+        // The session's own peer directory comes with its Flash services, not with every session (issue 9).
+        var localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
+        _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), localPeers);
         var options = flash.ConnectionOptions with
         {
             Dispatch = action => self.Tell(new RunContinuation(action)),
@@ -54,7 +56,7 @@ internal sealed partial class SessionActor
             observed, uri, peerId, self);
         var relay = _relay;
         _adapter = new RtmfpFlashAdapter(engine,
-            output => new NetConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
+            output => new NetConnection(endpoint, output, flash.Applications, relay, localPeers, options),
             () => Now, flash.AdapterOptions);
     }
 

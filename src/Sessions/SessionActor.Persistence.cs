@@ -69,7 +69,10 @@ internal sealed partial class SessionActor
         var open = record.Open;
         var checkpoint = record.Checkpoint;
         _open = open;
-        _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, checkpoint.FarAddress, open.RIKeyingPacket);
+        // A record written after the first packet keeps no RIKeying (ReleaseRIKeying): nothing to answer an IIKeying with.
+        _opened = open.RIKeyingPacket.Length > 0
+            ? new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, checkpoint.FarAddress, open.RIKeyingPacket)
+            : null;
         StartEngine(open, checkpoint.FarAddress);
         _nextSendSequence = checkpoint.SendSequence < ulong.MaxValue - SendSequenceMargin
             ? checkpoint.SendSequence + SendSequenceMargin

@@ -72,7 +72,6 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     private ulong _highestReceived;
 
     private readonly FlashServices? _flash;
-    private readonly PeerDirectory _localPeers;
     private RtmfpFlashAdapter? _adapter;
     private IStreamRelay? _relay;
     private ClusterStreamRelay? _clusterRelay;
@@ -93,7 +92,6 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         _settings = settings;
         _metrics = metrics;
         _flash = flash;
-        _localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
         PersistenceId = PersistenceIdPrefix + entityId;
     }
@@ -227,13 +225,28 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     /// <summary>RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying; another initiator collides.</summary>
     private void OnRepeatedOpen(OpenSession open)
     {
-        if (_open!.Cookie.AsSpan().SequenceEqual(open.Cookie) && _opened is not null)
+        if (!_open!.Cookie.AsSpan().SequenceEqual(open.Cookie))
+        {
+            Sender.Tell(new SessionIdCollision(open.SessionId, open.Cookie));
+        }
+        else if (_opened is not null)
         {
             Sender.Tell(_opened);
         }
-        else
+        // Else the initiator is in the session already (ReleaseRIKeying): a late copy of its IIKeying needs no answer.
+    }
+
+    /// <summary>
+    /// A packet came under the session keys, so the initiator has our RIKeying: a retransmitted IIKeying cannot follow
+    /// (RFC 7016 §3.5.1.1.2; a late duplicate is ignored), and its ~350 bytes are not kept for the session's life
+    /// (issue 9: live heap per idle session). Later records of the session carry an empty one.
+    /// </summary>
+    private void ReleaseRIKeying()
+    {
+        _opened = null;
+        if (_open is { RIKeyingPacket.Length: > 0 } open)
         {
-            Sender.Tell(new SessionIdCollision(open.SessionId, open.Cookie));
+            _open = open with { RIKeyingPacket = [] };
         }
     }
 
@@ -301,6 +314,9 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         {
             IdleTimeoutMs = (long)settings.IdleTimeout.TotalMilliseconds,
             KeepaliveIntervalMs = (long)settings.KeepaliveInterval.TotalMilliseconds,
+            // MOB_SECRET (RFC 7016 §3.5.4.2) is ours alone whether one session or all of this node's use it: the hash
+            // binds a session's own timestamp and the address checked, and only that session's peer can echo it.
+            MobilitySecret = RandomNumberGenerator.GetBytes(32),
         };
         s_engineOptions = new StrongBox<(SessionActorSettings, SessionOptions)>((settings, options));
         return options;
@@ -326,6 +342,10 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             {
                 SetGateway(Sender);
                 AnnounceResumed();
+            }
+            if (_opened is not null)
+            {
+                ReleaseRIKeying();
             }
             long now = Now;
             _engine!.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);

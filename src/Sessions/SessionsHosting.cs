@@ -80,9 +80,14 @@ public static class SessionsHosting
         return akka;
     }
 
-    /// <summary>A session entity's props: on the compact mailbox (issue 9: live heap per idle session).</summary>
+    /// <summary>
+    /// A session entity's props: on the compact mailbox (issue 9: live heap per idle session), with one deployment
+    /// shared by every entity (<see cref="Props.WithMailbox"/> would copy it into each one).
+    /// </summary>
     internal static Props SessionProps(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics, FlashServices flash) =>
-        Props.Create(() => new SessionActor(entityId, settings, metrics, flash)).WithMailbox(CompactMailbox.Id);
+        new(SessionDeploy, typeof(SessionActor), entityId, settings, metrics!, flash);
+
+    private static readonly Deploy SessionDeploy = Deploy.None.WithMailbox(CompactMailbox.Id);
 
     /// <summary>
     /// docs/groups.md §7: a seed source entity per seeded group (sharded beside the sessions) and, on this node, one
