@@ -96,109 +96,18 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         PersistenceId = PersistenceIdPrefix + entityId;
     }
 
-    /// <summary>
-    /// Life cycle, as sharding's own entities model it: <see cref="SessionLifeCycle.AwaitingOpen"/> until a gateway
-    /// opens the session, <see cref="SessionLifeCycle.Open"/> while the engine runs (its S_OPEN, closing and lingering
-    /// states, RFC 7016 §3.5.5), <see cref="SessionLifeCycle.Stopping"/> once the engine closed or nothing was ever
-    /// opened, until passivation ends. One switch per state rather than Akka's typed Command registrations: those
-    /// cost every session about 3 KiB of delegates and matchers (issue 9: live heap per idle session).
-    /// </summary>
-    private SessionLifeCycle LifeCycle { get; set; }
-
-    protected override bool ReceiveCommand(object message) => LifeCycle switch
-    {
-        SessionLifeCycle.Open => OpenCommand(message),
-        SessionLifeCycle.AwaitingOpen => AwaitingOpenCommand(message),
-        _ => StoppingCommand(message),
-    };
-
-    private bool AwaitingOpenCommand(object message)
-    {
-        switch (message)
-        {
-            case OpenSession open:
-                OnOpen(open);
-                break;
-            case InboundPacket packet: // nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache)
-                OnPacketWhileNotOpen(packet);
-                break;
-            case FetchSessionKeys:
-                AnswerUnknown();
-                break;
-            case SessionHandOff:
-                Context.Stop(Self);
-                break;
-            default:
-                PersistenceReply(message); // anything else: ignored
-                break;
-        }
-        return true;
-    }
-
-    private bool OpenCommand(object message)
-    {
-        switch (message)
-        {
-            case InboundPacket packet: OnInbound(packet); break;
-            case StreamEventDelivery delivery: OnStreamEvent(delivery); break;
-            case Tick: OnTick(); break;
-            case RunContinuation r: AroundEngine(r.Continuation); break;
-            case OpenSession open: OnRepeatedOpen(open); break;
-            case FetchSessionKeys fetch: OnFetchKeys(fetch); break;
-            case CloseSession: BeginClose(); break;
-            // Rebalance or graceful leave: the session persists and stops without closing; it resumes on its new node at
-            // the next packet (SessionActor.Persistence.cs). A close is the other, explicit path (CloseSession).
-            case SessionHandOff: HandOff(); break;
-            case StreamEntityStopped s: _streamWatch?.OnEntityStopped(s.Stream); break;
-            case PublishStreamResult r: _streamWatch?.OnPublishResult(r); break; // the entity that accepted a publisher
-            case StreamSubscribed s: _streamWatch?.OnSubscribed(Sender, s); break;
-            case Terminated t: _streamWatch?.OnTerminated(t.ActorRef); break; // a stream entity stopped or died with its node
-            case SessionStreamWatch.Retry: _streamWatch?.OnRetry(); break;
-            case LookupPeer lookup: OnLookupPeer(lookup); break;
-            case PeerDirectoryStopped: _rendezvous?.OnDirectoryStopped(); break;
-            case IntroduceGroupMembers m: AroundEngine(() => _groups?.Introduce(m)); break;
-            case GroupJoinRefused m: AroundEngine(() => _groups?.OnRefused(m)); break;
-            case GroupEntityStopped m: _groups?.OnGroupStopped(m); break;
-            case Groups.Seeding.SeedSend m: AroundEngine(() => _seedPeer?.Send(m)); break;
-            default: return PersistenceReply(message);
-        }
-        return true;
-    }
-
-    private bool StoppingCommand(object message)
-    {
-        switch (message)
-        {
-            // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
-            case OpenSession open when _open is not null:
-                OnRepeatedOpen(open);
-                break;
-            case InboundPacket packet:
-                OnPacketWhileNotOpen(packet);
-                break;
-            case FetchSessionKeys:
-                AnswerUnknown();
-                break;
-            case SessionHandOff:
-                Context.Stop(Self);
-                break;
-            default:
-                PersistenceReply(message); // anything else: ignored
-                break;
-        }
-        return true;
-    }
-
-    private void EnterStopping()
-    {
-        LifeCycle = SessionLifeCycle.Stopping;
-        _scheduledWakeup = long.MaxValue;
-        Timers.CancelAll();
-    }
-
     private void OnPacketWhileNotOpen(InboundPacket packet)
     {
         ArrayPool<byte>.Shared.Return(packet.Buffer);
+        AnswerUnknown();
+    }
+
+    private void OnBatchWhileNotOpen(InboundPacketBatch batch)
+    {
+        foreach (var packet in batch.Packets)
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+        }
         AnswerUnknown();
     }
 
@@ -237,6 +146,16 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     }
 
     /// <summary>
+    /// The handshake's nonces (RFC 7425 §4.6.5) derived the keys and serve afterwards only a server member's group key
+    /// (SeedPeerService): any other session keeps, and records, none of their ~400 bytes (issue 9). The gateway's
+    /// SessionOpened still carries them whole.
+    /// </summary>
+    private OpenSession WithoutUnusedNonces(OpenSession open) =>
+        Groups.Seeding.SeedPeerService.MayServe(_flash, open) || (open.Crypto.NearNonce.Length == 0 && open.Crypto.FarNonce.Length == 0)
+            ? open
+            : open with { Crypto = open.Crypto with { NearNonce = [], FarNonce = [] } };
+
+    /// <summary>
     /// A packet came under the session keys, so the initiator has our RIKeying: a retransmitted IIKeying cannot follow
     /// (RFC 7016 §3.5.1.1.2; a late duplicate is ignored), and its ~350 bytes are not kept for the session's life
     /// (issue 9: live heap per idle session). Later records of the session carry an empty one.
@@ -252,7 +171,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
 
     private void OnOpen(OpenSession open)
     {
-        _open = open;
+        _open = WithoutUnusedNonces(open);
         SetGateway(Sender);
         StartEngine(open, open.FarAddress);
     }
@@ -326,6 +245,34 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
 
     private void OnInbound(InboundPacket packet)
     {
+        long now = Now;
+        if (Receive(packet, now))
+        {
+            AfterEngine(now);
+        }
+    }
+
+    /// <summary>
+    /// Several packets of one gateway receive batch (InboundPacketBatch): each goes through the engine in order, then
+    /// one pump answers them all (an acknowledgement can cover several).
+    /// </summary>
+    private void OnInboundBatch(InboundPacketBatch batch)
+    {
+        long now = Now;
+        bool any = false;
+        foreach (var packet in batch.Packets)
+        {
+            any |= Receive(packet, now);
+        }
+        if (any)
+        {
+            AfterEngine(now);
+        }
+    }
+
+    /// <summary>One packet into the engine (anti-replay first, RFC 7425 §4.6.6); its pooled buffer goes back. False if dropped.</summary>
+    private bool Receive(InboundPacket packet, long now)
+    {
         try
         {
             if (_open!.Crypto.Verification.ReceiveSequenceNumbers)
@@ -333,7 +280,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
                 if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
                 {
                     _metrics?.Dropped(DropReasons.Replayed);
-                    return;
+                    return false;
                 }
                 _replayWindow.Accept(packet.SequenceNumber);
                 _highestReceived = Math.Max(_highestReceived, packet.SequenceNumber);
@@ -347,9 +294,8 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             {
                 ReleaseRIKeying();
             }
-            long now = Now;
             _engine!.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
-            AfterEngine(now);
+            return true;
         }
         finally
         {
