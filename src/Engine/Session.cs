@@ -141,27 +141,20 @@ public sealed partial class Session : IRecvFlowSink
         return flow;
     }
 
-    private void AddSendFlow(SendFlow flow)
-    {
-        if (ReferenceEquals(_sendFlows, s_noSendFlows))
-        {
-            _sendFlows = new Dictionary<ulong, SendFlow>();
-            _sendOrder = new List<SendFlow>();
-        }
-        _sendFlows.Add(flow.FlowId, flow);
-        _sendOrder.Add(flow);
-        FlowChanges++;
-    }
+    private void AddSendFlow(SendFlow flow) => AddFlow(ref _sendFlows, ref _sendOrder, s_noSendFlows, flow.FlowId, flow);
 
-    private void AddRecvFlow(RecvFlow flow)
+    private void AddRecvFlow(RecvFlow flow) => AddFlow(ref _recvFlows, ref _recvOrder, s_noRecvFlows, flow.FlowId, flow);
+
+    /// <summary>Adds a flow to one direction's index and order, giving the session its own tables on the first.</summary>
+    private void AddFlow<TFlow>(ref Dictionary<ulong, TFlow> flows, ref List<TFlow> order, Dictionary<ulong, TFlow> shared, ulong flowId, TFlow flow)
     {
-        if (ReferenceEquals(_recvFlows, s_noRecvFlows))
+        if (ReferenceEquals(flows, shared))
         {
-            _recvFlows = new Dictionary<ulong, RecvFlow>();
-            _recvOrder = new List<RecvFlow>();
+            flows = new Dictionary<ulong, TFlow>();
+            order = new List<TFlow>();
         }
-        _recvFlows.Add(flow.FlowId, flow);
-        _recvOrder.Add(flow);
+        flows.Add(flowId, flow);
+        order.Add(flow);
         FlowChanges++;
     }
 

@@ -23,25 +23,6 @@ internal sealed unsafe partial class UdpReceiveBatch
     private const int MsgWaitForOne = 0x10000;
     private const int MsgTrunc = 0x20;
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
     // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; }
     [StructLayout(LayoutKind.Sequential)]
     private struct MMsgHdr
