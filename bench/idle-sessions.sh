@@ -44,12 +44,12 @@ dotnet "$cli_dll" load "rtmfp://127.0.0.1:$PORT/app" -c "$n" -d "$HOLD" -r 0 --l
 load=$!
 for _ in $(seq "$HOLD"); do
   sleep 1
-  open=$(grep -o 'open [0-9]*' "$work/load.log" | tail -1 | awk '{print $2}')
+  open=$(grep -o 'open [0-9]*' "$work/load.log" | tail -1 | awk '{print $2}' || true)
   [ "${open:-0}" -ge "$n" ] && break
 done
 sleep 3
 after=$(heap "$dumps/after.gcdump"); rss_after=$(rss)
-open=$(grep -o 'open [0-9]*' "$work/load.log" | tail -1 | awk '{print $2}')
+open=$(grep -o 'open [0-9]*' "$work/load.log" | tail -1 | awk '{print $2}' || true)
 wait $load || true
 
 echo "idle sessions open: $open of $n (load average $(cut -d' ' -f1-3 /proc/loadavg))"
