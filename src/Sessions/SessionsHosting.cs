@@ -47,12 +47,12 @@ public static class SessionsHosting
         // to reachable nodes only (ReachableRegionsAllocationStrategy).
         akka.WithReachableShardRegion<StreamRegion>(
             ClusterRoles.StreamShard,
-            _ => entityId => Props.Create(() => new StreamActor(entityId, StreamActor.DefaultIdleTimeout, options.Metrics, options.Sessions.Directory)),
+            _ => entityId => DelegateProps.Create(() => new StreamActor(entityId, StreamActor.DefaultIdleTimeout, options.Metrics, options.Sessions.Directory)),
             new StreamMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         akka.WithReachableShardRegion<PeerDirectoryRegion>(
             ClusterRoles.PeerDirectoryShard,
-            _ => entityId => Props.Create(() => new PeerDirectoryActor(entityId)),
+            _ => entityId => DelegateProps.Create(() => new PeerDirectoryActor(entityId)),
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         var fanouts = WithGroupSeeds(akka, options);
@@ -85,7 +85,7 @@ public static class SessionsHosting
     /// shared by every entity (<see cref="Props.WithMailbox"/> would copy it into each one).
     /// </summary>
     internal static Props SessionProps(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics, FlashServices flash) =>
-        new(SessionDeploy, typeof(SessionActor), entityId, settings, metrics!, flash);
+        DelegateProps.Create(() => new SessionActor(entityId, settings, metrics, flash)).WithDeploy(SessionDeploy);
 
     private static readonly Deploy SessionDeploy = Deploy.None.WithMailbox(CompactMailbox.Id);
 
@@ -102,7 +102,7 @@ public static class SessionsHosting
         var fanouts = new SeedFanouts();
         akka.WithReachableShardRegion<GroupSeedRegion>(
             ClusterRoles.GroupSeedShard,
-            registry => entityId => Props.Create(() => new SeedSourceActor(entityId, options.Seeds, () => registry.Get<StreamRegion>(), options.SeedStatistics)),
+            registry => entityId => DelegateProps.Create(() => new SeedSourceActor(entityId, options.Seeds, () => registry.Get<StreamRegion>(), options.SeedStatistics)),
             new GroupMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         akka.WithActors((system, registry) =>
