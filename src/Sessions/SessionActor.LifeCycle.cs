@@ -25,12 +25,23 @@ internal sealed partial class SessionActor
 
     private bool AwaitingOpenCommand(object message)
     {
+        if (message is OpenSession open)
+        {
+            OnOpen(open);
+            return true;
+        }
+        return NotOpenCommand(message);
+    }
+
+    /// <summary>
+    /// AwaitingOpen and Stopping alike: packets and key questions hear the session is unknown (nothing was ever opened
+    /// here: a random session ID from a peer, or a gateway's stale cache; or it closed), anything else is ignored.
+    /// </summary>
+    private bool NotOpenCommand(object message)
+    {
         switch (message)
         {
-            case OpenSession open:
-                OnOpen(open);
-                break;
-            case InboundPacket packet: // nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache)
+            case InboundPacket packet:
                 OnPacketWhileNotOpen(packet);
                 break;
             case InboundPacketBatch batch:
@@ -43,7 +54,7 @@ internal sealed partial class SessionActor
                 Context.Stop(Self);
                 break;
             default:
-                PersistenceReply(message); // anything else: ignored
+                PersistenceReply(message);
                 break;
         }
         return true;
@@ -82,29 +93,13 @@ internal sealed partial class SessionActor
 
     private bool StoppingCommand(object message)
     {
-        switch (message)
+        // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
+        if (message is OpenSession open && _open is not null)
         {
-            // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
-            case OpenSession open when _open is not null:
-                OnRepeatedOpen(open);
-                break;
-            case InboundPacket packet:
-                OnPacketWhileNotOpen(packet);
-                break;
-            case InboundPacketBatch batch:
-                OnBatchWhileNotOpen(batch);
-                break;
-            case FetchSessionKeys:
-                AnswerUnknown();
-                break;
-            case SessionHandOff:
-                Context.Stop(Self);
-                break;
-            default:
-                PersistenceReply(message); // anything else: ignored
-                break;
+            OnRepeatedOpen(open);
+            return true;
         }
-        return true;
+        return NotOpenCommand(message);
     }
 
     private void EnterStopping()
