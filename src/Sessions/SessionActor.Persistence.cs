@@ -95,7 +95,6 @@ internal sealed partial class SessionActor
             EnsureServices(); // the NetConnection is rebuilt before its flow carries anything
             _adapter?.Replay(checkpoint.FlashCommands);
         }
-        CountOpen(open);
         LifeCycle = SessionLifeCycle.Open;
         Log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
             checkpoint.ReceiveFlows.Count, checkpoint.SendFlows.Count);

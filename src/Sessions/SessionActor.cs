@@ -174,6 +174,9 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         _open = WithoutUnusedNonces(open);
         SetGateway(Sender);
         StartEngine(open, open.FarAddress);
+        // A handshake, not a resume (which starts the engine too): the count behind issue 9's "no new handshake".
+        _metrics?.HandshakesCompleted.Add(1);
+        if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
     }
 
     /// <summary>The engine, for a new session or one resumed from its record; the services on its flows come with the first flow.</summary>
@@ -182,8 +185,6 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         _engine = new Session(SessionRole.Responder, farAddress, this, Now, EngineOptions(_settings));
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         CountOpen(open);
-        _metrics?.HandshakesCompleted.Add(1);
-        if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
         LifeCycle = SessionLifeCycle.Open;
         // Persisted before the initiator hears of it: a session a client knows of can always be resumed.
         var gateway = Sender;
