@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
@@ -256,6 +257,7 @@ public sealed partial class Session
     {
         _mobTxTs = nowMs;
         _mobilityTarget = SocketAddresses.Copy(source);
+        _mobilityPing ??= new byte[MobilityPingLength];
         _mobilityPing[0] = MobilityMarker;
         BinaryPrimitives.WriteInt64BigEndian(_mobilityPing.AsSpan(1), nowMs);
         ComputeMobilityHash(nowMs, source, _mobilityPing.AsSpan(9, MobilityHashLength));
@@ -316,9 +318,7 @@ public sealed partial class Session
         }
         var flow = new RecvFlow(flowId, hasMetadata ? options.Metadata.ToArray() : [], assocId, association, this,
             _receiveBudget, _options.MaxMessageSize);
-        _recvFlows.Add(flowId, flow);
-        _recvOrder.Add(flow);
-        FlowChanges++;
+        AddRecvFlow(flow);
         if (!hasMetadata || (assocId.HasValue && association is null)
             || (association is not null && association.State != SendFlowState.Open)
             || (hasOptions && options.HasUnrecognizedMandatoryOption))
@@ -360,9 +360,24 @@ public sealed partial class Session
         {
             return;
         }
-        message.CopyTo(_pingReplies[_pingReplyCount]);
+        _pingReplies ??= new byte[MaxPendingPingReplies][];
+        _pingReplyLengths ??= new int[MaxPendingPingReplies];
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(message.Length, 1));
+        message.CopyTo(buffer);
+        _pingReplies[_pingReplyCount] = buffer;
         _pingReplyLengths[_pingReplyCount] = message.Length;
         _pingReplyCount++;
+    }
+
+    /// <summary>Gives the pooled buffers of unsent ping replies back (the session closed).</summary>
+    private void ReturnPingReplies()
+    {
+        for (int i = 0; i < _pingReplyCount; i++)
+        {
+            ArrayPool<byte>.Shared.Return(_pingReplies![i]);
+            _pingReplies[i] = null!;
+        }
+        _pingReplyCount = 0;
     }
 
     // RFC 7016 §2.3.10: an empty echo answers our keepalive (§3.5.4.1), a mobility echo confirms an address (§3.5.4.2).
@@ -404,12 +419,13 @@ public sealed partial class Session
     // hash('M' | MOB_TX_TS | address, MOB_SECRET), truncated (RFC 7016 §3.5.4.2).
     private void ComputeMobilityHash(long ts, SocketAddress address, Span<byte> destination)
     {
-        var addr = address.Buffer.Span[..Math.Min(address.Size, _hashInput.Length - 9)];
-        _hashInput[0] = MobilityMarker;
-        BinaryPrimitives.WriteInt64BigEndian(_hashInput.AsSpan(1), ts);
-        addr.CopyTo(_hashInput.AsSpan(9));
+        Span<byte> hashInput = stackalloc byte[1 + 8 + 128];
+        var addr = address.Buffer.Span[..Math.Min(address.Size, hashInput.Length - 9)];
+        hashInput[0] = MobilityMarker;
+        BinaryPrimitives.WriteInt64BigEndian(hashInput[1..], ts);
+        addr.CopyTo(hashInput[9..]);
         Span<byte> full = stackalloc byte[32];
-        HMACSHA256.HashData(_mobilitySecret, _hashInput.AsSpan(0, 9 + addr.Length), full);
+        HMACSHA256.HashData(_mobilitySecret, hashInput[..(9 + addr.Length)], full);
         full[..destination.Length].CopyTo(destination);
     }
 }

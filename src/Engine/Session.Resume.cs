@@ -118,9 +118,7 @@ public sealed partial class Session
             {
                 flow.ResumeAfter(f.SequenceNumber); // retransmissions of what was delivered are duplicates now
             }
-            _recvFlows.Add(f.FlowId, flow);
-            _recvOrder.Add(flow);
-            FlowChanges++;
+            AddRecvFlow(flow);
             _handler.OnFlowOpened(this, flow);
         }
     }

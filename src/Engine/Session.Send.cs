@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using Rtmfp.Shared.Wire;
 
@@ -27,7 +28,7 @@ public sealed partial class Session
             to = _mobilityTarget;
             _mobilityTarget = null;
             var w = StartPacket(buffer, nowMs);
-            PingChunk.Write(ref w, new PingChunk(_mobilityPing));
+            PingChunk.Write(ref w, new PingChunk(_mobilityPing!));
             length = w.Position;
             return true;
         }
@@ -101,15 +102,25 @@ public sealed partial class Session
     {
         while (_pingReplyCount > 0)
         {
-            var chunk = new PingReplyChunk(_pingReplies[0].AsSpan(0, _pingReplyLengths[0]));
+            var replies = _pingReplies!;
+            var chunk = new PingReplyChunk(replies[0].AsSpan(0, _pingReplyLengths![0]));
             if (chunk.Length > writer.Remaining)
             {
                 break;
             }
             PingReplyChunk.Write(ref writer, chunk);
+            ArrayPool<byte>.Shared.Return(replies[0]);
             _pingReplyCount--;
-            (_pingReplies[0], _pingReplies[_pingReplyCount]) = (_pingReplies[_pingReplyCount], _pingReplies[0]);
-            _pingReplyLengths[0] = _pingReplyLengths[_pingReplyCount];
+            // Oldest first: the others move up one.
+            Array.Copy(replies, 1, replies, 0, _pingReplyCount);
+            Array.Copy(_pingReplyLengths, 1, _pingReplyLengths, 0, _pingReplyCount);
+            replies[_pingReplyCount] = null!;
+        }
+        if (_pingReplyCount == 0 && _pingReplies is not null)
+        {
+            // Pings are rare (keepalives, address checks): an idle session keeps no reply slots between them (issue 9).
+            _pingReplies = null;
+            _pingReplyLengths = null;
         }
     }
 

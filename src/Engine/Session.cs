@@ -35,17 +35,23 @@ public sealed partial class Session : IRecvFlowSink
     private long _idleTimeoutMs;
     private readonly TimeCriticalTracker? _tracker;
     private readonly TimestampEcho _echo = new();
-    private readonly Dictionary<ulong, SendFlow> _sendFlows = new();
-    private readonly List<SendFlow> _sendOrder = new();
-    private readonly Dictionary<ulong, RecvFlow> _recvFlows = new();
+    // Flow tables start as shared empty ones that are only ever read and get their own with the first flow
+    // (AddSendFlow, AddRecvFlow): a session without flows, an idle one, holds none (issue 9: heap per idle session).
+    private static readonly Dictionary<ulong, SendFlow> s_noSendFlows = new();
+    private static readonly List<SendFlow> s_noSendOrder = new();
+    private static readonly Dictionary<ulong, RecvFlow> s_noRecvFlows = new();
+    private static readonly List<RecvFlow> s_noRecvOrder = new();
+    private Dictionary<ulong, SendFlow> _sendFlows = s_noSendFlows;
+    private List<SendFlow> _sendOrder = s_noSendOrder;
+    private Dictionary<ulong, RecvFlow> _recvFlows = s_noRecvFlows;
     private readonly ReceiveBudget _receiveBudget;
-    private readonly List<RecvFlow> _recvOrder = new();
-    private readonly List<ulong> _removals = new();
+    private List<RecvFlow> _recvOrder = s_noRecvOrder;
     private readonly byte[] _mobilitySecret;
-    private readonly byte[][] _pingReplies = new byte[MaxPendingPingReplies][];
-    private readonly int[] _pingReplyLengths = new int[MaxPendingPingReplies];
-    private readonly byte[] _mobilityPing = new byte[MobilityPingLength];
-    private readonly byte[] _hashInput = new byte[1 + 8 + 128];
+    // Ping replies waiting to leave (RFC 7016 §2.3.10): pooled buffers, rented when a Ping arrives and returned once
+    // the reply is written, so an idle session holds none (issue 9: live heap per idle session).
+    private byte[][]? _pingReplies;
+    private int[]? _pingReplyLengths;
+    private byte[]? _mobilityPing;
     private int _pingReplyCount;
     private ulong _nextFlowId = 1;
     private int _roundRobin;
@@ -87,10 +93,6 @@ public sealed partial class Session : IRecvFlowSink
         if (_mobilitySecret.Length < 16)
         {
             throw new ArgumentException("mobility secret must be at least 128 bits", nameof(options));
-        }
-        for (int i = 0; i < MaxPendingPingReplies; i++)
-        {
-            _pingReplies[i] = new byte[_options.MaxPacketSize];
         }
     }
 
@@ -135,10 +137,25 @@ public sealed partial class Session : IRecvFlowSink
         var flow = TakeResumedFlow(metadata.Span, returnAssociation?.FlowId) ?? NewSendFlow(metadata, returnAssociation?.FlowId);
         flow.StartupOptions = new byte[UserDataOptions.GetLength(metadata.Span, returnAssociation?.FlowId)];
         UserDataOptions.Write(flow.StartupOptions, metadata.Span, returnAssociation?.FlowId);
-        _sendFlows.Add(flow.FlowId, flow);
-        _sendOrder.Add(flow);
-        FlowChanges++;
+        AddSendFlow(flow);
         return flow;
+    }
+
+    private void AddSendFlow(SendFlow flow) => AddFlow(ref _sendFlows, ref _sendOrder, s_noSendFlows, flow.FlowId, flow);
+
+    private void AddRecvFlow(RecvFlow flow) => AddFlow(ref _recvFlows, ref _recvOrder, s_noRecvFlows, flow.FlowId, flow);
+
+    /// <summary>Adds a flow to one direction's index and order, giving the session its own tables on the first.</summary>
+    private void AddFlow<TFlow>(ref Dictionary<ulong, TFlow> flows, ref List<TFlow> order, Dictionary<ulong, TFlow> shared, ulong flowId, TFlow flow)
+    {
+        if (ReferenceEquals(flows, shared))
+        {
+            flows = new Dictionary<ulong, TFlow>();
+            order = new List<TFlow>();
+        }
+        flows.Add(flowId, flow);
+        order.Add(flow);
+        FlowChanges++;
     }
 
     private SendFlow NewSendFlow(ReadOnlyMemory<byte> metadata, ulong? returnAssociation)
@@ -223,7 +240,7 @@ public sealed partial class Session : IRecvFlowSink
             _delackAlarmMs = long.MaxValue;
             _timeoutAlarmMs = long.MaxValue;
             _mobilityTarget = null;
-            _pingReplyCount = 0;
+            ReturnPingReplies();
             _keepaliveDue = false;
         }
         _handler.OnStateChanged(this, state);
@@ -239,10 +256,11 @@ public sealed partial class Session : IRecvFlowSink
         {
             f.Abort();
         }
-        _sendFlows.Clear();
-        _sendOrder.Clear();
-        _recvFlows.Clear();
-        _recvOrder.Clear();
+        // Back to the shared empty tables (never Clear them: they are shared).
+        _sendFlows = s_noSendFlows;
+        _sendOrder = s_noSendOrder;
+        _recvFlows = s_noRecvFlows;
+        _recvOrder = s_noRecvOrder;
         FlowChanges++;
         _ackNow = false;
     }
@@ -320,40 +338,30 @@ public sealed partial class Session : IRecvFlowSink
         Congestion.OnTimeout(wasLoss);
     }
 
-    /// <summary>Abandons expired messages, then forgets the flows whose linger time is over.</summary>
+    /// <summary>Abandons expired messages, then forgets the flows whose linger time is over (in place, keeping the order).</summary>
     private void RemoveLingeringFlows(long nowMs)
     {
-        _removals.Clear();
-        foreach (var f in _sendOrder)
+        for (int i = _sendOrder.Count - 1; i >= 0; i--)
         {
+            var f = _sendOrder[i];
             f.AbandonExpired(nowMs);
             if (f.CheckLinger(nowMs))
             {
-                _removals.Add(f.FlowId);
+                _sendOrder.RemoveAt(i);
+                _sendFlows.Remove(f.FlowId);
+                FlowChanges++;
             }
         }
-        ForgetRemovals(_sendOrder, _sendFlows);
-        foreach (var f in _recvOrder)
+        for (int i = _recvOrder.Count - 1; i >= 0; i--)
         {
+            var f = _recvOrder[i];
             if (f.CheckLinger(nowMs))
             {
-                _removals.Add(f.FlowId);
+                _recvOrder.RemoveAt(i);
+                _recvFlows.Remove(f.FlowId);
+                FlowChanges++;
             }
         }
-        ForgetRemovals(_recvOrder, _recvFlows);
-    }
-
-    /// <summary>Forgets the flows listed in <see cref="_removals"/> (one direction's order and index), then clears it.</summary>
-    private void ForgetRemovals<TFlow>(List<TFlow> order, Dictionary<ulong, TFlow> flows)
-        where TFlow : class
-    {
-        foreach (ulong id in _removals)
-        {
-            order.Remove(flows[id]);
-            FlowChanges++;
-            flows.Remove(id);
-        }
-        _removals.Clear();
     }
 
     /// <summary>The earliest time the host must call <see cref="TryBuildPacket"/> (or <see cref="Tick"/>) again.</summary>

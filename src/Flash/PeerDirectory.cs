@@ -14,8 +14,10 @@ public sealed class PeerDirectory
     /// <summary>Connections that claimed a peer ID another one holds, in order; at most this many per ID.</summary>
     public const int MaxWaiting = 4;
 
-    private readonly ConcurrentDictionary<PeerId, PeerEntry> _peers = new();
-    private readonly Dictionary<PeerId, List<PeerEntry>> _waiting = [];
+    // Created with the first registration: every session has a directory of its own, mostly empty (issue 9: live heap
+    // per idle session). Written under _gate, read without it.
+    private ConcurrentDictionary<PeerId, PeerEntry>? _peers;
+    private Dictionary<PeerId, List<PeerEntry>>? _waiting;
     private readonly Lock _gate = new();
 
     public PeerDirectory(int maxRedirectAddresses = 8)
@@ -28,7 +30,7 @@ public sealed class PeerDirectory
 
     /// <summary>Told of an application's peer-lookup authorization that threw (counted as a handler failure by the host).</summary>
     public Action<Exception>? ApplicationFailed { get; init; }
-    public int Count => _peers.Count;
+    public int Count => Volatile.Read(ref _peers)?.Count ?? 0;
 
     /// <summary>
     /// Adds the entry for its peer ID, or updates the one its own connection registered. A peer ID held by another
@@ -42,11 +44,18 @@ public sealed class PeerDirectory
         ArgumentNullException.ThrowIfNull(entry);
         lock (_gate)
         {
-            if (!_peers.TryGetValue(entry.Id, out var current) || ReferenceEquals(current.Client, entry.Client))
+            var peers = _peers;
+            if (peers is null)
             {
-                _peers[entry.Id] = entry;
+                peers = new ConcurrentDictionary<PeerId, PeerEntry>();
+                Volatile.Write(ref _peers, peers);
+            }
+            if (!peers.TryGetValue(entry.Id, out var current) || ReferenceEquals(current.Client, entry.Client))
+            {
+                peers[entry.Id] = entry;
                 return true;
             }
+            _waiting ??= [];
             if (!_waiting.TryGetValue(entry.Id, out var waiting))
             {
                 waiting = [];
@@ -73,33 +82,39 @@ public sealed class PeerDirectory
     {
         lock (_gate)
         {
-            _waiting.TryGetValue(id, out var waiting);
-            if (!_peers.TryGetValue(id, out var current) || !ReferenceEquals(current.Client, client))
+            List<PeerEntry>? waiting = null;
+            _waiting?.TryGetValue(id, out waiting);
+            var peers = _peers;
+            if (peers is null || !peers.TryGetValue(id, out var current) || !ReferenceEquals(current.Client, client))
             {
                 if (waiting is not null && waiting.RemoveAll(w => ReferenceEquals(w.Client, client)) > 0 && waiting.Count == 0)
                 {
-                    _waiting.Remove(id);
+                    _waiting!.Remove(id);
                 }
                 return false;
             }
             if (waiting is { Count: > 0 })
             {
-                _peers[id] = waiting[0];
+                peers[id] = waiting[0];
                 waiting.RemoveAt(0);
                 if (waiting.Count == 0)
                 {
-                    _waiting.Remove(id);
+                    _waiting!.Remove(id);
                 }
             }
             else
             {
-                _peers.TryRemove(id, out _);
+                peers.TryRemove(id, out _);
             }
             return true;
         }
     }
 
-    internal bool TryGet(PeerId id, out PeerEntry entry) => _peers.TryGetValue(id, out entry!);
+    internal bool TryGet(PeerId id, out PeerEntry entry)
+    {
+        entry = null!;
+        return Volatile.Read(ref _peers) is { } peers && peers.TryGetValue(id, out entry!);
+    }
 
     /// <summary>
     /// Handles an IHello whose EPD carries <paramref name="fingerprint"/> from <paramref name="initiatorAddress"/>:
@@ -108,7 +123,7 @@ public sealed class PeerDirectory
     public PeerLookupOutcome Lookup(ReadOnlySpan<byte> fingerprint, Address initiatorAddress, out PeerIntroduction introduction)
     {
         introduction = default;
-        if (!PeerId.TryCreate(fingerprint, out var id) || !_peers.TryGetValue(id, out var entry))
+        if (!PeerId.TryCreate(fingerprint, out var id) || !TryGet(id, out var entry))
         {
             return PeerLookupOutcome.UnknownPeer;
         }

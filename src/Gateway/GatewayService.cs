@@ -69,7 +69,7 @@ internal sealed class GatewayService(
         _gatewayActor = gatewayRef;
         foreach (var ep in _endpoints)
         {
-            ep.Start(_gateway.OnDatagram);
+            ep.Start(_gateway.OnDatagramBatched, _gateway.EndOfBatch);
             logger.Listening(ep.LocalEndPoint);
         }
     }

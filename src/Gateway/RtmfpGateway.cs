@@ -37,6 +37,10 @@ internal sealed class RtmfpGateway : ILocalPacketSink
     [ThreadStatic]
     private static DatagramBatch? t_batch;
 
+    // The packets of the receive batch under way on this receive thread (OnDatagramBatched, EndOfBatch).
+    [ThreadStatic]
+    private static InboundBatcher? t_inbound;
+
     public RtmfpGateway(IActorRef sessionRegion, SessionKeyCache cache, RtmfpMetrics metrics, ILogger logger, double keyFetchesPerSecond = 500)
     {
         _sessionRegion = sessionRegion;
@@ -133,7 +137,23 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         return _endpoints.Count > 0 ? _endpoints[0] : null;
     }
 
-    public void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from)
+    /// <summary>
+    /// A datagram of a receive batch (UdpEndpoint with recvmmsg): its packet waits on this thread until
+    /// <see cref="EndOfBatch"/>, so that a session gets all of its packets of the batch as one message.
+    /// </summary>
+    public void OnDatagramBatched(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from) =>
+        OnDatagram(endpoint, datagram, from, t_inbound ??= new InboundBatcher());
+
+    /// <summary>The receive batch of this thread ended: every session gets its packets (InboundBatcher).</summary>
+    public void EndOfBatch() => t_inbound?.Flush(_self);
+
+    /// <summary>The messages this thread's batches told sessions (tests).</summary>
+    internal static long BatchedMessagesOnThisThread => t_inbound?.MessagesSent ?? 0;
+
+    public void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from) =>
+        OnDatagram(endpoint, datagram, from, null);
+
+    private void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from, InboundBatcher? batch)
     {
         _metrics.Packets.Add(1, MetricTags.Receive);
         _metrics.Io.Add(datagram.Length, MetricTags.Receive);
@@ -175,7 +195,16 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         }
         entry.Endpoint = endpoint;
         // The session's own actor once known: the shard region and shard are two hops per packet otherwise.
-        (entry.Session ?? _sessionRegion).Tell(new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from)), _self);
+        var target = entry.Session ?? _sessionRegion;
+        var packet = new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from));
+        if (batch is null)
+        {
+            target.Tell(packet, _self);
+        }
+        else
+        {
+            batch.Add(target, packet);
+        }
     }
 
     private void OnUnknownSession(uint sessionId)

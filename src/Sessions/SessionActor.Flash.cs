@@ -34,7 +34,9 @@ internal sealed partial class SessionActor
         {
             _relay = new StreamRelay();
         }
-        _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), _localPeers);
+        // The session's own peer directory comes with its Flash services, not with every session (issue 9).
+        var localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
+        _rendezvous = new SessionRendezvous(flash.PeerDirectory?.Invoke(), localPeers);
         var options = flash.ConnectionOptions with
         {
             Dispatch = action => self.Tell(new RunContinuation(action)),
@@ -54,7 +56,7 @@ internal sealed partial class SessionActor
             observed, uri, peerId, self);
         var relay = _relay;
         _adapter = new RtmfpFlashAdapter(engine,
-            output => new NetConnection(endpoint, output, flash.Applications, relay, _localPeers, options),
+            output => new NetConnection(endpoint, output, flash.Applications, relay, localPeers, options),
             () => Now, flash.AdapterOptions);
     }
 
@@ -62,7 +64,7 @@ internal sealed partial class SessionActor
     private void ApplicationFailed(Exception exception)
     {
         _metrics?.HandlerFailed(HandlerFailureSites.Application);
-        _log.Error(exception, "session {0:x8}: the application failed", _sessionId);
+        Log.Error(exception, "session {0:x8}: the application failed", _sessionId);
     }
 
     private void LeaveCluster()
@@ -101,13 +103,13 @@ internal sealed partial class SessionActor
 
     // ---------------------------------------------------------------- ISessionHandler
 
-    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow) => _flows!.OnFlowOpened(flow);
+    void ISessionHandler.OnFlowOpened(Session session, RecvFlow flow) => EnsureServices().OnFlowOpened(flow);
 
-    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => _flows!.OnMessage(flow, message);
+    void ISessionHandler.OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message) => _flows?.OnMessage(flow, message);
 
-    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => _flows!.OnFlowComplete(flow);
+    void ISessionHandler.OnFlowComplete(Session session, RecvFlow flow) => _flows?.OnFlowComplete(flow);
 
-    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => _flows!.OnFlowException(flow);
+    void ISessionHandler.OnFlowException(Session session, SendFlow flow, ulong exceptionCode) => _flows?.OnFlowException(flow);
 
     void ISessionHandler.OnStateChanged(Session session, SessionState state)
     {
@@ -120,7 +122,7 @@ internal sealed partial class SessionActor
 
     void ISessionHandler.OnAddressChanged(Session session, SocketAddress newAddress)
     {
-        _log.Debug("session {0:x8} moved to {1}", _sessionId, newAddress);
+        Log.Debug("session {0:x8} moved to {1}", _sessionId, newAddress);
         _adapter?.OnAddressChanged(newAddress);
         _addressChanged = true; // on record with the next engine call
     }

@@ -27,7 +27,6 @@ internal sealed partial class SessionActor
     private const int SnapshotEvery = 16;
 
     private SessionStarted? _recovered;
-    private SessionCheckpoint? _latest;
     private long _recordedFlowChanges;
     private ulong _recordedSendProgress;
     private ulong _recordedSendSequence;
@@ -40,13 +39,25 @@ internal sealed partial class SessionActor
     /// <summary>Whether this incarnation resumed a session persisted by an earlier one (tests, diagnostics).</summary>
     public bool Resumed { get; private set; }
 
-    private void Recovering()
+    protected override bool ReceiveRecover(object message)
     {
-        Recover<SessionStarted>(s => _recovered = s);
-        Recover<SessionCheckpoint>(c => _recovered = _recovered is null ? null : _recovered with { Checkpoint = c });
-        Recover<SnapshotOffer>(o => _recovered = o.Snapshot as SessionStarted);
-        Recover<RecoveryCompleted>(_ => OnRecovered());
-        AwaitingOpen();
+        switch (message)
+        {
+            case SessionStarted s:
+                _recovered = s;
+                return true;
+            case SessionCheckpoint c:
+                _recovered = _recovered is null ? null : _recovered with { Checkpoint = c };
+                return true;
+            case SnapshotOffer o:
+                _recovered = o.Snapshot as SessionStarted;
+                return true;
+            case RecoveryCompleted:
+                OnRecovered();
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void OnRecovered()
@@ -59,8 +70,10 @@ internal sealed partial class SessionActor
         var open = record.Open;
         var checkpoint = record.Checkpoint;
         _open = open;
-        _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, checkpoint.FarAddress, open.RIKeyingPacket);
-        _latest = checkpoint;
+        // A record written after the first packet keeps no RIKeying (ReleaseRIKeying): nothing to answer an IIKeying with.
+        _opened = open.RIKeyingPacket.Length > 0
+            ? new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, checkpoint.FarAddress, open.RIKeyingPacket)
+            : null;
         StartEngine(open, checkpoint.FarAddress);
         _nextSendSequence = checkpoint.SendSequence < ulong.MaxValue - SendSequenceMargin
             ? checkpoint.SendSequence + SendSequenceMargin
@@ -75,19 +88,23 @@ internal sealed partial class SessionActor
         if (checkpoint.FlashUnresumable)
         {
             // More NetConnection commands than a record keeps: it cannot be rebuilt, so the client hears at once.
-            _log.Warning("session {0:x8}: its NetConnection cannot be rebuilt from its record; closing it", _sessionId);
+            Log.Warning("session {0:x8}: its NetConnection cannot be rebuilt from its record; closing it", _sessionId);
             _engine.Close(Now);
         }
         else
         {
+            if (checkpoint.FlashCommands.Count > 0 || checkpoint.GroupJoins.Count > 0 || checkpoint.PendingCalls.Count > 0)
+            {
+                EnsureServices(); // the NetConnection and group service are rebuilt before their flows carry anything
+            }
             if (checkpoint.FlashCommands.Count > 0)
             {
                 _adapter?.Replay(checkpoint.FlashCommands);
             }
             ResumeControlAndGroups(checkpoint);
         }
-        Become(Open);
-        _log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
+        LifeCycle = SessionLifeCycle.Open;
+        Log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
             checkpoint.ReceiveFlows.Count, checkpoint.SendFlows.Count);
         // The new numbering bases are recorded before anything numbered with them leaves.
         PersistCheckpoint(() => Reschedule(Now));
@@ -161,18 +178,13 @@ internal sealed partial class SessionActor
     private void PersistStarted(Action then)
     {
         var started = new SessionStarted(_open!, Checkpoint());
-        Persist(started, s =>
-        {
-            _latest = s.Checkpoint;
-            then();
-        });
+        Persist(started, _ => then());
     }
 
     private void PersistCheckpoint(Action? then)
     {
         Persist(Checkpoint(), c =>
         {
-            _latest = c;
             if (LastSequenceNr % SnapshotEvery == 0)
             {
                 SaveSnapshot(new SessionStarted(_open!, c));
@@ -228,6 +240,7 @@ internal sealed partial class SessionActor
             return;
         }
         _handingOff = true;
+        _scheduledWakeup = long.MaxValue;
         Timers.CancelAll();
         if (_engine is not { State: SessionState.Open })
         {
@@ -297,14 +310,27 @@ internal sealed partial class SessionActor
         }
     }
 
-    /// <summary>Answers of the journal and snapshot store: nothing to do but not to treat them as unhandled.</summary>
-    private void PersistenceReplies()
+    /// <summary>Answers of the journal and snapshot store, in every state: false for any other message.</summary>
+    private bool PersistenceReply(object message)
     {
-        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(f => _log.Warning("session {0:x8}: snapshot failed: {1}", _sessionId, f.Cause.Message));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => _log.Warning("session {0:x8}: deleting its record failed: {1}", _sessionId, f.Cause.Message));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning("session {0:x8}: deleting its snapshots failed: {1}", _sessionId, f.Cause.Message));
+        switch (message)
+        {
+            case SaveSnapshotSuccess s:
+                DeleteMessages(s.Metadata.SequenceNr);
+                return true;
+            case SaveSnapshotFailure f:
+                Log.Warning("session {0:x8}: snapshot failed: {1}", _sessionId, f.Cause.Message);
+                return true;
+            case DeleteMessagesFailure f:
+                Log.Warning("session {0:x8}: deleting its record failed: {1}", _sessionId, f.Cause.Message);
+                return true;
+            case DeleteSnapshotsFailure f:
+                Log.Warning("session {0:x8}: deleting its snapshots failed: {1}", _sessionId, f.Cause.Message);
+                return true;
+            case DeleteMessagesSuccess or DeleteSnapshotsSuccess:
+                return true;
+            default:
+                return false;
+        }
     }
 }

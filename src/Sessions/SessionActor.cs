@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Security.Cryptography;
 using Akka.Actor;
@@ -32,9 +33,10 @@ namespace Rtmfp.Sessions;
 /// (<see cref="GroupFlowService"/>). Flows whose metadata starts with "echo" go to the <see cref="EchoService"/>;
 /// every other flow is rejected.
 /// </summary>
-internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers, ISessionHandler
+internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISessionHandler
 {
-    private sealed class Tick
+    /// <summary>The wake-up the timer wheel tells; one left behind by an earlier re-arm may reach a stopped session.</summary>
+    private sealed class Tick : Akka.Event.IDeadLetterSuppression
     {
         public static readonly Tick Instance = new();
     }
@@ -46,7 +48,6 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
 
     private readonly SessionActorSettings _settings;
     private readonly RtmfpMetrics? _metrics;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly uint _sessionId;
 
     private Session? _engine;
@@ -54,10 +55,14 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     private SessionOpened? _opened;
     private IActorRef _gateway = ActorRefs.Nobody;
     private ILocalPacketSink? _gatewaySink;
-    private readonly byte[] _packetBuffer = new byte[PacketBufferSize];
+    // One build buffer per thread, not per session (issue 9: an idle session holds no packet buffer): a session builds
+    // and hands each packet to its gateway within one call, and an actor runs on one thread at a time.
+    [ThreadStatic]
+    private static byte[]? t_packetBuffer;
     private AntiReplayWindow _replayWindow;
     private ulong _nextSendSequence;
     private long _scheduledWakeup = long.MaxValue;
+    private readonly SessionTimerWheel _wheel = SessionTimerWheel.Get(Context.System);
     private SocketAddress? _lastTo;
     private SocketAddress? _lastToCopy;
     private long _reportedRetransmissions;
@@ -67,7 +72,6 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     private ulong _highestReceived;
 
     private readonly FlashServices? _flash;
-    private readonly PeerDirectory _localPeers;
     private RtmfpFlashAdapter? _adapter;
     private IStreamRelay? _relay;
     private ClusterStreamRelay? _clusterRelay;
@@ -88,80 +92,22 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _metrics = metrics;
         _flash = flash;
-        _localPeers = new PeerDirectory { ApplicationFailed = ApplicationFailed };
         SessionMessageExtractor.TryParseEntityId(entityId, out _sessionId);
         PersistenceId = PersistenceIdPrefix + entityId;
-        Recovering();
-    }
-
-    /// <summary>
-    /// Life cycle, as sharding's own entities model it: <see cref="AwaitingOpen"/> until a gateway opens the
-    /// session, <see cref="Open"/> while the engine runs (its S_OPEN, closing and lingering states, RFC 7016
-    /// §3.5.5), <see cref="Stopping"/> once the engine closed or nothing was ever opened, until passivation ends.
-    /// </summary>
-    private SessionLifeCycle LifeCycle { get; set; }
-
-    private void AwaitingOpen()
-    {
-        LifeCycle = SessionLifeCycle.AwaitingOpen;
-        Command<OpenSession>(OnOpen);
-        // Nothing was ever opened here (a random session ID from a peer, or a gateway's stale cache).
-        Command<InboundPacket>(OnPacketWhileNotOpen);
-        Command<FetchSessionKeys>(_ => AnswerUnknown());
-        Command<SessionHandOff>(_ => Context.Stop(Self));
-        PersistenceReplies();
-        CommandAny(_ => { });
-    }
-
-    private void Open()
-    {
-        LifeCycle = SessionLifeCycle.Open;
-        Command<OpenSession>(OnRepeatedOpen);
-        Command<InboundPacket>(OnInbound);
-        Command<FetchSessionKeys>(OnFetchKeys);
-        Command<Tick>(_ => OnTick());
-        Command<CloseSession>(_ => BeginClose());
-        // Rebalance or graceful leave: the session persists and stops without closing; it resumes on its new node at
-        // the next packet (SessionActor.Persistence.cs). A close is the other, explicit path (CloseSession).
-        Command<SessionHandOff>(_ => HandOff());
-        Command<RunContinuation>(r => AroundEngine(r.Continuation));
-        Command<StreamEventDelivery>(OnStreamEvent);
-        Command<StreamEntityStopped>(s => _streamWatch?.OnEntityStopped(s.Stream));
-        Command<PublishStreamResult>(r => _streamWatch?.OnPublishResult(r)); // the entity that accepted a publisher
-        Command<StreamSubscribed>(s => _streamWatch?.OnSubscribed(Sender, s));
-        Command<Terminated>(t => _streamWatch?.OnTerminated(t.ActorRef)); // a stream entity stopped or died with its node
-        Command<SessionStreamWatch.Retry>(_ => _streamWatch?.OnRetry());
-        Command<LookupPeer>(OnLookupPeer);
-        Command<PeerDirectoryStopped>(_ => _rendezvous?.OnDirectoryStopped());
-        Command<IntroduceGroupMembers>(m => AroundEngine(() => _groups?.Introduce(m)));
-        Command<GroupJoinRefused>(m => AroundEngine(() => _groups?.OnRefused(m)));
-        Command<GroupEntityStopped>(m => _groups?.OnGroupStopped(m));
-        Command<Groups.Seeding.SeedSend>(m => AroundEngine(() => _seedPeer?.Send(m)));
-        PersistenceReplies();
-    }
-
-    private void Stopping()
-    {
-        LifeCycle = SessionLifeCycle.Stopping;
-        Timers.CancelAll();
-        // A retransmitted IIKeying of the session that just closed still gets its answer (RFC 7016 §3.5.1.1.2).
-        Command<OpenSession>(open =>
-        {
-            if (_open is not null)
-            {
-                OnRepeatedOpen(open);
-            }
-        });
-        Command<InboundPacket>(OnPacketWhileNotOpen);
-        Command<FetchSessionKeys>(_ => AnswerUnknown());
-        Command<SessionHandOff>(_ => Context.Stop(Self));
-        PersistenceReplies();
-        CommandAny(_ => { });
     }
 
     private void OnPacketWhileNotOpen(InboundPacket packet)
     {
         ArrayPool<byte>.Shared.Return(packet.Buffer);
+        AnswerUnknown();
+    }
+
+    private void OnBatchWhileNotOpen(InboundPacketBatch batch)
+    {
+        foreach (var packet in batch.Packets)
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+        }
         AnswerUnknown();
     }
 
@@ -188,19 +134,44 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
     /// <summary>RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying; another initiator collides.</summary>
     private void OnRepeatedOpen(OpenSession open)
     {
-        if (_open!.Cookie.AsSpan().SequenceEqual(open.Cookie) && _opened is not null)
+        if (!_open!.Cookie.AsSpan().SequenceEqual(open.Cookie))
+        {
+            Sender.Tell(new SessionIdCollision(open.SessionId, open.Cookie));
+        }
+        else if (_opened is not null)
         {
             Sender.Tell(_opened);
         }
-        else
+        // Else the initiator is in the session already (ReleaseRIKeying): a late copy of its IIKeying needs no answer.
+    }
+
+    /// <summary>
+    /// The handshake's nonces (RFC 7425 §4.6.5) derived the keys and serve afterwards only a server member's group key
+    /// (SeedPeerService): any other session keeps, and records, none of their ~400 bytes (issue 9). The gateway's
+    /// SessionOpened still carries them whole.
+    /// </summary>
+    private OpenSession WithoutUnusedNonces(OpenSession open) =>
+        Groups.Seeding.SeedPeerService.MayServe(_flash, open) || (open.Crypto.NearNonce.Length == 0 && open.Crypto.FarNonce.Length == 0)
+            ? open
+            : open with { Crypto = open.Crypto with { NearNonce = [], FarNonce = [] } };
+
+    /// <summary>
+    /// A packet came under the session keys, so the initiator has our RIKeying: a retransmitted IIKeying cannot follow
+    /// (RFC 7016 §3.5.1.1.2; a late duplicate is ignored), and its ~350 bytes are not kept for the session's life
+    /// (issue 9: live heap per idle session). Later records of the session carry an empty one.
+    /// </summary>
+    private void ReleaseRIKeying()
+    {
+        _opened = null;
+        if (_open is { RIKeyingPacket.Length: > 0 } open)
         {
-            Sender.Tell(new SessionIdCollision(open.SessionId, open.Cookie));
+            _open = open with { RIKeyingPacket = [] };
         }
     }
 
     private void OnOpen(OpenSession open)
     {
-        _open = open;
+        _open = WithoutUnusedNonces(open);
         SetGateway(Sender);
         StartEngine(open, open.FarAddress);
         // A handshake, not a resume (which starts the engine too): the count behind issue 9's "no new handshake".
@@ -208,40 +179,100 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
     }
 
-    /// <summary>The engine and the services on its flows, for a new session or one resumed from its record.</summary>
+    /// <summary>The engine, for a new session or one resumed from its record; the services on its flows come with the first flow.</summary>
     private void StartEngine(OpenSession open, SocketAddress farAddress)
     {
-        var options = new SessionOptions
-        {
-            IdleTimeoutMs = (long)_settings.IdleTimeout.TotalMilliseconds,
-            KeepaliveIntervalMs = (long)_settings.KeepaliveInterval.TotalMilliseconds,
-        };
-        _engine = new Session(SessionRole.Responder, farAddress, this, Now, options);
-        _flows = new FlowRouter();
-        _echo = new EchoService(_engine);
-        _flows.Register(EchoService.Signature, _echo);
-        if (_flash is not null)
-        {
-            StartFlash(_flash, _engine);
-            _flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
-            var groupRegion = _flash.GroupRegion?.Invoke();
-            _groups = new GroupFlowService(_engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
-            _flows.Register(FlowSignatureKind.NetGroup, _groups);
-            if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, _engine, open, Self)) is not null)
-            {
-                _flows.Register(FlowSignatureKind.NetGroupPeer, _seedPeer); // a member's session with the server member
-            }
-        }
+        _engine = new Session(SessionRole.Responder, farAddress, this, Now, EngineOptions(_settings));
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         CountOpen(open);
-        Become(Open);
+        LifeCycle = SessionLifeCycle.Open;
         // Persisted before the initiator hears of it: a session a client knows of can always be resumed.
         var gateway = Sender;
         PersistStarted(() => gateway.Tell(_opened));
         Reschedule(Now);
     }
 
+    /// <summary>
+    /// The services that claim flows (echo, Flash "TC", NetGroup "GC", the server member's peer flows), made when the
+    /// first flow opens: a session that opens none (an idle one) holds none of them (issue 9: live heap per idle
+    /// session). Until then nothing can be published, played, joined or registered for rendezvous.
+    /// </summary>
+    private FlowRouter EnsureServices()
+    {
+        if (_flows is { } flows)
+        {
+            return flows;
+        }
+        var engine = _engine!;
+        _flows = flows = new FlowRouter();
+        _echo = new EchoService(engine);
+        flows.Register(EchoService.Signature, _echo);
+        if (_flash is not null)
+        {
+            StartFlash(_flash, engine);
+            flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
+            var groupRegion = _flash.GroupRegion?.Invoke();
+            _groups = new GroupFlowService(engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
+            flows.Register(FlowSignatureKind.NetGroup, _groups);
+            if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, engine, _open!, Self)) is not null)
+            {
+                flows.Register(FlowSignatureKind.NetGroupPeer, _seedPeer); // a member's session with the server member
+            }
+        }
+        return flows;
+    }
+
+    /// <summary>One options object per settings, shared by every session of the node.</summary>
+    private static SessionOptions EngineOptions(SessionActorSettings settings)
+    {
+        var cached = s_engineOptions;
+        if (cached is not null && ReferenceEquals(cached.Value.Settings, settings))
+        {
+            return cached.Value.Options;
+        }
+        var options = new SessionOptions
+        {
+            IdleTimeoutMs = (long)settings.IdleTimeout.TotalMilliseconds,
+            KeepaliveIntervalMs = (long)settings.KeepaliveInterval.TotalMilliseconds,
+            // MOB_SECRET (RFC 7016 §3.5.4.2) is ours alone whether one session or all of this node's use it: the hash
+            // binds a session's own timestamp and the address checked, and only that session's peer can echo it.
+            MobilitySecret = RandomNumberGenerator.GetBytes(32),
+        };
+        s_engineOptions = new StrongBox<(SessionActorSettings, SessionOptions)>((settings, options));
+        return options;
+    }
+
+    private static StrongBox<(SessionActorSettings Settings, SessionOptions Options)>? s_engineOptions;
+
     private void OnInbound(InboundPacket packet)
+    {
+        long now = Now;
+        if (Receive(packet, now))
+        {
+            AfterEngine(now);
+        }
+    }
+
+    /// <summary>
+    /// Several packets of one gateway receive batch (InboundPacketBatch): each goes through the engine in order, then
+    /// one pump answers them all (an acknowledgement can cover several).
+    /// </summary>
+    private void OnInboundBatch(InboundPacketBatch batch)
+    {
+        long now = Now;
+        bool any = false;
+        foreach (var packet in batch.Packets)
+        {
+            any |= Receive(packet, now);
+        }
+        if (any)
+        {
+            AfterEngine(now);
+        }
+    }
+
+    /// <summary>One packet into the engine (anti-replay first, RFC 7425 §4.6.6); its pooled buffer goes back. False if dropped.</summary>
+    private bool Receive(InboundPacket packet, long now)
     {
         try
         {
@@ -250,7 +281,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
                 if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
                 {
                     _metrics?.Dropped(DropReasons.Replayed);
-                    return;
+                    return false;
                 }
                 _replayWindow.Accept(packet.SequenceNumber);
                 _highestReceived = Math.Max(_highestReceived, packet.SequenceNumber);
@@ -260,9 +291,12 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
                 SetGateway(Sender);
                 AnnounceResumed();
             }
-            long now = Now;
+            if (_opened is not null)
+            {
+                ReleaseRIKeying();
+            }
             _engine!.Receive(packet.Buffer.AsSpan(packet.Offset, packet.Length), packet.From, now);
-            AfterEngine(now);
+            return true;
         }
         finally
         {
@@ -272,8 +306,12 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
 
     private void OnTick()
     {
-        _scheduledWakeup = long.MaxValue;
         long now = Now;
+        if (now < _scheduledWakeup)
+        {
+            return; // left on the wheel by an earlier arming: not due (SessionTimerWheel)
+        }
+        _scheduledWakeup = long.MaxValue;
         _engine!.Tick(now);
         CheckpointIfNumbersAdvanced();
         AfterEngine(now);
@@ -362,11 +400,12 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
             if (_gatewaySink is { } sink)
             {
                 // Same node: the gateway encrypts and sends on this thread, no message and no pooled copy.
-                if (!engine.TryBuildPacket(_packetBuffer, now, out int built, out var address))
+                var packet = t_packetBuffer ??= new byte[PacketBufferSize];
+                if (!engine.TryBuildPacket(packet, now, out int built, out var address))
                 {
                     break;
                 }
-                sink.Send(_sessionId, _open!.FarSessionId, _packetBuffer.AsSpan(0, built), NextSendSequence(), address);
+                sink.Send(_sessionId, _open!.FarSessionId, packet.AsSpan(0, built), NextSendSequence(), address);
                 continue;
             }
             var buffer = ArrayPool<byte>.Shared.Rent(PacketBufferSize);
@@ -439,7 +478,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _scheduledWakeup = due;
-        Timers.StartSingleTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(Math.Max(1, due - now)));
+        _wheel.Schedule(Self, due, Tick.Instance);
     }
 
     private void Finish()
@@ -448,7 +487,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         {
             return;
         }
-        Become(Stopping);
+        EnterStopping();
         UncountOpen();
         LeaveCluster();
         ForgetRecord();
@@ -465,7 +504,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         // Nothing was ever opened here: leave no state behind (a random session ID from a peer).
         if (LifeCycle != SessionLifeCycle.Stopping)
         {
-            Become(Stopping);
+            EnterStopping();
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         }
     }

@@ -15,13 +15,12 @@ internal static class SessionListing
         {
             return null;
         }
-        var template = new IPEndPoint(open.FarAddress.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        var endpoint = (IPEndPoint)template.Create(open.FarAddress);
-        string address = (endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint).ToString();
-        string? peerId = open.FarPeerId.Length > 0 ? Convert.ToHexStringLower(open.FarPeerId) : null;
-        // An operator's close is the one a gateway asks for: the session closes in order (RFC 7016 §3.5.5).
-        return directory.AddSession(open.SessionId, peerId, address, () => self.Tell(new CloseSession(open.SessionId)));
+        // An operator's close is the one a gateway asks for: the session closes in order (RFC 7016 §3.5.5). The entry
+        // keeps the ID and the actor, not the OpenSession with its keying material (issue 9: heap per idle session).
+        return directory.AddSession(open.SessionId, open.FarPeerId, open.FarAddress, self, CloseCallback);
     }
+
+    private static readonly Action<object, uint> CloseCallback = static (self, sessionId) => ((IActorRef)self).Tell(new CloseSession(sessionId));
 
     /// <summary>Fills in what the session learns after opening (its application, once connected); cheap when known.</summary>
     public static void Update(SessionEntry? entry, NetConnection? connection)

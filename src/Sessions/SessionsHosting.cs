@@ -71,13 +71,23 @@ public static class SessionsHosting
                     SeedStatistics = options.SeedStatistics,
                     Logger = options.Loggers?.CreateLogger("Rtmfp.Sessions.Session"),
                 };
-                return entityId => DelegateProps.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
+                return entityId => SessionProps(entityId, options.Sessions, options.Metrics, flash);
             },
             new SessionMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions,
             SessionHandOff.Instance);
+        akka.AddHocon(CompactMailbox.Hocon, HoconAddMode.Append);
         return akka;
     }
+
+    /// <summary>
+    /// A session entity's props: on the compact mailbox (issue 9: live heap per idle session), with one deployment
+    /// shared by every entity (<see cref="Props.WithMailbox"/> would copy it into each one).
+    /// </summary>
+    internal static Props SessionProps(string entityId, SessionActorSettings settings, RtmfpMetrics? metrics, FlashServices flash) =>
+        DelegateProps.Create(() => new SessionActor(entityId, settings, metrics, flash)).WithDeploy(SessionDeploy);
+
+    private static readonly Deploy SessionDeploy = Deploy.None.WithMailbox(CompactMailbox.Id);
 
     /// <summary>
     /// docs/groups.md §7: a seed source entity per seeded group (sharded beside the sessions) and, on this node, one

@@ -99,6 +99,55 @@ public class SessionActorTests : TestKit
     }
 
     [Fact]
+    public void A_gateway_batch_of_packets_is_taken_in_order_and_answered_like_single_packets()
+    {
+        const uint sid = 0x1235;
+        var actor = Spawn(sid);
+        actor.Tell(Open(sid, 5, sseq: true));
+        ExpectMsg<SessionOpened>();
+        var handler = new Collector();
+        var initiator = new Session(SessionRole.Initiator, IPEndPoint.Parse("127.0.0.1:1935").Serialize(), handler, Environment.TickCount64);
+        var flow = initiator.OpenFlow("echo-batch"u8.ToArray());
+        for (int i = 0; i < 50; i++)
+        {
+            flow.Write(BitConverter.GetBytes(i));
+        }
+        ulong sequence = 1;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (handler.Messages.Count < 50 && DateTime.UtcNow < deadline)
+        {
+            // Everything the initiator has to send goes as one InboundPacketBatch, as one gateway receive batch would.
+            var packets = new List<InboundPacket>();
+            var buf = new byte[1500];
+            while (initiator.TryBuildPacket(buf, Environment.TickCount64, out int len, out _) && packets.Count < InboundPacketBatch.MaxPackets)
+            {
+                var pooled = ArrayPool<byte>.Shared.Rent(len);
+                buf.AsSpan(0, len).CopyTo(pooled);
+                packets.Add(new InboundPacket(sid, pooled, 0, len, sequence++, Client));
+            }
+            if (packets.Count > 0)
+            {
+                // A replayed copy of the first packet rides along: the session's window drops it (RFC 7425 §4.6.6).
+                var replay = ArrayPool<byte>.Shared.Rent(packets[0].Length);
+                packets[0].Buffer.AsSpan(0, packets[0].Length).CopyTo(replay);
+                packets.Add(packets[0] with { Buffer = replay });
+                actor.Tell(new InboundPacketBatch(sid, [.. packets]));
+            }
+            var reply = ReceiveOne(TimeSpan.FromMilliseconds(50));
+            while (reply is not null)
+            {
+                if (reply is OutboundPacket outbound)
+                {
+                    initiator.Receive(outbound.Buffer.AsSpan(0, outbound.Length), IPEndPoint.Parse("127.0.0.1:1935").Serialize(), Environment.TickCount64);
+                }
+                reply = ReceiveOne(TimeSpan.Zero);
+            }
+            initiator.Tick(Environment.TickCount64);
+        }
+        Assert.Equal(Enumerable.Range(0, 50), handler.Messages.Select(m => BitConverter.ToInt32(m)));
+    }
+
+    [Fact]
     public void Replayed_sequence_numbers_are_dropped_by_the_session()
     {
         const uint sid = 0x4321;

@@ -94,6 +94,22 @@ public sealed record InboundPacket(uint SessionId, byte[] Buffer, int Offset, in
     }
 }
 
+/// <summary>
+/// The packets one receive batch of a gateway holds for one session, in arrival order: one message where there
+/// would be one per datagram (issue 9: cross-node traffic batched). Each packet's buffer is pooled, as alone.
+/// </summary>
+public sealed record InboundPacketBatch(uint SessionId, InboundPacket[] Packets) : ISessionMessage
+{
+    /// <summary>Most packets one batch carries (a gateway's receive batch is smaller).</summary>
+    public const int MaxPackets = 64;
+
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.AppendSession(nameof(SessionId), SessionId).Append(", Packets = ").Append(Packets.Length);
+        return true;
+    }
+}
+
 /// <summary>A plain packet for the gateway to encrypt with <see cref="SequenceNumber"/> and send. <see cref="Buffer"/> is pooled.</summary>
 public sealed record OutboundPacket(uint SessionId, uint FarSessionId, byte[] Buffer, int Length, ulong SequenceNumber, SocketAddress To)
 {

@@ -42,6 +42,7 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
                 w.WriteBytes(m.Buffer.AsSpan(m.Offset, m.Length));
             },
             ReadInbound)
+        .Add<InboundPacketBatch>("ib", WriteInboundBatch, ReadInboundBatch)
         .Add<OutboundPacket>("op",
             static (w, m) =>
             {
@@ -101,6 +102,49 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
         return new InboundPacket(sessionId, Pooled(packet), 0, packet.Length, sequence, from);
     }
 
+    private static void WriteInboundBatch(ClusterMessageWriter w, InboundPacketBatch m)
+    {
+        w.WriteUInt32(m.SessionId);
+        w.WriteVlu((ulong)m.Packets.Length);
+        foreach (var p in m.Packets)
+        {
+            w.WriteUInt64(p.SequenceNumber);
+            w.WriteSocketAddress(p.From);
+            w.WriteBytes(p.Buffer.AsSpan(p.Offset, p.Length));
+        }
+    }
+
+    private static InboundPacketBatch ReadInboundBatch(ref ClusterMessageReader r)
+    {
+        uint sessionId = r.ReadUInt32();
+        ulong count = r.ReadVlu();
+        if (count is 0 or > InboundPacketBatch.MaxPackets)
+        {
+            throw new System.Runtime.Serialization.SerializationException($"a batch of {count} packets");
+        }
+        var packets = new InboundPacket[count];
+        int read = 0;
+        try
+        {
+            for (; read < packets.Length; read++)
+            {
+                ulong sequence = r.ReadUInt64();
+                var from = r.ReadSocketAddress();
+                var packet = r.ReadSpan();
+                packets[read] = new InboundPacket(sessionId, Pooled(packet), 0, packet.Length, sequence, from);
+            }
+        }
+        catch (System.Runtime.Serialization.SerializationException)
+        {
+            for (int i = 0; i < read; i++)
+            {
+                ArrayPool<byte>.Shared.Return(packets[i].Buffer);
+            }
+            throw;
+        }
+        return new InboundPacketBatch(sessionId, packets);
+    }
+
     private static OutboundPacket ReadOutbound(ref ClusterMessageReader r)
     {
         uint sessionId = r.ReadUInt32();
@@ -124,6 +168,13 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
         if (message is InboundPacket inbound)
         {
             ArrayPool<byte>.Shared.Return(inbound.Buffer);
+        }
+        else if (message is InboundPacketBatch batch)
+        {
+            foreach (var p in batch.Packets)
+            {
+                ArrayPool<byte>.Shared.Return(p.Buffer);
+            }
         }
         else if (message is OutboundPacket outbound)
         {

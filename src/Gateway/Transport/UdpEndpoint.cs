@@ -60,13 +60,24 @@ internal sealed class UdpEndpoint : IAsyncDisposable
 
     public AddressFamily AddressFamily => LocalEndPoint.AddressFamily;
 
-    public void Start(DatagramHandler handler)
+    /// <param name="endOfBatch">
+    /// Called after each batch of datagrams that one <c>recvmmsg</c> took (Linux; <see cref="UdpReceiveBatch"/>):
+    /// the handler may hold what it was given until then. Without it, or elsewhere, one datagram at a time.
+    /// </param>
+    public void Start(DatagramHandler handler, Action? endOfBatch = null)
     {
         if (_loop is not null)
         {
             throw new InvalidOperationException("already started");
         }
-        _loop = new Thread(() => ReceiveLoop(handler))
+        _loop = new Thread(() =>
+        {
+            if (endOfBatch is not null && UdpReceiveBatch.IsPlatformSupported && BatchReceiveLoop(handler, endOfBatch))
+            {
+                return;
+            }
+            ReceiveLoop(handler);
+        })
         {
             IsBackground = true,
             Name = $"rtmfp udp {LocalEndPoint}",
@@ -202,6 +213,82 @@ internal sealed class UdpEndpoint : IAsyncDisposable
         finally
         {
             _loopDone.TrySetResult();
+        }
+    }
+
+    /// <summary>The receive loop with <c>recvmmsg</c>; false if the kernel lacks it (the caller falls back to one by one).</summary>
+    private bool BatchReceiveLoop(DatagramHandler handler, Action endOfBatch)
+    {
+        var batch = new UdpReceiveBatch(_socket.AddressFamily);
+        var token = _stop.Token;
+        bool done = true;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                int n = batch.Receive(_socket, out int errno);
+                if (n < 0)
+                {
+                    if (errno == UdpReceiveBatch.Enosys)
+                    {
+                        done = false;
+                        return false;
+                    }
+                    if (errno is UdpReceiveBatch.Eagain or UdpReceiveBatch.Eintr)
+                    {
+                        // The socket's receive timeout passed, or the descriptor is non-blocking: wait the .NET way.
+                        _socket.Poll(ReceiveWakeMs * 1000, SelectMode.SelectRead);
+                    }
+                    else if (errno == UdpReceiveBatch.Ebadf || token.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    // Else ICMP errors of earlier sends and the like: per-datagram conditions, as in ReceiveLoop.
+                    continue;
+                }
+                Deliver(batch, n, handler, endOfBatch);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (done)
+            {
+                _loopDone.TrySetResult();
+            }
+        }
+        return true;
+    }
+
+    private void Deliver(UdpReceiveBatch batch, int count, DatagramHandler handler, Action endOfBatch)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (batch.Truncated(i))
+            {
+                continue;
+            }
+            try
+            {
+                handler(this, batch.Datagram(i), batch.From(i));
+            }
+            catch (Exception ex)
+            {
+                // A handler bug must not stop the gateway, nor cost the rest of the batch.
+                _metrics?.HandlerFailed(HandlerFailureSites.UdpReceive);
+                _logger?.HandlerFailed(ex);
+            }
+        }
+        try
+        {
+            endOfBatch();
+        }
+        catch (Exception ex)
+        {
+            _metrics?.HandlerFailed(HandlerFailureSites.UdpReceive);
+            _logger?.HandlerFailed(ex);
         }
     }
 

@@ -50,25 +50,6 @@ internal static unsafe partial class UdpSegmentation
         }
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
     // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } + a u16, padded to CMSG_SPACE(2) = 24.
     [StructLayout(LayoutKind.Sequential)]
     private struct SegmentControl

@@ -17,9 +17,11 @@ public sealed class NodeDirectory
     public IEnumerable<StreamEntry> Streams => _streams.Values;
     public IEnumerable<GroupEntry> Groups => _groups.Values;
 
-    public SessionEntry AddSession(uint sessionId, string? peerId, string address, Action close)
+    /// <param name="close">Closes the session: called with <paramref name="state"/> and the session ID (a static
+    /// callback and its state rather than a closure per session).</param>
+    public SessionEntry AddSession(uint sessionId, byte[]? peerId, System.Net.SocketAddress address, object state, Action<object, uint> close)
     {
-        var entry = new SessionEntry(this, sessionId, peerId, address, DateTimeOffset.UtcNow, close);
+        var entry = new SessionEntry(this, sessionId, peerId, address, DateTimeOffset.UtcNow, state, close);
         _sessions[sessionId] = entry;
         return entry;
     }
@@ -46,23 +48,37 @@ public sealed class NodeDirectory
 }
 
 /// <summary>An open session. <see cref="Close"/> asks its actor to close it in order (Close Request, RFC 7016 §3.5.5).</summary>
-public sealed class SessionEntry(NodeDirectory directory, uint sessionId, string? peerId, string address, DateTimeOffset openedAt, Action close) : IDisposable
+/// <remarks>
+/// The peer ID and address are kept as the session has them (bytes it holds anyway) and put in words when asked:
+/// an operator asks rarely, and every open session has an entry (issue 9: live heap per idle session).
+/// </remarks>
+public sealed class SessionEntry(NodeDirectory directory, uint sessionId, byte[]? peerId, System.Net.SocketAddress address, DateTimeOffset openedAt,
+    object state, Action<object, uint> close) : IDisposable
 {
     private volatile string? _application;
 
     public uint SessionId { get; } = sessionId;
 
     /// <summary>The client's peer ID in hex (SHA-256 of its certificate, RFC 7425 §4.3), when it has one.</summary>
-    public string? PeerId { get; } = peerId;
+    public string? PeerId => peerId is { Length: > 0 } ? Convert.ToHexStringLower(peerId) : null;
 
-    /// <summary>The address the session was opened from.</summary>
-    public string Address { get; } = address;
+    /// <summary>The address the session was opened from (an IPv4-mapped IPv6 address as IPv4).</summary>
+    public string Address
+    {
+        get
+        {
+            var template = new System.Net.IPEndPoint(address.Family == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Any, 0);
+            var endpoint = (System.Net.IPEndPoint)template.Create(address);
+            return (endpoint.Address.IsIPv4MappedToIPv6 ? new System.Net.IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint).ToString();
+        }
+    }
     public DateTimeOffset OpenedAt { get; } = openedAt;
 
     /// <summary>The Flash application it connected to, once connected.</summary>
     public string? Application { get => _application; set => _application = value; }
 
-    public void Close() => close();
+    public void Close() => close(state, SessionId);
 
     public void Dispose() => directory.Remove(this);
 }

@@ -73,6 +73,9 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new SessionIdCollision(11, Bytes(64, 10)),
             new InboundPacket(12, inbound, inOffset, 1200, ulong.MaxValue - 5, V4),
             new InboundPacket(13, ArrayPool<byte>.Shared.Rent(1), 0, 0, 0, V6),
+            new InboundPacketBatch(20, [
+                new InboundPacket(20, Pooled(3, 700, out int batchOffset), batchOffset, 700, 41, V4),
+                new InboundPacket(20, ArrayPool<byte>.Shared.Rent(1), 0, 0, 42, V6)]),
             new OutboundPacket(14, 15, outbound, 300, 99, V6),
             new FetchSessionKeys(16),
             new SessionKeysReply(17, 18, Crypto(40, new PacketVerificationSettings(4, 4, true, true)), V4),
@@ -148,6 +151,13 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
         if (message is InboundPacket i)
         {
             ArrayPool<byte>.Shared.Return(i.Buffer);
+        }
+        else if (message is InboundPacketBatch batch)
+        {
+            foreach (var packet in batch.Packets)
+            {
+                ArrayPool<byte>.Shared.Return(packet.Buffer);
+            }
         }
         else if (message is OutboundPacket o)
         {

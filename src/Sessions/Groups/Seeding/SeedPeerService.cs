@@ -65,6 +65,23 @@ internal sealed class SeedPeerService : IFlowService
     /// The service of a session opened for a server member: the one whose identity the member's IHello named (the EPD
     /// the gateway remembered under the cookie, with which it keyed the session); null for any other session.
     /// </summary>
+    /// <summary>Whether a session opened with <paramref name="open"/> may be one of a server member (and needs its nonces).</summary>
+    public static bool MayServe(FlashServices? flash, OpenSession open)
+    {
+        if (flash is null)
+        {
+            return false;
+        }
+        foreach (var seed in flash.Seeds)
+        {
+            if (seed.Identity.IsSelectedBy(open.EndpointDiscriminator))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static SeedPeerService? TryCreate(FlashServices? flash, Session engine, OpenSession open, IActorRef self)
     {
         if (flash is null || flash.Seeds.Count == 0)
