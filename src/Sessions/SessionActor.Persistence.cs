@@ -125,8 +125,10 @@ internal sealed partial class SessionActor
     private void PersistStarted(Action then)
     {
         var started = new SessionStarted(_open!, Checkpoint());
+        _writesInFlight++; // SessionActor.Fanout.cs: nothing leaves from the fan-out's thread until it is stored
         Persist(started, s =>
         {
+            _writesInFlight--;
             _latest = s.Checkpoint;
             then();
         });
@@ -134,8 +136,10 @@ internal sealed partial class SessionActor
 
     private void PersistCheckpoint(Action? then)
     {
+        _writesInFlight++;
         Persist(Checkpoint(), c =>
         {
+            _writesInFlight--;
             _latest = c;
             if (LastSequenceNr % SnapshotEvery == 0)
             {

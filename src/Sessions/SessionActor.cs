@@ -126,6 +126,7 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         Command<SessionHandOff>(_ => HandOff());
         Command<RunContinuation>(r => AroundEngine(r.Continuation));
         Command<StreamEventDelivery>(OnStreamEvent);
+        Command<StreamPortWake>(_ => OnStreamPortWake()); // the node's fan-out queued while this actor was busy
         Command<StreamEntityStopped>(s => _streamWatch?.OnEntityStopped(s.Stream));
         Command<PublishStreamResult>(r => _streamWatch?.OnPublishResult(r)); // the entity that accepted a publisher
         Command<StreamSubscribed>(s => _streamWatch?.OnSubscribed(Sender, s));
@@ -426,19 +427,26 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
 
     private void Reschedule(long now)
     {
-        long due = _engine!.NextWakeupMs(now);
+        if (!NeedsEarlierWakeup(now, out long due))
+        {
+            return;
+        }
+        _scheduledWakeup = due;
+        Timers.StartSingleTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(Math.Max(1, due - now)));
+    }
+
+    private bool NeedsEarlierWakeup(long now) => NeedsEarlierWakeup(now, out _);
+
+    private bool NeedsEarlierWakeup(long now, out long due)
+    {
+        due = _engine!.NextWakeupMs(now);
         if (_adapter is { CloseDueMs: var closeDue } && _engine.State == SessionState.Open)
         {
             due = Math.Min(due, Math.Max(closeDue, now));
         }
         // A timer already due no later stays: when it fires, OnTick re-arms for whatever is due then. While
         // media flows the retransmission deadline moves on with every packet; re-arming each time cost more.
-        if (due == long.MaxValue || due >= _scheduledWakeup)
-        {
-            return;
-        }
-        _scheduledWakeup = due;
-        Timers.StartSingleTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(Math.Max(1, due - now)));
+        return due != long.MaxValue && due < _scheduledWakeup;
     }
 
     private void Finish()

@@ -56,6 +56,7 @@ public static class SessionsHosting
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         var fanouts = WithGroupSeeds(akka, options);
+        var streamFanout = WithStreamFanout(akka);
         akka.WithReachableShardRegion<SessionRegion>(
             ClusterRoles.SessionShard,
             registry =>
@@ -68,6 +69,7 @@ public static class SessionsHosting
                     Groups = options.Groups with { SeedMembers = options.Seeds.ToDictionary(s => s.GroupIdHex, s => s.Identity.PeerId) },
                     Seeds = options.Seeds,
                     SeedFanouts = fanouts,
+                    StreamFanout = streamFanout,
                     SeedStatistics = options.SeedStatistics,
                     Logger = options.Loggers?.CreateLogger("Rtmfp.Sessions.Session"),
                 };
@@ -77,6 +79,14 @@ public static class SessionsHosting
             ClusterRoles.Sessions,
             SessionHandOff.Instance);
         return akka;
+    }
+
+    /// <summary>This node's stream fan-out (docs/decisions.md, "Stream fan-out"): one actor that delivers to the node's players.</summary>
+    private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka)
+    {
+        var fanout = new StreamFanout();
+        akka.WithActors((system, _) => fanout.Hub = system.ActorOf(Props.Create(() => new StreamFanoutActor(fanout)), "stream-fanout"));
+        return fanout;
     }
 
     /// <summary>
