@@ -85,7 +85,7 @@ public static class SessionsHosting
     private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka)
     {
         var fanout = new StreamFanout();
-        akka.WithActors((system, _) => fanout.Hub = system.ActorOf(Props.Create(() => new StreamFanoutActor(fanout)), "stream-fanout"));
+        akka.WithActors((system, _) => fanout.Start(system));
         return fanout;
     }
 

@@ -11,6 +11,7 @@ namespace Rtmfp.Sessions.Streams;
 /// </summary>
 internal sealed class StreamFanout
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, StreamFanout> Nodes = new();
     private readonly ConcurrentDictionary<IActorRef, StreamPort> _ports = new();
     private long _nodeEvents;
     private long _direct;
@@ -27,6 +28,16 @@ internal sealed class StreamFanout
 
     /// <summary>Deliveries left to a busy session's actor.</summary>
     public long Queued => Interlocked.Read(ref _queued);
+
+    /// <summary>The fan-out of the node whose actor system this is, once started (tests, diagnostics).</summary>
+    public static StreamFanout? Of(ActorSystem system) => Nodes.TryGetValue(system, out var fanout) ? fanout : null;
+
+    /// <summary>Starts the node's fan-out actor.</summary>
+    public void Start(ActorSystem system)
+    {
+        Hub = system.ActorOf(Props.Create(() => new StreamFanoutActor(this)), "stream-fanout");
+        Nodes.AddOrUpdate(system, this);
+    }
 
     public void Register(StreamPort port) => _ports[port.Session] = port;
 
