@@ -66,13 +66,14 @@ cleanup() {
   if [ -n "${ns:-}" ]; then ip link del "$vs" 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
+trap "exit 143" INT TERM
 
 hz=$(getconf CLK_TCK)
 # With NETNS=1: datagrams the players' namespace received (after segmentation) and packets the server's veth sent
 # (a UDP_SEGMENT burst crosses a veth whole, so these are the server's send calls, give or take the publisher's acks).
 counters() {
   if [ "${NETNS:-0}" = 1 ]; then
-    echo "$(ip netns exec "$ns" awk '/^Udp:/ { if (n++) print $3 }' /proc/net/snmp) $(cat "/sys/class/net/$vs/statistics/tx_packets")"
+    echo "$(ip netns exec "$ns" awk '/^Udp:/ { if (n++) print $2 }' /proc/net/snmp) $(cat "/sys/class/net/$vs/statistics/tx_packets")"
   else
     echo "0 0"
   fi
