@@ -119,8 +119,10 @@ print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/$DURATION/$n:.0f}/{($x1-$x0)/$DURAT
     client=$(echo "$out" | sed -n 's/^client \(.*\)/\1/p')
     echo "| $server$suffix | $n | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $dgrams | ${client:-?} |"
     echo "$server $n $user $sys ${over:-999999}" >>"$results"
+    grep -o 'stream fan-out: .*' "$log/server.log" | sed "s/^/  $server N=$n: /" >>"$log/profile" || true
   done
 done
+[ -f "$log/profile" ] && cat "$log/profile"
 python3 - "$results" "$THRESHOLD" <<'PY'
 import sys
 rows = {}

@@ -84,6 +84,7 @@ internal sealed partial class SessionActor : IStreamPortOwner
         }
         try
         {
+            FanoutProfile.Begin();
             while (port.TryTake(out long subscriptionId, out var streamEvent))
             {
                 relay.Deliver(subscriptionId, streamEvent);
@@ -95,14 +96,17 @@ internal sealed partial class SessionActor : IStreamPortOwner
             {
                 return false;
             }
+            FanoutProfile.Mark(FanoutProfile.Phase.Flash);
             try
             {
                 PumpPackets(engine, now);
+                FanoutProfile.Mark(FanoutProfile.Phase.BuildEncrypt);
             }
             finally
             {
                 sink.Flush();
             }
+            FanoutProfile.Mark(FanoutProfile.Phase.Send);
             ReportTelemetry(engine);
             return engine.State == SessionState.Open && !NeedsEarlierWakeup(now);
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Event;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
 
@@ -104,17 +105,27 @@ internal sealed class StreamFanoutActor : ReceiveActor
                 }
             }
         });
-        Receive<PortClosed>(m =>
+        Receive<PortClosed>(OnPortClosed);
+    }
+
+    protected override void PostStop()
+    {
+        // The node's end: where its players' share of each event went (bench/fanout.sh prints this line).
+        Context.GetLogger().Info("stream fan-out: {0} node events, {1} deliveries in its loop, {2} left to busy sessions; {3}",
+            _fanout.NodeEvents, _fanout.Direct, _fanout.Queued, FanoutProfile.Describe());
+        base.PostStop();
+    }
+
+    private void OnPortClosed(PortClosed m)
+    {
+        foreach (var (key, list) in _streams.ToArray())
         {
-            foreach (var (key, list) in _streams.ToArray())
+            list.RemoveAll(s => ReferenceEquals(s.Port, m.Port));
+            if (list.Count == 0)
             {
-                list.RemoveAll(s => ReferenceEquals(s.Port, m.Port));
-                if (list.Count == 0)
-                {
-                    _streams.Remove(key);
-                }
+                _streams.Remove(key);
             }
-        });
+        }
     }
 
     /// <summary>The tight loop: per player one offer (deliver, build, encrypt, send on this thread when its session is idle).</summary>
@@ -126,6 +137,7 @@ internal sealed class StreamFanoutActor : ReceiveActor
             return;
         }
         long direct = 0, queued = 0;
+        FanoutProfile.OnEvent();
         for (int i = 0; i < list.Count; i++)
         {
             var s = list[i];
