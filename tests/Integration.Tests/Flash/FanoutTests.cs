@@ -56,16 +56,7 @@ public class FanoutTests(SharedNode shared) : IClassFixture<SharedNode>
             await stream.PublishAsync("fanout-200");
             FlashClientTests.PublishSynthetic(stream, VideoFrames, AudioFrames);
 
-            await Task.WhenAll(players.Select(async p =>
-            {
-                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= VideoFrames + 1 && r.Audio.Count >= AudioFrames + 1, Patience);
-                Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
-                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
-                Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
-                Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
-                FlashClientTests.AssertFrames(received.Video.Skip(1), VideoFrames, 40);
-                FlashClientTests.AssertFrames(received.Audio.Skip(1), AudioFrames, 20);
-            }));
+            await Task.WhenAll(players.Select(p => FlashClientTests.ReceiveWholeStreamAsync(p.Ns, VideoFrames, AudioFrames, Patience)));
             // One node message per event (publish notification, metadata, two headers, media), however many players.
             const int Events = 1 + 3 + VideoFrames + AudioFrames;
             Assert.InRange(Fanout.NodeEvents - events, Events, Events + 1);

@@ -227,6 +227,21 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         }
     }
 
+    /// <summary>
+    /// What each player of <see cref="PublishSynthetic"/> gets: PublishNotify, onMetaData, both sequence headers first,
+    /// then every frame in order with its timestamp.
+    /// </summary>
+    internal static async Task ReceiveWholeStreamAsync(FlashNetStream ns, int videoFrames, int audioFrames, TimeSpan patience)
+    {
+        var received = await Collect(ns, r => r.Video.Count >= videoFrames + 1 && r.Audio.Count >= audioFrames + 1, patience);
+        Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
+        Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
+        Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
+        Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
+        AssertFrames(received.Video.Skip(1), videoFrames, 40);
+        AssertFrames(received.Audio.Skip(1), audioFrames, 20);
+    }
+
     internal static void AssertFrames(IEnumerable<FlashMessage> frames, int count, uint interval)
     {
         uint expected = 0;

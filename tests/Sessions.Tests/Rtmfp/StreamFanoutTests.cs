@@ -3,8 +3,6 @@ using Akka.TestKit.Xunit;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Streams;
-using Rtmfp.Sessions.Tests.Flash;
-using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 
 namespace Rtmfp.Sessions.Tests.Rtmfp;
@@ -15,11 +13,7 @@ public class StreamFanoutTests : TestKit
     private static readonly StreamKey Key = new("live", "fan");
     private static readonly PublisherId Publisher = new(1, 1);
 
-    private static MediaFrame Frame(RtmpMessageType type, uint ts, params byte[] payload)
-    {
-        Assert.True(MediaFrame.TryCreate(FlashTestClient.Media(type, ts, payload), new AmfReader(), out var frame));
-        return frame;
-    }
+    private static MediaFrame Frame(RtmpMessageType type, uint ts, params byte[] payload) => StreamActorTests.Frame(type, ts, payload);
 
     private IActorRef SpawnEntity() =>
         Sys.ActorOf(Props.Create(() => new ParentProbe(Props.Create(() => new StreamActor(StreamMessageExtractor.EntityIdOf(Key), TimeSpan.FromSeconds(30))), CreateTestProbe().Ref)));
