@@ -72,17 +72,16 @@ internal sealed class CliApp
             option.Recursive = true;
             Root.Options.Add(option);
         }
-        Ping = new Command("ping", "Handshake time and round trips of Ping chunks") { _uri, _pingCount, _pingInterval };
-        Ping.SetAction((result, ct) => PingCommand.RunAsync(BindPing(result), result.InvocationConfiguration.Output, ct));
+        Ping = new Command("ping", "Handshake time and round trips of Ping chunks") { _uri, _pingCount, _pingInterval }
+            .RunsWith(BindPing, PingCommand.RunAsync);
 
-        Echo = new Command("echo", "Send messages on an \"echo\" flow and verify they come back in order") { _uri, _echoCount, _echoSize, _echoWait, _moveAfter };
-        Echo.SetAction((result, ct) => EchoCommand.RunAsync(BindEcho(result), result.InvocationConfiguration.Output, ct));
+        Echo = new Command("echo", "Send messages on an \"echo\" flow and verify they come back in order") { _uri, _echoCount, _echoSize, _echoWait, _moveAfter }
+            .RunsWith(BindEcho, EchoCommand.RunAsync);
 
         Load = new Command("load", "Many concurrent sessions: handshakes/s, round trips/s, latency percentiles")
         {
             _uri, _sessions, _duration, _rate, _loadSize, _loops, _concurrentHandshakes, _live,
-        };
-        Load.SetAction((result, ct) => LoadCommand.RunAsync(BindLoad(result), result.InvocationConfiguration.Output, ct));
+        }.RunsWith(BindLoad, LoadCommand.RunAsync);
 
         Root.Subcommands.Add(Ping);
         Root.Subcommands.Add(Echo);
@@ -90,8 +89,8 @@ internal sealed class CliApp
         _relay = new RelayCommand(_uri, BindConnect);
         Root.Subcommands.Add(Relay);
 
-        Connect = new Command("connect", "Flash NetConnection connect: the _result info and our peer ID, then close") { _uri };
-        Connect.SetAction((result, ct) => ConnectCommand.RunAsync(BindConnect(result), result.InvocationConfiguration.Output, ct));
+        Connect = new Command("connect", "Flash NetConnection connect: the _result info and our peer ID, then close") { _uri }
+            .RunsWith(BindConnect, ConnectCommand.RunAsync);
         Root.Subcommands.Add(Connect);
         _publish = new PublishCommand(_uri, BindConnect);
         Root.Subcommands.Add(Publish);

@@ -15,12 +15,11 @@ namespace Rtmfp.ClientCli;
 /// file into it or plays a group stream from it (§6.5), printing every second the group's estimated size, our
 /// neighbours and the media counts (and the posts that come); or posts messages to the group (§6.6).
 /// </summary>
-internal sealed class GroupCommand
+internal sealed class GroupCommand : ConnectedCommand
 {
     /// <summary>librtmfp README's specifier: multicast, posting, server channel, name "test", version 2.</summary>
     public const string DefaultSpecifier = "G:027f0201010103010c050e74657374011b00";
 
-    private readonly Func<ParseResult, ConnectSettings> _bindConnect;
     private readonly Option<string> _group = CliOptions.Create("--group", "Group specifier, as Flash's GroupSpecifier writes it", DefaultSpecifier, "-g");
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: the URI #fragment, else the URI's last path segment)" };
     private readonly Argument<string> _file = new("file") { Description = "FLV file to publish" };
@@ -33,22 +32,18 @@ internal sealed class GroupCommand
     private readonly Option<double?> _duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: when the publication ends)" }
         .Must(seconds => seconds is not double d || d > 0, "must be positive");
 
-    public GroupCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
+    public GroupCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect) : base(bindConnect)
     {
-        _bindConnect = bindConnect;
-        var publish = new Command("publish", "Publish an FLV file into the group in real time") { uri, _file, _group, _stream, _loop, _waitNeighbors, _fetchPeriod };
-        publish.SetAction((result, ct) => PublishAsync(Bind(result, publishing: true), result.InvocationConfiguration.Output, ct));
-        var play = new Command("play", "Play a group stream: members, neighbours, media counts, optional FLV recording") { uri, _group, _stream, _output, _duration };
-        play.SetAction((result, ct) => PlayAsync(Bind(result, publishing: false), result.InvocationConfiguration.Output, ct));
-        var post = new Command("post", "Post messages (AMF strings) to every member of the group") { uri, _group, _message, _count, _waitNeighbors };
-        post.SetAction((result, ct) => PostAsync(Bind(result, publishing: false) with { Message = result.GetValue(_message)!, Count = result.GetValue(_count) },
-            result.InvocationConfiguration.Output, ct));
+        var publish = new Command("publish", "Publish an FLV file into the group in real time") { uri, _file, _group, _stream, _loop, _waitNeighbors, _fetchPeriod }
+            .RunsWith(result => Bind(result, publishing: true), PublishAsync);
+        var play = new Command("play", "Play a group stream: members, neighbours, media counts, optional FLV recording") { uri, _group, _stream, _output, _duration }
+            .RunsWith(result => Bind(result, publishing: false), PlayAsync);
+        var post = new Command("post", "Post messages (AMF strings) to every member of the group") { uri, _group, _message, _count, _waitNeighbors }
+            .RunsWith(result => Bind(result, publishing: false) with { Message = result.GetValue(_message)!, Count = result.GetValue(_count) }, PostAsync);
         Command = new Command("group", "NetGroup member: publish into a group, play from it or post to it, peer to peer") { publish, play, post };
     }
 
-    public Command Command { get; }
-
-    public GroupSettings Bind(ParseResult result, bool publishing) => new(_bindConnect(result), result.GetValue(_group)!, result.GetValue(_stream),
+    public GroupSettings Bind(ParseResult result, bool publishing) => new(BindConnect(result), result.GetValue(_group)!, result.GetValue(_stream),
         publishing ? result.GetValue(_file) : null, result.GetValue(_loop), result.GetValue(_waitNeighbors), result.GetValue(_fetchPeriod),
         result.GetValue(_output), result.GetValue(_duration) is double d ? TimeSpan.FromSeconds(d) : null);
 
@@ -117,17 +112,10 @@ internal sealed class GroupCommand
             await using (member.ConfigureAwait(false))
             {
                 var clock = Stopwatch.StartNew();
-                while (member.NeighborCount < settings.WaitNeighbors)
+                if (!await CommandActions.CompletesAsync(NeighborsAsync(member, settings.WaitNeighbors, cancellationToken), output,
+                    "any neighbour came").ConfigureAwait(false))
                 {
-                    try
-                    {
-                        await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        output.WriteLine("interrupted before any neighbour came");
-                        return ExitCodes.Success;
-                    }
+                    return ExitCodes.Success;
                 }
                 output.WriteLine($"{member.NeighborCount} neighbour(s) after {clock.Elapsed.TotalSeconds:0.0} s: publishing '{name}'");
                 var publication = member.Publish(name, new GroupMediaParameters { FetchPeriodMs = settings.FetchPeriodMs });
@@ -163,16 +151,9 @@ internal sealed class GroupCommand
         }
         await using (member.ConfigureAwait(false))
         {
-            try
+            if (!await CommandActions.CompletesAsync(NeighborsAsync(member, settings.WaitNeighbors, cancellationToken), output,
+                "any neighbour came").ConfigureAwait(false))
             {
-                while (member.NeighborCount < settings.WaitNeighbors)
-                {
-                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                output.WriteLine("interrupted before any neighbour came");
                 return ExitCodes.Success;
             }
             for (int i = 0; i < settings.Count; i++)
@@ -183,6 +164,14 @@ internal sealed class GroupCommand
             // Let the posts leave before the sessions close (a second of flow acknowledgements).
             await Task.Delay(1000, CancellationToken.None).ConfigureAwait(false);
             return ExitCodes.Success;
+        }
+    }
+
+    private static async Task NeighborsAsync(NetGroupMember member, int count, CancellationToken cancellationToken)
+    {
+        while (member.NeighborCount < count)
+        {
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -14,9 +14,8 @@ namespace Rtmfp.ClientCli;
 /// §5.4); prints onStatus codes as they come and counts media; records an FLV file with --output. Stops after
 /// --duration, on NetStream.Play.UnpublishNotify or Play.Stop, or when the stream's flows end.
 /// </summary>
-internal sealed class PlayCommand
+internal sealed class PlayCommand : ConnectedCommand
 {
-    private readonly Func<ParseResult, ConnectSettings> _bindConnect;
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: the URI #fragment)" };
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Record what arrives to this FLV file", HelpName = "file.flv" };
     private readonly Option<double?> _duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: when the stream ends)" }
@@ -24,16 +23,13 @@ internal sealed class PlayCommand
     private readonly Option<string?> _peer = new Option<string?>("--peer") { Description = "Play directly from the publisher with this peer ID (64 hex digits)", HelpName = "peer-id" }
         .Must(id => id is null || (id.Length == 64 && id.All(char.IsAsciiHexDigit)), "needs a peer ID of 64 hex digits (as publish --p2p prints it)");
 
-    public PlayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
+    public PlayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect) : base(bindConnect)
     {
-        _bindConnect = bindConnect;
-        Command = new Command("play", "Play a stream: statuses, media counts, optional FLV recording") { uri, _stream, _output, _duration, _peer };
-        Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
+        Command = new Command("play", "Play a stream: statuses, media counts, optional FLV recording") { uri, _stream, _output, _duration, _peer }
+            .RunsWith(Bind, RunAsync);
     }
 
-    public Command Command { get; }
-
-    public PlaySettings Bind(ParseResult result) => new(_bindConnect(result), result.GetValue(_stream), result.GetValue(_output),
+    public PlaySettings Bind(ParseResult result) => new(BindConnect(result), result.GetValue(_stream), result.GetValue(_output),
         result.GetValue(_duration) is double d ? TimeSpan.FromSeconds(d) : null, result.GetValue(_peer));
 
     public static async Task<int> RunAsync(PlaySettings settings, TextWriter output, CancellationToken cancellationToken)

@@ -11,26 +11,22 @@ namespace Rtmfp.ClientCli;
 /// then its audio and video tags by their timestamps; unpublishes and closes at the end (or loops). With --p2p the
 /// stream goes directly to the peers that play it (§5.4) and we print our peer ID for them.
 /// </summary>
-internal sealed class PublishCommand
+internal sealed class PublishCommand : ConnectedCommand
 {
     private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(300);
 
-    private readonly Func<ParseResult, ConnectSettings> _bindConnect;
     private readonly Argument<string> _file = new("file") { Description = "FLV file to publish" };
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: the URI #fragment, else the file name without .flv)" };
     private readonly Option<bool> _loop = new("--loop") { Description = "Start the file again at its end, until interrupted" };
     private readonly Option<bool> _p2p = new("--p2p") { Description = "Publish directly to peers (they play with --peer and our peer ID)" };
 
-    public PublishCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
+    public PublishCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect) : base(bindConnect)
     {
-        _bindConnect = bindConnect;
-        Command = new Command("publish", "Publish an FLV file in real time (as tcpublish)") { uri, _file, _stream, _loop, _p2p };
-        Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
+        Command = new Command("publish", "Publish an FLV file in real time (as tcpublish)") { uri, _file, _stream, _loop, _p2p }
+            .RunsWith(Bind, RunAsync);
     }
 
-    public Command Command { get; }
-
-    public PublishSettings Bind(ParseResult result) => new(_bindConnect(result), result.GetRequiredValue(_file), result.GetValue(_stream),
+    public PublishSettings Bind(ParseResult result) => new(BindConnect(result), result.GetRequiredValue(_file), result.GetValue(_stream),
         result.GetValue(_loop), result.GetValue(_p2p));
 
     public static async Task<int> RunAsync(PublishSettings settings, TextWriter output, CancellationToken cancellationToken)
@@ -90,13 +86,9 @@ internal sealed class PublishCommand
         await using (publisher.ConfigureAwait(false))
         {
             output.WriteLine($"waiting for a player: rtmfp play {connect.Uri} --stream {name} --peer {peer.PeerIdHex}");
-            try
+            if (!await CommandActions.CompletesAsync(publisher.WaitForSubscribersAsync(1, cancellationToken), output, "any player came")
+                .ConfigureAwait(false))
             {
-                await publisher.WaitForSubscribersAsync(1, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                output.WriteLine("interrupted before any player came");
                 return ExitCodes.Success;
             }
             output.WriteLine($"publishing '{name}' directly to {publisher.SubscriberCount} peer(s)");

@@ -14,13 +14,12 @@ namespace Rtmfp.ClientCli;
 /// of its stream (RFC 7425 §5.3.5); reports the delay the server adds (receive time − send time, same host clock)
 /// per player and overall, and frames lost.
 /// </summary>
-internal sealed class RelayCommand
+internal sealed class RelayCommand : ConnectedCommand
 {
     private const int AudioFrameBytes = 160; // 50/s: 64 kbit/s
     private const int GopFrames = 50; // a keyframe every 2 s
     private const int KeyframeWeight = 5; // a keyframe is 5 inter frames
 
-    private readonly Func<ParseResult, ConnectSettings> _bindConnect;
     private readonly Option<int> _players = CliOptions.Create("--players", "Players of the stream", 10, "-p").AtLeast(1);
     private readonly Option<double> _bitrate = CliOptions.Create("--bitrate", "Publisher bitrate in kbit/s (at least 100)", 1000.0, "-b").AtLeast(100);
     private readonly Option<double> _duration = CliOptions.Create("--duration", "Seconds of publishing", 10.0, "-d").Positive();
@@ -33,19 +32,15 @@ internal sealed class RelayCommand
         Description = "Publish over RTMP to this host:port instead of over RTMFP (same frames, same application and stream)",
     };
 
-    public RelayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect)
+    public RelayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect) : base(bindConnect)
     {
-        _bindConnect = bindConnect;
         Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
         {
             uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest,
-        };
-        Command.SetAction((result, ct) => RunAsync(Bind(result), result.InvocationConfiguration.Output, ct));
+        }.RunsWith(Bind, RunAsync);
     }
 
-    public System.CommandLine.Command Command { get; }
-
-    public RelaySettings Bind(ParseResult result) => new(_bindConnect(result), result.GetValue(_players), result.GetValue(_bitrate),
+    public RelaySettings Bind(ParseResult result) => new(BindConnect(result), result.GetValue(_players), result.GetValue(_bitrate),
         TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_loops), result.GetValue(_handshakes), result.GetValue(_threshold),
         result.GetValue(_stream))
     {

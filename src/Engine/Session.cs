@@ -332,13 +332,7 @@ public sealed partial class Session : IRecvFlowSink
                 _removals.Add(f.FlowId);
             }
         }
-        foreach (ulong id in _removals)
-        {
-            _sendOrder.Remove(_sendFlows[id]);
-            FlowChanges++;
-            _sendFlows.Remove(id);
-        }
-        _removals.Clear();
+        ForgetRemovals(_sendOrder, _sendFlows);
         foreach (var f in _recvOrder)
         {
             if (f.CheckLinger(nowMs))
@@ -346,12 +340,20 @@ public sealed partial class Session : IRecvFlowSink
                 _removals.Add(f.FlowId);
             }
         }
+        ForgetRemovals(_recvOrder, _recvFlows);
+    }
+
+    /// <summary>Forgets the flows listed in <see cref="_removals"/> (one direction's order and index), then clears it.</summary>
+    private void ForgetRemovals<TFlow>(List<TFlow> order, Dictionary<ulong, TFlow> flows)
+        where TFlow : class
+    {
         foreach (ulong id in _removals)
         {
-            _recvOrder.Remove(_recvFlows[id]);
+            order.Remove(flows[id]);
             FlowChanges++;
-            _recvFlows.Remove(id);
+            flows.Remove(id);
         }
+        _removals.Clear();
     }
 
     /// <summary>The earliest time the host must call <see cref="TryBuildPacket"/> (or <see cref="Tick"/>) again.</summary>

@@ -57,10 +57,8 @@ public sealed class MediaFrame : StreamEvent
         switch (message.Type)
         {
             case RtmpMessageType.Audio:
-                frame = CreateAudio(message.Timestamp, rtmpMessage);
-                return true;
             case RtmpMessageType.Video:
-                frame = CreateVideo(message.Timestamp, rtmpMessage);
+                frame = CreateMedia(message.Type, message.Timestamp, rtmpMessage);
                 return true;
             case RtmpMessageType.DataAmf0:
             case RtmpMessageType.DataAmf3:
@@ -78,52 +76,47 @@ public sealed class MediaFrame : StreamEvent
     internal static MediaFrame FromParts(MediaFrameKind kind, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> message, uint codec, string? handler) =>
         new(kind, type, timestamp, message, codec, handler);
 
-    private static MediaFrame CreateAudio(uint timestamp, ReadOnlySpan<byte> rtmpMessage)
+    private static MediaFrame CreateMedia(RtmpMessageType type, uint timestamp, ReadOnlySpan<byte> rtmpMessage)
     {
         var payload = rtmpMessage[RtmpMessage.HeaderLength..];
-        var kind = MediaFrameKind.Audio;
-        uint codec = 0;
-        if (AudioTag.TryParse(payload, out var tag))
-        {
-            codec = tag.IsEnhanced ? tag.FourCc : (uint)tag.SoundFormat;
-            if (tag.IsSilence || tag.PacketType == AudioPacketType.SequenceEnd)
-            {
-                kind = MediaFrameKind.AudioSpecial;
-                codec = 0;
-            }
-            else if (tag.IsSequenceHeader)
-            {
-                kind = MediaFrameKind.AudioConfig;
-            }
-        }
-        return new MediaFrame(kind, RtmpMessageType.Audio, timestamp, rtmpMessage.ToArray(), codec, null);
+        var (kind, codec) = type == RtmpMessageType.Audio ? ClassifyAudio(payload) : ClassifyVideo(payload);
+        return new MediaFrame(kind, type, timestamp, rtmpMessage.ToArray(), codec, null);
     }
 
-    private static MediaFrame CreateVideo(uint timestamp, ReadOnlySpan<byte> rtmpMessage)
+    private static (MediaFrameKind Kind, uint Codec) ClassifyAudio(ReadOnlySpan<byte> payload)
     {
-        var payload = rtmpMessage[RtmpMessage.HeaderLength..];
-        var kind = MediaFrameKind.VideoInter;
-        uint codec = 0;
-        if (VideoTag.TryParse(payload, out var tag))
+        if (!AudioTag.TryParse(payload, out var tag))
         {
-            codec = tag.IsEnhanced ? tag.FourCc : (uint)tag.CodecId;
-            if (tag.IsSequenceHeader)
-            {
-                kind = MediaFrameKind.VideoConfig;
-            }
-            else if (tag.IsKeyframe
-                || (tag.IsEnhanced && tag.FrameType == VideoFrameType.Key && tag.PacketType is VideoPacketType.Multitrack or VideoPacketType.ModEx))
-            {
-                kind = MediaFrameKind.VideoKeyframe;
-            }
-            else if (tag.IsSilence || tag.IsEndOfSequence || tag.IsCommandFrame || tag.IsMetadata)
-            {
-                // Frame type 5 (video info/command) is never a keyframe; these special frames are always delivered.
-                kind = MediaFrameKind.VideoSpecial;
-                codec = tag.IsEndOfSequence ? codec : 0;
-            }
+            return (MediaFrameKind.Audio, 0);
         }
-        return new MediaFrame(kind, RtmpMessageType.Video, timestamp, rtmpMessage.ToArray(), codec, null);
+        if (tag.IsSilence || tag.PacketType == AudioPacketType.SequenceEnd)
+        {
+            return (MediaFrameKind.AudioSpecial, 0);
+        }
+        return (tag.IsSequenceHeader ? MediaFrameKind.AudioConfig : MediaFrameKind.Audio, tag.Codec);
+    }
+
+    private static (MediaFrameKind Kind, uint Codec) ClassifyVideo(ReadOnlySpan<byte> payload)
+    {
+        if (!VideoTag.TryParse(payload, out var tag))
+        {
+            return (MediaFrameKind.VideoInter, 0);
+        }
+        if (tag.IsSequenceHeader)
+        {
+            return (MediaFrameKind.VideoConfig, tag.Codec);
+        }
+        if (tag.IsKeyframe
+            || (tag.IsEnhanced && tag.FrameType == VideoFrameType.Key && tag.PacketType is VideoPacketType.Multitrack or VideoPacketType.ModEx))
+        {
+            return (MediaFrameKind.VideoKeyframe, tag.Codec);
+        }
+        if (tag.IsSilence || tag.IsEndOfSequence || tag.IsCommandFrame || tag.IsMetadata)
+        {
+            // Frame type 5 (video info/command) is never a keyframe; these special frames are always delivered.
+            return (MediaFrameKind.VideoSpecial, tag.IsEndOfSequence ? tag.Codec : 0);
+        }
+        return (MediaFrameKind.VideoInter, tag.Codec);
     }
 
     private static bool TryCreateData(RtmpMessage message, ReadOnlySpan<byte> rtmpMessage, AmfReader reader, out MediaFrame? frame)

@@ -70,36 +70,19 @@ internal sealed class GroupNeighbor
     /// <summary>Messages ignored as malformed or out of place (diagnostics).</summary>
     public int Ignored { get; set; }
 
-    public MediaLink? LinkByFarFlow(ulong farFlowId)
-    {
-        foreach (var link in Links)
-        {
-            if (link.FarReportFlowId == farFlowId)
-            {
-                return link;
-            }
-        }
-        return null;
-    }
+    public MediaLink? LinkByFarFlow(ulong farFlowId) => FindLink(farFlowId, static (link, id) => link.FarReportFlowId == id);
 
     /// <summary>The stream whose media report flow of ours a far media data flow answers.</summary>
-    public MediaLink? LinkByOurFlow(ulong ourFlowId)
-    {
-        foreach (var link in Links)
-        {
-            if (link.OurReportFlowId == ourFlowId && ourFlowId != 0)
-            {
-                return link;
-            }
-        }
-        return null;
-    }
+    public MediaLink? LinkByOurFlow(ulong ourFlowId) =>
+        ourFlowId == 0 ? null : FindLink(ourFlowId, static (link, id) => link.OurReportFlowId == id);
 
-    public MediaLink? LinkFor(GroupMedia media)
+    public MediaLink? LinkFor(GroupMedia media) => FindLink(media, static (link, m) => link.Media == m);
+
+    private MediaLink? FindLink<TKey>(TKey key, Func<MediaLink, TKey, bool> matches)
     {
         foreach (var link in Links)
         {
-            if (link.Media == media)
+            if (matches(link, key))
             {
                 return link;
             }

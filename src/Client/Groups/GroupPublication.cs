@@ -18,10 +18,8 @@ public sealed class GroupPublication : IFlvTarget, IAsyncDisposable
 
     private readonly NetGroupMember _member;
     private readonly GroupMedia _media;
-    private byte[]? _videoHeader;
-    private byte[]? _audioHeader;
-    private long _videoHeaderSentMs = long.MinValue / 4;
-    private long _audioHeaderSentMs = long.MinValue / 4;
+    private readonly RepeatedHeader _videoHeader = new(RtmpMessageType.Video);
+    private readonly RepeatedHeader _audioHeader = new(RtmpMessageType.Audio);
 
     internal GroupPublication(NetGroupMember member, GroupMedia media)
     {
@@ -63,20 +61,11 @@ public sealed class GroupPublication : IFlvTarget, IAsyncDisposable
     public void SendVideo(uint timestamp, ReadOnlySpan<byte> tag)
     {
         bool isHeader = VideoTag.TryParse(tag, out var parsed) && parsed.IsSequenceHeader;
+        // Legacy frame type 1 in the high nibble: a keyframe, where a late joiner starts decoding.
+        bool isKeyframe = tag.Length > 0 && tag[0] >> 4 == 1;
         lock (_member.Gate)
         {
-            long now = MonotonicClock.NowMs;
-            if (isHeader)
-            {
-                _videoHeader = tag.ToArray();
-                _videoHeaderSentMs = now;
-            }
-            else if (_videoHeader is not null && tag.Length > 0 && tag[0] >> 4 == 1 && now - _videoHeaderSentMs >= HeaderRepeatMs)
-            {
-                _videoHeaderSentMs = now;
-                _media.Publish((byte)RtmpMessageType.Video, timestamp, _videoHeader, now);
-            }
-            _media.Publish((byte)RtmpMessageType.Video, timestamp, tag, now);
+            _videoHeader.Publish(_media, timestamp, tag, isHeader, isKeyframe, MonotonicClock.NowMs);
         }
     }
 
@@ -85,18 +74,7 @@ public sealed class GroupPublication : IFlvTarget, IAsyncDisposable
         bool isHeader = AudioTag.TryParse(tag, out var parsed) && parsed.IsSequenceHeader;
         lock (_member.Gate)
         {
-            long now = MonotonicClock.NowMs;
-            if (isHeader)
-            {
-                _audioHeader = tag.ToArray();
-                _audioHeaderSentMs = now;
-            }
-            else if (_audioHeader is not null && now - _audioHeaderSentMs >= HeaderRepeatMs)
-            {
-                _audioHeaderSentMs = now;
-                _media.Publish((byte)RtmpMessageType.Audio, timestamp, _audioHeader, now);
-            }
-            _media.Publish((byte)RtmpMessageType.Audio, timestamp, tag, now);
+            _audioHeader.Publish(_media, timestamp, tag, isHeader, startsDecoding: true, MonotonicClock.NowMs);
         }
     }
 
@@ -148,5 +126,30 @@ public sealed class GroupPublication : IFlvTarget, IAsyncDisposable
             _media.EndPublication(MonotonicClock.NowMs);
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// One kind's codec sequence header: kept when it passes and published again before a message a late joiner can
+    /// start from, at most once per <see cref="HeaderRepeatMs"/>. Used under the member's gate.
+    /// </summary>
+    private sealed class RepeatedHeader(RtmpMessageType type)
+    {
+        private byte[]? _header;
+        private long _sentMs = long.MinValue / 4;
+
+        public void Publish(GroupMedia media, uint timestamp, ReadOnlySpan<byte> tag, bool isHeader, bool startsDecoding, long now)
+        {
+            if (isHeader)
+            {
+                _header = tag.ToArray();
+                _sentMs = now;
+            }
+            else if (_header is not null && startsDecoding && now - _sentMs >= HeaderRepeatMs)
+            {
+                _sentMs = now;
+                media.Publish((byte)type, timestamp, _header, now);
+            }
+            media.Publish((byte)type, timestamp, tag, now);
+        }
     }
 }

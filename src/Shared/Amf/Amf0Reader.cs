@@ -7,35 +7,26 @@ namespace Rtmfp.Shared.Amf;
 /// AMF0 decoder (AMF0 §2) behind <see cref="AmfReader"/>. Keeps the AMF0 reference table of the message
 /// scope (AMF0 §4.1); an AVM+ switch (AMF0 §3.1) reads one value with the scope's <see cref="Amf3Reader"/>.
 /// </summary>
-internal sealed class Amf0Reader
+internal sealed class Amf0Reader : AmfDecoder
 {
-    private readonly AmfReadScope _scope;
     private readonly Amf3Reader _amf3;
     private readonly List<AmfValue> _references = [];
 
-    public Amf0Reader(AmfReadScope scope, Amf3Reader amf3)
-    {
-        _scope = scope;
-        _amf3 = amf3;
-    }
+    public Amf0Reader(AmfReadScope scope, Amf3Reader amf3) : base(scope) => _amf3 = amf3;
 
     /// <summary>Clears the reference table.</summary>
     public void Reset() => _references.Clear();
 
-    public bool ReadValue(ReadOnlySpan<byte> s, ref int p, int depth, [NotNullWhen(true)] out AmfValue? value)
+    protected override bool ReadMarkedValue(ReadOnlySpan<byte> s, ref int p, byte marker, int depth, int start,
+        [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        int start = p;
-        if (!_scope.ReadMarker(s, ref p, out byte marker))
-        {
-            return false;
-        }
         switch (marker)
         {
             case Amf0Marker.Number:
-                return _scope.ReadNumber(s, ref p, out value);
+                return Scope.ReadNumber(s, ref p, out value);
             case Amf0Marker.Boolean:
-                if (!_scope.ReadFlag(s, ref p, out bool flag))
+                if (!Scope.ReadFlag(s, ref p, out bool flag))
                 {
                     return false;
                 }
@@ -46,7 +37,7 @@ internal sealed class Amf0Reader
                 {
                     return false;
                 }
-                value = str.Length == 0 ? AmfString.Empty : new AmfString(str);
+                value = StringValue(str);
                 return true;
             case Amf0Marker.LongString:
             case Amf0Marker.XmlDocument:
@@ -62,7 +53,7 @@ internal sealed class Amf0Reader
                 return ReadReference(s, ref p, out value);
             case Amf0Marker.Date:
                 // AMF0 §2.13: the S16 time zone after the double is reserved; ignore it.
-                if (!_scope.ReadDouble(s, ref p, 10, out double ms))
+                if (!Scope.ReadDouble(s, ref p, 10, out double ms))
                 {
                     return false;
                 }
@@ -76,12 +67,12 @@ internal sealed class Amf0Reader
                 return ReadStrictArray(s, ref p, depth, start, out value);
             case Amf0Marker.AvmPlus:
                 // AMF0 §3.1: exactly one AMF3 value, then back to AMF0.
-                _scope.SwitchedToAmf3 = true;
+                Scope.SwitchedToAmf3 = true;
                 return _amf3.ReadValue(s, ref p, depth, out value);
             case Amf0Marker.ObjectEnd:
-                return _scope.Fail(AmfError.Malformed, start);
+                return Scope.Fail(AmfError.Malformed, start);
             default:
-                return _scope.Fail(AmfError.UnknownMarker, start);
+                return Scope.Fail(AmfError.UnknownMarker, start);
         }
     }
 
@@ -91,11 +82,11 @@ internal sealed class Amf0Reader
         value = null;
         if (s.Length - p < 2)
         {
-            return _scope.Fail(AmfError.Truncated, p);
+            return Scope.Fail(AmfError.Truncated, p);
         }
         int len = BinaryPrimitives.ReadUInt16BigEndian(s[p..]);
         p += 2;
-        return _scope.ReadString(s, ref p, len, out value);
+        return Scope.ReadString(s, ref p, len, out value);
     }
 
     /// <summary>Long string and XML document (AMF0 §2.14, §2.17): a U32 byte length, then the bytes.</summary>
@@ -104,11 +95,11 @@ internal sealed class Amf0Reader
         value = null;
         if (s.Length - p < 4)
         {
-            return _scope.Fail(AmfError.Truncated, p);
+            return Scope.Fail(AmfError.Truncated, p);
         }
         uint len = BinaryPrimitives.ReadUInt32BigEndian(s[p..]);
         p += 4;
-        if (!_scope.ReadString(s, ref p, len, out var str))
+        if (!Scope.ReadString(s, ref p, len, out var str))
         {
             return false;
         }
@@ -122,19 +113,19 @@ internal sealed class Amf0Reader
         value = null;
         if (s.Length - p < 2)
         {
-            return _scope.Fail(AmfError.Truncated, p);
+            return Scope.Fail(AmfError.Truncated, p);
         }
         int index = BinaryPrimitives.ReadUInt16BigEndian(s[p..]);
         if (index >= _references.Count)
         {
-            return _scope.Fail(AmfError.BadReference, p);
+            return Scope.Fail(AmfError.BadReference, p);
         }
         var target = _references[index];
-        if (_scope.IsOpen(target))
+        if (Scope.IsOpen(target))
         {
-            return _scope.Fail(AmfError.CyclicReference, p);
+            return Scope.Fail(AmfError.CyclicReference, p);
         }
-        if (!_scope.ChargeReference(target, p))
+        if (!Scope.ChargeReference(target, p))
         {
             return false;
         }
@@ -155,7 +146,7 @@ internal sealed class Amf0Reader
             // A2: the associative count is not trusted; read until 00 00 09.
             if (s.Length - p < 4)
             {
-                return _scope.Fail(AmfError.Truncated, p);
+                return Scope.Fail(AmfError.Truncated, p);
             }
             p += 4;
             var array = new AmfArray { IsEcmaArray = true };
@@ -173,11 +164,11 @@ internal sealed class Amf0Reader
             container = obj;
             properties = obj.DynamicProperties;
         }
-        if (!_scope.OpenContainer(_references, container, depth, start) || !ReadProperties(s, ref p, depth + 1, properties))
+        if (!Scope.OpenContainer(_references, container, depth, start) || !ReadProperties(s, ref p, depth + 1, properties))
         {
             return false;
         }
-        _scope.CloseContainer();
+        Scope.CloseContainer();
         value = container;
         return true;
     }
@@ -189,7 +180,7 @@ internal sealed class Amf0Reader
         {
             if (s.Length - p < 2)
             {
-                return _scope.Fail(AmfError.Truncated, p);
+                return Scope.Fail(AmfError.Truncated, p);
             }
             int len = BinaryPrimitives.ReadUInt16BigEndian(s[p..]);
             if (len == 0 && p + 2 < s.Length && s[p + 2] == Amf0Marker.ObjectEnd)
@@ -198,7 +189,7 @@ internal sealed class Amf0Reader
                 return true;
             }
             p += 2;
-            if (!_scope.ReadString(s, ref p, len, out var key))
+            if (!Scope.ReadString(s, ref p, len, out var key))
             {
                 return false;
             }
@@ -216,17 +207,17 @@ internal sealed class Amf0Reader
         value = null;
         if (s.Length - p < 4)
         {
-            return _scope.Fail(AmfError.Truncated, p);
+            return Scope.Fail(AmfError.Truncated, p);
         }
         uint count = BinaryPrimitives.ReadUInt32BigEndian(s[p..]);
         p += 4;
         // Each value takes at least one byte (A9).
         if (count > (uint)(s.Length - p))
         {
-            return _scope.Fail(AmfError.TooManyElements, p);
+            return Scope.Fail(AmfError.TooManyElements, p);
         }
         var array = new AmfArray();
-        if (!_scope.OpenContainer(_references, array, depth, start))
+        if (!Scope.OpenContainer(_references, array, depth, start))
         {
             return false;
         }
@@ -238,7 +229,7 @@ internal sealed class Amf0Reader
             }
             array.Dense.Add(item);
         }
-        _scope.CloseContainer();
+        Scope.CloseContainer();
         value = array;
         return true;
     }

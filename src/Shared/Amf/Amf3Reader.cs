@@ -7,14 +7,15 @@ namespace Rtmfp.Shared.Amf;
 /// AMF3 decoder (AMF3 §1.3.1, §3) behind <see cref="AmfReader"/>. Keeps the string, object and traits tables
 /// of the message scope (AMF3 §4.1); they persist across every AVM+ switch of the scope (A8).
 /// </summary>
-internal sealed class Amf3Reader
+internal sealed class Amf3Reader : AmfDecoder
 {
-    private readonly AmfReadScope _scope;
     private readonly List<string> _strings = [];
     private readonly List<AmfValue> _objects = [];
     private readonly List<AmfTraits> _traits = [];
 
-    public Amf3Reader(AmfReadScope scope) => _scope = scope;
+    public Amf3Reader(AmfReadScope scope) : base(scope)
+    {
+    }
 
     /// <summary>Clears the reference tables.</summary>
     public void Reset()
@@ -24,27 +25,24 @@ internal sealed class Amf3Reader
         _traits.Clear();
     }
 
-    public bool ReadValue(ReadOnlySpan<byte> s, ref int p, int depth, [NotNullWhen(true)] out AmfValue? value)
+    protected override bool ReadMarkedValue(ReadOnlySpan<byte> s, ref int p, byte marker, int depth, int start,
+        [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        int start = p;
-        if (!_scope.ReadMarker(s, ref p, out byte marker))
-        {
-            return false;
-        }
         switch (marker)
         {
             case Amf3Marker.Undefined:
-                value = AmfUndefined.Instance;
-                return true;
             case Amf3Marker.Null:
-                value = AmfNull.Instance;
-                return true;
             case Amf3Marker.False:
-                value = AmfBoolean.False;
-                return true;
             case Amf3Marker.True:
-                value = AmfBoolean.True;
+                // AMF3 §3.2–§3.5: the marker is the whole value.
+                value = marker switch
+                {
+                    Amf3Marker.Undefined => AmfUndefined.Instance,
+                    Amf3Marker.Null => AmfNull.Instance,
+                    Amf3Marker.False => AmfBoolean.False,
+                    _ => AmfBoolean.True,
+                };
                 return true;
             case Amf3Marker.Integer:
                 if (!ReadU29(s, ref p, out int u))
@@ -55,13 +53,13 @@ internal sealed class Amf3Reader
                 value = new AmfInteger((u & 0x10000000) != 0 ? u - 0x20000000 : u);
                 return true;
             case Amf3Marker.Double:
-                return _scope.ReadNumber(s, ref p, out value);
+                return Scope.ReadNumber(s, ref p, out value);
             case Amf3Marker.String:
                 if (!ReadString(s, ref p, out var str))
                 {
                     return false;
                 }
-                value = str.Length == 0 ? AmfString.Empty : new AmfString(str);
+                value = StringValue(str);
                 return true;
             case Amf3Marker.XmlDocument:
             case Amf3Marker.Xml:
@@ -76,7 +74,7 @@ internal sealed class Amf3Reader
             case Amf3Marker.Dictionary:
                 return ReadReferenceable(s, ref p, marker, depth, start, out value);
             default:
-                return _scope.Fail(AmfError.UnknownMarker, start);
+                return Scope.Fail(AmfError.UnknownMarker, start);
         }
     }
 
@@ -89,7 +87,7 @@ internal sealed class Amf3Reader
             if (p >= s.Length)
             {
                 value = 0;
-                return _scope.Fail(AmfError.Truncated, p);
+                return Scope.Fail(AmfError.Truncated, p);
             }
             byte b = s[p++];
             if (i == 3)
@@ -126,7 +124,7 @@ internal sealed class Amf3Reader
             return true;
         }
         isReference = true;
-        return n < tableCount || _scope.Fail(AmfError.BadReference, at);
+        return n < tableCount || Scope.Fail(AmfError.BadReference, at);
     }
 
     /// <summary>UTF-8-vr (AMF3 §1.3.2): a string reference or an inline string; "" is never a table entry.</summary>
@@ -143,11 +141,11 @@ internal sealed class Amf3Reader
             value = _strings[len];
             return true;
         }
-        if (!_scope.ReadString(s, ref p, len, out value))
+        if (!Scope.ReadString(s, ref p, len, out value))
         {
             return false;
         }
-        return len == 0 || _scope.AddReference(_strings, value, at);
+        return len == 0 || Scope.AddReference(_strings, value, at);
     }
 
     /// <summary>
@@ -203,52 +201,52 @@ internal sealed class Amf3Reader
         }
         reference = _objects[inline];
         inline = 0;
-        return _scope.IsOpen(reference) ? _scope.Fail(AmfError.CyclicReference, at) : _scope.ChargeReference(reference, at);
+        return Scope.IsOpen(reference) ? Scope.Fail(AmfError.CyclicReference, at) : Scope.ChargeReference(reference, at);
     }
 
     private bool ReadXml(ReadOnlySpan<byte> s, ref int p, byte marker, int length, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!_scope.ReadString(s, ref p, length, out var text))
+        if (!Scope.ReadString(s, ref p, length, out var text))
         {
             return false;
         }
         value = new AmfXml(text, isDocument: marker == Amf3Marker.XmlDocument);
-        return _scope.AddReference(_objects, value, start);
+        return Scope.AddReference(_objects, value, start);
     }
 
     private bool ReadDate(ReadOnlySpan<byte> s, ref int p, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!_scope.ReadDouble(s, ref p, 8, out double ms))
+        if (!Scope.ReadDouble(s, ref p, 8, out double ms))
         {
             return false;
         }
         value = new AmfDate(ms);
-        return _scope.AddReference(_objects, value, start);
+        return Scope.AddReference(_objects, value, start);
     }
 
     private bool ReadByteArray(ReadOnlySpan<byte> s, ref int p, int length, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (length > _scope.Limits.MaxByteArrayLength)
+        if (length > Scope.Limits.MaxByteArrayLength)
         {
-            return _scope.Fail(AmfError.TooLong, p);
+            return Scope.Fail(AmfError.TooLong, p);
         }
         if (length > s.Length - p)
         {
-            return _scope.Fail(AmfError.Truncated, p);
+            return Scope.Fail(AmfError.Truncated, p);
         }
         value = new AmfByteArray(s.Slice(p, length).ToArray());
         p += length;
-        return _scope.AddReference(_objects, value, start);
+        return Scope.AddReference(_objects, value, start);
     }
 
     private bool ReadArray(ReadOnlySpan<byte> s, ref int p, int depth, int denseCount, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
         var array = new AmfArray();
-        if (!_scope.OpenContainer(_objects, array, depth, start))
+        if (!Scope.OpenContainer(_objects, array, depth, start))
         {
             return false;
         }
@@ -259,13 +257,13 @@ internal sealed class Amf3Reader
         }
         if (denseCount > s.Length - p)
         {
-            return _scope.Fail(AmfError.TooManyElements, p);
+            return Scope.Fail(AmfError.TooManyElements, p);
         }
         if (!ReadItems(s, ref p, depth, denseCount, array.Dense))
         {
             return false;
         }
-        _scope.CloseContainer();
+        Scope.CloseContainer();
         value = array;
         return true;
     }
@@ -313,29 +311,29 @@ internal sealed class Amf3Reader
         [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (depth >= _scope.Limits.MaxDepth)
+        if (depth >= Scope.Limits.MaxDepth)
         {
-            return _scope.Fail(AmfError.DepthExceeded, start);
+            return Scope.Fail(AmfError.DepthExceeded, start);
         }
         if (!ReadTraits(s, ref p, inline, at, out var traits))
         {
             return false;
         }
-        if (traits.IsExternalizable && !_scope.Limits.SingleValueExternalizables.Contains(traits.ClassName))
+        if (traits.IsExternalizable && !Scope.Limits.SingleValueExternalizables.Contains(traits.ClassName))
         {
-            return _scope.Fail(AmfError.UnknownExternalizable, at);
+            return Scope.Fail(AmfError.UnknownExternalizable, at);
         }
         var obj = new AmfObject(traits);
-        if (!_scope.AddReference(_objects, obj, start))
+        if (!Scope.AddReference(_objects, obj, start))
         {
             return false;
         }
-        _scope.MarkOpen(obj);
+        Scope.MarkOpen(obj);
         if (!ReadMembers(s, ref p, depth, obj))
         {
             return false;
         }
-        _scope.CloseContainer();
+        Scope.CloseContainer();
         value = obj;
         return true;
     }
@@ -351,7 +349,7 @@ internal sealed class Amf3Reader
             int index = u >> 2;
             if (index >= _traits.Count)
             {
-                return _scope.Fail(AmfError.BadReference, at);
+                return Scope.Fail(AmfError.BadReference, at);
             }
             traits = _traits[index];
             return true;
@@ -363,7 +361,7 @@ internal sealed class Amf3Reader
                 return false;
             }
             traits = new AmfTraits(className, [], isDynamic: false, isExternalizable: true);
-            return _scope.AddReference(_traits, traits, at);
+            return Scope.AddReference(_traits, traits, at);
         }
         return ReadInlineTraits(s, ref p, u, at, out traits);
     }
@@ -381,7 +379,7 @@ internal sealed class Amf3Reader
         // Each member name takes at least one byte.
         if (sealedCount > s.Length - p)
         {
-            return _scope.Fail(AmfError.TooManyElements, p);
+            return Scope.Fail(AmfError.TooManyElements, p);
         }
         var names = sealedCount == 0 ? [] : new string[sealedCount];
         for (int i = 0; i < sealedCount; i++)
@@ -394,7 +392,7 @@ internal sealed class Amf3Reader
         }
         // A fresh instance per inline definition, so a re-encode repeats the same traits references.
         traits = new AmfTraits(className, names, dynamic);
-        return _scope.AddReference(_traits, traits, at);
+        return Scope.AddReference(_traits, traits, at);
     }
 
     /// <summary>The single body value of a known externalizable class, or the sealed values then the dynamic members.</summary>
@@ -423,16 +421,16 @@ internal sealed class Amf3Reader
     private bool ReadNumericVector(ReadOnlySpan<byte> s, ref int p, byte marker, int count, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!_scope.ReadFlag(s, ref p, out bool isFixed))
+        if (!Scope.ReadFlag(s, ref p, out bool isFixed))
         {
             return false;
         }
         int itemSize = marker == Amf3Marker.VectorDouble ? 8 : 4;
         if ((long)count * itemSize > s.Length - p)
         {
-            return _scope.Fail(AmfError.Truncated, p);
+            return Scope.Fail(AmfError.Truncated, p);
         }
-        if (!_scope.CountElements(count, p))
+        if (!Scope.CountElements(count, p))
         {
             return false;
         }
@@ -444,8 +442,8 @@ internal sealed class Amf3Reader
             Amf3Marker.VectorUInt => ReadNumbers(items, count, 4, isFixed, BinaryPrimitives.ReadUInt32BigEndian),
             _ => ReadNumbers(items, count, 8, isFixed, BinaryPrimitives.ReadDoubleBigEndian),
         };
-        _scope.RememberExpansion(value, count + 1);
-        return _scope.AddReference(_objects, value, start);
+        Scope.RememberExpansion(value, count + 1);
+        return Scope.AddReference(_objects, value, start);
     }
 
     /// <summary>The items of a vector of int, uint or double (AMF3 §3.15): <paramref name="count"/> big-endian numbers.</summary>
@@ -464,16 +462,16 @@ internal sealed class Amf3Reader
     private bool ReadObjectVector(ReadOnlySpan<byte> s, ref int p, int depth, int count, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!_scope.ReadFlag(s, ref p, out bool isFixed) || !ReadString(s, ref p, out var typeName))
+        if (!Scope.ReadFlag(s, ref p, out bool isFixed) || !ReadString(s, ref p, out var typeName))
         {
             return false;
         }
         if (count > s.Length - p)
         {
-            return _scope.Fail(AmfError.TooManyElements, p);
+            return Scope.Fail(AmfError.TooManyElements, p);
         }
         var vector = new AmfVectorObject(typeName, isFixed);
-        if (!_scope.OpenContainer(_objects, vector, depth, start))
+        if (!Scope.OpenContainer(_objects, vector, depth, start))
         {
             return false;
         }
@@ -481,7 +479,7 @@ internal sealed class Amf3Reader
         {
             return false;
         }
-        _scope.CloseContainer();
+        Scope.CloseContainer();
         value = vector;
         return true;
     }
@@ -489,17 +487,17 @@ internal sealed class Amf3Reader
     private bool ReadDictionary(ReadOnlySpan<byte> s, ref int p, int depth, int count, int start, [NotNullWhen(true)] out AmfValue? value)
     {
         value = null;
-        if (!_scope.ReadFlag(s, ref p, out bool weak))
+        if (!Scope.ReadFlag(s, ref p, out bool weak))
         {
             return false;
         }
         // Each entry takes at least two bytes (key and value markers).
         if ((long)count * 2 > s.Length - p)
         {
-            return _scope.Fail(AmfError.TooManyElements, p);
+            return Scope.Fail(AmfError.TooManyElements, p);
         }
         var dictionary = new AmfDictionary(weak);
-        if (!_scope.OpenContainer(_objects, dictionary, depth, start))
+        if (!Scope.OpenContainer(_objects, dictionary, depth, start))
         {
             return false;
         }
@@ -511,7 +509,7 @@ internal sealed class Amf3Reader
             }
             dictionary.Entries.Add(new(key, v));
         }
-        _scope.CloseContainer();
+        Scope.CloseContainer();
         value = dictionary;
         return true;
     }

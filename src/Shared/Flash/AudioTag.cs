@@ -51,6 +51,10 @@ public readonly struct AudioTag
     /// <summary>Enhanced audio codec FourCC; 0 for legacy audio, multitrack and ModEx.</summary>
     public uint FourCc { get; }
     public bool IsEnhanced { get; }
+
+    /// <summary>The codec as one number: the enhanced FourCC, else the legacy <see cref="SoundFormat"/>.</summary>
+    public uint Codec => IsEnhanced ? FourCc : (uint)SoundFormat;
+
     /// <summary>Zero-length message: "audio silence" ([E-RTMP]); flush and don't wait for audio.</summary>
     public bool IsSilence { get; }
 

@@ -61,6 +61,10 @@ public readonly struct VideoTag
     /// <summary>Enhanced video FourCC; 0 for legacy video, multitrack and ModEx.</summary>
     public uint FourCc { get; }
     public bool IsEnhanced { get; }
+
+    /// <summary>The codec as one number: the enhanced FourCC, else the legacy <see cref="CodecId"/>.</summary>
+    public uint Codec => IsEnhanced ? FourCc : (uint)CodecId;
+
     /// <summary>Zero-length message: "video silence"; always deliver it.</summary>
     public bool IsSilence { get; }
 

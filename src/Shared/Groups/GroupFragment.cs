@@ -77,9 +77,7 @@ public readonly record struct GroupFragment(GroupMessageType Marker, ulong Id, b
                 {
                     return false;
                 }
-                type = message[at];
-                time = BinaryPrimitives.ReadUInt32BigEndian(message[(at + 1)..]);
-                at += 5;
+                ReadTypeAndTime(message, ref at, out type, out time);
                 break;
             case GroupMessageType.MediaStart:
                 if (message.Length < at + 6)
@@ -91,9 +89,7 @@ public readonly record struct GroupFragment(GroupMessageType Marker, ulong Id, b
                 {
                     following = message[at++];
                 }
-                type = message[at];
-                time = BinaryPrimitives.ReadUInt32BigEndian(message[(at + 1)..]);
-                at += 5;
+                ReadTypeAndTime(message, ref at, out type, out time);
                 break;
             case GroupMessageType.MediaNext:
                 if (message.Length < at + 1)
@@ -110,6 +106,14 @@ public readonly record struct GroupFragment(GroupMessageType Marker, ulong Id, b
         fragment = new GroupFragment(marker, id, following, type, time);
         payloadOffset = at;
         return true;
+    }
+
+    /// <summary>The RTMP message type byte and 32-bit timestamp that open a fragment with a message's start (5 bytes, checked).</summary>
+    private static void ReadTypeAndTime(ReadOnlySpan<byte> message, ref int at, out byte type, out uint time)
+    {
+        type = message[at];
+        time = BinaryPrimitives.ReadUInt32BigEndian(message[(at + 1)..]);
+        at += 5;
     }
 
     /// <summary>RTMP message types a group stream carries.</summary>

@@ -50,30 +50,29 @@ public sealed class RtmfpMetrics : IDisposable
         HandlerFailures = Counter("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
         _meter.CreateObservableUpDownCounter("rtmfp.session.open", () => Interlocked.Read(ref _openSessions), "{session}", "Open sessions on this node");
 
-        foreach (var d in MetricTags.Directions)
+        AddZero(Packets, MetricTags.Directions);
+        AddZero(Io, MetricTags.Directions);
+        AddZero(PacketsDropped, DropReasons.All);
+        AddZero(HandshakesRejected, HandshakeRejections.All);
+        AddZero(Connects, MetricTags.Outcomes);
+        AddZero(StartupRefusedCounter, "error.type", StartupRefusals.All);
+        AddZero(HandlerFailures, HandlerFailureSites.Tag, HandlerFailureSites.All);
+    }
+
+    /// <summary>Starts every series of <paramref name="counter"/> at 0 (so an exporter shows it before the first event).</summary>
+    private static void AddZero(Counter<long> counter, KeyValuePair<string, object?>[] series)
+    {
+        foreach (var tag in series)
         {
-            Packets.Add(0, d);
-            Io.Add(0, d);
+            counter.Add(0, tag);
         }
-        foreach (var r in DropReasons.All)
+    }
+
+    private static void AddZero(Counter<long> counter, string key, string[] values)
+    {
+        foreach (var value in values)
         {
-            PacketsDropped.Add(0, r);
-        }
-        foreach (var r in HandshakeRejections.All)
-        {
-            HandshakesRejected.Add(0, r);
-        }
-        foreach (var o in MetricTags.Outcomes)
-        {
-            Connects.Add(0, o);
-        }
-        foreach (var r in StartupRefusals.All)
-        {
-            StartupRefusedCounter.Add(0, new KeyValuePair<string, object?>("error.type", r));
-        }
-        foreach (var site in HandlerFailureSites.All)
-        {
-            HandlerFailures.Add(0, new KeyValuePair<string, object?>(HandlerFailureSites.Tag, site));
+            counter.Add(0, new KeyValuePair<string, object?>(key, value));
         }
     }
 

@@ -155,25 +155,17 @@ public readonly struct Address : IEquatable<Address>
             return false;
         }
         byte flags = source[0];
-        var origin = (AddressOrigin)(flags & OriginMask);
-        if ((flags & InetV6Flag) != 0)
-        {
-            if (source.Length < IPv6Length)
-            {
-                return false;
-            }
-            address = new Address(true, BinaryPrimitives.ReadUInt128BigEndian(source[1..]),
-                BinaryPrimitives.ReadUInt16BigEndian(source[17..]), origin);
-            consumed = IPv6Length;
-            return true;
-        }
-        if (source.Length < IPv4Length)
+        bool isIPv6 = (flags & InetV6Flag) != 0;
+        int length = isIPv6 ? IPv6Length : IPv4Length;
+        if (source.Length < length)
         {
             return false;
         }
-        address = new Address(false, BinaryPrimitives.ReadUInt32BigEndian(source[1..]),
-            BinaryPrimitives.ReadUInt16BigEndian(source[5..]), origin);
-        consumed = IPv4Length;
+        // Flags, the address (16 or 4 bytes), then the port: its last two bytes.
+        UInt128 ip = isIPv6 ? BinaryPrimitives.ReadUInt128BigEndian(source[1..]) : BinaryPrimitives.ReadUInt32BigEndian(source[1..]);
+        ushort port = BinaryPrimitives.ReadUInt16BigEndian(source[(length - 2)..]);
+        address = new Address(isIPv6, ip, port, (AddressOrigin)(flags & OriginMask));
+        consumed = length;
         return true;
     }
 

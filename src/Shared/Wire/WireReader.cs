@@ -35,26 +35,16 @@ public ref struct WireReader
 
     public bool TryReadUInt16(out ushort value)
     {
-        if (Remaining < 2)
-        {
-            value = 0;
-            return false;
-        }
-        value = BinaryPrimitives.ReadUInt16BigEndian(_buffer[_position..]);
-        _position += 2;
-        return true;
+        bool ok = TryReadBytes(sizeof(ushort), out var bytes);
+        value = ok ? BinaryPrimitives.ReadUInt16BigEndian(bytes) : (ushort)0;
+        return ok;
     }
 
     public bool TryReadUInt32(out uint value)
     {
-        if (Remaining < 4)
-        {
-            value = 0;
-            return false;
-        }
-        value = BinaryPrimitives.ReadUInt32BigEndian(_buffer[_position..]);
-        _position += 4;
-        return true;
+        bool ok = TryReadBytes(sizeof(uint), out var bytes);
+        value = ok ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : 0;
+        return ok;
     }
 
     public bool TryReadVlu(out ulong value)

@@ -207,7 +207,7 @@ public class CapturedPacketTests
             Assert.Equal(ChunkType.UserData, type);
             Assert.True(UserDataChunk.TryRead(payload, out var ud));
             Assert.Equal((1UL, 1UL, 1UL, 0UL), (ud.FlowId, ud.SequenceNumber, ud.FsnOffset, ud.ForwardSequenceNumber));
-            Assert.Equal(FragmentControl.Whole, ud.FragmentControl);
+            Assert.Equal(FragmentControl.Whole, ud.Flags.FragmentControl);
             Assert.True(UserDataOptions.TryRead(ud.Options, out var opts));
             Assert.Equal("54430400", Convert.ToHexStringLower(opts.Metadata));
             Assert.False(opts.HasReturnFlowAssociation);
@@ -244,7 +244,7 @@ public class CapturedPacketTests
         Assert.Equal(2, mona.Count);
         Assert.Equal(ChunkType.NextUserData, mona[1].Type);
         Assert.True(NextUserDataChunk.TryRead(mona[1].Payload, out var next));
-        Assert.False(next.HasOptions);
+        Assert.False(next.Flags.HasOptions);
         Assert.Equal(15, next.UserData.Length);
     }
 

@@ -135,10 +135,10 @@ public class ChunkRoundTripTests
         Assert.Equal(UserDataChunk.GetOverhead(3, 1000, 10, options.Length) + 1, bytes.Length);
         Assert.True(UserDataChunk.TryRead(ThroughPacket(ChunkType.UserData, bytes), out var c));
         Assert.Equal((byte)0xA1, (byte)c.Flags); // OPT | FRA=2 | FIN
-        Assert.True(c.HasOptions);
-        Assert.Equal(FragmentControl.End, c.FragmentControl);
-        Assert.True(c.Final);
-        Assert.False(c.Abandon);
+        Assert.True(c.Flags.HasOptions);
+        Assert.Equal(FragmentControl.End, c.Flags.FragmentControl);
+        Assert.True(c.Flags.IsFinal);
+        Assert.False(c.Flags.IsAbandoned);
         Assert.Equal((3UL, 1000UL, 10UL, 990UL), (c.FlowId, c.SequenceNumber, c.FsnOffset, c.ForwardSequenceNumber));
         Assert.Equal(options, c.Options.ToArray());
         Assert.Equal(new byte[] { 0xAB }, c.UserData.ToArray());
@@ -150,8 +150,8 @@ public class ChunkRoundTripTests
 
         // OPT follows the presence of options whatever the caller passed.
         var plain = new UserDataChunk(UserDataFlags.OptionsPresent | UserDataFlags.Abandon, 1, 1, 0, default, default);
-        Assert.False(plain.HasOptions);
-        Assert.True(plain.Abandon);
+        Assert.False(plain.Flags.HasOptions);
+        Assert.True(plain.Flags.IsAbandoned);
     }
 
     [Theory]

@@ -109,7 +109,7 @@ public static class ChunkSamples
                 break;
             case ChunkType.UserData:
                 if (!UserDataChunk.TryRead(payload, out var ud)) return null;
-                if (ud.HasOptions)
+                if (ud.Flags.HasOptions)
                 {
                     UserDataOptions.TryRead(ud.Options, out _);
                 }
@@ -117,7 +117,7 @@ public static class ChunkSamples
                 break;
             case ChunkType.NextUserData:
                 if (!NextUserDataChunk.TryRead(payload, out var nud)) return null;
-                if (nud.HasOptions)
+                if (nud.Flags.HasOptions)
                 {
                     UserDataOptions.TryRead(nud.Options, out _);
                 }

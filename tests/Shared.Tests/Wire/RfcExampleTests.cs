@@ -36,7 +36,7 @@ public class RfcExampleTests
         Assert.Equal(new byte[] { 0, 1, 2 }, first.UserData.ToArray());
         Assert.True(NextUserDataChunk.TryRead(chunks[1].Payload, out var second));
         Assert.Equal(new byte[] { 3, 4, 5 }, second.UserData.ToArray());
-        Assert.Equal(FragmentControl.Whole, second.FragmentControl);
+        Assert.Equal(FragmentControl.Whole, second.Flags.FragmentControl);
         Assert.True(NextUserDataChunk.TryRead(chunks[2].Payload, out var third));
         Assert.Equal(new byte[] { 6, 7, 8 }, third.UserData.ToArray());
 

@@ -244,8 +244,8 @@ public class WireBoundaryTests
         Assert.Equal((UserDataFlags)0, flags & UserDataFlags.Final);
 
         var ud = new UserDataChunk(UserDataFlagBits.Create(FragmentControl.Whole), 1, 1, 0, default, [1]);
-        Assert.False(ud.Final);
-        Assert.False(ud.Abandon);
+        Assert.False(ud.Flags.IsFinal);
+        Assert.False(ud.Flags.IsAbandoned);
     }
 
     [Fact]
@@ -259,13 +259,13 @@ public class WireBoundaryTests
 
         var bytes = ChunkSamples.Build((ref WireWriter w) => NextUserDataChunk.Write(ref w, new NextUserDataChunk(UserDataFlags.Final, default, [9])));
         Assert.True(NextUserDataChunk.TryRead(bytes.AsSpan(3), out var read));
-        Assert.True(read.Final);
-        Assert.False(read.Abandon);
+        Assert.True(read.Flags.IsFinal);
+        Assert.False(read.Flags.IsAbandoned);
         Assert.Equal(bytes.Length, read.Length);
         bytes = ChunkSamples.Build((ref WireWriter w) => NextUserDataChunk.Write(ref w, new NextUserDataChunk(UserDataFlags.Abandon, default, [9])));
         Assert.True(NextUserDataChunk.TryRead(bytes.AsSpan(3), out read));
-        Assert.False(read.Final);
-        Assert.True(read.Abandon);
+        Assert.False(read.Flags.IsFinal);
+        Assert.True(read.Flags.IsAbandoned);
     }
 
     [Fact]

@@ -10,19 +10,15 @@ public readonly ref struct NextUserDataChunk
     /// <param name="options">A complete option list including its terminating marker, or empty for none.</param>
     public NextUserDataChunk(UserDataFlags flags, ReadOnlySpan<byte> options, ReadOnlySpan<byte> userData)
     {
-        Flags = options.IsEmpty ? flags & ~UserDataFlags.OptionsPresent : flags | UserDataFlags.OptionsPresent;
+        Flags = UserDataFlagBits.WithOptionsPresent(flags, !options.IsEmpty);
         Options = options;
         UserData = userData;
     }
 
+    /// <summary>FRA/ABN/FIN/OPT: read them through <see cref="UserDataFlagBits"/> (e.g. <c>Flags.IsFinal</c>).</summary>
     public UserDataFlags Flags { get; }
     public ReadOnlySpan<byte> Options { get; }
     public ReadOnlySpan<byte> UserData { get; }
-
-    public bool HasOptions => (Flags & UserDataFlags.OptionsPresent) != 0;
-    public FragmentControl FragmentControl => UserDataFlagBits.GetFragmentControl(Flags);
-    public bool Abandon => (Flags & UserDataFlags.Abandon) != 0;
-    public bool Final => (Flags & UserDataFlags.Final) != 0;
 
     public int PayloadLength => 1 + Options.Length + UserData.Length;
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;

@@ -11,7 +11,7 @@ public readonly ref struct UserDataChunk
     public UserDataChunk(UserDataFlags flags, ulong flowId, ulong sequenceNumber, ulong fsnOffset,
         ReadOnlySpan<byte> options, ReadOnlySpan<byte> userData)
     {
-        Flags = options.IsEmpty ? flags & ~UserDataFlags.OptionsPresent : flags | UserDataFlags.OptionsPresent;
+        Flags = UserDataFlagBits.WithOptionsPresent(flags, !options.IsEmpty);
         FlowId = flowId;
         SequenceNumber = sequenceNumber;
         FsnOffset = fsnOffset;
@@ -19,17 +19,13 @@ public readonly ref struct UserDataChunk
         UserData = userData;
     }
 
+    /// <summary>FRA/ABN/FIN/OPT: read them through <see cref="UserDataFlagBits"/> (e.g. <c>Flags.IsFinal</c>).</summary>
     public UserDataFlags Flags { get; }
     public ulong FlowId { get; }
     public ulong SequenceNumber { get; }
     public ulong FsnOffset { get; }
     public ReadOnlySpan<byte> Options { get; }
     public ReadOnlySpan<byte> UserData { get; }
-
-    public bool HasOptions => (Flags & UserDataFlags.OptionsPresent) != 0;
-    public FragmentControl FragmentControl => UserDataFlagBits.GetFragmentControl(Flags);
-    public bool Abandon => (Flags & UserDataFlags.Abandon) != 0;
-    public bool Final => (Flags & UserDataFlags.Final) != 0;
 
     /// <summary>sequenceNumber - fsnOffset: the sender will not (re)send anything at or below it.</summary>
     public ulong ForwardSequenceNumber => SequenceNumber - FsnOffset;

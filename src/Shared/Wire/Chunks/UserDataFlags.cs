@@ -24,10 +24,22 @@ public enum FragmentControl : byte
     Middle = 3,
 }
 
-/// <summary>Helpers for <see cref="UserDataFlags"/>.</summary>
+/// <summary>Helpers for <see cref="UserDataFlags"/>, for User Data and Next User Data chunks alike.</summary>
 public static class UserDataFlagBits
 {
     private const int FragmentShift = 4;
+
+    extension(UserDataFlags flags)
+    {
+        public bool HasOptions => (flags & UserDataFlags.OptionsPresent) != 0;
+        public FragmentControl FragmentControl => GetFragmentControl(flags);
+        public bool IsAbandoned => (flags & UserDataFlags.Abandon) != 0;
+        public bool IsFinal => (flags & UserDataFlags.Final) != 0;
+    }
+
+    /// <summary>OPT set exactly when an option list follows (RFC 7016 §2.3.11).</summary>
+    public static UserDataFlags WithOptionsPresent(UserDataFlags flags, bool optionsPresent)
+        => optionsPresent ? flags | UserDataFlags.OptionsPresent : flags & ~UserDataFlags.OptionsPresent;
 
     public static FragmentControl GetFragmentControl(UserDataFlags flags)
         => (FragmentControl)(((byte)flags & (byte)UserDataFlags.FragmentControlMask) >> FragmentShift);
