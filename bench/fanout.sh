@@ -51,16 +51,8 @@ if [ "${NETNS:-0}" = 1 ]; then
 fi
 log=$(mktemp -d)
 
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    # The node closes its sessions in an orderly way before it exits.
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
+. bench/server-process.sh
+
 cleanup() {
   stop_server
   if [ -n "${ns:-}" ]; then ip link del "$vs" 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; fi

@@ -55,6 +55,15 @@ internal sealed class CliApp
         .AtLeast(EchoPayload.MinSize);
     private readonly Option<int> _loops = CliOptions.Create("--loops", "Event loop threads shared by the sessions", Environment.ProcessorCount).AtLeast(1);
     private readonly Option<int> _concurrentHandshakes = CliOptions.Create("--concurrent-handshakes", "Handshakes in flight at once", 64).AtLeast(1);
+    private readonly Option<int> _setupSessions = CliOptions.Create("--sessions", "Measured sessions (handshake, one ping, close)", 1000, "-n").AtLeast(1);
+    private readonly Option<int> _setupWarmup = CliOptions.Create("--warmup", "Unmeasured sessions first", 300).AtLeast(0);
+    private readonly Option<int> _setupConcurrent = CliOptions.Create("--concurrent", "Sessions in flight at once", 8, "-c").AtLeast(1);
+    private readonly Option<int> _setupPid = CliOptions.Create("--server-pid", "Server process whose CPU time /proc shows (0: none)", 0).AtLeast(0);
+    private readonly Option<double> _setupIdle = CliOptions.Create("--idle", "Seconds to watch the server idle after the warm-up", 5.0)
+        .Must(seconds => seconds >= 0, "must not be negative");
+    private readonly Option<double> _setupSettle = CliOptions.Create("--settle", "Seconds after the last close (warm-up and measured) before reading the server's CPU: " +
+        "a closed session lingers 19 s (RFC 7016 §3.5.5.2) before the server lets it go", 21.0)
+        .Must(seconds => seconds >= 0, "must not be negative");
     private readonly RelayCommand _relay;
     private readonly PublishCommand _publish;
     private readonly PlayCommand _play;
@@ -86,6 +95,11 @@ internal sealed class CliApp
         Root.Subcommands.Add(Ping);
         Root.Subcommands.Add(Echo);
         Root.Subcommands.Add(Load);
+        Setup = new Command("setup", "Server CPU per session: handshake, one ping, close, after a warm-up (bench/session-setup.sh)")
+        {
+            _uri, _setupSessions, _setupWarmup, _setupConcurrent, _setupPid, _setupIdle, _setupSettle,
+        }.RunsWith(BindSetup, SetupCommand.RunAsync);
+        Root.Subcommands.Add(Setup);
         _relay = new RelayCommand(_uri, BindConnect);
         Root.Subcommands.Add(Relay);
 
@@ -104,6 +118,7 @@ internal sealed class CliApp
     public Command Ping { get; }
     public Command Echo { get; }
     public Command Load { get; }
+    public Command Setup { get; }
     public Command Relay => _relay.Command;
     public Command Connect { get; }
     public Command Publish => _publish.Command;
@@ -137,6 +152,10 @@ internal sealed class CliApp
     public LoadSettings BindLoad(ParseResult result) => new(BindConnect(result), result.GetValue(_sessions),
         TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_rate), result.GetValue(_loadSize), result.GetValue(_loops),
         result.GetValue(_concurrentHandshakes), result.GetValue(_live));
+
+    public SetupSettings BindSetup(ParseResult result) => new(BindConnect(result), result.GetValue(_setupSessions),
+        result.GetValue(_setupWarmup), result.GetValue(_setupConcurrent), result.GetValue(_setupPid),
+        TimeSpan.FromSeconds(result.GetValue(_setupIdle)), TimeSpan.FromSeconds(result.GetValue(_setupSettle)));
 
     private static RtmfpUri ParseUri(ArgumentResult result)
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using Rtmfp.Client;
 
 namespace Rtmfp.ClientCli;
@@ -23,6 +24,24 @@ internal static class Connector
             await connection.CloseAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(3), cancellationToken)
                 .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             return result;
+        }
+    }
+
+    /// <summary>
+    /// The server's addresses and the endpoint discriminator for its URI, for commands that open many sessions; null
+    /// (and a line saying why) when its name does not resolve.
+    /// </summary>
+    public static async Task<(IPEndPoint[] Candidates, byte[] Epd)?> TryResolveAsync(ConnectSettings settings, TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await settings.Uri.ResolveAsync(cancellationToken).ConfigureAwait(false), settings.Uri.CreateEndpointDiscriminator());
+        }
+        catch (Exception e) when (e is RtmfpConnectException or System.Net.Sockets.SocketException)
+        {
+            output.WriteLine($"cannot resolve {settings.Uri.Host}: {e.Message}");
+            return null;
         }
     }
 

@@ -14,17 +14,10 @@ internal static class LoadCommand
 {
     public static async Task<int> RunAsync(LoadSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
-        IPEndPoint[] candidates;
-        try
+        if (await Connector.TryResolveAsync(settings.Connect, output, cancellationToken).ConfigureAwait(false) is not ({ } candidates, { } epd))
         {
-            candidates = await settings.Connect.Uri.ResolveAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RtmfpConnectException or System.Net.Sockets.SocketException)
-        {
-            output.WriteLine($"cannot resolve {settings.Connect.Uri.Host}: {e.Message}");
             return ExitCodes.Timeout;
         }
-        byte[] epd = settings.Connect.Uri.CreateEndpointDiscriminator();
         var stats = new LoadStatistics();
         var clock = Stopwatch.StartNew();
         double rampSeconds = 0;

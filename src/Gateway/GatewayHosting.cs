@@ -29,7 +29,8 @@ public static class GatewayHosting
     public static IServiceCollection AddGatewayRole(this IServiceCollection services, GatewayOptions options)
     {
         services.AddSingleton(options);
-        services.AddSingleton<Func<GatewayContext, IStartupHandler>>(sp => context => new HandshakeFront(context, FlashCryptoProfile.CreateServer(),
+        services.AddSingleton<Func<GatewayContext, IStartupHandler>>(sp => context => new HandshakeFront(context,
+            FlashCryptoProfile.CreateServer(ephemeralKeyLifetime: options.EphemeralKeyLifetime),
             sp.GetRequiredService<ActorRegistry>().TryGet<PeerDirectoryRegion>(out var directory) ? directory : null));
         services.AddSingleton<GatewayService>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());

@@ -21,6 +21,9 @@ public sealed record GatewayOptions(
     /// this gateway as that peer, so members open an ordinary session to the node.
     /// </summary>
     public IReadOnlyList<Rtmfp.Shared.Groups.GroupSeedIdentity> GroupSeeds { get; init; } = [];
+
+    /// <summary>How long one responder Diffie-Hellman key pair per group serves handshakes; zero: one per handshake.</summary>
+    public TimeSpan EphemeralKeyLifetime { get; init; }
 }
 
 /// <summary>

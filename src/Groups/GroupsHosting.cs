@@ -30,7 +30,7 @@ public static class GroupsHosting
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMembersPerGroup, 1);
         return akka.WithReachableShardRegion<GroupRegion>(
             ClusterRoles.GroupShard,
-            _ => entityId => Props.Create(() => new GroupActor(entityId, options)),
+            _ => entityId => DelegateProps.Create(() => new GroupActor(entityId, options)),
             new GroupMessageExtractor(options.ShardCount),
             ClusterRoles.Groups);
     }

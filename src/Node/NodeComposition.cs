@@ -210,6 +210,7 @@ internal static class NodeComposition
                 ShutdownCloseGrace: settings.Shutdown.GracePeriod)
             {
                 SourceLimits = g.SourceLimits,
+                EphemeralKeyLifetime = g.EphemeralKeyLifetime,
                 GroupSeeds = GroupSeeds(settings).Select(s => s.Identity).ToList(),
             });
         }

@@ -47,12 +47,12 @@ public static class SessionsHosting
         // to reachable nodes only (ReachableRegionsAllocationStrategy).
         akka.WithReachableShardRegion<StreamRegion>(
             ClusterRoles.StreamShard,
-            _ => entityId => Props.Create(() => new StreamActor(entityId, StreamActor.DefaultIdleTimeout, options.Metrics, options.Sessions.Directory)),
+            _ => entityId => DelegateProps.Create(() => new StreamActor(entityId, StreamActor.DefaultIdleTimeout, options.Metrics, options.Sessions.Directory)),
             new StreamMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         akka.WithReachableShardRegion<PeerDirectoryRegion>(
             ClusterRoles.PeerDirectoryShard,
-            _ => entityId => Props.Create(() => new PeerDirectoryActor(entityId)),
+            _ => entityId => DelegateProps.Create(() => new PeerDirectoryActor(entityId)),
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         var fanouts = WithGroupSeeds(akka, options);
@@ -73,7 +73,7 @@ public static class SessionsHosting
                     SeedStatistics = options.SeedStatistics,
                     Logger = options.Loggers?.CreateLogger("Rtmfp.Sessions.Session"),
                 };
-                return entityId => Props.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
+                return entityId => DelegateProps.Create(() => new SessionActor(entityId, options.Sessions, options.Metrics, flash));
             },
             new SessionMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions,
@@ -102,7 +102,7 @@ public static class SessionsHosting
         var fanouts = new SeedFanouts();
         akka.WithReachableShardRegion<GroupSeedRegion>(
             ClusterRoles.GroupSeedShard,
-            registry => entityId => Props.Create(() => new SeedSourceActor(entityId, options.Seeds, () => registry.Get<StreamRegion>(), options.SeedStatistics)),
+            registry => entityId => DelegateProps.Create(() => new SeedSourceActor(entityId, options.Seeds, () => registry.Get<StreamRegion>(), options.SeedStatistics)),
             new GroupMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         akka.WithActors((system, registry) =>

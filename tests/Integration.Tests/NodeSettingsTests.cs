@@ -18,6 +18,7 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Gateway:AmplificationFactor", "0", "Rtmfp:Gateway:AmplificationFactor: '0' is not an integer in [1, 20]")]
     [InlineData("Rtmfp:Gateway:SessionsPerAddress", "lots", "Rtmfp:Gateway:SessionsPerAddress: 'lots' is not an integer")]
     [InlineData("Rtmfp:Gateway:HandshakesPerPrefix", "5", "Rtmfp:Gateway:HandshakesPerPrefix: must be at least Rtmfp:Gateway:HandshakesPerAddress (10)")]
+    [InlineData("Rtmfp:Gateway:EphemeralKeyLifetime", "-1s", "Rtmfp:Gateway:EphemeralKeyLifetime: '-1s' is not a duration")]
     [InlineData("Rtmfp:Gateway:LookupsPerAddress", "0", "Rtmfp:Gateway:LookupsPerAddress: '0' is not an integer in [1, 1000000]")]
     [InlineData("Rtmfp:Applications:live", "relay", "Rtmfp:Applications:live: 'relay' is not an application implementation")]
     [InlineData("Rtmfp:Applications:live", "type:No.Such.Type, Nowhere", "Rtmfp:Applications:live: 'type:No.Such.Type, Nowhere' does not name a loadable")]
@@ -45,6 +46,18 @@ public class NodeSettingsTests
         var ex = Assert.Throws<InvalidSettingsException>(() =>
             NodeHost.Build([], [new("Rtmfp:Groups:Seeds:0:Group", group), new("Rtmfp:Groups:Seeds:0:Stream", stream)]));
         Assert.Contains(ex.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_responder_key_lifetime_defaults_to_one_second_and_reaches_the_gateway()
+    {
+        using (var host = NodeHost.Build([], []))
+        {
+            Assert.Equal(TimeSpan.FromSeconds(1), host.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Gateway.EphemeralKeyLifetime);
+            Assert.Equal(TimeSpan.FromSeconds(1), host.Services.GetRequiredService<Rtmfp.Gateway.GatewayOptions>().EphemeralKeyLifetime);
+        }
+        using var perHandshake = NodeHost.Build([], [new("Rtmfp:Gateway:EphemeralKeyLifetime", "0s")]);
+        Assert.Equal(TimeSpan.Zero, perHandshake.Services.GetRequiredService<Rtmfp.Gateway.GatewayOptions>().EphemeralKeyLifetime);
     }
 
     [Fact]

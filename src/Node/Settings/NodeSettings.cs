@@ -55,6 +55,9 @@ internal sealed record GatewaySettings(
 {
     /// <summary>Per-source bounds on startup traffic (Rtmfp:Gateway:AmplificationFactor, …PerAddress, …PerPrefix, Lookups).</summary>
     public Rtmfp.Gateway.GatewaySourceLimits SourceLimits { get; init; } = Rtmfp.Gateway.GatewaySourceLimits.Default;
+
+    /// <summary>Rtmfp:Gateway:EphemeralKeyLifetime: how long one responder DH key pair per group serves handshakes (0: one per handshake).</summary>
+    public TimeSpan EphemeralKeyLifetime { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 internal sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
@@ -215,6 +218,7 @@ internal sealed record NodeSettings(
             ReceiveBufferBytes: r.GetInt($"{Section}:Gateway:ReceiveBufferBytes", 4 << 20, 64 << 10, 256 << 20))
         {
             SourceLimits = ReadSourceLimits(r),
+            EphemeralKeyLifetime = r.GetDuration($"{Section}:Gateway:EphemeralKeyLifetime", TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(10)),
         };
         if (roles.HasFlag(NodeRoles.Gateway) && gateway.Endpoints.Count == 0)
         {

@@ -40,6 +40,7 @@ public sealed class DiffieHellmanGroup
 
     private readonly byte[] _prime;
     private readonly Lazy<SafeBigNumHandle> _nativePrime;
+    private readonly Lazy<IntPtr> _montgomery;
     private readonly byte[] _upperBound; // p - 2^24, same length as p
 
     private DiffieHellmanGroup(ulong id, string primeHex, int privateKeyBits)
@@ -56,10 +57,17 @@ public sealed class DiffieHellmanGroup
         }
         // Created on first Diffie-Hellman use only; lives as long as the (static) group.
         _nativePrime = new Lazy<SafeBigNumHandle>(() => LibCrypto.FromBytes(_prime, secret: false));
+        _montgomery = new Lazy<IntPtr>(() => LibCrypto.NewMontgomeryContext(NativePrime));
     }
 
     /// <summary>The prime as an OpenSSL BIGNUM, read concurrently by every key computation.</summary>
     internal SafeBigNumHandle NativePrime => _nativePrime.Value;
+
+    /// <summary>
+    /// OpenSSL's Montgomery form of the prime (BN_MONT_CTX), made once and only read afterwards, as OpenSSL's own DH
+    /// keeps it: without it every exponentiation set one up again. Never freed (the groups are static).
+    /// </summary>
+    internal IntPtr NativeMontgomery => _montgomery.Value;
 
     /// <summary>IKE group number as carried in the VLU group ID fields.</summary>
     public ulong Id { get; }

@@ -129,7 +129,7 @@ public sealed class DiffieHellmanKeyPair : IDisposable
         LibCrypto.ThrowIfInvalid(result);
         using SafeBigNumContextHandle context = LibCrypto.BN_CTX_new();
         LibCrypto.ThrowIfInvalid(context);
-        if (LibCrypto.BN_mod_exp_mont_consttime(result, @base, _privateKey, Group.NativePrime, context, IntPtr.Zero) != 1)
+        if (LibCrypto.BN_mod_exp_mont_consttime(result, @base, _privateKey, Group.NativePrime, context, Group.NativeMontgomery) != 1)
         {
             throw new CryptographicException("OpenSSL BN_mod_exp_mont_consttime failed");
         }

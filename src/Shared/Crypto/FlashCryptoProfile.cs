@@ -21,6 +21,7 @@ public sealed class FlashCryptoProfile : IDisposable
 
     private readonly DiffieHellmanKeyPair[] _staticKeys; // empty for an ephemeral identity
     private readonly DiffieHellmanGroup[] _groups; // strongest first
+    private EphemeralKeyReuse? _reuse; // null: a fresh responder key pair per handshake
 
     private FlashCryptoProfile(byte[] certificate, DiffieHellmanKeyPair[] staticKeys, DiffieHellmanGroup[] groups, KeyingPolicy policy)
     {
@@ -40,13 +41,15 @@ public sealed class FlashCryptoProfile : IDisposable
     /// client URI EPDs select it, 64 random bytes for a unique fingerprint, groups listed 2, 5, 14
     /// — the 77-byte certificate Flash clients and librtmfp expect.
     /// </summary>
-    public static FlashCryptoProfile CreateServer(KeyingPolicy? policy = null, IEnumerable<DiffieHellmanGroup>? groups = null, string? hostname = null)
+    /// <param name="ephemeralKeyLifetime">See <see cref="EphemeralKeyLifetime"/>; zero: a fresh key pair per handshake.</param>
+    public static FlashCryptoProfile CreateServer(KeyingPolicy? policy = null, IEnumerable<DiffieHellmanGroup>? groups = null, string? hostname = null,
+        TimeSpan ephemeralKeyLifetime = default)
     {
         DiffieHellmanGroup[] list = (groups ?? [DiffieHellmanGroup.Group2, DiffieHellmanGroup.Group5, DiffieHellmanGroup.Group14]).ToArray();
         Span<byte> randomness = stackalloc byte[ExtraRandomnessLength];
         RandomNumberGenerator.Fill(randomness);
         byte[] cert = FlashCertificate.BuildEphemeral(list.Select(g => g.Id), acceptsAncillaryData: true, randomness, hostname);
-        return new FlashCryptoProfile(cert, [], list, policy ?? KeyingPolicy.Default);
+        return new FlashCryptoProfile(cert, [], list, policy ?? KeyingPolicy.Default) { EphemeralKeyLifetime = ephemeralKeyLifetime };
     }
 
     /// <summary>
@@ -100,6 +103,20 @@ public sealed class FlashCryptoProfile : IDisposable
     }
 
     public FlashCertificate Certificate { get; }
+
+    /// <summary>
+    /// How long a responder uses one ephemeral key pair per group (<see cref="EphemeralKeyReuse"/>); zero (the
+    /// default) generates one per handshake. Set it before the profile answers its first handshake.
+    /// </summary>
+    public TimeSpan EphemeralKeyLifetime
+    {
+        get => _reuse?.Lifetime ?? TimeSpan.Zero;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _reuse = value > TimeSpan.Zero && _staticKeys.Length == 0 ? new EphemeralKeyReuse(value) : null;
+        }
+    }
 
     /// <summary>Our peer ID (certificate fingerprint).</summary>
     public ReadOnlySpan<byte> PeerId => Certificate.Fingerprint;
@@ -173,9 +190,15 @@ public sealed class FlashCryptoProfile : IDisposable
         }
 
         DiffieHellmanKeyPair? ephemeral = null;
+        DiffieHellmanKeyPair? owned = null; // a key pair of this handshake alone, cleared when it is done
         try
         {
-            DiffieHellmanKeyPair nearKey = FindStaticKey(group) ?? (ephemeral = DiffieHellmanKeyPair.Generate(group));
+            DiffieHellmanKeyPair? staticKey = FindStaticKey(group);
+            if (staticKey is null)
+            {
+                ephemeral = _reuse?.Get(group) ?? (owned = DiffieHellmanKeyPair.Generate(group));
+            }
+            DiffieHellmanKeyPair nearKey = staticKey ?? ephemeral!;
             Span<byte> randomness = stackalloc byte[ExtraRandomnessLength];
             if (ephemeral is null)
             {
@@ -195,7 +218,7 @@ public sealed class FlashCryptoProfile : IDisposable
         }
         finally
         {
-            ephemeral?.Dispose();
+            owned?.Dispose();
         }
     }
 

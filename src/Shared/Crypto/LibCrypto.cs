@@ -54,6 +54,33 @@ internal static partial class LibCrypto
     internal static partial void BN_clear_free(IntPtr a);
 
     [LibraryImport(Library)]
+    internal static partial IntPtr BN_MONT_CTX_new();
+
+    [LibraryImport(Library)]
+    internal static partial int BN_MONT_CTX_set(IntPtr mont, SafeBigNumHandle mod, SafeBigNumContextHandle ctx);
+
+    [LibraryImport(Library)]
+    internal static partial void BN_MONT_CTX_free(IntPtr mont);
+
+    /// <summary>A Montgomery context for the odd modulus <paramref name="modulus"/> (the caller keeps it).</summary>
+    internal static IntPtr NewMontgomeryContext(SafeBigNumHandle modulus)
+    {
+        IntPtr mont = BN_MONT_CTX_new();
+        if (mont == IntPtr.Zero)
+        {
+            throw new CryptographicException("OpenSSL BN_MONT_CTX_new failed");
+        }
+        using SafeBigNumContextHandle context = BN_CTX_new();
+        ThrowIfInvalid(context);
+        if (BN_MONT_CTX_set(mont, modulus, context) != 1)
+        {
+            BN_MONT_CTX_free(mont);
+            throw new CryptographicException("OpenSSL BN_MONT_CTX_set failed");
+        }
+        return mont;
+    }
+
+    [LibraryImport(Library)]
     internal static partial SafeBigNumContextHandle BN_CTX_new();
 
     [LibraryImport(Library)]
