@@ -63,6 +63,10 @@ internal sealed class GatewayActor : ReceiveActor
                 && t.ActorRef.Equals(entry.Session))
             {
                 entry.Session = null;
+                // Wake it on its next node now (the region holds the request until the shard has a home again): a client
+                // that only receives (a player) may not send for many seconds, and the resumed session sends first.
+                // Without a record the answer is UnknownSession and the client hears a Close Request at once.
+                _gateway.FetchKeys(sessionId);
             }
         });
         Receive<PeerRedirect>(SendRedirect);

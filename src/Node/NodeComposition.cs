@@ -62,16 +62,32 @@ internal static class NodeComposition
                 SeedNodes = settings.Cluster.SeedNodes.ToArray(),
             });
 
-        // Failure handling for a UDP media service (issue 9): a node that stops answering heartbeats is marked
-        // unreachable after HeartbeatPause and, the membership otherwise stable for DownAfter, downed by the majority
-        // (keep-majority; equal halves keep the side with the oldest node). Its shards and singletons move after
-        // another DownAfter (Akka's removal margin), so a dead node's sessions are decided in about
-        // HeartbeatPause + 2 × DownAfter instead of Akka's 45 s.
+        // Failure handling for a UDP media service (issue 9; docs/decisions.md, "Crash recovery timing"): a node that
+        // stops answering heartbeats is marked unreachable after about HeartbeatInterval + HeartbeatPause and, the
+        // membership otherwise stable for DownAfter, downed by the majority (keep-majority; equal halves keep the side
+        // with the oldest node). Its shards and singletons move RemovalMargin after its removal (Akka uses DownAfter when
+        // no margin is set). The shard coordinators keep their state in distributed data with plain majorities: Akka's
+        // defaults (majority-min-cap 5, majority plus 3/5) mean "every node" below five nodes, so each allocation
+        // waited on the dead node until it was removed (5 s timeouts, retried). Nothing durable is needed: entities
+        // are not remembered, so no LMDB store.
+        var c = settings.Cluster;
         akka.AddHocon($@"
             akka.cluster.downing-provider-class = ""Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster""
             akka.cluster.split-brain-resolver.active-strategy = keep-majority
-            akka.cluster.split-brain-resolver.stable-after = {(long)settings.Cluster.DownAfter.TotalMilliseconds}ms
-            akka.cluster.failure-detector.acceptable-heartbeat-pause = {(long)settings.Cluster.HeartbeatPause.TotalMilliseconds}ms
+            akka.cluster.split-brain-resolver.stable-after = {Ms(c.DownAfter)}
+            akka.cluster.down-removal-margin = {Ms(c.RemovalMargin)}
+            akka.cluster.failure-detector.heartbeat-interval = {Ms(c.HeartbeatInterval)}
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = {Ms(c.HeartbeatPause)}
+            # Akka checks for unreachable nodes, and its leader removes downed ones, once a second: up to 2 s of the
+            # recovery. A quarter second costs a timer tick; Down and Removed spread by gossip, twice a second.
+            akka.cluster.unreachable-nodes-reaper-interval = 250ms
+            akka.cluster.leader-actions-interval = 250ms
+            akka.cluster.gossip-interval = 500ms
+            akka.cluster.sharding.retry-interval = {Ms(c.ShardRetryInterval)}
+            akka.cluster.sharding.coordinator-state.write-majority-plus = 0
+            akka.cluster.sharding.coordinator-state.read-majority-plus = 0
+            akka.cluster.sharding.distributed-data.majority-min-cap = 1
+            akka.cluster.sharding.distributed-data.durable.keys = []
             # SIGTERM stops the host in order (gateway drain first, then Akka's coordinated shutdown through
             # Akka.Hosting): Akka's own CLR hook would leave the cluster before the sessions could close.
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off",
@@ -143,6 +159,8 @@ internal static class NodeComposition
             });
         }
     }
+
+    private static string Ms(TimeSpan value) => $"{(long)value.TotalMilliseconds}ms";
 
     /// <summary>
     /// Mutual TLS with the one cluster certificate: both ends of a remoting connection present it, and each accepts

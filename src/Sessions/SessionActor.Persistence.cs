@@ -81,7 +81,6 @@ internal sealed partial class SessionActor
         {
             _adapter?.Replay(checkpoint.FlashCommands);
         }
-        CountOpen(open);
         Become(Open);
         _log.Info("session {0:x8} resumed with {1} receiving and {2} sending flows", _sessionId,
             checkpoint.ReceiveFlows.Count, checkpoint.SendFlows.Count);

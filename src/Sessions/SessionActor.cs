@@ -204,6 +204,9 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         _open = open;
         SetGateway(Sender);
         StartEngine(open, open.FarAddress);
+        // A handshake, not a resume (which starts the engine too): the count behind issue 9's "no new handshake".
+        _metrics?.HandshakesCompleted.Add(1);
+        if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
     }
 
     /// <summary>The engine and the services on its flows, for a new session or one resumed from its record.</summary>
@@ -232,8 +235,6 @@ internal sealed partial class SessionActor : ReceivePersistentActor, IWithTimers
         }
         _opened = new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
         CountOpen(open);
-        _metrics?.HandshakesCompleted.Add(1);
-        if (_flash?.Logger is { } logger) SessionLog.Opened(logger, _sessionId, open.FarAddress);
         Become(Open);
         // Persisted before the initiator hears of it: a session a client knows of can always be resumed.
         var gateway = Sender;

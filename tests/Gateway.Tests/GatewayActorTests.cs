@@ -94,8 +94,10 @@ public sealed class GatewayActorTests : TestKit
         Assert.Equal(2, MarkerOf(session.ExpectMsg<InboundPacket>()));
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
 
-        // It stops (handed off, crashed): the region again, until the next incarnation answers.
+        // It stops (handed off, crashed): the gateway asks the region for the next incarnation at once (a client that only
+        // receives may not send for a while), and packets go through the region until that incarnation answers.
         Sys.Stop(session.Ref);
+        Assert.Equal(SessionId, region.ExpectMsg<FetchSessionKeys>().SessionId);
         AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && e.Session is null);
         gateway.OnDatagram(_endpoint, ClientDatagram(3), Client);
         Assert.Equal(3, MarkerOf(region.ExpectMsg<InboundPacket>()));

@@ -27,6 +27,9 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Health:Endpoint", "9120", "Rtmfp:Health:Endpoint: '9120' is not an IP endpoint")]
     [InlineData("Rtmfp:Log:Format", "xml", "Rtmfp:Log:Format: 'xml' is not one of Plain, Json")]
     [InlineData("Rtmfp:Gateway:UnverifiedBytesPerAddress", "100", "Rtmfp:Gateway:UnverifiedBytesPerAddress: '100' is not an integer in [1500,")]
+    [InlineData("Rtmfp:Cluster:HeartbeatInterval", "2s", "Rtmfp:Cluster:HeartbeatInterval: 2000 ms must be shorter than Rtmfp:Cluster:HeartbeatPause (2000 ms)")]
+    [InlineData("Rtmfp:Cluster:RemovalMargin", "0s", "Rtmfp:Cluster:RemovalMargin: '0s' is not a duration")]
+    [InlineData("Rtmfp:Cluster:ShardRetryInterval", "5m", "Rtmfp:Cluster:ShardRetryInterval: '5m'")]
     [InlineData("Rtmfp:Gateway:UnverifiedBytesPerPrefix", "2000", "Rtmfp:Gateway:UnverifiedBytesPerPrefix: must be at least Rtmfp:Gateway:UnverifiedBytesPerAddress (8192)")]
     public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
     {

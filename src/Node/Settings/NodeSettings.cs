@@ -31,12 +31,25 @@ internal sealed record ClusterSettings(string Hostname, int Port, string? Public
 
     /// <summary>
     /// Rtmfp:Cluster:DownAfter: how long the membership must stay unchanged with a node unreachable before the split-brain
-    /// resolver (keep-majority) downs it. Akka's 20 s kept a dead node's sessions and shards unserved for about 45 s.
+    /// resolver (keep-majority) downs it. Akka's 20 s kept a dead node's sessions and shards unserved for about 45 s;
+    /// a node silent for HeartbeatPause + DownAfter (GC pause, starved CPU) is downed and its sessions resume elsewhere.
     /// </summary>
-    public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(4);
+    public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Rtmfp:Cluster:HeartbeatPause: missed heartbeats tolerated before a node is marked unreachable.</summary>
-    public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Rtmfp:Cluster:HeartbeatInterval: how often each node's failure detector hears from its monitored peers.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Rtmfp:Cluster:RemovalMargin: after a node is removed, how long its shards and singletons wait before they start
+    /// elsewhere (Akka's down-removal-margin; the downed side's time to stop its own entities in a partition).
+    /// </summary>
+    public TimeSpan RemovalMargin { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Rtmfp:Cluster:ShardRetryInterval: how often a shard region asks again where a shard lives (Akka: 2 s).</summary>
+    public TimeSpan ShardRetryInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>
@@ -179,9 +192,16 @@ internal sealed record NodeSettings(
         {
             Tls = ReadClusterTls(r),
             JoinTimeout = r.GetDuration($"{Section}:Cluster:JoinTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
-            DownAfter = r.GetDuration($"{Section}:Cluster:DownAfter", TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
-            HeartbeatPause = r.GetDuration($"{Section}:Cluster:HeartbeatPause", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)),
+            DownAfter = r.GetDuration($"{Section}:Cluster:DownAfter", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+            HeartbeatPause = r.GetDuration($"{Section}:Cluster:HeartbeatPause", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)),
+            HeartbeatInterval = r.GetDuration($"{Section}:Cluster:HeartbeatInterval", TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)),
+            RemovalMargin = r.GetDuration($"{Section}:Cluster:RemovalMargin", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
+            ShardRetryInterval = r.GetDuration($"{Section}:Cluster:ShardRetryInterval", TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30)),
         };
+        if (cluster.HeartbeatInterval >= cluster.HeartbeatPause)
+        {
+            r.Error($"{Section}:Cluster:HeartbeatInterval", $"{cluster.HeartbeatInterval.TotalMilliseconds} ms must be shorter than {Section}:Cluster:HeartbeatPause ({cluster.HeartbeatPause.TotalMilliseconds} ms)");
+        }
         // With TLS on, DotNetty remoting addresses are akka.ssl.tcp://: a plain seed would never answer.
         string scheme = cluster.Tls is null ? "akka.tcp://" : "akka.ssl.tcp://";
         foreach (var seed in cluster.SeedNodes)

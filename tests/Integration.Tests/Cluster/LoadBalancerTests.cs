@@ -129,7 +129,9 @@ public partial class LoadBalancerTests
             Assert.Equal(sessions, flows.Count);
             Assert.DoesNotContain(flows, f => f.Gateway.Equals(lb.Gateways[2].Address));
             Assert.All(flows, f => Assert.Equal(lb.ClientAddress, f.SeenFrom)); // not masqueraded: the gateways saw the client's own address
-            Assert.True(all < 60, report);
+            // Issue 9: new handshakes within 10 s of the kill. The CLI starts its process and handshakes after the kill; what
+            // that takes on a healthy cluster (healthyOpen) is not the crash's.
+            Assert.True(all < 10 + healthyOpen, report);
         });
 
     /// <summary>

@@ -60,8 +60,8 @@ public class NodeCrashTests
             Assert.True(victimSessions > 0 && victimSessions < Clients, "sessions not spread: " + report);
             Assert.Equal(victimSessions, closed);
             Assert.True(outcomes.Where(o => o.Closed).All(o => o.Reason == RtmfpCloseReason.RemoteClose), report);
-            Assert.True(lastClose < 30, report);
-            Assert.True(newSessionAfter < 30, report);
+            Assert.True(lastClose < 10, report); // the gateway asks the next incarnation as soon as the entity is gone
+            Assert.True(newSessionAfter < 10, report); // issue 9
             TestContext.Current.TestOutputHelper?.WriteLine(report);
         }
         finally

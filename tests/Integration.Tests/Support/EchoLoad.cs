@@ -36,13 +36,16 @@ internal sealed class EchoLoad : IAsyncDisposable
     /// <summary>When the session closed (seconds on the shared clock) and why; null while open.</summary>
     public (double At, RtmfpCloseReason Reason)? ClosedAt { get; private set; }
 
-    public static async Task<List<EchoLoad>> StartAsync(string uri, int count, Stopwatch clock)
+    public static Task<List<EchoLoad>> StartAsync(string uri, int count, Stopwatch clock) =>
+        StartAsync(() => RtmfpConnection.ConnectAsync(uri, new RtmfpClientOptions { ConnectTimeout = TimeSpan.FromSeconds(60) }), count, clock);
+
+    /// <summary><paramref name="count"/> sessions, each opened by <paramref name="connect"/> (e.g. from a client namespace).</summary>
+    public static async Task<List<EchoLoad>> StartAsync(Func<Task<RtmfpConnection>> connect, int count, Stopwatch clock)
     {
         var loads = new List<EchoLoad>();
         for (int i = 0; i < count; i++)
         {
-            var connection = await RtmfpConnection.ConnectAsync(uri, new RtmfpClientOptions { ConnectTimeout = TimeSpan.FromSeconds(60) })
-                .WaitAsync(TimeSpan.FromSeconds(90));
+            var connection = await connect().WaitAsync(TimeSpan.FromSeconds(90));
             loads.Add(new EchoLoad(connection, clock));
         }
         return loads;

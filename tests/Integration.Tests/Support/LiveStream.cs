@@ -105,6 +105,7 @@ internal sealed record LivePair(FlashNetConnection Publisher, FlashNetConnection
 internal sealed class VideoWatch
 {
     private readonly List<string> _statuses = [];
+    private readonly List<(double From, double To)> _gaps = [];
     private double _lastVideoAt = -1;
 
     public VideoWatch(FlashNetStream play, Stopwatch clock, CancellationToken stop)
@@ -115,7 +116,12 @@ internal sealed class VideoWatch
             {
                 if (message.Type == RtmpMessageType.Video)
                 {
-                    Volatile.Write(ref _lastVideoAt, clock.Elapsed.TotalSeconds);
+                    double now = clock.Elapsed.TotalSeconds;
+                    lock (_statuses)
+                    {
+                        _gaps.Add((_lastVideoAt, now));
+                    }
+                    Volatile.Write(ref _lastVideoAt, now);
                 }
                 else if (message.StatusCode is { } code)
                 {
@@ -132,6 +138,23 @@ internal sealed class VideoWatch
     public double LastVideoAt => Volatile.Read(ref _lastVideoAt);
 
     public Task Reading { get; }
+
+    /// <summary>The longest time without video that ended after <paramref name="from"/> (seconds; from the last video before it).</summary>
+    public double LongestGapSince(double from)
+    {
+        lock (_statuses)
+        {
+            double longest = 0;
+            foreach (var (previous, at) in _gaps)
+            {
+                if (at > from && previous >= 0)
+                {
+                    longest = Math.Max(longest, at - previous);
+                }
+            }
+            return longest;
+        }
+    }
 
     public IReadOnlyList<string> Statuses
     {

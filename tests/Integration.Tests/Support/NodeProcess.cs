@@ -120,6 +120,23 @@ public sealed class NodeProcess : IAsyncDisposable
         return counts;
     }
 
+    /// <summary>The member that hosts <paramref name="region"/>'s shard coordinator (the oldest node of its role), or null.</summary>
+    public async Task<string?> CoordinatorAsync(string region, CancellationToken cancellationToken)
+    {
+        using var json = await OpsAsync("sharding region-stats", region, cancellationToken);
+        if (json.RootElement.TryGetProperty("result", out var result) && result.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (var member in result.GetProperty("members").EnumerateArray())
+            {
+                if (member.GetProperty("coordinator").GetBoolean())
+                {
+                    return member.GetProperty("address").GetString();
+                }
+            }
+        }
+        return null;
+    }
+
     /// <summary>Whether this node hosts the entity <paramref name="entityId"/> of <paramref name="region"/> (ops shard-state).</summary>
     public async Task<bool> HostsEntityAsync(string region, string entityId, CancellationToken cancellationToken)
     {

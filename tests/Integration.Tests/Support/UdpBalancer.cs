@@ -206,6 +206,28 @@ public sealed partial class UdpBalancer : IAsyncDisposable
     public Socket CreateClientSocket()
     {
         Socket? socket = null;
+        InClientNamespace(() =>
+        {
+            socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        });
+        return socket!;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="start"/> on a thread inside the client namespace and returns its task: threads it starts
+    /// there (a .NET client's event loop) are born in the namespace, and so are the sockets they make.
+    /// </summary>
+    public Task<T> StartInClientNamespace<T>(Func<Task<T>> start)
+    {
+        Task<T>? task = null;
+        InClientNamespace(() => task = start());
+        return task!;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a new thread that joined the client namespace, and waits for it.</summary>
+    private void InClientNamespace(Action action)
+    {
         Exception? failure = null;
         var thread = new Thread(() =>
         {
@@ -216,8 +238,7 @@ public sealed partial class UdpBalancer : IAsyncDisposable
                 Enter(target);
                 try
                 {
-                    socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                    socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+                    action();
                 }
                 finally
                 {
@@ -231,7 +252,10 @@ public sealed partial class UdpBalancer : IAsyncDisposable
         });
         thread.Start();
         thread.Join();
-        return socket ?? throw new InvalidOperationException($"no socket in {ClientNamespace}", failure);
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"failed in {ClientNamespace}", failure);
+        }
 
         static void Enter(Microsoft.Win32.SafeHandles.SafeFileHandle ns)
         {
