@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Relay fan-out benchmark (docs/benchmarks.md, "Relay fan-out"): one 1 Mbit/s publisher and N players
-# (`rtmfp relay`) against a freshly started server per N, on 127.0.0.1. Prints one Markdown row per run and,
-# at the end, the server's CPU per player: (CPU(N) - CPU(first N)) / (N - first N), and players per core.
+# (`rtmfp relay`) against a freshly started server per N and per server. Prints one Markdown row per run and, at the
+# end, per server: CPU per player (user and system) as the slope (CPU(N) - CPU(first N)) / (N - first N), players per
+# core, the largest N where no player saw a frame at or over THRESHOLD ms, and the ratio of players per core to the
+# reference server's.
 #
 #   bench/fanout.sh [N ...]                  our node (default N: 1 100 200 300 400)
+#   TCSERVER=/tmp/peers/rtmfp-cpp/test/tcserver bench/fanout.sh 1 200 400
+#                                            our node and rtmfp-cpp's tcserver (built outside this repository) in the
+#                                            same run, one after the other for each N (tcserver with -H -S: no HMAC,
+#                                            no session sequence numbers required, the same crypto work as the node)
+#   BASELINE_DLL=/path/to/other/rtmfp-node.dll   also run another build of the node for each N (before/after)
 #   SERVER_CMD='/path/to/server -B 127.0.0.1:19411' bench/fanout.sh 1 100 200
-#                                            another RTMFP server listening on $PORT, e.g. a reference server
-#                                            built outside this repository
+#                                            only another RTMFP server listening on $PORT
 # Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
 #              PIN=1 to run the server on CPU 0 and the client on CPU 1 (taskset),
+#              NETNS=1 (root) to put the players in a network namespace behind a veth pair, with receive packet
+#                steering of the players' side to CPU 1 and of the server's side to CPU 0, so the players' receive path
+#                is not charged to the server's core as it is over loopback (docs/benchmarks.md, "Method"),
 #              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,52 +28,116 @@ dotnet build -c Release -nologo -v q src/Node >/dev/null
 dotnet build -c Release -nologo -v q src/ClientCli >/dev/null
 node_dll=$(pwd)/src/Node/bin/Release/net10.0/rtmfp-node.dll
 cli_dll=$(pwd)/src/ClientCli/bin/Release/net10.0/rtmfp.dll
-name=${SERVER_CMD:+$(basename "${SERVER_CMD%% *}")}; name=${name:-node}
-RTMP_PORT=${RTMP_PORT:-19421}; ingest=()
-if [ "${INGEST:-rtmfp}" = rtmp ]; then ingest=(--rtmp-ingest "127.0.0.1:$RTMP_PORT"); name="$name (RTMP ingest)"; fi
+RTMP_PORT=${RTMP_PORT:-19421}; ingest=(); suffix=""
+if [ "${INGEST:-rtmfp}" = rtmp ]; then ingest=(--rtmp-ingest "127.0.0.1:$RTMP_PORT"); suffix=" (RTMP ingest)"; fi
 server_cpu=(); client_cpu=()
 if [ "${PIN:-0}" = 1 ]; then
-  server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); name="$name (pinned)"
+  server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); suffix="$suffix (pinned)"
+fi
+
+host=127.0.0.1; client_host=127.0.0.1; in_ns=()
+if [ "${NETNS:-0}" = 1 ]; then
+  ns=rtmfp-fanout-$$; host=10.77.$(( $$ % 200 )).1; client_host=10.77.$(( $$ % 200 )).2; vs=rfo$$; vc=rfi$$
+  ip netns add "$ns"
+  ip link add "$vs" type veth peer name "$vc"
+  ip link set "$vc" netns "$ns"
+  ip addr add "$host/30" dev "$vs"; ip link set "$vs" up
+  ip netns exec "$ns" ip addr add "$client_host/30" dev "$vc"
+  ip netns exec "$ns" ip link set "$vc" up; ip netns exec "$ns" ip link set lo up
+  # Receive packet steering: the players' side is processed on CPU 1 (theirs), the server's side on CPU 0.
+  ip netns exec "$ns" sh -c "echo 2 > /sys/class/net/$vc/queues/rx-0/rps_cpus"
+  echo 1 > "/sys/class/net/$vs/queues/rx-0/rps_cpus"
+  in_ns=(ip netns exec "$ns"); suffix="$suffix (netns)"
 fi
 log=$(mktemp -d)
 
 . bench/server-process.sh
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-
-echo "| server | N | added delay p50 / p99 / max (ms) | players ≥ ${THRESHOLD} ms | lost | server CPU (% of a core) | client CPU |"
-echo "|---|---:|---|---:|---:|---:|---:|"
-declare -a ns cpus
-for n in "$@"; do
-  if [ -n "${SERVER_CMD:-}" ]; then
-    "${server_cpu[@]}" $SERVER_CMD >"$log/server.log" 2>&1 &
-  else
-    RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
-      "${server_cpu[@]}" dotnet "$node_dll" >"$log/server.log" 2>&1 &
-  fi
-  server_pid=$!
-  sleep 4
-  t0=$(date +%s.%N); c0=$(cpu_ticks "$server_pid")
-  out=$( { /usr/bin/time -f 'client %P' "${client_cpu[@]}" dotnet "$cli_dll" relay "rtmfp://127.0.0.1:$PORT/live" --players "$n" \
-            --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" "${ingest[@]}"; } 2>&1 || true)
-  c1=$(cpu_ticks "$server_pid"); t1=$(date +%s.%N)
+cleanup() {
   stop_server
-  cpu=$(python3 -c "print(f'{100*($c1-$c0)/$hz/($t1-$t0):.1f}')")
-  delay=$(echo "$out" | sed -n 's/.*all frames: *p50 \([0-9.]*\) *p99 \([0-9.]*\) *max \([0-9.]*\).*/\1 \/ \2 \/ \3/p')
-  over=$(echo "$out" | sed -n 's/.*or over [0-9]* ms: \([0-9]*\); lost frames: \([0-9]*\).*/\1/p')
-  lost=$(echo "$out" | sed -n 's/.*lost frames: \([0-9]*\).*/\1/p')
-  client=$(echo "$out" | sed -n 's/^client \(.*\)/\1/p')
-  echo "| $name | $n | ${delay:-?} | ${over:-?} | ${lost:-?} | $cpu % | ${client:-?} |"
-  ns+=("$n"); cpus+=("$cpu")
+  if [ -n "${ns:-}" ]; then ip link del "$vs" 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+trap "exit 143" INT TERM
+
+hz=$(getconf CLK_TCK)
+# With NETNS=1: datagrams the players' namespace received (after segmentation) and packets the server's veth sent
+# (a UDP_SEGMENT burst crosses a veth whole, so these are the server's send calls, give or take the publisher's acks).
+counters() {
+  if [ "${NETNS:-0}" = 1 ]; then
+    echo "$(ip netns exec "$ns" awk '/^Udp:/ { if (n++) print $2 }' /proc/net/snmp) $(cat "/sys/class/net/$vs/statistics/tx_packets")"
+  else
+    echo "0 0"
+  fi
+}
+
+start_server() { # name
+  case "$1" in
+    node|baseline)
+      local dll=$node_dll; [ "$1" = baseline ] && dll=$BASELINE_DLL
+      RTMFP_Gateway__Endpoints=$host:$PORT RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
+        "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &
+      ;;
+    tcserver) "${server_cpu[@]}" "$TCSERVER" -H -S -B "$host:$PORT" >"$log/server.log" 2>&1 & ;;
+    other) "${server_cpu[@]}" $SERVER_CMD >"$log/server.log" 2>&1 & ;;
+  esac
+  server_pid=$!
+}
+
+servers=(node)
+[ -n "${BASELINE_DLL:-}" ] && servers+=(baseline)
+[ -n "${TCSERVER:-}" ] && servers+=(tcserver)
+[ -n "${SERVER_CMD:-}" ] && servers=(other)
+
+echo "| server | N | added delay p50 / p99 / max (ms) | players ≥ ${THRESHOLD} ms | lost | server CPU user + sys (% of a core) | datagrams / sends per player per s | client CPU |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|"
+results=$log/results
+for n in "$@"; do
+  for server in "${servers[@]}"; do
+    start_server "$server"
+    sleep 4
+    t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters)
+    out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" dotnet "$cli_dll" relay "rtmfp://$host:$PORT/live" --players "$n" \
+              --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}"; } 2>&1 || true)
+    read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); t1=$(date +%s.%N)
+    stop_server
+    read -r user sys total dgrams < <(python3 -c "
+w=$t1-$t0; u=100*($u1-$u0)/$hz/w; s=100*($s1-$s0)/$hz/w
+print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/$DURATION/$n:.0f}/{($x1-$x0)/$DURATION/$n:.0f}')")
+    [ "${NETNS:-0}" = 1 ] || dgrams="(loopback: n/a)"
+    delay=$(echo "$out" | sed -n 's/.*all frames: *p50 \([0-9.]*\) *p99 \([0-9.]*\) *max \([0-9.]*\).*/\1 \/ \2 \/ \3/p')
+    over=$(echo "$out" | sed -n 's/.*or over [0-9]* ms: \([0-9]*\); lost frames: \([0-9]*\).*/\1/p')
+    lost=$(echo "$out" | sed -n 's/.*lost frames: \([0-9]*\).*/\1/p')
+    client=$(echo "$out" | sed -n 's/^client \(.*\)/\1/p')
+    echo "| $server$suffix | $n | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $dgrams | ${client:-?} |"
+    echo "$server $n $user $sys ${over:-999999}" >>"$results"
+    grep -o 'stream fan-out: .*' "$log/server.log" | sed "s/^/  $server N=$n: /" >>"$log/profile" || true
+  done
 done
-if [ ${#ns[@]} -ge 2 ]; then
-  python3 - "${ns[@]}" -- "${cpus[@]}" <<'PY'
+[ -f "$log/profile" ] && cat "$log/profile"
+python3 - "$results" "$THRESHOLD" <<'PY'
 import sys
-a = sys.argv[1:]; i = a.index('--'); ns = [int(x) for x in a[:i]]; cpus = [float(x) for x in a[i+1:]]
-base_n, base_cpu = ns[0], cpus[0]
-for n, c in zip(ns[1:], cpus[1:]):
-    per = (c - base_cpu) / (n - base_n)
-    print(f"N={n}: {per:.3f} % of a core per player above N={base_n}" + (f" -> {100/per:.0f} players per core" if per > 0 else ""))
+rows = {}
+for line in open(sys.argv[1]):
+    s, n, u, y, over = line.split()
+    rows.setdefault(s, []).append((int(n), float(u), float(y), int(over)))
+per_core = {}
+for s, rs in rows.items():
+    ok = [n for n, _, _, over in rs if over == 0]
+    print(f"{s}: largest N with every player under {sys.argv[2]} ms: {max(ok) if ok else 'none'}")
+    if len(rs) < 2:
+        continue
+    n0, u0, y0, _ = rs[0]
+    for n, u, y, _ in rs[1:]:
+        pu, py = (u - u0) / (n - n0), (y - y0) / (n - n0)
+        per = pu + py
+        line = f"  N={n}: per player above N={n0}: user {pu:.4f} + sys {py:.4f} = {per:.4f} % of a core"
+        if per > 0:
+            line += f" -> {100/per:.0f} players per core"
+            per_core[(s, n)] = 100 / per
+        print(line)
+ref = "tcserver"
+for (s, n), v in sorted(per_core.items()):
+    if s != ref and (ref, n) in per_core:
+        print(f"{s} / {ref} players per core at N={n}: {v / per_core[(ref, n)]:.2f}")
 PY
-fi

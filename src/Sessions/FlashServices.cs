@@ -28,6 +28,9 @@ internal sealed record FlashServices(ApplicationRegistry Applications)
 
     public Groups.Seeding.SeedFanouts? SeedFanouts { get; init; }
 
+    /// <summary>This node's stream fan-out (players get a stream's events through it); none: one message per player.</summary>
+    public Streams.StreamFanout? StreamFanout { get; init; }
+
     public Groups.Seeding.GroupSeedStatistics SeedStatistics { get; init; } = new();
 
     public NetConnectionOptions ConnectionOptions { get; init; } = NetConnectionOptions.Default;

@@ -27,7 +27,8 @@ internal sealed partial class SessionActor
         var self = Self;
         if (flash.StreamRegion?.Invoke() is { } streams)
         {
-            _relay = _clusterRelay = new ClusterStreamRelay(streams, self);
+            _relay = _clusterRelay = new ClusterStreamRelay(streams, self, fanout: flash.StreamFanout?.Hub);
+            OpenStreamPort(flash.StreamFanout);
             _streamWatch = new SessionStreamWatch(_clusterRelay, Timers, Context.Watch);
         }
         else
@@ -70,6 +71,7 @@ internal sealed partial class SessionActor
     private void LeaveCluster()
     {
         _rendezvous?.Leave();
+        CloseStreamPort();
         _clusterRelay?.LeaveAll();
         _groups?.LeaveAll();
         _seedPeer?.Leave();

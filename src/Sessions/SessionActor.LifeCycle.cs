@@ -67,6 +67,7 @@ internal sealed partial class SessionActor
             case InboundPacket packet: OnInbound(packet); break;
             case InboundPacketBatch batch: OnInboundBatch(batch); break;
             case StreamEventDelivery delivery: OnStreamEvent(delivery); break;
+            case StreamPortWake: OnStreamPortWake(); break; // the node's fan-out queued while this actor was busy
             case Tick: OnTick(); break;
             case RunContinuation r: AroundEngine(r.Continuation); break;
             case OpenSession open: OnRepeatedOpen(open); break;

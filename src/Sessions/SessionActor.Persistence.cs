@@ -178,13 +178,20 @@ internal sealed partial class SessionActor
     private void PersistStarted(Action then)
     {
         var started = new SessionStarted(_open!, Checkpoint());
-        Persist(started, _ => then());
+        _writesInFlight++; // SessionActor.Fanout.cs: nothing leaves from the fan-out's thread until it is stored
+        Persist(started, _ =>
+        {
+            _writesInFlight--;
+            then();
+        });
     }
 
     private void PersistCheckpoint(Action? then)
     {
+        _writesInFlight++;
         Persist(Checkpoint(), c =>
         {
+            _writesInFlight--;
             if (LastSequenceNr % SnapshotEvery == 0)
             {
                 SaveSnapshot(new SessionStarted(_open!, c));

@@ -466,19 +466,26 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
 
     private void Reschedule(long now)
     {
-        long due = _engine!.NextWakeupMs(now);
+        if (!NeedsEarlierWakeup(now, out long due))
+        {
+            return;
+        }
+        _scheduledWakeup = due;
+        _wheel.Schedule(Self, due, Tick.Instance);
+    }
+
+    private bool NeedsEarlierWakeup(long now) => NeedsEarlierWakeup(now, out _);
+
+    private bool NeedsEarlierWakeup(long now, out long due)
+    {
+        due = _engine!.NextWakeupMs(now);
         if (_adapter is { CloseDueMs: var closeDue } && _engine.State == SessionState.Open)
         {
             due = Math.Min(due, Math.Max(closeDue, now));
         }
         // A timer already due no later stays: when it fires, OnTick re-arms for whatever is due then. While
         // media flows the retransmission deadline moves on with every packet; re-arming each time cost more.
-        if (due == long.MaxValue || due >= _scheduledWakeup)
-        {
-            return;
-        }
-        _scheduledWakeup = due;
-        _wheel.Schedule(Self, due, Tick.Instance);
+        return due != long.MaxValue && due < _scheduledWakeup;
     }
 
     private void Finish()

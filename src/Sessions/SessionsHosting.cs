@@ -56,6 +56,7 @@ public static class SessionsHosting
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         var fanouts = WithGroupSeeds(akka, options);
+        var streamFanout = WithStreamFanout(akka);
         akka.WithReachableShardRegion<SessionRegion>(
             ClusterRoles.SessionShard,
             registry =>
@@ -68,6 +69,7 @@ public static class SessionsHosting
                     Groups = options.Groups with { SeedMembers = options.Seeds.ToDictionary(s => s.GroupIdHex, s => s.Identity.PeerId) },
                     Seeds = options.Seeds,
                     SeedFanouts = fanouts,
+                    StreamFanout = streamFanout,
                     SeedStatistics = options.SeedStatistics,
                     Logger = options.Loggers?.CreateLogger("Rtmfp.Sessions.Session"),
                 };
@@ -78,6 +80,14 @@ public static class SessionsHosting
             SessionHandOff.Instance);
         akka.AddHocon(CompactMailbox.Hocon, HoconAddMode.Append);
         return akka;
+    }
+
+    /// <summary>This node's stream fan-out (docs/decisions.md, "Stream fan-out"): one actor that delivers to the node's players.</summary>
+    private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka)
+    {
+        var fanout = new StreamFanout();
+        akka.WithActors((system, _) => fanout.Start(system));
+        return fanout;
     }
 
     /// <summary>

@@ -161,18 +161,32 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             await using var publisher = await FlashNetConnection.ConnectAsync($"rtmfp://{nodes.A.Endpoint}/live").WaitAsync(Patience);
             var stream = await publisher.CreateStreamAsync().WaitAsync(Patience);
             await stream.PublishAsync("two-nodes").WaitAsync(Patience);
+            long before = StreamMessagesAcrossNodes();
+            var fanouts = new[] { nodes.A, nodes.B }.Select(n => Rtmfp.Sessions.Streams.StreamFanout.Of(TwoNodes.SystemOf(n))!).ToArray();
+            var eventsBefore = fanouts.Select(f => f.NodeEvents).ToArray();
             FlashClientTests.PublishSynthetic(stream, VideoFrames, AudioFrames);
 
-            await Task.WhenAll(players.Select(async p =>
+            await Task.WhenAll(players.Select(p => FlashClientTests.ReceiveWholeStreamAsync(p.Ns, VideoFrames, AudioFrames, Patience)));
+
+            // Issue 12: each frame crosses to each other node with players once, not once per player there: the
+            // publisher's frame to the entity (when on another node) plus one fan-out message per other node with players.
+            const int Frames = 1 + 2 + VideoFrames + AudioFrames; // metadata, sequence headers, media
+            bool entityOnA = (await LocalEntities(nodes.A, "stream")).Contains("live/two-nodes");
+            var onA = await LocalSessionEntities(nodes.A);
+            bool publisherOnA = onA.Contains(SessionMessageExtractor.EntityIdOf(publisher.Rtmfp.FarSessionId));
+            int playersOnA = players.Count(p => onA.Contains(SessionMessageExtractor.EntityIdOf(p.Nc.Rtmfp.FarSessionId)));
+            int playersAway = entityOnA ? players.Count - playersOnA : playersOnA;
+            int perFrame = (publisherOnA == entityOnA ? 0 : 1) + (playersAway > 0 ? 1 : 0);
+            long crossed = StreamMessagesAcrossNodes() - before;
+            // Up to two more: the publish notification's fan-out message may be written after the count began.
+            Assert.InRange(crossed, (long)Frames * perFrame, ((long)Frames * perFrame) + 2);
+            Assert.True(playersAway >= 1 && playersAway < players.Count, $"players on the entity's node and away: {players.Count - playersAway}/{playersAway}");
+            // Each node with players got each frame once for all its players: node messages per frame = nodes with players.
+            for (int i = 0; i < fanouts.Length; i++)
             {
-                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= VideoFrames + 1 && r.Audio.Count >= AudioFrames + 1, Patience);
-                Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
-                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
-                Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
-                Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
-                FlashClientTests.AssertFrames(received.Video.Skip(1), VideoFrames, 40);
-                FlashClientTests.AssertFrames(received.Audio.Skip(1), AudioFrames, 20);
-            }));
+                Assert.InRange(fanouts[i].NodeEvents - eventsBefore[i], Frames, Frames + 1);
+                Assert.True(fanouts[i].Direct > 0, "players served in the node's fan-out loop");
+            }
         }
         finally
         {
@@ -183,15 +197,19 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         }
     }
 
+    /// <summary>Stream protocol messages written for another node, on both nodes (each is one message crossing nodes).</summary>
+    private long StreamMessagesAcrossNodes() => new[] { nodes.A, nodes.B }.Sum(node =>
+        ((ProtocolSerializer)TwoNodes.SystemOf(node).Serialization.FindSerializerForType(typeof(StreamNodeEvent))).Serialized);
+
     /// <summary>
     /// Players through B and A. More join (bounded) until one player's session lives on the node without the
-    /// stream entity, so stream deliveries cross nodes for certain.
+    /// stream entity, so stream deliveries cross nodes for certain, and one on the entity's node (players on both).
     /// </summary>
     private async Task ConnectPlayersAsync(List<(FlashNetConnection Nc, FlashNetStream Ns)> players, string name, int minPlayers)
     {
         const int MaxPlayers = 16;
-        bool crossNode = false;
-        for (int i = 0; i < MaxPlayers && (i < minPlayers || !crossNode); i++)
+        bool crossNode = false, sameNode = false;
+        for (int i = 0; i < MaxPlayers && (i < minPlayers || !crossNode || !sameNode); i++)
         {
             var gateway = i % 3 == 2 ? nodes.A : nodes.B;
             var nc = await FlashNetConnection.ConnectAsync($"rtmfp://{gateway.Endpoint}/live").WaitAsync(Patience);
@@ -203,6 +221,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             bool streamOnA = (await LocalEntities(nodes.A, "stream")).Contains("live/" + name);
             bool sessionOnA = (await LocalEntities(nodes.A, "session")).Contains(session);
             crossNode |= streamOnA != sessionOnA;
+            sameNode |= streamOnA == sessionOnA;
         }
         Assert.True(crossNode, "no player session on the other node than the stream entity");
     }

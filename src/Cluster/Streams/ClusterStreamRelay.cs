@@ -25,14 +25,17 @@ public sealed class ClusterStreamRelay : IStreamRelay
     /// <summary>Publishers and subscriptions sent again to a stream's next incarnation and not yet answered.</summary>
     private readonly HashSet<PublisherId> _republishing = [];
     private readonly HashSet<long> _resubscribing = [];
+    /// <summary>This node's stream fan-out, named in every subscription (null: events come to the session one by one).</summary>
+    private readonly IActorRef? _fanout;
 
     /// <summary>Re-registrations not yet answered: the session calls <see cref="RetryPending"/> until there are none.</summary>
     public bool HasPending => _republishing.Count > 0 || _resubscribing.Count > 0;
 
-    public ClusterStreamRelay(IActorRef streamRegion, IActorRef session, TimeSpan? askTimeout = null)
+    public ClusterStreamRelay(IActorRef streamRegion, IActorRef session, TimeSpan? askTimeout = null, IActorRef? fanout = null)
     {
         _streams = streamRegion;
         _session = session;
+        _fanout = fanout;
         _askTimeout = askTimeout ?? TimeSpan.FromSeconds(5);
     }
 
@@ -79,7 +82,7 @@ public sealed class ClusterStreamRelay : IStreamRelay
                 long id = _nextSubscriptionId++;
                 _subscriptionIds.Add(subscribe.Subscriber, id);
                 _subscriptions.Add(id, (stream, subscribe.Subscriber));
-                _streams.Tell(new SubscribeStream(stream, _session, id), _session);
+                _streams.Tell(new SubscribeStream(stream, _session, id, _fanout), _session);
                 return;
             case Unsubscribe unsubscribe:
                 if (_subscriptionIds.Remove(unsubscribe.Subscriber, out long sid))
@@ -95,11 +98,14 @@ public sealed class ClusterStreamRelay : IStreamRelay
     }
 
     /// <summary>An event for one of this session's subscriptions; stale subscription IDs are ignored.</summary>
-    public void Deliver(StreamEventDelivery delivery)
+    public void Deliver(StreamEventDelivery delivery) => Deliver(delivery.SubscriptionId, delivery.Event);
+
+    /// <summary>An event for one of this session's subscriptions from the node's fan-out (no message object per player).</summary>
+    public void Deliver(long subscriptionId, StreamEvent streamEvent)
     {
-        if (_subscriptions.TryGetValue(delivery.SubscriptionId, out var entry))
+        if (_subscriptions.TryGetValue(subscriptionId, out var entry))
         {
-            entry.Subscriber.OnStreamEvent(delivery.Event);
+            entry.Subscriber.OnStreamEvent(streamEvent);
         }
     }
 
@@ -140,7 +146,7 @@ public sealed class ClusterStreamRelay : IStreamRelay
         {
             if (_subscriptions.TryGetValue(id, out var entry))
             {
-                _streams.Tell(new SubscribeStream(entry.Stream, _session, id), _session);
+                _streams.Tell(new SubscribeStream(entry.Stream, _session, id, _fanout), _session);
             }
         }
         _resubscribing.RemoveWhere(id => !_subscriptions.ContainsKey(id));
@@ -179,7 +185,7 @@ public sealed class ClusterStreamRelay : IStreamRelay
             if (StreamMessageExtractor.EntityIdOf(entry.Stream) == entity)
             {
                 _resubscribing.Add(id);
-                _streams.Tell(new SubscribeStream(entry.Stream, _session, id), _session);
+                _streams.Tell(new SubscribeStream(entry.Stream, _session, id, _fanout), _session);
             }
         }
     }

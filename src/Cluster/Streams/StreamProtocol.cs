@@ -25,8 +25,12 @@ public sealed record UnpublishStream(StreamKey Stream, PublisherId Publisher) : 
 
 public sealed record PublishStreamFrame(StreamKey Stream, PublisherId Publisher, MediaFrame Frame) : IStreamMessage;
 
-/// <summary>Adds a subscriber: events come back as <see cref="StreamEventDelivery"/> to <paramref name="Session"/> (watched).</summary>
-public sealed record SubscribeStream(StreamKey Stream, IActorRef Session, long SubscriptionId) : IStreamMessage;
+/// <summary>
+/// Adds a subscriber: events come back as <see cref="StreamEventDelivery"/> to <paramref name="Session"/> (watched), or,
+/// with <paramref name="Fanout"/> (the stream fan-out of the session's node), through that fan-out: one
+/// <see cref="StreamNodeEvent"/> per node and event, however many players the node has (docs/decisions.md, "Stream fan-out").
+/// </summary>
+public sealed record SubscribeStream(StreamKey Stream, IActorRef Session, long SubscriptionId, IActorRef? Fanout = null) : IStreamMessage;
 
 public sealed record UnsubscribeStream(StreamKey Stream, IActorRef Session, long SubscriptionId) : IStreamMessage;
 
@@ -49,6 +53,20 @@ public sealed record StreamEntityStopped(StreamKey Stream);
 /// session subscribes again to its next incarnation (issue 9), as it does on <see cref="StreamEntityStopped"/>.
 /// </summary>
 public sealed record StreamSubscribed(StreamKey Stream, long SubscriptionId);
+
+/// <summary>The stream entity tells a node's fan-out: deliver this stream's events to this subscription of a local session from now on.</summary>
+public sealed record StreamNodeJoin(StreamKey Stream, IActorRef Session, long SubscriptionId);
+
+/// <summary>The subscription left the stream (or its entity stopped): the node's fan-out forgets it.</summary>
+public sealed record StreamNodeLeave(StreamKey Stream, IActorRef Session, long SubscriptionId);
+
+/// <summary>
+/// One stream event for a node's fan-out. Without <paramref name="Session"/>: for every subscription of the stream that
+/// fan-out holds (media, publish and unpublish notifications: one message per node, not per player). With it: for that
+/// one subscription (what a late joiner gets first). Sent after the <see cref="StreamNodeJoin"/> on the same path, so a
+/// node's fan-out sees joins, leaves and events in the entity's order.
+/// </summary>
+public sealed record StreamNodeEvent(StreamKey Stream, StreamEvent Event, IActorRef? Session = null, long SubscriptionId = 0);
 
 /// <summary>Akka.Hosting registry key of the stream shard region.</summary>
 public sealed class StreamRegion;

@@ -43,8 +43,13 @@ internal sealed class StreamProtocolSerializer(ExtendedActorSystem system) : Pro
                 WriteMediaFrame(w, m.Frame);
             },
             static (ref ClusterMessageReader r) => new PublishStreamFrame(ReadStreamKey(ref r), ReadPublisher(ref r), ReadMediaFrame(ref r)))
-        .Add<SubscribeStream>("ss", static (w, m) => WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId),
-            static (ref ClusterMessageReader r) => new SubscribeStream(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64()))
+        .Add<SubscribeStream>("ss",
+            static (w, m) =>
+            {
+                WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId);
+                WriteOptionalActorRef(w, m.Fanout);
+            },
+            static (ref ClusterMessageReader r) => new SubscribeStream(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64(), ReadOptionalActorRef(ref r)))
         .Add<UnsubscribeStream>("su", static (w, m) => WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId),
             static (ref ClusterMessageReader r) => new UnsubscribeStream(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64()))
         .Add<QueryStreamLive>("ql", static (w, m) => WriteStreamKey(w, m.Stream),
@@ -76,7 +81,21 @@ internal sealed class StreamProtocolSerializer(ExtendedActorSystem system) : Pro
             static (ref ClusterMessageReader r) => new PublishNotify(ReadStreamKey(ref r)))
         .Add<UnpublishNotify>("uu", static (w, m) => WriteStreamKey(w, m.Stream),
             static (ref ClusterMessageReader r) => new UnpublishNotify(ReadStreamKey(ref r)))
-        .Add<MediaFrame>("mf", WriteMediaFrame, ReadMediaFrame);
+        .Add<MediaFrame>("mf", WriteMediaFrame, ReadMediaFrame)
+        .Add<StreamNodeJoin>("nj", static (w, m) => WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId),
+            static (ref ClusterMessageReader r) => new StreamNodeJoin(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64()))
+        .Add<StreamNodeLeave>("nl", static (w, m) => WriteSubscription(w, m.Stream, m.Session, m.SubscriptionId),
+            static (ref ClusterMessageReader r) => new StreamNodeLeave(ReadStreamKey(ref r), r.ReadActorRef(), r.ReadInt64()))
+        .Add<StreamNodeEvent>("ne",
+            static (w, m) =>
+            {
+                WriteStreamKey(w, m.Stream);
+                WriteStreamEvent(w, m.Event);
+                WriteOptionalActorRef(w, m.Session);
+                w.WriteInt64(m.SubscriptionId);
+            },
+            static (ref ClusterMessageReader r) =>
+                new StreamNodeEvent(ReadStreamKey(ref r), ReadStreamEvent(ref r), ReadOptionalActorRef(ref r), r.ReadInt64()));
 
     public override int Identifier => SerializerIdentifier;
 
@@ -92,6 +111,17 @@ internal sealed class StreamProtocolSerializer(ExtendedActorSystem system) : Pro
         w.WriteActorRef(session);
         w.WriteInt64(subscriptionId);
     }
+
+    private static void WriteOptionalActorRef(ClusterMessageWriter w, IActorRef? actor)
+    {
+        w.WriteBool(actor is not null);
+        if (actor is not null)
+        {
+            w.WriteActorRef(actor);
+        }
+    }
+
+    private static IActorRef? ReadOptionalActorRef(ref ClusterMessageReader r) => r.ReadBool() ? r.ReadActorRef() : null;
 
     private static void WriteStreamKey(ClusterMessageWriter w, StreamKey key)
     {

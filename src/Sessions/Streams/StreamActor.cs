@@ -23,11 +23,36 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
         public static readonly IdleCheck Instance = new();
     }
 
-    /// <summary>A subscribing session as a <see cref="IStreamSubscriber"/> (value equality, so Unsubscribe finds it).</summary>
-    private sealed record SessionSubscriber(IActorRef Session, long SubscriptionId) : IStreamSubscriber
+    /// <summary>
+    /// A subscribing session as a <see cref="IStreamSubscriber"/> (equal by session and subscription ID, so Unsubscribe
+    /// finds it). Without a fan-out each event is told to the session; with one, it goes through the node's fan-out
+    /// (<see cref="StreamNodes"/>): one message per node for what every subscriber gets, one for what only this one gets.
+    /// </summary>
+    private sealed class SessionSubscriber(IActorRef session, long subscriptionId, IActorRef? fanout, StreamNodes nodes)
+        : IStreamSubscriber, IEquatable<SessionSubscriber>
     {
-        public void OnStreamEvent(StreamEvent streamEvent) =>
-            Session.Tell(new StreamEventDelivery(SubscriptionId, streamEvent), ActorRefs.NoSender);
+        public IActorRef Session { get; } = session;
+        public long SubscriptionId { get; } = subscriptionId;
+        public IActorRef? Fanout { get; } = fanout;
+
+        public void OnStreamEvent(StreamEvent streamEvent)
+        {
+            if (Fanout is null)
+            {
+                Session.Tell(new StreamEventDelivery(SubscriptionId, streamEvent), ActorRefs.NoSender);
+            }
+            else
+            {
+                nodes.Deliver(Fanout, Session, SubscriptionId, streamEvent);
+            }
+        }
+
+        public bool Equals(SessionSubscriber? other) =>
+            other is not null && Session.Equals(other.Session) && SubscriptionId == other.SubscriptionId;
+
+        public override bool Equals(object? obj) => Equals(obj as SessionSubscriber);
+
+        public override int GetHashCode() => HashCode.Combine(Session, SubscriptionId);
     }
 
     private readonly PublishedStream _stream;
@@ -36,6 +61,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _idleTimeout;
     private bool _passivating;
     private readonly StreamTally _tally;
+    private readonly StreamNodes _nodes;
 
     public StreamActor(string entityId) : this(entityId, DefaultIdleTimeout)
     {
@@ -46,12 +72,14 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
         _idleTimeout = idleTimeout;
         _stream = new PublishedStream(StreamMessageExtractor.KeyOf(entityId));
         _tally = new StreamTally(metrics, directory, _stream.Key.ToString());
+        _nodes = new StreamNodes(_stream.Key);
 
         Receive<PublishStream>(OnPublish);
         Receive<UnpublishStream>(m =>
         {
             if (_stream.Publisher == m.Publisher)
             {
+                _nodes.BeginBroadcast();
                 _stream.Handle(new StopPublish(m.Publisher));
                 _publisherSession = null;
             }
@@ -59,26 +87,31 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
         });
         Receive<PublishStreamFrame>(m =>
         {
+            _nodes.BeginBroadcast();
             _stream.Handle(new PublishFrame(m.Publisher, m.Frame));
             _tally.Relayed(m.Frame.Message.Length, _subscribers.Count);
         });
         Receive<SubscribeStream>(m =>
         {
-            var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId);
+            var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId, m.Fanout, _nodes);
             // First, so the session watches this entity before the first delivery (and again on a repeat).
             m.Session.Tell(new StreamSubscribed(_stream.Key, m.SubscriptionId), Self);
             if (!_subscribers.Contains(subscriber))
             {
                 _subscribers.Add(subscriber);
                 Context.Watch(m.Session);
+                _nodes.Join(subscriber.Fanout, m.Session, m.SubscriptionId); // before what a late joiner gets first
                 _stream.Handle(new Subscribe(subscriber));
             }
         });
         Receive<UnsubscribeStream>(m =>
         {
-            var subscriber = new SessionSubscriber(m.Session, m.SubscriptionId);
-            if (_subscribers.Remove(subscriber))
+            int index = _subscribers.IndexOf(new SessionSubscriber(m.Session, m.SubscriptionId, null, _nodes));
+            if (index >= 0)
             {
+                var subscriber = _subscribers[index];
+                _subscribers.RemoveAt(index);
+                _nodes.Leave(subscriber.Fanout, subscriber.Session, subscriber.SubscriptionId);
                 _stream.Handle(new Unsubscribe(subscriber));
                 UnwatchIfUnused(m.Session);
             }
@@ -110,6 +143,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     protected override bool AroundReceive(Receive receive, object message)
     {
         bool handled = base.AroundReceive(receive, message);
+        _nodes.EndBroadcast();
         _tally.Report(_stream.Publisher is null ? 0 : 1, _subscribers.Count);
         return handled;
     }
@@ -117,6 +151,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
     private void OnPublish(PublishStream m)
     {
         using var trace = RtmfpTracing.Source.StartActivity("rtmfp.publish");
+        _nodes.BeginBroadcast();
         bool accepted = _stream.Handle(new StartPublish(m.Publisher));
         trace?.SetTag("rtmfp.stream", _stream.Key.ToString());
         trace?.SetTag(MetricTags.Outcome, accepted ? "accepted" : "refused");
@@ -139,6 +174,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
         {
             if (_subscribers[i].Session.Equals(session))
             {
+                _nodes.Leave(_subscribers[i].Fanout, session, _subscribers[i].SubscriptionId);
                 _stream.Handle(new Unsubscribe(_subscribers[i]));
                 _subscribers.RemoveAt(i);
             }
@@ -176,6 +212,7 @@ public sealed class StreamActor : ReceiveActor, IWithTimers
         }
         foreach (var s in _subscribers)
         {
+            _nodes.Leave(s.Fanout, s.Session, s.SubscriptionId); // the next incarnation joins them again
             if (told.Add(s.Session))
             {
                 s.Session.Tell(new StreamEntityStopped(_stream.Key), ActorRefs.NoSender);

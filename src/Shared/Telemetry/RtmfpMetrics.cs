@@ -205,5 +205,8 @@ public static class HandlerFailureSites
     /// <summary>An application callback threw (peer lookup authorization, disconnect notification).</summary>
     public const string Application = "application";
 
-    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application];
+    /// <summary>Delivering a stream event on the node's stream fan-out thread threw (the session's actor takes over).</summary>
+    public const string StreamFanout = "stream_fanout";
+
+    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application, StreamFanout];
 }

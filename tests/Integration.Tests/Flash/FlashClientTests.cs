@@ -49,16 +49,7 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
             await stream.PublishAsync("fanout");
             PublishSynthetic(stream, VideoFrames, AudioFrames);
 
-            await Task.WhenAll(players.Select(async p =>
-            {
-                var received = await Collect(p.Ns, r => r.Video.Count >= VideoFrames + 1 && r.Audio.Count >= AudioFrames + 1);
-                Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
-                Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
-                Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
-                Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
-                AssertFrames(received.Video.Skip(1), VideoFrames, 40);
-                AssertFrames(received.Audio.Skip(1), AudioFrames, 20);
-            }));
+            await Task.WhenAll(players.Select(p => ReceiveWholeStreamAsync(p.Ns, VideoFrames, AudioFrames, Patience)));
         }
         finally
         {
@@ -225,6 +216,21 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
                 a++;
             }
         }
+    }
+
+    /// <summary>
+    /// What each player of <see cref="PublishSynthetic"/> gets: PublishNotify, onMetaData, both sequence headers first,
+    /// then every frame in order with its timestamp.
+    /// </summary>
+    internal static async Task ReceiveWholeStreamAsync(FlashNetStream ns, int videoFrames, int audioFrames, TimeSpan patience)
+    {
+        var received = await Collect(ns, r => r.Video.Count >= videoFrames + 1 && r.Audio.Count >= audioFrames + 1, patience);
+        Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
+        Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
+        Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
+        Assert.True(AudioTag.TryParse(received.Audio[0].Payload.Span, out var firstAudio) && firstAudio.IsAacSequenceHeader);
+        AssertFrames(received.Video.Skip(1), videoFrames, 40);
+        AssertFrames(received.Audio.Skip(1), audioFrames, 20);
     }
 
     internal static void AssertFrames(IEnumerable<FlashMessage> frames, int count, uint interval)

@@ -14,7 +14,7 @@ public class StreamActorTests : TestKit
 {
     private static readonly StreamKey Key = new("live", "cam");
 
-    private static MediaFrame Frame(RtmpMessageType type, uint ts, params byte[] payload)
+    internal static MediaFrame Frame(RtmpMessageType type, uint ts, params byte[] payload)
     {
         Assert.True(MediaFrame.TryCreate(FlashTestClient.Media(type, ts, payload), new AmfReader(), out var frame));
         return frame;

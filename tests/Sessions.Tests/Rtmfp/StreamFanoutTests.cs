@@ -1,0 +1,197 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit;
+using Rtmfp.Cluster;
+using Rtmfp.Flash;
+using Rtmfp.Sessions.Streams;
+using Rtmfp.Shared.Flash;
+
+namespace Rtmfp.Sessions.Tests.Rtmfp;
+
+/// <summary>The stream entity's one message per node and event, and a node's fan-out loop over its players' ports.</summary>
+public class StreamFanoutTests : TestKit
+{
+    private static readonly StreamKey Key = new("live", "fan");
+    private static readonly PublisherId Publisher = new(1, 1);
+
+    private static MediaFrame Frame(RtmpMessageType type, uint ts, params byte[] payload) => StreamActorTests.Frame(type, ts, payload);
+
+    private IActorRef SpawnEntity() =>
+        Sys.ActorOf(Props.Create(() => new ParentProbe(Props.Create(() => new StreamActor(StreamMessageExtractor.EntityIdOf(Key), TimeSpan.FromSeconds(30))), CreateTestProbe().Ref)));
+
+    [Fact]
+    public void Each_event_reaches_each_node_once_and_a_late_joiner_gets_its_own_first()
+    {
+        var stream = SpawnEntity();
+        var nodeX = CreateTestProbe();
+        var nodeY = CreateTestProbe();
+        var direct = CreateTestProbe(); // a subscriber without a fan-out (RTMP, group seeding): told one by one
+        var probes = Enumerable.Range(0, 4).Select(_ => CreateTestProbe()).ToArray();
+        var sessions = probes.Select(p => p.Ref).ToArray();
+        stream.Tell(new SubscribeStream(Key, sessions[0], 1, nodeX.Ref));
+        stream.Tell(new SubscribeStream(Key, sessions[1], 2, nodeX.Ref));
+        stream.Tell(new SubscribeStream(Key, sessions[2], 3, nodeY.Ref));
+        stream.Tell(new SubscribeStream(Key, direct.Ref, 9));
+        Assert.Equal(new StreamNodeJoin(Key, sessions[0], 1), nodeX.ExpectMsg<StreamNodeJoin>());
+        Assert.Equal(new StreamNodeJoin(Key, sessions[1], 2), nodeX.ExpectMsg<StreamNodeJoin>());
+        Assert.Equal(new StreamNodeJoin(Key, sessions[2], 3), nodeY.ExpectMsg<StreamNodeJoin>());
+        direct.ExpectMsg<StreamSubscribed>();
+
+        var publisher = CreateTestProbe();
+        stream.Tell(new PublishStream(Key, Publisher, publisher.Ref), publisher.Ref);
+        publisher.ExpectMsg<PublishStreamResult>();
+        var metadata = MediaFrame.FromParts(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, new byte[] { 18, 0, 0, 0, 0, 2, 0, 1, (byte)'x' }, 0, "onMetaData");
+        var config = Frame(RtmpMessageType.Video, 0, 0x17, 0x00, 0, 0, 0, 1);
+        var audioConfig = Frame(RtmpMessageType.Audio, 0, 0xAF, 0x00, 0x12);
+        foreach (var f in new[] { metadata, config, audioConfig })
+        {
+            stream.Tell(new PublishStreamFrame(Key, Publisher, f));
+        }
+        foreach (var node in new[] { nodeX, nodeY })
+        {
+            // One message per node for all its subscriptions: the notification, then each frame.
+            Assert.IsType<PublishNotify>(node.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+            Assert.Same(metadata, node.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+            Assert.Same(config, node.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+            Assert.Same(audioConfig, node.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+            node.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        }
+        Assert.IsType<PublishNotify>(direct.ExpectMsg<StreamEventDelivery>().Event);
+
+        // A late joiner on Y: its join, then what it needs first, addressed to it alone, then the live frames.
+        stream.Tell(new SubscribeStream(Key, sessions[3], 4, nodeY.Ref));
+        Assert.Equal(new StreamNodeJoin(Key, sessions[3], 4), nodeY.ExpectMsg<StreamNodeJoin>());
+        Assert.IsType<PublishNotify>(nodeY.ExpectMsg<StreamNodeEvent>(e => sessions[3].Equals(e.Session) && e.SubscriptionId == 4).Event);
+        Assert.Same(metadata, nodeY.ExpectMsg<StreamNodeEvent>(e => sessions[3].Equals(e.Session)).Event);
+        Assert.Same(audioConfig, nodeY.ExpectMsg<StreamNodeEvent>(e => sessions[3].Equals(e.Session)).Event);
+        Assert.Same(config, nodeY.ExpectMsg<StreamNodeEvent>(e => sessions[3].Equals(e.Session)).Event);
+        var key = Frame(RtmpMessageType.Video, 40, 0x17, 0x01, 0, 0, 0, 2);
+        stream.Tell(new PublishStreamFrame(Key, Publisher, key));
+        Assert.Same(key, nodeY.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+        Assert.Same(key, nodeX.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+        nodeX.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        nodeY.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        // Y's players leave: Y hears each leave and no more frames; X still gets one message per frame.
+        stream.Tell(new UnsubscribeStream(Key, sessions[2], 3));
+        stream.Tell(new UnsubscribeStream(Key, sessions[3], 4));
+        Assert.Equal(new StreamNodeLeave(Key, sessions[2], 3), nodeY.ExpectMsg<StreamNodeLeave>());
+        Assert.Equal(new StreamNodeLeave(Key, sessions[3], 4), nodeY.ExpectMsg<StreamNodeLeave>());
+        stream.Tell(new PublishStreamFrame(Key, Publisher, key));
+        Assert.Same(key, nodeX.ExpectMsg<StreamNodeEvent>(e => e.Session is null).Event);
+        nodeY.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        foreach (var s in probes)
+        {
+            s.ExpectMsg<StreamSubscribed>(); // sessions still hear of the entity themselves (they watch it)
+            s.ExpectNoMsg(TimeSpan.FromMilliseconds(10));
+        }
+    }
+
+    /// <summary>A session stand-in: records what the port delivers, or refuses (its actor must take over).</summary>
+    private sealed class RecordingOwner(bool accept) : IStreamPortOwner
+    {
+        public List<(long Id, StreamEvent Event)> Delivered { get; } = [];
+        public bool Accept { get; set; } = accept;
+
+        public bool TryDrainDirect(StreamPort port)
+        {
+            if (!Accept)
+            {
+                return false;
+            }
+            while (port.TryTake(out long id, out var e))
+            {
+                Delivered.Add((id, e));
+            }
+            return true;
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_node_fan_out_delivers_in_one_loop_and_leaves_a_busy_session_to_its_actor()
+    {
+        var fanout = new StreamFanout();
+        fanout.Hub = Sys.ActorOf(Props.Create(() => new StreamFanoutActor(fanout)));
+        var idle = new RecordingOwner(accept: true);
+        var busy = new RecordingOwner(accept: true);
+        var idleSession = CreateTestProbe();
+        var busySession = CreateTestProbe();
+        var idlePort = new StreamPort(idleSession.Ref, idle);
+        var busyPort = new StreamPort(busySession.Ref, busy);
+        fanout.Register(idlePort);
+        fanout.Register(busyPort);
+        fanout.Hub.Tell(new StreamNodeJoin(Key, idleSession.Ref, 1));
+        fanout.Hub.Tell(new StreamNodeJoin(Key, busySession.Ref, 2));
+        fanout.Hub.Tell(new StreamNodeJoin(Key, CreateTestProbe().Ref, 3)); // no port on this node: ignored
+
+        var frames = Enumerable.Range(0, 5).Select(i => Frame(RtmpMessageType.Audio, (uint)(i * 20), 0xAF, 0x01, (byte)i)).ToArray();
+        lock (busyPort.Gate) // the busy session's actor is handling a message meanwhile
+        {
+            foreach (var f in frames)
+            {
+                fanout.Hub.Tell(new StreamNodeEvent(Key, f));
+            }
+            AwaitCondition(() => fanout.NodeEvents == frames.Length, TimeSpan.FromSeconds(10)); // this thread must keep the gate
+            Assert.Empty(busy.Delivered);
+            Assert.True(busyPort.HasQueued);
+        }
+        // In order, every frame, on the fan-out's thread for the idle session; one wake-up at most for the busy one.
+        Assert.Equal(frames, idle.Delivered.Select(d => (MediaFrame)d.Event));
+        Assert.All(idle.Delivered, d => Assert.Equal(1, d.Id));
+        idleSession.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(5, fanout.Direct);
+        Assert.Equal(5, fanout.Queued);
+        // The busy session's actor, once it lets go, is told once and drains everything in order.
+        busyPort.Wake();
+        busyPort.Wake();
+        busySession.ExpectMsg<StreamPortWake>();
+        busySession.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        busyPort.Woken();
+        Assert.True(busy.TryDrainDirect(busyPort));
+        Assert.Equal(frames, busy.Delivered.Select(d => (MediaFrame)d.Event));
+
+        // An event for one subscription (a late joiner's catch-up) reaches that one only; a refusal wakes the actor.
+        idle.Accept = false;
+        fanout.Hub.Tell(new StreamNodeEvent(Key, new PublishNotify(Key), busySession.Ref, 2));
+        fanout.Hub.Tell(new StreamNodeEvent(Key, frames[0], idleSession.Ref, 1));
+        idleSession.ExpectMsg<StreamPortWake>();
+        await AwaitConditionAsync(() => Task.FromResult(busy.Delivered.Count == 6), TimeSpan.FromSeconds(10));
+        Assert.IsType<PublishNotify>(busy.Delivered[^1].Event);
+
+        // A leave and a closed port: no more deliveries.
+        fanout.Hub.Tell(new StreamNodeLeave(Key, busySession.Ref, 2));
+        fanout.Unregister(idlePort);
+        fanout.Hub.Tell(new StreamNodeEvent(Key, frames[1]));
+        await AwaitConditionAsync(() => Task.FromResult(fanout.NodeEvents == frames.Length + 3), TimeSpan.FromSeconds(10));
+        Assert.Equal(6, busy.Delivered.Count);
+        Assert.Null(fanout.Find(idleSession.Ref));
+    }
+
+    [Fact]
+    public void Offering_to_a_port_allocates_nothing_per_player_once_warm()
+    {
+        var port = new StreamPort(CreateTestProbe().Ref, new DrainingOwner());
+        var frame = Frame(RtmpMessageType.Audio, 0, 0xAF, 0x01, 1);
+        for (int i = 0; i < 1000; i++)
+        {
+            port.Offer(1, frame);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            port.Offer(1, frame);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>Takes everything without keeping it: the port's own cost alone.</summary>
+    private sealed class DrainingOwner : IStreamPortOwner
+    {
+        public bool TryDrainDirect(StreamPort port)
+        {
+            while (port.TryTake(out _, out _))
+            {
+            }
+            return true;
+        }
+    }
+}
