@@ -102,7 +102,17 @@ internal sealed class ClusterTelemetry : BackgroundService
         var result = new List<(string, int, int)>();
         foreach (var name in sharding.ShardTypeNames.Order(StringComparer.Ordinal))
         {
-            var state = await sharding.ShardRegion(name).Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(3), ct).ConfigureAwait(false);
+            IActorRef region;
+            try
+            {
+                region = sharding.ShardRegion(name);
+            }
+            catch (ArgumentException)
+            {
+                // Named but still starting (its hosting extension registers the name first): next tick.
+                continue;
+            }
+            var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(3), ct).ConfigureAwait(false);
             int entities = 0;
             foreach (var shard in state.Shards)
             {

@@ -89,14 +89,21 @@ public sealed class ReceiveAllocationTests
         {
             gateway.OnDatagram(endpoint, datagrams[i % Ring], from);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Measured; i++)
+        // The lowest of three rounds: a full collection caused by tests running beside this one trims the shared
+        // array pool, and the next rents allocate again once (not per datagram).
+        const int Rounds = 3;
+        double perDatagram = double.MaxValue;
+        for (int round = 0; round < Rounds; round++)
         {
-            gateway.OnDatagram(endpoint, datagrams[i % Ring], from);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Measured; i++)
+            {
+                gateway.OnDatagram(endpoint, datagrams[i % Ring], from);
+            }
+            perDatagram = Math.Min(perDatagram, (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Measured);
         }
-        double perDatagram = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Measured;
 
-        Assert.Equal(Warm + Measured, session.Packets); // every datagram reached the session
+        Assert.Equal(Warm + Rounds * Measured, session.Packets); // every datagram reached the session
         Assert.InRange(perDatagram, 0, InboundPacketBytes);
     }
 }
