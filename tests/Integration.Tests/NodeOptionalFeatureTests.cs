@@ -1,3 +1,4 @@
+using Rtmfp.Integration.Tests.Support;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -52,9 +53,7 @@ public class NodeOptionalFeatureTests
     [Fact(Timeout = 90_000)]
     public async Task With_Redis_persistence_the_node_serves_a_session_and_its_actors_journal_to_Redis()
     {
-        string redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        string redis = TestRedis.ConnectionString;
         string prefix = $"claims-{Guid.NewGuid():N}:";
         using var inspector = await ConnectionMultiplexer.ConnectAsync(redis);
         var db = inspector.GetDatabase();

@@ -1,3 +1,4 @@
+using Rtmfp.Integration.Tests.Support;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,8 +32,7 @@ public class PersistenceStartupTests
     [Fact(Timeout = 60_000)]
     public async Task A_reachable_Redis_makes_the_node_ready()
     {
-        var redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS")
-            ?? throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh");
+        var redis = TestRedis.ConnectionString;
         await using var node = await RunningNode.StartAsync(("Rtmfp:Persistence:Provider", "Redis"), ("Rtmfp:Persistence:Redis", redis));
         var health = node.Host.Services.GetRequiredService<IRedisHealth>();
         await WaitUntilAsync(() => health.IsReachable);

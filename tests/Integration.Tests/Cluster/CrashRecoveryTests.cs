@@ -188,9 +188,7 @@ public class CrashRecoveryTests
 
     private static (string, string)[] RedisPersistence()
     {
-        string redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        string redis = TestRedis.ConnectionString;
         return [("RTMFP_Persistence__Provider", "Redis"), ("RTMFP_Persistence__Redis", redis), ("RTMFP_Persistence__KeyPrefix", $"crash-{Guid.NewGuid():N}:")];
     }
 

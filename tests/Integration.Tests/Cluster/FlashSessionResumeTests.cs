@@ -17,9 +17,7 @@ public class FlashSessionResumeTests
     [Fact(Timeout = 240_000)]
     public async Task A_publisher_and_a_player_whose_node_died_carry_on_without_a_new_handshake()
     {
-        var redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        var redis = TestRedis.ConnectionString;
         var nodes = await NodeProcess.StartThreeAsync(("RTMFP_Persistence__Provider", "Redis"), ("RTMFP_Persistence__Redis", redis),
             ("RTMFP_Persistence__KeyPrefix", $"flash-resume-{Guid.NewGuid():N}:"));
         var clients = new List<FlashNetConnection>();

@@ -16,9 +16,7 @@ public class SessionResumeTests
 
     private static (string, string)[] RedisPersistence()
     {
-        string redis = Environment.GetEnvironmentVariable("RTMFP_TEST_REDIS") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException("RTMFP_TEST_REDIS not set: run ./scripts/test.sh (it starts redis-server on loopback)");
+        string redis = TestRedis.ConnectionString;
         return
         [
             ("RTMFP_Persistence__Provider", "Redis"),
