@@ -24,3 +24,16 @@ internal unsafe struct MsgHdr
     public nuint ControlLength;
     public int Flags;
 }
+
+/// <summary>Linux errno values the UDP transport tells apart (asm-generic/errno-base.h, errno.h).</summary>
+internal static class Errno
+{
+    public const int Eintr = 4;
+    public const int Eio = 5;
+    public const int Ebadf = 9;
+    public const int Eagain = 11;
+    public const int Einval = 22;
+    public const int Enosys = 38;
+    public const int Enoprotoopt = 92;
+    public const int Eopnotsupp = 95;
+}

@@ -130,13 +130,13 @@ internal sealed class UdpEndpoint : IAsyncDisposable
                 metrics.Io.Add(payload.Length, MetricTags.Transmit);
                 return;
             }
-            if (errno is UdpSegmentation.Eio or UdpSegmentation.Enoprotoopt or UdpSegmentation.Eopnotsupp)
+            if (errno is Errno.Eio or Errno.Enoprotoopt or Errno.Eopnotsupp)
             {
                 // The device or kernel cannot segment (e.g. no checksum offload): from now on, one by one.
                 _canSegment = false;
                 _logger?.SegmentationRefused(LocalEndPoint, errno);
             }
-            else if (errno != UdpSegmentation.Einval)
+            else if (errno != Errno.Einval)
             {
                 // A full buffer or an ICMP error: UDP loses the batch like any datagram; RTMFP retransmits.
                 _logger?.SegmentedSendFailed(to, errno);
@@ -229,17 +229,17 @@ internal sealed class UdpEndpoint : IAsyncDisposable
                 int n = batch.Receive(_socket, out int errno);
                 if (n < 0)
                 {
-                    if (errno == UdpReceiveBatch.Enosys)
+                    if (errno == Errno.Enosys)
                     {
                         done = false;
                         return false;
                     }
-                    if (errno is UdpReceiveBatch.Eagain or UdpReceiveBatch.Eintr)
+                    if (errno is Errno.Eagain or Errno.Eintr)
                     {
                         // The socket's receive timeout passed, or the descriptor is non-blocking: wait the .NET way.
                         _socket.Poll(ReceiveWakeMs * 1000, SelectMode.SelectRead);
                     }
-                    else if (errno == UdpReceiveBatch.Ebadf || token.IsCancellationRequested)
+                    else if (errno == Errno.Ebadf || token.IsCancellationRequested)
                     {
                         break;
                     }

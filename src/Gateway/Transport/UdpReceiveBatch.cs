@@ -15,10 +15,6 @@ internal sealed unsafe partial class UdpReceiveBatch
     /// <summary>Datagrams per call: enough to drain a burst, small enough to keep a batch's latency negligible.</summary>
     public const int Capacity = 32;
 
-    public const int Eagain = 11;
-    public const int Eintr = 4;
-    public const int Ebadf = 9;
-    public const int Enosys = 38;
     private const int NameCapacity = 128; // sizeof(struct sockaddr_storage)
     private const int MsgWaitForOne = 0x10000;
     private const int MsgTrunc = 0x20;

@@ -21,11 +21,6 @@ internal static unsafe partial class UdpSegmentation
 
     private const int SolUdp = 17;
     private const int UdpSegment = 103;
-    private const int Eagain = 11;
-    public const int Eio = 5;
-    public const int Einval = 22;
-    public const int Enoprotoopt = 92;
-    public const int Eopnotsupp = 95;
 
     public static bool IsPlatformSupported { get; } = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
@@ -102,7 +97,7 @@ internal static unsafe partial class UdpSegmentation
                     return 0;
                 }
                 int errno = Marshal.GetLastPInvokeError();
-                return errno == 0 ? Eagain : errno;
+                return errno == 0 ? Errno.Eagain : errno;
             }
         }
         finally
