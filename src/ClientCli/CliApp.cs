@@ -68,6 +68,10 @@ internal sealed class CliApp
     private readonly PublishCommand _publish;
     private readonly PlayCommand _play;
     private readonly GroupCommand _group;
+    private readonly Option<string?> _silenceLog = new("--silence-log")
+    {
+        Description = "CSV file for each session's longest silence between echo answers (start and end as Unix ms)",
+    };
     private readonly Option<bool?> _live = new("--live")
     {
         Description = "Live display (default: when stdout is a terminal)",
@@ -89,7 +93,7 @@ internal sealed class CliApp
 
         Load = new Command("load", "Many concurrent sessions: handshakes/s, round trips/s, latency percentiles")
         {
-            _uri, _sessions, _duration, _rate, _loadSize, _loops, _concurrentHandshakes, _live,
+            _uri, _sessions, _duration, _rate, _loadSize, _loops, _concurrentHandshakes, _live, _silenceLog,
         }.RunsWith(BindLoad, LoadCommand.RunAsync);
 
         Root.Subcommands.Add(Ping);
@@ -151,7 +155,7 @@ internal sealed class CliApp
 
     public LoadSettings BindLoad(ParseResult result) => new(BindConnect(result), result.GetValue(_sessions),
         TimeSpan.FromSeconds(result.GetValue(_duration)), result.GetValue(_rate), result.GetValue(_loadSize), result.GetValue(_loops),
-        result.GetValue(_concurrentHandshakes), result.GetValue(_live));
+        result.GetValue(_concurrentHandshakes), result.GetValue(_live), result.GetValue(_silenceLog));
 
     public SetupSettings BindSetup(ParseResult result) => new(BindConnect(result), result.GetValue(_setupSessions),
         result.GetValue(_setupWarmup), result.GetValue(_setupConcurrent), result.GetValue(_setupPid),

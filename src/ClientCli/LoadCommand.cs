@@ -27,9 +27,12 @@ internal static class LoadCommand
         deadline.CancelAfter(settings.Duration);
 
         var sessions = new Task[settings.Sessions];
+        var silences = new SessionSilence[settings.Sessions];
+        (long Timestamp, long UnixMs) anchor = (Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         for (int i = 0; i < sessions.Length; i++)
         {
-            sessions[i] = RunSessionAsync(i, client, candidates, epd, settings, stats, gate, deadline.Token);
+            silences[i] = new SessionSilence();
+            sessions[i] = RunSessionAsync(i, client, (candidates, epd), settings, stats, silences[i], gate, deadline.Token);
         }
         var all = Task.WhenAll(sessions);
         _ = Task.Run(async () =>
@@ -84,7 +87,43 @@ internal static class LoadCommand
         output.WriteLine($"round trips: {stats.RoundTrips} of {stats.Sent} sent, {stats.RoundTrips / elapsed:0.0} round trips/s over {elapsed:0.00} s, " +
             $"latency ms {Format(roundTrips)}");
         output.WriteLine($"mismatches: {stats.Mismatches}, sessions lost: {stats.LostSessions}");
+        if (settings.Rate > 0)
+        {
+            await ReportSilencesAsync(settings, silences, anchor, output).ConfigureAwait(false);
+        }
         return stats.Handshakes == 0 || stats.Mismatches > 0 || stats.LostSessions > 0 ? ExitCodes.Failed : ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The longest silence of each session (percentiles, and how many lasted over a second); with --silence-log, one
+    /// line per session with its start and end as Unix milliseconds (bench/cluster.sh compares them with a kill time).
+    /// </summary>
+    private static async Task ReportSilencesAsync(LoadSettings settings, SessionSilence[] silences, (long Timestamp, long UnixMs) anchor,
+        TextWriter output)
+    {
+        var lengths = new LatencyStatistics();
+        int overOneSecond = 0, unanswered = 0;
+        foreach (var silence in silences)
+        {
+            double ms = silence.Length.TotalMilliseconds;
+            lengths.Add(ms);
+            overOneSecond += ms > 1000 ? 1 : 0;
+            unanswered += ms > 1000 && !silence.Answered ? 1 : 0;
+        }
+        output.WriteLine($"longest silence per session ms {Format(lengths.Summarize())}; over 1 s: {overOneSecond} ({unanswered} not answered again)");
+        if (settings.SilenceLog is not { } path)
+        {
+            return;
+        }
+        double UnixMs(long timestamp) => anchor.UnixMs + (timestamp - anchor.Timestamp) * 1000.0 / Stopwatch.Frequency;
+        await using var log = new StreamWriter(path);
+        await log.WriteLineAsync("session,start_unix_ms,end_unix_ms,silence_ms,answered").ConfigureAwait(false);
+        for (int i = 0; i < silences.Length; i++)
+        {
+            var s = silences[i];
+            await log.WriteLineAsync(FormattableString.Invariant(
+                $"{i},{UnixMs(s.Start):0.0},{UnixMs(s.End):0.0},{s.Length.TotalMilliseconds:0.0},{(s.Answered ? 1 : 0)}")).ConfigureAwait(false);
+        }
     }
 
     public static string Format(LatencySummary s) => s.Count == 0
@@ -105,8 +144,8 @@ internal static class LoadCommand
         return table;
     }
 
-    private static async Task RunSessionAsync(int index, RtmfpClient client, IPEndPoint[] candidates, byte[] epd, LoadSettings settings,
-        LoadStatistics stats, SemaphoreSlim gate, CancellationToken deadline)
+    private static async Task RunSessionAsync(int index, RtmfpClient client, (IPEndPoint[] Candidates, byte[] Epd) target, LoadSettings settings,
+        LoadStatistics stats, SessionSilence silence, SemaphoreSlim gate, CancellationToken deadline)
     {
         RtmfpConnection connection;
         try
@@ -120,7 +159,7 @@ internal static class LoadCommand
         try
         {
             long started = Stopwatch.GetTimestamp();
-            connection = await client.ConnectAsync(candidates, epd, deadline).ConfigureAwait(false);
+            connection = await client.ConnectAsync(target.Candidates, target.Epd, deadline).ConfigureAwait(false);
             stats.OnHandshake(Stopwatch.GetElapsedTime(started));
         }
         catch (RtmfpConnectException e)
@@ -143,7 +182,7 @@ internal static class LoadCommand
             if (settings.Rate > 0)
             {
                 flow = connection.OpenFlow("echo-load");
-                receiver = ReceiveAsync(flow, stats);
+                receiver = ReceiveAsync(flow, stats, silence);
                 var interval = TimeSpan.FromSeconds(1 / settings.Rate);
                 // Seeded phase offset so sessions do not send in lockstep.
                 await Task.Delay(interval * new Random(index).NextDouble(), deadline).ConfigureAwait(false);
@@ -167,6 +206,7 @@ internal static class LoadCommand
         catch (OperationCanceledException)
         {
         }
+        long ended = Stopwatch.GetTimestamp();
         bool lost = connection.Closed.IsCompleted;
         try
         {
@@ -189,16 +229,18 @@ internal static class LoadCommand
             connection.Abort();
         }
         await receiver.ConfigureAwait(false);
+        silence.OnRunEnded(ended);
         stats.OnSessionEnded(lost);
     }
 
-    private static async Task ReceiveAsync(RtmfpFlow flow, LoadStatistics stats)
+    private static async Task ReceiveAsync(RtmfpFlow flow, LoadStatistics stats, SessionSilence silence)
     {
         long expected = 0;
         try
         {
             await foreach (var message in flow.ReadAllAsync().ConfigureAwait(false))
             {
+                silence.OnAnswer(Stopwatch.GetTimestamp());
                 if (EchoPayload.TryRead(message.Span, out long sequence, out long timestamp) && sequence == expected)
                 {
                     stats.OnRoundTrip(Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds);

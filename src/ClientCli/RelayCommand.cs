@@ -31,12 +31,21 @@ internal sealed class RelayCommand : ConnectedCommand
     {
         Description = "Publish over RTMP to this host:port instead of over RTMFP (same frames, same application and stream)",
     };
+    private readonly Option<string[]> _via = new("--via")
+    {
+        Description = "Further gateways (host:port) the players are spread over, round robin with the URI's (a cluster's nodes)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private readonly Option<string?> _publishVia = new("--publish-via")
+    {
+        Description = "Gateway (host:port) the RTMFP publisher connects through instead of the URI's",
+    };
 
     public RelayCommand(Argument<RtmfpUri> uri, Func<ParseResult, ConnectSettings> bindConnect) : base(bindConnect)
     {
         Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
         {
-            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest,
+            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest, _via, _publishVia,
         }.RunsWith(Bind, RunAsync);
     }
 
@@ -45,7 +54,19 @@ internal sealed class RelayCommand : ConnectedCommand
         result.GetValue(_stream))
     {
         RtmpIngest = result.GetValue(_rtmpIngest) is { } ingest ? IPEndPoint.Parse(ingest) : null,
+        PlayerGateways = [.. (result.GetValue(_via) ?? []).Select(IPEndPoint.Parse)],
+        PublisherGateway = result.GetValue(_publishVia) is { } publishVia ? IPEndPoint.Parse(publishVia) : null,
     };
+
+    /// <summary>The tcUrl of the same application through <paramref name="gateway"/> (another node of the cluster).</summary>
+    internal static string Through(RtmfpUri uri, IPEndPoint gateway) => $"rtmfp://{gateway}/{uri.Path}";
+
+    /// <summary>Player <paramref name="index"/>'s tcUrl: the URI's gateway and the <c>--via</c> ones in turn.</summary>
+    internal static string PlayerUrl(RelaySettings settings, int index)
+    {
+        int turn = index % (settings.PlayerGateways.Length + 1);
+        return turn == 0 ? settings.Connect.Uri.ToString() : Through(settings.Connect.Uri, settings.PlayerGateways[turn - 1]);
+    }
 
     public static async Task<int> RunAsync(RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
     {
@@ -67,8 +88,9 @@ internal sealed class RelayCommand : ConnectedCommand
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var rtmfp = await client.ConnectAsync(tcUrl, cancellationToken).ConfigureAwait(false);
-                    var nc = await FlashNetConnection.ConnectAsync(rtmfp, tcUrl, ownsConnection: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    string playerUrl = PlayerUrl(settings, i);
+                    var rtmfp = await client.ConnectAsync(playerUrl, cancellationToken).ConfigureAwait(false);
+                    var nc = await FlashNetConnection.ConnectAsync(rtmfp, playerUrl, ownsConnection: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                     lock (connections)
                     {
                         connections.Add(nc);
@@ -99,7 +121,7 @@ internal sealed class RelayCommand : ConnectedCommand
 
             var (videoSent, audioSent) = settings.RtmpIngest is { } ingest
                 ? await PublishOverRtmpAsync(ingest, settings, streamName, output, cancellationToken).ConfigureAwait(false)
-                : await PublishOverRtmfpAsync(tcUrl, options, settings, streamName, output, cancellationToken).ConfigureAwait(false);
+                : await PublishOverRtmfpAsync(settings.PublisherGateway is { } via ? Through(settings.Connect.Uri, via) : tcUrl, options, settings, streamName, output, cancellationToken).ConfigureAwait(false);
             await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false); // stragglers
             stop.Cancel();
             await Task.WhenAll(readers).ConfigureAwait(false);

@@ -6,4 +6,10 @@ internal sealed record RelaySettings(ConnectSettings Connect, int Players, doubl
 {
     /// <summary>Publish over RTMP to this endpoint instead of over RTMFP (issue 13's benchmark).</summary>
     public System.Net.IPEndPoint? RtmpIngest { get; init; }
+
+    /// <summary>Further gateways the players are spread over, round robin with the URI's (<c>--via</c>).</summary>
+    public System.Net.IPEndPoint[] PlayerGateways { get; init; } = [];
+
+    /// <summary>The gateway the RTMFP publisher connects through instead of the URI's (<c>--publish-via</c>).</summary>
+    public System.Net.IPEndPoint? PublisherGateway { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Rtmfp.ClientCli;
 
@@ -73,5 +74,40 @@ public class CliEndToEndTests
         Assert.Contains("mismatches: 0, sessions lost: 0", output);
         Assert.Matches(@"latency ms p50 [\d.]+ p90 [\d.]+ p99 [\d.]+ max [\d.]+ \(n=\d+\)", output);
         Assert.Equal(6, server.Handshakes);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Load_reports_each_sessions_longest_silence_and_logs_when_it_ended()
+    {
+        using var server = FakeResponder.Start();
+        string log = Path.Combine(Path.GetTempPath(), $"silences-{Guid.NewGuid():N}.csv");
+        try
+        {
+            // The responder goes quiet for 1.5 s in the middle of the run (a node lost), then answers again.
+            var run = RunAsync("load", server.Uri, "--sessions", "4", "--duration", "6", "--rate", "20", "--loops", "1",
+                "--dh", "2", "--bind", "127.0.0.1", "--live", "false", "--silence-log", log);
+            await Task.Delay(1500, TestContext.Current.CancellationToken);
+            long silentFrom = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            server.Silent = true;
+            await Task.Delay(1500, TestContext.Current.CancellationToken);
+            server.Silent = false;
+            long silentTo = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var (code, output) = await run;
+            Assert.True(code == ExitCodes.Success, output);
+            Assert.Contains("over 1 s: 4 (0 not answered again)", output);
+            var rows = File.ReadAllLines(log).Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(4, rows.Count);
+            foreach (var row in rows)
+            {
+                double start = double.Parse(row[1], CultureInfo.InvariantCulture), end = double.Parse(row[2], CultureInfo.InvariantCulture);
+                Assert.InRange(start, silentFrom - 500, silentFrom + 200); // the last answer before the responder went quiet
+                Assert.InRange(end, silentTo, silentTo + 4000); // the first one after (retransmission back-off)
+                Assert.Equal("1", row[4]);
+            }
+        }
+        finally
+        {
+            File.Delete(log);
+        }
     }
 }

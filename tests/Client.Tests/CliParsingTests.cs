@@ -60,6 +60,28 @@ public class CliParsingTests
         Assert.Equal([2ul], settings.Connect.Groups.Select(g => g.Id));
     }
 
+    [Fact]
+    public void Load_silence_log_option()
+    {
+        var settings = _app.BindLoad(_app.Parse("load", "rtmfp://127.0.0.1/app", "--silence-log", "/tmp/silences.csv"));
+        Assert.Equal("/tmp/silences.csv", settings.SilenceLog);
+        Assert.Null(_app.BindLoad(_app.Parse("load", "rtmfp://127.0.0.1/app")).SilenceLog);
+    }
+
+    [Fact]
+    public void Relay_players_go_round_robin_over_the_uris_gateway_and_the_via_ones_and_the_publisher_through_publish_via()
+    {
+        var result = _app.Parse("relay", "rtmfp://127.0.0.1:2001/live", "--via", "127.0.0.1:2002", "127.0.0.1:2003", "--publish-via", "127.0.0.1:2004");
+        Assert.Empty(result.Errors);
+        var settings = _app.BindRelay(result);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 2004), settings.PublisherGateway);
+        Assert.Equal(["rtmfp://127.0.0.1:2001/live", "rtmfp://127.0.0.1:2002/live", "rtmfp://127.0.0.1:2003/live", "rtmfp://127.0.0.1:2001/live"],
+            Enumerable.Range(0, 4).Select(i => RelayCommand.PlayerUrl(settings, i)));
+        var plain = _app.BindRelay(_app.Parse("relay", "rtmfp://127.0.0.1:2001/live"));
+        Assert.Null(plain.PublisherGateway);
+        Assert.Equal("rtmfp://127.0.0.1:2001/live", RelayCommand.PlayerUrl(plain, 1));
+    }
+
     [Theory]
     [InlineData("off", "off", false, false, false, false, false, false)]
     [InlineData("request", "request", false, true, false, false, true, false)]

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Client;
 using Rtmfp.Client.Flash;
 using Rtmfp.Integration.Tests.Flash;
+using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Node;
 using Rtmfp.Sessions;
 using Rtmfp.Cluster;
@@ -195,6 +196,18 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
                 await nc.DisposeAsync();
             }
         }
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task The_relay_cli_publishes_through_one_gateway_to_players_spread_over_both()
+    {
+        // bench/cluster.sh's relay row: `rtmfp relay` with its publisher through A and its players through B and A in turn.
+        var (code, output) = await CliRun.RunAsync(TestContext.Current.CancellationToken, "relay", $"rtmfp://{nodes.B.Endpoint}/live",
+            "--via", nodes.A.Endpoint.ToString(), "--publish-via", nodes.A.Endpoint.ToString(), "--players", "4", "--bitrate", "200",
+            "--duration", "2", "--threshold", "10000", "--loops", "1", "--bind", "127.0.0.1");
+        Assert.True(code == 0, output);
+        Assert.Contains("4/4 players playing", output);
+        Assert.Contains("lost frames: 0; out of order: 0", output);
     }
 
     /// <summary>Stream protocol messages written for another node, on both nodes (each is one message crossing nodes).</summary>
