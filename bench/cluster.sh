@@ -28,12 +28,12 @@
 #   each (10) for ECHO_SECONDS (30), PLAYERS (30) at BITRATE kbit/s (1000) for RELAY_SECONDS (20), IDLE sessions (1000),
 #   RECOVER sessions (300), SETTLE s after each phase for its closed sessions to be purged (25: a closed session
 #   lingers 19 s), BASE_PORT (first UDP gateway port, 31900; remoting BASE_PORT+100+i, ops BASE_PORT+200+i),
-#   NO_BUILD=1 to skip the builds, KEEP=1 to keep the logs (their directory is printed).
+#   CLIENTS (3: client processes for each phase, over the gateways in turn), NO_BUILD=1 to skip the builds, KEEP=1 to keep the logs (their directory is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1 2 3"}; HANDSHAKES=${HANDSHAKES:-1000}; ECHO_SESSIONS=${ECHO_SESSIONS:-200}; ECHO_RATE=${ECHO_RATE:-10}
 ECHO_SECONDS=${ECHO_SECONDS:-30}; PLAYERS=${PLAYERS:-30}; BITRATE=${BITRATE:-1000}; RELAY_SECONDS=${RELAY_SECONDS:-20}
-IDLE=${IDLE:-1000}; RECOVER=${RECOVER:-300}; BASE_PORT=${BASE_PORT:-31900}; SETTLE=${SETTLE:-25}; HS_SECONDS=${HS_SECONDS:-10}
+IDLE=${IDLE:-1000}; RECOVER=${RECOVER:-300}; BASE_PORT=${BASE_PORT:-31900}; SETTLE=${SETTLE:-25}; HS_SECONDS=${HS_SECONDS:-10}; CLIENTS=${CLIENTS:-3}
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
   dotnet build -c Release -nologo -v q src/Node >/dev/null
@@ -82,8 +82,10 @@ def diff(a, b, hz):
     cmds = {k: b["cmds"].get(k, 0) - a["cmds"].get(k, 0) for k in b["cmds"]}
     writes = sum(v for k, v in cmds.items() if k in WRITES)
     detail = " ".join(f"{k}:{v}" for k, v in sorted(cmds.items()) if v and k in WRITES | {"exec", "eval", "evalsha"})
+    # Journal and snapshot writes of live sessions (ZADD with its SET) apart from the purges of closed ones (DEL).
     print(f"d_t={b['t'] - a['t']:.3f} d_cpu={(b['cpu'] - a['cpu']) / hz:.3f} d_bytes={b['bytes'] - a['bytes']} "
-          f"d_segs={b['segs'] - a['segs']} d_writes={writes} d_detail='{detail}'")
+          f"d_segs={b['segs'] - a['segs']} d_writes={writes} d_journal={cmds.get('zadd', 0) + cmds.get('set', 0)} "
+          f"d_purges={cmds.get('del', 0)} d_detail='{detail}'")
 def ops(port, command, args=None):
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         req = {"command": command} | ({"args": args} if args else {})
@@ -142,14 +144,16 @@ start_cluster() { # size
 stop_cluster() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; pids=(); }
 wait_clients() { for c in $(jobs -p); do case " ${pids[*]} " in *" $c "*) ;; *) wait "$c" 2>/dev/null || true ;; esac; done; }
 
-# `rtmfp load` through every gateway at once, COUNT sessions spread evenly; outputs in $log/$tag-<gateway index>.out.
+# `rtmfp load` through every gateway at once, COUNT sessions spread evenly over CLIENTS processes (at least one per
+# gateway, the gateways in turn: the same client CPU whatever the cluster size); outputs in $log/$tag-<index>.out.
 load_all() { # tag count duration rate [extra args]
   local tag=$1 count=$2 d=$3 r=$4; shift 4
-  local i=0 per=$(( (count + ${#gateways[@]} - 1) / ${#gateways[@]} ))
-  for g in "${gateways[@]}"; do
+  local procs=$(( CLIENTS > ${#gateways[@]} ? CLIENTS : ${#gateways[@]} )) i g
+  local per=$(( (count + procs - 1) / procs ))
+  for ((i = 0; i < procs; i++)); do
+    g=${gateways[$((i % ${#gateways[@]}))]}
     dotnet "$cli_dll" load "rtmfp://$g/app" -c "$per" -d "$d" -r "$r" --live false --concurrent-handshakes 32 \
       --silence-log "$log/$tag-$i.csv" "$@" >"$log/$tag-$i.out" 2>&1 &
-    i=$((i + 1))
   done
 }
 sum_field() { cat "$log/$1"-*.out | sed -n "$2" | awk '{s += $1} END {print s + 0}'; }
@@ -183,7 +187,7 @@ for n in $SIZES; do
   rt=$(sum_field echo 's/^round trips: \([0-9]*\) of.*/\1/p'); lost=$(sum_field echo 's/.*sessions lost: \([0-9]*\).*/\1/p')
   sent=$(sum_field echo 's/^round trips: [0-9]* of \([0-9]*\) sent.*/\1/p')
   win=$(calc "$ECHO_SESSIONS * $ECHO_RATE * $d_t") # round trips offered in the window
-  rows_echo+=("| $n | $ECHO_SESSIONS × $ECHO_RATE/s | $rt / $sent | $lost | $(calc "round(1e6 * $d_cpu / $win, 1)") / $(calc "round(1e6 * ($d_cpu - $idle_cpu * $d_t) / $win, 1)") | $(calc "round(100 * $d_cpu / $d_t)") % | $(calc "round($d_bytes / $win, 1)") | $(calc "round($d_segs / $win, 3)") | $(calc "round($d_writes / $ECHO_SESSIONS / $d_t * 60, 2)") |")
+  rows_echo+=("| $n | $ECHO_SESSIONS × $ECHO_RATE/s | $rt / $sent | $lost | $(calc "round(1e6 * $d_cpu / $win, 1)") / $(calc "round(1e6 * ($d_cpu - $idle_cpu * $d_t) / $win, 1)") | $(calc "round(100 * $d_cpu / $d_t)") % | $(calc "round($d_bytes / $win, 1)") | $(calc "round($d_segs / $win, 3)") | $(calc "round($d_journal / $ECHO_SESSIONS / $d_t * 60, 2)") | $d_purges |")
 
   # Relay: publisher through the first gateway, players through the others (all through it with one node).
   first=${gateways[0]}; players_uri=$first; via=()
@@ -200,7 +204,7 @@ for n in $SIZES; do
   rlost=$(echo "$out" | sed -n 's/.*lost frames: \([0-9]*\).*/\1/p'); p99=$(echo "$out" | sed -n 's/.*all frames: *p50 [0-9.]* *p99 \([0-9.]*\).*/\1/p')
   delivered=$(( frames * ${playing:-0} - ${rlost:-0} ))
   wframes=$(calc "75 * $d_t") # frames published in the window: 25 video + 50 audio per second
-  rows_relay+=("| $n | ${playing:-?}/$PLAYERS | $(calc "round($delivered / $RELAY_SECONDS)") | $(calc "round($BITRATE / 1000 * $delivered / max($frames, 1), 1)") | ${rlost:-?} | ${p99:-?} | $(calc "round(100 * $d_cpu / $d_t)") % | $(calc "round(1e3 * $d_cpu / ($wframes * max(${playing:-1}, 1)), 3)") / $(calc "round(1e3 * ($d_cpu - $idle_cpu * $d_t) / ($wframes * max(${playing:-1}, 1)), 3)") | $(calc "round($d_bytes / $wframes)") | $(calc "round($d_segs / $wframes, 2)") | $(calc "round($d_writes / ($PLAYERS + 1) / $d_t * 60, 2)") |")
+  rows_relay+=("| $n | ${playing:-?}/$PLAYERS | $(calc "round($delivered / $RELAY_SECONDS)") | $(calc "round($BITRATE / 1000 * $delivered / max($frames, 1), 1)") | ${rlost:-?} | ${p99:-?} | $(calc "round(100 * $d_cpu / $d_t)") % | $(calc "round(1e3 * $d_cpu / ($wframes * max(${playing:-1}, 1)), 3)") / $(calc "round(1e3 * ($d_cpu - $idle_cpu * $d_t) / ($wframes * max(${playing:-1}, 1)), 3)") | $(calc "round($d_bytes / $wframes)") | $(calc "round($d_segs / $wframes, 2)") | $(calc "round($d_journal / ($PLAYERS + 1) / $d_t * 60, 2)") | $d_purges |")
   sleep "$SETTLE"
 
   if [ "$n" = "$largest" ]; then
@@ -214,7 +218,7 @@ for n in $SIZES; do
     done
     sleep 5; snap i0; sleep 60; snap i1; delta i0 i1
     heap1=$(measure heap "$(IFS=,; echo "${opsports[*]}")" || echo 0); rss1=$(rss_total)
-    rest="| $n | $open | $(calc "round($d_writes / max($open, 1) / $d_t * 60, 3)") ($d_writes in $(calc "round($d_t)") s${d_detail:+: $d_detail}) | $(calc "round($d_bytes / $d_t)") B/s, $(calc "round($d_bytes / max($open, 1) / $d_t * 60, 1)") B per session per min | $(calc "round(100 * $d_cpu / $d_t, 1)") % | $(calc "round(($rss1 - $rss0) / max($open, 1))") B | $(calc "round(($heap1 - $heap0) / max($open, 1))") B |"
+    rest="| $n | $open | $(calc "round($d_journal / max($open, 1) / $d_t * 60, 3)") ($d_writes write commands in $(calc "round($d_t)") s${d_detail:+: $d_detail}) | $(calc "round($d_bytes / $d_t)") B/s, $(calc "round($d_bytes / max($open, 1) / $d_t * 60, 1)") B per session per min | $(calc "round(100 * $d_cpu / $d_t, 1)") % | $(calc "round(($rss1 - $rss0) / max($open, 1))") B | $(calc "round(($heap1 - $heap0) / max($open, 1))") B |"
     wait_clients
 
     # Recovery: echo sessions through every gateway but the last node's (a client of the dead gateway has no path
@@ -252,14 +256,14 @@ printf '%s\n' "${rows_hs[@]}"
 echo
 echo "### Echo ($ECHO_SESSIONS sessions × $ECHO_RATE round trips/s, 64 B, through every gateway; ${ECHO_SECONDS} s window)"
 echo
-echo "| nodes | load | answered / sent (whole run) | sessions lost | node CPU per round trip µs (gross / net of idle) | node CPU % of a core | remoting bytes per round trip | remoting segments per round trip | Redis writes per session per min |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| nodes | load | answered / sent (whole run) | sessions lost | node CPU per round trip µs (gross / net of idle) | node CPU % of a core | remoting bytes per round trip | remoting segments per round trip | Redis journal writes per session per min | purges of earlier sessions in the window |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows_echo[@]}"
 echo
 echo "### Relay (1 publisher at $BITRATE kbit/s through the first gateway, $PLAYERS players through the others, ${RELAY_SECONDS} s)"
 echo
-echo "| nodes | players | frames/s delivered | Mbit/s delivered | lost frames | delay p99 ms | node CPU % of a core | node CPU per frame delivered ms (gross / net of idle) | remoting bytes per frame published | remoting segments per frame | Redis writes per session per min |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| nodes | players | frames/s delivered | Mbit/s delivered | lost frames | delay p99 ms | node CPU % of a core | node CPU per frame delivered ms (gross / net of idle) | remoting bytes per frame published | remoting segments per frame | Redis journal writes per session per min | purges of earlier sessions in the window |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows_relay[@]}"
 echo
 echo "### No session (20 s after the warm-up's sessions were purged)"
@@ -271,7 +275,7 @@ if [ -n "${rest:-}" ]; then
   echo
   echo "### At rest ($largest nodes, $IDLE sessions open, keepalives only, 60 s)"
   echo
-  echo "| nodes | idle sessions | Redis writes per session per min | remoting traffic | node CPU % of a core | RSS per session | GC heap (after last GC, not forced) per session |"
+  echo "| nodes | idle sessions | Redis journal writes per session per min | remoting traffic | node CPU % of a core | RSS per session | GC heap (after last GC, not forced) per session |"
   echo "|---:|---:|---:|---|---:|---:|---:|"
   echo "$rest"
 fi
