@@ -80,8 +80,10 @@ public class ReflectionBoundTests
                 }
             }
         });
-        // A client of another address (another /24 as well) connects while the flood runs.
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        // A client of another address (another /24 as well) connects while the flood runs: once the node is refusing
+        // it (the victim's budget used up), not after a fixed sleep.
+        await BadInputTests.WaitUntil(() => refused[StartupRefusals.ByteBudget] > 0 || flood.IsCompleted, TimeSpan.FromSeconds(10));
+        Assert.True(refused[StartupRefusals.ByteBudget] > 0, $"the flood never reached the byte budget ({Volatile.Read(ref datagrams)} IHellos sent; refused: {refused})");
         var options = new RtmfpClientOptions { LocalEndPoint = new IPEndPoint(IPAddress.Parse("127.0.1.1"), 0) };
         await using (var client = await RtmfpConnection.ConnectAsync(node.Uri.ToString(), options).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken))
         {
