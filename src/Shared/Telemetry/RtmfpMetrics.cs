@@ -208,5 +208,20 @@ public static class HandlerFailureSites
     /// <summary>Delivering a stream event on the node's stream fan-out thread threw (the session's actor takes over).</summary>
     public const string StreamFanout = "stream_fanout";
 
-    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application, StreamFanout];
+    /// <summary>An application callback of an RTMP connection threw (the connection carried on).</summary>
+    public const string RtmpApplication = "rtmp_application";
+
+    /// <summary>The RTMP listener's accept loop failed for a reason other than a client giving up.</summary>
+    public const string RtmpListener = "rtmp_listener";
+
+    /// <summary>An ops connection ended on an exception its own handling did not expect.</summary>
+    public const string OpsConnection = "ops_connection";
+
+    /// <summary>
+    /// An ops command threw something other than <c>OpsCommandException</c> (a bug, not the client's bad request:
+    /// a refused argument or an unknown name is answered and not counted).
+    /// </summary>
+    public const string OpsCommand = "ops_command";
+
+    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application, StreamFanout, RtmpApplication, RtmpListener, OpsConnection, OpsCommand];
 }
