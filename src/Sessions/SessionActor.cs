@@ -325,6 +325,15 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             _engine.Close(now);
             AfterEngine(now);
         }
+        else if (_engine is { State: SessionState.FarCloseLinger })
+        {
+            // The client closed already; the linger only answers its retransmitted Close Requests (RFC 7016 §3.5.5.2).
+            // Asked to end (shutdown drain, an operator's close), end now with one more Close Acknowledgement rather
+            // than hold the node's drain for up to 19 s and report a closed session as still open.
+            long now = Now;
+            _engine.Abort();
+            AfterEngine(now);
+        }
     }
 
     /// <summary>Media for one of our players: the fan-out hot path, so no closure as in <see cref="AroundEngine"/>.</summary>

@@ -106,6 +106,36 @@ public class SessionPersistenceTests : TestKit
         _gateway.Probe.ExpectMsg<UnknownSession>(u => u.SessionId == sid);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_close_asked_while_the_session_lingers_after_the_clients_close_ends_it_at_once()
+    {
+        await Task.Yield();
+        const uint sid = 0x7374;
+        var first = Spawn(sid);
+        first.Tell(Open(sid, 8), _gateway.Probe.Ref);
+        _gateway.Probe.ExpectMsg<SessionOpened>();
+        var handler = new Collector();
+        var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
+        initiator.OpenFlow("echo"u8.ToArray()).Write(new byte[] { 1 });
+        Assert.True(_gateway.Exchange(first, sid, initiator, () => handler.Messages.Count == 1));
+
+        // The client closes; the server acknowledges and lingers with its keys (RFC 7016 §3.5.5.2), up to 19 s.
+        initiator.Close(Environment.TickCount64);
+        Assert.True(_gateway.Exchange(first, sid, initiator, () => initiator.State == SessionState.Closed));
+        while (_gateway.Probe.ReceiveOne(TimeSpan.FromMilliseconds(300)) is { } m)
+        {
+            Assert.IsNotType<SessionClosed>(m); // still lingering
+        }
+
+        // A shutdown drain's (or an operator's) close ends the linger now instead of after it.
+        first.Tell(new CloseSession(sid), _gateway.Probe.Ref);
+        _gateway.Probe.FishForMessage(m => m is SessionClosed c && c.SessionId == sid, TimeSpan.FromSeconds(3));
+        var passivate = ExpectMsg<Passivate>();
+        Watch(first);
+        first.Tell(passivate.StopMessage);
+        ExpectTerminated(first);
+    }
+
     protected override void Dispose(bool disposing)
     {
         LocalGateways.Get(Sys).Unregister(_gateway.Probe.Ref);
