@@ -27,7 +27,7 @@ public class GroupLoadCommandTests
         Assert.NotEmpty(_app.Parse("group", "load", "rtmfp://127.0.0.1/live", "-G", "0").Errors);
     }
 
-    [Fact]
+    [Fact(Timeout = 10_000)]
     public async Task Too_few_sessions_for_the_groups_is_refused_before_connecting()
     {
         var output = new StringWriter();
