@@ -36,6 +36,13 @@ public sealed record RtmfpClientOptions
     /// </summary>
     public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Once a NetStream plays, the session's keepalive interval (RFC 7016 §3.5.4.1) is at most this: a player that
+    /// stops receiving pings after this long. Behind a load balancer whose backend died, that ping is what reaches a
+    /// live gateway and lets the session resume elsewhere; the default keepalive (15 s) would keep it waiting.
+    /// </summary>
+    public TimeSpan PlayingKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Established-session tunables (keepalive, idle timeout, MTU).</summary>
     public SessionOptions? Session { get; init; }
 

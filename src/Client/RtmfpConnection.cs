@@ -194,6 +194,10 @@ public sealed partial class RtmfpConnection : IAsyncDisposable
         return Answer.WithinAsync(done.Task, Options.AnswerTimeout, "a ping", cancellationToken);
     }
 
+    /// <summary>Shortens the session's keepalive interval (never lengthens it; RFC 7016 §3.5.4.1).</summary>
+    internal void TightenKeepalive(TimeSpan interval) =>
+        TryPost(() => _session?.TightenLiveness(Math.Max(1, (long)interval.TotalMilliseconds), long.MaxValue));
+
     /// <summary>Time until the session's next timer, read on the loop (tests: only the keepalive left means the session is idle).</summary>
     internal Task<TimeSpan> NextTimerAsync()
     {

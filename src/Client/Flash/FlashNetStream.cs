@@ -48,8 +48,16 @@ public sealed class FlashNetStream
     /// play; completes on NetStream.Play.Start (after Play.Reset), throws on an error status (e.g. Play.StreamNotFound)
     /// or without a status within <see cref="RtmfpClientOptions.AnswerTimeout"/>.
     /// </summary>
-    public Task<FlashMessage> PlayAsync(string name, CancellationToken cancellationToken = default) =>
-        CommandAsync(new Command(CommandName.Play, 0, AmfNull.Instance, name), StatusCode.PlayStart, cancellationToken);
+    public async Task<FlashMessage> PlayAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var start = await CommandAsync(new Command(CommandName.Play, 0, AmfNull.Instance, name), StatusCode.PlayStart, cancellationToken)
+            .ConfigureAwait(false);
+        // A player sends nothing but acknowledgements: once media stops reaching it, a keepalive is how soon its
+        // server hears from it again (RFC 7016 §3.5.4.1), e.g. through another gateway after its own died.
+        var connection = _owner.Connection;
+        connection.TightenKeepalive(connection.Options.PlayingKeepaliveInterval);
+        return start;
+    }
 
     /// <summary>An audio message (FLV audio tag) on the audio flow; a lifetime lets stale audio be abandoned.</summary>
     public bool SendAudio(uint timestamp, ReadOnlySpan<byte> tag, TimeSpan? lifetime = null) =>

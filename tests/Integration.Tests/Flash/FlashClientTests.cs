@@ -101,6 +101,25 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         frames.Any(f => SyntheticMedia.TryReadStamp(f.Payload.Span, out uint s, out _) && s == seq);
 
     [Fact(Timeout = 60_000)]
+    public async Task A_player_with_nothing_to_receive_keeps_its_keepalive_within_the_playing_interval()
+    {
+        // A player whose gateway died behind a balancer is heard again only when it sends: its keepalive, tightened
+        // once it plays (RtmfpClientOptions.PlayingKeepaliveInterval, 3 s; 15 s otherwise) so it resumes within 10 s.
+        await using var nc = await ConnectAsync();
+        var ns = await nc.CreateStreamAsync();
+        await ns.PlayAsync("nobody-publishes");
+        var interval = nc.Rtmfp.Options.PlayingKeepaliveInterval;
+        var deadline = DateTime.UtcNow + Patience;
+        TimeSpan next;
+        // Acknowledgements settle first; then the next timer is the keepalive, counted from the last packet received.
+        while ((next = await nc.Rtmfp.NextTimerAsync().WaitAsync(Patience)) < TimeSpan.FromMilliseconds(500) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.InRange(next, TimeSpan.Zero, interval);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Players_get_unpublish_notify_when_the_publisher_leaves()
     {
         await using var nc = await ConnectAsync();
