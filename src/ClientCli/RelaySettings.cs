@@ -12,4 +12,7 @@ internal sealed record RelaySettings(ConnectSettings Connect, int Players, doubl
 
     /// <summary>The gateway the RTMFP publisher connects through instead of the URI's (<c>--publish-via</c>).</summary>
     public System.Net.IPEndPoint? PublisherGateway { get; init; }
+
+    /// <summary>Players are members of this NetGroup (specifier text) the node seeds the stream into (issue 10's benchmark).</summary>
+    public string? GroupSpecifier { get; init; }
 }
