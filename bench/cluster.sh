@@ -35,10 +35,7 @@ SIZES=${SIZES:-"1 2 3"}; HANDSHAKES=${HANDSHAKES:-1000}; ECHO_SESSIONS=${ECHO_SE
 ECHO_SECONDS=${ECHO_SECONDS:-30}; PLAYERS=${PLAYERS:-30}; BITRATE=${BITRATE:-1000}; RELAY_SECONDS=${RELAY_SECONDS:-20}
 IDLE=${IDLE:-1000}; RECOVER=${RECOVER:-300}; BASE_PORT=${BASE_PORT:-31900}; SETTLE=${SETTLE:-25}; HS_SECONDS=${HS_SECONDS:-10}; CLIENTS=${CLIENTS:-3}
 
-if [ "${NO_BUILD:-0}" != 1 ]; then
-  dotnet build -c Release -nologo -v q src/Node >/dev/null
-  dotnet build -c Release -nologo -v q src/ClientCli >/dev/null
-fi
+[ "${NO_BUILD:-0}" = 1 ] || for project in src/Node src/ClientCli; do dotnet build -c Release -nologo -v q "$project" >/dev/null; done
 node_dll=$(pwd)/src/Node/bin/Release/net10.0/rtmfp-node.dll
 cli_dll=$(pwd)/src/ClientCli/bin/Release/net10.0/rtmfp.dll
 log=$(mktemp -d)
