@@ -248,11 +248,12 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
         return seen.Count == members.Count;
     }
 
-    internal static async Task<List<uint>> ReadFramesAsync(GroupSubscription play, int frames, CancellationToken ct)
+    internal static async Task<List<uint>> ReadFramesAsync(GroupSubscription play, int frames, CancellationToken ct, TimeSpan? patience = null)
     {
         var sequences = new List<uint>();
+        var wait = patience ?? TimeSpan.FromSeconds(30);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        cts.CancelAfter(wait);
         while (sequences.Count < frames)
         {
             FlashMessage message;
@@ -262,7 +263,7 @@ public sealed class GroupMemberTests(SharedNode shared) : IClassFixture<SharedNo
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                Assert.Fail($"{sequences.Count} of {frames} frames after 30 s (last {(sequences.Count > 0 ? (long)sequences[^1] : -1)}): {play.Diagnostics}");
+                Assert.Fail($"{sequences.Count} of {frames} frames after {wait.TotalSeconds:F0} s (last {(sequences.Count > 0 ? (long)sequences[^1] : -1)}): {play.Diagnostics}");
                 throw;
             }
             if (message.Type == RtmpMessageType.Video && SyntheticMedia.TryReadStamp(message.Payload.Span, out uint sequence, out _))
