@@ -18,7 +18,10 @@
 #              NETNS=1 (root) to put the players in a network namespace behind a veth pair, with receive packet
 #                steering of the players' side to CPU 1 and of the server's side to CPU 0, so the players' receive path
 #                is not charged to the server's core as it is over loopback (docs/benchmarks.md, "Method"),
-#              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md).
+#              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md),
+#              GROUP='G:…' (a group specifier) for the seeded fan-out (issue 10, docs/groups.md §7): the node seeds the
+#                published stream into that group and the N players are NetGroup members playing it (`rtmfp relay
+#                --group`), each with its own socket; run it with --dh 2 members (CLI_ARGS="--dh 2"), as Flash meets them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-19411}; BITRATE=${BITRATE:-1000}; DURATION=${DURATION:-10}; THRESHOLD=${THRESHOLD:-100}
@@ -30,6 +33,11 @@ node_dll=$(pwd)/src/Node/bin/Release/net10.0/rtmfp-node.dll
 cli_dll=$(pwd)/src/ClientCli/bin/Release/net10.0/rtmfp.dll
 RTMP_PORT=${RTMP_PORT:-19421}; ingest=(); suffix=""
 if [ "${INGEST:-rtmfp}" = rtmp ]; then ingest=(--rtmp-ingest "127.0.0.1:$RTMP_PORT"); suffix=" (RTMP ingest)"; fi
+group=(); seed_env=(); cli_args=(${CLI_ARGS:-})
+if [ -n "${GROUP:-}" ]; then
+  group=(--group "$GROUP" --stream seedbench); seed_env=(RTMFP_Groups__Seeds__0__Group="$GROUP" RTMFP_Groups__Seeds__0__Stream=live/seedbench)
+  suffix="$suffix (seeded group)"
+fi
 server_cpu=(); client_cpu=()
 if [ "${PIN:-0}" = 1 ]; then
   server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); suffix="$suffix (pinned)"
@@ -75,7 +83,7 @@ start_server() { # name
   case "$1" in
     node|baseline)
       local dll=$node_dll; [ "$1" = baseline ] && dll=$BASELINE_DLL
-      RTMFP_Gateway__Endpoints=$host:$PORT RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
+      env "${seed_env[@]}" RTMFP_Gateway__Endpoints=$host:$PORT RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
         "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &
       ;;
     tcserver) "${server_cpu[@]}" "$TCSERVER" -H -S -B "$host:$PORT" >"$log/server.log" 2>&1 & ;;
@@ -97,8 +105,8 @@ for n in "$@"; do
     start_server "$server"
     sleep 4
     t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters)
-    out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" dotnet "$cli_dll" relay "rtmfp://$host:$PORT/live" --players "$n" \
-              --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}"; } 2>&1 || true)
+    out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" dotnet "$cli_dll" "${cli_args[@]}" relay "rtmfp://$host:$PORT/live" --players "$n" \
+              --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}" "${group[@]}"; } 2>&1 || true)
     read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); t1=$(date +%s.%N)
     stop_server
     read -r user sys total dgrams < <(python3 -c "

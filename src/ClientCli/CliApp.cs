@@ -135,6 +135,8 @@ internal sealed class CliApp
 
     public GroupSettings BindGroup(ParseResult result, bool publishing) => _group.Bind(result, publishing);
 
+    public GroupLoadSettings BindGroupLoad(ParseResult result) => _group.Load.Bind(result);
+
     public ConnectSettings BindConnect(ParseResult result) => new(
         result.GetRequiredValue(_uri),
         result.GetRequiredValue(_groups),

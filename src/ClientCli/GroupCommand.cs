@@ -40,8 +40,15 @@ internal sealed class GroupCommand : ConnectedCommand
             .RunsWith(result => Bind(result, publishing: false), PlayAsync);
         var post = new Command("post", "Post messages (AMF strings) to every member of the group") { uri, _group, _message, _count, _waitNeighbors }
             .RunsWith(result => Bind(result, publishing: false) with { Message = result.GetValue(_message)!, Count = result.GetValue(_count) }, PostAsync);
-        Command = new Command("group", "NetGroup member: publish into a group, play from it or post to it, peer to peer") { publish, play, post };
+        Load = new GroupLoadCommand(uri, bindConnect);
+        Command = new Command("group", "NetGroup member: publish into a group, play from it or post to it, peer to peer; load the node's group service")
+        {
+            publish, play, post, Load.Command,
+        };
     }
+
+    /// <summary><c>rtmfp group load</c> (bench/groups.sh).</summary>
+    public GroupLoadCommand Load { get; }
 
     public GroupSettings Bind(ParseResult result, bool publishing) => new(BindConnect(result), result.GetValue(_group)!, result.GetValue(_stream),
         publishing ? result.GetValue(_file) : null, result.GetValue(_loop), result.GetValue(_waitNeighbors), result.GetValue(_fetchPeriod),

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Rtmfp.Client;
 using Rtmfp.Client.Diagnostics;
 using Rtmfp.Client.Flash;
+using Rtmfp.Client.Groups;
 using Rtmfp.Shared.Amf;
 using RtmpMessageType = Rtmfp.Shared.Flash.RtmpMessageType;
 
@@ -12,7 +13,8 @@ namespace Rtmfp.ClientCli;
 /// <summary>
 /// <c>rtmfp relay</c>: one Flash publisher (synthetic 25 fps video + 50/s audio at a given bitrate) and N Flash players
 /// of its stream (RFC 7425 §5.3.5); reports the delay the server adds (receive time − send time, same host clock)
-/// per player and overall, and frames lost.
+/// per player and overall, and frames lost. With <c>--group</c> the players are NetGroup members of a group the node
+/// seeds the stream into (docs/groups.md §7): the seeded fan-out's throughput against member count (bench/fanout.sh GROUP=).
 /// </summary>
 internal sealed class RelayCommand : ConnectedCommand
 {
@@ -27,6 +29,10 @@ internal sealed class RelayCommand : ConnectedCommand
     private readonly Option<int> _handshakes = CliOptions.Create("--concurrent-handshakes", "Player handshakes in flight at once", 32).AtLeast(1);
     private readonly Option<double> _threshold = CliOptions.Create("--threshold", "Added delay (ms) a player must stay under", 100.0).Positive();
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: a fresh random name)" };
+    private readonly Option<string?> _group = new Option<string?>("--group")
+    {
+        Description = "Players are NetGroup members of this group (specifier text), which the node seeds --stream into (Groups:Seeds)",
+    }.Must(text => text is null || Rtmfp.Shared.Groups.GroupSpecifier.TryParse(text, out _) is not null, "is not a group specifier (G:…)");
     private readonly Option<string?> _rtmpIngest = new("--rtmp-ingest")
     {
         Description = "Publish over RTMP to this host:port instead of over RTMFP (same frames, same application and stream)",
@@ -36,7 +42,7 @@ internal sealed class RelayCommand : ConnectedCommand
     {
         Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
         {
-            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest,
+            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest, _group,
         }.RunsWith(Bind, RunAsync);
     }
 
@@ -45,6 +51,7 @@ internal sealed class RelayCommand : ConnectedCommand
         result.GetValue(_stream))
     {
         RtmpIngest = result.GetValue(_rtmpIngest) is { } ingest ? IPEndPoint.Parse(ingest) : null,
+        GroupSpecifier = result.GetValue(_group),
     };
 
     public static async Task<int> RunAsync(RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
@@ -55,6 +62,7 @@ internal sealed class RelayCommand : ConnectedCommand
         await using var client = new RtmfpClient(options, settings.Loops);
         using var gate = new SemaphoreSlim(settings.ConcurrentHandshakes);
         var connections = new List<FlashNetConnection>();
+        var members = new List<NetGroupMember>();
         var stats = new RelayPlayerStatistics[settings.Players];
         var readers = new Task[settings.Players];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -67,19 +75,14 @@ internal sealed class RelayCommand : ConnectedCommand
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var rtmfp = await client.ConnectAsync(tcUrl, cancellationToken).ConfigureAwait(false);
-                    var nc = await FlashNetConnection.ConnectAsync(rtmfp, tcUrl, ownsConnection: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    lock (connections)
-                    {
-                        connections.Add(nc);
-                    }
-                    var ns = await nc.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
-                    await ns.PlayAsync(streamName, cancellationToken).ConfigureAwait(false);
                     stats[i] = new RelayPlayerStatistics();
-                    readers[i] = ReadAsync(ns, stats[i], stop.Token);
+                    readers[i] = settings.GroupSpecifier is { } specifier
+                        ? ReadAsync(await JoinAsync(tcUrl, specifier, streamName, options, members, cancellationToken).ConfigureAwait(false), stats[i], stop.Token)
+                        : ReadAsync(await PlayAsync(client, tcUrl, streamName, connections, cancellationToken).ConfigureAwait(false), stats[i], stop.Token);
                 }
                 catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or TimeoutException)
                 {
+                    stats[i] = null!;
                     if (Interlocked.Increment(ref failed) <= 3)
                     {
                         output.WriteLine($"player {i}: {e.Message}");
@@ -96,10 +99,23 @@ internal sealed class RelayCommand : ConnectedCommand
             {
                 return ExitCodes.Timeout;
             }
+            if (settings.GroupSpecifier is not null)
+            {
+                await MeetAsync(members, clock, output, cancellationToken).ConfigureAwait(false);
+            }
 
-            var (videoSent, audioSent) = settings.RtmpIngest is { } ingest
-                ? await PublishOverRtmpAsync(ingest, settings, streamName, output, cancellationToken).ConfigureAwait(false)
-                : await PublishOverRtmfpAsync(tcUrl, options, settings, streamName, output, cancellationToken).ConfigureAwait(false);
+            uint videoSent, audioSent;
+            try
+            {
+                (videoSent, audioSent) = settings.RtmpIngest is { } ingest
+                    ? await PublishOverRtmpAsync(ingest, settings, streamName, output, cancellationToken).ConfigureAwait(false)
+                    : await PublishOverRtmfpAsync(tcUrl, options, settings, streamName, output, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RtmfpConnectException e)
+            {
+                output.WriteLine($"publisher: {e.Message}"); // a server or machine too loaded to take one more session
+                return ExitCodes.Timeout;
+            }
             await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false); // stragglers
             stop.Cancel();
             await Task.WhenAll(readers).ConfigureAwait(false);
@@ -108,6 +124,7 @@ internal sealed class RelayCommand : ConnectedCommand
         finally
         {
             stop.Cancel();
+            await Task.WhenAll(members.Select(m => m.DisposeAsync().AsTask())).ConfigureAwait(false);
             await Task.WhenAll(connections.Select(c => c.CloseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2))
                 .ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
         }
@@ -178,11 +195,52 @@ internal sealed class RelayCommand : ConnectedCommand
         }
     }
 
-    private static async Task ReadAsync(FlashNetStream stream, RelayPlayerStatistics stats, CancellationToken cancellationToken)
+    private static async Task<System.Threading.Channels.ChannelReader<FlashMessage>> PlayAsync(RtmfpClient client, string tcUrl, string streamName,
+        List<FlashNetConnection> connections, CancellationToken cancellationToken)
+    {
+        var rtmfp = await client.ConnectAsync(tcUrl, cancellationToken).ConfigureAwait(false);
+        var nc = await FlashNetConnection.ConnectAsync(rtmfp, tcUrl, ownsConnection: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        lock (connections)
+        {
+            connections.Add(nc);
+        }
+        var ns = await nc.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
+        await ns.PlayAsync(streamName, cancellationToken).ConfigureAwait(false);
+        return ns.Messages;
+    }
+
+    /// <summary>A NetGroup member (its own peer socket, docs/groups.md §6) playing the group stream of that name.</summary>
+    private static async Task<System.Threading.Channels.ChannelReader<FlashMessage>> JoinAsync(string tcUrl, string specifier, string streamName,
+        RtmfpClientOptions options, List<NetGroupMember> members, CancellationToken cancellationToken)
+    {
+        var member = await NetGroupMember.JoinAsync(tcUrl, specifier, new NetGroupOptions { Peer = new() { Client = options } }, cancellationToken)
+            .ConfigureAwait(false);
+        lock (members)
+        {
+            members.Add(member);
+        }
+        return member.Play(streamName).Messages;
+    }
+
+    /// <summary>Before publishing: until every member has a neighbour (the server member or a member it relays from), at most 30 s.</summary>
+    private static async Task MeetAsync(List<NetGroupMember> members, Stopwatch clock, TextWriter output, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (members.Any(m => m.NeighborCount == 0) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false); // the overlay's first reports
+        output.WriteLine($"{members.Count(m => m.NeighborCount > 0)}/{members.Count} members with neighbours " +
+            $"({members.Average(m => m.NeighborCount):0.0} on average) after {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    private static async Task ReadAsync(System.Threading.Channels.ChannelReader<FlashMessage> messages, RelayPlayerStatistics stats,
+        CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var m in stream.Messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var m in messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (m.Type is RtmpMessageType.Video or RtmpMessageType.Audio
                     && SyntheticMedia.TryReadStamp(m.Payload.Span, out uint sequence, out long sentAt))

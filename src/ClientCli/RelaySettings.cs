@@ -6,4 +6,7 @@ internal sealed record RelaySettings(ConnectSettings Connect, int Players, doubl
 {
     /// <summary>Publish over RTMP to this endpoint instead of over RTMFP (issue 13's benchmark).</summary>
     public System.Net.IPEndPoint? RtmpIngest { get; init; }
+
+    /// <summary>Players are members of this NetGroup (specifier text) the node seeds the stream into (issue 10's benchmark).</summary>
+    public string? GroupSpecifier { get; init; }
 }

@@ -39,6 +39,7 @@ internal sealed class RtmpConnectionActor : ReceiveActor, IWithTimers
     private readonly RtmpRoleOptions _options;
     private readonly IActorRef _streams;
     private readonly RtmpMetrics? _metrics;
+    private readonly RtmfpMetrics? _nodeMetrics;
     private readonly ILogger _logger;
     private readonly Action _onStopped;
     private readonly RtmpSocketTransport _transport;
@@ -48,12 +49,15 @@ internal sealed class RtmpConnectionActor : ReceiveActor, IWithTimers
     private CountingStreamRelay? _counting;
     private SessionStreamWatch? _watch;
 
+    /// <param name="nodeMetrics">Where an application failure is counted (rtmfp.handler.failures, where=rtmp_application).</param>
     /// <param name="onStopped">Runs once when the actor stopped (the listener's connection count).</param>
-    public RtmpConnectionActor(Socket socket, RtmpRoleOptions options, IActorRef streams, RtmpMetrics? metrics, ILogger logger, Action onStopped)
+    public RtmpConnectionActor(Socket socket, RtmpRoleOptions options, IActorRef streams, RtmpMetrics? metrics, RtmfpMetrics? nodeMetrics,
+        ILogger logger, Action onStopped)
     {
         _options = options;
         _streams = streams;
         _metrics = metrics;
+        _nodeMetrics = nodeMetrics;
         _logger = logger;
         _onStopped = onStopped;
         _remote = socket.RemoteEndPoint as IPEndPoint;
@@ -84,7 +88,7 @@ internal sealed class RtmpConnectionActor : ReceiveActor, IWithTimers
         var connectionOptions = _options.ConnectionOptions with
         {
             Dispatch = action => self.Tell(new RunContinuation(action)),
-            ApplicationFailed = e => RtmpLog.ApplicationFailed(_logger, e, _remote),
+            ApplicationFailed = ApplicationFailed,
         };
         var observed = _remote is null ? default : Address.FromIPEndPoint(_remote, AddressOrigin.Observed);
         // Unique across the cluster: it names the publisher of a stream (as a session's does).
@@ -139,6 +143,13 @@ internal sealed class RtmpConnectionActor : ReceiveActor, IWithTimers
             // Whatever was not consumed is examined: wait for more bytes before offering it again.
             _transport.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
         }
+    }
+
+    /// <summary>An application callback threw and the connection carried on: counted and logged (any thread).</summary>
+    private void ApplicationFailed(Exception exception)
+    {
+        _nodeMetrics?.HandlerFailed(HandlerFailureSites.RtmpApplication);
+        RtmpLog.ApplicationFailed(_logger, exception, _remote);
     }
 
     private void OnStreamEvent(StreamEventDelivery delivery)

@@ -81,6 +81,7 @@ internal sealed class RtmpListener(
             }
             catch (Exception e)
             {
+                rtmfpMetrics.HandlerFailed(HandlerFailureSites.RtmpListener);
                 RtmpLog.ListenerFailed(logger, e);
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false); // e.g. out of file descriptors: do not spin
                 continue;
@@ -112,7 +113,7 @@ internal sealed class RtmpListener(
         };
         try
         {
-            system.ActorOf(Props.Create(() => new RtmpConnectionActor(client, options, streams, Metrics, logger, onStopped)), $"rtmp-{id}");
+            system.ActorOf(Props.Create(() => new RtmpConnectionActor(client, options, streams, Metrics, rtmfpMetrics, logger, onStopped)), $"rtmp-{id}");
         }
         catch (Exception)
         {

@@ -212,7 +212,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             StartFlash(_flash, engine);
             flows.Register(FlowSignatureKind.RtmpStream, _adapter!);
             var groupRegion = _flash.GroupRegion?.Invoke();
-            _groups = new GroupFlowService(engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups);
+            _groups = new GroupFlowService(engine, () => _adapter?.Connection, groupRegion is { } g && !g.IsNobody() ? g : null, Self, _flash.Groups, _metrics);
             flows.Register(FlowSignatureKind.NetGroup, _groups);
             if ((_seedPeer = Groups.Seeding.SeedPeerService.TryCreate(_flash, engine, _open!, Self)) is not null)
             {

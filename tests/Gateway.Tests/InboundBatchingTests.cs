@@ -67,6 +67,7 @@ public sealed class InboundBatchingTests
         using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var buffer = new byte[PacketLimits.MaxDatagramLength];
         var plain = new byte[64];
+        long perDatagram = 0;
         for (int i = 0; i < 30; i++)
         {
             uint sid = i % 3 == 2 ? SessionB : SessionA;
@@ -76,8 +77,15 @@ public sealed class InboundBatchingTests
             int n = client.Encrypt(plain.AsSpan(0, writer.Position), buffer.AsSpan(PacketLimits.SessionIdLength), (ulong)(100 + i));
             Multiplex.ScrambleSessionId(buffer.AsSpan(0, PacketLimits.SessionIdLength + n), sid);
             sender.SendTo(buffer.AsSpan(0, PacketLimits.SessionIdLength + n), endpoint.LocalEndPoint);
+            if (i == 0)
+            {
+                // What one datagram of this size costs the socket's receive queue (its skb's truesize).
+                perDatagram = await WaitForQueuedAsync(endpoint.LocalEndPoint.Port, 1);
+            }
         }
-        await Task.Delay(100); // loopback delivers at once; this only leaves room for a slow machine
+        // Loopback queues at once on an idle machine, not always on a loaded one: wait until all 30 are queued.
+        long queued = await WaitForQueuedAsync(endpoint.LocalEndPoint.Port, 30 * perDatagram);
+        Assert.True(queued >= 30 * perDatagram, $"{queued} B queued, expected 30 × {perDatagram} B");
 
         endpoint.Start(gateway.OnDatagramBatched, gateway.EndOfBatch);
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -118,5 +126,32 @@ public sealed class InboundBatchingTests
         Assert.Equal(new ulong[] { 1, 3 }, Assert.IsType<InboundPacketBatch>(Assert.Single(a.Messages)).Packets.Select(p => p.SequenceNumber));
         Assert.Equal(new object[] { typeof(InboundPacket), typeof(InboundPacket) }, b.Messages.Select(m => m.GetType()));
         Assert.Equal(0, batcher.Pending);
+    }
+
+    /// <summary>
+    /// The bytes the kernel holds in the receive queue of the loopback UDP socket on <paramref name="port"/>
+    /// (rx_queue of /proc/net/udp), once they reach <paramref name="atLeast"/> or 10 s passed (then what is queued).
+    /// </summary>
+    private static async Task<long> WaitForQueuedAsync(int port, long atLeast)
+    {
+        string local = $"0100007F:{port:X4}";
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            long queued = 0;
+            foreach (var line in File.ReadLines("/proc/net/udp"))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 4 && fields[1] == local)
+                {
+                    queued = Convert.ToInt64(fields[4][(fields[4].IndexOf(':') + 1)..], 16);
+                }
+            }
+            if (queued >= atLeast || DateTime.UtcNow > deadline)
+            {
+                return queued;
+            }
+            await Task.Delay(5);
+        }
     }
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Cluster;
 using Rtmfp.Gateway;
 using Rtmfp.Gateway.Transport;
+using Rtmfp.Flash;
 using Rtmfp.Integration.Tests.Support;
+using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Integration.Tests;
@@ -75,4 +77,37 @@ public class HandlerFailureTests
         node.AllowError("the deliberate startup handler failure is logged by the receive loop", e => e.EventId.Id == 1014);
         node.AssertNoFailures();
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_application_that_throws_under_rtmp_is_counted_logged_at_error_and_the_connect_refused()
+    {
+        await using var node = await RunningNode.StartAsync(
+            ("Rtmfp:Applications:faulty", $"type:{typeof(ThrowingApplication).FullName}, {typeof(ThrowingApplication).Assembly.GetName().Name}"));
+        var endpoint = Ffmpeg.RtmpEndpoint(node);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        await using var client = await RawRtmpClient.ConnectAsync(endpoint);
+        await client.HandshakeAsync(timeout.Token);
+        await client.SendCommandAsync(0, "connect", 1, new AmfObject { ["app"] = "faulty", ["tcUrl"] = $"rtmp://{endpoint}/faulty" });
+        // The application's throw becomes a refusal (the connection is not left hanging)...
+        await client.ReadCommandAsync("_error", timeout.Token);
+
+        // ...and a visible failure: rtmfp.handler.failures where=rtmp_application, and an Error entry (RtmpLog 1301).
+        await BadInputTests.WaitUntil(() => node.Metrics.HandlerFailureCount >= 1 && node.ErrorLog.Errors.Count >= 1, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, node.Metrics.HandlerFailureCount);
+        var error = Assert.Single(node.ErrorLog.Errors);
+        Assert.Equal(1301, error.EventId.Id);
+        Assert.IsType<InvalidOperationException>(error.Exception);
+
+        Assert.Throws<NodeFailedException>(node.AssertNoFailures);
+        node.AllowHandlerFailures(1, "this test's application throws on connect");
+        node.AllowError("the deliberate application failure", e => e.EventId.Id == 1301);
+    }
+}
+
+/// <summary>An application whose connect handler throws: a bug in a deployment's own code.</summary>
+public sealed class ThrowingApplication(string name) : DefaultApplication(name)
+{
+    public override ValueTask<ConnectDecision> OnConnectAsync(IFlashClient client, ConnectRequest request) =>
+        throw new InvalidOperationException("application bug (deliberate)");
 }

@@ -70,8 +70,17 @@ public class KubernetesManifestTests
             Assert.True(ports.ContainsKey(Text(get, "port")), $"{probe} probes an undeclared port");
         }
         Assert.Equal(HealthPaths, probed);
-        Assert.NotNull(container["lifecycle"]["preStop"]);
-        Assert.True(int.Parse(Text(spec, "template", "spec", "terminationGracePeriodSeconds")) >= 30);
+        // Kubernetes counts the preStop hook inside terminationGracePeriodSeconds, then sends SIGTERM; the node's stop
+        // (docs/decisions.md, "The stop is the host's, in order") is bounded by its host timeout: Shutdown:GracePeriod for
+        // the sessions' close, plus what leaving the cluster may take (ShutdownSettings.LeaveAllowance). A shorter grace
+        // would SIGKILL a node still leaving its cluster.
+        var preStop = ((YamlSequenceNode)container["lifecycle"]["preStop"]["exec"]["command"]).Children.Select(c => ((YamlScalarNode)c).Value!).ToList();
+        Assert.True(preStop.Count == 2 && preStop[0] == "sleep", $"preStop is not a sleep: {string.Join(' ', preStop)}");
+        var needed = TimeSpan.FromSeconds(int.Parse(preStop[1])) + settings.Shutdown.GracePeriod + ShutdownSettings.LeaveAllowance;
+        Assert.Equal(settings.Shutdown.HostTimeout, settings.Shutdown.GracePeriod + ShutdownSettings.LeaveAllowance);
+        int terminationGrace = int.Parse(Text(spec, "template", "spec", "terminationGracePeriodSeconds"));
+        Assert.True(terminationGrace >= needed.TotalSeconds,
+            $"terminationGracePeriodSeconds {terminationGrace} < preStop {preStop[1]} s + Shutdown:GracePeriod {settings.Shutdown.GracePeriod.TotalSeconds} s + leaving {ShutdownSettings.LeaveAllowance.TotalSeconds} s");
 
         // Non-root, anti-affinity, resources.
         Assert.Equal("true", Text(spec, "template", "spec", "securityContext", "runAsNonRoot"));

@@ -30,6 +30,8 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Cluster:HeartbeatInterval", "2s", "Rtmfp:Cluster:HeartbeatInterval: 2000 ms must be shorter than Rtmfp:Cluster:HeartbeatPause (2000 ms)")]
     [InlineData("Rtmfp:Cluster:RemovalMargin", "0s", "Rtmfp:Cluster:RemovalMargin: '0s' is not a duration")]
     [InlineData("Rtmfp:Cluster:ShardRetryInterval", "5m", "Rtmfp:Cluster:ShardRetryInterval: '5m'")]
+    [InlineData("Rtmfp:Cluster:SystemName", "rtmfp_eu", "Rtmfp:Cluster:SystemName: 'rtmfp_eu' is not an actor system name")]
+    [InlineData("Rtmfp:Cluster:SystemName", "-rtmfp", "Rtmfp:Cluster:SystemName: '-rtmfp' is not an actor system name")]
     [InlineData("Rtmfp:Gateway:UnverifiedBytesPerPrefix", "2000", "Rtmfp:Gateway:UnverifiedBytesPerPrefix: must be at least Rtmfp:Gateway:UnverifiedBytesPerAddress (8192)")]
     public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
     {

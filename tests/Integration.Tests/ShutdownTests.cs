@@ -55,21 +55,25 @@ public class ShutdownTests
 
             var clock = Stopwatch.StartNew();
             node.Terminate();
-            var rawClose = WaitForCloseRequestAsync(raw, node, Grace + TimeSpan.FromSeconds(2));
+            // The drain asks every session to close at once (SessionDrain: a CloseSession each, then the wait): each Close
+            // Request leaves right after SIGTERM, the raw session's included, well within the grace period.
+            var rawClose = WaitForCloseRequestAsync(raw, node, clock, Grace);
             var closed = clients.Select(async c =>
             {
                 var reason = await c.Closed.WaitAsync(Grace + TimeSpan.FromSeconds(2), ct);
                 return (reason, clock.Elapsed);
             }).ToArray();
             var results = await Task.WhenAll(closed);
-            Assert.True(await rawClose, "the raw session got no Session Close Request");
+            var rawClosedAfter = await rawClose;
+            Assert.True(rawClosedAfter is not null, $"the raw session got no Session Close Request within the grace period ({Grace})");
             await node.WaitForExitAsync(Grace + TimeSpan.FromSeconds(10));
             var exitedAfter = clock.Elapsed;
             stop.Cancel();
             await sending;
 
             var log = TestContext.Current.TestOutputHelper;
-            log?.WriteLine($"clients closed after {string.Join(", ", results.Select(r => $"{r.Elapsed.TotalMilliseconds:F0} ms ({r.reason})"))}; exit {node.ExitCode} after {exitedAfter.TotalMilliseconds:F0} ms");
+            log?.WriteLine($"clients closed after {string.Join(", ", results.Select(r => $"{r.Elapsed.TotalMilliseconds:F0} ms ({r.reason})"))}; "
+                + $"raw session's Close Request after {rawClosedAfter!.Value.TotalMilliseconds:F0} ms; exit {node.ExitCode} after {exitedAfter.TotalMilliseconds:F0} ms");
             Assert.All(results, r =>
             {
                 Assert.Equal(RtmfpCloseReason.RemoteClose, r.reason);
@@ -116,21 +120,25 @@ public class ShutdownTests
         }
     }
 
-    /// <summary>Until a Session Close Request arrives; answers it with a Close Acknowledgement as a client does (RFC 7016 §3.5.5.2).</summary>
-    private static async Task<bool> WaitForCloseRequestAsync(RawInitiator client, NodeProcess node, TimeSpan timeout)
+    /// <summary>
+    /// When (on <paramref name="clock"/>) a Session Close Request arrived, or null when none did before <paramref name="until"/>;
+    /// answers it with a Close Acknowledgement as a client does (RFC 7016 §3.5.5.2).
+    /// </summary>
+    private static async Task<TimeSpan?> WaitForCloseRequestAsync(RawInitiator client, NodeProcess node, Stopwatch clock, TimeSpan until)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
+        while (clock.Elapsed < until)
         {
-            var types = await client.ReceiveChunkTypesAsync(TimeSpan.FromSeconds(1));
+            var wait = until - clock.Elapsed;
+            var types = await client.ReceiveChunkTypesAsync(wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
             if (types?.Contains(ChunkType.SessionCloseRequest) == true)
             {
+                var arrived = clock.Elapsed;
                 // Mode 1 (initiator) with a timestamp, one Session Close Acknowledgement chunk (RFC 7016 §2.3.18).
                 byte[] ack = [0x09, 0x00, 0x10, (byte)ChunkType.SessionCloseAcknowledgement, 0x00, 0x00];
                 await client.SendAsync(client.Seal(ack, sequenceNumber: 1), node.Gateway);
-                return true;
+                return arrived < until ? arrived : null;
             }
         }
-        return false;
+        return null;
     }
 }

@@ -128,15 +128,19 @@ public sealed class IdleSessionMemoryTests : TestKit
     {
         await Task.Yield();
         const int n = 2000;
-        var keep = new List<IActorRef>(4 * n + 200);
+        var keep = new List<IActorRef>(5 * n + 200);
         OpenSessions(1, 100, keep); // JIT, pools and statics first
         // Two rounds of n: the first may still grow shared structures (thread pool threads and their caches, shard-free
         // dictionaries of the actor system) on a loaded machine; the second is the steady cost of one more idle session.
         long before = LiveHeap();
         long middle = OpenSessions(1_000_000, n, keep);
         long after = OpenSessions(2_000_000, n, keep);
+        // A third round, and the lower of the two steady ones: test classes running beside this one in the process
+        // allocate too (4,098 B measured once on a machine at load 70, 3.9 KB alone); a real per-session cost shows
+        // in every round.
+        long third = OpenSessions(3_000_000, n, keep);
         double firstRound = (middle - before) / (double)n;
-        double perSession = (after - middle) / (double)n;
+        double perSession = Math.Min(after - middle, third - after) / (double)n;
         if (Environment.GetEnvironmentVariable("RTMFP_MEMORY_PAUSE") is { } pause)
         {
             // By hand: time to take a heap dump of this process (dotnet-gcdump collect -p <pid>).

@@ -198,6 +198,11 @@ internal sealed record NodeSettings(
             RemovalMargin = r.GetDuration($"{Section}:Cluster:RemovalMargin", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
             ShardRetryInterval = r.GetDuration($"{Section}:Cluster:ShardRetryInterval", TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30)),
         };
+        // Akka refuses any other actor system name with an exception and a stack trace; say which key instead.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(cluster.SystemName, "^[a-zA-Z0-9][a-zA-Z0-9-]*$"))
+        {
+            r.Error($"{Section}:Cluster:SystemName", $"'{cluster.SystemName}' is not an actor system name: a letter or digit, then letters, digits and '-'");
+        }
         if (cluster.HeartbeatInterval >= cluster.HeartbeatPause)
         {
             r.Error($"{Section}:Cluster:HeartbeatInterval", $"{cluster.HeartbeatInterval.TotalMilliseconds} ms must be shorter than {Section}:Cluster:HeartbeatPause ({cluster.HeartbeatPause.TotalMilliseconds} ms)");

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Rtmfp.Ops.Commands;
 using Rtmfp.Ops.Protocol;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Ops.Server;
 
@@ -14,7 +15,8 @@ namespace Rtmfp.Ops.Server;
 /// connection, so nothing after it runs: an HTTP request a web page sends to the port (its request line
 /// comes first) never reaches the commands in its body (security review, finding 10).
 /// </summary>
-internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, OpsServerOptions options, ILogger logger)
+/// <param name="metrics">Where a command's unexpected exception is counted (rtmfp.handler.failures, where=ops_command).</param>
+internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, OpsServerOptions options, ILogger logger, RtmfpMetrics? metrics = null)
 {
     private static readonly TimeSpan ClientWatchInterval = TimeSpan.FromMilliseconds(200);
 
@@ -119,7 +121,9 @@ internal sealed class OpsConnection(Socket socket, OpsCommandRegistry registry, 
         }
         catch (Exception ex) when (ex is not (IOException or SocketException or ObjectDisposedException))
         {
-            logger.LogWarning(ex, "ops command {Command} failed", command.Name);
+            // Not the client's bad request (that is an OpsCommandException, answered above and not counted): a bug.
+            metrics?.HandlerFailed(HandlerFailureSites.OpsCommand);
+            logger.LogError(ex, "ops command {Command} failed", command.Name);
             response = Error($"'{command.Name}' failed: {ex.GetType().Name}: {ex.Message}");
         }
         await WriteAsync(response, stopping).ConfigureAwait(false);

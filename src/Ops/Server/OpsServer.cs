@@ -9,6 +9,7 @@ using Rtmfp.Ops.Commands;
 using Rtmfp.Ops.Logging;
 using Rtmfp.Ops.Metrics;
 using Rtmfp.Ops.Protocol;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Ops.Server;
 
@@ -25,6 +26,7 @@ internal sealed class OpsServer(
     ILogger<OpsServer> logger) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RtmfpMetrics? _metrics = services.GetService<RtmfpMetrics>();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     private TcpListener? _listener;
     private Task? _acceptLoop;
@@ -100,7 +102,7 @@ internal sealed class OpsServer(
                 continue;
             }
             long id = Interlocked.Increment(ref _nextConnection);
-            var connection = new OpsConnection(socket, registry, options, logger);
+            var connection = new OpsConnection(socket, registry, options, logger, _metrics);
             _connections[id] = Task.Run(async () =>
             {
                 try
@@ -109,7 +111,9 @@ internal sealed class OpsServer(
                 }
                 catch (Exception ex)
                 {
-                    logger.LogWarning(ex, "ops connection failed");
+                    // RunAsync ends a client's departure and the node's stop itself: anything reaching here is a bug.
+                    _metrics?.HandlerFailed(HandlerFailureSites.OpsConnection);
+                    logger.LogError(ex, "ops connection failed");
                 }
                 finally
                 {

@@ -5,6 +5,7 @@ using Rtmfp.Engine;
 using Rtmfp.Flash;
 using Rtmfp.Sessions.Flows;
 using Rtmfp.Shared.Groups;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Sessions.Groups;
 
@@ -14,14 +15,16 @@ namespace Rtmfp.Sessions.Groups;
 /// hears of the first join and the last leave. Introductions from the group entity go out as <c>0B peer ID</c>
 /// messages on our own GC flow associated with each of the member's (§2.3). A join that cannot be used, that the
 /// application refuses, that exceeds the per-session bounds or that the group refuses ends its flow with a flow
-/// exception (RFC 7016 §3.6.3.7); an admitted one is never answered with one. Runs on the session's thread.
+/// exception (RFC 7016 §3.6.3.7); an admitted one is never answered with one. Every refusal is counted by reason, and
+/// the node's gauges follow the GC flows and memberships held (<c>rtmfp.group.*</c>). Runs on the session's thread.
 /// </summary>
 internal sealed class GroupFlowService(
     Session engine,
     Func<NetConnection?> connection,
     IActorRef? groups,
     IActorRef self,
-    GroupPolicy policy) : IFlowService
+    GroupPolicy policy,
+    RtmfpMetrics? metrics = null) : IFlowService
 {
     /// <summary>Flow exception code of a refused join (RFC 7016 §3.6.3.7 leaves codes to the application).</summary>
     public const ulong RefusedCode = 0;
@@ -54,6 +57,8 @@ internal sealed class GroupFlowService(
     private readonly Dictionary<string, Membership> _memberships = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, GroupFlow> _byFlow = [];
     private int _openFlows;
+    /// <summary>Open flows this session counts in the node's gauge: zeroed once when the session ends (its flows end with it).</summary>
+    private int _countedFlows;
     private byte[]? _peerId;
 
     /// <summary>Joins refused (malformed, by policy, by the application, by the group, or over a bound).</summary>
@@ -73,11 +78,14 @@ internal sealed class GroupFlowService(
         {
             if (_openFlows >= policy.MaxGroupFlowsPerSession)
             {
-                Refused++;
+                Refused++; // the router rejects the flow (RFC 7016 §3.6.3.7)
+                metrics?.GroupJoinsRefused.Add(1, GroupRefusals.FlowLimit);
             }
             return false;
         }
         _openFlows++;
+        _countedFlows++;
+        metrics?.GroupFlows.Add(1);
         flow.BufferCapacity = FlowBufferCapacity;
         var gc = new GroupFlow(flow);
         flow.Tag = gc;
@@ -94,6 +102,7 @@ internal sealed class GroupFlowService(
         if (gc.Membership is not null || gc.Deciding)
         {
             Ignored++; // docs/groups.md §2.2: no other member → server message is known; ignore, never fail the flow
+            metrics?.GroupMessagesIgnored.Add(1);
             return;
         }
         if (!TryReadJoin(gc, message, out var request))
@@ -103,7 +112,7 @@ internal sealed class GroupFlowService(
         var client = connection();
         if (client?.PeerId is not { } peerId || groups is null)
         {
-            Refuse(gc);
+            Refuse(gc, GroupRefusals.NotConnected);
             return;
         }
         _peerId ??= peerId.ToArray();
@@ -114,9 +123,14 @@ internal sealed class GroupFlowService(
             Attach(gc, existing); // already admitted: another NetGroup or group stream of the same client
             return;
         }
-        if (_memberships.Count >= policy.MaxGroupsPerSession || (policy.RefuseUnknownGroups && request.Specifier is null))
+        if (_memberships.Count >= policy.MaxGroupsPerSession)
         {
-            Refuse(gc);
+            Refuse(gc, GroupRefusals.GroupLimit);
+            return;
+        }
+        if (policy.RefuseUnknownGroups && request.Specifier is null)
+        {
+            Refuse(gc, GroupRefusals.UnknownGroup);
             return;
         }
         gc.Deciding = true;
@@ -132,9 +146,10 @@ internal sealed class GroupFlowService(
         {
             case GroupJoinStatus.NotAJoin:
                 Ignored++;
+                metrics?.GroupMessagesIgnored.Add(1);
                 return false;
             case GroupJoinStatus.Malformed:
-                Refuse(gc);
+                Refuse(gc, GroupRefusals.Malformed);
                 return false;
         }
         var specifier = form == GroupJoinForm.Specifier
@@ -196,18 +211,19 @@ internal sealed class GroupFlowService(
         }
         if (!decision.Allowed)
         {
-            Refuse(gc);
+            Refuse(gc, GroupRefusals.Application);
             return;
         }
         if (!_memberships.TryGetValue(request.GroupIdHex, out var membership))
         {
             if (_memberships.Count >= policy.MaxGroupsPerSession)
             {
-                Refuse(gc);
+                Refuse(gc, GroupRefusals.GroupLimit); // joins decided at once: the bound holds when they are admitted
                 return;
             }
             membership = new Membership(request, decision.MaxMembers);
             _memberships.Add(request.GroupIdHex, membership);
+            metrics?.GroupMemberships.Add(1);
             engine.TightenLiveness((long)policy.MemberKeepalive.TotalMilliseconds, (long)policy.MemberIdleTimeout.TotalMilliseconds);
             groups!.Tell(new JoinGroup(request.GroupId.ToArray(), _peerId!, decision.MaxMembers), self);
         }
@@ -240,9 +256,10 @@ internal sealed class GroupFlowService(
         }
     }
 
-    private void Refuse(GroupFlow gc)
+    private void Refuse(GroupFlow gc, KeyValuePair<string, object?> reason)
     {
         Refused++;
+        metrics?.GroupJoinsRefused.Add(1, reason);
         gc.Join = null;
         Changes++;
         gc.Inbound.Reject(RefusedCode);
@@ -256,6 +273,11 @@ internal sealed class GroupFlowService(
         }
         gc.Ended = true;
         _openFlows--;
+        if (_countedFlows > 0)
+        {
+            _countedFlows--;
+            metrics?.GroupFlows.Add(-1);
+        }
         _byFlow.Remove(flow.FlowId);
         Changes++;
         gc.Outbound?.Close();
@@ -306,11 +328,12 @@ internal sealed class GroupFlowService(
         {
             return;
         }
+        metrics?.GroupMemberships.Add(-1);
         foreach (var gc in membership.Flows)
         {
             gc.Membership = null;
             gc.Outbound?.Close();
-            Refuse(gc);
+            Refuse(gc, GroupRefusals.Full);
         }
     }
 
@@ -330,11 +353,14 @@ internal sealed class GroupFlowService(
         {
             Leave(membership);
         }
+        metrics?.GroupFlows.Add(-_countedFlows); // the session's flows end with it
+        _countedFlows = 0;
     }
 
     private void Leave(Membership membership)
     {
         _memberships.Remove(membership.Request.GroupIdHex);
+        metrics?.GroupMemberships.Add(-1);
         groups?.Tell(new LeaveGroup(membership.Request.GroupId.ToArray()), self);
         connection()?.OnGroupLeft(membership.Request);
     }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Rtmfp.Shared.Crypto;
 
 /// <summary>
@@ -11,11 +9,13 @@ namespace Rtmfp.Shared.Crypto;
 /// through small subgroups. Forward secrecy holds for sessions older than the lifetime: a replaced pair is no longer
 /// reachable and OpenSSL clears its exponent when the handle is released. Thread-safe.
 /// </summary>
-internal sealed class EphemeralKeyReuse(TimeSpan lifetime)
+/// <param name="time">The clock the lifetime is measured on (the system's; tests move one by hand).</param>
+internal sealed class EphemeralKeyReuse(TimeSpan lifetime, TimeProvider? time = null)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, (DiffieHellmanKeyPair Pair, long Created)> _current = [];
-    private readonly long _lifetimeTicks = (long)(lifetime.TotalSeconds * Stopwatch.Frequency);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly long _lifetimeTicks = (long)(lifetime.TotalSeconds * (time ?? TimeProvider.System).TimestampFrequency);
 
     public TimeSpan Lifetime { get; } = lifetime;
 
@@ -25,7 +25,7 @@ internal sealed class EphemeralKeyReuse(TimeSpan lifetime)
     /// </summary>
     public DiffieHellmanKeyPair Get(DiffieHellmanGroup group)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _time.GetTimestamp();
         lock (_lock)
         {
             if (_current.TryGetValue(group.Id, out var entry) && now - entry.Created < _lifetimeTicks)

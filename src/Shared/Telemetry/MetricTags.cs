@@ -62,3 +62,30 @@ public static class HandshakeRejections
 
     public static readonly KeyValuePair<string, object?>[] All = [InvalidKeying, RateLimited, SessionLimit, Overload, KeyingFailed, IdCollision];
 }
+
+/// <summary><c>error.type</c> of <c>rtmfp.group.joins.refused</c>: why a GC flow's join was refused (docs/groups.md §2.2).</summary>
+public static class GroupRefusals
+{
+    /// <summary>Not a join docs/groups.md §2.2 describes: wrong length, unknown option, trailing bytes, oversized specifier.</summary>
+    public static readonly KeyValuePair<string, object?> Malformed = new(MetricTags.ErrorType, "malformed");
+
+    /// <summary>The session has no connected NetConnection (no peer ID the server could introduce).</summary>
+    public static readonly KeyValuePair<string, object?> NotConnected = new(MetricTags.ErrorType, "not_connected");
+
+    /// <summary>The session holds as many GC flows as allowed (GroupPolicy.MaxGroupFlowsPerSession).</summary>
+    public static readonly KeyValuePair<string, object?> FlowLimit = new(MetricTags.ErrorType, "flow_limit");
+
+    /// <summary>The session is a member of as many groups as allowed (GroupPolicy.MaxGroupsPerSession).</summary>
+    public static readonly KeyValuePair<string, object?> GroupLimit = new(MetricTags.ErrorType, "group_limit");
+
+    /// <summary>A group whose specifier the node does not know, with Groups:RefuseUnknown.</summary>
+    public static readonly KeyValuePair<string, object?> UnknownGroup = new(MetricTags.ErrorType, "unknown_group");
+
+    /// <summary>The application refused the join.</summary>
+    public static readonly KeyValuePair<string, object?> Application = new(MetricTags.ErrorType, "application");
+
+    /// <summary>The group is full (the application's cap or Groups:MaxMembers).</summary>
+    public static readonly KeyValuePair<string, object?> Full = new(MetricTags.ErrorType, "full");
+
+    public static readonly KeyValuePair<string, object?>[] All = [Malformed, NotConnected, FlowLimit, GroupLimit, UnknownGroup, Application, Full];
+}

@@ -45,6 +45,10 @@ public sealed class RtmfpMetrics : IDisposable
         Groups = UpDown("rtmfp.group.active", "{group}", "NetGroup entities on this node");
         GroupMembers = UpDown("rtmfp.group.members", "{member}", "Members of the NetGroup entities on this node");
         Introductions = Counter("rtmfp.group.introductions", "{introduction}", "Peers introduced to group members (docs/groups.md)");
+        GroupJoinsRefused = Counter("rtmfp.group.joins.refused", "{join}", "NetGroup joins (GC flows) refused, by error.type (docs/groups.md §2.2)");
+        GroupMessagesIgnored = Counter("rtmfp.group.messages.ignored", "{message}", "Messages on GC flows that are not a first join (ignored, docs/groups.md §2.2)");
+        GroupFlows = UpDown("rtmfp.group.session.flows", "{flow}", "GC flows open on the sessions of this node");
+        GroupMemberships = UpDown("rtmfp.group.session.memberships", "{membership}", "Group memberships of the sessions of this node (one per session and group)");
         StartupRefusedCounter = Counter("rtmfp.gateway.startup.refused", "{datagram}",
             "Startup datagrams not answered, or answers not sent, by error.type: a source over its budget (RFC 7016 §5), or the node shutting down");
         HandlerFailures = Counter("rtmfp.handler.failures", "{exception}", "Exceptions caught so that a receive loop, worker or teardown stays alive (tag where): 0 unless there is a bug");
@@ -57,6 +61,7 @@ public sealed class RtmfpMetrics : IDisposable
         AddZero(Connects, MetricTags.Outcomes);
         AddZero(StartupRefusedCounter, "error.type", StartupRefusals.All);
         AddZero(HandlerFailures, HandlerFailureSites.Tag, HandlerFailureSites.All);
+        AddZero(GroupJoinsRefused, GroupRefusals.All);
     }
 
     /// <summary>Starts every series of <paramref name="counter"/> at 0 (so an exporter shows it before the first event).</summary>
@@ -124,6 +129,12 @@ public sealed class RtmfpMetrics : IDisposable
     public UpDownCounter<long> Groups { get; }
     public UpDownCounter<long> GroupMembers { get; }
     public Counter<long> Introductions { get; }
+
+    /// <summary>Add with one of <see cref="GroupRefusals"/>.</summary>
+    public Counter<long> GroupJoinsRefused { get; }
+    public Counter<long> GroupMessagesIgnored { get; }
+    public UpDownCounter<long> GroupFlows { get; }
+    public UpDownCounter<long> GroupMemberships { get; }
 
     /// <summary>Tagged with <c>where</c> (see <see cref="HandlerFailureSites"/>); count it through <see cref="HandlerFailed"/>.</summary>
     public Counter<long> HandlerFailures { get; }
@@ -208,5 +219,20 @@ public static class HandlerFailureSites
     /// <summary>Delivering a stream event on the node's stream fan-out thread threw (the session's actor takes over).</summary>
     public const string StreamFanout = "stream_fanout";
 
-    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application, StreamFanout];
+    /// <summary>An application callback of an RTMP connection threw (the connection carried on).</summary>
+    public const string RtmpApplication = "rtmp_application";
+
+    /// <summary>The RTMP listener's accept loop failed for a reason other than a client giving up.</summary>
+    public const string RtmpListener = "rtmp_listener";
+
+    /// <summary>An ops connection ended on an exception its own handling did not expect.</summary>
+    public const string OpsConnection = "ops_connection";
+
+    /// <summary>
+    /// An ops command threw something other than <c>OpsCommandException</c> (a bug, not the client's bad request:
+    /// a refused argument or an unknown name is answered and not counted).
+    /// </summary>
+    public const string OpsCommand = "ops_command";
+
+    internal static readonly string[] All = [UdpReceive, HandshakeWorker, Application, StreamFanout, RtmpApplication, RtmpListener, OpsConnection, OpsCommand];
 }

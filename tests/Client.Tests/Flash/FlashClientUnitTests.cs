@@ -80,5 +80,11 @@ public class FlashClientUnitTests
         Assert.NotEmpty(app.Parse("relay", "rtmfp://127.0.0.1/live", "--players", "0").Errors);
         Assert.NotEmpty(app.Parse("relay", "rtmfp://127.0.0.1/live", "--bitrate", "50").Errors);
         Assert.NotEmpty(app.Parse("relay", "rtmfp://127.0.0.1/live", "--duration", "0").Errors);
+        Assert.Null(settings.GroupSpecifier);
+
+        // Seeded fan-out (bench/fanout.sh GROUP=): the players are members of the group the node seeds the stream into.
+        var seeded = app.BindRelay(app.Parse("relay", "rtmfp://127.0.0.1/live", "--stream", "cam", "--group", "G:0101010c050e74657374011b00"));
+        Assert.Equal("G:0101010c050e74657374011b00", seeded.GroupSpecifier);
+        Assert.NotEmpty(app.Parse("relay", "rtmfp://127.0.0.1/live", "--group", "not-a-specifier").Errors);
     }
 }

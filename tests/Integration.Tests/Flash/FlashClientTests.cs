@@ -219,22 +219,48 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
     /// <summary>onMetaData, AVC and AAC sequence headers, then 25 fps video (keyframe every 25) and 50/s audio.</summary>
     internal static void PublishSynthetic(FlashNetStream stream, int videoFrames, int audioFrames)
     {
-        stream.SendMetadata(new AmfObject { ["width"] = 640.0, ["height"] = 360.0, ["framerate"] = 25.0, ["videocodecid"] = 7.0, ["audiocodecid"] = 10.0 });
+        stream.SendMetadata(SyntheticMetadata());
         stream.SendVideo(0, SyntheticMedia.AvcSequenceHeader());
         stream.SendAudio(0, SyntheticMedia.AacSequenceHeader());
         for (uint v = 0, a = 0; v < videoFrames || a < audioFrames;)
         {
             if (v < videoFrames && (a >= audioFrames || v * 40 <= a * 20))
             {
-                stream.SendVideo(v * 40, SyntheticMedia.VideoFrame(v % 25 == 0, v, MonotonicClock.NowMs, v % 25 == 0 ? 3000 : 600));
+                stream.SendVideo(v * 40, SyntheticMedia.VideoFrame(v % 25 == 0, v, MonotonicClock.NowMs, SyntheticVideoBytes(v)));
                 v++;
             }
             else
             {
-                stream.SendAudio(a * 20, SyntheticMedia.AudioFrame(a, MonotonicClock.NowMs, 180));
+                stream.SendAudio(a * 20, SyntheticMedia.AudioFrame(a, MonotonicClock.NowMs, SyntheticAudioBytes));
                 a++;
             }
         }
+    }
+
+    private const int SyntheticAudioBytes = 180;
+
+    /// <summary>A keyframe every 25 frames (one a second at 25 fps), larger than the frames between.</summary>
+    private static int SyntheticVideoBytes(uint frame) => frame % 25 == 0 ? 3000 : 600;
+
+    private static AmfObject SyntheticMetadata() =>
+        new() { ["width"] = 640.0, ["height"] = 360.0, ["framerate"] = 25.0, ["videocodecid"] = 7.0, ["audiocodecid"] = 10.0 };
+
+    /// <summary>
+    /// The RTMP message bytes (type, timestamp, payload; RFC 7425 §5.1.2) one player is relayed for
+    /// <see cref="PublishSynthetic"/>: onMetaData as the node forwards it (the publisher's AMF0 without its
+    /// <c>@setDataFrame</c> string), both sequence headers and every frame.
+    /// </summary>
+    internal static long SyntheticMessageBytes(int videoFrames, int audioFrames)
+    {
+        var metadata = new System.Buffers.ArrayBufferWriter<byte>();
+        new DataMessage(DataMessage.OnMetaData, SyntheticMetadata()).WriteMessage(metadata, new Amf0Writer(), timestamp: 0);
+        long bytes = metadata.WrittenCount + RtmpMessage.HeaderLength + SyntheticMedia.AvcSequenceHeader().Length
+            + RtmpMessage.HeaderLength + SyntheticMedia.AacSequenceHeader().Length;
+        for (uint v = 0; v < videoFrames; v++)
+        {
+            bytes += RtmpMessage.HeaderLength + SyntheticVideoBytes(v);
+        }
+        return bytes + (long)audioFrames * (RtmpMessage.HeaderLength + SyntheticAudioBytes);
     }
 
     /// <summary>

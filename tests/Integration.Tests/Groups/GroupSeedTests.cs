@@ -16,6 +16,21 @@ public sealed class GroupSeedTests
         GroupMemberTests.PublishVideoAsync((time, tag) => stream.SendVideo(time, tag), from, count, ct);
 
     [Fact(Timeout = 90_000)]
+    public async Task Rtmfp_relay_with_group_measures_the_seeded_fan_out_to_members()
+    {
+        // bench/fanout.sh GROUP=…: rtmfp relay publishes to the node and its players are members of the seeded group.
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await SeededCluster.StartAsync(1);
+        var (code, output) = await Support.CliRun.RunAsync(ct, "--dh", "2", "relay", cluster.UriOf(0), "--stream", SeededCluster.StreamName,
+            "--group", cluster.Specifier, "-p", "3", "-d", "2", "--threshold", "60000", "--bind", "127.0.0.1");
+        Assert.True(code == ClientCli.ExitCodes.Success, output);
+        Assert.Matches(@"3/3 members with neighbours \([\d.]+ on average\)", output);
+        Assert.Matches(@"published \d+ video \+ \d+ audio frames at 1000 kbit/s to 3 players \(0 failed to start\)", output);
+        Assert.Contains("lost frames: 0; out of order: 0", output);
+        Assert.True(SeededCluster.StatisticsOf(cluster.Nodes[0]).SourceFrames >= 150, "the frames went through the seed source");
+    }
+
+    [Fact(Timeout = 90_000)]
     public async Task A_stream_published_to_the_node_reaches_every_member_through_the_server_member()
     {
         var ct = TestContext.Current.CancellationToken;

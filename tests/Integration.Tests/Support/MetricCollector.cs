@@ -10,6 +10,7 @@ public sealed class MetricCollector : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _totals = new();
+    private readonly ConcurrentDictionary<string, long> _peaks = new();
 
     public MetricCollector(RtmfpMetrics node)
     {
@@ -22,7 +23,8 @@ public sealed class MetricCollector : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            _totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            long total = _totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            _peaks.AddOrUpdate(instrument.Name, total, (_, peak) => Math.Max(peak, total));
             // One attribute (direction, error.type): also "rtmfp.gateway.io{receive}".
             if (tags.Length == 1)
             {
@@ -33,6 +35,9 @@ public sealed class MetricCollector : IDisposable
     }
 
     public long this[string name] => _totals.TryGetValue(name, out long v) ? v : 0;
+
+    /// <summary>The highest running sum of an instrument since the collector started (an up-down counter's peak above its start).</summary>
+    public long Peak(string name) => _peaks.TryGetValue(name, out long v) ? v : 0;
 
     public void Dispose() => _listener.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Rtmfp.Integration.Tests.Support;
 
@@ -249,14 +250,78 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process dies with no coordinated shutdown, as on a machine failure.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>
+    /// Lines the node printed at Error or Critical (of its first <paramref name="printed"/> lines when given), but those
+    /// the test allowed: "fail:"/"crit:" of the plain console format, "LogLevel":"Error"/"Critical" of the JSON one.
+    /// Every handler failure (rtmfp.handler.failures) is logged at Error as well, so this is the rule of the in-process
+    /// fixture (RunningNode.AssertNoFailures) for a node seen only through its output.
+    /// </summary>
+    public IReadOnlyList<string> ErrorLines(int? printed = null)
+    {
+        List<Func<string, bool>> allowed;
+        lock (_allowed)
+        {
+            allowed = [.. _allowed];
+        }
+        var lines = new List<string>();
+        foreach (var line in _output.Take(printed ?? int.MaxValue))
+        {
+            if (ErrorLine.IsMatch(line) && !allowed.Any(matches => matches(line)))
+            {
+                lines.Add(line);
+            }
+        }
+        return lines;
+    }
+
+    private static readonly Regex ErrorLine = new(@"^\S+ (fail|crit): |""LogLevel"":""(Error|Critical)""", RegexOptions.Compiled);
+
+    private readonly List<Func<string, bool>> _allowed = [];
+
+    /// <summary>An Error line the test causes on purpose (a node it killed, a dependency it took away).</summary>
+    /// <param name="reason">Why the line is expected: documentation for the reader, never printed.</param>
+    public void AllowErrorLine(string reason, Func<string, bool> matches)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        lock (_allowed)
+        {
+            _allowed.Add(matches);
+        }
+    }
+
+    /// <summary>
+    /// On by default: <see cref="DisposeAsync"/> fails on a line at Error. A node's SIGKILL makes its survivors log
+    /// Warnings and Info (unreachable, downed, shards re-homed), not Errors (NodeCrashTests passes with the check on); a
+    /// test that causes an Error on purpose allows it with <see cref="AllowErrorLine"/>.
+    /// </summary>
+    public bool FailOnErrorLines { get; set; } = true;
+
+    /// <summary>Throws <see cref="NodeFailedException"/> on a line at Error or Critical the test did not allow.</summary>
+    public void AssertNoErrorLines(int? printed = null)
+    {
+        var lines = ErrorLines(printed);
+        if (lines.Count > 0)
+        {
+            throw new NodeFailedException(
+                $"node process {Gateway} (remoting {RemotingPort}) logged at Error:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+        }
+    }
+
+    /// <summary>Kills the process if it still runs; then, with <see cref="FailOnErrorLines"/>, fails on an Error line it printed.</summary>
     public async ValueTask DisposeAsync()
     {
+        // What the node printed before this kill counts; its own kill, or another node's kill at the end of the test, do not.
+        int printed = _output.Count;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (FailOnErrorLines)
+        {
+            AssertNoErrorLines(printed);
+        }
     }
 
     /// <summary>A TCP and a UDP port free at the time of the call (the node binds them moments later).</summary>

@@ -25,7 +25,7 @@ public sealed class FlowRouterTests
     }
 
     [Theory]
-    [InlineData(new byte[] { (byte)'G', (byte)'C', 0x01, 0x21, 0x15 })] // NetGroup: no group service yet
+    [InlineData(new byte[] { (byte)'G', (byte)'C', 0x01, 0x21, 0x15 })] // "GC": this router has no group service registered (the session actor registers GroupFlowService)
     [InlineData(new byte[] { (byte)'G', (byte)'R', 0x01 })]
     [InlineData(new byte[] { (byte)'X', (byte)'Y', 0x01 })]
     [InlineData(new byte[] { (byte)'e', (byte)'c' })]

@@ -55,14 +55,33 @@ public class EphemeralKeyReuseTests
         Assert.NotEqual(Handshake(client, server).Responder.NearComponent, Handshake(client, server).Responder.NearComponent);
     }
 
-    [Fact]
-    public void A_key_pair_past_its_lifetime_is_replaced()
+    /// <summary>A clock the test moves by hand (timestamps in milliseconds).</summary>
+    private sealed class ManualTime : TimeProvider
     {
-        using var server = FlashCryptoProfile.CreateServer(ephemeralKeyLifetime: TimeSpan.FromMilliseconds(1));
-        using var client = FlashCryptoProfile.CreateStatic(groups: [DiffieHellmanGroup.Group2]);
-        var before = Handshake(client, server).Responder.NearComponent;
-        Thread.Sleep(20);
-        Assert.NotEqual(before, Handshake(client, server).Responder.NearComponent);
+        public long Milliseconds;
+
+        public override long TimestampFrequency => 1000;
+
+        public override long GetTimestamp() => Milliseconds;
+    }
+
+    [Fact]
+    public void A_key_pair_is_kept_for_its_lifetime_and_replaced_once_past_it()
+    {
+        var time = new ManualTime();
+        var reuse = new EphemeralKeyReuse(TimeSpan.FromMinutes(1), time);
+        var group = DiffieHellmanGroup.Group2;
+        var first = reuse.Get(group);
+
+        time.Milliseconds = 59_999;
+        Assert.Same(first, reuse.Get(group));
+        time.Milliseconds = 60_000;
+        var second = reuse.Get(group);
+        Assert.NotSame(first, second);
+        Assert.NotEqual(first.PublicKey.ToArray(), second.PublicKey.ToArray());
+        // The new pair's lifetime starts when it was made.
+        time.Milliseconds = 119_999;
+        Assert.Same(second, reuse.Get(group));
     }
 
     [Fact]
