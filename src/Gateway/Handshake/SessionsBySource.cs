@@ -21,7 +21,9 @@ internal sealed class SessionsBySource(GatewaySourceLimits limits, Func<uint, bo
     private readonly Dictionary<UInt128, int> _perAddress = [];
     private readonly Dictionary<UInt128, int> _perPrefix = [];
     private readonly Lock _lock = new();
-    private long _lastPruneMs = long.MinValue;
+    // Not long.MinValue: nowMs - long.MinValue wraps negative for every clock value >= 0 (Environment.TickCount64),
+    // and the first prune would never come.
+    private long _lastPruneMs = -PruneIntervalMs;
 
     public int Count
     {
