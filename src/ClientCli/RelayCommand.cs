@@ -138,7 +138,10 @@ internal sealed class RelayCommand : ConnectedCommand
                 output.WriteLine($"publisher: {e.Message}"); // a server or machine too loaded to take one more session
                 return ExitCodes.Timeout;
             }
-            await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken).ConfigureAwait(false); // stragglers
+            // Stragglers: until every player holds every frame, or nothing new came for a quiet period (group members
+            // start their playout two fetch periods after their first map, docs/groups.md §6, so they get longer).
+            var quiet = TimeSpan.FromSeconds(settings.GroupSpecifier is null ? 1.5 : 5);
+            await StragglersAsync(stats, (long)(videoSent + audioSent) * settings.Players, quiet, cancellationToken).ConfigureAwait(false);
             stop.Cancel();
             await Task.WhenAll(readers).ConfigureAwait(false);
             return Report(settings, stats, videoSent, audioSent, failed, output);
@@ -273,6 +276,32 @@ internal sealed class RelayCommand : ConnectedCommand
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private static async Task StragglersAsync(RelayPlayerStatistics?[] stats, long expected, TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        long Received()
+        {
+            long n = 0;
+            foreach (var s in stats)
+            {
+                n += s is null ? 0 : s.VideoFrames + s.AudioFrames;
+            }
+            return n;
+        }
+        long last = Received();
+        var lastChange = Stopwatch.StartNew();
+        var cap = Stopwatch.StartNew();
+        while (last < expected && lastChange.Elapsed < quiet && cap.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            long now = Received();
+            if (now != last)
+            {
+                last = now;
+                lastChange.Restart();
+            }
         }
     }
 

@@ -186,7 +186,10 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             for (int i = 0; i < fanouts.Length; i++)
             {
                 Assert.InRange(fanouts[i].NodeEvents - eventsBefore[i], Frames, Frames + 1);
-                Assert.True(fanouts[i].Direct > 0, "players served in the node's fan-out loop");
+                // Served through the node's fan-out, on its own thread or through a busy session's port (which of the two
+                // is a matter of load: every delivery went through the ports once on a loaded CI machine; FanoutTests
+                // checks the loop itself sends).
+                Assert.True(fanouts[i].Direct + fanouts[i].Queued >= Frames, "players served through the node's fan-out");
             }
         }
         finally
