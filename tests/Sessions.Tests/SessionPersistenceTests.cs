@@ -79,18 +79,25 @@ public class SessionPersistenceTests : TestKit
         Assert.Equal(after.Order(), after);
     }
 
+    /// <summary>A session entity opened by a client that had one message echoed on it.</summary>
+    private (IActorRef Entity, Session Initiator) OpenWithOneEcho(uint sid)
+    {
+        var entity = Spawn(sid);
+        entity.Tell(Open(sid, 8), _gateway.Probe.Ref);
+        _gateway.Probe.ExpectMsg<SessionOpened>();
+        var handler = new Collector();
+        var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
+        initiator.OpenFlow("echo"u8.ToArray()).Write(new byte[] { 1 });
+        Assert.True(_gateway.Exchange(entity, sid, initiator, () => handler.Messages.Count == 1));
+        return (entity, initiator);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task A_closed_session_leaves_no_record()
     {
         await Task.Yield();
         const uint sid = 0x7373;
-        var first = Spawn(sid);
-        first.Tell(Open(sid, 8), _gateway.Probe.Ref);
-        _gateway.Probe.ExpectMsg<SessionOpened>();
-        var handler = new Collector();
-        var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
-        initiator.OpenFlow("echo"u8.ToArray()).Write(new byte[] { 1 });
-        Assert.True(_gateway.Exchange(first, sid, initiator, () => handler.Messages.Count == 1));
+        var (first, initiator) = OpenWithOneEcho(sid);
 
         first.Tell(new CloseSession(sid), _gateway.Probe.Ref);
         SessionClosed? closed = null;
@@ -111,13 +118,7 @@ public class SessionPersistenceTests : TestKit
     {
         await Task.Yield();
         const uint sid = 0x7374;
-        var first = Spawn(sid);
-        first.Tell(Open(sid, 8), _gateway.Probe.Ref);
-        _gateway.Probe.ExpectMsg<SessionOpened>();
-        var handler = new Collector();
-        var initiator = new Session(SessionRole.Initiator, Client, handler, Environment.TickCount64);
-        initiator.OpenFlow("echo"u8.ToArray()).Write(new byte[] { 1 });
-        Assert.True(_gateway.Exchange(first, sid, initiator, () => handler.Messages.Count == 1));
+        var (first, initiator) = OpenWithOneEcho(sid);
 
         // The client closes; the server acknowledges and lingers with its keys (RFC 7016 §3.5.5.2), up to 19 s.
         initiator.Close(Environment.TickCount64);
