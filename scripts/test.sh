@@ -107,7 +107,11 @@ done
 # A fixture that fails while cleaning up (e.g. a node that logged an Error during the class) fails no single test: it
 # is counted here, so it cannot pass unnoticed.
 cleanup=$(grep -ho 'Test [A-Za-z]* Cleanup Failure ([^)]*)' "$results"/*.trx 2>/dev/null | sort -u)
-if [ -n "$cleanup" ]; then echo "$cleanup"; failed=$((failed + $(wc -l <<<"$cleanup"))); fi
+if [ -n "$cleanup" ]; then
+  echo "$cleanup"; failed=$((failed + $(wc -l <<<"$cleanup")))
+  # The trx files carry no message for these; the in-process node fixtures write theirs here (deliberate ones too).
+  [ -f "$results/fixture-failures.log" ] && { echo "node fixture failures (artifacts/test-results/fixture-failures.log):"; tail -n 60 "$results/fixture-failures.log"; }
+fi
 runs=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
 nexpected=$(wc -w <<<"$expected")
 if [ -n "$missing" ]; then echo "test projects not in Cluster.sln:$missing"; failed=$((failed + 1)); fi

@@ -75,6 +75,10 @@ public sealed class RunningNode : IAsyncDisposable
     /// Throws when the node counted a handler failure or logged at Error (beyond what the test allowed). Called by
     /// <see cref="DisposeAsync"/>; a test may call it earlier to fail at the point the failure happened.
     /// </summary>
+    /// <summary>Where fixture failures are written (beside scripts/test.sh's trx files).</summary>
+    private static readonly string FailureLogDirectory =
+        Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "artifacts", "test-results");
+
     public void AssertNoFailures()
     {
         var problems = new List<string>();
@@ -97,7 +101,21 @@ public sealed class RunningNode : IAsyncDisposable
         }
         if (problems.Count > 0)
         {
-            throw new NodeFailedException($"node {_endpoint?.ToString() ?? "(no gateway)"}:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
+            var failure = new NodeFailedException($"node {_endpoint?.ToString() ?? "(no gateway)"}:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
+            // A class fixture's failure reaches VSTest's console and trx only as "Test Class Cleanup Failure" with no
+            // message: write it where scripts/test.sh keeps the results, and to stderr, so the cause can be read.
+            Console.Error.WriteLine(failure.Message);
+            try
+            {
+                Directory.CreateDirectory(FailureLogDirectory);
+                File.AppendAllText(Path.Combine(FailureLogDirectory, "fixture-failures.log"),
+                    $"{DateTime.UtcNow:O} {failure.Message}{Environment.NewLine}{Environment.NewLine}");
+            }
+            catch (IOException)
+            {
+                // the console line above is still there
+            }
+            throw failure;
         }
     }
 
