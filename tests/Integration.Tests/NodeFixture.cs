@@ -29,6 +29,14 @@ public sealed class RunningNode : IAsyncDisposable
         _gateway = host.Services.GetService<GatewayService>();
         Metrics = host.Services.GetRequiredService<RtmfpMetrics>();
         _endpoint = _gateway?.Endpoints[0].LocalEndPoint;
+        // Several in-process nodes share the test process's two cores with the rest of the suite: under that load a
+        // sharding coordinator's DData write can outlast Akka's updating-state-timeout (5 s), which Akka logs at Error
+        // and retries (seen in ThreeNodeGroupAcceptanceTests at 200 members). A retry is not a failure of ours; an
+        // update that never succeeds still fails the test that needs the shard.
+        _allowed.Add(new AllowedError("a sharding coordinator's DData update retried under CPU starvation",
+            e => e.Category.StartsWith("Akka.Cluster.Sharding", StringComparison.Ordinal)
+                && e.Message.Contains("unable to update a distributed state", StringComparison.Ordinal)
+                && e.Message.Contains("(retrying)", StringComparison.Ordinal)));
     }
 
     private readonly GatewayService? _gateway;
