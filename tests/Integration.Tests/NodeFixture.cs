@@ -83,10 +83,6 @@ public sealed class RunningNode : IAsyncDisposable
     /// Throws when the node counted a handler failure or logged at Error (beyond what the test allowed). Called by
     /// <see cref="DisposeAsync"/>; a test may call it earlier to fail at the point the failure happened.
     /// </summary>
-    /// <summary>Where fixture failures are written (beside scripts/test.sh's trx files).</summary>
-    private static readonly string FailureLogDirectory =
-        Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "artifacts", "test-results");
-
     public void AssertNoFailures()
     {
         var problems = new List<string>();
@@ -115,8 +111,10 @@ public sealed class RunningNode : IAsyncDisposable
             Console.Error.WriteLine(failure.Message);
             try
             {
-                Directory.CreateDirectory(FailureLogDirectory);
-                File.AppendAllText(Path.Combine(FailureLogDirectory, "fixture-failures.log"),
+                // Beside scripts/test.sh's trx files.
+                string results = Path.Combine(RepoPaths.Root, "artifacts", "test-results");
+                Directory.CreateDirectory(results);
+                File.AppendAllText(Path.Combine(results, "fixture-failures.log"),
                     $"{DateTime.UtcNow:O} {failure.Message}{Environment.NewLine}{Environment.NewLine}");
             }
             catch (IOException)
