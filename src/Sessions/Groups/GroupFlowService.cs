@@ -78,8 +78,7 @@ internal sealed class GroupFlowService(
         {
             if (_openFlows >= policy.MaxGroupFlowsPerSession)
             {
-                Refused++; // the router rejects the flow (RFC 7016 §3.6.3.7)
-                metrics?.GroupJoinsRefused.Add(1, GroupRefusals.FlowLimit);
+                CountRefused(GroupRefusals.FlowLimit); // the router rejects the flow (RFC 7016 §3.6.3.7)
             }
             return false;
         }
@@ -101,8 +100,7 @@ internal sealed class GroupFlowService(
         }
         if (gc.Membership is not null || gc.Deciding)
         {
-            Ignored++; // docs/groups.md §2.2: no other member → server message is known; ignore, never fail the flow
-            metrics?.GroupMessagesIgnored.Add(1);
+            CountIgnored(); // docs/groups.md §2.2: no other member → server message is known; ignore, never fail the flow
             return;
         }
         if (!TryReadJoin(gc, message, out var request))
@@ -145,8 +143,7 @@ internal sealed class GroupFlowService(
         switch (GroupControl.TryReadJoin(message, groupId, out var form, out var text))
         {
             case GroupJoinStatus.NotAJoin:
-                Ignored++;
-                metrics?.GroupMessagesIgnored.Add(1);
+                CountIgnored();
                 return false;
             case GroupJoinStatus.Malformed:
                 Refuse(gc, GroupRefusals.Malformed);
@@ -256,10 +253,21 @@ internal sealed class GroupFlowService(
         }
     }
 
-    private void Refuse(GroupFlow gc, KeyValuePair<string, object?> reason)
+    private void CountIgnored()
+    {
+        Ignored++;
+        metrics?.GroupMessagesIgnored.Add(1);
+    }
+
+    private void CountRefused(KeyValuePair<string, object?> reason)
     {
         Refused++;
         metrics?.GroupJoinsRefused.Add(1, reason);
+    }
+
+    private void Refuse(GroupFlow gc, KeyValuePair<string, object?> reason)
+    {
+        CountRefused(reason);
         gc.Join = null;
         Changes++;
         gc.Inbound.Reject(RefusedCode);
