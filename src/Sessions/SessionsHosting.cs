@@ -79,6 +79,7 @@ public static class SessionsHosting
             ClusterRoles.Sessions,
             SessionHandOff.Instance);
         akka.AddHocon(CompactMailbox.Hocon, HoconAddMode.Append);
+        akka.WithActors((system, _) => SessionBacklog.For(system).Metrics = options.Metrics);
         return akka;
     }
 

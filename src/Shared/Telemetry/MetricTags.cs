@@ -36,7 +36,13 @@ public static class DropReasons
     /// <summary>Its session sequence number was already seen or is behind the window (RFC 7425 §4.6.3).</summary>
     public static readonly KeyValuePair<string, object?> Replayed = new(MetricTags.ErrorType, "replayed");
 
-    public static readonly KeyValuePair<string, object?>[] All = [Malformed, StartupInvalid, DecryptFailed, Replayed];
+    /// <summary>
+    /// Decrypted, but its session entity already had <c>SessionBacklog.MaxQueuedBytes</c> of datagrams waiting in its
+    /// mailbox (issue 14 finding 2: a per-session memory bound; UDP may drop, RFC 7016 §2.1).
+    /// </summary>
+    public static readonly KeyValuePair<string, object?> SessionBacklog = new(MetricTags.ErrorType, "session_backlog");
+
+    public static readonly KeyValuePair<string, object?>[] All = [Malformed, StartupInvalid, DecryptFailed, Replayed, SessionBacklog];
 }
 
 /// <summary><c>error.type</c> of <c>rtmfp.handshake.rejected</c>: why an IIKeying did not become a session.</summary>

@@ -25,7 +25,7 @@ public sealed class RtmfpMetrics : IDisposable
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         Packets = Counter("rtmfp.gateway.packets", "{packet}", "UDP datagrams received and sent by the gateway (network.io.direction)");
         Io = Counter("rtmfp.gateway.io", "By", "UDP payload bytes received and sent by the gateway (network.io.direction)");
-        PacketsDropped = Counter("rtmfp.gateway.packets.dropped", "{packet}", "Datagrams dropped unread, by error.type: malformed, startup_invalid, decrypt_failed, replayed");
+        PacketsDropped = Counter("rtmfp.gateway.packets.dropped", "{packet}", "Datagrams dropped unread, by error.type: malformed, startup_invalid, decrypt_failed, replayed, session_backlog (the session entity was that far behind)");
         KeyCacheMisses = Counter("rtmfp.gateway.key_cache.misses", "{packet}", "Datagrams for a session whose keys this gateway did not hold yet (fetched from the session entity; not a rejection)");
         HandshakesStarted = Counter("rtmfp.handshake.started", "{handshake}", "IHellos answered with an RHello");
         HandshakesCompleted = Counter("rtmfp.handshake.completed", "{handshake}", "Sessions opened (RIKeying sent)");
