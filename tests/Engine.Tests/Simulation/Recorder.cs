@@ -12,6 +12,7 @@ public sealed class Recorder : ISessionHandler
     public List<(ulong Flow, ulong Code)> Exceptions { get; } = new();
     public List<SessionState> States { get; } = new();
     public List<SocketAddress> AddressChanges { get; } = new();
+    public List<(byte Type, byte[] Payload)> OtherChunks { get; } = new();
     public Action<RecvFlow>? OnOpen { get; set; }
     public Action<RecvFlow, ReadOnlySpan<byte>>? OnMessageReceived { get; set; }
 
@@ -40,6 +41,8 @@ public sealed class Recorder : ISessionHandler
     public void OnStateChanged(Session session, SessionState state) => States.Add(state);
 
     public void OnAddressChanged(Session session, SocketAddress newAddress) => AddressChanges.Add(newAddress);
+
+    public void OnOtherChunk(Session session, byte chunkType, ReadOnlySpan<byte> payload) => OtherChunks.Add((chunkType, payload.ToArray()));
 
     public int MessageCount(ulong flowId) => Messages.TryGetValue(flowId, out var l) ? l.Count : 0;
 }
