@@ -292,12 +292,12 @@ public sealed partial class Session
             {
                 break;
             }
-            _roundRobin = (bestIndex + 1) % n;
             int written = WriteFlowFragments(ref writer, best, ref timeCritical);
             if (written == 0)
             {
-                break; // packet full
+                break; // packet full: this flow keeps its turn for the next packet
             }
+            _roundRobin = (bestIndex + 1) % n;
             wrote = true;
         }
         return wrote;

@@ -98,9 +98,9 @@ public class SessionDataTests
         Assert.Equal(w.Session.Rto.ErtoMs, w.Session.NextWakeupMs(w.Now)); // the timeout alarm
     }
 
-    // §3.6.2.3: higher priority first.
+    // §3.6.2.3: higher priority first; equal priorities take turns packet by packet.
     [Fact]
-    public void Higher_priority_goes_first()
+    public void Higher_priority_goes_first_and_equals_take_turns()
     {
         var w = new Wire();
         var low = w.Session.OpenFlow(Wire.Metadata);
@@ -110,6 +110,18 @@ public class SessionDataTests
         high.Write(new byte[10]);
         Assert.Equal([high.FlowId, low.FlowId], Wire.Fragments(w.Drain()).Select(f => f.Flow));
 
+        var w2 = new Wire();
+        var a = w2.Session.OpenFlow(Wire.Metadata);
+        var b = w2.Session.OpenFlow(Wire.Metadata);
+        var c = w2.Session.OpenFlow(Wire.Metadata);
+        foreach (var f in new[] { a, b, c })
+        {
+            f.Write(new byte[1100]);
+            f.Write(new byte[1100]);
+        }
+        // One fragment fills a packet: the flow chosen next but left without room keeps its turn.
+        var first = w2.Drain().Select(p => Wire.Fragments([p])[0].Flow).ToList();
+        Assert.Equal([a.FlowId, b.FlowId, c.FlowId, a.FlowId], first);
     }
 
     // RFC 7016 §2.2.4, §3.5.2.3: packets carrying a time critical flow's data set TC and mark the session as sending TC.
