@@ -124,6 +124,24 @@ public class SessionDataTests
         Assert.Equal([a.FlowId, b.FlowId, c.FlowId, a.FlowId], first);
     }
 
+    // §2.3.12: a Next User Data chunk continues the chunk before it, so a packet never starts with one, even for the
+    // flow's first number sent again once the flow is acknowledged (no startup options left to force a User Data).
+    [Fact]
+    public void A_retransmitted_first_fragment_opens_its_packet_with_user_data()
+    {
+        var w = new Wire();
+        var flow = w.Session.OpenFlow(Wire.Metadata);
+        flow.Write(new byte[10]);
+        w.Drain();
+        flow.Write(new byte[10]);
+        w.Drain();
+        w.Receive(Wire.Ack(flow.FlowId, 0, 64, new SequenceRange(2, 2))); // 1 lost, 2 arrived
+        Assert.False(flow.StartupOptionsPending);
+        w.Now = w.Session.Rto.ErtoMs;
+        var again = w.Drain();
+        Assert.Equal([(flow.FlowId, 1UL, ChunkType.UserData)], Wire.Fragments(again));
+    }
+
     // RFC 7016 §2.2.4, §3.5.2.3: packets carrying a time critical flow's data set TC and mark the session as sending TC.
     [Fact]
     public void Time_critical_data_sets_the_tc_flag()
