@@ -14,6 +14,17 @@ public class InitiatorRulesTests
 {
     private static readonly byte[] Uri = EndpointDiscriminator.CreateForUri("rtmfp://h/app");
 
+    /// <summary>Opens from <paramref name="i"/> to <paramref name="r"/> up to S_KEYING_SENT (IHello at 0, RHello at 1).</summary>
+    private static InitiatorHandshake KeyingSent(TestPeer i, TestPeer r)
+    {
+        var h = i.Connect(EndpointDiscriminator.CreateCanonical(r.Profile.PeerId), 0, r.Address);
+        Assert.True(h.TryBuildPacket(0, out var ihello));
+        var (_, rhello) = Assert.Single(r.Deliver(StartupWire.Seal(ihello), i.Address, 0));
+        Assert.True(h.Receive(StartupWire.Open(rhello).Plain, 0, r.Address, 1));
+        Assert.Equal(InitiatorState.KeyingSent, h.State);
+        return h;
+    }
+
     [Fact]
     public void Arguments_are_checked_and_a_given_tag_is_used()
     {
@@ -108,10 +119,7 @@ public class InitiatorRulesTests
     {
         using var i = new TestPeer("127.0.0.1:40001", FlashCryptoProfile.CreateStatic(), 1);
         using var r = new TestPeer("127.0.0.1:40002", FlashCryptoProfile.CreateStatic(), 2);
-        var h = i.Connect(EndpointDiscriminator.CreateCanonical(r.Profile.PeerId), 0, r.Address);
-        Assert.True(h.TryBuildPacket(0, out var ihello));
-        var (_, rhello) = Assert.Single(r.Deliver(StartupWire.Seal(ihello), i.Address, 0));
-        Assert.True(h.Receive(StartupWire.Open(rhello).Plain, 0, r.Address, 1));
+        var h = KeyingSent(i, r);
         byte[] first = Enumerable.Repeat((byte)1, 64).ToArray();
         byte[] second = Enumerable.Repeat((byte)2, 64).ToArray();
         Assert.True(h.Receive(StartupPacketWriter.CookieChange(2, h.Cookie, first), 1, r.Address, 2));
@@ -124,10 +132,7 @@ public class InitiatorRulesTests
     {
         using var i = new TestPeer("127.0.0.1:40001", FlashCryptoProfile.CreateStatic(), 1);
         using var r = new TestPeer("127.0.0.1:40002", FlashCryptoProfile.CreateStatic(), 2);
-        var h = i.Connect(EndpointDiscriminator.CreateCanonical(r.Profile.PeerId), 0, r.Address);
-        Assert.True(h.TryBuildPacket(0, out var ihello));
-        var (_, rhello) = Assert.Single(r.Deliver(StartupWire.Seal(ihello), i.Address, 0));
-        Assert.True(h.Receive(StartupWire.Open(rhello).Plain, 0, r.Address, 1));
+        var h = KeyingSent(i, r);
         Assert.False(h.Receive(StartupPacketWriter.RIKeying(2, 9, [1, 2, 3], []), 1, r.Address, 2));
         Assert.Equal(InitiatorState.KeyingSent, h.State);
         Assert.Null(h.Result);

@@ -130,11 +130,7 @@ public class SessionDataTests
     public void A_retransmitted_first_fragment_opens_its_packet_with_user_data()
     {
         var w = new Wire();
-        var flow = w.Session.OpenFlow(Wire.Metadata);
-        flow.Write(new byte[10]);
-        w.Drain();
-        flow.Write(new byte[10]);
-        w.Drain();
+        var flow = SentInPackets(w, 2);
         w.Receive(Wire.Ack(flow.FlowId, 0, 64, new SequenceRange(2, 2))); // 1 lost, 2 arrived
         Assert.False(flow.StartupOptionsPending);
         w.Now = w.Session.Rto.ErtoMs;
@@ -180,9 +176,7 @@ public class SessionDataTests
     public void Neither_the_receive_window_nor_cwnd_is_overrun_within_a_packet()
     {
         var w = new Wire();
-        var flow = w.Session.OpenFlow(Wire.Metadata);
-        flow.Write(new byte[10]);
-        w.Drain();
+        var flow = SentInPackets(w, 1);
         w.Receive(Wire.Ack(flow.FlowId, 1, blocks: 1)); // window: one 1024-byte block
         for (int i = 0; i < 40; i++)
         {
@@ -208,21 +202,20 @@ public class SessionDataTests
     public void An_enormous_advertised_window_is_not_read_as_zero()
     {
         var w = new Wire();
-        var flow = w.Session.OpenFlow(Wire.Metadata);
-        flow.Write(new byte[10]);
-        w.Drain();
+        var flow = SentInPackets(w, 1);
         w.Receive(Wire.Ack(flow.FlowId, 1, blocks: 1UL << 62));
         Assert.Equal(long.MaxValue, flow.RxBufferSize);
         Assert.False(flow.IsSuspended);
     }
 
-    private static SendFlow FourPackets(Wire w, int size = 10)
+    /// <summary>A new flow with <paramref name="count"/> messages sent, one packet each (TSN 1, 2, ...).</summary>
+    private static SendFlow SentInPackets(Wire w, int count, int size = 10)
     {
         var flow = w.Session.OpenFlow(Wire.Metadata);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < count; i++)
         {
             flow.Write(new byte[size]);
-            Assert.Single(w.Drain()); // one packet each: TSN 1..4
+            Assert.Single(w.Drain());
         }
         return flow;
     }
@@ -232,7 +225,7 @@ public class SessionDataTests
     public void A_packet_with_two_acknowledgement_chunks_still_naks_what_was_skipped()
     {
         var w = new Wire();
-        var flow = FourPackets(w);
+        var flow = SentInPackets(w, 4);
         w.Receive(Wire.Ack(flow.FlowId, 0, 64, new SequenceRange(2, 2)), Wire.Ack(flow.FlowId, 0, 64, new SequenceRange(2, 2)));
         Assert.Equal(1, flow.Fragment(0).NakCount);
         w.Receive(Wire.Ack(flow.FlowId, 0, 64, new SequenceRange(2, 3)));
@@ -265,7 +258,7 @@ public class SessionDataTests
     public void Acknowledgements_push_the_timeout_alarm_back_and_it_backs_off_only_on_loss()
     {
         var w = new Wire();
-        var flow = FourPackets(w);
+        var flow = SentInPackets(w, 4);
         int erto = w.Session.Rto.ErtoMs;
         Assert.Equal(erto, w.Session.NextWakeupMs(w.Now));
         w.Now = 1000;
@@ -280,7 +273,7 @@ public class SessionDataTests
         Assert.Equal(CongestionControl.CwndTimedOut, w.Session.Congestion.Cwnd);
 
         var idle = new Wire();
-        var f2 = FourPackets(idle);
+        var f2 = SentInPackets(idle, 4);
         idle.Now = 100;
         idle.Receive(Wire.Ack(f2.FlowId, 4));
         idle.Now = 100 + erto;
