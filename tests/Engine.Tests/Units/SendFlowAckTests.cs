@@ -173,8 +173,13 @@ public class SendFlowAckTests
         Assert.Equal(214_000, flow.NextProbeMs);
         flow.BeginAcknowledgement(4096, nowMs: 201_000, ertoMs: 3000);
         Assert.False(flow.IsSuspended);
+        AssertNoProbe(flow, 500_000);
+    }
+
+    private static void AssertNoProbe(SendFlow flow, long laterMs)
+    {
         Assert.Equal(long.MaxValue, flow.NextProbeMs);
-        Assert.False(flow.TakeProbeDue(500_000, 3000));
+        Assert.False(flow.TakeProbeDue(laterMs, 1000));
     }
 
     [Fact]
@@ -186,8 +191,7 @@ public class SendFlowAckTests
         flow.AcknowledgeRange(1, 1, ref maxTsn);
         flow.EndAcknowledgement(0);
         Assert.True(flow.IsSuspended);
-        Assert.Equal(long.MaxValue, flow.NextProbeMs);
-        Assert.False(flow.TakeProbeDue(5_000, 1000));
+        AssertNoProbe(flow, 5_000);
     }
 
     // §3.6.2.10: a Flow Exception Report closes the flow, abandons everything queued, and lifts the window gate so
