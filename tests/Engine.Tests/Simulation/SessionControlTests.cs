@@ -210,6 +210,26 @@ public class SessionControlTests
         Assert.Empty(w.Recorder.Opened);
     }
 
+    // §3.6.2.11, §3.6.3.2: completed flows linger, then leave the session (and its counts) for good.
+    [Fact]
+    public void Completed_flows_leave_the_session_after_their_linger()
+    {
+        var w = new Wire(new SessionOptions { IdleTimeoutMs = 1_000_000, MobilitySecret = new byte[16] });
+        var send = w.Session.OpenFlow(Wire.Metadata);
+        send.Write(new byte[1]);
+        send.Close();
+        w.Drain();
+        w.Receive(Wire.Ack(send.FlowId, 1), w.Data(3, 1, [1], final: true));
+        Assert.Equal(SendFlowState.CompleteLinger, send.State);
+        Assert.True(w.Session.TryGetRecvFlow(3, out var recv));
+        Assert.Equal(RecvFlowState.CompleteLinger, recv.State);
+        long changes = w.Session.FlowChanges;
+        w.Now = SendFlow.CompleteLingerMs;
+        w.Drain();
+        Assert.Equal((0, 0), (w.Session.SendFlowCount, w.Session.RecvFlowCount));
+        Assert.Equal(changes + 2, w.Session.FlowChanges);
+    }
+
     [Fact]
     public void A_mobility_secret_below_128_bits_is_refused()
     {

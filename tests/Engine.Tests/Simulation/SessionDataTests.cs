@@ -145,7 +145,9 @@ public class SessionDataTests
         var w = new Wire();
         var plain = w.Session.OpenFlow(Wire.Metadata);
         plain.Write(new byte[10]);
-        Assert.False(Assert.Single(w.Drain()).Header.TimeCritical);
+        var first = Assert.Single(w.Drain()).Header;
+        Assert.False(first.TimeCritical);
+        Assert.False(first.TimeCriticalReverse); // no other session heard TC (there is no tracker at all)
         Assert.False(w.Session.Congestion.TimeCriticalSent(w.Now));
         var tc = w.Session.OpenFlow(Wire.Metadata);
         tc.TimeCritical = true;
@@ -168,6 +170,12 @@ public class SessionDataTests
         Assert.False(tracker.OtherReceivedWithin(other, 1000));
         w.Receive(null, timeCritical: true, timeCriticalReverse: false, Wire.PingReply([]));
         Assert.True(tracker.OtherReceivedWithin(other, 1000));
+        var flow = w.Session.OpenFlow(Wire.Metadata);
+        flow.Write(new byte[1]);
+        Assert.False(Assert.Single(w.Drain()).Header.TimeCriticalReverse); // TC heard by this session only
+        tracker.OnTimeCriticalReceived(other, 1000);
+        flow.Write(new byte[1]);
+        Assert.True(Assert.Single(w.Drain()).Header.TimeCriticalReverse); // TC heard by another session
     }
 
     // §3.6.2.3: a flow sends while its outstanding bytes are below the receiver's window and the session's below
@@ -230,6 +238,9 @@ public class SessionDataTests
         Assert.Equal(1, flow.Fragment(0).NakCount);
         w.Receive(Wire.Ack(flow.FlowId, 0, 64, new SequenceRange(2, 3)));
         Assert.Equal(2, flow.Fragment(0).NakCount);
+        w.Receive(Wire.Bitmap(flow.FlowId, 0, new SequenceRange(2, 4)), Wire.Bitmap(flow.FlowId, 0, new SequenceRange(2, 4)));
+        Assert.Equal(3, flow.Fragment(0).NakCount); // bitmap chunks count alike: the third NAK
+        Assert.False(flow.Fragment(0).InFlight); // declares it lost
     }
 
     // Appendix A, Figure 25: acknowledged bytes from every range (not just the cumulative part) grow the window.

@@ -76,7 +76,7 @@ internal sealed class Wire
         packets.SelectMany(p => p.Chunks).Where(c => c.Type == type).ToList();
 
     /// <summary>A Whole User Data fragment; the first one of a flow carries its metadata.</summary>
-    public ChunkWriter Data(ulong flowId, ulong sn, byte[] data, ulong fsn = 0, FragmentControl fra = FragmentControl.Whole)
+    public ChunkWriter Data(ulong flowId, ulong sn, byte[] data, ulong fsn = 0, FragmentControl fra = FragmentControl.Whole, bool final = false)
     {
         byte[] opts = [];
         if (_opened.Add(flowId))
@@ -85,11 +85,14 @@ internal sealed class Wire
             opts = opts[..UserDataOptions.Write(opts, Metadata, null)];
         }
         return (ref WireWriter w) => UserDataChunk.Write(ref w,
-            new UserDataChunk(UserDataFlagBits.Create(fra), flowId, sn, sn - fsn, opts, data));
+            new UserDataChunk(UserDataFlagBits.Create(fra, final: final), flowId, sn, sn - fsn, opts, data));
     }
 
     public static ChunkWriter Ack(ulong flowId, ulong cumulative, ulong blocks = 64, params SequenceRange[] ranges) =>
         (ref WireWriter w) => DataAckRangesChunk.Write(ref w, flowId, blocks, cumulative, ranges);
+
+    public static ChunkWriter Bitmap(ulong flowId, ulong cumulative, params SequenceRange[] ranges) =>
+        (ref WireWriter w) => DataAckBitmapChunk.Write(ref w, flowId, 64, cumulative, ranges);
 
     public static ChunkWriter Ping(byte[] message) => (ref WireWriter w) => PingChunk.Write(ref w, new PingChunk(message));
 

@@ -183,6 +183,20 @@ public class SendFlowAckTests
     }
 
     [Fact]
+    public void The_probe_interval_never_drops_below_a_grown_erto()
+    {
+        var flow = NewFlow();
+        flow.Write(new byte[10]);
+        flow.BeginAcknowledgement(0, nowMs: 0, ertoMs: 500); // interval max(1 s, ERTO) = 1 s
+        Assert.True(flow.TakeProbeDue(1000, 500));
+        Assert.Equal(2000, flow.NextProbeMs);
+        Assert.True(flow.TakeProbeDue(2000, 5000)); // ERTO grew to 5 s: the interval doubles to at least that
+        Assert.Equal(4000, flow.NextProbeMs);
+        Assert.True(flow.TakeProbeDue(4000, 5000));
+        Assert.Equal(9000, flow.NextProbeMs);
+    }
+
+    [Fact]
     public void Zero_window_with_nothing_queued_sends_no_probe()
     {
         var flow = FlowWithSent(1);
@@ -227,6 +241,8 @@ public class SendFlowAckTests
         flow.EndAcknowledgement(1000);
         Assert.Equal(SendFlowState.CompleteLinger, flow.State);
         Assert.Equal(131_000, flow.LingerUntilMs);
+        flow.Close(); // nothing left to close
+        Assert.Equal((SendFlowState.CompleteLinger, 0), (flow.State, flow.QueuedFragmentCount));
         Assert.False(flow.CheckLinger(130_999));
         Assert.True(flow.CheckLinger(131_000));
         Assert.Equal(SendFlowState.Closed, flow.State);
