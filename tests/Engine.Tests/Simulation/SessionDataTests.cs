@@ -58,6 +58,22 @@ public class SessionDataTests
         Assert.Equal(1, AckCount([sent]));
     }
 
+    // §3.6.3.6: a Buffer Probe for a receiving flow is answered with its acknowledgement at once; one for a flow we do
+    // not have is ignored.
+    [Fact]
+    public void A_buffer_probe_is_answered_at_once()
+    {
+        var w = new Wire();
+        w.Receive(w.Data(3, 1, [1]));
+        w.Drain();
+        w.Now = 1000;
+        w.Receive((ref WireWriter wr) => BufferProbeChunk.Write(ref wr, new BufferProbeChunk(3)));
+        Assert.Equal(w.Now, w.Session.NextWakeupMs(w.Now));
+        Assert.Equal(1, AckCount(w.Drain()));
+        w.Receive((ref WireWriter wr) => BufferProbeChunk.Write(ref wr, new BufferProbeChunk(9)));
+        Assert.Empty(w.Drain());
+    }
+
     // §3.6.3.3: reopening a suspended receiver's window is announced at once.
     [Fact]
     public void Resumed_delivery_is_acknowledged_at_once()
