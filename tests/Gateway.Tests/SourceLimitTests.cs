@@ -221,20 +221,10 @@ public sealed class SourceLimitTests : TestKit
         attacker.ReceiveTimeout = 5000;
         var template = IIKeying(node, _endpoint, attacker, clientProfile, 1);
         attacker.ReceiveTimeout = 300;
-        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
-        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
         var from = attacker.LocalEndPoint!.Serialize();
-        var jar = new CookieJar(Secret, TimeSpan.FromMinutes(10));
-        var cookie = new byte[CookieJar.CookieLength];
-        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
         const int Attempts = 400;
-        for (int i = 0; i < Attempts; i++)
-        {
-            // Each IIKeying with its own valid cookie (its own IHello tag) and session ID: a new session each time.
-            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
-            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
-            node.Gateway.OnDatagram(_endpoint, Startup(buffer.AsSpan(0, n)), from);
-        }
+        // Each IIKeying with its own valid cookie (its own IHello tag) and session ID: a new session each time.
+        ForgeIIKeyings(node, from, template, 0, Attempts);
         await node.SettleAsync();
         long opened = node.Opens;
         TestContext.Current.TestOutputHelper?.WriteLine($"sessions per source: {Attempts} IIKeyings, {opened} sessions opened, {node.Cache.Count} cached");
@@ -247,21 +237,8 @@ public sealed class SourceLimitTests : TestKit
         Assert.Equal(opened + 1, node.Opens);
     }
 
-    /// <summary>IIKeyings from <paramref name="from"/>, each with its own valid cookie and session ID, the keying of <paramref name="template"/>.</summary>
-    private void ForgeIIKeyings(FrontNode node, SocketAddress from, byte[] template, int first, int count)
-    {
-        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
-        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
-        var jar = new CookieJar(Secret, TimeSpan.FromMinutes(10));
-        var cookie = new byte[CookieJar.CookieLength];
-        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
-        for (int i = first; i < first + count; i++)
-        {
-            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
-            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
-            node.Gateway.OnDatagram(_endpoint, Startup(buffer.AsSpan(0, n)), from);
-        }
-    }
+    private void ForgeIIKeyings(FrontNode node, SocketAddress from, byte[] template, int first, int count) =>
+        StartupTraffic.ForgeIIKeyings(node, _endpoint, Secret, from, template, first, count);
 
     [Fact(Timeout = 60_000)]
     public async Task Open_sessions_are_capped_per_address_and_prefix_and_a_closed_session_makes_room()

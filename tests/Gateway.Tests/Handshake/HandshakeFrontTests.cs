@@ -60,21 +60,8 @@ public sealed class HandshakeFrontTests : TestKit
 
     private static SocketAddress From(Socket s) => s.LocalEndPoint!.Serialize();
 
-    /// <summary>IIKeyings from <paramref name="from"/>, each with its own valid cookie and session ID, the keying of <paramref name="template"/>.</summary>
-    private void Forge(FrontNode node, SocketAddress from, byte[] template, int first, int count)
-    {
-        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
-        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
-        var jar = new CookieJar(Secret, TimeSpan.FromMinutes(10));
-        var cookie = new byte[CookieJar.CookieLength];
-        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
-        for (int i = first; i < first + count; i++)
-        {
-            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
-            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
-            node.Gateway.OnDatagram(_endpoint, Startup(buffer.AsSpan(0, n)), from);
-        }
-    }
+    private void Forge(FrontNode node, SocketAddress from, byte[] template, int first, int count) =>
+        ForgeIIKeyings(node, _endpoint, Secret, from, template, first, count);
 
     private static byte[] LookupIHello(int tagLength, byte seed)
     {

@@ -128,7 +128,7 @@ internal static class StartupTraffic
     public static (long Bytes, List<byte[]> Datagrams) Drain(Socket socket, int quietMs = 300)
     {
         socket.ReceiveTimeout = quietMs;
-        var buffer = new byte[2048];
+        var buffer = new byte[PacketLimits.MaxDatagramLength];
         long bytes = 0;
         var datagrams = new List<byte[]>();
         while (true)
@@ -179,5 +179,24 @@ internal static class StartupTraffic
         Assert.True(h.Receive(Open(buffer[..n]), 0, server, 1));
         Assert.True(h.TryBuildPacket(1, out var iikeying));
         return iikeying.Packet;
+    }
+
+    /// <summary>
+    /// IIKeyings from <paramref name="from"/>, each with its own valid cookie (made with <paramref name="secret"/>, as the
+    /// node's own) and session ID, carrying the certificate and SKIC of <paramref name="template"/>.
+    /// </summary>
+    public static void ForgeIIKeyings(FrontNode node, UdpEndpoint endpoint, byte[] secret, SocketAddress from, byte[] template, int first, int count)
+    {
+        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
+        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
+        var jar = new CookieJar(secret, TimeSpan.FromMinutes(10));
+        var cookie = new byte[CookieJar.CookieLength];
+        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
+        for (int i = first; i < first + count; i++)
+        {
+            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
+            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
+            node.Gateway.OnDatagram(endpoint, Startup(buffer.AsSpan(0, n)), from);
+        }
     }
 }
