@@ -4,7 +4,11 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.TestKit.Xunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rtmfp.Gateway.Handshake;
 using Rtmfp.Cluster;
 using Rtmfp.Gateway.Tests.Support;
 using Rtmfp.Gateway.Transport;
@@ -59,7 +63,7 @@ public abstract class GatewayServiceTestBase(string config) : TestKit(config)
         public void Dispose() => Disposed = true;
     }
 
-    private sealed class Region(IActorRef region) : IRequiredActor<SessionRegion>
+    internal sealed class Region(IActorRef region) : IRequiredActor<SessionRegion>
     {
         public IActorRef ActorRef => region;
         public Task<IActorRef> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(region);
@@ -185,6 +189,52 @@ public sealed class GatewayServiceTests() : GatewayServiceTestBase(ClusterConfig
         Assert.StartsWith("shutdown: 3 of 0 sessions still open", warning.Message);
         Assert.Equal(0, Logged.Count(1004));
         RegionProbe!.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+}
+
+/// <summary>The role's registrations as a node's host resolves them.</summary>
+public sealed class GatewayHostingTests() : GatewayServiceTestBase(ClusterConfig)
+{
+    [Theory(Timeout = 30_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task One_service_is_also_the_hosted_service_and_its_front_asks_the_registered_peer_directory(bool directory)
+    {
+        var region = CreateTestProbe();
+        var peers = CreateTestProbe();
+        var options = new GatewayOptions([new IPEndPoint(IPAddress.Loopback, 0)], new byte[32], TimeSpan.FromMinutes(1), 1, 4, 1 << 20, TimeSpan.FromSeconds(1));
+        using var metrics = new RtmfpMetrics();
+        var registry = new ActorRegistry();
+        if (directory)
+        {
+            registry.Register<PeerDirectoryRegion>(peers.Ref);
+        }
+        var services = new ServiceCollection()
+            .AddSingleton(Sys)
+            .AddSingleton<IRequiredActor<SessionRegion>>(new Region(region.Ref))
+            .AddSingleton(metrics)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddSingleton(registry)
+            .AddGatewayRole(options);
+        await using var provider = services.BuildServiceProvider();
+        Assert.Same(options, provider.GetRequiredService<GatewayOptions>());
+        var service = provider.GetRequiredService<GatewayService>();
+        Assert.Same(service, Assert.Single(provider.GetServices<IHostedService>()));
+
+        await using var endpoint = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
+        var gateway = new RtmfpGateway(region.Ref, new SessionKeyCache(), metrics, NullLogger.Instance);
+        var context = new GatewayContext(options, gateway, [endpoint], region.Ref, metrics, NullLogger.Instance) { GatewayActor = TestActor };
+        using var front = Assert.IsType<HandshakeFront>(provider.GetRequiredService<Func<GatewayContext, IStartupHandler>>()(context));
+        var lookup = StartupPacketWriter.IHello(0, EndpointDiscriminator.CreateCanonical(new byte[32]), new byte[16]);
+        front.OnStartupPacket(endpoint, StartupTraffic.Startup(lookup).AsSpan(4), IPEndPoint.Parse("192.0.2.1:4000").Serialize());
+        if (directory)
+        {
+            Assert.Equal(new byte[32], peers.ExpectMsg<LookupPeer>().PeerId);
+        }
+        else
+        {
+            peers.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        }
     }
 }
 
