@@ -273,6 +273,18 @@ public sealed class HandshakeFrontTests : TestKit
         Assert.True(node.Opens > HandshakeFront.MaxProbes);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_collision_reported_with_another_cookie_is_not_this_handshake_and_keys_nothing_again()
+    {
+        using var node = Node(answer: open => new SessionIdCollision(open.SessionId, new byte[open.Cookie.Length]));
+        var client = Socket();
+        node.Gateway.OnDatagram(_endpoint, Startup(IIKeying(node, _endpoint, client, _client, 6, Uri)), From(client));
+        await node.SettleAsync();
+        await node.SettleAsync();
+        Assert.Equal(1, node.Opens);
+        Assert.Equal(0, node.Counters["rtmfp.handshake.rejected"]);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Refused_IIKeyings_are_counted_by_reason_and_release_what_they_reserved()
     {
@@ -329,6 +341,32 @@ public sealed class HandshakeFrontTests : TestKit
         long limited = strict.Counters["rtmfp.handshake.rejected{rate_limited}"];
         Assert.True(limited >= 5, $"{limited} rate limited");
         Assert.Equal(8, strict.Opens + limited);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_keying_that_parses_but_cannot_be_agreed_is_rejected_and_may_be_retried()
+    {
+        using var node = Node();
+        using var staticClient = FlashCryptoProfile.CreateStatic();
+        var client = Socket();
+        var from = From(client);
+        var good = IIKeying(node, _endpoint, client, _client, 0x0c0c0c0c, Uri);
+        Assert.True(StartupPacket.TryRead(good, out var chunks) && chunks.MoveNext());
+        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var k));
+        // A static certificate with an ephemeral key component: both parse, no Diffie-Hellman agrees (RFC 7425 §4.6.1).
+        var mixed = StartupPacketWriter.IIKeying(0, 0x0c0c0c0c, k.CookieEcho, staticClient.Certificate.Encoded, k.SessionKeyInitiatorComponent, default);
+        node.Gateway.OnDatagram(_endpoint, Startup(mixed), from);
+        await node.SettleAsync();
+        Assert.Equal(1, node.Counters["rtmfp.handshake.rejected{keying_failed}"]);
+        Assert.Equal(0, node.Opens);
+        Assert.Equal(0, node.Front.Sessions.CountFor(from)); // its reservation is released
+        Assert.Empty(Drain(client, 100).Datagrams);
+
+        // The same cookie with the initiator's real keying: keyed afresh, not taken for a replay.
+        node.Gateway.OnDatagram(_endpoint, Startup(good), from);
+        await node.SettleAsync();
+        Assert.Equal(1, node.Opens);
+        Assert.Equal(0, node.Front.WorkerFailures);
     }
 
     [Fact(Timeout = 30_000)]
