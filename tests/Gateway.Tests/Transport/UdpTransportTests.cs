@@ -252,6 +252,11 @@ public sealed class UdpTransportTests : IDisposable
         for (byte i = 1; i <= 12; i++)
         {
             (i % 2 == 0 ? a : b).SendTo(new[] { i }, endpoint.LocalEndPoint);
+            if (i == 6)
+            {
+                // Larger than the gateway accepts: cut by the kernel, then dropped, never handed over.
+                a.SendTo(Enumerable.Repeat((byte)99, UdpEndpoint.MaxDatagram + 1).ToArray(), endpoint.LocalEndPoint);
+            }
         }
         bool batching = batched && UdpReceiveBatch.IsPlatformSupported;
         await WaitFor(() => received.Count >= 12 && (!batching || Volatile.Read(ref inBatches) >= 12), "12 datagrams");
