@@ -31,5 +31,8 @@ public abstract class EntityMessageExtractor : IMessageExtractor
     public abstract string ShardId(string entityId, object? messageHint = null);
 
     /// <summary>The shard of an entity whose key hashes to <paramref name="hash"/>.</summary>
-    protected string ShardOf(uint hash) => _shardIds[hash % (uint)_shardIds.Length];
+    protected string ShardOf(uint hash) => _shardIds[ShardIndexOf(hash, _shardIds.Length)];
+
+    /// <summary>The index of that shard among <paramref name="shardCount"/> (its ID is the index in decimal).</summary>
+    public static int ShardIndexOf(uint hash, int shardCount) => (int)(hash % (uint)shardCount);
 }

@@ -34,10 +34,15 @@ internal sealed class GatewayActor : ReceiveActor
         {
             var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, _gateway.EndpointFor(opened.FarAddress));
             LearnSession(entry, Sender);
+            _startup.OnEntityAnswered(opened.SessionId, Sender);
             _startup.OnSessionOpened(opened, _gateway.EndpointFor(opened.FarAddress));
         });
         Receive<SessionIdCollision>(c => _startup.OnCollision(c));
-        Receive<SessionKeysReply>(r => LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender));
+        Receive<SessionKeysReply>(r =>
+        {
+            LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender);
+            _startup.OnEntityAnswered(r.SessionId, Sender);
+        });
         Receive<UnknownSession>(u =>
         {
             if (_gateway.Cache.TryGet(u.SessionId, out var entry))
@@ -70,6 +75,26 @@ internal sealed class GatewayActor : ReceiveActor
             }
         });
         Receive<PeerRedirect>(SendRedirect);
+        Receive<Akka.Cluster.ClusterEvent.UnreachableMember>(_ => _startup.OnMemberLost());
+        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(_ => _startup.OnMemberLost());
+    }
+
+    /// <summary>Node losses steer new handshakes to shards with a known home for a while (AnsweringShards).</summary>
+    protected override void PreStart()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+        {
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(Akka.Cluster.ClusterEvent.UnreachableMember), typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+        {
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        }
     }
 
     private readonly Dictionary<IActorRef, uint> _watched = [];

@@ -24,6 +24,12 @@ public sealed record GatewayOptions(
 
     /// <summary>How long one responder Diffie-Hellman key pair per group serves handshakes; zero: one per handshake.</summary>
     public TimeSpan EphemeralKeyLifetime { get; init; }
+
+    /// <summary>
+    /// The session region's shard count (<c>Rtmfp:Sessions:ShardCount</c>), so a stalled handshake can re-key into a shard
+    /// that answered lately (<see cref="Handshake.AnsweringShards"/>); 0: not known, the next session ID is taken as is.
+    /// </summary>
+    public int ShardCount { get; init; }
 }
 
 /// <summary>

@@ -58,7 +58,7 @@ internal sealed class GatewayService(
             }
         }
         _gateway = new RtmfpGateway(region, new SessionKeyCache(), metrics, logger);
-        var context = new GatewayContext(options, _gateway, _endpoints, region, metrics, logger);
+        var context = new GatewayContext(options, _gateway, _endpoints, region, metrics, logger) { IsReachable = ReachabilityOf(system) };
         _startup = startupFactory(context);
         var startup = _startup;
         var gatewayRef = system.ActorOf(Props.Create(() => new GatewayActor(_gateway, _endpoints, startup, metrics)), "gateway");
@@ -149,6 +149,38 @@ internal sealed class GatewayService(
         (_startup as IDisposable)?.Dispose();
         _startup = null;
     }
+
+    /// <summary>
+    /// A node is reachable when the cluster holds it as an Up member that no node reports unreachable (read from the
+    /// cluster's current view; only a stalled handshake asks). Without a cluster there is only this node.
+    /// </summary>
+    private static Func<Address, bool> ReachabilityOf(ActorSystem system)
+    {
+        if (system is not ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+        {
+            return _ => true;
+        }
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        return address =>
+        {
+            var state = cluster.State;
+            foreach (var member in state.Unreachable)
+            {
+                if (member.Address.Equals(address))
+                {
+                    return false;
+                }
+            }
+            foreach (var member in state.Members)
+            {
+                if (member.Address.Equals(address))
+                {
+                    return member.Status == Akka.Cluster.MemberStatus.Up;
+                }
+            }
+            return false;
+        };
+    }
 }
 
 /// <summary>What the handshake front is built from.</summary>
@@ -160,6 +192,9 @@ internal sealed class GatewayContext(GatewayOptions options, RtmfpGateway gatewa
     public IActorRef SessionRegion { get; } = sessionRegion;
     public RtmfpMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = logger;
+
+    /// <summary>Whether a node is a reachable member now (the cluster's view; every node without a cluster).</summary>
+    public Func<Address, bool> IsReachable { get; init; } = _ => true;
 
     /// <summary>Set once the gateway actor exists (before any datagram is received): the sender for OpenSession.</summary>
     public IActorRef GatewayActor { get; set; } = ActorRefs.Nobody;

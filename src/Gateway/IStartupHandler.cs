@@ -17,6 +17,16 @@ internal interface IStartupHandler
     /// <summary>The derived session ID belongs to another initiator: retry with the next probe.</summary>
     void OnCollision(SessionIdCollision collision);
 
+    /// <summary>The entity of <paramref name="sessionId"/> answered this gateway through the session region.</summary>
+    void OnEntityAnswered(uint sessionId, Akka.Actor.IActorRef entity)
+    {
+    }
+
+    /// <summary>A cluster member became unreachable or was removed.</summary>
+    void OnMemberLost()
+    {
+    }
+
     /// <summary>The session is closed: it no longer counts against its source.</summary>
     void OnSessionClosed(uint sessionId)
     {

@@ -236,6 +236,7 @@ internal static class NodeComposition
             {
                 SourceLimits = g.SourceLimits,
                 EphemeralKeyLifetime = g.EphemeralKeyLifetime,
+                ShardCount = settings.Sessions.ShardCount,
                 GroupSeeds = GroupSeeds(settings).Select(s => s.Identity).ToList(),
             });
         }

@@ -25,6 +25,12 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// <summary>How many derived session IDs are tried before an IIKeying is dropped (collisions are 2^-32 events).</summary>
     public const int MaxProbes = 4;
 
+    /// <summary>
+    /// Highest probe (exclusive) a stalled handshake may key again under: each stall costs the initiator a
+    /// retransmission and this gateway one Diffie-Hellman, and the choice may skip probes (<see cref="AnsweringShards"/>).
+    /// </summary>
+    public const int MaxStalledProbes = 64;
+
     [ThreadStatic]
     private static ReceiveScratch? t_scratch;
 
@@ -39,6 +45,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     private readonly SourceGuard _guard;
     private readonly SessionsBySource _sessions;
     private readonly KeyingReplayCache _replays = new();
+    private readonly AnsweringShards? _answering;
 
     /// <param name="peerDirectory">The peer directory shard region for rendezvous lookups (RFC 7016 §3.5.1.6); none: they are ignored.</param>
     /// <param name="lookupsPerSecond">
@@ -59,6 +66,10 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         {
             MemberProfiles = [.. context.Options.GroupSeeds.Select(s => s.Profile)],
         };
+        if (context.Options.ShardCount > 0)
+        {
+            _answering = new AnsweringShards(context.Options.ShardCount, context.IsReachable);
+        }
         _maxInFlight = context.Options.HandshakeQueueLimit * 4;
         _pool = new HandshakeWorkerPool(_responder, context.Options.HandshakeWorkers, context.Options.HandshakeQueueLimit, OnKeyed,
             failed: ex =>
@@ -185,6 +196,10 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         _guard.Verify(from, now);
         switch (_replays.Check(job.Cookie, job.InitiatorSessionId, from, now, out var riKeying, out int stalledProbe))
         {
+            case KeyingReplayCache.Replay.New when _answering is { } answering && answering.Degraded(now):
+                // A node was lost lately: shards not yet homed may wait for a coordinator that died with it.
+                job.Probe = answering.NextProbe(_responder.Cookies, job.Cookie, -1, MaxStalledProbes, now);
+                break;
             case KeyingReplayCache.Replay.Answer:
                 // RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying, without keying it again.
                 StartupSender.Send(endpoint, riKeying, job.InitiatorSessionId, from, _context.Metrics, _guard, now);
@@ -192,10 +207,11 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             case KeyingReplayCache.Replay.InProgress:
             case KeyingReplayCache.Replay.Conflict:
                 return;
-            case KeyingReplayCache.Replay.Stalled when stalledProbe + 1 < MaxProbes:
+            case KeyingReplayCache.Replay.Stalled when stalledProbe + 1 < MaxStalledProbes:
                 // The entity of the first session ID never answered (its node is probably gone): the next ID lives in
-                // another shard, so the handshake does not wait for the cluster to re-home the first.
-                job.Probe = stalledProbe + 1;
+                // another shard, one that answered lately if any does, so the handshake waits neither for the cluster
+                // to re-home the first nor for a coordinator to home the next (AnsweringShards).
+                job.Probe = _answering?.NextProbe(_responder.Cookies, job.Cookie, stalledProbe, MaxStalledProbes, now) ?? stalledProbe + 1;
                 _context.Metrics.HandshakesRetried.Add(1);
                 break;
             case KeyingReplayCache.Replay.Stalled:
@@ -306,6 +322,10 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     }
 
     public void OnSessionClosed(uint sessionId) => _sessions.Closed(sessionId);
+
+    public void OnMemberLost() => _answering?.MemberLost(Environment.TickCount64);
+
+    public void OnEntityAnswered(uint sessionId, IActorRef entity) => _answering?.Answered(sessionId, entity.Path.Address, Environment.TickCount64);
 
     /// <summary>
     /// A Redirect (RFC 7016 §3.5.1.6) goes to the address the lookup came from, which nothing has verified: within what

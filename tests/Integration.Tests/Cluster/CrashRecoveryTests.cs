@@ -14,8 +14,8 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// which hosts the shard coordinators); the controller takes its gateway out of the service. Asserted, with the default
 /// failure detector and downing settings: every session that lived on the dead node answers again within 10 s of the kill
 /// on the same session (no new handshake), players get video again, the publisher hears nothing but its Publish.Start,
-/// and a brand-new client started at the kill opens its session through the balancer within 10 s (for the oldest node,
-/// within <see cref="OldestBound"/>: see there).
+/// and a brand-new client started at the kill opens its session through the balancer within 10 s (the oldest node's
+/// sessions resume within <see cref="OldestBound"/>: see there; its new clients are held to 10 s as well).
 /// </summary>
 [Collection("node")]
 public class CrashRecoveryTests
@@ -27,9 +27,10 @@ public class CrashRecoveryTests
     private const double Bound = 10;
 
     /// <summary>
-    /// What the oldest node's loss is held to here. Its sessions and new handshakes also wait for the coordinators'
-    /// takeover: 8.1–9.3 s and 1.1–7.9 s when this test ran alone (load average up to 112), but 12–15 s inside the whole
-    /// suite on the 2-core machine, so the test asserts a looser bound and prints the figures (docs/load-balancer.md).
+    /// What the oldest node's loss is held to here for its sessions' resumption: they wait for the coordinators' takeover
+    /// (their shards must be homed again): 7.2–9.3 s when this test ran alone (load average up to 112), but 12–15 s
+    /// inside the whole suite on the 2-core machine, so the test asserts a looser bound and prints the figures
+    /// (docs/load-balancer.md). New handshakes do not wait for the takeover and are held to <see cref="Bound"/>.
     /// </summary>
     private const double OldestBound = 20;
 
@@ -106,7 +107,9 @@ public class CrashRecoveryTests
             // held to the bound plus that interval.
             var playerBound = bound + new RtmfpClientOptions().PlayingKeepaliveInterval.TotalSeconds;
             Assert.All(videoGaps, g => Assert.True(g < playerBound, report));
-            Assert.True(newAfter < bound, report);
+            // New handshakes are held to issue 9's 10 s for the oldest node too: a stalled or degraded-time keying picks a
+            // session ID in a shard whose home this node's region knows (AnsweringShards), not one waiting for a coordinator.
+            Assert.True(newAfter < Bound, report);
             // No session opened again: the only handshakes are the newcomer's (and sessions its retried keyings opened).
             Assert.InRange(handshakes, 1, 1 + retried);
             Assert.True(resumedLogged >= affected.Count + affectedPlayers, report);
