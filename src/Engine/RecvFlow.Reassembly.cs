@@ -78,25 +78,17 @@ public sealed partial class RecvFlow
     // First index of _ahead (from _aheadStart) whose SequenceNumber >= sn.
     private int FindAheadIndex(ulong sn)
     {
-        int lo = _aheadStart;
         int hi = _ahead.Count;
-        if (lo == hi || _ahead[hi - 1].SequenceNumber < sn)
+        if (_aheadStart == hi || _ahead[hi - 1].SequenceNumber < sn)
         {
             return hi;
         }
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (_ahead[mid].SequenceNumber < sn)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
+        return SortedSearch.LowerBound<Entry, BySequenceNumber>(_ahead, _aheadStart, sn);
+    }
+
+    private readonly struct BySequenceNumber : ISequenceKey<Entry>
+    {
+        public static ulong Of(in Entry item) => item.SequenceNumber;
     }
 
     // Network arrival order, beyond the contiguous prefix: deliver the message containing index i of _ahead if

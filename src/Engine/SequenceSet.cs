@@ -110,22 +110,10 @@ internal sealed class SequenceSet
     public void Clear() => _ranges.Clear();
 
     // Index of the first range whose End >= sn (binary search), or Count.
-    private int FindFirstEndingAtOrAfter(ulong sn)
+    private int FindFirstEndingAtOrAfter(ulong sn) => SortedSearch.LowerBound<SequenceRange, ByEnd>(_ranges, 0, sn);
+
+    private readonly struct ByEnd : ISequenceKey<SequenceRange>
     {
-        int lo = 0;
-        int hi = _ranges.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (_ranges[mid].End < sn)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        return lo;
+        public static ulong Of(in SequenceRange item) => item.End;
     }
 }

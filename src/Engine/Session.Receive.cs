@@ -383,11 +383,11 @@ public sealed partial class Session
     // RFC 7016 §2.3.10: an empty echo answers our keepalive (§3.5.4.1), a mobility echo confirms an address (§3.5.4.2).
     private void OnPingReply(ReadOnlySpan<byte> payload, SocketAddress source, long nowMs)
     {
-        if (!PingReplyChunk.TryRead(payload, out var reply))
+        if (!PingChunk.TryRead(payload, out var reply))
         {
             return;
         }
-        var echo = reply.MessageEcho;
+        var echo = reply.Message;
         if (echo.IsEmpty)
         {
             _keepaliveOutstanding = false;

@@ -77,7 +77,7 @@ public sealed partial class Session
         }
         _pendingCloseAck = false;
         var w = StartPacket(buffer, nowMs);
-        SessionCloseAcknowledgementChunk.Write(ref w);
+        SessionCloseChunk.WriteAcknowledgement(ref w);
         length = w.Position;
         return true;
     }
@@ -88,12 +88,12 @@ public sealed partial class Session
         if (_pendingCloseAck)
         {
             _pendingCloseAck = false;
-            SessionCloseAcknowledgementChunk.Write(ref writer);
+            SessionCloseChunk.WriteAcknowledgement(ref writer);
         }
         if (_pendingCloseRequest)
         {
             _pendingCloseRequest = false;
-            SessionCloseRequestChunk.Write(ref writer);
+            SessionCloseChunk.WriteRequest(ref writer);
         }
     }
 
@@ -103,12 +103,12 @@ public sealed partial class Session
         while (_pingReplyCount > 0)
         {
             var replies = _pingReplies!;
-            var chunk = new PingReplyChunk(replies[0].AsSpan(0, _pingReplyLengths![0]));
+            var chunk = new PingChunk(replies[0].AsSpan(0, _pingReplyLengths![0]));
             if (chunk.Length > writer.Remaining)
             {
                 break;
             }
-            PingReplyChunk.Write(ref writer, chunk);
+            PingChunk.WriteReply(ref writer, chunk);
             ArrayPool<byte>.Shared.Return(replies[0]);
             _pingReplyCount--;
             // Oldest first: the others move up one.

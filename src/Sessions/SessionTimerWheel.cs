@@ -30,7 +30,28 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
     {
         _clock = clock ?? (() => Environment.TickCount64);
         _nextTick = _clock() / TickMs;
-        _timer = new Timer(_ => Advance(), null, start ? TickMs : Timeout.Infinite, start ? TickMs : Timeout.Infinite);
+        _ticking = start;
+        _timer = new Timer(_ => Advance(), null, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    /// <summary>
+    /// Whether the timer runs: only while entries wait (issue 12: an idle node's background CPU). An empty wheel parks
+    /// its timer and the next <see cref="Schedule"/> starts it again; a wheel made with <c>start: false</c> never ticks
+    /// by itself (tests advance it).
+    /// </summary>
+    private readonly bool _ticking;
+    private bool _running;
+
+    /// <summary>Whether the timer is running now (tests, diagnostics).</summary>
+    public bool IsTicking
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running;
+            }
+        }
     }
 
     public static SessionTimerWheel Get(ActorSystem system) => system.WithExtension<SessionTimerWheel, SessionTimerWheelProvider>();
@@ -48,11 +69,21 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             {
                 return;
             }
+            if (_count == 0 && !_running)
+            {
+                // Nothing waits: the cursor may jump to now without passing over any entry.
+                _nextTick = Math.Max(_nextTick, _clock() / TickMs);
+            }
             // Never behind the cursor: a past due time fires with the next advance.
             tick = Math.Max(tick, _nextTick);
             var slot = _slots[tick % SlotCount] ??= [];
             slot.Add(new Entry(target, dueMs, message));
             _count++;
+            if (_ticking && !_running)
+            {
+                _running = true;
+                _timer.Change(TickMs, TickMs);
+            }
         }
     }
 
@@ -90,6 +121,11 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             }
             // The current tick's slot is looked at again next time: it may hold entries due later within this tick.
             _nextTick = Math.Max(_nextTick, nowTick);
+            if (_count == 0 && _running && !_disposed)
+            {
+                _running = false;
+                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            }
         }
         // Told outside the lock: a Tell may run arbitrary mailbox code (a dead target's dead letters).
         for (int i = 0; i < _due.Count; i++)

@@ -74,17 +74,17 @@ internal sealed class HostilePackets(Random random)
                 {
                     echo[0] = (byte)'M';
                 }
-                PingReplyChunk.Write(ref writer, new PingReplyChunk(echo));
+                PingChunk.WriteReply(ref writer, new PingChunk(echo));
                 break;
             }
             case 15:
                 if (random.Next(500) == 0)
                 {
-                    SessionCloseRequestChunk.Write(ref writer);
+                    SessionCloseChunk.WriteRequest(ref writer);
                 }
                 else if (random.Next(500) == 0)
                 {
-                    SessionCloseAcknowledgementChunk.Write(ref writer);
+                    SessionCloseChunk.WriteAcknowledgement(ref writer);
                 }
                 break;
             default:

@@ -33,20 +33,27 @@ public sealed class GatewayActorTests : TestKit
         base.AfterAll();
     }
 
-    private sealed class NoStartup : IStartupHandler
+    /// <summary>What the gateway actor passes to the handshake front.</summary>
+    private sealed class StartupCalls : IStartupHandler
     {
+        public System.Collections.Concurrent.ConcurrentQueue<object> Calls { get; } = new();
         public void OnStartupPacket(UdpEndpoint endpoint, ReadOnlySpan<byte> encryptedPacket, SocketAddress from) { }
-        public void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint) { }
-        public void OnCollision(SessionIdCollision collision) { }
+        public void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint) => Calls.Enqueue((opened, endpoint));
+        public void OnCollision(SessionIdCollision collision) => Calls.Enqueue(collision);
+        public void OnSessionClosed(uint sessionId) => Calls.Enqueue(sessionId);
+        public void OnPeerRedirect(PeerRedirect redirect, UdpEndpoint endpoint, RtmfpMetrics metrics) => Calls.Enqueue((redirect, endpoint));
     }
 
     // The gateway encrypts with A and decrypts with B; the client the other way round.
-    private static SessionCryptoMaterial GatewayKeys() =>
-        new(KeyA, KeyB, new byte[32], new byte[32], new byte[32], new byte[32], default);
+    private static SessionCryptoMaterial GatewayKeys(PacketVerificationSettings verification = default) =>
+        new(KeyA, KeyB, new byte[32], new byte[32], new byte[32], new byte[32], verification);
 
-    private static byte[] ClientDatagram(byte marker)
+    /// <summary>Sequence numbers on the wire both ways (RFC 7425 §4.6.6), so the client sees the one the gateway chose.</summary>
+    private static readonly PacketVerificationSettings Sseq = new(0, 0, true, true);
+
+    private static byte[] ClientDatagram(byte marker, PacketVerificationSettings verification = default)
     {
-        using var client = new SessionCryptoContext(SessionKeys.FromParts(KeyB, KeyA, new byte[32], new byte[32], new byte[32], new byte[32]), default);
+        using var client = ClientContext(verification);
         byte[] plain = [0x89, 0x00, 0x01, marker, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
         var datagram = new byte[4 + plain.Length + SessionCryptoContext.MaxOverhead];
         int n = client.Encrypt(plain, datagram.AsSpan(4));
@@ -54,13 +61,28 @@ public sealed class GatewayActorTests : TestKit
         return datagram[..(4 + n)];
     }
 
+    private readonly StartupCalls _startup = new();
+
     private (RtmfpGateway Gateway, IActorRef Actor, Akka.TestKit.TestProbe Region) Start()
     {
         var region = CreateTestProbe();
         var gateway = new RtmfpGateway(region.Ref, new SessionKeyCache(), _metrics, NullLogger.Instance);
-        var actor = Sys.ActorOf(Props.Create(() => new GatewayActor(gateway, new[] { _endpoint }, new NoStartup(), _metrics)));
-        gateway.Attach(new NoStartup(), actor, [_endpoint]);
+        var startup = _startup;
+        var actor = Sys.ActorOf(Props.Create(() => new GatewayActor(gateway, new[] { _endpoint }, startup, _metrics)));
+        gateway.Attach(startup, actor, [_endpoint]);
         return (gateway, actor, region);
+    }
+
+    private void Handled(IActorRef actor) => actor.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)).Wait(TimeSpan.FromSeconds(10));
+
+    private static SessionCryptoContext ClientContext(PacketVerificationSettings verification = default) =>
+        new(SessionKeys.FromParts(KeyB, KeyA, new byte[32], new byte[32], new byte[32], new byte[32]), verification);
+
+    private static System.Net.Sockets.Socket Receiver()
+    {
+        var receiver = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp) { ReceiveTimeout = 2000 };
+        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return receiver;
     }
 
     private static byte MarkerOf(InboundPacket packet)
@@ -122,8 +144,7 @@ public sealed class GatewayActorTests : TestKit
     public void Session_packets_from_this_node_leave_encrypted_under_the_session_key()
     {
         var (gateway, actor, _) = Start();
-        using var receiver = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp) { ReceiveTimeout = 2000 };
-        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var receiver = Receiver();
         var to = receiver.LocalEndPoint!.Serialize();
         actor.Tell(new SessionKeysReply(SessionId, 0x77665544, GatewayKeys(), to), ActorRefs.NoSender);
         AwaitCondition(() => gateway.Cache.TryGet(SessionId, out _));
@@ -146,7 +167,7 @@ public sealed class GatewayActorTests : TestKit
         }
         Assert.Null(LocalGateways.Get(Sys).Find(actor));
 
-        using var client = new SessionCryptoContext(SessionKeys.FromParts(KeyB, KeyA, new byte[32], new byte[32], new byte[32], new byte[32]), default);
+        using var client = ClientContext();
         var buffer = new byte[2048];
         var plainOut = new byte[2048];
         for (int i = 0; i < 3; i++)
@@ -160,5 +181,101 @@ public sealed class GatewayActorTests : TestKit
             Assert.Equal([0x8d, 0x00, 0x01, 0x42, 0x00, 0x00], got[..6].ToArray());
             Assert.True(got[6..].IndexOfAnyExcept((byte)0xff) < 0);
         }
+    }
+
+    [Fact]
+    public void An_answer_without_a_sender_leaves_the_packets_to_the_region()
+    {
+        var (gateway, actor, region) = Start();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), ActorRefs.NoSender);
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), ActorRefs.Nobody);
+        Handled(actor);
+        Assert.True(gateway.Cache.TryGet(SessionId, out var entry));
+        Assert.Null(entry.Session);
+        gateway.OnDatagram(_endpoint, ClientDatagram(5), Client);
+        Assert.Equal(5, MarkerOf(region.ExpectMsg<InboundPacket>()));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void The_handshake_front_hears_of_opened_collided_closed_and_redirected_sessions()
+    {
+        var (gateway, actor, _) = Start();
+        var session = CreateTestProbe();
+        var opened = new SessionOpened(SessionId, 0x11, GatewayKeys(), Client, [1, 2, 3]);
+        actor.Tell(opened, session.Ref);
+        var collision = new SessionIdCollision(SessionId + 1, new byte[64]);
+        actor.Tell(collision);
+        var redirect = new PeerRedirect([9, 9], Client);
+        actor.Tell(redirect);
+        actor.Tell(new SessionClosed(SessionId));
+        Handled(actor);
+        Assert.Equal<object>([(opened, (UdpEndpoint?)_endpoint), collision, (redirect, _endpoint), SessionId], _startup.Calls);
+        Assert.False(gateway.Cache.TryGet(SessionId, out _));
+
+        // While it was open, its packets went to the entity that answered.
+        actor.Tell(new SessionOpened(SessionId + 2, 0x12, GatewayKeys(), Client, [1]), session.Ref);
+        Handled(actor);
+        Assert.True(gateway.Cache.TryGet(SessionId + 2, out var entry));
+        Assert.Equal(session.Ref, entry.Session);
+    }
+
+    [Fact]
+    public void A_session_whose_state_is_gone_gets_a_Close_Request_under_its_keys_and_its_ID_is_not_looked_up_again()
+    {
+        var (gateway, actor, region) = Start();
+        using var receiver = Receiver();
+        var to = receiver.LocalEndPoint!.Serialize();
+        actor.Tell(new SessionKeysReply(SessionId, 0x77665544, GatewayKeys(Sseq), to), ActorRefs.NoSender);
+        Handled(actor);
+        gateway.OnDatagram(_endpoint, ClientDatagram(1, Sseq), to); // the client was last heard from here
+        region.ExpectMsg<InboundPacket>(p => ArrayPool<byte>.Shared.Return(p.Buffer));
+        using var counters = new Tests.Support.Counters(_metrics);
+
+        actor.Tell(new UnknownSession(SessionId));
+        var buffer = new byte[2048];
+        int n = receiver.Receive(buffer);
+        Assert.True(Multiplex.TryUnscrambleSessionId(buffer.AsSpan(0, n), out uint farId));
+        Assert.Equal(0x77665544u, farId);
+        using var client = ClientContext(Sseq);
+        var plain = new byte[2048];
+        Assert.True(client.TryDecryptUnwindowed(buffer.AsSpan(4, n - 4), plain, out int offset, out int length, out ulong sequence));
+        Assert.Equal(GatewayActor.LostSessionSequenceNumber, sequence);
+        Assert.True(PlainPacket.TryRead(plain.AsSpan(offset, length), out var header, out var chunks) && chunks.MoveNext());
+        Assert.Equal(PacketMode.ResponderMark, header.Mode);
+        Assert.Equal(ChunkType.SessionCloseRequest, chunks.Current.Type); // RFC 7016 §3.5.5
+        Handled(actor);
+        Assert.Equal(1, counters["rtmfp.session.lost"]);
+        Assert.False(gateway.Cache.TryGet(SessionId, out _));
+        Assert.Contains(SessionId, _startup.Calls.OfType<uint>());
+
+        // Its client's next datagrams are dropped without asking the entities again (for a while).
+        gateway.OnDatagram(_endpoint, ClientDatagram(2, Sseq), to);
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // An UnknownSession for keys this gateway never held: nothing to close, the ID is marked all the same.
+        actor.Tell(new UnknownSession(SessionId + 9));
+        Handled(actor);
+        Assert.True(gateway.Cache.IsKnownUnknown(SessionId + 9, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs - 1_000));
+        Assert.Equal(1, counters["rtmfp.session.lost"]);
+    }
+
+    [Fact]
+    public void A_session_packet_told_to_the_actor_leaves_encrypted()
+    {
+        var (_, actor, _) = Start();
+        using var receiver = Receiver();
+        var to = receiver.LocalEndPoint!.Serialize();
+        actor.Tell(new SessionKeysReply(SessionId, 0x01020304, GatewayKeys(), to), ActorRefs.NoSender);
+        var buffer = ArrayPool<byte>.Shared.Rent(64);
+        byte[] packet = [0x8d, 0x00, 0x01, 0x43, 0x00, 0x00];
+        packet.CopyTo(buffer, 0);
+        actor.Tell(new OutboundPacket(SessionId, 0x01020304, buffer, packet.Length, 77, to));
+        var received = new byte[2048];
+        int n = receiver.Receive(received);
+        using var client = ClientContext();
+        var plain = new byte[2048];
+        Assert.True(client.TryDecryptUnwindowed(received.AsSpan(4, n - 4), plain, out int offset, out _, out _));
+        Assert.Equal(packet, plain.AsSpan(offset, packet.Length).ToArray());
     }
 }

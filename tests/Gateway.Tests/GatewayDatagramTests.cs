@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Akka.TestKit.Xunit;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rtmfp.Cluster;
+using Rtmfp.Gateway.Tests.Support;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
@@ -229,6 +230,166 @@ public sealed class GatewayDatagramTests : TestKit
             gateway.OnDatagram(_endpoint, datagram, ClientAddress);
             Assert.Equal(datagram[4..], Assert.Single(startup.Packets));
             region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    [Fact]
+    public void Each_datagram_is_counted_in_and_each_drop_by_its_reason()
+    {
+        using var counters = new Counters(_metrics);
+        var (gateway, region, startup, client) = Start(16, 16, false, false);
+        using (client)
+        {
+            var good = Seal(client, DataPacket(PacketMode.InitiatorMark, 100, 1), SessionId);
+            gateway.OnDatagram(_endpoint, good, ClientAddress);
+            PlainOf(region.ExpectMsg<InboundPacket>());
+            gateway.OnDatagram(_endpoint, good.AsSpan(0, PacketLimits.MinFlashDatagramLength - 1), ClientAddress);
+            var tampered = (byte[])good.Clone();
+            tampered[^1] ^= 1; // in the HMAC: the session ID still unscrambles
+            gateway.OnDatagram(_endpoint, tampered, ClientAddress);
+            gateway.OnDatagram(_endpoint, Seal(client, DataPacket(PacketMode.InitiatorMark, 100, 1), SessionId + 7), ClientAddress);
+            Assert.Equal(SessionId + 7, region.ExpectMsg<FetchSessionKeys>().SessionId);
+            region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+            Assert.Equal(4, counters["rtmfp.gateway.packets{receive}"]);
+            Assert.Equal(good.Length * 2 + PacketLimits.MinFlashDatagramLength - 1 + good.Length, counters["rtmfp.gateway.io{receive}"]);
+            Assert.Equal(1, counters["rtmfp.gateway.packets.dropped{malformed}"]);
+            Assert.Equal(1, counters["rtmfp.gateway.packets.dropped{decrypt_failed}"]);
+            Assert.Equal(1, counters["rtmfp.gateway.key_cache.misses"]);
+            Assert.Empty(startup.Packets);
+        }
+    }
+
+    [Fact]
+    public void A_draining_gateway_starts_no_handshake_and_asks_for_no_keys()
+    {
+        using var counters = new Counters(_metrics);
+        var (gateway, region, startup, client) = Start(0, 0, false, false);
+        using (client)
+        using (var defaultKey = SessionCryptoContext.CreateDefault())
+        {
+            gateway.BeginDrain();
+            Assert.True(gateway.Draining);
+            gateway.OnDatagram(_endpoint, Seal(defaultKey, new byte[32], 0), ClientAddress);
+            Assert.Empty(startup.Packets);
+            Assert.Equal(1, counters["rtmfp.gateway.startup.refused{shutting_down}"]);
+            gateway.OnDatagram(_endpoint, Seal(client, DataPacket(PacketMode.InitiatorMark, 100, 1), SessionId + 1), ClientAddress);
+            gateway.Send(SessionId + 2, FarSessionId, DataPacket(PacketMode.ResponderMark, 10, 1), 1, ClientAddress);
+            region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    [Fact]
+    public void Keys_are_asked_for_once_per_retry_interval_and_never_for_a_session_known_to_be_gone()
+    {
+        var (gateway, region, _, client) = Start(0, 0, false, false);
+        using (client)
+        {
+            // A session's packet without keys (evicted, or opened through another gateway): fetch them; the engine retransmits.
+            gateway.Send(SessionId + 1, FarSessionId, DataPacket(PacketMode.ResponderMark, 10, 1), 1, ClientAddress);
+            gateway.Send(SessionId + 1, FarSessionId, DataPacket(PacketMode.ResponderMark, 10, 1), 2, ClientAddress);
+            gateway.OnDatagram(_endpoint, Seal(client, DataPacket(PacketMode.InitiatorMark, 100, 1), SessionId + 1), ClientAddress);
+            Assert.Equal(SessionId + 1, region.ExpectMsg<FetchSessionKeys>().SessionId);
+            gateway.Cache.MarkUnknown(SessionId + 3, Environment.TickCount64 + 10_000);
+            gateway.OnDatagram(_endpoint, Seal(client, DataPacket(PacketMode.InitiatorMark, 100, 1), SessionId + 3), ClientAddress);
+            gateway.Send(SessionId + 3, FarSessionId, DataPacket(PacketMode.ResponderMark, 10, 1), 1, ClientAddress);
+            region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+            _client.ReceiveTimeout = 100;
+            Assert.Throws<SocketException>(() => _client.Receive(new byte[64]));
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_session_packet_leaves_from_the_endpoint_its_client_last_reached_and_an_oversized_one_not_at_all()
+    {
+        var (gateway, region, startup, client) = Start(0, 0, false, false);
+        using (client)
+        {
+            var other = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
+            try
+            {
+                gateway.Attach(startup, region.Ref, [_endpoint, other]);
+                var receive = new byte[PacketLimits.MaxDatagramLength];
+                EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                void SendAndExpectFrom(UdpEndpoint expected, int plainLength)
+                {
+                    gateway.Send(SessionId, FarSessionId, new byte[plainLength], 1, ClientAddress);
+                    gateway.Flush();
+                    int n = _client.ReceiveFrom(receive, ref from);
+                    Assert.Equal(expected.LocalEndPoint, from);
+                    Assert.True(n <= PacketLimits.MaxDatagramLength);
+                }
+                SendAndExpectFrom(_endpoint, 10);
+                gateway.OnDatagram(other, Seal(client, DataPacket(PacketMode.InitiatorMark, 50, 1), SessionId), ClientAddress);
+                PlainOf(region.ExpectMsg<InboundPacket>());
+                SendAndExpectFrom(other, 10);
+
+                // The largest plain packet that fits a datagram once sealed goes; one byte more does not (and throws nothing).
+                int largest = PacketLimits.MaxDatagramLength - PacketLimits.SessionIdLength - SessionCryptoContext.MaxOverhead;
+                SendAndExpectFrom(other, largest);
+                gateway.Send(SessionId, FarSessionId, new byte[largest + 1], 1, ClientAddress);
+                gateway.Flush();
+                _client.ReceiveTimeout = 200;
+                Assert.Throws<SocketException>(() => _client.Receive(receive));
+                Assert.True(gateway.Cache.TryGet(SessionId, out var entry));
+                Assert.Equal(0, RtmfpGateway.Seal(entry, FarSessionId, new byte[largest + 1], 1, receive));
+                gateway.Cache.Remove(SessionId);
+                Assert.Equal(0, RtmfpGateway.Seal(entry, FarSessionId, new byte[10], 1, receive)); // keys disposed meanwhile
+            }
+            finally
+            {
+                await other.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Keys_without_an_endpoint_send_from_the_first_of_the_address_family_and_a_gateway_without_sockets_sends_nothing()
+    {
+        var (gateway, region, startup, client) = Start(0, 0, false, false);
+        using (client)
+        {
+            UdpEndpoint? v6 = null;
+            try
+            {
+                v6 = new UdpEndpoint(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            }
+            catch (SocketException)
+            {
+                // No IPv6 here: the family check below is skipped.
+            }
+            try
+            {
+                var v6Address = new IPEndPoint(IPAddress.IPv6Loopback, 4000).Serialize();
+                if (v6 is not null)
+                {
+                    gateway.Attach(startup, region.Ref, [_endpoint, v6]);
+                    Assert.Same(v6, gateway.EndpointFor(v6Address));
+                    Assert.Same(_endpoint, gateway.EndpointFor(ClientAddress));
+                    gateway.Attach(startup, region.Ref, [v6, _endpoint]);
+                    Assert.Same(_endpoint, gateway.EndpointFor(ClientAddress));
+                }
+                gateway.Attach(startup, region.Ref, [_endpoint]);
+                Assert.Same(_endpoint, gateway.EndpointFor(v6Address)); // none of its family: the first
+                gateway.Cache.Set(SessionId + 5, FarSessionId, SessionCryptoMaterial.From(SessionKeys.FromParts(new byte[16], new byte[16], new byte[32], new byte[32], new byte[32], new byte[32]), default), null);
+                gateway.Send(SessionId + 5, FarSessionId, new byte[10], 1, ClientAddress);
+                gateway.Flush();
+                Assert.True(_client.Receive(new byte[256]) > 0);
+
+                gateway.Attach(startup, region.Ref, []);
+                Assert.Null(gateway.EndpointFor(ClientAddress));
+                gateway.Cache.Set(SessionId + 6, FarSessionId, SessionCryptoMaterial.From(SessionKeys.FromParts(new byte[16], new byte[16], new byte[32], new byte[32], new byte[32], new byte[32]), default), null);
+                gateway.Send(SessionId + 6, FarSessionId, new byte[10], 1, ClientAddress);
+                gateway.Flush();
+                _client.ReceiveTimeout = 200;
+                Assert.Throws<SocketException>(() => _client.Receive(new byte[256]));
+            }
+            finally
+            {
+                if (v6 is not null)
+                {
+                    await v6.DisposeAsync();
+                }
+            }
         }
     }
 }

@@ -128,6 +128,42 @@ public sealed class InboundBatchingTests
         Assert.Equal(0, batcher.Pending);
     }
 
+    [Fact]
+    public void A_batch_larger_than_one_receive_call_is_grouped_whole_and_the_next_batch_starts_clean()
+    {
+        var batcher = new InboundBatcher();
+        var a = new Recorder("a");
+        var b = new Recorder("b");
+        var from = IPEndPoint.Parse("127.0.0.1:5000").Serialize();
+        InboundPacket Packet(uint sid, ulong sequence) => new(sid, ArrayPool<byte>.Shared.Rent(8), 0, 1, sequence, from);
+        // More packets than one recvmmsg returns (a caller may batch several): 40, alternating sessions.
+        for (ulong i = 0; i < 40; i++)
+        {
+            batcher.Add(i % 2 == 0 ? a : b, Packet(i % 2 == 0 ? SessionA : SessionB, i));
+        }
+        batcher.Flush(ActorRefs.Nobody);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (ulong)(2 * i)), Assert.IsType<InboundPacketBatch>(Assert.Single(a.Messages)).Packets.Select(p => p.SequenceNumber));
+        Assert.Equal(20, Assert.IsType<InboundPacketBatch>(Assert.Single(b.Messages)).Packets.Length);
+
+        // The same positions again, now one session each: every packet is told, none skipped as already sent.
+        for (ulong i = 0; i < 40; i++)
+        {
+            batcher.Add(a, Packet(SessionA + (uint)i, 100 + i));
+        }
+        batcher.Flush(ActorRefs.Nobody);
+        Assert.Equal(41, a.Messages.Count);
+        Assert.Equal(42, batcher.MessagesSent);
+
+        // A batch never holds more than one message may carry.
+        for (int i = 0; i < InboundPacketBatch.MaxPackets; i++)
+        {
+            batcher.Add(a, Packet(SessionA, (ulong)i));
+        }
+        Assert.Throws<InvalidOperationException>(() => batcher.Add(a, Packet(SessionA, 99)));
+        batcher.Flush(ActorRefs.Nobody);
+        Assert.Equal(InboundPacketBatch.MaxPackets, Assert.IsType<InboundPacketBatch>(a.Messages.Last()).Packets.Length);
+    }
+
     /// <summary>
     /// The bytes the kernel holds in the receive queue of the loopback UDP socket on <paramref name="port"/>
     /// (rx_queue of /proc/net/udp), once they reach <paramref name="atLeast"/> or 10 s passed (then what is queued).

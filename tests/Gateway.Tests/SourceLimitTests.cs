@@ -7,10 +7,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Rtmfp.Cluster;
 using Rtmfp.Engine.Handshake;
 using Rtmfp.Gateway.Handshake;
+using Rtmfp.Gateway.Tests.Support;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
+using static Rtmfp.Gateway.Tests.Support.StartupTraffic;
 
 namespace Rtmfp.Gateway.Tests;
 
@@ -51,98 +53,6 @@ public sealed class SourceLimitTests : TestKit
     private GatewayOptions Options() => new([_endpoint.LocalEndPoint], Secret, TimeSpan.FromMinutes(10), HandshakeWorkers: 2,
         HandshakeQueueLimit: 1024, SocketBufferBytes: 1 << 20, ShutdownCloseGrace: TimeSpan.FromSeconds(1));
 
-    /// <summary>The gateway as GatewayService builds it; the region opens every session, the directory may answer lookups.</summary>
-    private sealed class Node : IDisposable
-    {
-        private readonly ConcurrentQueue<LookupPeer> _lookups = new();
-        private long _opens;
-
-        public Node(SourceLimitTests test, GatewayOptions options, FlashCryptoProfile profile, Func<LookupPeer, byte[]?>? redirect = null)
-        {
-            Metrics = new RtmfpMetrics();
-            Cache = new SessionKeyCache();
-            IActorRef self = ActorRefs.Nobody;
-            Region = new SyncRef("region", (message, sender) =>
-            {
-                if (message is OpenSession open)
-                {
-                    Interlocked.Increment(ref _opens); // one Diffie-Hellman done on a worker
-                    OpenSessions.Enqueue(open);
-                    sender.Tell(new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket), self);
-                }
-            });
-            Directory = new SyncRef("directory", (message, sender) =>
-            {
-                if (message is LookupPeer lookup)
-                {
-                    _lookups.Enqueue(lookup);
-                    if (redirect?.Invoke(lookup) is { } packet)
-                    {
-                        sender.Tell(new PeerRedirect(packet, lookup.Initiator), self);
-                    }
-                }
-            });
-            self = Region;
-            Gateway = new RtmfpGateway(Region, Cache, Metrics, NullLogger.Instance);
-            var context = new GatewayContext(options, Gateway, [test._endpoint], Region, Metrics, NullLogger.Instance);
-            Front = new HandshakeFront(context, profile, Directory);
-            var gateway = Gateway;
-            var front = Front;
-            var metrics = Metrics;
-            var endpoint = test._endpoint;
-            Actor = test.Sys.ActorOf(Props.Create(() => new GatewayActor(gateway, new[] { endpoint }, front, metrics)));
-            context.GatewayActor = Actor;
-            Gateway.Attach(Front, Actor, [test._endpoint]);
-        }
-
-        public RtmfpMetrics Metrics { get; }
-        public SessionKeyCache Cache { get; }
-        public RtmfpGateway Gateway { get; }
-        public HandshakeFront Front { get; }
-        public IActorRef Actor { get; }
-        public SyncRef Region { get; }
-        public SyncRef Directory { get; }
-        public long Opens => Interlocked.Read(ref _opens);
-        public ConcurrentQueue<OpenSession> OpenSessions { get; } = new();
-        public IReadOnlyCollection<LookupPeer> Lookups => _lookups;
-
-        public async Task SettleAsync()
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            do
-            {
-                while (Front.PendingJobs > 0 && DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(5);
-                }
-                await Actor.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
-            }
-            while (Front.PendingJobs > 0 && DateTime.UtcNow < deadline);
-        }
-
-        public void Dispose()
-        {
-            Actor.Tell(PoisonPill.Instance);
-            Front.Dispose();
-            Cache.Dispose();
-            Metrics.Dispose();
-        }
-    }
-
-    internal sealed class SyncRef(string name, Action<object, IActorRef> receive) : MinimalActorRef
-    {
-        public override ActorPath Path { get; } = new RootActorPath(new Akka.Actor.Address("akka", "test")) / name;
-        public override IActorRefProvider Provider => throw new NotSupportedException();
-        protected override void TellInternal(object message, IActorRef sender) => receive(message, sender);
-    }
-
-    /// <summary>A startup datagram as an initiator sends it: session ID 0 under the default key (RFC 7016 §2.2.2).</summary>
-    private static byte[] Startup(ReadOnlySpan<byte> plain)
-    {
-        var datagram = new byte[StartupDatagram.MaxLength];
-        return datagram[..StartupDatagram.Write(plain, 0, datagram)];
-    }
-
     /// <summary>One startup packet (header of RFC 7016 §2.3.1 and timestamp) carrying the chunk of <paramref name="single"/> as many times as fit.</summary>
     private static byte[] Packed(byte[] single)
     {
@@ -153,32 +63,6 @@ public sealed class SourceLimitTests : TestKit
             packet.AddRange(chunk.ToArray());
         }
         return [.. packet];
-    }
-
-    /// <summary>Everything that reached <paramref name="socket"/> until it stays quiet.</summary>
-    private static (long Bytes, List<byte[]> Datagrams) Drain(Socket socket, int quietMs = 300)
-    {
-        socket.ReceiveTimeout = quietMs;
-        var buffer = new byte[2048];
-        long bytes = 0;
-        var datagrams = new List<byte[]>();
-        while (true)
-        {
-            try
-            {
-                if (quietMs == 0 && socket.Available == 0)
-                {
-                    return (bytes, datagrams);
-                }
-                int n = socket.Receive(buffer);
-                bytes += n;
-                datagrams.Add(buffer[..n]);
-            }
-            catch (SocketException)
-            {
-                return (bytes, datagrams);
-            }
-        }
     }
 
     private static byte[] Lookup(Random random)
@@ -195,7 +79,7 @@ public sealed class SourceLimitTests : TestKit
     {
         // Finding 4 (RFC 7016 §3.5.1, §5): every IHello chunk was answered, 23.9× the attacker's bytes.
         using var profile = FlashCryptoProfile.CreateServer();
-        using var node = new Node(this, Options(), profile);
+        using var node = new FrontNode(Sys, _endpoint, Options(), profile);
         var victim = Socket();
         var from = victim.LocalEndPoint!.Serialize();
         var random = new Random(4);
@@ -253,23 +137,6 @@ public sealed class SourceLimitTests : TestKit
         }
     }
 
-    /// <summary>A real initiator's IHello, the node's RHello and the initiator's IIKeying, from <paramref name="client"/>.</summary>
-    private static byte[] IIKeying(Node node, UdpEndpoint endpoint, Socket client, FlashCryptoProfile clientProfile, uint isid)
-    {
-        var server = endpoint.LocalEndPoint.Serialize();
-        using var h = new InitiatorHandshake(clientProfile, EndpointDiscriminator.CreateForUri("rtmfp://127.0.0.1/live"), isid, [server], 0);
-        Assert.True(h.TryBuildPacket(0, out var ihello));
-        node.Gateway.OnDatagram(endpoint, Startup(ihello.Packet), client.LocalEndPoint!.Serialize());
-        var buffer = new byte[2048];
-        int n = client.Receive(buffer);
-        var plain = new byte[2048];
-        using var key = SessionCryptoContext.CreateDefault();
-        Assert.True(key.TryDecrypt(buffer.AsSpan(4, n - 4), plain, out int offset, out int length));
-        Assert.True(h.Receive(plain.AsSpan(offset, length), 0, server, 1));
-        Assert.True(h.TryBuildPacket(1, out var iikeying));
-        return iikeying.Packet;
-    }
-
     [Fact(Timeout = 60_000)]
     public async Task IHellos_forged_in_the_name_of_a_client_with_a_session_get_the_RHello_rate_of_one_address()
     {
@@ -277,7 +144,7 @@ public sealed class SourceLimitTests : TestKit
         // keeps a client of the node from being flooded with RHellos in its name.
         using var profile = FlashCryptoProfile.CreateServer();
         using var clientProfile = FlashCryptoProfile.CreateEphemeral(groups: [DiffieHellmanGroup.Group2]);
-        using var node = new Node(this, Options(), profile);
+        using var node = new FrontNode(Sys, _endpoint, Options(), profile);
         var client = Socket("127.0.0.9");
         client.ReceiveTimeout = 5000;
         var from = client.LocalEndPoint!.Serialize();
@@ -316,7 +183,7 @@ public sealed class SourceLimitTests : TestKit
         // Finding 6 (RFC 7016 §3.5.1.1.2: a retransmitted IIKeying gets the same RIKeying).
         using var profile = FlashCryptoProfile.CreateServer();
         using var clientProfile = FlashCryptoProfile.CreateEphemeral(groups: [DiffieHellmanGroup.Group2]);
-        using var node = new Node(this, Options(), profile);
+        using var node = new FrontNode(Sys, _endpoint, Options(), profile);
         var client = Socket();
         client.ReceiveTimeout = 5000;
         var iikeying = Startup(IIKeying(node, _endpoint, client, clientProfile, 0x0102_0304));
@@ -349,25 +216,15 @@ public sealed class SourceLimitTests : TestKit
         // Finding 5: one port opened about 1,300 sessions/s with valid cookies and no Diffie-Hellman of its own.
         using var profile = FlashCryptoProfile.CreateServer();
         using var clientProfile = FlashCryptoProfile.CreateEphemeral(groups: [DiffieHellmanGroup.Group2]);
-        using var node = new Node(this, Options(), profile);
+        using var node = new FrontNode(Sys, _endpoint, Options(), profile);
         var attacker = Socket();
         attacker.ReceiveTimeout = 5000;
         var template = IIKeying(node, _endpoint, attacker, clientProfile, 1);
         attacker.ReceiveTimeout = 300;
-        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
-        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
         var from = attacker.LocalEndPoint!.Serialize();
-        var jar = new CookieJar(Secret, TimeSpan.FromMinutes(10));
-        var cookie = new byte[CookieJar.CookieLength];
-        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
         const int Attempts = 400;
-        for (int i = 0; i < Attempts; i++)
-        {
-            // Each IIKeying with its own valid cookie (its own IHello tag) and session ID: a new session each time.
-            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
-            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
-            node.Gateway.OnDatagram(_endpoint, Startup(buffer.AsSpan(0, n)), from);
-        }
+        // Each IIKeying with its own valid cookie (its own IHello tag) and session ID: a new session each time.
+        ForgeIIKeyings(node, from, template, 0, Attempts);
         await node.SettleAsync();
         long opened = node.Opens;
         TestContext.Current.TestOutputHelper?.WriteLine($"sessions per source: {Attempts} IIKeyings, {opened} sessions opened, {node.Cache.Count} cached");
@@ -380,21 +237,8 @@ public sealed class SourceLimitTests : TestKit
         Assert.Equal(opened + 1, node.Opens);
     }
 
-    /// <summary>IIKeyings from <paramref name="from"/>, each with its own valid cookie and session ID, the keying of <paramref name="template"/>.</summary>
-    private void ForgeIIKeyings(Node node, SocketAddress from, byte[] template, int first, int count)
-    {
-        Assert.True(StartupPacket.TryRead(template, out var chunks) && chunks.MoveNext());
-        Assert.True(IIKeyingChunk.TryRead(chunks.Current.Payload, out var keying));
-        var jar = new CookieJar(Secret, TimeSpan.FromMinutes(10));
-        var cookie = new byte[CookieJar.CookieLength];
-        var buffer = new byte[PacketLimits.MaxStartupPacketLength];
-        for (int i = first; i < first + count; i++)
-        {
-            jar.Create(BitConverter.GetBytes(i), from, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cookie);
-            int n = StartupPacketWriter.WriteIIKeying(buffer, i, (uint)(i + 10), cookie, keying.InitiatorCertificate, keying.SessionKeyInitiatorComponent, default);
-            node.Gateway.OnDatagram(_endpoint, Startup(buffer.AsSpan(0, n)), from);
-        }
-    }
+    private void ForgeIIKeyings(FrontNode node, SocketAddress from, byte[] template, int first, int count) =>
+        StartupTraffic.ForgeIIKeyings(node, _endpoint, Secret, from, template, first, count);
 
     [Fact(Timeout = 60_000)]
     public async Task Open_sessions_are_capped_per_address_and_prefix_and_a_closed_session_makes_room()
@@ -405,7 +249,7 @@ public sealed class SourceLimitTests : TestKit
         {
             SourceLimits = new GatewaySourceLimits(HandshakesPerAddress: 1000, HandshakesPerPrefix: 1000, SessionsPerAddress: 5, SessionsPerPrefix: 8),
         };
-        using var node = new Node(this, options, profile);
+        using var node = new FrontNode(Sys, _endpoint, options, profile);
         var attacker = Socket("127.0.0.6");
         attacker.ReceiveTimeout = 5000;
         var template = IIKeying(node, _endpoint, attacker, clientProfile, 1);
@@ -437,7 +281,7 @@ public sealed class SourceLimitTests : TestKit
     {
         // Finding 13: one budget of 500 lookups/s for everyone, and a Redirect (3.5×) to whatever source a lookup names.
         using var profile = FlashCryptoProfile.CreateServer();
-        using var node = new Node(this, Options(), profile, lookup =>
+        using var node = new FrontNode(Sys, _endpoint, Options(), profile, lookup =>
         {
             // The target's session lists its addresses; a peer with many makes a Redirect several times the lookup.
             var addresses = Enumerable.Range(1, 60).Select(i => Rtmfp.Shared.Wire.Address.FromIPEndPoint(new IPEndPoint(IPAddress.Parse($"10.0.0.{i}"), 1000 + i), AddressOrigin.Unknown)).ToArray();

@@ -52,9 +52,9 @@ public sealed class UnknownSessionFloodTests : TestKit
     {
         public readonly ConcurrentDictionary<uint, int> Fetches = new();
 
-        public SourceLimitTests.SyncRef Ref { get; }
+        public Support.SyncRef Ref { get; }
 
-        public CountingRegion() => Ref = new SourceLimitTests.SyncRef("region", (message, _) =>
+        public CountingRegion() => Ref = new Support.SyncRef("region", (message, _) =>
         {
             if (message is FetchSessionKeys fetch)
             {

@@ -66,4 +66,22 @@ public sealed class SessionTimerWheelTests : TestKit
         wheel.Schedule(CreateTestProbe().Ref, _now, "x");
         Assert.Equal(0, wheel.Count);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_timer_runs_only_while_entries_wait()
+    {
+        using var wheel = new SessionTimerWheel();
+        Assert.False(wheel.IsTicking); // an idle node's wheel does not wake every 10 ms
+        var probe = CreateTestProbe();
+        wheel.Schedule(probe.Ref, Environment.TickCount64 + 30, "soon");
+        Assert.True(wheel.IsTicking);
+        await probe.ExpectMsgAsync("soon", TimeSpan.FromSeconds(10));
+        await AwaitConditionAsync(() => Task.FromResult(!wheel.IsTicking), TimeSpan.FromSeconds(10));
+        Assert.Equal(0, wheel.Count);
+
+        // Parked for a while, it starts again and fires on time (the cursor jumped to now, not replaying the pause).
+        wheel.Schedule(probe.Ref, Environment.TickCount64 + 20, "again");
+        Assert.True(wheel.IsTicking);
+        await probe.ExpectMsgAsync("again", TimeSpan.FromSeconds(10));
+    }
 }

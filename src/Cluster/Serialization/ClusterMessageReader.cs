@@ -83,6 +83,25 @@ internal ref struct ClusterMessageReader
 
     public byte[] ReadByteArray() => ReadSpan().ToArray();
 
+    /// <summary>
+    /// A VLU count, then that many elements read by <paramref name="readElement"/>. A count above <paramref name="max"/>
+    /// is malformed ("too many <paramref name="what"/>"): another node's bytes never size an allocation beyond the bound.
+    /// </summary>
+    public T[] ReadArray<T>(int max, string what, ProtocolMessages.Reader<T> readElement)
+    {
+        ulong count = ReadVlu();
+        if (count > (ulong)max)
+        {
+            throw Error("too many " + what);
+        }
+        var items = new T[count];
+        for (int i = 0; i < items.Length; i++)
+        {
+            items[i] = readElement(ref this);
+        }
+        return items;
+    }
+
     /// <summary>A byte string whose length must lie in [<paramref name="minLength"/>, <paramref name="maxLength"/>].</summary>
     public byte[] ReadByteArray(int minLength, int maxLength)
     {

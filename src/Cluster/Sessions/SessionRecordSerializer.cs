@@ -94,35 +94,12 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
         }
     }
 
-    private static FlashCommand[] ReadCommands(ref ClusterMessageReader r)
-    {
-        ulong count = r.ReadVlu();
-        if (count > MaxFlashCommands)
-        {
-            throw r.Error("too many Flash commands");
-        }
-        var commands = new FlashCommand[count];
-        for (int i = 0; i < commands.Length; i++)
-        {
-            commands[i] = new FlashCommand(r.ReadUInt32(), r.ReadByteArray());
-        }
-        return commands;
-    }
+    private static FlashCommand[] ReadCommands(ref ClusterMessageReader r) =>
+        r.ReadArray(MaxFlashCommands, "Flash commands", static (ref ClusterMessageReader e) => new FlashCommand(e.ReadUInt32(), e.ReadByteArray()));
 
-    private static PersistedGroupJoin[] ReadGroupJoins(ref ClusterMessageReader r)
-    {
-        ulong count = r.ReadVlu();
-        if (count > MaxGroupJoins)
-        {
-            throw r.Error("too many group joins");
-        }
-        var joins = new PersistedGroupJoin[count];
-        for (int i = 0; i < joins.Length; i++)
-        {
-            joins[i] = new PersistedGroupJoin(r.ReadVlu(), r.ReadByteArray(), r.ReadBool(), (int)r.ReadUInt32());
-        }
-        return joins;
-    }
+    private static PersistedGroupJoin[] ReadGroupJoins(ref ClusterMessageReader r) =>
+        r.ReadArray(MaxGroupJoins, "group joins",
+            static (ref ClusterMessageReader e) => new PersistedGroupJoin(e.ReadVlu(), e.ReadByteArray(), e.ReadBool(), (int)e.ReadUInt32()));
 
     private static SessionCheckpoint ReadCheckpoint(ref ClusterMessageReader r, byte version)
     {
@@ -163,48 +140,40 @@ internal sealed class SessionRecordSerializer(ExtendedActorSystem system) : Prot
         }
     }
 
-    private static PersistedFragment[] ReadQueue(ref ClusterMessageReader r)
+    private static PersistedFragment[] ReadQueue(ref ClusterMessageReader r) => r.ReadArray(MaxFragments, "queued fragments", ReadFragment);
+
+    private static PersistedFragment ReadFragment(ref ClusterMessageReader r)
     {
-        ulong count = r.ReadVlu();
-        if (count > MaxFragments)
+        ulong sn = r.ReadVlu();
+        byte flags = r.ReadByte();
+        if (flags > 15)
         {
-            throw r.Error("too many queued fragments");
+            throw r.Error("bad fragment flags");
         }
-        var queue = new PersistedFragment[count];
-        for (int i = 0; i < queue.Length; i++)
-        {
-            ulong sn = r.ReadVlu();
-            byte flags = r.ReadByte();
-            if (flags > 15)
-            {
-                throw r.Error("bad fragment flags");
-            }
-            queue[i] = new PersistedFragment(sn, (byte)(flags & 3), (flags & 4) != 0, (flags & 8) != 0, r.ReadByteArray());
-        }
-        return queue;
+        return new PersistedFragment(sn, (byte)(flags & 3), (flags & 4) != 0, (flags & 8) != 0, r.ReadByteArray());
     }
 
-    private static PersistedFlow[] ReadFlows(ref ClusterMessageReader r, byte version)
+    private static PersistedFlow[] ReadFlows(ref ClusterMessageReader r, byte version) =>
+        r.ReadArray<PersistedFlow>(MaxFlows, "flows", version >= 2 ? ReadFlowAndQueue : ReadFlow);
+
+    private static PersistedFlow ReadFlow(ref ClusterMessageReader r)
     {
-        ulong count = r.ReadVlu();
-        if (count > MaxFlows)
+        ulong id = r.ReadVlu();
+        var metadata = r.ReadByteArray();
+        bool hasAssociation = r.ReadBool();
+        ulong association = r.ReadVlu();
+        return new PersistedFlow(id, metadata, hasAssociation ? association : null, r.ReadVlu());
+    }
+
+    // Version 2: each flow is followed by whether it has a durable queue, then the queue.
+    private static PersistedFlow ReadFlowAndQueue(ref ClusterMessageReader r)
+    {
+        var flow = ReadFlow(ref r);
+        if (!r.ReadBool())
         {
-            throw r.Error("too many flows");
+            return flow;
         }
-        var flows = new PersistedFlow[count];
-        for (int i = 0; i < flows.Length; i++)
-        {
-            ulong id = r.ReadVlu();
-            var metadata = r.ReadByteArray();
-            bool hasAssociation = r.ReadBool();
-            ulong association = r.ReadVlu();
-            flows[i] = new PersistedFlow(id, metadata, hasAssociation ? association : null, r.ReadVlu());
-            if (version >= 2 && r.ReadBool())
-            {
-                bool acknowledged = r.ReadBool();
-                flows[i] = flows[i] with { Acknowledged = acknowledged, Queue = ReadQueue(ref r) };
-            }
-        }
-        return flows;
+        bool acknowledged = r.ReadBool();
+        return flow with { Acknowledged = acknowledged, Queue = ReadQueue(ref r) };
     }
 }

@@ -170,7 +170,9 @@ internal sealed class UdpEndpoint : IAsyncDisposable
     {
         try
         {
-            var buffer = GC.AllocateArray<byte>(MaxDatagram, pinned: true);
+            // One byte more than accepted: a longer datagram fills it and is dropped whole, as the batch loop drops one
+            // the kernel cut (docs/protocol-notes.md §1), never handed over cut.
+            var buffer = GC.AllocateArray<byte>(MaxDatagram + 1, pinned: true);
             var from = new SocketAddress(_socket.AddressFamily);
             var token = _stop.Token;
             while (!token.IsCancellationRequested)
@@ -196,6 +198,10 @@ internal sealed class UdpEndpoint : IAsyncDisposable
                     }
                     // ICMP port unreachable (ConnectionReset) and truncation are per-datagram conditions.
                     _logger?.ReceiveFailed(ex.SocketErrorCode);
+                    continue;
+                }
+                if (received > MaxDatagram)
+                {
                     continue;
                 }
                 try

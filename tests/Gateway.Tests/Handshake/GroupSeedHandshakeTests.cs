@@ -87,4 +87,56 @@ public sealed class GroupSeedHandshakeTests
         Assert.True(RHelloChunk.TryRead(reader.Current.Payload, out var rhello));
         Assert.True(rhello.ResponderCertificate.SequenceEqual(server.Certificate.Encoded));
     }
+
+    [Fact]
+    public void A_URI_IHello_gets_the_server_certificate_even_with_seed_members_and_the_RHello_needs_its_exact_room()
+    {
+        using var server = FlashCryptoProfile.CreateServer();
+        using var seed = GroupSeedIdentity.Derive(Specifier, Secret);
+        var responder = new HandshakeResponder(server, new CookieJar(Secret, TimeSpan.FromSeconds(60)), new EndpointDiscriminatorCache(64)) { MemberProfiles = [seed.Profile] };
+        byte[] tag = new byte[16];
+        byte[] ihello = CaptureInteropTests.IHelloPayload(EndpointDiscriminator.CreateForUri("rtmfp://host/app"), tag);
+        var buffer = new byte[1500];
+        Assert.Equal(IHelloDisposition.RHello, responder.OnIHello(ihello, Member, 0, buffer, out int written, out _));
+        Assert.True(StartupPacket.TryRead(buffer.AsSpan(0, written), out var reader) && reader.MoveNext());
+        Assert.True(RHelloChunk.TryRead(reader.Current.Payload, out var rhello));
+        Assert.True(rhello.ResponderCertificate.SequenceEqual(server.Certificate.Encoded));
+
+        // A destination of exactly the RHello's length is enough; one byte less is not (the RHello is not cut).
+        Assert.Equal(IHelloDisposition.RHello, responder.OnIHello(ihello, Member, 0, new byte[written], out int exact, out _));
+        Assert.Equal(written, exact);
+        Assert.Equal(IHelloDisposition.Ignored, responder.OnIHello(ihello, Member, 0, new byte[written - 1], out _, out _));
+        byte[] seedHello = CaptureInteropTests.IHelloPayload(EndpointDiscriminator.CreateCanonical(seed.PeerId), tag);
+        Assert.Equal(IHelloDisposition.RHello, responder.OnIHello(seedHello, Member, 0, buffer, out int seedWritten, out _));
+        Assert.Equal(IHelloDisposition.RHello, responder.OnIHello(seedHello, Member, 0, new byte[seedWritten], out _, out _));
+        Assert.Equal(IHelloDisposition.Ignored, responder.OnIHello(seedHello, Member, 0, new byte[seedWritten - 1], out _, out _));
+    }
+
+    [Fact]
+    public void An_IIKeying_with_a_valid_cookie_but_an_unparsable_keying_component_or_certificate_is_malformed()
+    {
+        using var server = FlashCryptoProfile.CreateServer();
+        using var client = FlashCryptoProfile.CreateStatic();
+        var jar = new CookieJar(Secret, TimeSpan.FromSeconds(60));
+        var responder = new HandshakeResponder(server, jar);
+        byte[] epd = EndpointDiscriminator.CreateForUri("rtmfp://host/app");
+        var buffer = new byte[1500];
+        responder.OnIHello(CaptureInteropTests.IHelloPayload(epd, new byte[16]), Member, 0, buffer, out int written, out _);
+        Assert.True(StartupPacket.TryRead(buffer.AsSpan(0, written), out var reader) && reader.MoveNext());
+        Assert.True(RHelloChunk.TryRead(reader.Current.Payload, out var rhello));
+        byte[] cookie = rhello.Cookie.ToArray();
+        Assert.True(client.TryBeginInitiator(epd, rhello.ResponderCertificate, out var keying));
+        using (keying)
+        {
+            var reply = new byte[CookieChangeReply.MaxLength];
+            byte[] good = CaptureInteropTests.IIKeyingPayload(7, cookie, client.Certificate.Encoded, keying.InitiatorComponent, FlashCryptoProfile.EmptySignature);
+            Assert.Equal(IIKeyingCheck.Accepted, responder.OnIIKeying(good, Member, 0, reply, out _, out _));
+            byte[] badSkic = CaptureInteropTests.IIKeyingPayload(7, cookie, client.Certificate.Encoded, [0xFF, 0xFF, 0xFF], FlashCryptoProfile.EmptySignature);
+            Assert.Equal(IIKeyingCheck.Malformed, responder.OnIIKeying(badSkic, Member, 0, reply, out _, out var job));
+            Assert.Null(job);
+            byte[] badCertificate = CaptureInteropTests.IIKeyingPayload(7, cookie, [0xFF, 0xFF, 0xFF], keying.InitiatorComponent, FlashCryptoProfile.EmptySignature);
+            Assert.Equal(IIKeyingCheck.Malformed, responder.OnIIKeying(badCertificate, Member, 0, reply, out _, out job));
+            Assert.Null(job);
+        }
+    }
 }

@@ -130,4 +130,28 @@ public class SessionsBySourceTests
         Assert.False(sessions.TryReserve(Job(A), KeyingReplayCache.PendingMs - 1));
         Assert.Equal(1, sessions.CountFor(A));
     }
+
+    [Fact]
+    public void Releases_and_duplicate_opens_give_back_the_prefix_count_too()
+    {
+        var sessions = Sessions(perAddress: 5, perPrefix: 2);
+        var a = Job(A);
+        var b = Job(SamePrefix);
+        Assert.True(sessions.TryReserve(a, 0));
+        Assert.True(sessions.TryReserve(b, 0));
+        sessions.Release(a);
+        Assert.True(sessions.TryReserve(Job(ASecondPort), 0)); // the prefix has room again
+
+        // A session ID opened twice (a retransmitted answer) counts once, and its second reservation is given back.
+        var c = Job(Other);
+        var d = Job(Other);
+        Assert.True(sessions.TryReserve(c, 0));
+        Assert.True(sessions.TryReserve(d, 0));
+        sessions.Opened(21, Other, c);
+        sessions.Opened(21, Other, d);
+        Assert.Equal(1, sessions.CountFor(Other));
+        sessions.Closed(21);
+        Assert.Equal(0, sessions.CountFor(Other));
+        Assert.Equal(0, sessions.Count);
+    }
 }

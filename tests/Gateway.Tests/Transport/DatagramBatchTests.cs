@@ -155,6 +155,23 @@ public sealed class DatagramBatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_batch_fills_its_buffer_to_the_last_byte_and_no_further()
+    {
+        var (socket, address) = Receiver();
+        // 1,300-byte datagrams: the 50th ends exactly at the 65,000-byte buffer, the 51st starts the next batch.
+        Assert.Equal(0, UdpSegmentation.MaxBatchBytes % 1300);
+        int fit = UdpSegmentation.MaxBatchBytes / 1300;
+        var sent = Enumerable.Range(0, fit + 1).Select(i => Datagram(1300, i)).ToList();
+        var counts = new List<int>();
+        SendAll(sent, address, batch => counts.Add(batch.Count));
+
+        Assert.Equal(sent, ReceiveAll(socket, sent.Count + 1));
+        Assert.Equal(fit, counts[fit - 1]);
+        Assert.Equal(1, counts[fit]);
+        Assert.Equal(_endpoint.CanSegment ? 1 : 0, _endpoint.SegmentedSends); // the 51st went alone
+    }
+
+    [Fact]
     public void Without_segmentation_the_same_datagrams_go_one_by_one()
     {
         _endpoint.CanSegment = false;

@@ -324,13 +324,31 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A TCP and a UDP port free at the time of the call (the node binds them moments later).</summary>
-    public static (int Udp, int Tcp) FreePorts()
+    /// <summary>
+    /// A TCP and a UDP port free at the time of the call (the node binds them moments later). Drawn below the kernel's
+    /// ephemeral range (Linux: 32768 and up): a port the kernel handed out and took back could go to the next outgoing
+    /// connection's local end (a client's, Redis's, remoting's) before the node binds it, which a suite of parallel
+    /// tests did (a node's health endpoint: AddressAlreadyInUse). Outside that range only another test's draw can
+    /// collide, and each draw is checked by binding it.
+    /// </summary>
+    public static (int Udp, int Tcp) FreePorts() => (FreePort(SocketType.Dgram, ProtocolType.Udp), FreePort(SocketType.Stream, ProtocolType.Tcp));
+
+    private static int FreePort(SocketType type, ProtocolType protocol)
     {
-        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        using var tcp = new TcpListener(IPAddress.Loopback, 0);
-        tcp.Start();
-        return (((IPEndPoint)udp.LocalEndPoint!).Port, ((IPEndPoint)tcp.LocalEndpoint).Port);
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = Random.Shared.Next(12_000, 32_000);
+            using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: draw again
+            }
+        }
+        throw new InvalidOperationException("no free port between 12000 and 32000 after 200 draws");
     }
 }

@@ -257,6 +257,31 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
     }
 
     [Fact]
+    public void A_counted_list_reads_up_to_its_bound_and_is_malformed_above_it()
+    {
+        var w = new ClusterMessageWriter();
+        foreach (ulong n in new ulong[] { 3, 7, 8, 9 })
+        {
+            w.WriteVlu(n);
+        }
+        byte[] bytes = w.ToArray();
+        var r = new ClusterMessageReader(bytes, "xx");
+        Assert.Equal([7UL, 8UL, 9UL], r.ReadArray(3, "numbers", static (ref ClusterMessageReader e) => e.ReadVlu()));
+        r.End();
+        var over = new ClusterMessageReader(bytes, "xx");
+        string? error = null;
+        try
+        {
+            over.ReadArray(2, "numbers", static (ref ClusterMessageReader e) => e.ReadVlu());
+        }
+        catch (SerializationException e)
+        {
+            error = e.Message;
+        }
+        Assert.Equal("malformed cluster message 'xx': too many numbers", error);
+    }
+
+    [Fact]
     public void Packets_travel_as_their_used_slice_into_a_pooled_buffer()
     {
         var buffer = Pooled(50, 100, out int offset);

@@ -119,9 +119,9 @@ public class ChunkRoundTripTests
     public void Ping_and_reply_keep_the_message_including_empty()
     {
         Assert.Equal("010000", Convert.ToHexStringLower(ChunkSamples.Build((ref WireWriter w) => PingChunk.Write(ref w, new PingChunk([])))));
-        var bytes = ChunkSamples.Build((ref WireWriter w) => PingReplyChunk.Write(ref w, new PingReplyChunk([5, 6])));
-        Assert.True(PingReplyChunk.TryRead(ThroughPacket(ChunkType.PingReply, bytes), out var r));
-        Assert.Equal(new byte[] { 5, 6 }, r.MessageEcho.ToArray());
+        var bytes = ChunkSamples.Build((ref WireWriter w) => PingChunk.WriteReply(ref w, new PingChunk([5, 6])));
+        Assert.True(PingChunk.TryRead(ThroughPacket(ChunkType.PingReply, bytes), out var r));
+        Assert.Equal(new byte[] { 5, 6 }, r.Message.ToArray());
     }
 
     [Fact]
@@ -196,9 +196,9 @@ public class ChunkRoundTripTests
         Assert.True(FlowExceptionReportChunk.TryRead(ThroughPacket(ChunkType.FlowExceptionReport, fe), out var e));
         Assert.Equal((2UL, 0UL), (e.FlowId, e.Exception));
 
-        Assert.Equal("0c0000", Convert.ToHexStringLower(ChunkSamples.Build(SessionCloseRequestChunk.Write)));
-        Assert.True(SessionCloseRequestChunk.TryRead([1], out _)); // no fields: a payload is ignored
-        Assert.Equal("4c0000", Convert.ToHexStringLower(ChunkSamples.Build(SessionCloseAcknowledgementChunk.Write)));
+        Assert.Equal("0c0000", Convert.ToHexStringLower(ChunkSamples.Build(SessionCloseChunk.WriteRequest)));
+        Assert.True(SessionCloseChunk.TryRead([1])); // no fields: a payload is ignored
+        Assert.Equal("4c0000", Convert.ToHexStringLower(ChunkSamples.Build(SessionCloseChunk.WriteAcknowledgement)));
     }
 
     [Fact]

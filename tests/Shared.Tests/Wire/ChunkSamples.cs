@@ -26,7 +26,7 @@ public static class ChunkSamples
             4 + 1 + 64 + 2 + 200 + 1 + 76);
         yield return (ChunkType.RIKeying, Build((ref WireWriter w) => RIKeyingChunk.Write(ref w, new RIKeyingChunk(5, new byte[139], [0x58]))), 4 + 2 + 139);
         yield return (ChunkType.Ping, Build((ref WireWriter w) => PingChunk.Write(ref w, new PingChunk([9, 8, 7]))), 0);
-        yield return (ChunkType.PingReply, Build((ref WireWriter w) => PingReplyChunk.Write(ref w, new PingReplyChunk([9, 8, 7]))), 0);
+        yield return (ChunkType.PingReply, Build((ref WireWriter w) => PingChunk.WriteReply(ref w, new PingChunk([9, 8, 7]))), 0);
         byte[] options = Build((ref WireWriter w) => UserDataOptions.Write(ref w, [0x54, 0x43, 0x04, 0x00], 3));
         yield return (ChunkType.UserData, Build((ref WireWriter w) => UserDataChunk.Write(ref w, new UserDataChunk(UserDataFlagBits.Create(FragmentControl.Begin),
             2, 200, 3, options, [0x14, 0, 0, 0, 0]))), 1 + 1 + 2 + 1 + options.Length);
@@ -38,8 +38,8 @@ public static class ChunkSamples
         yield return (ChunkType.DataAcknowledgementRanges, Convert.FromHexString("510007057f1000000103"), 3);
         yield return (ChunkType.BufferProbe, Build((ref WireWriter w) => BufferProbeChunk.Write(ref w, new BufferProbeChunk(16384))), 3);
         yield return (ChunkType.FlowExceptionReport, Build((ref WireWriter w) => FlowExceptionReportChunk.Write(ref w, new FlowExceptionReportChunk(300, 7))), 3);
-        yield return (ChunkType.SessionCloseRequest, Build(SessionCloseRequestChunk.Write), 0);
-        yield return (ChunkType.SessionCloseAcknowledgement, Build(SessionCloseAcknowledgementChunk.Write), 0);
+        yield return (ChunkType.SessionCloseRequest, Build(SessionCloseChunk.WriteRequest), 0);
+        yield return (ChunkType.SessionCloseAcknowledgement, Build(SessionCloseChunk.WriteAcknowledgement), 0);
     }
 
     public delegate void WriteAction(ref WireWriter writer);
@@ -104,8 +104,8 @@ public static class ChunkSamples
                 PingChunk.Write(ref w, ping);
                 break;
             case ChunkType.PingReply:
-                if (!PingReplyChunk.TryRead(payload, out var reply)) return null;
-                PingReplyChunk.Write(ref w, reply);
+                if (!PingChunk.TryRead(payload, out var reply)) return null;
+                PingChunk.WriteReply(ref w, reply);
                 break;
             case ChunkType.UserData:
                 if (!UserDataChunk.TryRead(payload, out var ud)) return null;
@@ -154,12 +154,12 @@ public static class ChunkSamples
                 FlowExceptionReportChunk.Write(ref w, fe);
                 break;
             case ChunkType.SessionCloseRequest:
-                if (!SessionCloseRequestChunk.TryRead(payload, out _)) return null;
-                SessionCloseRequestChunk.Write(ref w);
+                if (!SessionCloseChunk.TryRead(payload)) return null;
+                SessionCloseChunk.WriteRequest(ref w);
                 break;
             case ChunkType.SessionCloseAcknowledgement:
-                if (!SessionCloseAcknowledgementChunk.TryRead(payload, out _)) return null;
-                SessionCloseAcknowledgementChunk.Write(ref w);
+                if (!SessionCloseChunk.TryRead(payload)) return null;
+                SessionCloseChunk.WriteAcknowledgement(ref w);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type));

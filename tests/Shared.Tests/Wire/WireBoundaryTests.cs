@@ -277,8 +277,7 @@ public class WireBoundaryTests
             var payload = chunk.AsSpan(3);
             int length = type switch
             {
-                ChunkType.Ping => PingChunk.TryRead(payload, out var c) ? c.Length : -1,
-                ChunkType.PingReply => PingReplyChunk.TryRead(payload, out var c) ? c.Length : -1,
+                ChunkType.Ping or ChunkType.PingReply => PingChunk.TryRead(payload, out var c) ? c.Length : -1,
                 ChunkType.BufferProbe => BufferProbeChunk.TryRead(payload, out var c) ? c.Length : -1,
                 ChunkType.FlowExceptionReport => FlowExceptionReportChunk.TryRead(payload, out var c) ? c.Length : -1,
                 ChunkType.IHello => IHelloChunk.TryRead(payload, out var c) ? c.Length : -1,

@@ -12,25 +12,16 @@ public readonly ref struct IHelloChunk
     public ReadOnlySpan<byte> EndpointDiscriminator { get; }
     public ReadOnlySpan<byte> Tag { get; }
 
-    public int PayloadLength => Vlu.GetPrefixedLength(EndpointDiscriminator.Length) + Tag.Length;
+    public int PayloadLength => PrefixedThenRest.GetPayloadLength(EndpointDiscriminator.Length, Tag.Length);
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     public static bool TryRead(ReadOnlySpan<byte> payload, out IHelloChunk chunk)
     {
-        chunk = default;
-        var r = new WireReader(payload);
-        if (!r.TryReadVluPrefixedBytes(out var epd))
-        {
-            return false;
-        }
-        chunk = new IHelloChunk(epd, r.ReadRemaining());
-        return true;
+        bool ok = PrefixedThenRest.TryRead(payload, out var endpointDiscriminator, out var tag);
+        chunk = new IHelloChunk(endpointDiscriminator, tag);
+        return ok;
     }
 
-    public static void Write(ref WireWriter writer, scoped IHelloChunk chunk)
-    {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.IHello, chunk.PayloadLength);
-        writer.WriteVluPrefixedBytes(chunk.EndpointDiscriminator);
-        writer.WriteBytes(chunk.Tag);
-    }
+    public static void Write(ref WireWriter writer, scoped IHelloChunk chunk) =>
+        PrefixedThenRest.Write(ref writer, ChunkType.IHello, chunk.EndpointDiscriminator, chunk.Tag);
 }

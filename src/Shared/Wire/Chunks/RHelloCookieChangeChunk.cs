@@ -12,25 +12,16 @@ public readonly ref struct RHelloCookieChangeChunk
     public ReadOnlySpan<byte> OldCookie { get; }
     public ReadOnlySpan<byte> NewCookie { get; }
 
-    public int PayloadLength => Vlu.GetPrefixedLength(OldCookie.Length) + NewCookie.Length;
+    public int PayloadLength => PrefixedThenRest.GetPayloadLength(OldCookie.Length, NewCookie.Length);
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     public static bool TryRead(ReadOnlySpan<byte> payload, out RHelloCookieChangeChunk chunk)
     {
-        chunk = default;
-        var r = new WireReader(payload);
-        if (!r.TryReadVluPrefixedBytes(out var oldCookie))
-        {
-            return false;
-        }
-        chunk = new RHelloCookieChangeChunk(oldCookie, r.ReadRemaining());
-        return true;
+        bool ok = PrefixedThenRest.TryRead(payload, out var oldCookie, out var newCookie);
+        chunk = new RHelloCookieChangeChunk(oldCookie, newCookie);
+        return ok;
     }
 
-    public static void Write(ref WireWriter writer, scoped RHelloCookieChangeChunk chunk)
-    {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.RHelloCookieChange, chunk.PayloadLength);
-        writer.WriteVluPrefixedBytes(chunk.OldCookie);
-        writer.WriteBytes(chunk.NewCookie);
-    }
+    public static void Write(ref WireWriter writer, scoped RHelloCookieChangeChunk chunk) =>
+        PrefixedThenRest.Write(ref writer, ChunkType.RHelloCookieChange, chunk.OldCookie, chunk.NewCookie);
 }

@@ -22,7 +22,7 @@ public readonly ref struct ResponderRedirectChunk
 
     public AddressListReader GetDestinations() => new(RedirectDestinations);
 
-    public int PayloadLength => Vlu.GetPrefixedLength(TagEcho.Length) + RedirectDestinations.Length;
+    public int PayloadLength => PrefixedThenRest.GetPayloadLength(TagEcho.Length, RedirectDestinations.Length);
     public int Length => PacketLimits.ChunkHeaderLength + PayloadLength;
 
     /// <summary>Payload size for a redirect listing <paramref name="destinations"/>.</summary>
@@ -40,12 +40,10 @@ public readonly ref struct ResponderRedirectChunk
     public static bool TryRead(ReadOnlySpan<byte> payload, out ResponderRedirectChunk chunk)
     {
         chunk = default;
-        var r = new WireReader(payload);
-        if (!r.TryReadVluPrefixedBytes(out var tag))
+        if (!PrefixedThenRest.TryRead(payload, out var tag, out var destinations))
         {
             return false;
         }
-        var destinations = r.ReadRemaining();
         var rest = destinations;
         while (!rest.IsEmpty)
         {
@@ -59,12 +57,8 @@ public readonly ref struct ResponderRedirectChunk
         return true;
     }
 
-    public static void Write(ref WireWriter writer, scoped ResponderRedirectChunk chunk)
-    {
-        ChunkWriter.WriteHeader(ref writer, ChunkType.ResponderRedirect, chunk.PayloadLength);
-        writer.WriteVluPrefixedBytes(chunk.TagEcho);
-        writer.WriteBytes(chunk.RedirectDestinations);
-    }
+    public static void Write(ref WireWriter writer, scoped ResponderRedirectChunk chunk) =>
+        PrefixedThenRest.Write(ref writer, ChunkType.ResponderRedirect, chunk.TagEcho, chunk.RedirectDestinations);
 
     /// <summary>Writes a whole Redirect chunk from a list of addresses.</summary>
     public static void Write(ref WireWriter writer, scoped ReadOnlySpan<byte> tagEcho, scoped ReadOnlySpan<Address> destinations)
