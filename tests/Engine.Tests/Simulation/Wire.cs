@@ -96,11 +96,11 @@ internal sealed class Wire
 
     public static ChunkWriter Ping(byte[] message) => (ref WireWriter w) => PingChunk.Write(ref w, new PingChunk(message));
 
-    public static ChunkWriter PingReply(byte[] echo) => (ref WireWriter w) => PingReplyChunk.Write(ref w, new PingReplyChunk(echo));
+    public static ChunkWriter PingReply(byte[] echo) => (ref WireWriter w) => PingChunk.WriteReply(ref w, new PingChunk(echo));
 
-    public static ChunkWriter CloseRequest() => (ref WireWriter w) => SessionCloseRequestChunk.Write(ref w);
+    public static ChunkWriter CloseRequest() => (ref WireWriter w) => SessionCloseChunk.WriteRequest(ref w);
 
-    public static ChunkWriter CloseAck() => (ref WireWriter w) => SessionCloseAcknowledgementChunk.Write(ref w);
+    public static ChunkWriter CloseAck() => (ref WireWriter w) => SessionCloseChunk.WriteAcknowledgement(ref w);
 
     public static ChunkWriter Raw(ChunkType type, byte[] payload) => (ref WireWriter w) =>
     {
