@@ -8,6 +8,7 @@ using Rtmfp.Cluster;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
+using Rtmfp.Integration.Tests.Support;
 
 namespace Rtmfp.Gateway.Tests;
 
@@ -230,7 +231,7 @@ public sealed class GatewayActorTests : TestKit
         Handled(actor);
         gateway.OnDatagram(_endpoint, ClientDatagram(1, Sseq), to); // the client was last heard from here
         region.ExpectMsg<InboundPacket>(p => ArrayPool<byte>.Shared.Return(p.Buffer));
-        using var counters = new Tests.Support.Counters(_metrics);
+        using var counters = new MetricCollector(_metrics);
 
         actor.Tell(new UnknownSession(SessionId));
         var buffer = new byte[2048];

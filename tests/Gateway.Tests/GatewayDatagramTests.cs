@@ -9,6 +9,7 @@ using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
+using Rtmfp.Integration.Tests.Support;
 
 namespace Rtmfp.Gateway.Tests;
 
@@ -236,7 +237,7 @@ public sealed class GatewayDatagramTests : TestKit
     [Fact]
     public void Each_datagram_is_counted_in_and_each_drop_by_its_reason()
     {
-        using var counters = new Counters(_metrics);
+        using var counters = new MetricCollector(_metrics);
         var (gateway, region, startup, client) = Start(16, 16, false, false);
         using (client)
         {
@@ -262,7 +263,7 @@ public sealed class GatewayDatagramTests : TestKit
     [Fact]
     public void A_draining_gateway_starts_no_handshake_and_asks_for_no_keys()
     {
-        using var counters = new Counters(_metrics);
+        using var counters = new MetricCollector(_metrics);
         var (gateway, region, startup, client) = Start(0, 0, false, false);
         using (client)
         using (var defaultKey = SessionCryptoContext.CreateDefault())

@@ -6,6 +6,7 @@ using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
+using Rtmfp.Integration.Tests.Support;
 
 namespace Rtmfp.Gateway.Tests.Handshake;
 
@@ -17,11 +18,11 @@ namespace Rtmfp.Gateway.Tests.Handshake;
 public sealed class StartupSenderTests : IAsyncLifetime
 {
     private readonly RtmfpMetrics _metrics = new();
-    private readonly Counters _counters;
+    private readonly MetricCollector _counters;
     private UdpEndpoint _endpoint = null!;
     private readonly Socket _client = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 300 };
 
-    public StartupSenderTests() => _counters = new Counters(_metrics);
+    public StartupSenderTests() => _counters = new MetricCollector(_metrics);
 
     public ValueTask InitializeAsync()
     {

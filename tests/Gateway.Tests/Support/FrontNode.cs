@@ -11,6 +11,7 @@ using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
 using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
+using Rtmfp.Integration.Tests.Support;
 
 namespace Rtmfp.Gateway.Tests.Support;
 
@@ -37,7 +38,7 @@ internal sealed class FrontNode : IDisposable
         double? lookupsPerSecond = null, ILogger? logger = null)
     {
         Metrics = new RtmfpMetrics();
-        Counters = new Counters(Metrics);
+        Counters = new MetricCollector(Metrics);
         Cache = new SessionKeyCache();
         logger ??= NullLogger.Instance;
         answer ??= open => new SessionOpened(open.SessionId, open.FarSessionId, open.Crypto, open.FarAddress, open.RIKeyingPacket);
@@ -78,7 +79,7 @@ internal sealed class FrontNode : IDisposable
     }
 
     public RtmfpMetrics Metrics { get; }
-    public Counters Counters { get; }
+    public MetricCollector Counters { get; }
     public SessionKeyCache Cache { get; }
     public RtmfpGateway Gateway { get; }
     public HandshakeFront Front { get; }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Rtmfp.Gateway.Tests.Support;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Telemetry;
+using Rtmfp.Integration.Tests.Support;
 
 namespace Rtmfp.Gateway.Tests.Transport;
 
@@ -15,9 +16,9 @@ public sealed class UdpTransportTests : IDisposable
 {
     private readonly List<Socket> _sockets = [];
     private readonly RtmfpMetrics _metrics = new();
-    private readonly Counters _counters;
+    private readonly MetricCollector _counters;
 
-    public UdpTransportTests() => _counters = new Counters(_metrics);
+    public UdpTransportTests() => _counters = new MetricCollector(_metrics);
 
     public void Dispose()
     {

@@ -5,7 +5,11 @@ using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Integration.Tests.Support;
 
-/// <summary>Sums one node's "Rtmfp" counters as they are recorded (tests run several nodes in one process).</summary>
+/// <summary>
+/// Sums one node's "Rtmfp" counters as they are recorded (tests run several nodes in one process): "name" for the total,
+/// "name{value}" per value of its one tag (direction, error.type); a histogram sample counts one. Linked into the
+/// gateway and fuzz test projects as well.
+/// </summary>
 public sealed class MetricCollector : IDisposable
 {
     private readonly MeterListener _listener = new();
@@ -31,6 +35,7 @@ public sealed class MetricCollector : IDisposable
                 _totals.AddOrUpdate($"{instrument.Name}{{{tags[0].Value}}}", value, (_, v) => v + value);
             }
         });
+        _listener.SetMeasurementEventCallback<double>((instrument, _, _, _) => _totals.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1));
         _listener.Start();
     }
 
