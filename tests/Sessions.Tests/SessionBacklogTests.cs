@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Diagnostics.Metrics;
 using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit;
 using Rtmfp.Cluster;
+using Rtmfp.Integration.Tests.Support;
 using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Sessions.Tests;
@@ -108,26 +108,7 @@ public sealed class SessionBacklogTests : TestKit
     public async Task A_stalled_session_entity_flooded_with_datagrams_keeps_the_bound_and_the_metric_counts_the_drops()
     {
         using var metrics = new RtmfpMetrics();
-        long counted = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter == metrics.Meter && instrument.Name == "rtmfp.gateway.packets.dropped")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "error.type" && (string?)tag.Value == "session_backlog")
-                {
-                    Interlocked.Add(ref counted, value);
-                }
-            }
-        });
-        listener.Start();
+        using var collector = new MetricCollector(metrics);
         var backlog = SessionBacklog.For(Sys);
         backlog.Metrics = metrics;
 
@@ -145,7 +126,7 @@ public sealed class SessionBacklogTests : TestKit
         long dropped = backlog.Dropped;
         int kept = Sent - (int)dropped;
         Assert.InRange(kept, SessionBacklog.MaxQueuedBytes / PacketLength, SessionBacklog.MaxQueuedBytes / PacketLength + 1);
-        Assert.Equal(dropped, Interlocked.Read(ref counted));
+        Assert.Equal(dropped, collector["rtmfp.gateway.packets.dropped{session_backlog}"]);
 
         gate.Set();
         stalled.Tell("count");
