@@ -72,11 +72,54 @@ internal sealed class GatewayActor : ReceiveActor
                 // that only receives (a player) may not send for many seconds, and the resumed session sends first.
                 // Without a record the answer is UnknownSession and the client hears a Close Request at once.
                 _gateway.FetchKeys(sessionId);
+                // What arrived while its node was unreachable follows the wake-up, through the region (HeldPackets).
+                ReleaseHold(entry, _gateway.SessionRegion);
             }
         });
         Receive<PeerRedirect>(SendRedirect);
-        Receive<Akka.Cluster.ClusterEvent.UnreachableMember>(_ => _startup.OnMemberLost());
+        Receive<NodeReachability>(OnNodeReachability);
+        Receive<Akka.Cluster.ClusterEvent.UnreachableMember>(m =>
+        {
+            _startup.OnMemberLost();
+            OnNodeReachability(new NodeReachability(m.Member.Address, Reachable: false));
+        });
+        Receive<Akka.Cluster.ClusterEvent.ReachableMember>(m => OnNodeReachability(new NodeReachability(m.Member.Address, Reachable: true)));
         Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(_ => _startup.OnMemberLost());
+    }
+
+    /// <summary>A cluster member became unreachable, or reachable again (the cluster's events, or tests).</summary>
+    internal sealed record NodeReachability(Akka.Actor.Address Address, bool Reachable);
+
+    /// <summary>
+    /// Unreachable: the sessions whose entity lives there hold their inbound packets (<see cref="HeldPackets"/>) until
+    /// the entity is known dead (Terminated, after the node's removal) or the node is reachable again; then they go on.
+    /// </summary>
+    private void OnNodeReachability(NodeReachability change)
+    {
+        foreach (var (session, sessionId) in _watched)
+        {
+            if (!session.Path.Address.Equals(change.Address) || !_gateway.Cache.TryGet(sessionId, out var entry))
+            {
+                continue;
+            }
+            if (!change.Reachable)
+            {
+                entry.Hold ??= new HeldPackets(_gateway.Held);
+            }
+            else
+            {
+                ReleaseHold(entry, session);
+            }
+        }
+    }
+
+    private void ReleaseHold(SessionKeyCache.Entry entry, IActorRef target)
+    {
+        if (entry.Hold is { } hold)
+        {
+            entry.Hold = null;
+            hold.Release(target, Self);
+        }
     }
 
     /// <summary>Node losses steer new handshakes to shards with a known home for a while (AnsweringShards).</summary>
@@ -85,7 +128,8 @@ internal sealed class GatewayActor : ReceiveActor
         if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
         {
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-                typeof(Akka.Cluster.ClusterEvent.UnreachableMember), typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+                typeof(Akka.Cluster.ClusterEvent.UnreachableMember), typeof(Akka.Cluster.ClusterEvent.ReachableMember),
+                typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
         }
     }
 
@@ -113,6 +157,8 @@ internal sealed class GatewayActor : ReceiveActor
         entry.Session = session;
         _watched[session] = entry.SessionId;
         Context.Watch(session);
+        // The entity answered from its new home: what was held for it goes there.
+        ReleaseHold(entry, session);
     }
 
     /// <summary>

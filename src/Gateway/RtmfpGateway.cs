@@ -52,6 +52,12 @@ internal sealed class RtmfpGateway : ILocalPacketSink
 
     public SessionKeyCache Cache => _cache;
 
+    /// <summary>The session shard region (packets of sessions whose entity is not known yet, or moved).</summary>
+    public IActorRef SessionRegion => _sessionRegion;
+
+    /// <summary>What all sessions' <see cref="HeldPackets"/> hold together, bounded.</summary>
+    public HeldBytes Held { get; } = new(HeldBytes.DefaultLimit);
+
     /// <summary>
     /// Set when the node shuts down (<see cref="SessionDrain"/>): startup packets are dropped, so no handshake begins,
     /// and unknown session IDs no longer start entity lookups (the last acknowledgements of closed sessions).
@@ -197,6 +203,15 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         // The session's own actor once known: the shard region and shard are two hops per packet otherwise.
         var target = entry.Session ?? _sessionRegion;
         var packet = new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from));
+        // Its entity's node is unreachable: keep the newest packets for the entity's next home (HeldPackets).
+        if (entry.Hold is { } hold && hold.TryAdd(packet, out bool dropped))
+        {
+            if (dropped)
+            {
+                _metrics.Dropped(DropReasons.NodeUnreachable);
+            }
+            return;
+        }
         if (batch is null)
         {
             target.Tell(packet, _self);

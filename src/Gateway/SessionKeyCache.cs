@@ -26,6 +26,9 @@ internal sealed class SessionKeyCache : IDisposable
         /// <summary>The session entity's actor once it has answered: inbound packets go to it directly.</summary>
         public volatile IActorRef? Session;
 
+        /// <summary>Set while the node of <see cref="Session"/> is unreachable: inbound packets wait here (<see cref="HeldPackets"/>).</summary>
+        public volatile HeldPackets? Hold;
+
         /// <summary>The endpoint the client last reached us on: replies leave from it.</summary>
         public volatile UdpEndpoint? Endpoint;
 
@@ -74,6 +77,7 @@ internal sealed class SessionKeyCache : IDisposable
         _pendingFetch.TryRemove(sessionId, out _);
         if (_entries.TryRemove(sessionId, out var entry))
         {
+            entry.Hold?.Release(null, ActorRefs.Nobody);
             // Receive loops may still hold it for a moment; disposing under the lock orders it after them.
             lock (entry.DecryptLock)
             {

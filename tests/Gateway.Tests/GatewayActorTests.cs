@@ -126,6 +126,90 @@ public sealed class GatewayActorTests : TestKit
         Assert.Equal(3, MarkerOf(region.ExpectMsg<InboundPacket>()));
     }
 
+    /// <summary>The marker of a packet the gateway held: its timestamp was removed (HeldPackets), so the marker is one byte nearer.</summary>
+    private static byte HeldMarkerOf(InboundPacket packet)
+    {
+        try
+        {
+            Assert.True(PacketHeader.TryRead(packet.Buffer.AsSpan(packet.Offset, packet.Length), out var header, out int headerLength));
+            Assert.False(header.HasTimestamp);
+            return packet.Buffer[packet.Offset + headerLength];
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(packet.Buffer);
+        }
+    }
+
+    [Fact]
+    public void While_the_entitys_node_is_unreachable_its_newest_packets_wait_and_follow_the_wake_up_through_the_region()
+    {
+        var (gateway, actor, region) = Start();
+        var session = CreateTestProbe();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+        using var counters = new MetricCollector(_metrics);
+
+        // Another node (here: the probe's) is unreachable: nothing goes to it, nothing to the region yet.
+        actor.Tell(new GatewayActor.NodeReachability(session.Ref.Path.Address, Reachable: false));
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && e.Hold is not null);
+        for (byte marker = 1; marker <= 10; marker++)
+        {
+            gateway.OnDatagram(_endpoint, ClientDatagram(marker), Client);
+        }
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(2, counters["rtmfp.gateway.packets.dropped{node_unreachable}"]);
+
+        // The node is removed and the entity with it: the wake-up first, then the newest eight, oldest first.
+        Sys.Stop(session.Ref);
+        Assert.Equal(SessionId, region.ExpectMsg<FetchSessionKeys>().SessionId);
+        Assert.Equal([3, 4, 5, 6, 7, 8, 9, 10], Enumerable.Range(0, 8).Select(_ => HeldMarkerOf(region.ExpectMsg<InboundPacket>())));
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && e.Hold is null && e.Session is null);
+        Assert.Equal(0, gateway.Held.Held);
+
+        // Later packets go through the region as usual.
+        gateway.OnDatagram(_endpoint, ClientDatagram(11), Client);
+        Assert.Equal(11, MarkerOf(region.ExpectMsg<InboundPacket>()));
+    }
+
+    [Fact]
+    public void A_node_reachable_again_gets_what_was_held_for_its_entity_and_a_closed_session_returns_its_hold()
+    {
+        var (gateway, actor, region) = Start();
+        var session = CreateTestProbe();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+
+        // A node elsewhere is unreachable: this session's packets still go to its entity.
+        actor.Tell(new GatewayActor.NodeReachability(new Akka.Actor.Address("akka.tcp", "rtmfp", "127.0.0.1", 1), Reachable: false));
+        Handled(actor);
+        gateway.OnDatagram(_endpoint, ClientDatagram(1), Client);
+        Assert.Equal(1, MarkerOf(session.ExpectMsg<InboundPacket>()));
+
+        actor.Tell(new GatewayActor.NodeReachability(session.Ref.Path.Address, Reachable: false));
+        Handled(actor);
+        gateway.OnDatagram(_endpoint, ClientDatagram(2), Client);
+        gateway.OnDatagram(_endpoint, ClientDatagram(3), Client);
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        actor.Tell(new GatewayActor.NodeReachability(session.Ref.Path.Address, Reachable: true));
+        Assert.Equal([2, 3], new[] { HeldMarkerOf(session.ExpectMsg<InboundPacket>()), HeldMarkerOf(session.ExpectMsg<InboundPacket>()) });
+        gateway.OnDatagram(_endpoint, ClientDatagram(4), Client);
+        Assert.Equal(4, MarkerOf(session.ExpectMsg<InboundPacket>()));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        // Held again, then the session closes: its buffers and bytes go back, nothing is sent.
+        actor.Tell(new GatewayActor.NodeReachability(session.Ref.Path.Address, Reachable: false));
+        Handled(actor);
+        gateway.OnDatagram(_endpoint, ClientDatagram(5), Client);
+        Assert.True(gateway.Held.Held > 0);
+        actor.Tell(new SessionClosed(SessionId));
+        AwaitCondition(() => !gateway.Cache.TryGet(SessionId, out _));
+        Assert.Equal(0, gateway.Held.Held);
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
     [Fact]
     public void A_closed_session_is_forgotten_and_its_entity_no_longer_watched()
     {

@@ -42,7 +42,13 @@ public static class DropReasons
     /// </summary>
     public static readonly KeyValuePair<string, object?> SessionBacklog = new(MetricTags.ErrorType, "session_backlog");
 
-    public static readonly KeyValuePair<string, object?>[] All = [Malformed, StartupInvalid, DecryptFailed, Replayed, SessionBacklog];
+    /// <summary>
+    /// Decrypted while its session entity's node was unreachable, and not among the newest few the gateway keeps for the
+    /// entity's next home (issue 9: <c>HeldPackets</c>, eight per session, 16 MiB per gateway).
+    /// </summary>
+    public static readonly KeyValuePair<string, object?> NodeUnreachable = new(MetricTags.ErrorType, "node_unreachable");
+
+    public static readonly KeyValuePair<string, object?>[] All = [Malformed, StartupInvalid, DecryptFailed, Replayed, SessionBacklog, NodeUnreachable];
 }
 
 /// <summary><c>error.type</c> of <c>rtmfp.handshake.rejected</c>: why an IIKeying did not become a session.</summary>

@@ -72,6 +72,7 @@ public class CrashRecoveryTests
             await using var controller = new BalancerController(lb, nodes, BalancerMode.Nth, TimeSpan.FromMilliseconds(250), threshold: 3);
 
             double killedAt = clock.Elapsed.TotalSeconds;
+            var killedUtc = DateTime.UtcNow;
             victim.Kill();
             // A brand-new client at the moment of the kill: its IHello may first go to the dead gateway.
             var newcomer = Connect(lb, TimeSpan.FromSeconds(30)).ContinueWith(t => (t, clock.Elapsed.TotalSeconds - killedAt), TaskScheduler.Default);
@@ -89,7 +90,7 @@ public class CrashRecoveryTests
             long handshakes = await TotalAsync(survivors, Completed, ct) - completedBefore;
             long retried = await TotalAsync(survivors, Retried, ct) - retriedBefore;
             int resumedLogged = survivors.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
-            string report = $"{(oldest ? "oldest" : "ordinary")} node killed, hosting {affected.Count} of {EchoClients} echo sessions and " +
+            string report = $"{(oldest ? "oldest" : "ordinary")} node killed at {killedUtc:HH:mm:ss.fff} UTC, hosting {affected.Count} of {EchoClients} echo sessions and " +
                 $"{affectedPlayers} of {Players + 1} Flash sessions; echo answering again after {Figures(resumed)} s (longest silence {longestSilence:F1} s); longest video gap per " +
                 $"player {string.Join(", ", videoGaps.Select(g => g.ToString("F1")))} s; new client's session open {newAfter:F1} s after the kill; " +
                 $"handshakes on the survivors meanwhile {handshakes} (keyings retried {retried}); resumed (node logs) {resumedLogged}; " +

@@ -318,6 +318,12 @@ public sealed class NodeProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        // By hand: RTMFP_TEST_NODE_LOGS=<dir> keeps every node's output (one file per node) to read a test's timeline.
+        if (Environment.GetEnvironmentVariable("RTMFP_TEST_NODE_LOGS") is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            await File.WriteAllLinesAsync(Path.Combine(logs, $"node-{RemotingPort}-{DateTime.UtcNow:HHmmss}.log"), _output.ToArray());
+        }
         if (FailOnErrorLines)
         {
             AssertNoErrorLines(printed);
