@@ -34,6 +34,7 @@ internal sealed class GatewayActor : ReceiveActor
         {
             var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, _gateway.EndpointFor(opened.FarAddress));
             LearnSession(entry, Sender);
+            _gateway.ReleaseAwaiting(opened.SessionId);
             _startup.OnEntityAnswered(opened.SessionId, Sender);
             _startup.OnSessionOpened(opened, _gateway.EndpointFor(opened.FarAddress));
         });
@@ -41,10 +42,13 @@ internal sealed class GatewayActor : ReceiveActor
         Receive<SessionKeysReply>(r =>
         {
             LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender);
+            // What arrived before the keys (a client new to this gateway) goes on now (AwaitingKeys).
+            _gateway.ReleaseAwaiting(r.SessionId);
             _startup.OnEntityAnswered(r.SessionId, Sender);
         });
         Receive<UnknownSession>(u =>
         {
+            _gateway.DiscardAwaiting(u.SessionId);
             if (_gateway.Cache.TryGet(u.SessionId, out var entry))
             {
                 CloseLostSession(entry);
@@ -84,7 +88,18 @@ internal sealed class GatewayActor : ReceiveActor
             OnNodeReachability(new NodeReachability(m.Member.Address, Reachable: false));
         });
         Receive<Akka.Cluster.ClusterEvent.ReachableMember>(m => OnNodeReachability(new NodeReachability(m.Member.Address, Reachable: true)));
-        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(_ => _startup.OnMemberLost());
+        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(m => OnNodeRemoved(new NodeRemoved(m.Member.Address)));
+        Receive<NodeRemoved>(OnNodeRemoved);
+    }
+
+    /// <summary>A cluster member was removed (the cluster's event, or tests).</summary>
+    internal sealed record NodeRemoved(Akka.Actor.Address Address);
+
+    private void OnNodeRemoved(NodeRemoved removed)
+    {
+        _startup.OnMemberLost();
+        // Key fetches that went to the removed node are lost; the region now keeps them until the new homes answer.
+        _gateway.FetchAwaitingAgain();
     }
 
     /// <summary>A cluster member became unreachable, or reachable again (the cluster's events, or tests).</summary>

@@ -159,10 +159,57 @@ internal sealed class RtmfpGateway : ILocalPacketSink
     public void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from) =>
         OnDatagram(endpoint, datagram, from, null);
 
+    /// <summary>Datagrams that waited for their session's keys (<see cref="AwaitingKeys"/>), now that the keys came.</summary>
+    public AwaitingKeys AwaitingKeys { get; } = new();
+
+    /// <summary>
+    /// The datagrams that waited for <paramref name="sessionId"/>'s keys go on as if they arrived now (the gateway actor,
+    /// once the keys are cached), their timestamps removed (HeldPackets: they are seconds old).
+    /// </summary>
+    public int ReleaseAwaiting(uint sessionId)
+    {
+        var kept = AwaitingKeys.Take(sessionId, Environment.TickCount64);
+        foreach (var d in kept)
+        {
+            try
+            {
+                Route(d.Endpoint, d.Buffer.AsSpan(0, d.Length), d.From, null, stale: true);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(d.Buffer);
+            }
+        }
+        return kept.Count;
+    }
+
+    /// <summary>An entity said it knows nothing of the session: what waited for its keys is dropped.</summary>
+    public void DiscardAwaiting(uint sessionId)
+    {
+        foreach (var d in AwaitingKeys.Take(sessionId, Environment.TickCount64))
+        {
+            ArrayPool<byte>.Shared.Return(d.Buffer);
+        }
+    }
+
+    /// <summary>A node was removed: the key fetches still waiting (lost if they went to it) are sent again now.</summary>
+    public void FetchAwaitingAgain()
+    {
+        foreach (uint sessionId in AwaitingKeys.SessionIds())
+        {
+            FetchKeys(sessionId, force: true);
+        }
+    }
+
     private void OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from, InboundBatcher? batch)
     {
         _metrics.Packets.Add(1, MetricTags.Receive);
         _metrics.Io.Add(datagram.Length, MetricTags.Receive);
+        Route(endpoint, datagram, from, batch, stale: false);
+    }
+
+    private void Route(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress from, InboundBatcher? batch, bool stale)
+    {
         if (datagram.Length < PacketLimits.MinFlashDatagramLength || !Multiplex.TryUnscrambleSessionId(datagram, out uint sessionId))
         {
             _metrics.Dropped(DropReasons.Malformed);
@@ -181,7 +228,10 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         }
         if (!_cache.TryGet(sessionId, out var entry))
         {
-            OnUnknownSession(sessionId);
+            if (!stale)
+            {
+                OnUnknownSession(sessionId, datagram, from, endpoint);
+            }
             return;
         }
 
@@ -203,6 +253,10 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         // The session's own actor once known: the shard region and shard are two hops per packet otherwise.
         var target = entry.Session ?? _sessionRegion;
         var packet = new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from));
+        if (stale)
+        {
+            packet = HeldPackets.WithoutTimestamps(packet);
+        }
         // Its entity's node is unreachable: keep the newest packets for the entity's next home (HeldPackets).
         if (entry.Hold is { } hold && hold.TryAdd(packet, out bool dropped))
         {
@@ -222,21 +276,27 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         }
     }
 
-    private void OnUnknownSession(uint sessionId)
+    private void OnUnknownSession(uint sessionId, ReadOnlySpan<byte> datagram, SocketAddress from, UdpEndpoint endpoint)
     {
         // Ordinary after a gateway restart or a client moving between gateways: not a rejection.
         _metrics.KeyCacheMisses.Add(1);
-        FetchKeys(sessionId);
+        long now = Environment.TickCount64;
+        if (!_draining && !_cache.IsKnownUnknown(sessionId, now))
+        {
+            // Kept for when the keys come (AwaitingKeys); beyond its bounds dropped, as UDP may drop it.
+            AwaitingKeys.TryAdd(sessionId, datagram, from, endpoint, now);
+            FetchKeys(sessionId);
+        }
     }
 
     /// <summary>
     /// Asks the session entity for keys this gateway lacks, at most once per retry interval per ID and
     /// within a global budget, whether a datagram or an outbound packet found the cache empty.
     /// </summary>
-    public void FetchKeys(uint sessionId)
+    public void FetchKeys(uint sessionId, bool force = false)
     {
         long now = Environment.TickCount64;
-        if (_draining || _cache.IsKnownUnknown(sessionId, now) || !_cache.BeginFetch(sessionId, now, FetchRetryMs))
+        if (_draining || _cache.IsKnownUnknown(sessionId, now) || !_cache.BeginFetch(sessionId, now, force ? 0 : FetchRetryMs))
         {
             return;
         }

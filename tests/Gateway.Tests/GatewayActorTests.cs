@@ -211,6 +211,40 @@ public sealed class GatewayActorTests : TestKit
     }
 
     [Fact]
+    public void Datagrams_that_came_before_the_keys_go_on_once_they_come_and_a_removed_node_fetches_again()
+    {
+        var (gateway, actor, region) = Start();
+        var session = CreateTestProbe();
+
+        // A client new to this gateway (its own died): no keys, so the datagrams wait and the keys are asked for.
+        gateway.OnDatagram(_endpoint, ClientDatagram(1), Client);
+        gateway.OnDatagram(_endpoint, ClientDatagram(2), Client);
+        gateway.OnDatagram(_endpoint, ClientDatagram(3), Client);
+        Assert.Equal(SessionId, region.ExpectMsg<FetchSessionKeys>().SessionId);
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // one fetch per second per ID
+        Assert.Equal(1, gateway.AwaitingKeys.Sessions);
+
+        // The fetch went to a node that was then removed: it is sent again at once.
+        actor.Tell(new GatewayActor.NodeRemoved(new Akka.Actor.Address("akka.tcp", "rtmfp", "127.0.0.1", 1)));
+        Assert.Equal(SessionId, region.ExpectMsg<FetchSessionKeys>().SessionId);
+
+        // The resumed entity answers: the newest two go to it, without their timestamps, and nothing waits any more.
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        Assert.Equal([2, 3], new[] { HeldMarkerOf(session.ExpectMsg<InboundPacket>()), HeldMarkerOf(session.ExpectMsg<InboundPacket>()) });
+        Assert.Equal(0, gateway.AwaitingKeys.Sessions);
+        gateway.OnDatagram(_endpoint, ClientDatagram(4), Client);
+        Assert.Equal(4, MarkerOf(session.ExpectMsg<InboundPacket>()));
+
+        // An ID no entity knows: what waited for it is dropped.
+        actor.Tell(new SessionClosed(SessionId));
+        AwaitCondition(() => !gateway.Cache.TryGet(SessionId, out _));
+        gateway.OnDatagram(_endpoint, ClientDatagram(6), Client);
+        AwaitCondition(() => gateway.AwaitingKeys.Sessions == 1);
+        actor.Tell(new UnknownSession(SessionId));
+        AwaitCondition(() => gateway.AwaitingKeys.Sessions == 0 && gateway.AwaitingKeys.Bytes == 0);
+    }
+
+    [Fact]
     public void A_closed_session_is_forgotten_and_its_entity_no_longer_watched()
     {
         var (gateway, actor, region) = Start();
