@@ -29,7 +29,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// Highest probe (exclusive) a stalled handshake may key again under: each stall costs the initiator a
     /// retransmission and this gateway one Diffie-Hellman, and the choice may skip probes (<see cref="AnsweringShards"/>).
     /// </summary>
-    public const int MaxStalledProbes = 64;
+    public const int MaxStalledProbes = 1024;
 
     [ThreadStatic]
     private static ReceiveScratch? t_scratch;
