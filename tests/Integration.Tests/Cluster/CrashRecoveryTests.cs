@@ -14,8 +14,8 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// which hosts the shard coordinators); the controller takes its gateway out of the service. Asserted, with the default
 /// failure detector and downing settings: every session that lived on the dead node answers again within 10 s of the kill
 /// on the same session (no new handshake), players get video again, the publisher hears nothing but its Publish.Start,
-/// and a brand-new client started at the kill opens its session through the balancer within 10 s (the oldest node's
-/// sessions resume within <see cref="OldestBound"/>: see there; its new clients are held to 10 s as well).
+/// and a brand-new client started at the kill opens its session through the balancer within 10 s, for an ordinary node
+/// and for the oldest one (which hosts the shard coordinators).
 /// </summary>
 [Collection("node")]
 public class CrashRecoveryTests
@@ -23,16 +23,13 @@ public class CrashRecoveryTests
     private const int EchoClients = 9;
     private const int Players = 3;
 
-    /// <summary>Issue 9's bound for both: sessions resumed and new handshakes, seconds after the kill.</summary>
-    private const double Bound = 10;
-
     /// <summary>
-    /// What the oldest node's loss is held to here for its sessions' resumption: they wait for the coordinators' takeover
-    /// (their shards must be homed again): 7.2–9.3 s when this test ran alone (load average up to 112), but 12–15 s
-    /// inside the whole suite on the 2-core machine, so the test asserts a looser bound and prints the figures
-    /// (docs/load-balancer.md). New handshakes do not wait for the takeover and are held to <see cref="Bound"/>.
+    /// Issue 9's bound for both: sessions resumed and new handshakes, seconds after the kill. The oldest node's sessions
+    /// wait for the coordinators' takeover on top (removal margin and the coordinator's start, about 1.5 s): 7.2–8.2 s
+    /// alone on the idle 2-core VM once the gateways held what arrived meanwhile (HeldPackets, AwaitingKeys; 8.0–9.2 s
+    /// before), ordinary nodes 6.8–8.2 s (docs/decisions.md "Crash recovery timing").
     /// </summary>
-    private const double OldestBound = 20;
+    private const double Bound = 10;
 
     private const string Completed = "rtmfp.handshake.completed";
     private const string Retried = "rtmfp.handshake.retried";
@@ -41,11 +38,10 @@ public class CrashRecoveryTests
     public Task An_ordinary_node_dies_under_load_and_its_sessions_resume_within_10_s() => CrashAsync(oldest: false);
 
     [Fact(Timeout = 150_000)]
-    public Task The_oldest_node_dies_under_load_and_its_sessions_resume_without_a_handshake() => CrashAsync(oldest: true);
+    public Task The_oldest_node_dies_under_load_and_its_sessions_resume_within_10_s() => CrashAsync(oldest: true);
 
     private static async Task CrashAsync(bool oldest)
     {
-        double bound = oldest ? OldestBound : Bound;
         if (UdpBalancer.WhyUnavailable() is { } why)
         {
             Assert.Skip(why);
@@ -101,12 +97,12 @@ public class CrashRecoveryTests
             Assert.True(affected.Count + affectedPlayers > 0, "the victim hosted none of the sessions: " + report);
             Assert.All(echoes, e => Assert.Null(e.ClosedAt));
             Assert.All(flash, c => Assert.False(c.Closed.IsCompleted, report));
-            Assert.True(resumed.Count == 0 || resumed[^1] < bound, report);
-            Assert.True(longestSilence < bound, report);
+            Assert.True(resumed.Count == 0 || resumed[^1] < Bound, report);
+            Assert.True(longestSilence < Bound, report);
             // Every player gets video again (waited for above). One whose gateway died sends nothing until its keepalive
             // (RtmfpClientOptions.PlayingKeepaliveInterval, 3 s once it plays) and only then reaches a live gateway: it is
             // held to the bound plus that interval.
-            var playerBound = bound + new RtmfpClientOptions().PlayingKeepaliveInterval.TotalSeconds;
+            var playerBound = Bound + new RtmfpClientOptions().PlayingKeepaliveInterval.TotalSeconds;
             Assert.All(videoGaps, g => Assert.True(g < playerBound, report));
             // New handshakes are held to issue 9's 10 s for the oldest node too: a stalled or degraded-time keying picks a
             // session ID in a shard whose home this node's region knows (AnsweringShards), not one waiting for a coordinator.
