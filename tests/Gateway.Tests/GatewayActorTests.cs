@@ -86,16 +86,29 @@ public sealed class GatewayActorTests : TestKit
         return receiver;
     }
 
-    private static byte MarkerOf(InboundPacket packet)
+    /// <summary>The byte after the packet header (ClientDatagram's marker), whether or not the gateway removed the timestamp.</summary>
+    private static byte MarkerOf(InboundPacket packet) => MarkerOf(packet, out _);
+
+    private static byte MarkerOf(InboundPacket packet, out bool hasTimestamp)
     {
         try
         {
-            return packet.Buffer[packet.Offset + 3];
+            Assert.True(PacketHeader.TryRead(packet.Buffer.AsSpan(packet.Offset, packet.Length), out var header, out int headerLength));
+            hasTimestamp = header.HasTimestamp;
+            return packet.Buffer[packet.Offset + headerLength];
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(packet.Buffer);
         }
+    }
+
+    /// <summary>The marker of a packet the gateway held: its timestamp was removed (HeldPackets).</summary>
+    private static byte HeldMarkerOf(InboundPacket packet)
+    {
+        byte marker = MarkerOf(packet, out bool hasTimestamp);
+        Assert.False(hasTimestamp);
+        return marker;
     }
 
     [Fact]
@@ -124,21 +137,6 @@ public sealed class GatewayActorTests : TestKit
         AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && e.Session is null);
         gateway.OnDatagram(_endpoint, ClientDatagram(3), Client);
         Assert.Equal(3, MarkerOf(region.ExpectMsg<InboundPacket>()));
-    }
-
-    /// <summary>The marker of a packet the gateway held: its timestamp was removed (HeldPackets), so the marker is one byte nearer.</summary>
-    private static byte HeldMarkerOf(InboundPacket packet)
-    {
-        try
-        {
-            Assert.True(PacketHeader.TryRead(packet.Buffer.AsSpan(packet.Offset, packet.Length), out var header, out int headerLength));
-            Assert.False(header.HasTimestamp);
-            return packet.Buffer[packet.Offset + headerLength];
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(packet.Buffer);
-        }
     }
 
     [Fact]
