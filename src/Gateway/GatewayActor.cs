@@ -32,11 +32,14 @@ internal sealed class GatewayActor : ReceiveActor
         Receive<OutboundPacket>(Send);
         Receive<SessionOpened>(opened =>
         {
-            var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, _gateway.EndpointFor(opened.FarAddress));
+            // The RIKeying leaves from the endpoint the IIKeying came to: the first of the family may be another address
+            // (a node serving 127.0.0.1 and a public address), whose socket cannot reach the client.
+            var endpoint = _startup.ArrivalOf(opened.SessionId) ?? _gateway.EndpointFor(opened.FarAddress);
+            var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, endpoint);
             LearnSession(entry, Sender);
             _gateway.ReleaseAwaiting(opened.SessionId);
             _startup.OnEntityAnswered(opened.SessionId, Sender);
-            _startup.OnSessionOpened(opened, _gateway.EndpointFor(opened.FarAddress));
+            _startup.OnSessionOpened(opened, endpoint);
         });
         Receive<SessionIdCollision>(c => _startup.OnCollision(c));
         Receive<SessionKeysReply>(r =>

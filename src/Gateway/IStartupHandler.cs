@@ -14,6 +14,12 @@ internal interface IStartupHandler
     /// <summary>The session entity accepted an OpenSession: send its RIKeying.</summary>
     void OnSessionOpened(SessionOpened opened, UdpEndpoint? endpoint);
 
+    /// <summary>
+    /// The endpoint the IIKeying of <paramref name="sessionId"/>'s handshake under way arrived on, or null: its RIKeying
+    /// and the session's first packets leave from it (a node may serve several endpoints of one address family).
+    /// </summary>
+    UdpEndpoint? ArrivalOf(uint sessionId) => null;
+
     /// <summary>The derived session ID belongs to another initiator: retry with the next probe.</summary>
     void OnCollision(SessionIdCollision collision);
 

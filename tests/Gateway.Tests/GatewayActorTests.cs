@@ -43,6 +43,11 @@ public sealed class GatewayActorTests : TestKit
         public void OnCollision(SessionIdCollision collision) => Calls.Enqueue(collision);
         public void OnSessionClosed(uint sessionId) => Calls.Enqueue(sessionId);
         public void OnPeerRedirect(PeerRedirect redirect, UdpEndpoint endpoint, RtmfpMetrics metrics) => Calls.Enqueue((redirect, endpoint));
+
+        /// <summary>What <see cref="ArrivalOf"/> answers: the endpoint a handshake's IIKeying came to.</summary>
+        public UdpEndpoint? Arrival { get; set; }
+
+        public UdpEndpoint? ArrivalOf(uint sessionId) => Arrival;
     }
 
     // The gateway encrypts with A and decrypts with B; the client the other way round.
@@ -240,6 +245,21 @@ public sealed class GatewayActorTests : TestKit
         AwaitCondition(() => gateway.AwaitingKeys.Sessions == 1);
         actor.Tell(new UnknownSession(SessionId));
         AwaitCondition(() => gateway.AwaitingKeys.Sessions == 0 && gateway.AwaitingKeys.Bytes == 0);
+    }
+
+    [Fact]
+    public async Task An_opened_session_answers_from_the_endpoint_its_IIKeying_came_to_not_the_first_of_its_family()
+    {
+        // A node serving 127.0.0.1 first and another address second: the RIKeying must leave from the second one.
+        await using var second = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
+        _startup.Arrival = second;
+        var (gateway, actor, _) = Start();
+        var opened = new SessionOpened(SessionId, 0x11, GatewayKeys(), Client, [1, 2, 3]);
+        actor.Tell(opened, CreateTestProbe().Ref);
+        Handled(actor);
+        Assert.Contains((opened, (UdpEndpoint?)second), _startup.Calls.OfType<(SessionOpened, UdpEndpoint?)>());
+        Assert.True(gateway.Cache.TryGet(SessionId, out var entry));
+        Assert.Same(second, entry.Endpoint);
     }
 
     [Fact]

@@ -194,6 +194,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         // The cookie is ours and bound to this address: the source receives what we send (RFC 7016 §3.5.1.1.2).
         _guard.Verify(from, now);
+        job.Arrival = endpoint;
         switch (_replays.Check(job.Cookie, job.InitiatorSessionId, from, now, out var riKeying, out int stalledProbe))
         {
             case KeyingReplayCache.Replay.New when _answering is { } answering && answering.Degraded(now):
@@ -319,6 +320,14 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         }
         // RFC 7016 §2.2.3: RIKeying goes to the initiator's session ID under the default key.
         StartupSender.Send(endpoint, opened.RIKeyingPacket, opened.FarSessionId, opened.FarAddress, _context.Metrics);
+    }
+
+    public UdpEndpoint? ArrivalOf(uint sessionId)
+    {
+        lock (_inFlightLock)
+        {
+            return _inFlight.TryGetValue(sessionId, out var job) ? job.Arrival : null;
+        }
     }
 
     public void OnSessionClosed(uint sessionId) => _sessions.Closed(sessionId);

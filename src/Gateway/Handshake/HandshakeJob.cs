@@ -36,6 +36,9 @@ internal sealed class HandshakeJob
     /// <summary>Which <see cref="CookieJar.SessionIdFor"/> probe gives the responder session ID (the host raises it on a collision).</summary>
     public int Probe { get; set; }
 
+    /// <summary>The endpoint its IIKeying (last) arrived on: the RIKeying leaves from it, as the RHello did.</summary>
+    public Transport.UdpEndpoint? Arrival { get; set; }
+
     /// <summary>When the IIKeying was accepted (<see cref="System.Diagnostics.Stopwatch"/> timestamp), for rtmfp.handshake.duration.</summary>
     public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 

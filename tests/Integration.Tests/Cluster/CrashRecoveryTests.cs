@@ -60,6 +60,11 @@ public class CrashRecoveryTests
             echoes.AddRange(await EchoLoad.StartAsync(() => Connect(lb, TimeSpan.FromSeconds(60)), EchoClients, clock));
             stream = await LiveAsync(lb, flash, clock, stop.Token, ct);
             await LiveStream.WaitUntil(() => echoes.All(e => e.Answers > 0) && stream.Watches.All(w => w.LastVideoAt > 0), TimeSpan.FromSeconds(30));
+            // Each handshake completed on the RIKeying the gateway sent when its session opened, from the endpoint the
+            // IIKeying came to (the node also serves 127.0.0.1, whose socket cannot reach the client), not on the answer
+            // to the client's IIKeying retransmission a second later (RFC 7016 §3.5.1.1.1): every one took 1.0 s before.
+            var handshakeTimes = echoes.Select(e => e.Connection.HandshakeTime.TotalSeconds).ToList();
+            Assert.True(handshakeTimes.All(t => t < 0.9), $"handshake times {string.Join(", ", handshakeTimes.Select(t => t.ToString("F2")))} s");
 
             var (victim, affected, affectedPlayers) = await VictimAsync(nodes, oldest, echoes, stream, ct);
             var survivors = nodes.Where(n => n != victim).ToArray();
