@@ -225,11 +225,20 @@ public sealed class GatewayHostingTests() : GatewayServiceTestBase(ClusterConfig
         var gateway = new RtmfpGateway(region.Ref, new SessionKeyCache(), metrics, NullLogger.Instance);
         var context = new GatewayContext(options, gateway, [endpoint], region.Ref, metrics, NullLogger.Instance) { GatewayActor = TestActor };
         using var front = Assert.IsType<HandshakeFront>(provider.GetRequiredService<Func<GatewayContext, IStartupHandler>>()(context));
+        using var initiator = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp) { ReceiveTimeout = 2000 };
+        initiator.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var lookup = StartupPacketWriter.IHello(0, EndpointDiscriminator.CreateCanonical(new byte[32]), new byte[16]);
-        front.OnStartupPacket(endpoint, StartupTraffic.Startup(lookup).AsSpan(4), IPEndPoint.Parse("192.0.2.1:4000").Serialize());
+        front.OnStartupPacket(endpoint, StartupTraffic.Startup(lookup).AsSpan(4), initiator.LocalEndPoint!.Serialize());
         if (directory)
         {
             Assert.Equal(new byte[32], peers.ExpectMsg<LookupPeer>().PeerId);
+            // The Redirect leaves from the endpoint the lookup came to, whatever endpoint the gateway actor offers (the
+            // first of the family: a node may serve 127.0.0.1 and a public address, RFC 7016 §3.5.1.6).
+            await using var first = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
+            front.OnPeerRedirect(new PeerRedirect([0x0b, 0x00, 0x01, 0x71, 0x00, 0x00], initiator.LocalEndPoint!.Serialize()), first, metrics);
+            EndPoint source = new IPEndPoint(IPAddress.Any, 0);
+            initiator.ReceiveFrom(new byte[1500], ref source);
+            Assert.Equal(endpoint.LocalEndPoint.Port, ((IPEndPoint)source).Port);
         }
         else
         {

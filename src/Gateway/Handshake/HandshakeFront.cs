@@ -139,7 +139,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
         var disposition = _responder.OnIHello(payload, from, now, scratch.Reply, out int written, out var lookup);
         if (disposition == IHelloDisposition.RendezvousLookup)
         {
-            OnRendezvousLookup(lookup, from, now);
+            OnRendezvousLookup(endpoint, lookup, from, now);
             return;
         }
         if (disposition != IHelloDisposition.RHello)
@@ -163,7 +163,7 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// the lookup to the peer's session, which answers this gateway actor with a <see cref="PeerRedirect"/>;
     /// unknown peers get nothing (§3.5.1.1.2). Initiators retransmit, so a lookup over the rate bound is dropped.
     /// </summary>
-    private void OnRendezvousLookup(RendezvousLookup lookup, SocketAddress from, long now)
+    private void OnRendezvousLookup(UdpEndpoint endpoint, RendezvousLookup lookup, SocketAddress from, long now)
     {
         if (_peerDirectory is null || lookup.Tag.Length > LookupPeer.MaxTagLength)
         {
@@ -175,8 +175,19 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
             return;
         }
         var initiator = SocketAddresses.Copy(from);
+        // The Redirect leaves from the endpoint the lookup came to (a node may serve several of one address family).
+        if (_lookupArrivals.Count >= MaxLookupArrivals)
+        {
+            _lookupArrivals.Clear();
+        }
+        _lookupArrivals[initiator] = endpoint;
         _peerDirectory.Tell(new LookupPeer(lookup.TargetPeerId.ToArray(), lookup.Tag.ToArray(), initiator), _context.GatewayActor);
     }
+
+    /// <summary>The endpoint each recent lookup's source used, bounded (lookups are rate-limited per source and in all).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SocketAddress, UdpEndpoint> _lookupArrivals = new();
+
+    private const int MaxLookupArrivals = 4096;
 
     private void OnIIKeying(UdpEndpoint endpoint, ReadOnlySpan<byte> payload, SocketAddress from, long now, ReceiveScratch scratch)
     {
@@ -341,7 +352,8 @@ internal sealed class HandshakeFront : IStartupHandler, IDisposable
     /// that address sent (§5), so a lookup in a forged source's name is not an amplifier.
     /// </summary>
     public void OnPeerRedirect(PeerRedirect redirect, UdpEndpoint endpoint, Rtmfp.Shared.Telemetry.RtmfpMetrics metrics) =>
-        StartupSender.Send(endpoint, redirect.StartupPacket, 0, redirect.To, metrics, _guard, Environment.TickCount64);
+        StartupSender.Send(_lookupArrivals.TryGetValue(redirect.To, out var arrival) ? arrival : endpoint,
+            redirect.StartupPacket, 0, redirect.To, metrics, _guard, Environment.TickCount64);
 
     public void OnCollision(SessionIdCollision collision)
     {
