@@ -247,7 +247,7 @@ public sealed class GatewayActorTests : TestKit
         AwaitCondition(() => gateway.AwaitingKeys.Sessions == 0 && gateway.AwaitingKeys.Bytes == 0);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task An_opened_session_answers_from_the_endpoint_its_IIKeying_came_to_not_the_first_of_its_family()
     {
         // A node serving 127.0.0.1 first and another address second: the RIKeying must leave from the second one.
