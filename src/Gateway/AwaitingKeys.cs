@@ -49,18 +49,11 @@ internal sealed class AwaitingKeys
     /// <summary>Keeps a copy of <paramref name="datagram"/> (the whole datagram, scrambled session ID included); false if it is beyond the bounds.</summary>
     public bool TryAdd(uint sessionId, ReadOnlySpan<byte> datagram, SocketAddress from, UdpEndpoint endpoint, long nowMs)
     {
-        if ((Interlocked.Read(ref _bytes) + datagram.Length > MaxBytes || _slots.Count >= MaxSessions) && Sweep(nowMs) == 0)
+        if (!HasRoom(sessionId, datagram.Length) && (Sweep(nowMs) == 0 || !HasRoom(sessionId, datagram.Length)))
         {
             return false;
         }
-        if (!_slots.TryGetValue(sessionId, out var slot))
-        {
-            if (_slots.Count >= MaxSessions || Interlocked.Read(ref _bytes) + datagram.Length > MaxBytes)
-            {
-                return false;
-            }
-            slot = _slots.GetOrAdd(sessionId, _ => new Slot());
-        }
+        var slot = _slots.GetOrAdd(sessionId, static _ => new Slot());
         var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
         datagram.CopyTo(buffer);
         var kept = new Datagram(buffer, datagram.Length, SocketAddresses.Copy(from), endpoint, nowMs);
@@ -91,17 +84,21 @@ internal sealed class AwaitingKeys
         return true;
     }
 
+    /// <summary>Room for <paramref name="length"/> more bytes, and for the ID (one already waiting takes no new slot).</summary>
+    private bool HasRoom(uint sessionId, int length) =>
+        Interlocked.Read(ref _bytes) + length <= MaxBytes && (_slots.Count < MaxSessions || _slots.ContainsKey(sessionId));
+
     /// <summary>
     /// The datagrams kept for <paramref name="sessionId"/>, oldest first, younger than <see cref="LifetimeMs"/>; the caller
-    /// returns each buffer to the pool. Empty when none.
+    /// returns each buffer to the pool. Empty (and nothing allocated: every session open asks) when none.
     /// </summary>
-    public List<Datagram> Take(uint sessionId, long nowMs)
+    public IReadOnlyList<Datagram> Take(uint sessionId, long nowMs)
     {
-        var taken = new List<Datagram>(0);
         if (!_slots.TryRemove(sessionId, out var slot))
         {
-            return taken;
+            return [];
         }
+        var taken = new List<Datagram>(PerSession);
         lock (slot)
         {
             for (int i = 0; i < slot.Count; i++)

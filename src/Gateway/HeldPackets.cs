@@ -13,7 +13,7 @@ namespace Rtmfp.Gateway;
 /// resumed entity at once (through the shard region, which keeps them until the shard has its new home) and it answers
 /// the retransmitted data right away. If the node becomes reachable again they go to the entity as they are.
 /// <para>
-/// At most <see cref="PerSession"/> packets per session, oldest dropped first, and at most <see cref="Budget"/>'s bytes
+/// At most <see cref="PerSession"/> packets per session, oldest dropped first, and at most the <see cref="HeldBytes"/> limit
 /// over all sessions: beyond that a packet is dropped as UDP may drop it (RFC 7016 §2.1), counted by the caller.
 /// Their timestamp and timestamp echo are removed (RFC 7016 §2.2.4 makes both optional): seconds old when they arrive,
 /// they would give the session a wrong TS_RX to echo and the client an RTT sample as long as the hold
@@ -37,8 +37,6 @@ internal sealed class HeldPackets
     {
         _budget = budget;
     }
-
-    public HeldBytes Budget => _budget;
 
     /// <summary>Packets held now (tests).</summary>
     public int Count

@@ -79,6 +79,13 @@ public sealed class GatewayActorTests : TestKit
         return (gateway, actor, region);
     }
 
+    /// <summary>The entity (<paramref name="session"/>) answers with the keys; once the gateway knows it, packets go to it directly.</summary>
+    private void AnsweredBy(IActorRef actor, RtmfpGateway gateway, Akka.TestKit.TestProbe session)
+    {
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+    }
+
     private void Handled(IActorRef actor) => actor.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10)).Wait(TimeSpan.FromSeconds(10));
 
     private static SessionCryptoContext ClientContext(PacketVerificationSettings verification = default) =>
@@ -129,8 +136,7 @@ public sealed class GatewayActorTests : TestKit
         Assert.Equal(1, MarkerOf(region.ExpectMsg<InboundPacket>()));
 
         // The entity answers (SessionOpened or SessionKeysReply): it gets the next packets itself.
-        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
-        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+        AnsweredBy(actor, gateway, session);
         gateway.OnDatagram(_endpoint, ClientDatagram(2), Client);
         Assert.Equal(2, MarkerOf(session.ExpectMsg<InboundPacket>()));
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
@@ -149,8 +155,7 @@ public sealed class GatewayActorTests : TestKit
     {
         var (gateway, actor, region) = Start();
         var session = CreateTestProbe();
-        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
-        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+        AnsweredBy(actor, gateway, session);
         using var counters = new MetricCollector(_metrics);
 
         // Another node (here: the probe's) is unreachable: nothing goes to it, nothing to the region yet.
@@ -181,8 +186,7 @@ public sealed class GatewayActorTests : TestKit
     {
         var (gateway, actor, region) = Start();
         var session = CreateTestProbe();
-        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
-        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+        AnsweredBy(actor, gateway, session);
 
         // A node elsewhere is unreachable: this session's packets still go to its entity.
         actor.Tell(new GatewayActor.NodeReachability(new Akka.Actor.Address("akka.tcp", "rtmfp", "127.0.0.1", 1), Reachable: false));

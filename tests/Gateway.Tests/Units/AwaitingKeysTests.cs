@@ -22,7 +22,7 @@ public sealed class AwaitingKeysTests : IAsyncDisposable
         return d;
     }
 
-    private static List<byte> Markers(List<AwaitingKeys.Datagram> taken)
+    private static List<byte> Markers(IReadOnlyList<AwaitingKeys.Datagram> taken)
     {
         var markers = new List<byte>();
         foreach (var d in taken)
@@ -83,11 +83,13 @@ public sealed class AwaitingKeysTests : IAsyncDisposable
         Assert.Equal(AwaitingKeys.MaxSessions, kept);
         Assert.Equal(AwaitingKeys.MaxSessions, awaiting.Sessions);
         Assert.True(awaiting.Bytes <= AwaitingKeys.MaxBytes);
-        // Byte bound: a second datagram per ID fills the bytes first.
+        // Byte bound: a second datagram per ID (an ID already waiting takes no new slot) fills the bytes first.
+        int seconds = 0;
         for (uint id = 1; id <= AwaitingKeys.MaxSessions; id++)
         {
-            awaiting.TryAdd(id, Datagram(2, 1_200), From, _endpoint, 0);
+            seconds += awaiting.TryAdd(id, Datagram(2, 1_200), From, _endpoint, 0) ? 1 : 0;
         }
+        Assert.Equal((int)(AwaitingKeys.MaxBytes / 1_200) - AwaitingKeys.MaxSessions, seconds);
         Assert.True(awaiting.Bytes <= AwaitingKeys.MaxBytes, $"{awaiting.Bytes} B");
         Assert.False(awaiting.TryAdd(99_999, Datagram(3), From, _endpoint, 1_000));
 
