@@ -14,6 +14,9 @@
 #   SERVER_CMD='/path/to/server -B 127.0.0.1:19411' bench/fanout.sh 1 100 200
 #                                            only another RTMFP server listening on $PORT
 # Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
+#              WARMUP s (5): the players publish and play this long before the measured window; its frames are not
+#                counted, and the server's CPU is read by the player tool (--server-pid) over the measured window only,
+#                so neither the node's JIT nor the players' handshakes are in the figures,
 #              PIN=1 to run the server on CPU 0 and the client on CPU 1 (taskset),
 #              NETNS=1 (root) to put the players in a network namespace behind a veth pair, with receive packet
 #                steering of the players' side to CPU 1 and of the server's side to CPU 0, so the players' receive path
@@ -24,7 +27,7 @@
 #                --group`), each with its own socket; run it with --dh 2 members (CLI_ARGS="--dh 2"), as Flash meets them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT=${PORT:-19411}; BITRATE=${BITRATE:-1000}; DURATION=${DURATION:-10}; THRESHOLD=${THRESHOLD:-100}
+PORT=${PORT:-19411}; BITRATE=${BITRATE:-1000}; DURATION=${DURATION:-10}; THRESHOLD=${THRESHOLD:-100}; WARMUP=${WARMUP:-5}
 [ $# -gt 0 ] || set -- 1 100 200 300 400
 
 dotnet build -c Release -nologo -v q src/Node >/dev/null
@@ -83,7 +86,14 @@ start_server() { # name
   case "$1" in
     node|baseline)
       local dll=$node_dll; [ "$1" = baseline ] && dll=$BASELINE_DLL
-      env "${seed_env[@]}" RTMFP_Gateway__Endpoints=$host:$PORT RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
+      # Every player comes from one address: the per-source limits (256 open sessions and 10 handshakes a second per
+      # address by default, docs/load-balancer.md) are raised as a bench, not a production deployment, needs.
+      env "${seed_env[@]}" RTMFP_Gateway__Endpoints=$host:$PORT \
+        RTMFP_Gateway__HellosPerAddress=100000 RTMFP_Gateway__HellosPerPrefix=100000 \
+        RTMFP_Gateway__HandshakesPerAddress=100000 RTMFP_Gateway__HandshakesPerPrefix=100000 \
+        RTMFP_Gateway__SessionsPerAddress=1000000 RTMFP_Gateway__SessionsPerPrefix=1000000 \
+        RTMFP_Gateway__UnverifiedBytesPerAddress=100000000 RTMFP_Gateway__UnverifiedBytesPerPrefix=100000000 \
+        RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
         "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &
       ;;
     tcserver) "${server_cpu[@]}" "$TCSERVER" -H -S -B "$host:$PORT" >"$log/server.log" 2>&1 & ;;
@@ -106,17 +116,28 @@ for n in "$@"; do
     sleep 4
     t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters)
     out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" dotnet "$cli_dll" "${cli_args[@]}" relay "rtmfp://$host:$PORT/live" --players "$n" \
-              --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}" "${group[@]}"; } 2>&1 || true)
+              --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}" "${group[@]}" \
+              --warmup "$WARMUP" --server-pid "$server_pid"; } 2>&1 || true)
     read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); t1=$(date +%s.%N)
     stop_server
     read -r user sys total dgrams < <(python3 -c "
 w=$t1-$t0; u=100*($u1-$u0)/$hz/w; s=100*($s1-$s0)/$hz/w
-print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/$DURATION/$n:.0f}/{($x1-$x0)/$DURATION/$n:.0f}')")
+print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/($DURATION+$WARMUP)/$n:.0f}/{($x1-$x0)/($DURATION+$WARMUP)/$n:.0f}')")
     [ "${NETNS:-0}" = 1 ] || dgrams="(loopback: n/a)"
+    # The player tool's reading over the measured window, when it has one (the wrapper's window includes start-up).
+    window=$(echo "$out" | sed -n 's/^server CPU over the measured window: user \([0-9.]*\) % + system \([0-9.]*\) %.*/\1 \2/p')
+    if [ -n "$window" ]; then
+      read -r user sys <<<"$window"; total=$(python3 -c "print(f'{$user+$sys:.1f}')")
+    fi
     delay=$(echo "$out" | sed -n 's/.*all frames: *p50 \([0-9.]*\) *p99 \([0-9.]*\) *max \([0-9.]*\).*/\1 \/ \2 \/ \3/p')
     over=$(echo "$out" | sed -n 's/.*or over [0-9]* ms: \([0-9]*\); lost frames: \([0-9]*\).*/\1/p')
     lost=$(echo "$out" | sed -n 's/.*lost frames: \([0-9]*\).*/\1/p')
     client=$(echo "$out" | sed -n 's/^client \(.*\)/\1/p')
+    if [ -z "$delay" ]; then # no result: keep the player tool's and the server's output and show their last lines
+      echo "$out" >"$log/$server-$n.client.out"; cp "$log/server.log" "$log/$server-$n.server.log"
+      { echo "no figures for $server N=$n (client output $log/$server-$n.client.out):"; echo "$out" | tail -5
+        tail -5 "$log/server.log"; } >&2
+    fi
     echo "| $server$suffix | $n | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $dgrams | ${client:-?} |"
     echo "$server $n $user $sys ${over:-999999}" >>"$results"
     grep -o 'stream fan-out: .*' "$log/server.log" | sed "s/^/  $server N=$n: /" >>"$log/profile" || true

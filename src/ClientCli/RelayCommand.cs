@@ -42,6 +42,8 @@ internal sealed class RelayCommand : ConnectedCommand
         Description = "Further gateways (host:port) the players are spread over, round robin with the URI's (a cluster's nodes)",
         AllowMultipleArgumentsPerToken = true,
     };
+    private readonly Option<double> _warmup = CliOptions.Create("--warmup", "Seconds of publishing before the measured window (frames then are not counted)", 0.0).AtLeast(0);
+    private readonly Option<int> _serverPid = CliOptions.Create("--server-pid", "Server process whose CPU time /proc shows over the measured window (0: none)", 0).AtLeast(0);
     private readonly Option<string?> _publishVia = new("--publish-via")
     {
         Description = "Gateway (host:port) the RTMFP publisher connects through instead of the URI's",
@@ -51,7 +53,7 @@ internal sealed class RelayCommand : ConnectedCommand
     {
         Command = new System.CommandLine.Command("relay", "One publisher, N players: added delay percentiles and lost frames through a Flash relay")
         {
-            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest, _group, _via, _publishVia,
+            uri, _players, _bitrate, _duration, _loops, _handshakes, _threshold, _stream, _rtmpIngest, _group, _via, _publishVia, _warmup, _serverPid,
         }.RunsWith(Bind, RunAsync);
     }
 
@@ -63,6 +65,8 @@ internal sealed class RelayCommand : ConnectedCommand
         GroupSpecifier = result.GetValue(_group),
         PlayerGateways = [.. (result.GetValue(_via) ?? []).Select(IPEndPoint.Parse)],
         PublisherGateway = result.GetValue(_publishVia) is { } publishVia ? IPEndPoint.Parse(publishVia) : null,
+        Warmup = TimeSpan.FromSeconds(result.GetValue(_warmup)),
+        ServerPid = result.GetValue(_serverPid),
     };
 
     /// <summary>The tcUrl of the same application through <paramref name="gateway"/> (another node of the cluster).</summary>
@@ -88,6 +92,7 @@ internal sealed class RelayCommand : ConnectedCommand
         var readers = new Task[settings.Players];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var clock = Stopwatch.StartNew();
+        var window = new RelayWindow(settings.ServerPid, settings.Warmup > TimeSpan.Zero);
         int failed = 0;
         try
         {
@@ -98,8 +103,8 @@ internal sealed class RelayCommand : ConnectedCommand
                 {
                     stats[i] = new RelayPlayerStatistics();
                     readers[i] = settings.GroupSpecifier is { } specifier
-                        ? ReadAsync(await JoinAsync(tcUrl, specifier, streamName, options, members, cancellationToken).ConfigureAwait(false), stats[i], stop.Token)
-                        : ReadAsync(await PlayAsync(client, PlayerUrl(settings, i), streamName, connections, cancellationToken).ConfigureAwait(false), stats[i], stop.Token);
+                        ? ReadAsync(await JoinAsync(tcUrl, specifier, streamName, options, members, cancellationToken).ConfigureAwait(false), stats[i], window, stop.Token)
+                        : ReadAsync(await PlayAsync(client, PlayerUrl(settings, i), streamName, connections, cancellationToken).ConfigureAwait(false), stats[i], window, stop.Token);
                 }
                 catch (Exception e) when (e is RtmfpConnectException or FlashCallException or InvalidOperationException or TimeoutException)
                 {
@@ -129,9 +134,9 @@ internal sealed class RelayCommand : ConnectedCommand
             try
             {
                 (videoSent, audioSent) = settings.RtmpIngest is { } ingest
-                    ? await PublishOverRtmpAsync(ingest, settings, streamName, output, cancellationToken).ConfigureAwait(false)
+                    ? await PublishOverRtmpAsync(ingest, settings, window, streamName, output, cancellationToken).ConfigureAwait(false)
                     : await PublishOverRtmfpAsync(settings.PublisherGateway is { } via ? Through(settings.Connect.Uri, via) : tcUrl, options, settings,
-                        streamName, output, cancellationToken).ConfigureAwait(false);
+                        window, streamName, output, cancellationToken).ConfigureAwait(false);
             }
             catch (RtmfpConnectException e)
             {
@@ -142,6 +147,10 @@ internal sealed class RelayCommand : ConnectedCommand
             // start their playout two fetch periods after their first map (docs/groups.md §6), and on a starved machine a
             // player's reads pause for seconds (a CI run saw delays of 3 s and counted 1.5 s pauses as lost frames). The
             // wait ends as soon as every frame arrived, so it only lengthens a run that really lost some.
+            if (window.ServerCpu() is { } cpu)
+            {
+                output.WriteLine($"server CPU over the measured window: user {cpu.UserPercent:0.0} % + system {cpu.SystemPercent:0.0} % of a core ({cpu.Seconds:0.0} s)");
+            }
             var quiet = TimeSpan.FromSeconds(5);
             await StragglersAsync(stats, (long)(videoSent + audioSent) * settings.Players, quiet, cancellationToken).ConfigureAwait(false);
             stop.Cancel();
@@ -158,29 +167,32 @@ internal sealed class RelayCommand : ConnectedCommand
     }
 
     private static async Task<(uint Video, uint Audio)> PublishOverRtmfpAsync(string tcUrl, RtmfpClientOptions options, RelaySettings settings,
-        string streamName, TextWriter output, CancellationToken cancellationToken)
+        RelayWindow window, string streamName, TextWriter output, CancellationToken cancellationToken)
     {
         await using var publisher = await FlashNetConnection.ConnectAsync(tcUrl, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         var stream = await publisher.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
         await stream.PublishAsync(streamName, cancellationToken: cancellationToken).ConfigureAwait(false);
         return await PublishAsync(m => stream.SendMetadata(m), (t, v) => stream.SendVideo(t, v), (t, a) => stream.SendAudio(t, a),
-            settings, output, cancellationToken).ConfigureAwait(false);
+            settings, window, output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The same frames over RTMP to the same application and stream (docs/rtmp.md, benchmark).</summary>
-    private static async Task<(uint Video, uint Audio)> PublishOverRtmpAsync(IPEndPoint ingest, RelaySettings settings, string streamName,
+    private static async Task<(uint Video, uint Audio)> PublishOverRtmpAsync(IPEndPoint ingest, RelaySettings settings, RelayWindow window, string streamName,
         TextWriter output, CancellationToken cancellationToken)
     {
         string app = settings.Connect.Uri.Path.Trim('/');
         await using var publisher = await RtmpIngest.PublishAsync(ingest, app, streamName, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"publishing over RTMP to {ingest}");
-        return await PublishAsync(publisher.SendMetadata, (t, v) => publisher.SendVideo(t, v), (t, a) => publisher.SendAudio(t, a), settings, output, cancellationToken)
+        return await PublishAsync(publisher.SendMetadata, (t, v) => publisher.SendVideo(t, v), (t, a) => publisher.SendAudio(t, a), settings, window, output, cancellationToken)
             .ConfigureAwait(false);
     }
 
-    /// <summary>Video at 25 fps and audio at 50/s on a 10 ms schedule; each frame stamped with its send time.</summary>
+    /// <summary>
+    /// Video at 25 fps and audio at 50/s on a 10 ms schedule; each frame stamped with its send time. The warm-up comes
+    /// first; the frames counted are those of the measured window after it.
+    /// </summary>
     private static async Task<(uint Video, uint Audio)> PublishAsync(Action<AmfObject> sendMetadata, Action<uint, byte[]> sendVideo,
-        Action<uint, byte[]> sendAudio, RelaySettings settings, TextWriter output, CancellationToken cancellationToken)
+        Action<uint, byte[]> sendAudio, RelaySettings settings, RelayWindow window, TextWriter output, CancellationToken cancellationToken)
     {
         double videoBytesPerFrame = Math.Max(64, (settings.BitrateKbps - 64) * 1000 / 8 / 25);
         int interFrame = (int)(videoBytesPerFrame * GopFrames / (GopFrames - 1 + KeyframeWeight));
@@ -198,9 +210,13 @@ internal sealed class RelayCommand : ConnectedCommand
         while (true)
         {
             double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (elapsedMs >= settings.Duration.TotalMilliseconds)
+            if (elapsedMs >= (settings.Warmup + settings.Duration).TotalMilliseconds)
             {
-                return (video, audio);
+                return (video - window.FirstVideo, audio - window.FirstAudio);
+            }
+            if (!window.IsOpen && elapsedMs >= settings.Warmup.TotalMilliseconds)
+            {
+                window.Open(video, audio);
             }
             while (audio * 20 <= elapsedMs)
             {
@@ -263,14 +279,15 @@ internal sealed class RelayCommand : ConnectedCommand
     }
 
     private static async Task ReadAsync(System.Threading.Channels.ChannelReader<FlashMessage> messages, RelayPlayerStatistics stats,
-        CancellationToken cancellationToken)
+        RelayWindow window, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var m in messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (m.Type is RtmpMessageType.Video or RtmpMessageType.Audio
-                    && SyntheticMedia.TryReadStamp(m.Payload.Span, out uint sequence, out long sentAt))
+                    && SyntheticMedia.TryReadStamp(m.Payload.Span, out uint sequence, out long sentAt)
+                    && window.Counts(m.Type == RtmpMessageType.Video, sequence))
                 {
                     stats.OnFrame(m.Type == RtmpMessageType.Video, sequence, Stopwatch.GetElapsedTime(sentAt, m.ReceivedTimestamp).TotalMilliseconds);
                 }

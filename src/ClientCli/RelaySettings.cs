@@ -15,4 +15,10 @@ internal sealed record RelaySettings(ConnectSettings Connect, int Players, doubl
 
     /// <summary>Players are members of this NetGroup (specifier text) the node seeds the stream into (issue 10's benchmark).</summary>
     public string? GroupSpecifier { get; init; }
+
+    /// <summary>Seconds of publishing before the measured window (<c>--warmup</c>): not counted, the server's JIT settles.</summary>
+    public TimeSpan Warmup { get; init; }
+
+    /// <summary>The server process whose CPU is read over the measured window (<c>--server-pid</c>, 0: none).</summary>
+    public int ServerPid { get; init; }
 }

@@ -75,6 +75,23 @@ public class CliAgainstNodeTests(SharedNode shared) : IClassFixture<SharedNode>,
     }
 
     [Fact(Timeout = 90_000)]
+    public async Task Relay_counts_only_the_measured_window_after_its_warm_up_and_reads_the_servers_CPU_over_it()
+    {
+        // bench/fanout.sh's method: 1 s of warm-up not counted, then 2 s measured; the node runs in this process.
+        var (code, output) = await RunAsync("relay", Live, "--players", "2", "--bitrate", "200", "--duration", "2", "--warmup", "1",
+            "--threshold", "10000", "--stream", "cli-relay-window", "--loops", "1", "--bind", "127.0.0.1",
+            "--server-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(code == ExitCodes.Success, output);
+        var published = Regex.Match(output, @"published (\d+) video \+ (\d+) audio frames at 200 kbit/s to 2 players");
+        Assert.True(published.Success, output);
+        // 2 s at 25 video and 50 audio frames a second: the warm-up's 25 + 50 are not among them.
+        Assert.InRange(int.Parse(published.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 45, 55);
+        Assert.InRange(int.Parse(published.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 95, 105);
+        Assert.Contains("lost frames: 0; out of order: 0", output);
+        Assert.Matches(@"server CPU over the measured window: user \d+\.\d % \+ system \d+\.\d % of a core \(2\.\d s\)", output);
+    }
+
+    [Fact(Timeout = 90_000)]
     public async Task Publish_p2p_and_play_peer_carry_a_file_directly_between_two_peers_the_node_introduced()
     {
         var ct = TestContext.Current.CancellationToken;
