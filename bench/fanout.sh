@@ -14,6 +14,7 @@
 #   SERVER_CMD='/path/to/server -B 127.0.0.1:19411' bench/fanout.sh 1 100 200
 #                                            only another RTMFP server listening on $PORT
 # Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
+#              DOTNET_TC_CallCountingDelayMs (0, as deploy/Dockerfile runs the node; empty: the runtime's default),
 #              WARMUP s (5): the players publish and play this long before the measured window; its frames are not
 #                counted, and the server's CPU is read by the player tool (--server-pid) over the measured window only,
 #                so neither the node's JIT nor the players' handshakes are in the figures,
@@ -94,6 +95,7 @@ start_server() { # name
         RTMFP_Gateway__SessionsPerAddress=1000000 RTMFP_Gateway__SessionsPerPrefix=1000000 \
         RTMFP_Gateway__UnverifiedBytesPerAddress=100000000 RTMFP_Gateway__UnverifiedBytesPerPrefix=100000000 \
         RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
+        DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} \
         "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &
       ;;
     tcserver) "${server_cpu[@]}" "$TCSERVER" -H -S -B "$host:$PORT" >"$log/server.log" 2>&1 & ;;
