@@ -40,7 +40,6 @@ public class DatagramBenchmarks
     private const int MessageLength = 1_100;
     private const int Ring = 256;
 
-    private static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
 
     private readonly byte[] _plain = new byte[PacketLimits.MaxDatagramLength];
     private readonly byte[] _datagram = new byte[PacketLimits.MaxDatagramLength];
@@ -81,26 +80,12 @@ public class DatagramBenchmarks
         }
     }
 
-    private sealed class NoHandler : ISessionHandler
-    {
-        public void OnFlowOpened(Session session, RecvFlow flow) => flow.Reject(0);
-
-        public void OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message)
-        {
-        }
-    }
-
     [GlobalSetup]
     public void Setup()
     {
         var random = new Random(1);
         random.NextBytes(_message);
-        var secret = new byte[128];
-        var initiatorNonce = new byte[64];
-        var responderNonce = new byte[64];
-        random.NextBytes(secret);
-        random.NextBytes(initiatorNonce);
-        random.NextBytes(responderNonce);
+        var (responderKeys, initiatorKeys) = BenchSessions.Keys(random);
         var settings = Mode == VerificationMode.HmacSseq ? new PacketVerificationSettings(16, 16, true, true) : PacketVerificationSettings.ChecksumOnly;
 
         _metrics = new RtmfpMetrics();
@@ -108,11 +93,11 @@ public class DatagramBenchmarks
         _endpoint = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
         _session = new HandOff();
         _gateway = new RtmfpGateway(_session, _cache, _metrics, NullLogger.Instance);
-        var node = SessionCryptoMaterial.From(SessionKeys.Derive(secret, responderNonce, initiatorNonce), settings);
+        var node = SessionCryptoMaterial.From(responderKeys, settings);
         _cache.Set(SessionId, FarSessionId, node, _endpoint).Session = _session;
 
         // Distinct datagrams (distinct sequence numbers) for the receive benchmark to cycle through.
-        using var client = new SessionCryptoContext(SessionKeys.Derive(secret, initiatorNonce, responderNonce), settings);
+        using var client = new SessionCryptoContext(initiatorKeys, settings);
         var plain = DataPacket(random);
         _received = new byte[Ring][];
         for (int i = 0; i < Ring; i++)
@@ -123,8 +108,7 @@ public class DatagramBenchmarks
         }
 
         _now = Environment.TickCount64;
-        _engine = new Session(SessionRole.Responder, Client, new NoHandler(), _now);
-        _flow = _engine.OpenFlow(new byte[] { 0x54, 0x43, 0x04, 0x01 });
+        (_engine, _flow) = BenchSessions.Open(_now);
         if (!ReceivePath() || SendPath() < PlainLength - 100)
         {
             throw new InvalidOperationException("benchmark packets do not go through");
@@ -157,7 +141,7 @@ public class DatagramBenchmarks
         long before = _session.Packets;
         var datagram = _received[_next];
         _next = (_next + 1) % Ring;
-        _gateway.OnDatagram(_endpoint, datagram, Client);
+        _gateway.OnDatagram(_endpoint, datagram, BenchSessions.Client);
         return _session.Packets == before + 1;
     }
 
@@ -165,14 +149,7 @@ public class DatagramBenchmarks
     public int SendPath()
     {
         _flow.Write(_message);
-        if (!_engine.TryBuildPacket(_plain, _now, out int built, out _))
-        {
-            Acknowledge(); // the congestion or receive window is full
-            if (!_engine.TryBuildPacket(_plain, _now, out built, out _))
-            {
-                throw new InvalidOperationException("the engine does not send after an acknowledgement");
-            }
-        }
+        int built = BenchSessions.BuildPacket(_engine, _flow, _sent, _plain, _ack, _now);
         _sent++; // one 1,100-byte message per packet: its sequence number
         if (!_cache.TryGet(SessionId, out var entry))
         {
@@ -180,14 +157,5 @@ public class DatagramBenchmarks
         }
         ulong sequence = Mode == VerificationMode.HmacSseq ? _sequence++ : 0;
         return RtmfpGateway.Seal(entry, FarSessionId, _plain.AsSpan(0, built), sequence, _datagram);
-    }
-
-    // The client acknowledges everything sent so far, with a 64 KB window (RFC 7016 §2.3.14, §3.6.3.5).
-    private void Acknowledge()
-    {
-        var writer = new WireWriter(_ack);
-        new PacketHeader(PacketMode.InitiatorMark, timestamp: 1).Write(ref writer);
-        DataAckRangesChunk.Write(ref writer, _flow.FlowId, 64, _sent, []);
-        _engine.Receive(_ack.AsSpan(0, writer.Position), Client, _now);
     }
 }

@@ -5,7 +5,6 @@ using Rtmfp.Engine;
 using Rtmfp.Gateway;
 using Rtmfp.Gateway.Transport;
 using Rtmfp.Shared.Crypto;
-using Rtmfp.Shared.Telemetry;
 using Rtmfp.Shared.Wire;
 
 namespace Rtmfp.Bench;
@@ -21,7 +20,6 @@ namespace Rtmfp.Bench;
 public class PlayerSendBenchmarks
 {
     private const int MessageLength = 1_100;
-    private static readonly SocketAddress Client = IPEndPoint.Parse("127.0.0.1:40000").Serialize();
 
     private readonly byte[] _plain = new byte[PacketLimits.MaxDatagramLength];
     private readonly byte[] _datagram = new byte[PacketLimits.MaxDatagramLength];
@@ -30,7 +28,6 @@ public class PlayerSendBenchmarks
     private Player[] _players = [];
     private SessionKeyCache _cache = null!;
     private UdpEndpoint _endpoint = null!;
-    private RtmfpMetrics _metrics = null!;
     private int _next;
     private long _now;
 
@@ -46,37 +43,21 @@ public class PlayerSendBenchmarks
         public ulong Sent;
     }
 
-    private sealed class NoHandler : ISessionHandler
-    {
-        public void OnFlowOpened(Session session, RecvFlow flow) => flow.Reject(0);
-
-        public void OnMessage(Session session, RecvFlow flow, ReadOnlySpan<byte> message)
-        {
-        }
-    }
-
     [GlobalSetup]
     public void Setup()
     {
         var random = new Random(2);
-        _metrics = new RtmfpMetrics();
         _cache = new SessionKeyCache();
         _endpoint = new UdpEndpoint(new IPEndPoint(IPAddress.Loopback, 0));
         _now = Environment.TickCount64;
         _players = new Player[Players];
         for (int i = 0; i < Players; i++)
         {
-            var secret = new byte[128];
-            var initiatorNonce = new byte[64];
-            var responderNonce = new byte[64];
-            random.NextBytes(secret);
-            random.NextBytes(initiatorNonce);
-            random.NextBytes(responderNonce);
-            var material = SessionCryptoMaterial.From(SessionKeys.Derive(secret, responderNonce, initiatorNonce), PacketVerificationSettings.ChecksumOnly);
+            var material = SessionCryptoMaterial.From(BenchSessions.Keys(random).Responder, PacketVerificationSettings.ChecksumOnly);
             uint sessionId = 0x0300_0000u + (uint)i;
             var keys = _cache.Set(sessionId, 0x0400_0000u + (uint)i, material, _endpoint);
-            var engine = new Session(SessionRole.Responder, Client, new NoHandler(), _now);
-            _players[i] = new Player(engine, engine.OpenFlow(new byte[] { 0x54, 0x43, 0x04, 0x01 }), keys, 0x0400_0000u + (uint)i);
+            var (engine, flow) = BenchSessions.Open(_now);
+            _players[i] = new Player(engine, flow, keys, 0x0400_0000u + (uint)i);
         }
         for (int i = 0; i < Players * 2; i++)
         {
@@ -92,7 +73,6 @@ public class PlayerSendBenchmarks
     {
         _cache.Dispose();
         _endpoint.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _metrics.Dispose();
     }
 
     [Benchmark(Description = "one 1,100 B message to the next player: write, build, seal")]
@@ -101,24 +81,8 @@ public class PlayerSendBenchmarks
         var p = _players[_next];
         _next = _next + 1 == _players.Length ? 0 : _next + 1;
         p.Flow.Write(_message);
-        if (!p.Engine.TryBuildPacket(_plain, _now, out int built, out _))
-        {
-            Acknowledge(p); // its congestion or receive window is full
-            if (!p.Engine.TryBuildPacket(_plain, _now, out built, out _))
-            {
-                throw new InvalidOperationException("the engine does not send after an acknowledgement");
-            }
-        }
+        int built = BenchSessions.BuildPacket(p.Engine, p.Flow, p.Sent, _plain, _ack, _now);
         p.Sent++;
         return RtmfpGateway.Seal(p.Keys, p.FarSessionId, _plain.AsSpan(0, built), 0, _datagram);
-    }
-
-    // The player acknowledges everything sent so far, with a 64 KB window (RFC 7016 §2.3.14, §3.6.3.5).
-    private void Acknowledge(Player p)
-    {
-        var writer = new WireWriter(_ack);
-        new PacketHeader(PacketMode.InitiatorMark, timestamp: 1).Write(ref writer);
-        DataAckRangesChunk.Write(ref writer, p.Flow.FlowId, 64, p.Sent, []);
-        p.Engine.Receive(_ack.AsSpan(0, writer.Position), Client, _now);
     }
 }
