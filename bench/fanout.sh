@@ -87,13 +87,7 @@ start_server() { # name
   case "$1" in
     node|baseline)
       local dll=$node_dll; [ "$1" = baseline ] && dll=$BASELINE_DLL
-      # Every player comes from one address: the per-source limits (256 open sessions and 10 handshakes a second per
-      # address by default, docs/load-balancer.md) are raised as a bench, not a production deployment, needs.
-      env "${seed_env[@]}" RTMFP_Gateway__Endpoints=$host:$PORT \
-        RTMFP_Gateway__HellosPerAddress=100000 RTMFP_Gateway__HellosPerPrefix=100000 \
-        RTMFP_Gateway__HandshakesPerAddress=100000 RTMFP_Gateway__HandshakesPerPrefix=100000 \
-        RTMFP_Gateway__SessionsPerAddress=1000000 RTMFP_Gateway__SessionsPerPrefix=1000000 \
-        RTMFP_Gateway__UnverifiedBytesPerAddress=100000000 RTMFP_Gateway__UnverifiedBytesPerPrefix=100000000 \
+      env "${seed_env[@]}" "${bench_source_limits[@]}" RTMFP_Gateway__Endpoints=$host:$PORT \
         RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
         DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} \
         "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &

@@ -36,11 +36,8 @@ log=$(mktemp -d)
 . bench/server-process.sh
 
 # Every session comes from 127.0.0.1: the per-address and per-prefix limits are lifted for the run.
-export RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off RTMFP_Health__Endpoint=off RTMFP_Rtmp__Enabled=false \
-  RTMFP_Gateway__SessionsPerAddress=1000000 RTMFP_Gateway__SessionsPerPrefix=1000000 \
-  RTMFP_Gateway__HandshakesPerAddress=1000000 RTMFP_Gateway__HandshakesPerPrefix=1000000 \
-  RTMFP_Gateway__HellosPerAddress=1000000 RTMFP_Gateway__HellosPerPrefix=1000000 \
-  RTMFP_Gateway__UnverifiedBytesPerAddress=100000000 RTMFP_Gateway__UnverifiedBytesPerPrefix=100000000
+export "${bench_source_limits[@]}" \
+  RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off RTMFP_Health__Endpoint=off RTMFP_Rtmp__Enabled=false
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

@@ -38,10 +38,7 @@ log=$(mktemp -d)
 
 start_server() {
   if [ "$1" = node ]; then
-    RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off RTMFP_Health__Endpoint=off \
-    RTMFP_Gateway__HellosPerAddress=100000 RTMFP_Gateway__HellosPerPrefix=100000 \
-    RTMFP_Gateway__HandshakesPerAddress=100000 RTMFP_Gateway__HandshakesPerPrefix=100000 \
-    RTMFP_Gateway__SessionsPerAddress=1000000 RTMFP_Gateway__SessionsPerPrefix=1000000 \
+    env "${bench_source_limits[@]}" RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off RTMFP_Health__Endpoint=off \
     RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$((PORT + 1)) \
     DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} \
       taskset -c 0 dotnet "$node_dll" >"$log/node.log" 2>&1 &

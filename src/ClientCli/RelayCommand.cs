@@ -143,14 +143,14 @@ internal sealed class RelayCommand : ConnectedCommand
                 output.WriteLine($"publisher: {e.Message}"); // a server or machine too loaded to take one more session
                 return ExitCodes.Timeout;
             }
-            // Stragglers: until every player holds every frame, or nothing new came for a quiet period. 5 s: group members
-            // start their playout two fetch periods after their first map (docs/groups.md §6), and on a starved machine a
-            // player's reads pause for seconds (a CI run saw delays of 3 s and counted 1.5 s pauses as lost frames). The
-            // wait ends as soon as every frame arrived, so it only lengthens a run that really lost some.
             if (window.ServerCpu() is { } cpu)
             {
                 output.WriteLine($"server CPU over the measured window: user {cpu.UserPercent:0.0} % + system {cpu.SystemPercent:0.0} % of a core ({cpu.Seconds:0.0} s)");
             }
+            // Stragglers: until every player holds every frame, or nothing new came for a quiet period. 5 s: group members
+            // start their playout two fetch periods after their first map (docs/groups.md §6), and on a starved machine a
+            // player's reads pause for seconds (a CI run saw delays of 3 s and counted 1.5 s pauses as lost frames). The
+            // wait ends as soon as every frame arrived, so it only lengthens a run that really lost some.
             var quiet = TimeSpan.FromSeconds(5);
             await StragglersAsync(stats, (long)(videoSent + audioSent) * settings.Players, quiet, cancellationToken).ConfigureAwait(false);
             stop.Cancel();
