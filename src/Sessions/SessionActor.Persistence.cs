@@ -283,13 +283,18 @@ internal sealed partial class SessionActor
     {
         if (LastSequenceNr > 0)
         {
-            DeleteMessages(LastSequenceNr);
-            DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue));
+            // The entity passivates now, before the stores answer: their answers go to Nobody (which drops them) rather
+            // than to this actor, whose mailbox is gone by then (each answer was a dead letter of every closed session).
+            // An operation the Redis store gives up on is logged there, at Error (RedisRetry).
+            var persistence = Akka.Persistence.Persistence.Instance.Apply(Context.System);
+            var journal = persistence.JournalFor(JournalPluginId);
+            journal.Tell(new DeleteMessagesTo(PersistenceId, LastSequenceNr, ActorRefs.Nobody), ActorRefs.Nobody);
+            persistence.SnapshotStoreFor(SnapshotPluginId)
+                .Tell(new DeleteSnapshots(PersistenceId, new SnapshotSelectionCriteria(long.MaxValue)), ActorRefs.Nobody);
             if (_settings.PurgeRecord is { } purge)
             {
                 // Nothing more is written under this ID by this incarnation: no key of it stays behind (issue 9).
-                Akka.Persistence.Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId)
-                    .Tell(purge(PersistenceId, LastSequenceNr), ActorRefs.NoSender); // the actor is going: no answer
+                journal.Tell(purge(PersistenceId, LastSequenceNr), ActorRefs.Nobody);
             }
         }
     }
