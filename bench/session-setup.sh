@@ -17,8 +17,8 @@
 #              TCSERVER (/tmp/peers/rtmfp-cpp/test/tcserver; missing: node only), NO_BUILD=1 to skip the builds,
 #              NODE_DLL (another build of rtmfp-node.dll, e.g. an older commit's, for a before/after pair).
 # The node runs as deploy/Dockerfile runs it: DOTNET_TC_CallCountingDelayMs=0 (set it empty, or to 100, for the
-# runtime's default). The warm-up is long on purpose: until the runtime's tiered JIT has settled (about 10,000 sessions on the shared 2-core
-# VM), a node session costs up to 2-3 times more; the JIT's CPU is the node's.
+# runtime's default). The warm-up is long on purpose: until the runtime's tiered JIT has settled (about 10,000
+# sessions on the shared 2-core VM), a node session costs up to 2-3 times more; the JIT's CPU is the node's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-19431}; N=${N:-2000}; WARMUP=${WARMUP:-10000}; CONCURRENT=${CONCURRENT:-8}; IDLE=${IDLE:-5}; ROUNDS=${ROUNDS:-1}

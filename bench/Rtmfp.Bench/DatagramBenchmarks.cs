@@ -40,7 +40,6 @@ public class DatagramBenchmarks
     private const int MessageLength = 1_100;
     private const int Ring = 256;
 
-
     private readonly byte[] _plain = new byte[PacketLimits.MaxDatagramLength];
     private readonly byte[] _datagram = new byte[PacketLimits.MaxDatagramLength];
     private readonly byte[] _message = new byte[MessageLength];

@@ -17,7 +17,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// and a brand-new client started at the kill opens its session through the balancer within 10 s, for an ordinary node
 /// and for the oldest one (which hosts the shard coordinators).
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public class CrashRecoveryTests
 {
     private const int EchoClients = 9;

@@ -14,7 +14,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// node hosting its session is SIGKILLed each get exactly one result, and each call's handler completes once (an
 /// application loaded by <c>type:</c>, counting in files). Then sessions that open and close leave no Redis key behind.
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public class ExactlyOnceCallTests
 {
     private const string App = "calls";

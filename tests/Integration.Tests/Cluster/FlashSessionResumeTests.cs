@@ -11,7 +11,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// receives video again on the same session, the publisher hears nothing but its first Publish.Start, and a call made
 /// while the node was being decided gets its result.
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public class FlashSessionResumeTests
 {
     [Fact(Timeout = 240_000)]

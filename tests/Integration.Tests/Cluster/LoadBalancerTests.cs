@@ -10,7 +10,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// (iptables DNAT picked by <c>statistic</c>, conntrack, masquerade; docs/load-balancer.md), with the <c>rtmfp</c>
 /// CLI as a process in a client namespace talking to the virtual IP only (issue 9).
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public partial class LoadBalancerTests
 {
     // Counted by the session actor, on the node that hosts the session (placed by session ID, whatever the gateway).

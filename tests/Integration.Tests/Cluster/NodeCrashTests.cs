@@ -11,7 +11,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// Request from the gateway that holds its keys) instead of waiting for its idle timeout, and new handshakes succeed
 /// soon after the crash.
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public class NodeCrashTests
 {
     private const int Clients = 18;

@@ -9,7 +9,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// entity was on a node that dies (SIGKILL) or leaves (SIGTERM), or whose shard moves to a node that joins, goes on
 /// answering on the same session: no close, no new handshake (each client is one session object from start to end).
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public class SessionResumeTests
 {
     private const int Clients = 12;

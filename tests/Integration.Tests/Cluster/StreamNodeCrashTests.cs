@@ -10,7 +10,7 @@ namespace Rtmfp.Integration.Tests.Cluster;
 /// (issue 9): both sessions watch the entity, publish and subscribe again to its next incarnation on a surviving node,
 /// and the player receives the stream again; the publisher is never told to republish.
 /// </summary>
-[Collection("cluster")]
+[Collection(ClusterCollection.Name)]
 public class StreamNodeCrashTests
 {
     [Fact(Timeout = 300_000)]
