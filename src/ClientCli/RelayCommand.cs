@@ -203,35 +203,33 @@ internal sealed class RelayCommand : ConnectedCommand
         });
         sendVideo(0, SyntheticMedia.AvcSequenceHeader());
         sendAudio(0, SyntheticMedia.AacSequenceHeader());
-        uint video = 0, audio = 0;
+        var schedule = new RelaySchedule(settings.Warmup, settings.Duration);
         long start = Stopwatch.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
         double nextReport = 1;
         while (true)
         {
             double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (elapsedMs >= (settings.Warmup + settings.Duration).TotalMilliseconds)
+            if (!window.IsOpen && schedule.WarmedUp(elapsedMs))
             {
-                return (video - window.FirstVideo, audio - window.FirstAudio);
+                window.Open(schedule.FirstCountedVideo, schedule.FirstCountedAudio);
             }
-            if (!window.IsOpen && elapsedMs >= settings.Warmup.TotalMilliseconds)
+            while (schedule.TryNextAudio(elapsedMs, out uint audio))
             {
-                window.Open(video, audio);
+                sendAudio(audio * RelaySchedule.AudioIntervalMs, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
             }
-            while (audio * 20 <= elapsedMs)
-            {
-                sendAudio(audio * 20, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
-                audio++;
-            }
-            while (video * 40 <= elapsedMs)
+            while (schedule.TryNextVideo(elapsedMs, out uint video))
             {
                 bool key = video % GopFrames == 0;
-                sendVideo(video * 40, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
-                video++;
+                sendVideo(video * RelaySchedule.VideoIntervalMs, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
+            }
+            if (schedule.Ended(elapsedMs))
+            {
+                return schedule.Counted();
             }
             if (elapsedMs / 1000 >= nextReport)
             {
-                output.WriteLine($"[{elapsedMs / 1000,5:0.0}s] sent {video} video, {audio} audio frames");
+                output.WriteLine($"[{elapsedMs / 1000,5:0.0}s] sent {schedule.NextVideo} video, {schedule.NextAudio} audio frames");
                 nextReport++;
             }
             await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);

@@ -84,11 +84,12 @@ public class CliAgainstNodeTests(SharedNode shared) : IClassFixture<SharedNode>,
         Assert.True(code == ExitCodes.Success, output);
         var published = Regex.Match(output, @"published (\d+) video \+ (\d+) audio frames at 200 kbit/s to 2 players");
         Assert.True(published.Success, output);
-        // 2 s at 25 video and 50 audio frames a second: the warm-up's 25 + 50 are not among them.
-        Assert.InRange(int.Parse(published.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 45, 55);
-        Assert.InRange(int.Parse(published.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 95, 105);
+        // 2 s at 25 video and 50 audio frames a second, by their stamps: the warm-up's 25 + 50 are not among them, however
+        // late the publisher's loop runs on a loaded machine (a starved loop once counted 73 video frames).
+        Assert.Equal(50, int.Parse(published.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(100, int.Parse(published.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains("lost frames: 0; out of order: 0", output);
-        Assert.Matches(@"server CPU over the measured window: user \d+\.\d % \+ system \d+\.\d % of a core \(2\.\d s\)", output);
+        Assert.Matches(@"server CPU over the measured window: user \d+\.\d % \+ system \d+\.\d % of a core \(\d+\.\d s\)", output);
     }
 
     [Fact(Timeout = 90_000)]
