@@ -91,10 +91,10 @@ internal static class NodeComposition
             # SIGTERM stops the host in order (gateway drain first, then Akka's coordinated shutdown through
             # Akka.Hosting): Akka's own CLR hook would leave the cluster before the sessions could close.
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-            # Akka's scheduler wakes a pool thread every tick, work or not: at 10 ms that was most of an idle node's
-            # 2.8 % of a core (1.9 % at 20 ms, 1.1-1.5 % at 50 ms; docs/benchmarks.md). Nothing here needs finer: the
+            # Akka's wheel scheduler wakes every tick, work or not: at 10 ms that was most of an idle node's 2.8 % of a
+            # core (1.9 % at 20 ms; docs/benchmarks.md). Ours sleeps until the next deadline (DeadlineScheduler); the
             # sessions' retransmission and acknowledgement timers run on their own wheel (SessionTimerWheel).
-            akka.scheduler.tick-duration = 20ms",
+            akka.scheduler.implementation = ""{typeof(DeadlineScheduler).AssemblyQualifiedName}""",
             HoconAddMode.Prepend);
 
         if (settings.Persistence.Provider == PersistenceProvider.Memory)

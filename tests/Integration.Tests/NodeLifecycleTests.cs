@@ -13,6 +13,8 @@ public class NodeLifecycleTests
         Assert.Equal(IPAddress.Loopback, node.Endpoint.Address);
         Assert.NotEqual(0, node.Endpoint.Port);
         var system = TwoNodes.SystemOf(node);
+        // Akka's scheduler is the node's own, which sleeps until the next deadline instead of ticking (an idle node's CPU).
+        Assert.IsType<Rtmfp.Cluster.DeadlineScheduler>(system.Scheduler);
 
         await node.DisposeAsync(); // stops the host, then fails on a handler failure or an Error log (a second dispose does nothing)
         // Stopped: the actor system terminated and the UDP port is free again.
