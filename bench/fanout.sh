@@ -15,6 +15,7 @@
 #                                            only another RTMFP server listening on $PORT
 # Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
 #              DOTNET_TC_CallCountingDelayMs (0, as deploy/Dockerfile runs the node; empty: the runtime's default),
+#              DOTNET_GCgen0size (0x4000000, as deploy/Dockerfile; empty: the runtime's default),
 #              WARMUP s (5): the players publish and play this long before the measured window; its frames are not
 #                counted, and the server's CPU is read by the player tool (--server-pid) over the measured window only,
 #                so neither the node's JIT nor the players' handshakes are in the figures,
@@ -89,7 +90,7 @@ start_server() { # name
       local dll=$node_dll; [ "$1" = baseline ] && dll=$BASELINE_DLL
       env "${seed_env[@]}" "${bench_source_limits[@]}" RTMFP_Gateway__Endpoints=$host:$PORT \
         RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
-        DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} \
+        DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} DOTNET_GCgen0size=${DOTNET_GCgen0size-0x4000000} \
         "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &
       ;;
     tcserver) "${server_cpu[@]}" "$TCSERVER" -H -S -B "$host:$PORT" >"$log/server.log" 2>&1 & ;;

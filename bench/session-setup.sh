@@ -17,7 +17,7 @@
 #              TCSERVER (/tmp/peers/rtmfp-cpp/test/tcserver; missing: node only), NO_BUILD=1 to skip the builds,
 #              NODE_DLL (another build of rtmfp-node.dll, e.g. an older commit's, for a before/after pair).
 # The node runs as deploy/Dockerfile runs it: DOTNET_TC_CallCountingDelayMs=0 (set it empty, or to 100, for the
-# runtime's default). The warm-up is long on purpose: until the runtime's tiered JIT has settled (about 10,000
+# runtime's default) and DOTNET_GCgen0size=0x4000000 (empty: the runtime's default gen0 budget). The warm-up is long on purpose: until the runtime's tiered JIT has settled (about 10,000
 # sessions on the shared 2-core VM), a node session costs up to 2-3 times more; the JIT's CPU is the node's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,7 @@ start_server() {
   if [ "$1" = node ]; then
     env "${bench_source_limits[@]}" RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off RTMFP_Health__Endpoint=off \
     RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$((PORT + 1)) \
-    DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} \
+    DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} DOTNET_GCgen0size=${DOTNET_GCgen0size-0x4000000} \
       taskset -c 0 dotnet "$node_dll" >"$log/node.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 150); do grep -q "RTMFP listening on udp" "$log/node.log" 2>/dev/null && break; sleep 0.2; done
