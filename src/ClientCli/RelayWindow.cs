@@ -5,7 +5,7 @@ namespace Rtmfp.ClientCli;
 /// <summary>
 /// The measured part of a relay run (bench/fanout.sh): after <c>--warmup</c> seconds of publishing, which let the server's
 /// JIT settle and every player's session reach its steady state, frames count and the server's CPU is read. Frames sent
-/// before the window opened are ignored by the players' statistics; the publisher opens the window before it sends the
+/// stamped before the window are ignored by the players' statistics; the publisher opens the window before it sends the
 /// first counted frame, so a counted frame never races the thresholds.
 /// </summary>
 internal sealed class RelayWindow(int serverPid, bool warmingUp)
@@ -24,7 +24,7 @@ internal sealed class RelayWindow(int serverPid, bool warmingUp)
     /// <summary>Whether a frame of that sequence number is in the window (any thread).</summary>
     public bool Counts(bool video, uint sequence) => sequence >= (video ? FirstVideo : FirstAudio);
 
-    /// <summary>The publisher's next frames are the first counted ones.</summary>
+    /// <summary>Frames from these sequence numbers on count (RelaySchedule: the first stamped at or after the warm-up).</summary>
     public void Open(uint nextVideo, uint nextAudio)
     {
         _cpuKnown = serverPid > 0 && ProcessCpu.TryRead(serverPid, out _cpuAtOpen);
