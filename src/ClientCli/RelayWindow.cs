@@ -4,7 +4,7 @@ namespace Rtmfp.ClientCli;
 
 /// <summary>
 /// The measured part of a relay run (bench/fanout.sh): after <c>--warmup</c> seconds of publishing, which let the server's
-/// JIT settle and every player's session reach its steady state, frames count and the server's CPU is read. Frames sent
+/// JIT settle and every player's session reach its steady state, frames count and the server's CPU is read. Frames
 /// stamped before the window are ignored by the players' statistics; the publisher opens the window before it sends the
 /// first counted frame, so a counted frame never races the thresholds.
 /// </summary>
