@@ -90,6 +90,37 @@ public sealed class DeadlineSchedulerTests : TestKit
     }
 
     [Fact]
+    public void Many_threads_scheduling_at_once_each_task_runs_exactly_once()
+    {
+        using var scheduler = NewScheduler();
+        var advanced = AsScheduler(scheduler).Advanced;
+        const int Threads = 8, PerThread = 5_000;
+        var runs = new int[Threads * PerThread];
+        int done = 0;
+        using var all = new ManualResetEventSlim();
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
+        {
+            var random = new Random(t);
+            for (int i = 0; i < PerThread; i++)
+            {
+                int index = t * PerThread + i;
+                advanced.ScheduleOnce(TimeSpan.FromMilliseconds(random.Next(0, 50)), () =>
+                {
+                    Interlocked.Increment(ref runs[index]);
+                    if (Interlocked.Increment(ref done) == runs.Length)
+                    {
+                        all.Set();
+                    }
+                });
+            }
+        });
+        Assert.True(all.Wait(TimeSpan.FromSeconds(30)), $"{Volatile.Read(ref done)} of {runs.Length} ran");
+        Thread.Sleep(100);
+        Assert.All(runs, r => Assert.Equal(1, r));
+        Assert.Equal(0, scheduler.Queued);
+    }
+
+    [Fact]
     public void Cancelled_registrations_are_swept_so_the_queue_does_not_grow_with_them()
     {
         using var scheduler = NewScheduler();
