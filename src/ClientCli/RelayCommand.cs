@@ -204,26 +204,20 @@ internal sealed class RelayCommand : ConnectedCommand
         sendVideo(0, SyntheticMedia.AvcSequenceHeader());
         sendAudio(0, SyntheticMedia.AacSequenceHeader());
         var schedule = new RelaySchedule(settings.Warmup, settings.Duration);
+        Action<uint> audioDue = audio =>
+            sendAudio(audio * RelaySchedule.AudioIntervalMs, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
+        Action<uint> videoDue = video =>
+        {
+            bool key = video % GopFrames == 0;
+            sendVideo(video * RelaySchedule.VideoIntervalMs, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
+        };
         long start = Stopwatch.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
         double nextReport = 1;
         while (true)
         {
             double elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (!window.IsOpen && schedule.WarmedUp(elapsedMs))
-            {
-                window.Open(schedule.FirstCountedVideo, schedule.FirstCountedAudio);
-            }
-            while (schedule.TryNextAudio(elapsedMs, out uint audio))
-            {
-                sendAudio(audio * RelaySchedule.AudioIntervalMs, SyntheticMedia.AudioFrame(audio, Stopwatch.GetTimestamp(), AudioFrameBytes));
-            }
-            while (schedule.TryNextVideo(elapsedMs, out uint video))
-            {
-                bool key = video % GopFrames == 0;
-                sendVideo(video * RelaySchedule.VideoIntervalMs, SyntheticMedia.VideoFrame(key, video, Stopwatch.GetTimestamp(), key ? interFrame * KeyframeWeight : interFrame));
-            }
-            if (schedule.Ended(elapsedMs))
+            if (schedule.Step(elapsedMs, window, audioDue, videoDue))
             {
                 return schedule.Counted();
             }

@@ -29,17 +29,26 @@ internal sealed class RelaySchedule(TimeSpan warmup, TimeSpan duration)
     /// <summary>The first audio frame stamped at or after the warm-up.</summary>
     public uint FirstCountedAudio => (uint)Math.Ceiling(_warmupMs / AudioIntervalMs);
 
-    /// <summary>Whether, at that elapsed time, the warm-up is over (open the window before sending the due frames).</summary>
-    public bool WarmedUp(double elapsedMs) => elapsedMs >= _warmupMs;
-
-    /// <summary>Whether, at that elapsed time, the schedule is over (once the due frames were sent).</summary>
-    public bool Ended(double elapsedMs) => elapsedMs >= _endMs;
-
-    /// <summary>The next audio frame due by then, if any (none stamped at or after the end).</summary>
-    public bool TryNextAudio(double elapsedMs, out uint sequence) => TryNext(elapsedMs, AudioIntervalMs, ref _nextAudio, out sequence);
-
-    /// <summary>The next video frame due by then, if any (none stamped at or after the end).</summary>
-    public bool TryNextVideo(double elapsedMs, out uint sequence) => TryNext(elapsedMs, VideoIntervalMs, ref _nextVideo, out sequence);
+    /// <summary>
+    /// One tick of the publishing loop at that elapsed time: opens the window once the warm-up is over, before any counted
+    /// frame is sent, then sends every frame due by then (audio first). True once the schedule is over.
+    /// </summary>
+    public bool Step(double elapsedMs, RelayWindow window, Action<uint> sendAudio, Action<uint> sendVideo)
+    {
+        if (!window.IsOpen && elapsedMs >= _warmupMs)
+        {
+            window.Open(FirstCountedVideo, FirstCountedAudio);
+        }
+        while (TryNext(elapsedMs, AudioIntervalMs, ref _nextAudio, out uint audio))
+        {
+            sendAudio(audio);
+        }
+        while (TryNext(elapsedMs, VideoIntervalMs, ref _nextVideo, out uint video))
+        {
+            sendVideo(video);
+        }
+        return elapsedMs >= _endMs;
+    }
 
     private bool TryNext(double elapsedMs, int intervalMs, ref uint next, out uint sequence)
     {

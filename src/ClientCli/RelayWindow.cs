@@ -25,12 +25,12 @@ internal sealed class RelayWindow(int serverPid, bool warmingUp)
     public bool Counts(bool video, uint sequence) => sequence >= (video ? FirstVideo : FirstAudio);
 
     /// <summary>Frames from these sequence numbers on count (RelaySchedule: the first stamped at or after the warm-up).</summary>
-    public void Open(uint nextVideo, uint nextAudio)
+    public void Open(uint firstVideo, uint firstAudio)
     {
         _cpuKnown = serverPid > 0 && ProcessCpu.TryRead(serverPid, out _cpuAtOpen);
         _openedAt = Stopwatch.GetTimestamp();
-        Volatile.Write(ref _fromVideo, nextVideo);
-        Volatile.Write(ref _fromAudio, nextAudio);
+        Volatile.Write(ref _fromVideo, firstVideo);
+        Volatile.Write(ref _fromAudio, firstAudio);
     }
 
     /// <summary>

@@ -138,7 +138,6 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     {
         while (TakeDue())
         {
-            long now = Now;
             foreach (var registration in _due)
             {
                 if (registration.Cancelled)
@@ -156,11 +155,12 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
                 }
                 if (registration.IntervalTicks > 0 && !registration.Cancelled)
                 {
+                    long ranAt = Now; // due again its interval after it ran, however long the batch before it took
                     lock (_lock)
                     {
                         if (!_stopped)
                         {
-                            Enqueue(registration, now + registration.IntervalTicks);
+                            Enqueue(registration, ranAt + registration.IntervalTicks);
                         }
                     }
                 }

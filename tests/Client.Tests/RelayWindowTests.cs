@@ -13,7 +13,7 @@ public class RelayWindowTests
         Assert.False(window.Counts(video: true, 0));
         Assert.False(window.Counts(video: false, 40));
 
-        window.Open(nextVideo: 25, nextAudio: 50);
+        window.Open(firstVideo: 25, firstAudio: 50);
         Assert.True(window.IsOpen);
         Assert.False(window.Counts(video: true, 24));
         Assert.True(window.Counts(video: true, 25));
@@ -60,19 +60,10 @@ public class RelayScheduleTests
     {
         foreach (double elapsedMs in ticks)
         {
-            if (!window.IsOpen && schedule.WarmedUp(elapsedMs))
-            {
-                window.Open(schedule.FirstCountedVideo, schedule.FirstCountedAudio);
-            }
-            while (schedule.TryNextAudio(elapsedMs, out uint audio))
-            {
-                Assert.Equal(audio >= schedule.FirstCountedAudio, window.Counts(video: false, audio));
-            }
-            while (schedule.TryNextVideo(elapsedMs, out uint video))
-            {
-                Assert.Equal(video >= schedule.FirstCountedVideo, window.Counts(video: true, video));
-            }
-            if (schedule.Ended(elapsedMs))
+            // The publishing loop's own step: the window must be open before any counted frame leaves.
+            if (schedule.Step(elapsedMs, window,
+                audio => Assert.Equal(audio >= schedule.FirstCountedAudio, window.Counts(video: false, audio)),
+                video => Assert.Equal(video >= schedule.FirstCountedVideo, window.Counts(video: true, video))))
             {
                 return schedule.Counted();
             }
