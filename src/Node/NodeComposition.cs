@@ -83,6 +83,11 @@ internal static class NodeComposition
             akka.cluster.unreachable-nodes-reaper-interval = 250ms
             akka.cluster.leader-actions-interval = 250ms
             akka.cluster.gossip-interval = 500ms
+            # A joining node asks its seeds again after seed-node-timeout when none welcomed it. Two seeds started
+            # together both ask before either is a member; at Akka's 5 s the second then idled 5 s after the first
+            # had formed the cluster (measured on three nodes started at once, docs/testing.md). An InitJoin is one
+            # small message per seed: asking every second costs nothing and bounds that wait to a second.
+            akka.cluster.seed-node-timeout = 1s
             akka.cluster.sharding.retry-interval = {Ms(c.ShardRetryInterval)}
             akka.cluster.sharding.coordinator-state.write-majority-plus = 0
             akka.cluster.sharding.coordinator-state.read-majority-plus = 0

@@ -33,6 +33,7 @@ internal sealed partial class SessionActor
     private bool _handingOff;
     private bool _addressChanged;
     private long _recordedGroupChanges;
+    private long _forgottenThrough; // the record's events up to this number were asked to go (ForgetRecord)
 
     public override string PersistenceId { get; }
 
@@ -278,11 +279,25 @@ internal sealed partial class SessionActor
         return false;
     }
 
+    /// <summary>
+    /// The session left S_OPEN (RFC 7016 §3.5.5: closing, or lingering after the far end closed): nothing of it can be
+    /// resumed any more (a hand-off drops such a record too), so the record goes now rather than when the engine lets
+    /// the session go, up to 19 s later. A write still in flight is deleted with the rest when the session finishes.
+    /// </summary>
+    private void ForgetRecordOnceClosing(Session engine)
+    {
+        if (engine.State != SessionState.Open && _writesInFlight == 0 && !_handingOff)
+        {
+            ForgetRecord();
+        }
+    }
+
     /// <summary>The session is over: its record goes, so the ID can serve a new session later.</summary>
     private void ForgetRecord()
     {
-        if (LastSequenceNr > 0)
+        if (LastSequenceNr > _forgottenThrough)
         {
+            _forgottenThrough = LastSequenceNr;
             // The entity passivates now, before the stores answer: their answers go to Nobody (which drops them) rather
             // than to this actor, whose mailbox is gone by then (each answer was a dead letter of every closed session).
             // An operation the Redis store gives up on is logged there, at Error (RedisRetry).

@@ -399,6 +399,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             Finish();
             return;
         }
+        ForgetRecordOnceClosing(engine);
         Reschedule(now);
     }
 

@@ -137,6 +137,48 @@ public class SessionPersistenceTests : TestKit
         ExpectTerminated(first);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_session_the_client_closed_leaves_no_record_while_it_lingers()
+    {
+        await Task.Yield();
+        const uint sid = 0x7375;
+        var (first, initiator) = OpenWithOneEcho(sid);
+        Assert.NotEmpty(RecordedEvents(sid)); // opened, and its echo flow on record
+
+        initiator.Close(Environment.TickCount64);
+        Assert.True(_gateway.Exchange(first, sid, initiator, () => initiator.State == SessionState.Closed));
+        // Lingering after the client's close (RFC 7016 §3.5.5.2): nothing can resume it, so its record is gone now,
+        // not when the linger ends.
+        AwaitAssert(() => Assert.Empty(RecordedEvents(sid)), TimeSpan.FromSeconds(3));
+        while (_gateway.Probe.ReceiveOne(TimeSpan.FromMilliseconds(300)) is { } m)
+        {
+            Assert.IsNotType<SessionClosed>(m); // still lingering
+        }
+    }
+
+    /// <summary>The events the journal would replay to the session's next incarnation.</summary>
+    private List<object> RecordedEvents(uint sid)
+    {
+        var probe = CreateTestProbe();
+        var journal = Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
+        string persistenceId = SessionActor.PersistenceIdPrefix + SessionMessageExtractor.EntityIdOf(sid);
+        journal.Tell(new Akka.Persistence.ReplayMessages(0, long.MaxValue, long.MaxValue, persistenceId, probe.Ref));
+        var events = new List<object>();
+        while (true)
+        {
+            switch (probe.ReceiveOne(TimeSpan.FromSeconds(3)))
+            {
+                case Akka.Persistence.ReplayedMessage r:
+                    events.Add(r.Persistent.Payload);
+                    break;
+                case Akka.Persistence.RecoverySuccess:
+                    return events;
+                case var other:
+                    throw new InvalidOperationException($"journal answered {other}");
+            }
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         LocalGateways.Get(Sys).Unregister(_gateway.Probe.Ref);

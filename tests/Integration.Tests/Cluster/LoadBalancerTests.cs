@@ -26,8 +26,9 @@ public partial class LoadBalancerTests
         BehindBalancerAsync(masquerade: true, BalancerMode.Nth, async (lb, nodes, ct) =>
         {
             const int sessions = 9;
-            // 30 s from the CLI's start: room for its start, the handshakes and the move on a loaded machine.
-            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "30", "-r", "20", "--timeout", "30");
+            // The load runs until the checks below are done (SIGTERM then ends it as its deadline would); 120 s from the
+            // CLI's start is only a bound, room for its start, the handshakes and the move on a loaded machine.
+            await using var load = lb.StartClient("load", lb.Uri("live"), "-c", $"{sessions}", "-d", "120", "-r", "20", "--timeout", "30");
             await load.WaitForLineAsync(new Regex($@"open {sessions}/{sessions}, handshakes {sessions} \(0 failed\)"), TimeSpan.FromSeconds(60), ct);
 
             // (a) The balancer sent every third new flow to each gateway, and each node's gateway answered their IHellos
@@ -62,6 +63,7 @@ public partial class LoadBalancerTests
             await Task.Delay(2000, ct);
             long after = (await nodes[0].RtmfpTotalsAsync(ct))[PacketsIn];
 
+            load.Terminate();
             Assert.Equal(0, await load.ExitAsync(TimeSpan.FromSeconds(60), ct));
             var summary = Regex.Match(load.Output, @"handshakes ok (\d+), failed (\d+)");
             var ends = Regex.Match(load.Output, @"mismatches: (\d+), sessions lost: (\d+)");

@@ -66,6 +66,16 @@ public sealed class ClientProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGTERM: the <c>rtmfp</c> CLI ends its command as its own deadline would (load: sessions close, the summary is
+    /// printed, the exit code says whether anything was lost). <c>ip netns exec</c> execs the command: the pid is the CLI's.
+    /// </summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
     /// <summary>The exit code, once the process ended (and its output was read to the end).</summary>
     public async Task<int> ExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
