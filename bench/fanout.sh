@@ -23,6 +23,9 @@
 #              NETNS=1 (root) to put the players in a network namespace behind a veth pair, with receive packet
 #                steering of the players' side to CPU 1 and of the server's side to CPU 0, so the players' receive path
 #                is not charged to the server's core as it is over loopback (docs/benchmarks.md, "Method"),
+#              NAPI=1 (with NETNS=1; needs ethtool) to use threaded NAPI on the veth pair instead of receive steering: no
+#                inter-processor interrupt per send, which on a VM is a trapped MSR write charged to the sender
+#                (docs/benchmarks.md, "Without the interrupt"),
 #              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md),
 #              GROUP='G:…' (a group specifier) for the seeded fan-out (issue 10, docs/groups.md §7): the node seeds the
 #                published stream into that group and the N players are NetGroup members playing it (`rtmfp relay
@@ -61,6 +64,19 @@ if [ "${NETNS:-0}" = 1 ]; then
   ip netns exec "$ns" sh -c "echo 2 > /sys/class/net/$vc/queues/rx-0/rps_cpus"
   echo 1 > "/sys/class/net/$vs/queues/rx-0/rps_cpus"
   in_ns=(ip netns exec "$ns"); suffix="$suffix (netns)"
+  if [ "${NAPI:-0}" = 1 ]; then
+    # Threaded NAPI instead of receive packet steering (docs/benchmarks.md, "The harness's interrupt per send"): with
+    # GRO on, a veth receives through NAPI; threaded, its poll runs in a kernel thread pinned to the receiving side's
+    # CPU, which a sender wakes only when it sleeps, instead of an inter-processor interrupt after every send.
+    command -v ethtool >/dev/null || { echo "NAPI=1 needs ethtool (apt-get install ethtool)" >&2; exit 2; }
+    ip netns exec "$ns" ethtool -K "$vc" gro on >/dev/null; ethtool -K "$vs" gro on >/dev/null
+    ip netns exec "$ns" sh -c "echo 0 > /sys/class/net/$vc/queues/rx-0/rps_cpus; echo 1 > /sys/class/net/$vc/threaded"
+    echo 0 > "/sys/class/net/$vs/queues/rx-0/rps_cpus"; echo 1 > "/sys/class/net/$vs/threaded"
+    sleep 0.2
+    for pid in $(pgrep "^napi/$vc-"); do taskset -pc 1 "$pid" >/dev/null; done
+    for pid in $(pgrep "^napi/$vs-"); do taskset -pc 0 "$pid" >/dev/null; done
+    suffix="$suffix (threaded NAPI)"
+  fi
 fi
 log=$(mktemp -d)
 
