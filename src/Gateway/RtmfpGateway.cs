@@ -127,8 +127,28 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         return length;
     }
 
-    /// <summary>Sends what this thread's <see cref="Send"/> calls collected (a burst to one client goes as one batch).</summary>
-    public void Flush() => t_batch?.Flush();
+    /// <summary>
+    /// Sends what this thread's <see cref="Send"/> calls collected (a burst to one client goes as one batch); inside a
+    /// <see cref="SendDeferral"/> scope the burst waits for the scope's end, with the other players' bursts.
+    /// </summary>
+    public void Flush()
+    {
+        if (t_batch is not { } batch)
+        {
+            return;
+        }
+        if (SendDeferral.IsOpen)
+        {
+            batch.EndBurst();
+            if (batch.Full)
+            {
+                batch.Flush(); // here rather than in the next player's Send: the send is this player's flush
+            }
+            SendDeferral.Defer(this);
+            return;
+        }
+        batch.Flush();
+    }
 
     /// <summary>The first endpoint of the address's family (IPv4 or IPv6).</summary>
     public UdpEndpoint? EndpointFor(SocketAddress address)

@@ -106,6 +106,71 @@ internal sealed class UdpEndpoint : IAsyncDisposable
     /// <summary>System calls that carried more than one datagram.</summary>
     public long SegmentedSends => Interlocked.Read(ref _segmentedSends);
 
+    private long _multiSends;
+    private volatile bool _canSendMany = MultiSend.IsPlatformSupported;
+
+    /// <summary>System calls that carried the bursts of more than one destination (sendmmsg).</summary>
+    public long MultiSends => Interlocked.Read(ref _multiSends);
+
+    /// <summary>
+    /// Sends bursts of datagrams to several destinations (<see cref="DatagramBatch"/>), as many per system call as
+    /// <see cref="MultiSend"/> takes. A burst the kernel refused goes through <see cref="SendSegmented"/> or
+    /// <see cref="SendTo(ReadOnlySpan{byte}, SocketAddress, RtmfpMetrics)"/>, which report or work around its error.
+    /// </summary>
+    public void SendBursts(ReadOnlySpan<byte> buffer, ReadOnlySpan<DatagramBurst> bursts)
+    {
+        int i = 0;
+        while (i < bursts.Length)
+        {
+            int sent = 0, errno = Errno.Enosys;
+            if (_canSendMany && bursts.Length - i > 1)
+            {
+                try
+                {
+                    sent = MultiSend.Send(_socket, buffer, bursts[i..], out errno);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                if (errno == Errno.Enosys)
+                {
+                    _canSendMany = false; // no sendmmsg here: one call per burst from now on
+                }
+            }
+            if (sent > 1)
+            {
+                Interlocked.Increment(ref _multiSends);
+            }
+            for (int j = i; j < i + sent; j++)
+            {
+                ref readonly var burst = ref bursts[j];
+                if (burst.Count > 1)
+                {
+                    Interlocked.Increment(ref _segmentedSends);
+                }
+                burst.Metrics.Packets.Add(burst.Count, MetricTags.Transmit);
+                burst.Metrics.Io.Add(burst.Bytes, MetricTags.Transmit);
+            }
+            i += sent;
+            if (i < bursts.Length)
+            {
+                // The burst that did not go (or every burst, without sendmmsg): the single path and its error handling.
+                ref readonly var burst = ref bursts[i];
+                var payload = buffer.Slice(burst.Offset, burst.Bytes);
+                if (burst.Count == 1)
+                {
+                    SendTo(payload, burst.Address, burst.Metrics);
+                }
+                else
+                {
+                    SendSegmented(payload, burst.SegmentSize, burst.Address, burst.Count, burst.Metrics);
+                }
+                i++;
+            }
+        }
+    }
+
     /// <summary>
     /// Sends <paramref name="count"/> datagrams laid end to end in <paramref name="payload"/>, each
     /// <paramref name="segmentSize"/> long but the last, with one system call where the kernel can segment.

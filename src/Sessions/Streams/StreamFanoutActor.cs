@@ -138,21 +138,32 @@ internal sealed class StreamFanoutActor : ReceiveActor
         }
         long direct = 0, queued = 0;
         FanoutProfile.OnEvent();
-        for (int i = 0; i < list.Count; i++)
+        // The players' bursts leave together at the end of the pass, up to 64 per system call (SendDeferral).
+        SendDeferral.Open();
+        try
         {
-            var s = list[i];
-            if (m.Session is not null && (s.Id != m.SubscriptionId || !s.Port.Session.Equals(m.Session)))
+            for (int i = 0; i < list.Count; i++)
             {
-                continue;
+                var s = list[i];
+                if (m.Session is not null && (s.Id != m.SubscriptionId || !s.Port.Session.Equals(m.Session)))
+                {
+                    continue;
+                }
+                if (s.Port.Offer(s.Id, m.Event))
+                {
+                    direct++;
+                }
+                else
+                {
+                    queued++;
+                }
             }
-            if (s.Port.Offer(s.Id, m.Event))
-            {
-                direct++;
-            }
-            else
-            {
-                queued++;
-            }
+        }
+        finally
+        {
+            FanoutProfile.BeginPassSend();
+            SendDeferral.Close();
+            FanoutProfile.EndPassSend();
         }
         _fanout.Count(direct, queued);
     }

@@ -183,6 +183,86 @@ public sealed class DatagramBatchTests : IAsyncLifetime
         Assert.Equal(0, _endpoint.SegmentedSends);
     }
 
+    [Fact]
+    public void Bursts_to_several_clients_ended_together_leave_in_one_call_and_each_arrives_in_order()
+    {
+        var receivers = Enumerable.Range(0, 3).Select(_ => Receiver()).ToList();
+        var sent = receivers.Select(_ => new List<byte[]>()).ToList();
+        var batch = new DatagramBatch();
+        for (int r = 0; r < receivers.Count; r++)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var d = Datagram(i < 3 ? 1204 : 500, 10 * r + i);
+                sent[r].Add(d);
+                batch.Add(_endpoint, d, receivers[r].Address, _metrics);
+            }
+            batch.EndBurst(); // what a player's flush does inside the fan-out's deferral scope
+        }
+        Assert.Equal(3, batch.Bursts);
+        batch.Flush();
+        Assert.Equal(0, batch.Bursts);
+
+        for (int r = 0; r < receivers.Count; r++)
+        {
+            Assert.Equal(sent[r], ReceiveAll(receivers[r].Socket, 5));
+        }
+        Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, _endpoint.MultiSends);
+        Assert.Equal(_endpoint.CanSegment ? 3 : 0, _endpoint.SegmentedSends);
+    }
+
+    [Fact]
+    public void More_bursts_than_one_call_takes_go_in_several_calls_and_none_is_lost()
+    {
+        var (a, addressA) = Receiver();
+        var (b, addressB) = Receiver();
+        var batch = new DatagramBatch();
+        var toA = new List<byte[]>();
+        var toB = new List<byte[]>();
+        int bursts = DatagramBatch.MaxBursts + 6;
+        for (int i = 0; i < bursts; i++)
+        {
+            var d = Datagram(700, i);
+            (i % 2 == 0 ? toA : toB).Add(d);
+            batch.Add(_endpoint, d, i % 2 == 0 ? addressA : addressB, _metrics);
+            batch.EndBurst();
+            Assert.True(batch.Bursts <= DatagramBatch.MaxBursts);
+        }
+        batch.Flush();
+
+        Assert.Equal(toA, ReceiveAll(a, toA.Count + 1));
+        Assert.Equal(toB, ReceiveAll(b, toB.Count + 1));
+        Assert.Equal(OperatingSystem.IsLinux() ? 2 : 0, _endpoint.MultiSends); // 64, then the 6 left
+    }
+
+    [Fact]
+    public void Held_bursts_that_would_overflow_the_buffer_are_sent_first()
+    {
+        var receivers = Enumerable.Range(0, 5).Select(_ => Receiver()).ToList();
+        var sent = receivers.Select(_ => new List<byte[]>()).ToList();
+        var batch = new DatagramBatch();
+        // Five full bursts (50 x 1,300 = 65,000 bytes): four fill the buffer, the fifth starts after they went.
+        var held = new List<int>();
+        for (int r = 0; r < receivers.Count; r++)
+        {
+            for (int i = 0; i < UdpSegmentation.MaxBatchBytes / 1300; i++)
+            {
+                var d = Datagram(1300, 100 * r + i);
+                sent[r].Add(d);
+                batch.Add(_endpoint, d, receivers[r].Address, _metrics);
+            }
+            batch.EndBurst();
+            held.Add(batch.Bursts);
+        }
+        batch.Flush();
+
+        Assert.Equal([1, 2, 3, 4, 1], held);
+        for (int r = 0; r < receivers.Count; r++)
+        {
+            Assert.Equal(sent[r], ReceiveAll(receivers[r].Socket, sent[r].Count + 1));
+        }
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Segmented_sends_also_reach_ipv6_clients()
     {
