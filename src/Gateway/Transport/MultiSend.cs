@@ -31,31 +31,8 @@ internal static unsafe partial class MultiSend
     /// <summary>Messages per call (the kernel takes up to UIO_MAXIOV = 1024; the batch holds no more).</summary>
     public const int MaxMessages = 64;
 
-    private const int SolUdp = 17;
-    private const int UdpSegment = 103;
-
     /// <summary>Room for a sockaddr_in6 (28 bytes), the largest address a UDP endpoint sends to.</summary>
     private const int NameBytes = 32;
-
-    // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; }
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MMsgHdr
-    {
-        public MsgHdr Header;
-        public uint Length;
-    }
-
-    // CMSG_SPACE(sizeof(u16)) = 24 on 64-bit: struct cmsghdr, the segment size, padding.
-    [StructLayout(LayoutKind.Sequential)]
-    private struct SegmentControl
-    {
-        public nuint Length;
-        public int Level;
-        public int Type;
-        public ushort SegmentSize;
-        private ushort _pad0;
-        private uint _pad1;
-    }
 
     [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
     private static partial int SendMmsg(nint fd, MMsgHdr* messages, uint count, int flags);
@@ -77,7 +54,7 @@ internal static unsafe partial class MultiSend
         }
         MMsgHdr* messages = stackalloc MMsgHdr[count];
         IoVec* iovs = stackalloc IoVec[count];
-        SegmentControl* controls = stackalloc SegmentControl[count];
+        UdpSegmentation.SegmentControl* controls = stackalloc UdpSegmentation.SegmentControl[count];
         byte* names = stackalloc byte[count * NameBytes];
         bool added = false;
         var handle = socket.SafeHandle;
@@ -104,15 +81,9 @@ internal static unsafe partial class MultiSend
                     };
                     if (burst.Count > 1)
                     {
-                        controls[i] = new SegmentControl
-                        {
-                            Length = (nuint)(sizeof(nuint) + 2 * sizeof(int) + sizeof(ushort)),
-                            Level = SolUdp,
-                            Type = UdpSegment,
-                            SegmentSize = (ushort)burst.SegmentSize,
-                        };
+                        controls[i] = UdpSegmentation.SegmentControl.For(burst.SegmentSize);
                         messages[i].Header.Control = controls + i;
-                        messages[i].Header.ControlLength = (nuint)sizeof(SegmentControl);
+                        messages[i].Header.ControlLength = (nuint)sizeof(UdpSegmentation.SegmentControl);
                     }
                 }
                 int sent = SendMmsg(handle.DangerousGetHandle(), messages, (uint)count, 0);

@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Rtmfp.Gateway.Transport;
 
-// The Linux socket structures sendmsg (UdpSegmentation) and recvmmsg (UdpReceiveBatch) take, x86-64/arm64 layout.
+// The Linux socket structures sendmsg (UdpSegmentation), sendmmsg (MultiSend) and recvmmsg (UdpReceiveBatch) take,
+// x86-64/arm64 layout.
 
 /// <summary>struct iovec.</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -23,6 +24,14 @@ internal unsafe struct MsgHdr
     public void* Control;
     public nuint ControlLength;
     public int Flags;
+}
+
+/// <summary>struct mmsghdr (sendmmsg, recvmmsg): a message and the bytes the kernel moved for it.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct MMsgHdr
+{
+    public MsgHdr Header;
+    public uint Length;
 }
 
 /// <summary>Linux errno values the UDP transport tells apart (asm-generic/errno-base.h, errno.h).</summary>

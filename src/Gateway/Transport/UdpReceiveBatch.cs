@@ -19,14 +19,6 @@ internal sealed unsafe partial class UdpReceiveBatch
     private const int MsgWaitForOne = 0x10000;
     private const int MsgTrunc = 0x20;
 
-    // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; }
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MMsgHdr
-    {
-        public MsgHdr Header;
-        public uint Length;
-    }
-
     [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
     private static partial int RecvMmsg(nint fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 

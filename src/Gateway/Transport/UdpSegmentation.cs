@@ -45,9 +45,12 @@ internal static unsafe partial class UdpSegmentation
         }
     }
 
-    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } + a u16, padded to CMSG_SPACE(2) = 24.
+    /// <summary>
+    /// The UDP_SEGMENT control message: struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } and a u16,
+    /// padded to CMSG_SPACE(2) = 24 (also one per message of <see cref="MultiSend"/>).
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct SegmentControl
+    internal struct SegmentControl
     {
         public nuint Length;
         public int Level;
@@ -55,6 +58,14 @@ internal static unsafe partial class UdpSegmentation
         public ushort SegmentSize;
         private ushort _pad0;
         private uint _pad1;
+
+        public static SegmentControl For(int segmentSize) => new()
+        {
+            Length = (nuint)(sizeof(nuint) + 2 * sizeof(int) + sizeof(ushort)),
+            Level = SolUdp,
+            Type = UdpSegment,
+            SegmentSize = (ushort)segmentSize,
+        };
     }
 
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
@@ -76,13 +87,7 @@ internal static unsafe partial class UdpSegmentation
             fixed (byte* address = name)
             {
                 var iov = new IoVec { Base = data, Length = (nuint)payload.Length };
-                var control = new SegmentControl
-                {
-                    Length = (nuint)(sizeof(nuint) + 2 * sizeof(int) + sizeof(ushort)),
-                    Level = SolUdp,
-                    Type = UdpSegment,
-                    SegmentSize = (ushort)segmentSize,
-                };
+                var control = SegmentControl.For(segmentSize);
                 var message = new MsgHdr
                 {
                     Name = address,
