@@ -26,6 +26,8 @@
 #              NAPI=1 (with NETNS=1; needs ethtool) to use threaded NAPI on the veth pair instead of receive steering: no
 #                inter-processor interrupt per send, which on a VM is a trapped MSR write charged to the sender
 #                (docs/benchmarks.md, "Without the interrupt"),
+#              SYSCALLS=1 (root, perf with syscall tracepoints) to count the server's send system calls (sendmsg,
+#                sendmmsg, sendto) over the run with `perf stat` and print them per player per second,
 #              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md),
 #              GROUP='G:…' (a group specifier) for the seeded fan-out (issue 10, docs/groups.md §7): the node seeds the
 #                published stream into that group and the N players are NetGroup members playing it (`rtmfp relay
@@ -120,18 +122,33 @@ servers=(node)
 [ -n "${TCSERVER:-}" ] && servers+=(tcserver)
 [ -n "${SERVER_CMD:-}" ] && servers=(other)
 
-echo "| server | N | added delay p50 / p99 / max (ms) | players ≥ ${THRESHOLD} ms | lost | server CPU user + sys (% of a core) | datagrams / sends per player per s | client CPU |"
-echo "|---|---:|---|---:|---:|---:|---:|---:|"
+calls_header=""; calls_rule=""
+if [ "${SYSCALLS:-0}" = 1 ]; then calls_header=" send system calls per player per s |"; calls_rule="---:|"; fi
+echo "| server | N | added delay p50 / p99 / max (ms) | players ≥ ${THRESHOLD} ms | lost | server CPU user + sys (% of a core) | datagrams / sends per player per s | client CPU |$calls_header"
+echo "|---|---:|---|---:|---:|---:|---:|---:|$calls_rule"
 results=$log/results
 for n in "$@"; do
   for server in "${servers[@]}"; do
     start_server "$server"
     sleep 4
+    perf_pid=""
+    if [ "${SYSCALLS:-0}" = 1 ]; then
+      perf stat -x, -e syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendmmsg,syscalls:sys_enter_sendto -p "$server_pid" \
+        -o "$log/syscalls" &
+      perf_pid=$!
+    fi
     t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters)
     out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" dotnet "$cli_dll" "${cli_args[@]}" relay "rtmfp://$host:$PORT/live" --players "$n" \
               --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}" "${group[@]}" \
               --warmup "$WARMUP" --server-pid "$server_pid"; } 2>&1 || true)
     read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); t1=$(date +%s.%N)
+    calls=""
+    if [ -n "$perf_pid" ]; then
+      kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true
+      calls=$(python3 -c "
+n = sum(int(l.split(',')[0]) for l in open('$log/syscalls') if l.count(',') > 2 and l.split(',')[0].isdigit())
+print(f' {n / ($t1 - $t0) / $n:.1f} |')")
+    fi
     stop_server
     read -r user sys total dgrams < <(python3 -c "
 w=$t1-$t0; u=100*($u1-$u0)/$hz/w; s=100*($s1-$s0)/$hz/w
@@ -151,7 +168,7 @@ print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/($DURATION+$WARMUP)/$n:.0f}/{($x1-$
       { echo "no figures for $server N=$n (client output $log/$server-$n.client.out):"; echo "$out" | tail -5
         tail -5 "$log/server.log"; } >&2
     fi
-    echo "| $server$suffix | $n | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $dgrams | ${client:-?} |"
+    echo "| $server$suffix | $n | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $dgrams | ${client:-?} |$calls"
     echo "$server $n $user $sys ${over:-999999}" >>"$results"
     grep -o 'stream fan-out: .*' "$log/server.log" | sed "s/^/  $server N=$n: /" >>"$log/profile" || true
   done
