@@ -254,6 +254,8 @@ public sealed class DatagramBatchTests : IAsyncLifetime
         {
             using var receiver = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 500 };
             receiver.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            using var second = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 500 };
+            second.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
             var sent = Enumerable.Range(0, 4).Select(i => Datagram(1184, i)).ToList();
             var batch = new DatagramBatch();
             foreach (var d in sent)
@@ -263,6 +265,22 @@ public sealed class DatagramBatchTests : IAsyncLifetime
             batch.Flush();
             Assert.Equal(sent, ReceiveAll(receiver, 5));
             Assert.Equal(endpoint.CanSegment ? 1 : 0, endpoint.SegmentedSends);
+
+            // Two IPv6 clients' bursts in one sendmmsg: each message names its 28-byte address.
+            var toSecond = Enumerable.Range(10, 3).Select(i => Datagram(1184, i)).ToList();
+            foreach (var d in sent)
+            {
+                batch.Add(endpoint, d, receiver.LocalEndPoint!.Serialize(), _metrics);
+            }
+            batch.EndBurst();
+            foreach (var d in toSecond)
+            {
+                batch.Add(endpoint, d, second.LocalEndPoint!.Serialize(), _metrics);
+            }
+            batch.Flush();
+            Assert.Equal(sent, ReceiveAll(receiver, 5));
+            Assert.Equal(toSecond, ReceiveAll(second, 4));
+            Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, endpoint.MultiSends);
         }
     }
 }
