@@ -44,7 +44,7 @@ internal sealed class DatagramBatch
         }
         if (!_open)
         {
-            if (_held == MaxBursts || _used + UdpSegmentation.MaxBatchBytes > _buffer.Length)
+            if (Full)
             {
                 Flush();
             }
@@ -91,20 +91,14 @@ internal sealed class DatagramBatch
         int i = 0;
         while (i < _held)
         {
-            // Consecutive bursts of one socket go in one call; the fan-out's players all share their gateway's socket.
+            // Consecutive bursts of one socket go together (one sendmsg for a lone burst, sendmmsg for several); the
+            // fan-out's players all share their gateway's socket.
             int end = i + 1;
             while (end < _held && ReferenceEquals(_bursts[end].Endpoint, _bursts[i].Endpoint))
             {
                 end++;
             }
-            if (end - i == 1)
-            {
-                SendOne(ref _bursts[i]);
-            }
-            else
-            {
-                _bursts[i].Endpoint.SendBursts(_buffer, _bursts.AsSpan(i, end - i));
-            }
+            _bursts[i].Endpoint.SendBursts(_buffer, _bursts.AsSpan(i, end - i));
             i = end;
         }
         for (int j = 0; j < _held; j++)
@@ -114,19 +108,6 @@ internal sealed class DatagramBatch
         }
         _held = 0;
         _used = 0;
-    }
-
-    private void SendOne(ref DatagramBurst burst)
-    {
-        var payload = _buffer.AsSpan(burst.Offset, burst.Bytes);
-        if (burst.Count == 1)
-        {
-            burst.Endpoint.SendTo(payload, burst.Address, burst.Metrics);
-        }
-        else
-        {
-            burst.Endpoint.SendSegmented(payload, burst.SegmentSize, burst.Address, burst.Count, burst.Metrics);
-        }
     }
 
     private static bool Fits(ref DatagramBurst burst, UdpEndpoint endpoint, int length, SocketAddress to) =>

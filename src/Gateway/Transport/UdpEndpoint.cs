@@ -113,8 +113,8 @@ internal sealed class UdpEndpoint : IAsyncDisposable
     public long MultiSends => Interlocked.Read(ref _multiSends);
 
     /// <summary>
-    /// Sends bursts of datagrams to several destinations (<see cref="DatagramBatch"/>), as many per system call as
-    /// <see cref="MultiSend"/> takes. A burst the kernel refused goes through <see cref="SendSegmented"/> or
+    /// Sends bursts of datagrams (<see cref="DatagramBatch"/>), as many per system call as <see cref="MultiSend"/> takes; a
+    /// lone burst, and one the kernel refused, goes through <see cref="SendSegmented"/> or
     /// <see cref="SendTo(ReadOnlySpan{byte}, SocketAddress, RtmfpMetrics)"/>, which report or work around its error.
     /// </summary>
     public void SendBursts(ReadOnlySpan<byte> buffer, ReadOnlySpan<DatagramBurst> bursts)

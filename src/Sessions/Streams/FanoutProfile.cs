@@ -58,17 +58,9 @@ internal static partial class FanoutProfile
     }
 
     /// <summary>
-    /// Around the end of a pass's send scope (Rtmfp.Cluster.SendDeferral): the players' bursts that leave together are
-    /// charged to the send phase of the pass's sampled deliveries.
+    /// After <see cref="Begin"/> around the end of a pass's send scope (Rtmfp.Cluster.SendDeferral): the players' bursts
+    /// that leave together are charged to the send phase of the pass's sampled deliveries.
     /// </summary>
-    public static void BeginPassSend()
-    {
-        if (_sampling)
-        {
-            _start = ThreadCpuNs();
-        }
-    }
-
     public static void EndPassSend()
     {
         if (_sampling)

@@ -161,7 +161,7 @@ internal sealed class StreamFanoutActor : ReceiveActor
         }
         finally
         {
-            FanoutProfile.BeginPassSend();
+            FanoutProfile.Begin();
             SendDeferral.Close();
             FanoutProfile.EndPassSend();
         }
