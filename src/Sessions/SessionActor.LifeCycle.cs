@@ -83,14 +83,22 @@ internal sealed partial class SessionActor
             case SessionStreamWatch.Retry: _streamWatch?.OnRetry(); break;
             case LookupPeer lookup: OnLookupPeer(lookup); break;
             case PeerDirectoryStopped: _rendezvous?.OnDirectoryStopped(); break;
-            case IntroduceGroupMembers m: AroundEngine(() => _groups?.Introduce(m)); break;
-            case GroupJoinRefused m: AroundEngine(() => _groups?.OnRefused(m)); break;
+            // Each lambda in a method of its own: a lambda here that captured its case's variable made the compiler
+            // allocate the closure at this method's entry, for every message (every inbound packet) the session handles.
+            case IntroduceGroupMembers m: OnIntroduceGroupMembers(m); break;
+            case GroupJoinRefused m: OnGroupJoinRefused(m); break;
             case GroupEntityStopped m: _groups?.OnGroupStopped(m); break;
-            case Groups.Seeding.SeedSend m: AroundEngine(() => _seedPeer?.Send(m)); break;
+            case Groups.Seeding.SeedSend m: OnSeedSend(m); break;
             default: return PersistenceReply(message);
         }
         return true;
     }
+
+    private void OnIntroduceGroupMembers(IntroduceGroupMembers m) => AroundEngine(() => _groups?.Introduce(m));
+
+    private void OnGroupJoinRefused(GroupJoinRefused m) => AroundEngine(() => _groups?.OnRefused(m));
+
+    private void OnSeedSend(Groups.Seeding.SeedSend m) => AroundEngine(() => _seedPeer?.Send(m));
 
     private bool StoppingCommand(object message)
     {
