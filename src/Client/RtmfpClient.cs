@@ -18,7 +18,7 @@ public sealed class RtmfpClient : IAsyncDisposable
         _loops = new RtmfpEventLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
-            _loops[i] = new RtmfpEventLoop($"rtmfp-loop-{i}");
+            _loops[i] = new RtmfpEventLoop($"rtmfp-loop-{i}", Options.KernelReceiveTimestamps);
         }
     }
 

@@ -46,6 +46,13 @@ public sealed record RtmfpClientOptions
     /// <summary>Established-session tunables (keepalive, idle timeout, MTU).</summary>
     public SessionOptions? Session { get; init; }
 
+    /// <summary>
+    /// Take each datagram's arrival time from the kernel (Linux SIOCGSTAMP, one more system call per datagram) for
+    /// <see cref="Flash.FlashMessage.ArrivedTimestamp"/>; otherwise it is when the event loop read the datagram. For load
+    /// tools that measure a server apart from their own queueing (bench/fanout.sh); loops of an <see cref="RtmfpClient"/>.
+    /// </summary>
+    public bool KernelReceiveTimestamps { get; init; }
+
     /// <summary>SendAsync waits while a flow holds more unacknowledged fragments than this.</summary>
     public int SendHighWaterFragments { get; init; } = 512;
 

@@ -32,8 +32,12 @@ internal sealed class RtmfpEventLoop : IDisposable
     private volatile bool _stopping;
     private int _connectionCount;
 
-    public RtmfpEventLoop(string? name = null)
+    private readonly bool _kernelTimestamps;
+
+    /// <param name="kernelTimestamps">Take each datagram's arrival from the kernel (<see cref="DatagramArrival"/>) instead of the read.</param>
+    public RtmfpEventLoop(string? name = null, bool kernelTimestamps = false)
     {
+        _kernelTimestamps = kernelTimestamps;
         _wakeReceiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _wakeSender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _wakeReceiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -297,6 +301,8 @@ internal sealed class RtmfpEventLoop : IDisposable
             {
                 break;
             }
+            long readAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            DatagramArrival.Set(_kernelTimestamps ? DatagramArrival.FromKernel(socket, readAt) : readAt);
             connection.OnDatagram(ReceiveBuffer.AsSpan(0, length), from, now);
             if (!ReferenceEquals(connection.Socket, socket))
             {

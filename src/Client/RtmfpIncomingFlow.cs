@@ -5,14 +5,16 @@ namespace Rtmfp.Client;
 /// <summary>A flow the far end opened without associating it with one of our <see cref="RtmfpFlow"/>s (e.g. a server-initiated stream).</summary>
 public sealed class RtmfpIncomingFlow : IMessageSink
 {
-    private readonly Channel<ReadOnlyMemory<byte>> _messages =
-        Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ArrivedMessage> _messages =
+        Channel.CreateUnbounded<ArrivedMessage>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly PayloadReader _payloads;
 
     internal RtmfpIncomingFlow(ulong flowId, ReadOnlyMemory<byte> metadata, ulong? returnAssociation = null)
     {
         FlowId = flowId;
         Metadata = metadata;
         ReturnAssociation = returnAssociation;
+        _payloads = new PayloadReader(_messages.Reader);
     }
 
     public ulong FlowId { get; }
@@ -27,12 +29,34 @@ public sealed class RtmfpIncomingFlow : IMessageSink
     /// <summary>The far end's per-flow metadata (RFC 7016 §2.3.11.1.1).</summary>
     public ReadOnlyMemory<byte> Metadata { get; }
 
-    /// <summary>Messages in order; completes when the flow or the connection ends.</summary>
-    public ChannelReader<ReadOnlyMemory<byte>> Messages => _messages.Reader;
+    /// <summary>Messages in order; completes when the flow or the connection ends. Read this or <see cref="ArrivedMessages"/>, not both.</summary>
+    public ChannelReader<ReadOnlyMemory<byte>> Messages => _payloads;
 
-    void IMessageSink.Deliver(ReadOnlyMemory<byte> message) => _messages.Writer.TryWrite(message);
+    /// <summary>The same messages with the arrival of the datagram that completed each (<see cref="DatagramArrival"/>).</summary>
+    public ChannelReader<ArrivedMessage> ArrivedMessages => _messages.Reader;
+
+    void IMessageSink.Deliver(ReadOnlyMemory<byte> message) => _messages.Writer.TryWrite(new ArrivedMessage(message, DatagramArrival.Current));
 
     void IMessageSink.OnReceiveFlowComplete() => _messages.Writer.TryComplete();
 
     void IMessageSink.OnConnectionClosed() => _messages.Writer.TryComplete();
+
+    /// <summary><see cref="ArrivedMessages"/> without the arrival times.</summary>
+    private sealed class PayloadReader(ChannelReader<ArrivedMessage> arrived) : ChannelReader<ReadOnlyMemory<byte>>
+    {
+        public override Task Completion => arrived.Completion;
+
+        public override bool CanCount => arrived.CanCount;
+
+        public override int Count => arrived.Count;
+
+        public override bool TryRead(out ReadOnlyMemory<byte> item)
+        {
+            bool read = arrived.TryRead(out var message);
+            item = message.Message;
+            return read;
+        }
+
+        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => arrived.WaitToReadAsync(cancellationToken);
+    }
 }

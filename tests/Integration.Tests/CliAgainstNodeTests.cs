@@ -72,6 +72,15 @@ public class CliAgainstNodeTests(SharedNode shared) : IClassFixture<SharedNode>,
         Assert.Contains("4/4 players playing 'cli-relay'", output);
         Assert.Matches(@"published [1-9]\d* video \+ [1-9]\d* audio frames at 200 kbit/s to 4 players \(0 failed to start\)", output);
         Assert.Contains("lost frames: 0; out of order: 0", output);
+        // The delay up to the players' sockets (kernel receive times) is never more than the delay as the players read.
+        var read = Regex.Match(output, @"added delay ms, all frames: +p50 ([\d.]+) +p99 ([\d.]+) +max ([\d.]+)");
+        var atSocket = Regex.Match(output, @"up to the players' sockets, all frames: p50 ([\d.]+) +p99 ([\d.]+) +max ([\d.]+)");
+        Assert.True(read.Success && atSocket.Success, output);
+        for (int i = 1; i <= 3; i++)
+        {
+            Assert.True(double.Parse(atSocket.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture)
+                <= double.Parse(read.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture), output);
+        }
     }
 
     [Fact(Timeout = 90_000)]

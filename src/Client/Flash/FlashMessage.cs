@@ -30,6 +30,19 @@ public sealed class FlashMessage
     /// <summary>When the message left its flow: a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value.</summary>
     public long ReceivedTimestamp { get; }
 
+    /// <summary>
+    /// When the datagram that completed the message reached the socket (<see cref="RtmfpClientOptions.KernelReceiveTimestamps"/>)
+    /// or the event loop read it: before <see cref="ReceivedTimestamp"/> by the client's own queueing. Where the message
+    /// did not come through an event loop, the same as <see cref="ReceivedTimestamp"/>.
+    /// </summary>
+    public long ArrivedTimestamp
+    {
+        get => _arrivedTimestamp == 0 ? ReceivedTimestamp : _arrivedTimestamp;
+        init => _arrivedTimestamp = value;
+    }
+
+    private readonly long _arrivedTimestamp;
+
     /// <summary>Decoded command (types 17 and 20).</summary>
     public Command? Command { get; }
 

@@ -287,16 +287,18 @@ public sealed class FlashNetConnection : IAsyncDisposable
     {
         try
         {
-            while (await flow.Messages.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (await flow.ArrivedMessages.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (flow.Messages.TryRead(out var message))
+                while (flow.ArrivedMessages.TryRead(out var arrived))
                 {
+                    var message = arrived.Message;
                     if (UserControlEvent.TryReadFlowSync(message.Span, out uint syncId, out uint count))
                     {
                         await FlowSyncAsync(syncId, count).ConfigureAwait(false);
                         continue;
                     }
-                    Dispatch(streamId, message, System.Diagnostics.Stopwatch.GetTimestamp());
+                    long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                    Dispatch(streamId, message, now, arrived.ArrivedTimestamp == 0 ? now : arrived.ArrivedTimestamp);
                 }
             }
         }
@@ -370,7 +372,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
         }
     }
 
-    private void Dispatch(uint streamId, ReadOnlyMemory<byte> message, long now)
+    private void Dispatch(uint streamId, ReadOnlyMemory<byte> message, long now, long arrived)
     {
         if (!RtmpMessage.TryRead(message.Span, out var m))
         {
@@ -413,7 +415,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
                 _ = KeepaliveAsync();
             }
         }
-        var received = new FlashMessage(streamId, m.Type, m.Timestamp, payload, now, command, data);
+        var received = new FlashMessage(streamId, m.Type, m.Timestamp, payload, now, command, data) { ArrivedTimestamp = arrived };
         if (streamId == 0)
         {
             _events.Writer.TryWrite(received);
