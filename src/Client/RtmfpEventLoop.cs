@@ -261,6 +261,11 @@ internal sealed class RtmfpEventLoop : IDisposable
             else if (_owners.TryGetValue(socket, out var connection))
             {
                 ReceiveFrom(socket, connection, now);
+                // What these datagrams asked for (acknowledgements above all, RFC 7016 §3.6.3.4) leaves now, not after
+                // every other readable socket was read: a loop hosting many connections would otherwise hold each one's
+                // acknowledgement for the whole pass, and its senders' data behind it (§3.5.2.3 lets them send six
+                // packets between acknowledgements).
+                PumpDirty(now);
             }
         }
     }
