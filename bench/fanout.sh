@@ -14,7 +14,8 @@
 #   SERVER_CMD='/path/to/server -B 127.0.0.1:19411' bench/fanout.sh 1 100 200
 #                                            only another RTMFP server listening on $PORT
 # Environment: PORT (19411), BITRATE kbit/s (1000), DURATION s (10), THRESHOLD ms (100),
-#              DOTNET_TC_CallCountingDelayMs (0, as deploy/Dockerfile runs the node; empty: the runtime's default),
+#              DOTNET_TC_CallCountingDelayMs (0, as deploy/Dockerfile runs the node; empty: the runtime's default; the
+#                players' process runs with it too, or its 16 s run spends a quarter of its CPU in unoptimised code),
 #              DOTNET_GCgen0size (0x4000000, as deploy/Dockerfile; empty: the runtime's default),
 #              WARMUP s (5): the players publish and play this long before the measured window; its frames are not
 #                counted, and the server's CPU is read by the player tool (--server-pid) over the measured window only,
@@ -138,7 +139,7 @@ for n in "$@"; do
       perf_pid=$!
     fi
     t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters)
-    out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" dotnet "$cli_dll" "${cli_args[@]}" relay "rtmfp://$host:$PORT/live" --players "$n" \
+    out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" env DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} dotnet "$cli_dll" "${cli_args[@]}" relay "rtmfp://$host:$PORT/live" --players "$n" \
               --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}" "${group[@]}" \
               --warmup "$WARMUP" --server-pid "$server_pid"; } 2>&1 || true)
     read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); t1=$(date +%s.%N)
