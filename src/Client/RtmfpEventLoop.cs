@@ -309,6 +309,7 @@ internal sealed class RtmfpEventLoop : IDisposable
             long readAt = System.Diagnostics.Stopwatch.GetTimestamp();
             DatagramArrival.Set(_kernelTimestamps ? DatagramArrival.FromKernel(socket, readAt) : readAt);
             connection.OnDatagram(ReceiveBuffer.AsSpan(0, length), from, now);
+            DatagramArrival.Set(0); // what completes outside a datagram's handling has no arrival of its own
             if (!ReferenceEquals(connection.Socket, socket))
             {
                 break; // the connection closed or moved while handling the datagram

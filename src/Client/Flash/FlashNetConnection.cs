@@ -297,8 +297,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
                         await FlowSyncAsync(syncId, count).ConfigureAwait(false);
                         continue;
                     }
-                    long now = System.Diagnostics.Stopwatch.GetTimestamp();
-                    Dispatch(streamId, message, now, arrived.ArrivedTimestamp == 0 ? now : arrived.ArrivedTimestamp);
+                    Dispatch(streamId, message, System.Diagnostics.Stopwatch.GetTimestamp(), arrived.ArrivedTimestamp);
                 }
             }
         }
@@ -372,6 +371,7 @@ public sealed class FlashNetConnection : IAsyncDisposable
         }
     }
 
+    /// <param name="arrived">When the datagram that completed the message arrived (0: unknown, <paramref name="now"/> stands).</param>
     private void Dispatch(uint streamId, ReadOnlyMemory<byte> message, long now, long arrived)
     {
         if (!RtmpMessage.TryRead(message.Span, out var m))
