@@ -150,6 +150,22 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         batch.Flush();
     }
 
+    public void AttachInbound(uint sessionId, IInboundSessionPort port)
+    {
+        if (_cache.TryGet(sessionId, out var entry))
+        {
+            entry.InboundPort = port;
+        }
+    }
+
+    public void DetachInbound(uint sessionId, IInboundSessionPort port)
+    {
+        if (_cache.TryGet(sessionId, out var entry) && ReferenceEquals(entry.InboundPort, port))
+        {
+            entry.InboundPort = null;
+        }
+    }
+
     /// <summary>The first endpoint of the address's family (IPv4 or IPv6).</summary>
     public UdpEndpoint? EndpointFor(SocketAddress address)
     {
@@ -270,6 +286,14 @@ internal sealed class RtmfpGateway : ILocalPacketSink
             return;
         }
         entry.Endpoint = endpoint;
+        // Acknowledgements only, for an idle session of this node: into its engine on this thread, as the fan-out hands
+        // it media, instead of a message per acknowledgement (docs/decisions.md, "Acknowledgements on the receive thread").
+        if (!stale && entry.Hold is null && entry.InboundPort is { } port
+            && PlainPacket.HoldsOnlyAcknowledgements(buffer.AsSpan(offset, length))
+            && port.TryReceive(buffer, offset, length, sequence, StableCopy(entry, from)))
+        {
+            return;
+        }
         // The session's own actor once known: the shard region and shard are two hops per packet otherwise.
         var target = entry.Session ?? _sessionRegion;
         var packet = new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from));

@@ -29,6 +29,9 @@ internal sealed class SessionKeyCache : IDisposable
         /// <summary>Set while the node of <see cref="Session"/> is unreachable: inbound packets wait here (<see cref="HeldPackets"/>).</summary>
         public volatile HeldPackets? Hold;
 
+        /// <summary>The session of this node that takes acknowledgement-only packets on the receive thread, if any.</summary>
+        public volatile IInboundSessionPort? InboundPort;
+
         /// <summary>The endpoint the client last reached us on: replies leave from it.</summary>
         public volatile UdpEndpoint? Endpoint;
 

@@ -22,10 +22,12 @@ internal sealed partial class SessionActor : IStreamPortOwner
         }
         _port = new StreamPort(Self, this);
         fanout.Register(_port);
+        AttachInbound();
     }
 
     private void CloseStreamPort()
     {
+        DetachInbound();
         if (_port is { } port)
         {
             _flash?.StreamFanout?.Unregister(port);

@@ -441,6 +441,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     {
         _gateway = gateway;
         _gatewaySink = LocalGateways.Get(Context.System).Find(gateway);
+        AttachInbound();
     }
 
     private void ReportTelemetry(Session engine)

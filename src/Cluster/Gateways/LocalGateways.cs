@@ -16,6 +16,30 @@ public interface ILocalPacketSink
     void Send(uint sessionId, uint farSessionId, ReadOnlySpan<byte> plainPacket, ulong sequenceNumber, SocketAddress to);
 
     void Flush();
+
+    /// <summary>The session of this node that takes <paramref name="sessionId"/>'s acknowledgements on the receive thread.</summary>
+    void AttachInbound(uint sessionId, IInboundSessionPort port)
+    {
+    }
+
+    /// <summary>Undoes <see cref="AttachInbound"/> if <paramref name="port"/> is still the one attached.</summary>
+    void DetachInbound(uint sessionId, IInboundSessionPort port)
+    {
+    }
+}
+
+/// <summary>
+/// A session of this node that takes a decrypted packet holding only acknowledgements straight from its gateway's
+/// receive thread when it is idle, as the stream fan-out hands it media (docs/decisions.md, "Acknowledgements on the
+/// receive thread"): no actor message, mailbox or thread hand-off per acknowledgement.
+/// </summary>
+public interface IInboundSessionPort
+{
+    /// <summary>
+    /// True: the packet was taken, and its pooled <paramref name="buffer"/> with it; false (the session is busy, not
+    /// open, or has work only its actor may do): nothing happened, and the caller sends it as a message.
+    /// </summary>
+    bool TryReceive(byte[] buffer, int offset, int length, ulong sequenceNumber, SocketAddress from);
 }
 
 /// <summary>

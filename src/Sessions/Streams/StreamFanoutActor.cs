@@ -17,6 +17,7 @@ internal sealed class StreamFanout
     private long _nodeEvents;
     private long _direct;
     private long _queued;
+    private long _acknowledgementsTaken;
 
     /// <summary>The fan-out actor, once the actor system started it (null before: sessions relay one by one).</summary>
     public IActorRef? Hub { get; set; }
@@ -29,6 +30,11 @@ internal sealed class StreamFanout
 
     /// <summary>Deliveries left to a busy session's actor.</summary>
     public long Queued => Interlocked.Read(ref _queued);
+
+    /// <summary>Acknowledgement-only packets the node's sessions took on the gateway's receive thread (SessionActor.DirectInbound).</summary>
+    public long AcknowledgementsTaken => Interlocked.Read(ref _acknowledgementsTaken);
+
+    internal void CountAcknowledgementTaken() => Interlocked.Increment(ref _acknowledgementsTaken);
 
     /// <summary>The fan-out of the node whose actor system this is, once started (tests, diagnostics).</summary>
     public static StreamFanout? Of(ActorSystem system) => Nodes.TryGetValue(system, out var fanout) ? fanout : null;
@@ -111,8 +117,8 @@ internal sealed class StreamFanoutActor : ReceiveActor
     protected override void PostStop()
     {
         // The node's end: where its players' share of each event went (bench/fanout.sh prints this line).
-        Context.GetLogger().Info("stream fan-out: {0} node events, {1} deliveries in its loop, {2} left to busy sessions; {3}",
-            _fanout.NodeEvents, _fanout.Direct, _fanout.Queued, FanoutProfile.Describe());
+        Context.GetLogger().Info("stream fan-out: {0} node events, {1} deliveries in its loop, {2} left to busy sessions, {3} acknowledgement packets taken on the receive thread; {4}",
+            _fanout.NodeEvents, _fanout.Direct, _fanout.Queued, _fanout.AcknowledgementsTaken, FanoutProfile.Describe());
         base.PostStop();
     }
 

@@ -14,4 +14,29 @@ public static class PlainPacket
         chunks = new ChunkReader(packet[headerLength..]);
         return true;
     }
+
+    /// <summary>
+    /// Whether the packet holds acknowledgements (RFC 7016 §2.3.13, §2.3.14) and nothing else but padding: such a packet
+    /// only moves its session's sending side (congestion window, flows' acknowledged data, retransmission).
+    /// </summary>
+    public static bool HoldsOnlyAcknowledgements(ReadOnlySpan<byte> packet)
+    {
+        if (!TryRead(packet, out _, out var chunks))
+        {
+            return false;
+        }
+        bool any = false;
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Type is ChunkType.DataAcknowledgementBitmap or ChunkType.DataAcknowledgementRanges)
+            {
+                any = true;
+            }
+            else if (!ChunkTypes.IsPadding(chunk.Type))
+            {
+                return false;
+            }
+        }
+        return any;
+    }
 }

@@ -49,6 +49,20 @@ public class PacketLayerTests
         Assert.False(chunks.MoveNext());
     }
 
+    [Theory]
+    [InlineData("091234" + "510003027f05", true)]                   // one Data Acknowledgement Ranges chunk (§2.3.14)
+    [InlineData("091234" + "500004027f05ff" + "510003037f09", true)] // a Bitmap (§2.3.13) and a Ranges chunk
+    [InlineData("01" + "510003027f05" + "ffff", true)]               // padding after it (RFC 7425 §4.6.3)
+    [InlineData("091234" + "510003027f05" + "010000", false)]        // and a Ping
+    [InlineData("091234" + "510003027f05" + "1000050102030405", false)] // and user data
+    [InlineData("091234" + "5e000102", false)]                      // a Flow Exception Report only
+    [InlineData("091234", false)]                                   // nothing at all
+    [InlineData("0812", false)]                                     // mode 0
+    public void Only_packets_of_acknowledgements_are_told_apart_for_the_receive_threads_fast_path(string hex, bool onlyAcks)
+    {
+        Assert.Equal(onlyAcks, PlainPacket.HoldsOnlyAcknowledgements(Convert.FromHexString(hex)));
+    }
+
     [Fact]
     public void Header_keeps_reserved_bits_read_but_never_writes_them()
     {
