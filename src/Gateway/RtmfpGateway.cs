@@ -286,17 +286,18 @@ internal sealed class RtmfpGateway : ILocalPacketSink
             return;
         }
         entry.Endpoint = endpoint;
+        var source = StableCopy(entry, from);
         // Acknowledgements only, for an idle session of this node: into its engine on this thread, as the fan-out hands
         // it media, instead of a message per acknowledgement (docs/decisions.md, "Acknowledgements on the receive thread").
         if (!stale && entry.Hold is null && entry.InboundPort is { } port
             && PlainPacket.HoldsOnlyAcknowledgements(buffer.AsSpan(offset, length))
-            && port.TryReceive(buffer, offset, length, sequence, StableCopy(entry, from)))
+            && port.TryReceive(buffer, offset, length, sequence, source))
         {
             return;
         }
         // The session's own actor once known: the shard region and shard are two hops per packet otherwise.
         var target = entry.Session ?? _sessionRegion;
-        var packet = new InboundPacket(sessionId, buffer, offset, length, sequence, StableCopy(entry, from));
+        var packet = new InboundPacket(sessionId, buffer, offset, length, sequence, source);
         if (stale)
         {
             packet = HeldPackets.WithoutTimestamps(packet);

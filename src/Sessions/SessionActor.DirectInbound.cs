@@ -48,9 +48,7 @@ internal sealed partial class SessionActor : IInboundSessionPort
         bool finishOnActor;
         try
         {
-            if (LifeCycle != SessionLifeCycle.Open || _handingOff || _writesInFlight > 0 || _opened is not null
-                || _engine is not { State: SessionState.Open } engine || _adapter is not { } adapter
-                || _gatewaySink is not { } sink || !ReferenceEquals(sink, _inboundSink))
+            if (!CanWorkOffActor(out var engine, out var adapter, out var sink) || _opened is not null || !ReferenceEquals(sink, _inboundSink))
             {
                 return false;
             }
@@ -73,36 +71,14 @@ internal sealed partial class SessionActor : IInboundSessionPort
     {
         try
         {
-            // RFC 7425 §4.6.6: the anti-replay window, as for every packet the actor takes.
-            if (_open!.Crypto.Verification.ReceiveSequenceNumbers)
+            if (!AcceptSequenceNumber(sequenceNumber))
             {
-                if (!_replayWindow.IsAcceptable(sequenceNumber))
-                {
-                    _metrics?.Dropped(DropReasons.Replayed);
-                    return false;
-                }
-                _replayWindow.Accept(sequenceNumber);
-                _highestReceived = Math.Max(_highestReceived, sequenceNumber);
+                return false;
             }
             long now = Now;
             engine.Receive(buffer.AsSpan(offset, length), from, now);
-            _echo?.Service();
-            adapter.Service();
-            if (engine.State != SessionState.Open || adapter.CloseDueMs <= now || RecordStale(engine))
-            {
-                return true;
-            }
-            try
-            {
-                PumpPackets(engine, now);
-            }
-            finally
-            {
-                sink.Flush();
-            }
-            ReportTelemetry(engine);
             _flash?.StreamFanout?.CountAcknowledgementTaken();
-            return engine.State != SessionState.Open || NeedsEarlierWakeup(now);
+            return !FinishOffActor(engine, adapter, sink, now, profiled: false);
         }
         catch (Exception exception)
         {

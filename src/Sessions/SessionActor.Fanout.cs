@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
+using Rtmfp.Cluster;
 using Rtmfp.Engine;
+using Rtmfp.Sessions.Rtmfp;
 using Rtmfp.Sessions.Streams;
 using Rtmfp.Shared.Telemetry;
 
@@ -74,13 +76,62 @@ internal sealed partial class SessionActor : IStreamPortOwner
     }
 
     /// <summary>
+    /// Holding the gate off the actor (the fan-out's thread, the gateway's receive thread): whether the session is open,
+    /// its record written, not handing off, with its Flash adapter and a gateway on this node, so the engine may be used here.
+    /// </summary>
+    private bool CanWorkOffActor(out Session engine, out RtmfpFlashAdapter adapter, out ILocalPacketSink sink)
+    {
+        engine = _engine!;
+        adapter = _adapter!;
+        sink = _gatewaySink!;
+        return LifeCycle == SessionLifeCycle.Open && !_handingOff && _writesInFlight == 0 && engine is { State: SessionState.Open }
+            && adapter is not null && sink is not null;
+    }
+
+    /// <summary>
+    /// Holding the gate off the actor, after the engine took what it was given: <see cref="AfterEngine"/>'s work minus what
+    /// only the actor may do. False when the actor must finish (a close due, a record to write, a timer to re-arm, the
+    /// session no longer open). <paramref name="profiled"/>: the fan-out's delivery phases (FanoutProfile) are timed.
+    /// </summary>
+    private bool FinishOffActor(Session engine, RtmfpFlashAdapter adapter, ILocalPacketSink sink, long now, bool profiled)
+    {
+        _echo?.Service();
+        adapter.Service();
+        if (adapter.CloseDueMs <= now || RecordStale(engine))
+        {
+            return false;
+        }
+        if (profiled)
+        {
+            FanoutProfile.Mark(FanoutProfile.Phase.Flash);
+        }
+        try
+        {
+            PumpPackets(engine, now);
+            if (profiled)
+            {
+                FanoutProfile.Mark(FanoutProfile.Phase.BuildEncrypt);
+            }
+        }
+        finally
+        {
+            sink.Flush();
+        }
+        if (profiled)
+        {
+            FanoutProfile.Mark(FanoutProfile.Phase.Send);
+        }
+        ReportTelemetry(engine);
+        return engine.State == SessionState.Open && !NeedsEarlierWakeup(now);
+    }
+
+    /// <summary>
     /// On the fan-out's thread, holding the gate: <see cref="AfterEngine"/>'s work for media, minus what only the actor may
     /// do (timers, record writes, closing, a gateway on another node). Anything of that kind: false, and the actor finishes.
     /// </summary>
     bool IStreamPortOwner.TryDrainDirect(StreamPort port)
     {
-        if (LifeCycle != SessionLifeCycle.Open || _handingOff || _writesInFlight > 0 || _engine is not { State: SessionState.Open } engine
-            || _adapter is not { } adapter || _gatewaySink is not { } sink || _clusterRelay is not { } relay)
+        if (!CanWorkOffActor(out var engine, out var adapter, out var sink) || _clusterRelay is not { } relay)
         {
             return false;
         }
@@ -91,26 +142,7 @@ internal sealed partial class SessionActor : IStreamPortOwner
             {
                 relay.Deliver(subscriptionId, streamEvent);
             }
-            long now = Now;
-            _echo?.Service();
-            adapter.Service();
-            if (adapter.CloseDueMs <= now || RecordStale(engine))
-            {
-                return false;
-            }
-            FanoutProfile.Mark(FanoutProfile.Phase.Flash);
-            try
-            {
-                PumpPackets(engine, now);
-                FanoutProfile.Mark(FanoutProfile.Phase.BuildEncrypt);
-            }
-            finally
-            {
-                sink.Flush();
-            }
-            FanoutProfile.Mark(FanoutProfile.Phase.Send);
-            ReportTelemetry(engine);
-            return engine.State == SessionState.Open && !NeedsEarlierWakeup(now);
+            return FinishOffActor(engine, adapter, sink, Now, profiled: true);
         }
         catch (Exception exception)
         {

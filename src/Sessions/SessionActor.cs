@@ -276,15 +276,9 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     {
         try
         {
-            if (_open!.Crypto.Verification.ReceiveSequenceNumbers)
+            if (!AcceptSequenceNumber(packet.SequenceNumber))
             {
-                if (!_replayWindow.IsAcceptable(packet.SequenceNumber))
-                {
-                    _metrics?.Dropped(DropReasons.Replayed);
-                    return false;
-                }
-                _replayWindow.Accept(packet.SequenceNumber);
-                _highestReceived = Math.Max(_highestReceived, packet.SequenceNumber);
+                return false;
             }
             if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters) && !Sender.Equals(_gateway))
             {
@@ -302,6 +296,23 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         {
             ArrayPool<byte>.Shared.Return(packet.Buffer);
         }
+    }
+
+    /// <summary>RFC 7425 §4.6.6: false (and counted) when the anti-replay window refuses the packet's sequence number.</summary>
+    private bool AcceptSequenceNumber(ulong sequenceNumber)
+    {
+        if (!_open!.Crypto.Verification.ReceiveSequenceNumbers)
+        {
+            return true;
+        }
+        if (!_replayWindow.IsAcceptable(sequenceNumber))
+        {
+            _metrics?.Dropped(DropReasons.Replayed);
+            return false;
+        }
+        _replayWindow.Accept(sequenceNumber);
+        _highestReceived = Math.Max(_highestReceived, sequenceNumber);
+        return true;
     }
 
     private void OnTick()
