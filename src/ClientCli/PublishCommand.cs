@@ -14,6 +14,7 @@ namespace Rtmfp.ClientCli;
 internal sealed class PublishCommand : ConnectedCommand
 {
     private static readonly TimeSpan MinimumSettle = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan FlushPatience = TimeSpan.FromSeconds(10);
 
     private readonly Argument<string> _file = new("file") { Description = "FLV file to publish" };
     private readonly Option<string?> _stream = new("--stream") { Description = "Stream name (default: the URI #fragment, else the file name without .flv)" };
@@ -72,7 +73,12 @@ internal sealed class PublishCommand : ConnectedCommand
         output.WriteLine($"NetStream.Publish.Start: publishing '{name}' (stream {stream.StreamId})");
         var playout = new FlvPlayout(reader, FlvTargets.For(stream)) { Loop = loop };
         int result = await PlayOutAsync(playout, output, cancellationToken).ConfigureAwait(false);
-        await SettleAsync(nc.Rtmfp).ConfigureAwait(false);
+        // The last media must reach the server before the unpublish, which travels on the command flow and would
+        // overtake it, and before the session closes, which drops what still waits for the congestion window.
+        if (!await stream.FlushAsync(FlushPatience).ConfigureAwait(false))
+        {
+            output.WriteLine($"the server did not acknowledge the last media within {FlushPatience.TotalSeconds:0} s");
+        }
         stream.Close(); // closeStream: NetStream.Unpublish.Success, players get Play.UnpublishNotify
         stream.Delete();
         output.WriteLine($"unpublished '{name}'");

@@ -174,8 +174,15 @@ internal sealed class RelayCommand : ConnectedCommand
         await using var publisher = await FlashNetConnection.ConnectAsync(tcUrl, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         var stream = await publisher.CreateStreamAsync(cancellationToken).ConfigureAwait(false);
         await stream.PublishAsync(streamName, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await PublishAsync(m => stream.SendMetadata(m), (t, v) => stream.SendVideo(t, v), (t, a) => stream.SendAudio(t, a),
+        var sent = await PublishAsync(m => stream.SendMetadata(m), (t, v) => stream.SendVideo(t, v), (t, a) => stream.SendAudio(t, a),
             settings, window, output, cancellationToken).ConfigureAwait(false);
+        // Closing the session at once would drop the last frames still waiting for the congestion window (a loaded CI
+        // machine counted 12 lost that way): they were sent, so they count, and must reach the players.
+        if (!await stream.FlushAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false))
+        {
+            output.WriteLine("publisher: the server did not acknowledge the last frames within 10 s");
+        }
+        return sent;
     }
 
     /// <summary>The same frames over RTMP to the same application and stream (docs/rtmp.md, benchmark).</summary>

@@ -83,6 +83,27 @@ public sealed class FlashNetStream
     public bool Send(string name, params AmfValue[] arguments) =>
         _commands.Write(new Command(name, 0, AmfNull.Instance, arguments).ToMessage());
 
+    /// <summary>
+    /// Waits until the server acknowledged (or the flows abandoned) everything sent on this stream so far, at most
+    /// <paramref name="timeout"/>; true when all of it went. Call it before closing the connection: closing a session
+    /// drops what still waits for the congestion window (RFC 7016 §3.5.5), so a publisher that closes at once loses
+    /// its last frames for every player.
+    /// </summary>
+    public async Task<bool> FlushAsync(TimeSpan timeout)
+    {
+        long deadline = MonotonicClock.NowMs + (long)timeout.TotalMilliseconds;
+        bool drained = await _commands.DrainAsync(timeout).ConfigureAwait(false);
+        foreach (var flow in new[] { _audio, _video })
+        {
+            if (flow.IsValueCreated)
+            {
+                var left = TimeSpan.FromMilliseconds(deadline - MonotonicClock.NowMs);
+                drained &= left > TimeSpan.Zero && await flow.Value.DrainAsync(left).ConfigureAwait(false);
+            }
+        }
+        return drained;
+    }
+
     /// <summary>closeStream: stop publishing or playing; the stream ID stays usable.</summary>
     public void Close() => Send(CommandName.CloseStream);
 

@@ -51,20 +51,33 @@ internal sealed class FlashSendFlow
     /// the session ended, or <paramref name="timeout"/> passed. Closing a session right after a flow would
     /// otherwise abandon the flow's final fragment, and the far end would learn of it only from the session.
     /// </summary>
-    public async Task<bool> CloseAndWaitAsync(TimeSpan timeout)
+    public Task<bool> CloseAndWaitAsync(TimeSpan timeout)
     {
         Close();
+        return WaitUntilAsync(flow => flow?.State is SendFlowState.CompleteLinger or SendFlowState.Closed, timeout);
+    }
+
+    /// <summary>
+    /// Waits until everything written so far was acknowledged or abandoned (no fragment left in the send queue,
+    /// RFC 7016 §3.6.2.3), the session ended, or <paramref name="timeout"/> passed; true when drained. A session
+    /// closed while fragments wait for the congestion window loses them: a publisher drains before it closes.
+    /// </summary>
+    public Task<bool> DrainAsync(TimeSpan timeout) => WaitUntilAsync(flow => flow is null || flow.QueuedFragmentCount == 0, timeout);
+
+    /// <summary>Polls the engine flow on the loop until <paramref name="done"/> holds; false if the session ended or time ran out.</summary>
+    private async Task<bool> WaitUntilAsync(Func<SendFlow?, bool> done, TimeSpan timeout)
+    {
         var deadline = MonotonicClock.NowMs + (long)timeout.TotalMilliseconds;
         while (MonotonicClock.NowMs < deadline)
         {
-            var state = new TaskCompletionSource<SendFlowState?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!_connection.TryPostToSession(_ => state.TrySetResult(_engine?.State)))
+            var holds = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_connection.TryPostToSession(_ => holds.TrySetResult(done(_engine))))
             {
                 return false;
             }
             // A session that is no longer open never runs the action: don't wait on it forever.
-            var done = await Task.WhenAny(state.Task, Task.Delay(200)).ConfigureAwait(false);
-            if (done == state.Task && state.Task.Result is SendFlowState.CompleteLinger or SendFlowState.Closed)
+            var answered = await Task.WhenAny(holds.Task, Task.Delay(200)).ConfigureAwait(false);
+            if (answered == holds.Task && holds.Task.Result)
             {
                 return true;
             }

@@ -61,6 +61,26 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_publisher_that_flushes_before_it_closes_delivers_its_last_frames()
+    {
+        // The relay CLI closed its publisher right after its last frames, and a loaded CI machine counted 12 lost: what
+        // still waited for the congestion window went with the session (RFC 7016 §3.5.5). FlushAsync waits until the
+        // server acknowledged it all. A burst of ~110 KB is far more than the first round trips' window.
+        const int VideoFrames = 100, AudioFrames = 200;
+        await using var nc = await ConnectAsync();
+        var ns = await nc.CreateStreamAsync();
+        await ns.PlayAsync("flush-then-close");
+        var publisher = await ConnectAsync();
+        var stream = await publisher.CreateStreamAsync();
+        await stream.PublishAsync("flush-then-close");
+        PublishSynthetic(stream, VideoFrames, AudioFrames);
+        Assert.True(await stream.FlushAsync(Patience), "the server acknowledged every frame");
+        await publisher.DisposeAsync();
+
+        await ReceiveWholeStreamAsync(ns, VideoFrames, AudioFrames, Patience);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_late_joiner_gets_metadata_and_sequence_headers_then_frames_from_a_keyframe()
     {
         await using var publisher = await ConnectAsync();
