@@ -3,7 +3,8 @@
 # (`rtmfp relay`) against a freshly started server per N and per server. Prints one Markdown row per run and, at the
 # end, per server: CPU per player (user and system) as the slope (CPU(N) - CPU(first N)) / (N - first N), players per
 # core, the largest N where no player saw a frame at or over THRESHOLD ms (up to its socket, and as read), and the ratio of players per core to the
-# reference server's.
+# reference server's. A run where the server was saturated (95 % of a core or more, or frames lost) gets no per-player
+# figure: its CPU is capped, not what N players cost.
 #
 #   bench/fanout.sh [N ...]                  our node (default N: 1 100 200 300 400)
 #   TCSERVER=/tmp/peers/rtmfp-cpp/test/tcserver bench/fanout.sh 1 200 400
@@ -27,6 +28,10 @@
 #              NAPI=1 (with NETNS=1; needs ethtool) to use threaded NAPI on the veth pair instead of receive steering: no
 #                inter-processor interrupt per send, which on a VM is a trapped MSR write charged to the sender
 #                (docs/benchmarks.md, "Without the interrupt"),
+#              VETH_FEATURES (with NAPI=1: more `ethtool -K` features for both veths, e.g. "rx-udp-gro-forwarding on",
+#                without which a veth does not take a socket's UDP through NAPI at all) and VETH_QDISC (e.g. "pfifo
+#                limit 100000": queue instead of dropping when the veth's 256-packet NAPI ring is full): experiments
+#                only, docs/benchmarks.md "The players' receive path on the server's core",
 #              SYSCALLS=1 (root, perf with syscall tracepoints) to count the server's send system calls (sendmsg,
 #                sendmmsg, sendto) over the run with `perf stat` and print them per player per second,
 #              INGEST=rtmp to publish the same frames over RTMP to our node's TCP port RTMP_PORT (19421) (docs/rtmp.md),
@@ -72,9 +77,12 @@ if [ "${NETNS:-0}" = 1 ]; then
     # GRO on, a veth receives through NAPI; threaded, its poll runs in a kernel thread pinned to the receiving side's
     # CPU, which a sender wakes only when it sleeps, instead of an inter-processor interrupt after every send.
     command -v ethtool >/dev/null || { echo "NAPI=1 needs ethtool (apt-get install ethtool)" >&2; exit 2; }
-    ip netns exec "$ns" ethtool -K "$vc" gro on >/dev/null; ethtool -K "$vs" gro on >/dev/null
+    ip netns exec "$ns" ethtool -K "$vc" gro on ${VETH_FEATURES:-} >/dev/null; ethtool -K "$vs" gro on ${VETH_FEATURES:-} >/dev/null
     ip netns exec "$ns" sh -c "echo 0 > /sys/class/net/$vc/queues/rx-0/rps_cpus; echo 1 > /sys/class/net/$vc/threaded"
     echo 0 > "/sys/class/net/$vs/queues/rx-0/rps_cpus"; echo 1 > "/sys/class/net/$vs/threaded"
+    if [ -n "${VETH_QDISC:-}" ]; then
+      tc qdisc replace dev "$vs" root $VETH_QDISC; ip netns exec "$ns" tc qdisc replace dev "$vc" root $VETH_QDISC
+    fi
     sleep 0.2
     for pid in $(pgrep "^napi/$vc-"); do taskset -pc 1 "$pid" >/dev/null; done
     for pid in $(pgrep "^napi/$vs-"); do taskset -pc 0 "$pid" >/dev/null; done
@@ -103,6 +111,27 @@ counters() {
   fi
 }
 
+# With NETNS=1: packets the veth pair dropped (its NAPI ring is 256 packets) and datagrams the players' sockets
+# refused for a full receive buffer; a harness that drops is measuring itself (docs/benchmarks.md).
+drops() {
+  if [ "${NETNS:-0}" = 1 ]; then
+    echo "$(cat "/sys/class/net/$vs/statistics/tx_dropped") $(cat "/sys/class/net/$vs/statistics/rx_dropped")" \
+      "$(ip netns exec "$ns" cat "/sys/class/net/$vc/statistics/tx_dropped") $(ip netns exec "$ns" cat "/sys/class/net/$vc/statistics/rx_dropped")" \
+      "$(ip netns exec "$ns" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp)"
+  else
+    echo "0 0 0 0 0"
+  fi
+}
+
+# With PIN=1: softirq ticks on the server's CPU 0. Over a veth, a datagram the server sends is received (IP, UDP, the
+# players' socket) in softirq on the sending CPU's backlog unless the veth receives through NAPI, which it does for a
+# socket's UDP only with rx-udp-gro-forwarding on, and then its 256-packet ring drops or queues bursts (docs/benchmarks.md,
+# "The players' receive path on the server's core"). The kernel (tick accounting, no IRQ time accounting) charges that
+# softirq to the server's system time; it is the players' work, so the figures are also shown without it.
+softirq() {
+  if [ "${PIN:-0}" = 1 ]; then awk '$1 == "cpu0" { print $8 }' /proc/stat; else echo 0; fi
+}
+
 start_server() { # name
   case "$1" in
     node|baseline)
@@ -125,8 +154,8 @@ servers=(node)
 
 calls_header=""; calls_rule=""
 if [ "${SYSCALLS:-0}" = 1 ]; then calls_header=" send system calls per player per s |"; calls_rule="---:|"; fi
-echo "| server | N | added delay at the socket p50 / p99 / max (ms) | players ≥ ${THRESHOLD} ms at the socket | as read: p50 / p99 / max | players ≥ ${THRESHOLD} ms as read | lost | server CPU user + sys (% of a core) | datagrams / sends per player per s | client CPU |$calls_header"
-echo "|---|---:|---|---:|---|---:|---:|---:|---:|---:|$calls_rule"
+echo "| server | N | added delay at the socket p50 / p99 / max (ms) | players ≥ ${THRESHOLD} ms at the socket | as read: p50 / p99 / max | players ≥ ${THRESHOLD} ms as read | lost | server CPU user + sys (% of a core) | of it, softirq on the server's CPU (the players' receive path) | datagrams / sends per player per s | client CPU |$calls_header"
+echo "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|$calls_rule"
 results=$log/results
 for n in "$@"; do
   for server in "${servers[@]}"; do
@@ -138,11 +167,11 @@ for n in "$@"; do
         -o "$log/syscalls" &
       perf_pid=$!
     fi
-    t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters)
+    t0=$(date +%s.%N); read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d0 x0 < <(counters); read -r -a k0 < <(drops); q0=$(softirq)
     out=$( { /usr/bin/time -f 'client %P' "${in_ns[@]}" "${client_cpu[@]}" env DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} dotnet "$cli_dll" "${cli_args[@]}" relay "rtmfp://$host:$PORT/live" --players "$n" \
               --bitrate "$BITRATE" --duration "$DURATION" --threshold "$THRESHOLD" --bind "$client_host" "${ingest[@]}" "${group[@]}" \
               --warmup "$WARMUP" --server-pid "$server_pid"; } 2>&1 || true)
-    read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); t1=$(date +%s.%N)
+    read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat"); read -r d1 x1 < <(counters); read -r -a k1 < <(drops); q1=$(softirq); t1=$(date +%s.%N)
     calls=""
     if [ -n "$perf_pid" ]; then
       kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true
@@ -151,15 +180,17 @@ n = sum(int(l.split(',')[0]) for l in open('$log/syscalls') if l.count(',') > 2 
 print(f' {n / ($t1 - $t0) / $n:.1f} |')")
     fi
     stop_server
-    read -r user sys total dgrams < <(python3 -c "
-w=$t1-$t0; u=100*($u1-$u0)/$hz/w; s=100*($s1-$s0)/$hz/w
-print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/($DURATION+$WARMUP)/$n:.0f}/{($x1-$x0)/($DURATION+$WARMUP)/$n:.0f}')")
+    read -r user sys total dgrams share < <(python3 -c "
+w=$t1-$t0; u=100*($u1-$u0)/$hz/w; s=100*($s1-$s0)/$hz/w; q=100*($q1-$q0)/$hz/w
+print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/($DURATION+$WARMUP)/$n:.0f}/{($x1-$x0)/($DURATION+$WARMUP)/$n:.0f} {min(1.0, q/(u+s)) if u+s > 0 else 0:.4f}')")
     [ "${NETNS:-0}" = 1 ] || dgrams="(loopback: n/a)"
     # The player tool's reading over the measured window, when it has one (the wrapper's window includes start-up).
     window=$(echo "$out" | sed -n 's/^server CPU over the measured window: user \([0-9.]*\) % + system \([0-9.]*\) %.*/\1 \2/p')
     if [ -n "$window" ]; then
       read -r user sys <<<"$window"; total=$(python3 -c "print(f'{$user+$sys:.1f}')")
     fi
+    # The softirq's share of the server's CPU over the whole run, applied to the window's figure.
+    soft=$(python3 -c "print(f'{($user+$sys)*$share:.1f}')")
     delay=$(echo "$out" | sed -n 's/^added delay ms, all frames: *p50 \([0-9.]*\) *p99 \([0-9.]*\) *max \([0-9.]*\).*/\1 \/ \2 \/ \3/p')
     over=$(echo "$out" | sed -n 's/.*or over [0-9]* ms: \([0-9]*\); lost frames: \([0-9]*\).*/\1/p')
     # Up to the players' sockets (kernel receive times): the server's and the network's delay without the players'
@@ -173,9 +204,13 @@ print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/($DURATION+$WARMUP)/$n:.0f}/{($x1-$
       { echo "no figures for $server N=$n (client output $log/$server-$n.client.out):"; echo "$out" | tail -5
         tail -5 "$log/server.log"; } >&2
     fi
-    echo "| $server$suffix | $n | ${sdelay:-?} | ${sover:-?} | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $dgrams | ${client:-?} |$calls"
-    echo "$server $n $user $sys ${sover:-999999} ${over:-999999}" >>"$results"
+    echo "| $server$suffix | $n | ${sdelay:-?} | ${sover:-?} | ${delay:-?} | ${over:-?} | ${lost:-?} | $user + $sys = $total % | $soft % | $dgrams | ${client:-?} |$calls"
+    echo "$server $n $user $sys ${sover:-999999} ${over:-999999} ${lost:-999999} $soft" >>"$results"
     grep -o 'stream fan-out: .*' "$log/server.log" | sed "s/^/  $server N=$n: /" >>"$log/profile" || true
+    if [ "${NETNS:-0}" = 1 ]; then
+      echo "  $server N=$n: dropped by the harness: server's veth tx $((k1[0] - k0[0])) rx $((k1[1] - k0[1])), players' veth" \
+        "tx $((k1[2] - k0[2])) rx $((k1[3] - k0[3])), players' sockets (receive buffer full) $((k1[4] - k0[4]))" >>"$log/profile"
+    fi
   done
 done
 [ -f "$log/profile" ] && cat "$log/profile"
@@ -183,9 +218,11 @@ python3 - "$results" "$THRESHOLD" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    s, n, u, y, over, read = line.split()
-    rows.setdefault(s, []).append((int(n), float(u), float(y), int(over), int(read)))
+    s, n, u, y, over, read, lost, soft = line.split()
+    rows.setdefault(s, []).append((int(n), float(u), float(y), int(over), int(read), int(lost), float(soft)))
+SATURATED = 95.0  # % of a core
 per_core = {}
+per_core_net = {}
 for s, rs in rows.items():
     # A run counts when every player stayed under the threshold at its socket in it; with N repeated, every run of N.
     ok = [n for n, *_ in rs if all(r[3] == 0 for r in rs if r[0] == n)]
@@ -195,8 +232,14 @@ for s, rs in rows.items():
     if len(rs) < 2:
         continue
     n0, u0, y0 = rs[0][:3]
-    for n, u, y, *_ in rs[1:]:
+    q0 = rs[0][6]
+    for n, u, y, _, _, lost, q in rs[1:]:
         if n == n0:
+            continue
+        # A saturated server (no CPU left, or frames lost) did less work per player than N players ask for: the
+        # slope would credit it with players it did not serve (N = 2,000 on the 2-core VM read "2,127 per core").
+        if u + y >= SATURATED or lost > 0:
+            print(f"  N={n}: saturated ({u + y:.1f} % of a core, {lost} frames lost): no per-player figure")
             continue
         pu, py = (u - u0) / (n - n0), (y - y0) / (n - n0)
         per = pu + py
@@ -204,9 +247,16 @@ for s, rs in rows.items():
         if per > 0:
             line += f" -> {100/per:.0f} players per core"
             per_core[(s, n)] = 100 / per
+        net = per - (q - q0) / (n - n0)
+        if q > 0 and net > 0:
+            line += f"; without the softirq on its CPU {net:.4f} % -> {100/net:.0f} per core"
+            per_core_net[(s, n)] = 100 / net
         print(line)
 ref = "tcserver"
 for (s, n), v in sorted(per_core.items()):
     if s != ref and (ref, n) in per_core:
-        print(f"{s} / {ref} players per core at N={n}: {v / per_core[(ref, n)]:.2f}")
+        line = f"{s} / {ref} players per core at N={n}: {v / per_core[(ref, n)]:.2f}"
+        if (s, n) in per_core_net and (ref, n) in per_core_net:
+            line += f" (without the softirq on the server's CPU: {per_core_net[(s, n)] / per_core_net[(ref, n)]:.2f})"
+        print(line)
 PY
