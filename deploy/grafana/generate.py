@@ -82,6 +82,7 @@ DASHBOARDS = {
         ("Streams", "short", [("sum by (pod) (rtmfp_stream_active{SEL})", "{{pod}}")]),
         ("Publishers and players", "short", [("sum(rtmfp_stream_publishers{SEL})", "publishers"), ("sum(rtmfp_stream_players{SEL})", "players")]),
         ("Relayed media", "Bps", [("sum by (pod) (rate(rtmfp_stream_relayed_bytes_total{SEL}[1m]))", "{{pod}}")]),
+        ("Media dropped by the fan-out (node behind) / s", "ops", [("sum by (pod, error_type) (rate(rtmfp_stream_media_dropped_total{SEL}[1m]))", "{{pod}} {{error_type}}")]),
     ]),
     "rtmfp-groups": ("RTMFP groups", [
         ("NetGroups", "short", [("sum by (pod) (rtmfp_group_active{SEL})", "{{pod}}")]),

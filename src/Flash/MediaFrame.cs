@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Rtmfp.Shared.Amf;
 using Rtmfp.Shared.Flash;
 
@@ -32,6 +33,16 @@ public sealed class MediaFrame : StreamEvent
 
     /// <summary>For <see cref="MediaFrameKind.DataFrame"/> and <see cref="MediaFrameKind.ClearDataFrame"/>: the handler name (e.g. "onMetaData").</summary>
     public string? Handler { get; }
+
+    /// <summary>
+    /// When the frame reached this node (<see cref="Stopwatch"/> timestamp): parsed from its publisher here, or read from
+    /// another node's message. A droppable frame's lifetime counts from here, once, through every queue on the node
+    /// (the fan-out's mailbox, a player's stream queue, its flow), not again at each.
+    /// </summary>
+    public long ArrivedTimestamp { get; private init; } = Stopwatch.GetTimestamp();
+
+    /// <summary>How long ago the frame reached this node.</summary>
+    public TimeSpan Age => Stopwatch.GetElapsedTime(ArrivedTimestamp);
 
     /// <summary>Whether a player may skip this frame when it is late (RFC 7425 §5.1.1: stale live media is not worth sending; never sequence headers, metadata or special frames, without which a decoder cannot go on).</summary>
     public bool IsDroppable => Kind is MediaFrameKind.Audio or MediaFrameKind.VideoKeyframe or MediaFrameKind.VideoInter;
@@ -75,6 +86,9 @@ public sealed class MediaFrame : StreamEvent
     /// </summary>
     internal static MediaFrame FromParts(MediaFrameKind kind, RtmpMessageType type, uint timestamp, ReadOnlyMemory<byte> message, uint codec, string? handler) =>
         new(kind, type, timestamp, message, codec, handler);
+
+    /// <summary>The same frame as if it had reached this node at <paramref name="timestamp"/> (tests).</summary>
+    internal MediaFrame ArrivedAt(long timestamp) => new(Kind, Type, Timestamp, Message, Codec, Handler) { ArrivedTimestamp = timestamp };
 
     private static MediaFrame CreateMedia(RtmpMessageType type, uint timestamp, ReadOnlySpan<byte> rtmpMessage)
     {

@@ -379,7 +379,9 @@ internal sealed class NetStream
         bool arrivalOrder = frame.IsAudio && Options.AudioInNetworkArrivalOrder;
         // Every message of a class carries the same arrival-order hint so the adapter keeps them on one flow.
         var hints = frame.IsDroppable ? DeliveryHints.PartiallyReliable(lifetime, arrivalOrder) : new DeliveryHints(null, arrivalOrder);
-        long deadline = frame.IsDroppable ? Options.Time.GetTimestamp() + ToTimestampTicks(lifetime) : long.MaxValue;
+        // The lifetime counts from the frame's arrival at this node: what it waited before this queue (an overloaded
+        // node's fan-out) is already spent. The queue hands the flow only what is left (StreamSendQueue.Drain).
+        long deadline = frame.IsDroppable ? Options.Time.GetTimestamp() + ToTimestampTicks(lifetime - frame.Age) : long.MaxValue;
         _queue.Enqueue(new QueuedMessage(frame.Message, cls, hints, deadline, frame.Kind), out _);
     }
 

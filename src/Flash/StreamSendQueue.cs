@@ -93,6 +93,9 @@ internal sealed class StreamSendQueue
 
     public void Clear() => _queue.Clear();
 
+    private TimeSpan Remaining(long deadline, long now) =>
+        TimeSpan.FromSeconds((double)(deadline - now) / _time.TimestampFrequency);
+
     /// <summary>
     /// Offers queued messages to the transport in order: stale droppable media is skipped (and re-arms
     /// the video gate), inter frames wait for a keyframe, and the first refusal stops the drain.
@@ -131,7 +134,10 @@ internal sealed class StreamSendQueue
                     continue;
                 }
             }
-            if (!_output.Send(_streamId, m.Message, m.Class, m.Hints))
+            // Partially reliable media takes to its flow what is left of its lifetime, so the flow abandons it at the
+            // same moment (RFC 7016 §3.6.2.7: a sender may abandon a message at any time).
+            var hints = m.IsDroppable && m.Hints.Lifetime is not null ? m.Hints with { Lifetime = Remaining(m.Deadline, now) } : m.Hints;
+            if (!_output.Send(_streamId, m.Message, m.Class, hints))
             {
                 return;
             }

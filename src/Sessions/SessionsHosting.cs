@@ -56,7 +56,7 @@ public static class SessionsHosting
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         var fanouts = WithGroupSeeds(akka, options);
-        var streamFanout = WithStreamFanout(akka);
+        var streamFanout = WithStreamFanout(akka, options.Metrics);
         akka.WithReachableShardRegion<SessionRegion>(
             ClusterRoles.SessionShard,
             registry =>
@@ -84,9 +84,9 @@ public static class SessionsHosting
     }
 
     /// <summary>This node's stream fan-out (docs/decisions.md, "Stream fan-out"): one actor that delivers to the node's players.</summary>
-    private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka)
+    private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka, RtmfpMetrics? metrics)
     {
-        var fanout = new StreamFanout();
+        var fanout = new StreamFanout { Metrics = metrics };
         akka.WithActors((system, _) => fanout.Start(system));
         return fanout;
     }

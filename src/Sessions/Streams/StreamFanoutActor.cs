@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Rtmfp.Cluster;
 using Rtmfp.Flash;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Sessions.Streams;
 
@@ -18,6 +19,12 @@ internal sealed class StreamFanout
     private long _direct;
     private long _queued;
     private long _acknowledgementsTaken;
+
+    /// <summary>Media the fan-out drops when it reaches it stale (an overloaded node), with the players' default lifetimes.</summary>
+    public StaleMediaFilter Freshness { get; } = new(NetConnectionOptions.Default.AudioLifetime, NetConnectionOptions.Default.VideoLifetime);
+
+    /// <summary>Where its drops are counted (rtmfp.stream.media.dropped); none in tests that do not ask.</summary>
+    public RtmfpMetrics? Metrics { get; init; }
 
     /// <summary>The fan-out actor, once the actor system started it (null before: sessions relay one by one).</summary>
     public IActorRef? Hub { get; set; }
@@ -108,6 +115,7 @@ internal sealed class StreamFanoutActor : ReceiveActor
                 if (list.Count == 0)
                 {
                     _streams.Remove(m.Stream);
+                    _fanout.Freshness.Forget(m.Stream);
                 }
             }
         });
@@ -117,8 +125,9 @@ internal sealed class StreamFanoutActor : ReceiveActor
     protected override void PostStop()
     {
         // The node's end: where its players' share of each event went (bench/fanout.sh prints this line).
-        Context.GetLogger().Info("stream fan-out: {0} node events, {1} deliveries in its loop, {2} left to busy sessions, {3} acknowledgement packets taken on the receive thread; {4}",
-            _fanout.NodeEvents, _fanout.Direct, _fanout.Queued, _fanout.AcknowledgementsTaken, FanoutProfile.Describe());
+        Context.GetLogger().Info("stream fan-out: {0} node events, {1} deliveries in its loop, {2} left to busy sessions, {3} acknowledgement packets taken on the receive thread, {4} stale media frames and {5} inter frames after them dropped for the node; {6}",
+            new object[] { _fanout.NodeEvents, _fanout.Direct, _fanout.Queued, _fanout.AcknowledgementsTaken, _fanout.Freshness.StaleDrops,
+                _fanout.Freshness.GatedDrops, FanoutProfile.Describe() });
         base.PostStop();
     }
 
@@ -130,6 +139,7 @@ internal sealed class StreamFanoutActor : ReceiveActor
             if (list.Count == 0)
             {
                 _streams.Remove(key);
+                _fanout.Freshness.Forget(key);
             }
         }
     }
@@ -139,6 +149,14 @@ internal sealed class StreamFanoutActor : ReceiveActor
     {
         if (!_streams.TryGetValue(m.Stream, out var list))
         {
+            _fanout.Count(0, 0);
+            return;
+        }
+        // Behind by more than the media's lifetime: drop it once here rather than hand it to every player late.
+        if (m.Session is null && m.Event is MediaFrame frame
+            && !_fanout.Freshness.Admits(m.Stream, frame, (long)frame.Age.TotalMilliseconds, out bool stale))
+        {
+            _fanout.Metrics?.MediaDropped.Add(1, stale ? MediaDropReasons.Stale : MediaDropReasons.WaitingForKeyframe);
             _fanout.Count(0, 0);
             return;
         }

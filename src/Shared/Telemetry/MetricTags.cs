@@ -101,3 +101,15 @@ public static class GroupRefusals
 
     public static readonly KeyValuePair<string, object?>[] All = [Malformed, NotConnected, FlowLimit, GroupLimit, UnknownGroup, Application, Full];
 }
+
+/// <summary>error.type of rtmfp.stream.media.dropped: why a node's stream fan-out dropped a frame for all its players.</summary>
+public static class MediaDropReasons
+{
+    /// <summary>The frame waited longer than its lifetime before the fan-out reached it (an overloaded node).</summary>
+    public static readonly KeyValuePair<string, object?> Stale = new(MetricTags.ErrorType, "stale");
+
+    /// <summary>An inter frame after a stale video frame, before the stream's next keyframe (it would not decode).</summary>
+    public static readonly KeyValuePair<string, object?> WaitingForKeyframe = new(MetricTags.ErrorType, "waiting_for_keyframe");
+
+    public static readonly KeyValuePair<string, object?>[] All = [Stale, WaitingForKeyframe];
+}

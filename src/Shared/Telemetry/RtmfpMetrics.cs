@@ -42,6 +42,7 @@ public sealed class RtmfpMetrics : IDisposable
         Publishers = UpDown("rtmfp.stream.publishers", "{publisher}", "Publishers of the stream entities on this node");
         Players = UpDown("rtmfp.stream.players", "{player}", "Players subscribed to the stream entities on this node");
         RelayedBytes = Counter("rtmfp.stream.relayed", "By", "Media payload bytes a stream entity handed to its players (one count per player)");
+        MediaDropped = Counter("rtmfp.stream.media.dropped", "{frame}", "Media frames a node's stream fan-out dropped for all its players, by error.type: stale (waited past its lifetime: the node is behind), waiting_for_keyframe (inter frames after a stale video frame)");
         Groups = UpDown("rtmfp.group.active", "{group}", "NetGroup entities on this node");
         GroupMembers = UpDown("rtmfp.group.members", "{member}", "Members of the NetGroup entities on this node");
         Introductions = Counter("rtmfp.group.introductions", "{introduction}", "Peers introduced to group members (docs/groups.md)");
@@ -62,6 +63,7 @@ public sealed class RtmfpMetrics : IDisposable
         AddZero(StartupRefusedCounter, "error.type", StartupRefusals.All);
         AddZero(HandlerFailures, HandlerFailureSites.Tag, HandlerFailureSites.All);
         AddZero(GroupJoinsRefused, GroupRefusals.All);
+        AddZero(MediaDropped, MediaDropReasons.All);
     }
 
     /// <summary>Starts every series of <paramref name="counter"/> at 0 (so an exporter shows it before the first event).</summary>
@@ -126,6 +128,7 @@ public sealed class RtmfpMetrics : IDisposable
     public UpDownCounter<long> Publishers { get; }
     public UpDownCounter<long> Players { get; }
     public Counter<long> RelayedBytes { get; }
+    public Counter<long> MediaDropped { get; }
     public UpDownCounter<long> Groups { get; }
     public UpDownCounter<long> GroupMembers { get; }
     public Counter<long> Introductions { get; }

@@ -376,7 +376,40 @@ public class StreamTests
         Assert.Equal(2 * (frames - unblockAt), slowMedia.Count(m => m.Timestamp >= unblockMs));
         // Coded media is partially reliable (the transport may abandon it too); headers are reliable.
         Assert.All(slowMedia, m => Assert.Equal(Describe(m).Contains("conf", StringComparison.Ordinal), m.Hints.IsReliable));
-        Assert.All(slowMedia.Where(m => !m.Hints.IsReliable), m => Assert.Equal(m.Type == RtmpMessageType.Audio ? 300 : 500, m.Hints.Lifetime!.Value.TotalMilliseconds));
+        // Each carries to its flow what is left of its lifetime, counted from its arrival (the fast player's at once:
+        // all of it but the microseconds since the frame was parsed; the slow player's after waiting in its queue).
+        Assert.All(fast.Output.Media(fsid).Where(m => !m.Hints.IsReliable),
+            m => Assert.InRange(m.Hints.Lifetime!.Value.TotalMilliseconds, (m.Type == RtmpMessageType.Audio ? 300 : 500) - 20, m.Type == RtmpMessageType.Audio ? 300 : 500));
+        Assert.All(slowMedia.Where(m => !m.Hints.IsReliable), m => Assert.InRange(m.Hints.Lifetime!.Value.TotalMilliseconds, 0, m.Type == RtmpMessageType.Audio ? 300 : 500));
+        Assert.Contains(slowMedia, m => !m.Hints.IsReliable && m.Hints.Lifetime!.Value.TotalMilliseconds < (m.Type == RtmpMessageType.Audio ? 280 : 480));
+    }
+
+    [Fact]
+    public void A_frame_that_waited_before_the_players_queue_has_only_the_rest_of_its_lifetime()
+    {
+        // An overloaded node's fan-out hands frames over late: their lifetime counts from their arrival at the node
+        // (MediaFrame.ArrivedTimestamp), once, not again from the player's queue and again from its flow.
+        var options = new NetConnectionOptions { AudioLifetime = TimeSpan.FromSeconds(1), VideoLifetime = TimeSpan.FromSeconds(2) };
+        var relay = new StreamRelay();
+        var (publisher, pid) = Publisher(relay, "cam", options);
+        var (player, sid) = Player(relay, "cam", options);
+        var publisherId = relay.Find(new StreamKey("live", "cam"))!.Publisher!.Value;
+        publisher.Send(pid, FlashTestClient.Media(RtmpMessageType.Video, 0, AvcConfig));
+        long arrived = System.Diagnostics.Stopwatch.GetTimestamp() - (3 * System.Diagnostics.Stopwatch.Frequency / 2); // 1.5 s ago
+        foreach (var message in new[] { FlashTestClient.Media(RtmpMessageType.Video, 40, VideoFrame(true, 1)), FlashTestClient.Media(RtmpMessageType.Audio, 40, AudioFrame(1)) })
+        {
+            Assert.True(MediaFrame.TryCreate(message, new AmfReader(), out var frame));
+            relay.Tell(new StreamKey("live", "cam"), new PublishFrame(publisherId, frame.ArrivedAt(arrived)));
+        }
+        publisher.Send(pid, FlashTestClient.Media(RtmpMessageType.Audio, 60, AudioFrame(2)));
+
+        var media = player.Output.Media(sid);
+        // The audio frame 1.5 s old is past its 1 s and never leaves; the keyframe leaves with about 0.5 s left; the
+        // fresh audio with all of its second.
+        Assert.Equal(["vconf@0", "key@40", "a@60"], media.Select(Describe));
+        Assert.InRange(media[1].Hints.Lifetime!.Value.TotalMilliseconds, 400, 500);
+        Assert.InRange(media[2].Hints.Lifetime!.Value.TotalMilliseconds, 950, 1_000);
+        Assert.Equal(1, player.Connection.Counters.StaleDrops);
     }
 
     [Fact]

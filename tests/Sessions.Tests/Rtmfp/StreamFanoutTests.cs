@@ -166,6 +166,67 @@ public class StreamFanoutTests : TestKit
         Assert.Null(fanout.Find(idleSession.Ref));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Media_already_stale_when_the_fan_out_reaches_it_is_dropped_once_for_the_node_and_video_resumes_at_a_keyframe()
+    {
+        // An overloaded node's fan-out falls behind (bench/fanout.sh at N = 1,000: frames handed out seconds late): what
+        // waited past its lifetime (audio 1 s, video 2 s) is dropped before the loop, not given to every player late.
+        var fanout = new StreamFanout();
+        fanout.Hub = Sys.ActorOf(Props.Create(() => new StreamFanoutActor(fanout)));
+        var player = new RecordingOwner(accept: true);
+        var session = CreateTestProbe();
+        fanout.Register(new StreamPort(session.Ref, player));
+        fanout.Hub.Tell(new StreamNodeJoin(Key, session.Ref, 1));
+        static MediaFrame Aged(MediaFrame frame, int ms) => frame.ArrivedAt(System.Diagnostics.Stopwatch.GetTimestamp() - (ms * System.Diagnostics.Stopwatch.Frequency / 1000));
+        var config = Aged(Frame(RtmpMessageType.Video, 0, 0x17, 0x00, 0, 0, 0, 1), 5_000);
+        var staleAudio = Aged(Frame(RtmpMessageType.Audio, 20, 0xAF, 0x01, 1), 5_000);
+        var staleInter = Aged(Frame(RtmpMessageType.Video, 40, 0x27, 0x01, 0, 0, 0, 2), 5_000);
+        var lateVideo = Aged(Frame(RtmpMessageType.Video, 80, 0x27, 0x01, 0, 0, 0, 3), 1_500); // within video's 2 s, but gated
+        var lateAudio = Aged(Frame(RtmpMessageType.Audio, 80, 0xAF, 0x01, 2), 1_500);          // past audio's 1 s
+        var freshAudio = Frame(RtmpMessageType.Audio, 100, 0xAF, 0x01, 3);
+        var freshKey = Frame(RtmpMessageType.Video, 120, 0x17, 0x01, 0, 0, 0, 4);
+        var freshInter = Frame(RtmpMessageType.Video, 160, 0x27, 0x01, 0, 0, 0, 5);
+        MediaFrame[] events = [config, staleAudio, staleInter, lateVideo, lateAudio, freshAudio, freshKey, freshInter];
+        foreach (var frame in events)
+        {
+            fanout.Hub.Tell(new StreamNodeEvent(Key, frame));
+        }
+        // A late joiner's own catch-up events are not judged (what it needs first may be old by design).
+        fanout.Hub.Tell(new StreamNodeEvent(Key, staleAudio, session.Ref, 1));
+        await AwaitConditionAsync(() => Task.FromResult(fanout.NodeEvents == events.Length + 1), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(new StreamEvent[] { config, freshAudio, freshKey, freshInter, staleAudio }, player.Delivered.Select(d => d.Event));
+        Assert.Equal(3, fanout.Freshness.StaleDrops); // staleAudio, staleInter, lateAudio
+        Assert.Equal(1, fanout.Freshness.GatedDrops); // lateVideo, waiting for freshKey
+    }
+
+    [Fact]
+    public void The_freshness_check_holds_each_lifetime_to_the_millisecond_and_gates_video_per_stream()
+    {
+        var filter = new StaleMediaFilter(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var other = new StreamKey("live", "other");
+        var audio = Frame(RtmpMessageType.Audio, 0, 0xAF, 0x01, 1);
+        var inter = Frame(RtmpMessageType.Video, 0, 0x27, 0x01, 0, 0, 0, 1);
+        var key = Frame(RtmpMessageType.Video, 0, 0x17, 0x01, 0, 0, 0, 1);
+        var metadata = MediaFrame.FromParts(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, new byte[] { 18, 0, 0, 0, 0, 2, 0, 1, (byte)'x' }, 0, "onMetaData");
+        Assert.True(filter.Admits(Key, audio, 1_000));
+        Assert.False(filter.Admits(Key, audio, 1_001));
+        Assert.True(filter.Admits(Key, inter, 2_000));
+        Assert.True(filter.Admits(Key, new PublishNotify(Key), 60_000)); // notifications and metadata are never stale
+        Assert.True(filter.Admits(Key, metadata, 60_000));
+        Assert.False(filter.Admits(Key, inter, 2_001));
+        Assert.False(filter.Admits(Key, inter, 0));       // Key's video waits for a keyframe now...
+        Assert.True(filter.Admits(other, inter, 0));      // ...another stream's does not
+        Assert.True(filter.Admits(Key, audio, 0));        // nor Key's audio
+        Assert.True(filter.Admits(Key, key, 0));
+        Assert.True(filter.Admits(Key, inter, 0));
+        Assert.False(filter.Admits(Key, inter, 2_001));
+        filter.Forget(Key);                               // the node's last player of Key left
+        Assert.True(filter.Admits(Key, inter, 0));
+        Assert.Equal(3, filter.StaleDrops);
+        Assert.Equal(1, filter.GatedDrops);
+    }
+
     [Fact]
     public void Offering_to_a_port_allocates_nothing_per_player_once_warm()
     {

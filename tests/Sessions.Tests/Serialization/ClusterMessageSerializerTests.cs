@@ -447,6 +447,13 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
                 Assert.Equal(e.Path, Assert.IsAssignableFrom<IActorRef>(actual).Path);
                 Assert.Equal(e, actual);
                 return;
+            case MediaFrame e:
+                var f = Assert.IsType<MediaFrame>(actual);
+                // Not on the wire: the reading node stamps the frame's arrival there, and its lifetime counts from it.
+                Assert.InRange(f.ArrivedTimestamp, e.ArrivedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
+                Assert.Equal((e.Kind, e.Type, e.Timestamp, e.Codec, e.Handler), (f.Kind, f.Type, f.Timestamp, f.Codec, f.Handler));
+                Assert.Equal(e.Message.ToArray(), f.Message.ToArray());
+                return;
             case InboundPacket e:
                 var i = Assert.IsType<InboundPacket>(actual);
                 Assert.Equal((e.SessionId, e.Length, e.SequenceNumber), (i.SessionId, i.Length, i.SequenceNumber));
