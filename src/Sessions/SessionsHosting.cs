@@ -87,6 +87,7 @@ public static class SessionsHosting
     private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka, RtmfpMetrics? metrics)
     {
         var fanout = new StreamFanout { Metrics = metrics };
+        akka.AddHocon(StreamFanout.DispatcherHocon, HoconAddMode.Append);
         akka.WithActors((system, _) => fanout.Start(system));
         return fanout;
     }

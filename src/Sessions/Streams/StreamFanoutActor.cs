@@ -46,10 +46,19 @@ internal sealed class StreamFanout
     /// <summary>The fan-out of the node whose actor system this is, once started (tests, diagnostics).</summary>
     public static StreamFanout? Of(ActorSystem system) => Nodes.TryGetValue(system, out var fanout) ? fanout : null;
 
+    /// <summary>
+    /// The fan-out's dispatcher: the thread pool, one event per turn. A pass over a node's players takes milliseconds;
+    /// at Akka's default (30 messages a turn) a backlog of events held the pool for hundreds of milliseconds while the
+    /// publisher's session and the stream entity, which bring the next frames, waited behind it.
+    /// </summary>
+    public const string DispatcherId = "rtmfp-stream-fanout-dispatcher";
+
+    public const string DispatcherHocon = DispatcherId + " { type = Dispatcher, throughput = 1 }";
+
     /// <summary>Starts the node's fan-out actor.</summary>
     public void Start(ActorSystem system)
     {
-        Hub = system.ActorOf(Props.Create(() => new StreamFanoutActor(this)), "stream-fanout");
+        Hub = system.ActorOf(Props.Create(() => new StreamFanoutActor(this)).WithDispatcher(DispatcherId), "stream-fanout");
         Nodes.AddOrUpdate(system, this);
     }
 
