@@ -15,6 +15,12 @@ public class NodeLifecycleTests
         var system = TwoNodes.SystemOf(node);
         // Akka's scheduler is the node's own, which sleeps until the next deadline instead of ticking (an idle node's CPU).
         Assert.IsType<Rtmfp.Cluster.DeadlineScheduler>(system.Scheduler);
+        // The stream fan-out takes one event per turn of the thread pool, so the publisher's session and the stream entity
+        // get the core between its passes (docs/decisions.md, "Stream fan-out").
+        var fanout = Rtmfp.Sessions.Streams.StreamFanout.Of(system)!.Hub!;
+        var dispatcher = ((Akka.Actor.ActorRefWithCell)fanout).Underlying switch { Akka.Actor.ActorCell cell => cell.Dispatcher, _ => null };
+        Assert.Equal(Rtmfp.Sessions.Streams.StreamFanout.DispatcherId, dispatcher?.Id);
+        Assert.Equal(1, dispatcher?.Throughput);
 
         await node.DisposeAsync(); // stops the host, then fails on a handler failure or an Error log (a second dispose does nothing)
         // Stopped: the actor system terminated and the UDP port is free again.
