@@ -111,15 +111,16 @@ counters() {
   fi
 }
 
-# With NETNS=1: packets the veth pair dropped (its NAPI ring is 256 packets) and datagrams the players' sockets
-# refused for a full receive buffer; a harness that drops is measuring itself (docs/benchmarks.md).
+# With NETNS=1: packets the veth pair dropped (its NAPI ring is 256 packets) and datagrams the players' sockets and the
+# server's (this namespace: anything else running here counts too) refused for a full receive buffer; a harness that
+# drops is measuring itself, a server that cannot read its socket in time is overloaded (docs/benchmarks.md).
 drops() {
   if [ "${NETNS:-0}" = 1 ]; then
     echo "$(cat "/sys/class/net/$vs/statistics/tx_dropped") $(cat "/sys/class/net/$vs/statistics/rx_dropped")" \
       "$(ip netns exec "$ns" cat "/sys/class/net/$vc/statistics/tx_dropped") $(ip netns exec "$ns" cat "/sys/class/net/$vc/statistics/rx_dropped")" \
-      "$(ip netns exec "$ns" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp)"
+      "$(ip netns exec "$ns" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp)" "$(awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp)"
   else
-    echo "0 0 0 0 0"
+    echo "0 0 0 0 0 0"
   fi
 }
 
@@ -209,7 +210,8 @@ print(f'{u:.1f} {s:.1f} {u+s:.1f} {($d1-$d0)/($DURATION+$WARMUP)/$n:.0f}/{($x1-$
     grep -o 'stream fan-out: .*' "$log/server.log" | sed "s/^/  $server N=$n: /" >>"$log/profile" || true
     if [ "${NETNS:-0}" = 1 ]; then
       echo "  $server N=$n: dropped by the harness: server's veth tx $((k1[0] - k0[0])) rx $((k1[1] - k0[1])), players' veth" \
-        "tx $((k1[2] - k0[2])) rx $((k1[3] - k0[3])), players' sockets (receive buffer full) $((k1[4] - k0[4]))" >>"$log/profile"
+        "tx $((k1[2] - k0[2])) rx $((k1[3] - k0[3])), players' sockets (receive buffer full) $((k1[4] - k0[4])), server's" \
+        "sockets (receive buffer full) $((k1[5] - k0[5]))" >>"$log/profile"
     fi
   done
 done
