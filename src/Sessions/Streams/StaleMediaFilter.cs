@@ -6,8 +6,9 @@ namespace Rtmfp.Sessions.Streams;
 /// <summary>
 /// The node fan-out's freshness check (docs/decisions.md, "Stream fan-out"): droppable media that is older than its
 /// lifetime when the fan-out reaches it (<see cref="MediaFrame.Age"/>: an overloaded node's backlog) is dropped once for
-/// all of the node's players instead of being handed to each of them late. A dropped video frame holds that stream's video back until its
-/// next keyframe, as a player's own queue does (Flash's <c>StreamSendQueue</c>): later inter frames would not decode.
+/// all of the node's players instead of being handed to each of them late. A dropped video frame holds that stream's
+/// video back until its next keyframe, as a player's own queue does (Flash's <c>StreamSendQueue</c>): later inter frames
+/// would not decode.
 /// Notifications, metadata and codec configurations always pass. Per event, not per player; the fan-out's thread only.
 /// </summary>
 internal sealed class StaleMediaFilter(TimeSpan audioLifetime, TimeSpan videoLifetime)
@@ -24,10 +25,10 @@ internal sealed class StaleMediaFilter(TimeSpan audioLifetime, TimeSpan videoLif
     /// <summary>Inter frames dropped while their stream waited for a keyframe after a stale video frame.</summary>
     public long GatedDrops => Interlocked.Read(ref _gatedDrops);
 
-    /// <summary>Whether the fan-out hands <paramref name="streamEvent"/> of <paramref name="stream"/> on, <paramref name="ageMs"/> after it reached the node.</summary>
-    public bool Admits(StreamKey stream, StreamEvent streamEvent, long ageMs) => Admits(stream, streamEvent, ageMs, out _);
-
-    /// <summary><see cref="Admits(StreamKey, StreamEvent, long)"/>; when not, <paramref name="stale"/> says whether for its age or for the keyframe wait.</summary>
+    /// <summary>
+    /// Whether the fan-out hands <paramref name="streamEvent"/> of <paramref name="stream"/> on, <paramref name="ageMs"/>
+    /// after it reached the node; when not, <paramref name="stale"/> says whether for its age or for the keyframe wait.
+    /// </summary>
     public bool Admits(StreamKey stream, StreamEvent streamEvent, long ageMs, out bool stale)
     {
         stale = false;
@@ -35,29 +36,26 @@ internal sealed class StaleMediaFilter(TimeSpan audioLifetime, TimeSpan videoLif
         {
             return true;
         }
-        if (frame.IsAudio)
+        if (ageMs > (frame.IsAudio ? _audioLifetimeMs : _videoLifetimeMs))
         {
-            if (ageMs <= _audioLifetimeMs)
+            if (frame.IsVideo)
             {
-                return true;
+                _waitingForKeyframe.Add(stream);
             }
             Interlocked.Increment(ref _staleDrops);
             stale = true;
             return false;
         }
-        if (ageMs > _videoLifetimeMs)
+        if (frame.IsAudio)
         {
-            _waitingForKeyframe.Add(stream);
-            Interlocked.Increment(ref _staleDrops);
-            stale = true;
-            return false;
+            return true;
         }
         if (frame.Kind == MediaFrameKind.VideoKeyframe)
         {
             _waitingForKeyframe.Remove(stream);
             return true;
         }
-        if (_waitingForKeyframe.Count > 0 && _waitingForKeyframe.Contains(stream))
+        if (_waitingForKeyframe.Contains(stream))
         {
             Interlocked.Increment(ref _gatedDrops);
             return false;

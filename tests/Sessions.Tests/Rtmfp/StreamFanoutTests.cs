@@ -209,20 +209,20 @@ public class StreamFanoutTests : TestKit
         var inter = Frame(RtmpMessageType.Video, 0, 0x27, 0x01, 0, 0, 0, 1);
         var key = Frame(RtmpMessageType.Video, 0, 0x17, 0x01, 0, 0, 0, 1);
         var metadata = MediaFrame.FromParts(MediaFrameKind.DataFrame, RtmpMessageType.DataAmf0, 0, new byte[] { 18, 0, 0, 0, 0, 2, 0, 1, (byte)'x' }, 0, "onMetaData");
-        Assert.True(filter.Admits(Key, audio, 1_000));
-        Assert.False(filter.Admits(Key, audio, 1_001));
-        Assert.True(filter.Admits(Key, inter, 2_000));
-        Assert.True(filter.Admits(Key, new PublishNotify(Key), 60_000)); // notifications and metadata are never stale
-        Assert.True(filter.Admits(Key, metadata, 60_000));
-        Assert.False(filter.Admits(Key, inter, 2_001));
-        Assert.False(filter.Admits(Key, inter, 0));       // Key's video waits for a keyframe now...
-        Assert.True(filter.Admits(other, inter, 0));      // ...another stream's does not
-        Assert.True(filter.Admits(Key, audio, 0));        // nor Key's audio
-        Assert.True(filter.Admits(Key, key, 0));
-        Assert.True(filter.Admits(Key, inter, 0));
-        Assert.False(filter.Admits(Key, inter, 2_001));
+        Assert.True(filter.Admits(Key, audio, 1_000, out _));
+        Assert.False(filter.Admits(Key, audio, 1_001, out _));
+        Assert.True(filter.Admits(Key, inter, 2_000, out _));
+        Assert.True(filter.Admits(Key, new PublishNotify(Key), 60_000, out _)); // notifications and metadata are never stale
+        Assert.True(filter.Admits(Key, metadata, 60_000, out _));
+        Assert.False(filter.Admits(Key, inter, 2_001, out _));
+        Assert.False(filter.Admits(Key, inter, 0, out _));       // Key's video waits for a keyframe now...
+        Assert.True(filter.Admits(other, inter, 0, out _));      // ...another stream's does not
+        Assert.True(filter.Admits(Key, audio, 0, out _));        // nor Key's audio
+        Assert.True(filter.Admits(Key, key, 0, out _));
+        Assert.True(filter.Admits(Key, inter, 0, out _));
+        Assert.False(filter.Admits(Key, inter, 2_001, out _));
         filter.Forget(Key);                               // the node's last player of Key left
-        Assert.True(filter.Admits(Key, inter, 0));
+        Assert.True(filter.Admits(Key, inter, 0, out _));
         Assert.Equal(3, filter.StaleDrops);
         Assert.Equal(1, filter.GatedDrops);
     }
