@@ -8,6 +8,10 @@ namespace Rtmfp.Sessions;
 /// cancelable, token source) and as much again to re-arm; a wheel entry is a 24-byte struct in a shared slot list.
 /// Entries cannot be cancelled: a session re-arming earlier leaves the later entry behind, which fires as a spurious
 /// wake-up the session ignores (it is not yet due). Resolution <see cref="TickMs"/>, as Akka's own scheduler.
+/// The wheel's one timer is armed for the earliest entry (rounded up to the end of its tick, so entries due within
+/// one tick fire together), not every tick: a node whose sessions wait seconds for their next deadline (idle
+/// keepalives, closed sessions lingering 19 s, RFC 7016 §3.5.5.2) is not woken 100 times a second for nothing
+/// (issue 12, session setup; docs/benchmarks.md).
 /// </summary>
 internal sealed class SessionTimerWheel : IExtension, IDisposable
 {
@@ -19,6 +23,10 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
     private readonly Lock _gate = new();
     private readonly Lock _advancing = new();
     private readonly List<Entry>?[] _slots = new List<Entry>?[SlotCount];
+
+    /// <summary>The earliest due time among each slot's entries (<see cref="long.MaxValue"/> for an empty slot).</summary>
+    private readonly long[] _slotEarliest = new long[SlotCount];
+
     private readonly List<Entry> _due = [];
     private readonly Timer _timer;
     private readonly Func<long> _clock;
@@ -26,33 +34,52 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
     private int _count;
     private bool _disposed;
 
+    /// <summary>When the timer fires next on the wheel's clock; <see cref="long.MaxValue"/> while parked.</summary>
+    private long _armedMs = long.MaxValue;
+
+    private long _wakeups;
+
     public SessionTimerWheel(Func<long>? clock = null, bool start = true)
     {
         _clock = clock ?? (() => Environment.TickCount64);
         _nextTick = _clock() / TickMs;
         _ticking = start;
-        _timer = new Timer(_ => Advance(), null, Timeout.Infinite, Timeout.Infinite);
+        Array.Fill(_slotEarliest, long.MaxValue);
+        _timer = new Timer(_ => { Interlocked.Increment(ref _wakeups); Advance(); }, null, Timeout.Infinite, Timeout.Infinite);
     }
 
     /// <summary>
-    /// Whether the timer runs: only while entries wait (issue 12: an idle node's background CPU). An empty wheel parks
-    /// its timer and the next <see cref="Schedule"/> starts it again; a wheel made with <c>start: false</c> never ticks
-    /// by itself (tests advance it).
+    /// Whether the timer runs by itself: a wheel made with <c>start: false</c> never does (tests advance it and read
+    /// <see cref="NextWakeupMs"/>).
     /// </summary>
     private readonly bool _ticking;
-    private bool _running;
 
-    /// <summary>Whether the timer is running now (tests, diagnostics).</summary>
+    /// <summary>Whether the timer is armed now: only while entries wait (an idle node's wheel never wakes).</summary>
     public bool IsTicking
     {
         get
         {
             lock (_gate)
             {
-                return _running;
+                return _ticking && _armedMs != long.MaxValue;
             }
         }
     }
+
+    /// <summary>When the wheel wakes next (its clock, ms), or <see cref="long.MaxValue"/> when nothing waits.</summary>
+    public long NextWakeupMs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _armedMs;
+            }
+        }
+    }
+
+    /// <summary>How many times the timer has fired (tests, diagnostics).</summary>
+    public long Wakeups => Interlocked.Read(ref _wakeups);
 
     public static SessionTimerWheel Get(ActorSystem system) => system.WithExtension<SessionTimerWheel, SessionTimerWheelProvider>();
 
@@ -69,39 +96,33 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             {
                 return;
             }
-            if (_count == 0 && !_running)
+            long now = _clock();
+            if (_count == 0)
             {
                 // Nothing waits: the cursor may jump to now without passing over any entry.
-                _nextTick = Math.Max(_nextTick, _clock() / TickMs);
+                _nextTick = Math.Max(_nextTick, now / TickMs);
             }
             // Never behind the cursor: a past due time fires with the next advance.
             tick = Math.Max(tick, _nextTick);
-            var slot = _slots[tick % SlotCount] ??= [];
-            slot.Add(new Entry(target, dueMs, message));
+            int index = (int)(tick % SlotCount);
+            (_slots[index] ??= []).Add(new Entry(target, dueMs, message));
+            _slotEarliest[index] = Math.Min(_slotEarliest[index], dueMs);
             _count++;
-            if (_ticking && !_running)
+            long wake = WakeFor(dueMs, now);
+            if (wake < _armedMs)
             {
-                _running = true;
-                _timer.Change(TickMs, TickMs);
+                Arm(wake, now);
             }
         }
     }
 
-    /// <summary>Fires every entry whose time has passed (the timer calls it every <see cref="TickMs"/>; tests call it directly).</summary>
+    /// <summary>Fires every entry whose time has passed (the timer calls it; tests call it directly).</summary>
     public void Advance()
     {
-        // Timer callbacks may overlap when one runs late: the one already advancing covers this tick too.
-        if (!_advancing.TryEnter())
-        {
-            return;
-        }
-        try
+        // Timer callbacks may overlap when the timer is re-armed while one runs: the later one waits and advances too.
+        lock (_advancing)
         {
             AdvanceTo(_clock());
-        }
-        finally
-        {
-            _advancing.Exit();
         }
     }
 
@@ -114,17 +135,22 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             long last = Math.Min(nowTick, _nextTick + SlotCount - 1);
             for (long tick = _nextTick; tick <= last; tick++)
             {
-                if (_slots[tick % SlotCount] is { Count: > 0 } slot)
+                int index = (int)(tick % SlotCount);
+                if (_slotEarliest[index] <= now)
                 {
-                    TakeDue(slot, now);
+                    TakeDue(index, now);
                 }
             }
             // The current tick's slot is looked at again next time: it may hold entries due later within this tick.
             _nextTick = Math.Max(_nextTick, nowTick);
-            if (_count == 0 && _running && !_disposed)
+            if (!_disposed)
             {
-                _running = false;
-                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+                long earliest = long.MaxValue;
+                for (int i = 0; i < SlotCount; i++)
+                {
+                    earliest = Math.Min(earliest, _slotEarliest[i]);
+                }
+                Arm(earliest == long.MaxValue ? long.MaxValue : WakeFor(earliest, now), now);
             }
         }
         // Told outside the lock: a Tell may run arbitrary mailbox code (a dead target's dead letters).
@@ -135,10 +161,26 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
         _due.Clear();
     }
 
-    /// <summary>Moves the entries of <paramref name="slot"/> that are due to <see cref="_due"/>; later turns' entries stay.</summary>
-    private void TakeDue(List<Entry> slot, long now)
+    /// <summary>The end of the tick <paramref name="dueMs"/> falls in (never before now): entries of one tick fire together.</summary>
+    private static long WakeFor(long dueMs, long now) => Math.Max((dueMs / TickMs + 1) * TickMs, now);
+
+    /// <summary>Sets the timer to fire at <paramref name="wakeMs"/> (<see cref="long.MaxValue"/>: parks it). Under <see cref="_gate"/>.</summary>
+    private void Arm(long wakeMs, long now)
     {
+        // Always set, even to the same time: the timer may have fired a little before the wheel's clock reached it.
+        _armedMs = wakeMs;
+        if (_ticking)
+        {
+            _timer.Change(wakeMs == long.MaxValue ? Timeout.Infinite : Math.Clamp(wakeMs - now, 0, int.MaxValue), Timeout.Infinite);
+        }
+    }
+
+    /// <summary>Moves the entries of slot <paramref name="index"/> that are due to <see cref="_due"/>; later turns' entries stay.</summary>
+    private void TakeDue(int index, long now)
+    {
+        var slot = _slots[index]!;
         int kept = 0;
+        long earliest = long.MaxValue;
         for (int i = 0; i < slot.Count; i++)
         {
             var entry = slot[i];
@@ -150,9 +192,11 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             else
             {
                 slot[kept++] = entry;
+                earliest = Math.Min(earliest, entry.DueMs);
             }
         }
         slot.RemoveRange(kept, slot.Count - kept);
+        _slotEarliest[index] = earliest;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.TestKit.Xunit;
 
 namespace Rtmfp.Sessions.Tests;
@@ -56,6 +57,52 @@ public sealed class SessionTimerWheelTests : TestKit
         var got = probe.ReceiveN(100, TimeSpan.FromSeconds(5)).Cast<int>().OrderBy(i => i);
         Assert.Equal(Enumerable.Range(0, 100), got);
         Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact]
+    public void The_wheel_wakes_at_the_end_of_its_earliest_entrys_tick_not_every_tick()
+    {
+        using var wheel = new SessionTimerWheel(() => _now, start: false);
+        long start = _now;
+        var probe = CreateTestProbe();
+        Assert.Equal(long.MaxValue, wheel.NextWakeupMs); // nothing waits: parked
+
+        wheel.Schedule(probe.Ref, start + 19_003, "linger"); // a closed session's 19 s (RFC 7016 §3.5.5.2)
+        Assert.Equal(start + 19_010, wheel.NextWakeupMs);
+        wheel.Schedule(probe.Ref, start + 25, "soon");
+        wheel.Schedule(probe.Ref, start + 27, "same tick");
+        wheel.Schedule(probe.Ref, start + 40_000, "later");
+        Assert.Equal(start + 30, wheel.NextWakeupMs); // one wake-up for both entries of that tick
+
+        _now = start + 30;
+        wheel.Advance();
+        probe.ExpectMsg("soon");
+        probe.ExpectMsg("same tick");
+        Assert.Equal(start + 19_010, wheel.NextWakeupMs); // then asleep until the next entry, 19 s on
+
+        _now = start + 19_010;
+        wheel.Advance();
+        probe.ExpectMsg("linger");
+        Assert.Equal(start + 40_010, wheel.NextWakeupMs); // an entry four turns of the wheel away
+
+        _now = start + 40_010;
+        wheel.Advance();
+        probe.ExpectMsg("later");
+        Assert.Equal(long.MaxValue, wheel.NextWakeupMs);
+        Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_entry_seconds_away_costs_the_timer_a_wakeup_or_two_not_one_per_tick()
+    {
+        using var wheel = new SessionTimerWheel();
+        var probe = CreateTestProbe();
+        var clock = Stopwatch.StartNew();
+        wheel.Schedule(probe.Ref, Environment.TickCount64 + 1_500, "far");
+        await probe.ExpectMsgAsync("far", TimeSpan.FromSeconds(10));
+        Assert.True(clock.ElapsedMilliseconds >= 1_480, $"fired after {clock.ElapsedMilliseconds} ms");
+        // A timer ticking every 10 ms until then would have fired about 150 times.
+        Assert.InRange(wheel.Wakeups, 1, 3);
     }
 
     [Fact]
