@@ -1,6 +1,9 @@
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Rtmfp.Node.Logging;
 using Rtmfp.Node.Settings;
 
 namespace Rtmfp.Node;
@@ -8,7 +11,7 @@ namespace Rtmfp.Node;
 /// <summary>
 /// One log pipeline for the node: Akka's own log events go through Microsoft.Extensions.Logging (so its filters,
 /// console format and every provider, test captures included, see them), and the console writes one line per entry,
-/// plain or JSON (Rtmfp:Log:Format).
+/// plain or JSON (Rtmfp:Log:Format), in batches (<see cref="BatchedConsoleLoggerProvider"/>).
 /// </summary>
 internal static class NodeLogging
 {
@@ -39,6 +42,12 @@ internal static class NodeLogging
                 o.ColorBehavior = LoggerColorBehavior.Disabled;
             });
         }
+        // Microsoft's formatters and options, our writer: the console provider they registered is replaced.
+        foreach (var console in logging.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList())
+        {
+            logging.Services.Remove(console);
+        }
+        logging.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, BatchedConsoleLoggerProvider>());
     }
 
     /// <summary>
