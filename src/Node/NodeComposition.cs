@@ -105,6 +105,11 @@ internal static class NodeComposition
         if (settings.Persistence.Provider == PersistenceProvider.Memory)
         {
             akka.WithInMemoryJournal().WithInMemorySnapshotStore();
+            // Akka's replay filter guards a shared journal against two writers of one persistence ID (a split brain):
+            // it costs every recovery a child actor made from an expression-tree Props (4 % of a session's setup,
+            // docs/benchmarks.md). This journal lives and dies with its one actor system, where sharding keeps one
+            // writer per ID, so it has nothing to guard. The Redis journal keeps it.
+            akka.AddHocon("akka.persistence.journal.inmem.replay-filter.mode = off", HoconAddMode.Prepend);
         }
         else
         {

@@ -21,6 +21,11 @@ public class NodeLifecycleTests
         var dispatcher = ((Akka.Actor.ActorRefWithCell)fanout).Underlying switch { Akka.Actor.ActorCell cell => cell.Dispatcher, _ => null };
         Assert.Equal(Rtmfp.Sessions.Streams.StreamFanout.DispatcherId, dispatcher?.Id);
         Assert.Equal(1, dispatcher?.Throughput);
+        // The in-memory journal (one actor system, one writer per persistence ID) recovers without Akka's replay filter.
+        var config = system.Settings.Config;
+        string journal = config.GetString("akka.persistence.journal.plugin");
+        Assert.Equal("akka.persistence.journal.inmem", journal);
+        Assert.Equal("off", config.GetString(journal + ".replay-filter.mode"));
 
         await node.DisposeAsync(); // stops the host, then fails on a handler failure or an Error log (a second dispose does nothing)
         // Stopped: the actor system terminated and the UDP port is free again.
