@@ -90,7 +90,9 @@ public class CrashRecoveryTests
             var publisherStatuses = LiveStream.TakeStatuses(stream.Publish);
             long handshakes = await TotalAsync(survivors, Completed, ct) - completedBefore;
             long retried = await TotalAsync(survivors, Retried, ct) - retriedBefore;
-            int resumedLogged = survivors.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            int ResumedLogged() => survivors.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            await NodeProcess.EventuallyAsync(() => ResumedLogged() >= affected.Count + affectedPlayers, TimeSpan.FromSeconds(5));
+            int resumedLogged = ResumedLogged();
             string report = $"{(oldest ? "oldest" : "ordinary")} node killed at {killedUtc:HH:mm:ss.fff} UTC, hosting {affected.Count} of {EchoClients} echo sessions and " +
                 $"{affectedPlayers} of {Players + 1} Flash sessions; echo answering again after {Figures(resumed)} s (longest silence {longestSilence:F1} s); longest video gap per " +
                 $"player {string.Join(", ", videoGaps.Select(g => g.ToString("F1")))} s; new client's session open {newAfter:F1} s after the kill; " +

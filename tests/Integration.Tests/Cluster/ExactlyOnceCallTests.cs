@@ -105,7 +105,9 @@ public class ExactlyOnceCallTests
                     extraAnswers.Add($"{c.Name} {c.TransactionId}");
                 }
             }
-            int resumed = nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            int Resumed() => nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            await NodeProcess.EventuallyAsync(() => Resumed() >= 1, TimeSpan.FromSeconds(5));
+            int resumed = Resumed();
             long heldWrites = Writes() - beforeHeld;
             string report = $"{fastAnswers.Count} calls answered before the kill ({fastWrites} session writes), {held.Count} held across it " +
                 $"({heldWrites} writes from the first held call to the last answer, the resume's own included); handler runs started " +

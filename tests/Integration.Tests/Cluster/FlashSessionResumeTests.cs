@@ -58,7 +58,9 @@ public class FlashSessionResumeTests
             double videoAfter = video.LastVideoAt - killedAt;
             var created = await streamDuringOutage.WaitAsync(TimeSpan.FromSeconds(30), ct);
             double callAfter = clock.Elapsed.TotalSeconds - killedAt;
-            int resumed = nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            int Resumed() => nodes.Sum(n => n.Output.Count(l => l.Contains("resumed with", StringComparison.Ordinal)));
+            await NodeProcess.EventuallyAsync(() => Resumed() >= 2, TimeSpan.FromSeconds(5));
+            int resumed = Resumed();
             string report = $"video again {videoAfter:F1} s after the kill; the call made during the outage answered by " +
                 $"{callAfter:F1} s (stream {created.StreamId}); player statuses after play: [{string.Join(", ", video.Statuses)}]; resumed (node logs) {resumed}";
             TestContext.Current.TestOutputHelper?.WriteLine(report);

@@ -126,8 +126,11 @@ public sealed class OpsCliTwoNodeTests : IAsyncLifetime
             Assert.Equal(1, code);
             Assert.Contains("wrong token", error);
             Assert.False(survivor.Closed.IsCompleted);
-            Assert.Contains(_a.Output, l => l.Contains("ops request refused", StringComparison.Ordinal));
-            Assert.Contains(_a.Output, l => l.Contains($"session {onB.GetProperty("sessionId").GetUInt32()}", StringComparison.Ordinal) && l.Contains("asked by", StringComparison.Ordinal));
+            bool Refused(string l) => l.Contains("ops request refused", StringComparison.Ordinal);
+            bool Closed(string l) => l.Contains($"session {onB.GetProperty("sessionId").GetUInt32()}", StringComparison.Ordinal) && l.Contains("asked by", StringComparison.Ordinal);
+            await NodeProcess.EventuallyAsync(() => _a.Output.Any(Refused) && _a.Output.Any(Closed), TimeSpan.FromSeconds(5));
+            Assert.Contains(_a.Output, Refused);
+            Assert.Contains(_a.Output, Closed);
         }
         finally
         {

@@ -43,6 +43,7 @@ public class SessionResumeTests
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         Assert.True(affected.Count > 0 && affected.Count < Clients, "sessions not spread: " + report);
         Assert.All(loads, l => Assert.Null(l.ClosedAt));
+        await NodeProcess.EventuallyAsync(() => Resumed(cluster.Nodes) >= affected.Count, TimeSpan.FromSeconds(5));
         Assert.True(Resumed(cluster.Nodes) >= affected.Count, report);
         Assert.True(recovery[^1] < 10, report); // issue 9: every affected session within 10 s of the kill
     }
@@ -63,6 +64,7 @@ public class SessionResumeTests
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         Assert.True(affected.Count > 0, "no session on the leaving node: " + report);
         Assert.All(cluster.Loads, l => Assert.Null(l.ClosedAt));
+        await NodeProcess.EventuallyAsync(() => Resumed(cluster.Nodes) >= affected.Count, TimeSpan.FromSeconds(5));
         Assert.True(Resumed(cluster.Nodes) >= affected.Count, report);
     }
 
@@ -91,6 +93,7 @@ public class SessionResumeTests
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         Assert.NotEmpty(moved);
         Assert.All(cluster.Loads, l => Assert.Null(l.ClosedAt));
+        await NodeProcess.EventuallyAsync(() => Resumed(nodes) >= moved.Count, TimeSpan.FromSeconds(5));
         Assert.True(Resumed(nodes) >= moved.Count, report);
     }
 
@@ -139,6 +142,7 @@ public class SessionResumeTests
                 $"{string.Join(", ", silences.Select(s => s.ToString("F1")))} s; resumed (node logs) {Resumed(everyProcess)}";
             TestContext.Current.TestOutputHelper?.WriteLine(report);
             Assert.All(loads, l => Assert.Null(l.ClosedAt));
+            await NodeProcess.EventuallyAsync(() => Resumed(everyProcess) > 0, TimeSpan.FromSeconds(5));
             Assert.True(Resumed(everyProcess) > 0, report);
         }
         finally

@@ -102,6 +102,20 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Until <paramref name="condition"/> holds or <paramref name="timeout"/> passed (no exception: the caller asserts).
+    /// A node writes its console in batches of up to 50 ms (BatchedConsoleWriter), so a line about what just happened
+    /// may arrive a moment after the client saw it happen.
+    /// </summary>
+    public static async Task EventuallyAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition() && deadline.Elapsed < timeout)
+        {
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Session entities per cluster member (address → entities), from this node's ops endpoint.</summary>
     public Task<Dictionary<string, int>> SessionEntitiesAsync(CancellationToken cancellationToken) =>
         RegionEntitiesAsync("session", cancellationToken);
