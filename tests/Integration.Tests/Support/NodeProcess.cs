@@ -349,15 +349,26 @@ public sealed class NodeProcess : IAsyncDisposable
     /// ephemeral range (Linux: 32768 and up): a port the kernel handed out and took back could go to the next outgoing
     /// connection's local end (a client's, Redis's, remoting's) before the node binds it, which a suite of parallel
     /// tests did (a node's health endpoint: AddressAlreadyInUse). Outside that range only another test's draw can
-    /// collide, and each draw is checked by binding it.
+    /// collide, and each draw is checked by binding it. A port is handed out at most once per test process: a draw
+    /// is free only until the node binds it, so a second draw moments later (a node's ops port after its remoting
+    /// port) could otherwise return the same number, which a full suite once did.
     /// </summary>
     public static (int Udp, int Tcp) FreePorts() => (FreePort(SocketType.Dgram, ProtocolType.Udp), FreePort(SocketType.Stream, ProtocolType.Tcp));
+
+    private static readonly HashSet<int> HandedOut = new();
 
     private static int FreePort(SocketType type, ProtocolType protocol)
     {
         for (int attempt = 0; attempt < 200; attempt++)
         {
             int port = Random.Shared.Next(12_000, 32_000);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
             using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
             try
             {
