@@ -11,10 +11,19 @@ namespace Rtmfp.Cluster;
 /// not anything is due: a timer firing plus a thread woken 50 times a second at 20 ms, most of an idle node's CPU
 /// (docs/benchmarks.md, "Session setup"). Here an idle node's scheduler wakes only for what is due (cluster gossip and
 /// failure detection, sharding retries, actor timers), to the millisecond rather than to the tick.
+/// <para>
+/// Repeated registrations are coalesced: each runs on a grid of the monotonic clock, the multiples of its interval up to
+/// a second and of the largest of 1 s, 500, 250, 200, 100 and 50 ms that divides a longer one, so an idle node's periodic ticks (cluster gossip,
+/// leader actions and reaping at 250–500 ms, heartbeats, the shard regions' retries, two replicators' propagation and
+/// flushes: about 37 a second, each a wake-up of this thread and of a pool thread) fall together on a few instants a
+/// second. A repeated registration keeps its interval; its first run comes at most one grid step after its initial
+/// delay. One-shot registrations run when due, as before.
+/// </para>
 /// </summary>
 /// <remarks>
 /// Same contract as Akka's wheel: due work runs on the scheduler's thread (a <c>Tell</c> or a short action), a repeated
-/// registration is due again its interval after it ran, a cancelled one never runs, one that throws is logged and not
+/// registration is due again its interval after its previous deadline (one that fell behind by a whole interval, after a
+/// pause, skips to the next grid point rather than running to catch up), a cancelled one never runs, one that throws is logged and not
 /// repeated, and on disposal what is still pending and not cancelled runs once. Cancelled registrations stay queued
 /// until due or until a sweep, which runs once the queue has doubled since the last one. Public: Akka makes it from its
 /// type name in the configuration.
@@ -22,6 +31,13 @@ namespace Rtmfp.Cluster;
 public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeProvider, IDisposable
 {
     private const int MinimumSweepSize = 1024;
+
+    // Grid steps a repeated registration longer than a second is aligned to, largest first (see the summary).
+    private static readonly long[] GridSteps =
+    [
+        TimeSpan.TicksPerSecond, 500 * TimeSpan.TicksPerMillisecond, 250 * TimeSpan.TicksPerMillisecond,
+        200 * TimeSpan.TicksPerMillisecond, 100 * TimeSpan.TicksPerMillisecond, 50 * TimeSpan.TicksPerMillisecond,
+    ];
 
     private readonly object _lock = new();
     private readonly PriorityQueue<Registration, long> _queue = new();
@@ -87,8 +103,9 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
 
     private void Schedule(TimeSpan delay, TimeSpan interval, IRunnable action, ICancelable? cancelable)
     {
-        var registration = new Registration(action, cancelable, interval.Ticks);
-        long deadline = Now + Math.Max(0, delay.Ticks);
+        long grid = GridFor(interval.Ticks);
+        var registration = new Registration(action, cancelable, interval.Ticks, grid);
+        long deadline = RoundUp(Now + Math.Max(0, delay.Ticks), grid);
         lock (_lock)
         {
             if (_stopped)
@@ -109,9 +126,37 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         }
     }
 
+    /// <summary>
+    /// The grid a repeated registration of this interval runs on: up to a second, the interval itself (its runs at the
+    /// multiples of it, so a 500 ms tick runs with every other 250 ms one); beyond, the largest step that divides it;
+    /// 0 (none) for one-shots and intervals no step divides.
+    /// </summary>
+    internal static long GridFor(long intervalTicks)
+    {
+        if (intervalTicks <= 0)
+        {
+            return 0;
+        }
+        if (intervalTicks <= TimeSpan.TicksPerSecond)
+        {
+            return intervalTicks;
+        }
+        foreach (long step in GridSteps)
+        {
+            if (intervalTicks % step == 0)
+            {
+                return step;
+            }
+        }
+        return 0;
+    }
+
+    private static long RoundUp(long ticks, long grid) => grid == 0 ? ticks : (ticks + grid - 1) / grid * grid;
+
     // Under the lock.
     private void Enqueue(Registration registration, long deadline)
     {
+        registration.Deadline = deadline;
         _queue.Enqueue(registration, deadline);
         if (_queue.Count >= _sweepAt)
         {
@@ -155,12 +200,18 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
                 }
                 if (registration.IntervalTicks > 0 && !registration.Cancelled)
                 {
-                    long ranAt = Now; // due again its interval after it ran, however long the batch before it took
+                    long ranAt = Now;
+                    long next = registration.Deadline + registration.IntervalTicks;
+                    if (next <= ranAt)
+                    {
+                        // A whole interval behind (a paused process, a long batch): the next grid point, no catching up.
+                        next = registration.GridTicks > 0 ? RoundUp(ranAt + 1, registration.GridTicks) : ranAt + registration.IntervalTicks;
+                    }
                     lock (_lock)
                     {
                         if (!_stopped)
                         {
-                            Enqueue(registration, ranAt + registration.IntervalTicks);
+                            Enqueue(registration, next);
                         }
                     }
                 }
@@ -251,11 +302,16 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         }
     }
 
-    private sealed class Registration(IRunnable action, ICancelable? cancelable, long intervalTicks)
+    private sealed class Registration(IRunnable action, ICancelable? cancelable, long intervalTicks, long gridTicks)
     {
         public IRunnable Action { get; } = action;
 
         public long IntervalTicks { get; } = intervalTicks;
+
+        public long GridTicks { get; } = gridTicks;
+
+        /// <summary>When it is (or was last) due, on this scheduler's clock.</summary>
+        public long Deadline { get; set; }
 
         public bool Cancelled => cancelable?.IsCancellationRequested ?? false;
     }

@@ -9,8 +9,9 @@ namespace Rtmfp.Sessions.Tests;
 
 /// <summary>
 /// The node's Akka scheduler (DeadlineScheduler): due work runs in deadline order, a sooner registration wakes a thread
-/// asleep until a later one, cancelled work never runs, repeats repeat, a throwing task does not stop the thread, and an
-/// idle scheduler does not wake (the reason it replaces Akka's ticking wheel).
+/// asleep until a later one, cancelled work never runs, repeats repeat, a throwing task does not stop the thread, an
+/// idle scheduler does not wake (the reason it replaces Akka's ticking wheel), and repeated registrations fall together
+/// on their interval's grid.
 /// </summary>
 public sealed class DeadlineSchedulerTests : TestKit
 {
@@ -87,6 +88,46 @@ public sealed class DeadlineSchedulerTests : TestKit
         Thread.Sleep(500);
         // Akka's wheel at a 20 ms tick would have woken 25 times; a deadline an hour away wakes it never.
         Assert.Equal(before, scheduler.Wakeups);
+    }
+
+    [Theory]
+    [InlineData(250, 250)]
+    [InlineData(500, 500)]
+    [InlineData(400, 400)]
+    [InlineData(30, 30)]
+    [InlineData(2_000, 1_000)]
+    [InlineData(10_000, 1_000)]
+    [InlineData(1_250, 250)]
+    [InlineData(1_150, 50)]
+    [InlineData(1_333, 0)]
+    [InlineData(0, 0)]
+    public void A_repeated_registration_runs_on_its_interval_or_the_largest_grid_step_dividing_a_longer_one(int intervalMs, int gridMs) =>
+        Assert.Equal(gridMs * TimeSpan.TicksPerMillisecond, DeadlineScheduler.GridFor(intervalMs * TimeSpan.TicksPerMillisecond));
+
+    [Fact]
+    public void Repeated_registrations_started_apart_run_together_and_keep_their_interval()
+    {
+        using var scheduler = NewScheduler();
+        var advanced = AsScheduler(scheduler).Advanced;
+        var runs = new int[5];
+        var cancelable = new Cancelable(AsScheduler(scheduler));
+        for (int i = 0; i < runs.Length; i++)
+        {
+            int index = i;
+            // Five 250 ms ticks whose initial delays are 50 ms apart, as a node's cluster and sharding timers start.
+            advanced.ScheduleRepeatedly(TimeSpan.FromMilliseconds(10 + 50 * i), TimeSpan.FromMilliseconds(250),
+                () => Interlocked.Increment(ref runs[index]), cancelable);
+        }
+        Thread.Sleep(600); // every registration has run at least once and sits on the grid
+        int before = runs.Sum();
+        long wakeupsBefore = scheduler.Wakeups;
+        Thread.Sleep(2_000);
+        int ran = runs.Sum() - before;
+        long wakeups = scheduler.Wakeups - wakeupsBefore;
+        cancelable.Cancel();
+        // Eight grid points in 2 s: 40 runs. Uncoalesced, each run was its own wake-up (40); together, about 8.
+        Assert.InRange(ran, 35, 45);
+        Assert.True(wakeups <= 16, $"{wakeups} wake-ups for {ran} runs");
     }
 
     [Fact]
