@@ -125,9 +125,10 @@ public sealed class DeadlineSchedulerTests : TestKit
         int ran = runs.Sum() - before;
         long wakeups = scheduler.Wakeups - wakeupsBefore;
         cancelable.Cancel();
-        // Eight grid points in 2 s: 40 runs. Uncoalesced, each run was its own wake-up (40); together, about 8.
-        Assert.InRange(ran, 35, 45);
-        Assert.True(wakeups <= 16, $"{wakeups} wake-ups for {ran} runs");
+        // Eight grid points in 2 s: 40 runs. Uncoalesced, each run was its own wake-up (40); together, about 8. A loaded
+        // machine may stall the thread past a grid point (that run is skipped, not caught up), hence the margins.
+        Assert.InRange(ran, 20, 45);
+        Assert.True(wakeups * 2 <= ran, $"{wakeups} wake-ups for {ran} runs");
     }
 
     [Fact]
