@@ -13,20 +13,20 @@ namespace Rtmfp.Cluster;
 /// failure detection, sharding retries, actor timers), to the millisecond rather than to the tick.
 /// <para>
 /// Repeated registrations are coalesced: each runs on a grid of the monotonic clock, the multiples of its interval up to
-/// a second and of the largest of 1 s, 500, 250, 200, 100 and 50 ms that divides a longer one, so an idle node's periodic ticks (cluster gossip,
-/// leader actions and reaping at 250–500 ms, heartbeats, the shard regions' retries, two replicators' propagation and
-/// flushes: about 37 a second, each a wake-up of this thread and of a pool thread) fall together on a few instants a
-/// second. A repeated registration keeps its interval; its first run comes at most one grid step after its initial
-/// delay. One-shot registrations run when due, as before.
+/// a second and of the largest of 1 s, 500, 250, 200, 100 and 50 ms that divides a longer one, so an idle node's
+/// periodic ticks (cluster gossip, leader actions and reaping at 250–500 ms, heartbeats, the shard regions' retries, two
+/// replicators' propagation and flushes: about 37 a second, each a wake-up of this thread and of a pool thread) fall
+/// together on a few instants a second. A repeated registration keeps its interval; its first run comes at most one grid
+/// step after its initial delay. One-shot registrations run when due, as before.
 /// </para>
 /// </summary>
 /// <remarks>
 /// Same contract as Akka's wheel: due work runs on the scheduler's thread (a <c>Tell</c> or a short action), a repeated
 /// registration is due again its interval after its previous deadline (one that fell behind by a whole interval, after a
-/// pause, skips to the next grid point rather than running to catch up), a cancelled one never runs, one that throws is logged and not
-/// repeated, and on disposal what is still pending and not cancelled runs once. Cancelled registrations stay queued
-/// until due or until a sweep, which runs once the queue has doubled since the last one. Public: Akka makes it from its
-/// type name in the configuration.
+/// pause, skips to the next grid point rather than running to catch up), a cancelled one never runs, one that throws is
+/// logged and not repeated, and on disposal what is still pending and not cancelled runs once. Cancelled registrations
+/// stay queued until due or until a sweep, which runs once the queue has doubled since the last one. Public: Akka makes
+/// it from its type name in the configuration.
 /// </remarks>
 public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeProvider, IDisposable
 {
@@ -103,9 +103,8 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
 
     private void Schedule(TimeSpan delay, TimeSpan interval, IRunnable action, ICancelable? cancelable)
     {
-        long grid = GridFor(interval.Ticks);
-        var registration = new Registration(action, cancelable, interval.Ticks, grid);
-        long deadline = RoundUp(Now + Math.Max(0, delay.Ticks), grid);
+        var registration = new Registration(action, cancelable, interval.Ticks);
+        long deadline = RoundUp(Now + Math.Max(0, delay.Ticks), registration.GridTicks);
         lock (_lock)
         {
             if (_stopped)
@@ -302,13 +301,13 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         }
     }
 
-    private sealed class Registration(IRunnable action, ICancelable? cancelable, long intervalTicks, long gridTicks)
+    private sealed class Registration(IRunnable action, ICancelable? cancelable, long intervalTicks)
     {
         public IRunnable Action { get; } = action;
 
         public long IntervalTicks { get; } = intervalTicks;
 
-        public long GridTicks { get; } = gridTicks;
+        public long GridTicks { get; } = GridFor(intervalTicks);
 
         /// <summary>When it is (or was last) due, on this scheduler's clock.</summary>
         public long Deadline { get; set; }

@@ -110,13 +110,21 @@ public sealed class DeadlineSchedulerTests : TestKit
         using var scheduler = NewScheduler();
         var advanced = AsScheduler(scheduler).Advanced;
         var runs = new int[5];
+        var ranAt = new List<TimeSpan>[runs.Length]; // each registration's runs, on the scheduler's own clock
         var cancelable = new Cancelable(AsScheduler(scheduler));
         for (int i = 0; i < runs.Length; i++)
         {
             int index = i;
+            ranAt[i] = [];
             // Five 250 ms ticks whose initial delays are 50 ms apart, as a node's cluster and sharding timers start.
-            advanced.ScheduleRepeatedly(TimeSpan.FromMilliseconds(10 + 50 * i), TimeSpan.FromMilliseconds(250),
-                () => Interlocked.Increment(ref runs[index]), cancelable);
+            advanced.ScheduleRepeatedly(TimeSpan.FromMilliseconds(10 + 50 * i), TimeSpan.FromMilliseconds(250), () =>
+            {
+                Interlocked.Increment(ref runs[index]);
+                lock (ranAt)
+                {
+                    ranAt[index].Add(scheduler.MonotonicClock);
+                }
+            }, cancelable);
         }
         Thread.Sleep(600); // every registration has run at least once and sits on the grid
         int before = runs.Sum();
@@ -125,10 +133,25 @@ public sealed class DeadlineSchedulerTests : TestKit
         int ran = runs.Sum() - before;
         long wakeups = scheduler.Wakeups - wakeupsBefore;
         cancelable.Cancel();
+        Thread.Sleep(100); // a run under way when cancelled may still finish
         // Eight grid points in 2 s: 40 runs. Uncoalesced, each run was its own wake-up (40); together, about 8. A loaded
         // machine may stall the thread past a grid point (that run is skipped, not caught up), hence the margins.
         Assert.InRange(ran, 20, 45);
         Assert.True(wakeups * 2 <= ran, $"{wakeups} wake-ups for {ran} runs");
+        // The interval is kept: most gaps between a registration's runs are 250 ms (a skipped grid point makes one 500).
+        var gaps = new List<double>();
+        lock (ranAt)
+        {
+            foreach (var times in ranAt)
+            {
+                for (int k = 1; k < times.Count; k++)
+                {
+                    gaps.Add((times[k] - times[k - 1]).TotalMilliseconds);
+                }
+            }
+        }
+        gaps.Sort();
+        Assert.InRange(gaps[gaps.Count / 2], 200, 300);
     }
 
     [Fact]
