@@ -263,6 +263,7 @@ internal static class NodeComposition
         return new RtmpRoleOptions(r.Endpoint, applications)
         {
             MaxConnections = r.MaxConnections,
+            MaxConnectionsPerAddress = r.MaxConnectionsPerAddress,
             HandshakeTimeout = r.HandshakeTimeout,
             IdleTimeout = r.IdleTimeout,
             SendStallTimeout = r.SendStallTimeout,

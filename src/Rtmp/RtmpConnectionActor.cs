@@ -196,6 +196,9 @@ internal static partial class RtmpLog
     [LoggerMessage(EventId = 1305, Level = LogLevel.Debug, Message = "RTMP connection from {Remote} refused: {Open} connections open (Rtmfp:Rtmp:MaxConnections)")]
     public static partial void Refused(ILogger logger, EndPoint? remote, int open);
 
+    [LoggerMessage(EventId = 1307, Level = LogLevel.Debug, Message = "RTMP connection from {Remote} refused: its address holds {Limit} connections (Rtmfp:Rtmp:MaxConnectionsPerAddress)")]
+    public static partial void RefusedAddress(ILogger logger, EndPoint? remote, int limit);
+
     [LoggerMessage(EventId = 1306, Level = LogLevel.Error, Message = "RTMP listener failed")]
     public static partial void ListenerFailed(ILogger logger, Exception exception);
 }

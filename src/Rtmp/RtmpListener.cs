@@ -14,8 +14,9 @@ public sealed class RtmpBindException(string message, Exception inner) : Excepti
 
 /// <summary>
 /// The rtmp role's TCP listener: accepts connections and gives each its own <see cref="RtmpConnectionActor"/>, up to
-/// <see cref="RtmpRoleOptions.MaxConnections"/>; a connection beyond that is reset as soon as it is accepted (a flood
-/// costs an accept and a close, no actor and no buffer).
+/// <see cref="RtmpRoleOptions.MaxConnections"/> for the node and <see cref="RtmpRoleOptions.MaxConnectionsPerAddress"/>
+/// per client address; a connection beyond either is reset as soon as it is accepted (a flood costs an accept and a
+/// close, no actor and no buffer).
 /// </summary>
 internal sealed class RtmpListener(
     RtmpRoleOptions options,
@@ -27,7 +28,7 @@ internal sealed class RtmpListener(
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
     private Task _acceptLoop = Task.CompletedTask;
-    private int _open;
+    private readonly RtmpAdmission _admission = new(options.MaxConnections, options.MaxConnectionsPerAddress);
     private long _nextId;
     private int _disposed;
 
@@ -36,7 +37,10 @@ internal sealed class RtmpListener(
 
     public RtmpMetrics Metrics { get; } = new(rtmfpMetrics.Meter);
 
-    public int OpenConnections => Volatile.Read(ref _open);
+    public int OpenConnections => _admission.Open;
+
+    /// <summary>Open connections from one client address (tests, diagnostics).</summary>
+    public int OpenConnectionsFrom(IPAddress address) => _admission.HeldBy(address);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -92,12 +96,25 @@ internal sealed class RtmpListener(
 
     private void Admit(Socket client, IActorRef streams)
     {
-        int open = Interlocked.Increment(ref _open);
-        if (open > options.MaxConnections)
+        if (client.RemoteEndPoint is not IPEndPoint remote)
         {
-            Interlocked.Decrement(ref _open);
-            Metrics.ConnectionRefused();
-            RtmpLog.Refused(logger, client.RemoteEndPoint, open - 1);
+            client.Dispose(); // not a TCP/IP peer (cannot happen on this listener): nothing to count it against
+            return;
+        }
+        var address = remote.Address;
+        var admitted = _admission.TryAdmit(address);
+        if (admitted != RtmpAdmissionResult.Admitted)
+        {
+            bool perAddress = admitted == RtmpAdmissionResult.AddressFull;
+            Metrics.ConnectionRefused(perAddress ? RtmpRefusal.AddressLimit : RtmpRefusal.ConnectionLimit);
+            if (perAddress)
+            {
+                RtmpLog.RefusedAddress(logger, client.RemoteEndPoint, options.MaxConnectionsPerAddress);
+            }
+            else
+            {
+                RtmpLog.Refused(logger, client.RemoteEndPoint, _admission.Open);
+            }
             client.LingerState = new LingerOption(true, 0); // a reset: the client learns at once, we keep nothing
             client.Dispose();
             return;
@@ -108,7 +125,7 @@ internal sealed class RtmpListener(
         {
             if (Interlocked.Exchange(ref released, 1) == 0)
             {
-                Interlocked.Decrement(ref _open);
+                _admission.Release(address);
             }
         };
         try

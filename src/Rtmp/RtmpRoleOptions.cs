@@ -10,6 +10,9 @@ public sealed record RtmpRoleOptions(IPEndPoint Endpoint, ApplicationRegistry Ap
     /// <summary>Open connections the node holds; one more is closed as soon as it is accepted.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>Open connections one client address may hold; one more from it is closed as soon as it is accepted.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 100;
+
     /// <summary>From accept until the handshake is done and connect accepted (slow loris).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

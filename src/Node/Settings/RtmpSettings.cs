@@ -7,6 +7,7 @@ internal sealed record RtmpSettings(
     bool Enabled,
     IPEndPoint Endpoint,
     int MaxConnections,
+    int MaxConnectionsPerAddress,
     TimeSpan HandshakeTimeout,
     TimeSpan IdleTimeout,
     TimeSpan SendStallTimeout,
@@ -15,7 +16,7 @@ internal sealed record RtmpSettings(
 {
     public const int DefaultPort = 1935;
 
-    public static readonly RtmpSettings Disabled = new(false, new IPEndPoint(IPAddress.Any, DefaultPort), 10_000,
+    public static readonly RtmpSettings Disabled = new(false, new IPEndPoint(IPAddress.Any, DefaultPort), 10_000, 100,
         TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), 64 * 1024, 4 * 1024 * 1024);
 
     public static RtmpSettings Read(SettingsReader r)
@@ -34,6 +35,7 @@ internal sealed record RtmpSettings(
             enabled,
             new IPEndPoint(address, port),
             r.GetInt($"{s}:MaxConnections", 10_000, 1, 1_000_000),
+            r.GetInt($"{s}:MaxConnectionsPerAddress", 100, 1, 1_000_000),
             r.GetDuration($"{s}:HandshakeTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             r.GetDuration($"{s}:IdleTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(24)),
             r.GetDuration($"{s}:SendStallTimeout", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),

@@ -23,6 +23,15 @@ public enum RtmpCloseReason
     TransportError,
 }
 
+/// <summary>Which limit reset an RTMP connection at accept (<c>error.type</c> of <c>rtmp.connections.refused</c>).</summary>
+public enum RtmpRefusal
+{
+    /// <summary>The node held Rtmp:MaxConnections connections (<c>connection_limit</c>).</summary>
+    ConnectionLimit,
+    /// <summary>The client's address held Rtmp:MaxConnectionsPerAddress connections (<c>address_limit</c>).</summary>
+    AddressLimit,
+}
+
 /// <summary>
 /// Instruments of the rtmp role, on the node's meter (<see cref="RtmfpMetrics.Meter"/>, name "Rtmfp"): accepted and
 /// refused connections, one close counter per <see cref="RtmpCloseReason"/>, bytes each way, and gauges of open
@@ -35,13 +44,21 @@ public sealed class RtmpMetrics
     private long _open;
     private long _publishers;
     private long _players;
-    private long _refused;
+    private readonly KeyValuePair<string, object?>[] _refusedTags;
+    private readonly long[] _refusedCounts;
 
     public RtmpMetrics(Meter meter)
     {
         ArgumentNullException.ThrowIfNull(meter);
         Accepted = meter.CreateCounter<long>("rtmp.connections.accepted", "{connection}", "TCP connections accepted by the RTMP listener");
-        Refused = meter.CreateCounter<long>("rtmp.connections.refused", "{connection}", "TCP connections closed at once: the node holds Rtmp:MaxConnections");
+        Refused = meter.CreateCounter<long>("rtmp.connections.refused", "{connection}",
+            "TCP connections reset at accept, by error.type: connection_limit (the node holds Rtmp:MaxConnections), address_limit (the client's address holds Rtmp:MaxConnectionsPerAddress)");
+        _refusedTags = [new(MetricTags.ErrorType, "connection_limit"), new(MetricTags.ErrorType, "address_limit")];
+        _refusedCounts = new long[_refusedTags.Length];
+        foreach (var tag in _refusedTags)
+        {
+            Refused.Add(0, tag); // every series exported from the start
+        }
         BytesIn = meter.CreateCounter<long>("rtmp.bytes.in", "By", "RTMP bytes received (handshake and chunks)");
         BytesOut = meter.CreateCounter<long>("rtmp.bytes.out", "By", "RTMP bytes queued for sending");
         var reasons = Enum.GetValues<RtmpCloseReason>();
@@ -76,8 +93,11 @@ public sealed class RtmpMetrics
     public long Publishers => Interlocked.Read(ref _publishers);
     public long Players => Interlocked.Read(ref _players);
 
-    /// <summary>Refused connections since start (tests).</summary>
-    public long RefusedCount => Interlocked.Read(ref _refused);
+    /// <summary>Refused connections since start, for either limit (tests).</summary>
+    public long RefusedCount => RefusedCountFor(RtmpRefusal.ConnectionLimit) + RefusedCountFor(RtmpRefusal.AddressLimit);
+
+    /// <summary>Connections refused for <paramref name="refusal"/> since start (tests, diagnostics).</summary>
+    public long RefusedCountFor(RtmpRefusal refusal) => Interlocked.Read(ref _refusedCounts[(int)refusal]);
 
     public void ConnectionOpened()
     {
@@ -85,10 +105,10 @@ public sealed class RtmpMetrics
         Accepted.Add(1);
     }
 
-    public void ConnectionRefused()
+    public void ConnectionRefused(RtmpRefusal refusal)
     {
-        Interlocked.Increment(ref _refused);
-        Refused.Add(1);
+        Interlocked.Increment(ref _refusedCounts[(int)refusal]);
+        Refused.Add(1, _refusedTags[(int)refusal]);
     }
 
     public void ConnectionClosed(RtmpCloseReason reason)

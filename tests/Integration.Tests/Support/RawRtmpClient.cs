@@ -24,12 +24,17 @@ internal sealed class RawRtmpClient : IAsyncDisposable
     private RawRtmpClient(Socket socket) => _socket = socket;
 
     /// <param name="receiveBuffer">A small receive buffer makes a client that does not read fill up sooner.</param>
-    public static async Task<RawRtmpClient> ConnectAsync(IPEndPoint endpoint, int? receiveBuffer = null)
+    /// <param name="from">The client's own address (another loopback address such as 127.0.0.2 is another client host).</param>
+    public static async Task<RawRtmpClient> ConnectAsync(IPEndPoint endpoint, int? receiveBuffer = null, IPAddress? from = null)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (receiveBuffer is { } size)
         {
             socket.ReceiveBufferSize = size;
+        }
+        if (from is not null)
+        {
+            socket.Bind(new IPEndPoint(from, 0));
         }
         await socket.ConnectAsync(endpoint);
         return new RawRtmpClient(socket);
