@@ -142,6 +142,7 @@ internal static class NodeComposition
                 Seeds = GroupSeeds(settings),
                 SeedStatistics = services.GetRequiredService<Rtmfp.Sessions.Groups.Seeding.GroupSeedStatistics>(),
                 Loggers = services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+                ConnectionOptions = MediaLifetimes(settings),
             });
         }
         if (settings.Roles.HasFlag(NodeRoles.Groups))
@@ -256,6 +257,10 @@ internal static class NodeComposition
         }
     }
 
+    /// <summary>Rtmfp:Streams: the media lifetimes of every player's NetStream, over RTMFP and RTMP alike.</summary>
+    private static Rtmfp.Flash.NetConnectionOptions MediaLifetimes(NodeSettings settings) =>
+        Rtmfp.Flash.NetConnectionOptions.Default with { AudioLifetime = settings.Streams.AudioLifetime, VideoLifetime = settings.Streams.VideoLifetime };
+
     /// <summary>The rtmp role's options from Rtmfp:Rtmp (the same Flash applications as the RTMFP sessions).</summary>
     private static RtmpRoleOptions RtmpOptions(NodeSettings settings, ApplicationRegistry applications)
     {
@@ -264,6 +269,7 @@ internal static class NodeComposition
         {
             MaxConnections = r.MaxConnections,
             MaxConnectionsPerAddress = r.MaxConnectionsPerAddress,
+            ConnectionOptions = MediaLifetimes(settings),
             HandshakeTimeout = r.HandshakeTimeout,
             IdleTimeout = r.IdleTimeout,
             SendStallTimeout = r.SendStallTimeout,

@@ -27,6 +27,9 @@ public sealed record SessionsRoleOptions(
 
     public GroupSeedStatistics SeedStatistics { get; init; } = new();
 
+    /// <summary>The NetConnection policy of every session (its media lifetimes also set what the node's fan-out drops as stale).</summary>
+    public NetConnectionOptions ConnectionOptions { get; init; } = NetConnectionOptions.Default;
+
     /// <summary>The host's loggers, for the sessions' Information lines (SessionLog); none: not written.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; init; }
 }
@@ -56,13 +59,14 @@ public static class SessionsHosting
             new PeerDirectoryMessageExtractor(options.ShardCount),
             ClusterRoles.Sessions);
         var fanouts = WithGroupSeeds(akka, options);
-        var streamFanout = WithStreamFanout(akka, options.Metrics);
+        var streamFanout = WithStreamFanout(akka, options.Metrics, options.ConnectionOptions);
         akka.WithReachableShardRegion<SessionRegion>(
             ClusterRoles.SessionShard,
             registry =>
             {
                 var flash = new FlashServices(options.Applications)
                 {
+                    ConnectionOptions = options.ConnectionOptions,
                     StreamRegion = () => registry.Get<StreamRegion>(),
                     PeerDirectory = () => registry.Get<PeerDirectoryRegion>(),
                     GroupRegion = () => registry.TryGet<GroupRegion>(out var groups) ? groups : ActorRefs.Nobody,
@@ -84,9 +88,9 @@ public static class SessionsHosting
     }
 
     /// <summary>This node's stream fan-out (docs/decisions.md, "Stream fan-out"): one actor that delivers to the node's players.</summary>
-    private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka, RtmfpMetrics? metrics)
+    private static StreamFanout WithStreamFanout(AkkaConfigurationBuilder akka, RtmfpMetrics? metrics, NetConnectionOptions players)
     {
-        var fanout = new StreamFanout { Metrics = metrics };
+        var fanout = new StreamFanout { Metrics = metrics, Freshness = new StaleMediaFilter(players.AudioLifetime, players.VideoLifetime) };
         akka.AddHocon(StreamFanout.DispatcherHocon, HoconAddMode.Append);
         akka.WithActors((system, _) => fanout.Start(system));
         return fanout;

@@ -33,6 +33,7 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Cluster:SystemName", "rtmfp_eu", "Rtmfp:Cluster:SystemName: 'rtmfp_eu' is not an actor system name")]
     [InlineData("Rtmfp:Cluster:SystemName", "-rtmfp", "Rtmfp:Cluster:SystemName: '-rtmfp' is not an actor system name")]
     [InlineData("Rtmfp:Gateway:UnverifiedBytesPerPrefix", "2000", "Rtmfp:Gateway:UnverifiedBytesPerPrefix: must be at least Rtmfp:Gateway:UnverifiedBytesPerAddress (8192)")]
+    [InlineData("Rtmfp:Streams:VideoLifetime", "50ms", "Rtmfp:Streams:VideoLifetime: '50ms' is not a duration in")]
     [InlineData("Rtmfp:Rtmp:MaxConnectionsPerAddress", "0", "Rtmfp:Rtmp:MaxConnectionsPerAddress: '0' is not an integer in [1, 1000000]")]
     public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
     {
@@ -64,6 +65,20 @@ public class NodeSettingsTests
         }
         using var perHandshake = NodeHost.Build([], [new("Rtmfp:Gateway:EphemeralKeyLifetime", "0s")]);
         Assert.Equal(TimeSpan.Zero, perHandshake.Services.GetRequiredService<Rtmfp.Gateway.GatewayOptions>().EphemeralKeyLifetime);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Media_lifetimes_reach_the_players_of_both_transports_and_the_nodes_fan_out()
+    {
+        await using var node = await RunningNode.StartAsync(("Rtmfp:Streams:AudioLifetime", "3s"), ("Rtmfp:Streams:VideoLifetime", "1m"));
+        var rtmp = node.Host.Services.GetRequiredService<Rtmfp.Rtmp.RtmpRoleOptions>();
+        Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1)), (rtmp.ConnectionOptions.AudioLifetime, rtmp.ConnectionOptions.VideoLifetime));
+        var fanout = Rtmfp.Sessions.Streams.StreamFanout.Of(node.Host.Services.GetRequiredService<Akka.Actor.ActorSystem>())!;
+        Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1)), (fanout.Freshness.AudioLifetime, fanout.Freshness.VideoLifetime));
+        using var defaults = NodeHost.Build([], []);
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)),
+            (defaults.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Streams.AudioLifetime,
+             defaults.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Streams.VideoLifetime));
     }
 
     [Fact]

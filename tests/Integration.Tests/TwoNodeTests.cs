@@ -30,9 +30,11 @@ public sealed class TwoNodes : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"));
+        // Video stays worth sending for a minute (Rtmfp:Streams:VideoLifetime, 2 s by default): these tests are about
+        // frames crossing nodes whole and once, so a loaded machine must not make the players' queues drop one.
+        _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Streams:VideoLifetime", "60s"));
         string seed = Akka.Cluster.Cluster.Get(SystemOf(_a)).SelfAddress.ToString();
-        _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed));
+        _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), ("Rtmfp:Streams:VideoLifetime", "60s"));
         await WaitForAsync(() => Task.FromResult(UpMembers(_a) == 2 && UpMembers(_b) == 2), "both members Up");
         foreach (var region in new[] { "session", "stream", "peer-directory" })
         {
@@ -259,7 +261,18 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
             await Task.WhenAll(players.Select(async p =>
             {
-                var received = await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= 2, Patience);
+                var received = new FlashClientTests.Received();
+                try
+                {
+                    await FlashClientTests.Collect(p.Ns, r => r.Video.Count >= 2, Patience, received);
+                }
+                catch (OperationCanceledException)
+                {
+                    var fanouts = new[] { nodes.A, nodes.B }.Select(n => Rtmfp.Sessions.Streams.StreamFanout.Of(TwoNodes.SystemOf(n))!);
+                    Assert.Fail($"player of session {p.Nc.Rtmfp.FarSessionId:x8} got {received.Video.Count} video message(s) "
+                        + $"({string.Join(", ", received.Video.Select(v => v.Payload.Length))} bytes) in {Patience}; fan-outs dropped "
+                        + string.Join(" / ", fanouts.Select(f => $"{f.Freshness.StaleDrops} stale + {f.Freshness.GatedDrops} gated, {f.Direct} direct, {f.Queued} queued")));
+                }
                 Assert.Equal(keyframe, received.Video[1].Payload.ToArray());
                 Assert.Equal(40u, received.Video[1].Timestamp);
             }));

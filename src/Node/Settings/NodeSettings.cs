@@ -75,6 +75,16 @@ internal sealed record GatewaySettings(
 
 internal sealed record SessionSettings(TimeSpan IdleTimeout, TimeSpan KeepaliveInterval, int ShardCount);
 
+/// <summary>
+/// Rtmfp:Streams: how long a media frame stays worth sending to a player, from when it reached the node (RFC 7425
+/// §5.1.1: partial reliability by message lifetime). Past it the frame is dropped for that player, or for the whole node
+/// when the node's fan-out is that far behind; RTMFP and RTMP players alike (docs/decisions.md, "Stream fan-out").
+/// </summary>
+internal sealed record StreamSettings(TimeSpan AudioLifetime, TimeSpan VideoLifetime)
+{
+    public static readonly StreamSettings Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+}
+
 /// <summary>Rtmfp:Groups: NetGroup limits and timers (docs/groups.md).</summary>
 internal sealed record GroupSettings(
     int MaxMembersPerGroup,
@@ -134,6 +144,8 @@ internal sealed record NodeSettings(
     public OpsSettings Ops { get; init; } = new(OpsSettings.DefaultEndpoint);
 
     public GroupSettings Groups { get; init; } = GroupSettings.Default;
+
+    public StreamSettings Streams { get; init; } = StreamSettings.Default;
 
     /// <summary>Rtmfp:Rtmp: RTMP over TCP (on by default, port 1935).</summary>
     public RtmpSettings Rtmp { get; init; } = RtmpSettings.Disabled;
@@ -318,6 +330,9 @@ internal sealed record NodeSettings(
 
         var settings = new NodeSettings(roles, cluster, gateway, sessions, persistence, metrics) { Ops = ops, Applications = applications,
             Groups = ReadGroups(r) with { Seeds = GroupSeedSettings.Read(configuration, r) }, Rtmp = RtmpSettings.Read(r),
+            Streams = new StreamSettings(
+                r.GetDuration($"{Section}:Streams:AudioLifetime", StreamSettings.Default.AudioLifetime, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+                r.GetDuration($"{Section}:Streams:VideoLifetime", StreamSettings.Default.VideoLifetime, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10))),
             Shutdown = OperationsSettings.ReadShutdown(r), Health = OperationsSettings.ReadHealth(r), Log = OperationsSettings.ReadLog(r) };
         return (settings with { Warnings = ConfigurationAudit.Warnings(configuration, r, settings) }, r.Errors);
     }

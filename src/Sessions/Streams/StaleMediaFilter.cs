@@ -19,6 +19,10 @@ internal sealed class StaleMediaFilter(TimeSpan audioLifetime, TimeSpan videoLif
     private long _staleDrops;
     private long _gatedDrops;
 
+    public TimeSpan AudioLifetime => audioLifetime;
+
+    public TimeSpan VideoLifetime => videoLifetime;
+
     /// <summary>Media frames dropped because they were older than their lifetime when the fan-out reached them.</summary>
     public long StaleDrops => Interlocked.Read(ref _staleDrops);
 

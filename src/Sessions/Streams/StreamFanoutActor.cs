@@ -20,8 +20,8 @@ internal sealed class StreamFanout
     private long _queued;
     private long _acknowledgementsTaken;
 
-    /// <summary>Media the fan-out drops when it reaches it stale (an overloaded node), with the players' default lifetimes.</summary>
-    public StaleMediaFilter Freshness { get; } = new(NetConnectionOptions.Default.AudioLifetime, NetConnectionOptions.Default.VideoLifetime);
+    /// <summary>Media the fan-out drops when it reaches it stale (an overloaded node), with the players' lifetimes.</summary>
+    public StaleMediaFilter Freshness { get; init; } = new(NetConnectionOptions.Default.AudioLifetime, NetConnectionOptions.Default.VideoLifetime);
 
     /// <summary>Where its drops are counted (rtmfp.stream.media.dropped); none in tests that do not ask.</summary>
     public RtmfpMetrics? Metrics { get; init; }
