@@ -269,6 +269,7 @@ internal static class NodeComposition
         {
             MaxConnections = r.MaxConnections,
             MaxConnectionsPerAddress = r.MaxConnectionsPerAddress,
+            ConnectsPerAddressPerSecond = r.ConnectsPerAddressPerSecond,
             ConnectionOptions = MediaLifetimes(settings),
             HandshakeTimeout = r.HandshakeTimeout,
             IdleTimeout = r.IdleTimeout,

@@ -10,27 +10,49 @@ internal enum RtmpAdmissionResult
     NodeFull,
     /// <summary>The client's address holds <see cref="RtmpRoleOptions.MaxConnectionsPerAddress"/> connections.</summary>
     AddressFull,
+    /// <summary>The client's address connected faster than <see cref="RtmpRoleOptions.ConnectsPerAddressPerSecond"/>.</summary>
+    RateLimited,
 }
 
 /// <summary>
-/// The RTMP listener's count of open connections, for the node and per client address, so that one host cannot take
-/// every connection the node allows (docs/rtmp.md, "Limits and bad input"). An address is counted only while it holds
-/// an admitted connection: the table never has more entries than the node has connections.
+/// The RTMP listener's admission of accepted connections (docs/rtmp.md, "Limits and bad input"): open connections for
+/// the node and per client address, so that one host cannot take every connection the node allows, and a connect rate
+/// per address (a token bucket holding three seconds' worth), so that one host cannot make the node set up and tear
+/// down connections as fast as it can open them. An address is in the open-connection table only while it holds an
+/// admitted connection (never more entries than the node has connections); the rate buckets are a fixed table indexed
+/// by a hash of the address, where an address that takes over another's slot starts with a full bucket: bounded
+/// memory whatever the number of addresses (a flood from many addresses meets the node-wide limit instead).
 /// </summary>
-internal sealed class RtmpAdmission(int maxConnections, int maxConnectionsPerAddress)
+internal sealed class RtmpAdmission(int maxConnections, int maxConnectionsPerAddress, double connectsPerSecond = 1e9, int rateSlots = 4096)
 {
+    private struct ConnectBucket
+    {
+        public IPAddress? Owner;
+        public double Tokens;
+        public long LastMs;
+    }
+
     private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private readonly ConnectBucket[] _connects = new ConnectBucket[rateSlots];
+    private readonly double _burst = Math.Max(1, 3 * connectsPerSecond);
     private readonly Lock _lock = new();
     private int _open;
 
     public int Open => Volatile.Read(ref _open);
 
-    /// <summary>Counts the connection when both limits allow it; <see cref="Release"/> it exactly once when it ends.</summary>
-    public RtmpAdmissionResult TryAdmit(IPAddress address)
+    /// <summary>
+    /// Counts the connection when every limit allows it; <see cref="Release"/> it exactly once when it ends. Every call
+    /// spends one of the address's connect tokens, admitted or not.
+    /// </summary>
+    public RtmpAdmissionResult TryAdmit(IPAddress address, long nowMs)
     {
         address = Canonical(address);
         lock (_lock)
         {
+            if (!TakeConnectToken(address, nowMs))
+            {
+                return RtmpAdmissionResult.RateLimited;
+            }
             if (_open >= maxConnections)
             {
                 return RtmpAdmissionResult.NodeFull;
@@ -76,6 +98,26 @@ internal sealed class RtmpAdmission(int maxConnections, int maxConnectionsPerAdd
         {
             return _perAddress.GetValueOrDefault(address);
         }
+    }
+
+    private bool TakeConnectToken(IPAddress address, long nowMs)
+    {
+        ref var bucket = ref _connects[(int)((uint)HashCode.Combine(address) % (uint)_connects.Length)];
+        if (!address.Equals(bucket.Owner))
+        {
+            bucket = new ConnectBucket { Owner = address, Tokens = _burst, LastMs = nowMs };
+        }
+        else if (nowMs > bucket.LastMs)
+        {
+            bucket.Tokens = Math.Min(_burst, bucket.Tokens + (nowMs - bucket.LastMs) * connectsPerSecond / 1000.0);
+            bucket.LastMs = nowMs;
+        }
+        if (bucket.Tokens < 1)
+        {
+            return false;
+        }
+        bucket.Tokens -= 1;
+        return true;
     }
 
     /// <summary>A dual-mode listener reports IPv4 clients as ::ffff:a.b.c.d: one client, one address either way.</summary>

@@ -199,6 +199,9 @@ internal static partial class RtmpLog
     [LoggerMessage(EventId = 1307, Level = LogLevel.Debug, Message = "RTMP connection from {Remote} refused: its address holds {Limit} connections (Rtmfp:Rtmp:MaxConnectionsPerAddress)")]
     public static partial void RefusedAddress(ILogger logger, EndPoint? remote, int limit);
 
+    [LoggerMessage(EventId = 1308, Level = LogLevel.Debug, Message = "RTMP connection from {Remote} refused: its address connects faster than {Rate} a second (Rtmfp:Rtmp:ConnectsPerAddressPerSecond)")]
+    public static partial void RefusedRate(ILogger logger, EndPoint? remote, int rate);
+
     [LoggerMessage(EventId = 1306, Level = LogLevel.Error, Message = "RTMP listener failed")]
     public static partial void ListenerFailed(ILogger logger, Exception exception);
 }

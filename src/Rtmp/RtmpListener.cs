@@ -15,8 +15,9 @@ public sealed class RtmpBindException(string message, Exception inner) : Excepti
 /// <summary>
 /// The rtmp role's TCP listener: accepts connections and gives each its own <see cref="RtmpConnectionActor"/>, up to
 /// <see cref="RtmpRoleOptions.MaxConnections"/> for the node and <see cref="RtmpRoleOptions.MaxConnectionsPerAddress"/>
-/// per client address; a connection beyond either is reset as soon as it is accepted (a flood costs an accept and a
-/// close, no actor and no buffer).
+/// per client address, at most <see cref="RtmpRoleOptions.ConnectsPerAddressPerSecond"/> new ones per address; a
+/// connection beyond any of them is reset as soon as it is accepted (a flood costs an accept and a close, no actor and
+/// no buffer).
 /// </summary>
 internal sealed class RtmpListener(
     RtmpRoleOptions options,
@@ -28,7 +29,7 @@ internal sealed class RtmpListener(
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
     private Task _acceptLoop = Task.CompletedTask;
-    private readonly RtmpAdmission _admission = new(options.MaxConnections, options.MaxConnectionsPerAddress);
+    private readonly RtmpAdmission _admission = new(options.MaxConnections, options.MaxConnectionsPerAddress, options.ConnectsPerAddressPerSecond);
     private long _nextId;
     private int _disposed;
 
@@ -102,18 +103,23 @@ internal sealed class RtmpListener(
             return;
         }
         var address = remote.Address;
-        var admitted = _admission.TryAdmit(address);
+        var admitted = _admission.TryAdmit(address, Environment.TickCount64);
         if (admitted != RtmpAdmissionResult.Admitted)
         {
-            bool perAddress = admitted == RtmpAdmissionResult.AddressFull;
-            Metrics.ConnectionRefused(perAddress ? RtmpRefusal.AddressLimit : RtmpRefusal.ConnectionLimit);
-            if (perAddress)
+            switch (admitted)
             {
-                RtmpLog.RefusedAddress(logger, client.RemoteEndPoint, options.MaxConnectionsPerAddress);
-            }
-            else
-            {
-                RtmpLog.Refused(logger, client.RemoteEndPoint, _admission.Open);
+                case RtmpAdmissionResult.AddressFull:
+                    Metrics.ConnectionRefused(RtmpRefusal.AddressLimit);
+                    RtmpLog.RefusedAddress(logger, remote, options.MaxConnectionsPerAddress);
+                    break;
+                case RtmpAdmissionResult.RateLimited:
+                    Metrics.ConnectionRefused(RtmpRefusal.RateLimit);
+                    RtmpLog.RefusedRate(logger, remote, options.ConnectsPerAddressPerSecond);
+                    break;
+                default:
+                    Metrics.ConnectionRefused(RtmpRefusal.ConnectionLimit);
+                    RtmpLog.Refused(logger, remote, _admission.Open);
+                    break;
             }
             client.LingerState = new LingerOption(true, 0); // a reset: the client learns at once, we keep nothing
             client.Dispose();

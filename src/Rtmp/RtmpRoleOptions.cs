@@ -13,6 +13,9 @@ public sealed record RtmpRoleOptions(IPEndPoint Endpoint, ApplicationRegistry Ap
     /// <summary>Open connections one client address may hold; one more from it is closed as soon as it is accepted.</summary>
     public int MaxConnectionsPerAddress { get; init; } = 100;
 
+    /// <summary>Connections one client address may open per second (with a burst of three seconds' worth); faster ones are reset at accept.</summary>
+    public int ConnectsPerAddressPerSecond { get; init; } = 10;
+
     /// <summary>From accept until the handshake is done and connect accepted (slow loris).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -34,6 +34,7 @@ public class NodeSettingsTests
     [InlineData("Rtmfp:Cluster:SystemName", "-rtmfp", "Rtmfp:Cluster:SystemName: '-rtmfp' is not an actor system name")]
     [InlineData("Rtmfp:Gateway:UnverifiedBytesPerPrefix", "2000", "Rtmfp:Gateway:UnverifiedBytesPerPrefix: must be at least Rtmfp:Gateway:UnverifiedBytesPerAddress (8192)")]
     [InlineData("Rtmfp:Streams:VideoLifetime", "50ms", "Rtmfp:Streams:VideoLifetime: '50ms' is not a duration in")]
+    [InlineData("Rtmfp:Rtmp:ConnectsPerAddressPerSecond", "fast", "Rtmfp:Rtmp:ConnectsPerAddressPerSecond: 'fast' is not an integer")]
     [InlineData("Rtmfp:Rtmp:MaxConnectionsPerAddress", "0", "Rtmfp:Rtmp:MaxConnectionsPerAddress: '0' is not an integer in [1, 1000000]")]
     public void A_bad_setting_stops_startup_with_a_message_naming_it(string key, string value, string expected)
     {

@@ -8,6 +8,7 @@ internal sealed record RtmpSettings(
     IPEndPoint Endpoint,
     int MaxConnections,
     int MaxConnectionsPerAddress,
+    int ConnectsPerAddressPerSecond,
     TimeSpan HandshakeTimeout,
     TimeSpan IdleTimeout,
     TimeSpan SendStallTimeout,
@@ -16,7 +17,7 @@ internal sealed record RtmpSettings(
 {
     public const int DefaultPort = 1935;
 
-    public static readonly RtmpSettings Disabled = new(false, new IPEndPoint(IPAddress.Any, DefaultPort), 10_000, 100,
+    public static readonly RtmpSettings Disabled = new(false, new IPEndPoint(IPAddress.Any, DefaultPort), 10_000, 100, 10,
         TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(20), 64 * 1024, 4 * 1024 * 1024);
 
     public static RtmpSettings Read(SettingsReader r)
@@ -36,6 +37,7 @@ internal sealed record RtmpSettings(
             new IPEndPoint(address, port),
             r.GetInt($"{s}:MaxConnections", 10_000, 1, 1_000_000),
             r.GetInt($"{s}:MaxConnectionsPerAddress", 100, 1, 1_000_000),
+            r.GetInt($"{s}:ConnectsPerAddressPerSecond", 10, 1, 1_000_000),
             r.GetDuration($"{s}:HandshakeTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             r.GetDuration($"{s}:IdleTimeout", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(24)),
             r.GetDuration($"{s}:SendStallTimeout", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),

@@ -30,6 +30,8 @@ public enum RtmpRefusal
     ConnectionLimit,
     /// <summary>The client's address held Rtmp:MaxConnectionsPerAddress connections (<c>address_limit</c>).</summary>
     AddressLimit,
+    /// <summary>The client's address connected faster than Rtmp:ConnectsPerAddressPerSecond (<c>rate_limit</c>).</summary>
+    RateLimit,
 }
 
 /// <summary>
@@ -52,8 +54,8 @@ public sealed class RtmpMetrics
         ArgumentNullException.ThrowIfNull(meter);
         Accepted = meter.CreateCounter<long>("rtmp.connections.accepted", "{connection}", "TCP connections accepted by the RTMP listener");
         Refused = meter.CreateCounter<long>("rtmp.connections.refused", "{connection}",
-            "TCP connections reset at accept, by error.type: connection_limit (the node holds Rtmp:MaxConnections), address_limit (the client's address holds Rtmp:MaxConnectionsPerAddress)");
-        _refusedTags = [new(MetricTags.ErrorType, "connection_limit"), new(MetricTags.ErrorType, "address_limit")];
+            "TCP connections reset at accept, by error.type: connection_limit (the node holds Rtmp:MaxConnections), address_limit (the client's address holds Rtmp:MaxConnectionsPerAddress), rate_limit (it connects faster than Rtmp:ConnectsPerAddressPerSecond)");
+        _refusedTags = [new(MetricTags.ErrorType, "connection_limit"), new(MetricTags.ErrorType, "address_limit"), new(MetricTags.ErrorType, "rate_limit")];
         _refusedCounts = new long[_refusedTags.Length];
         foreach (var tag in _refusedTags)
         {
@@ -93,8 +95,8 @@ public sealed class RtmpMetrics
     public long Publishers => Interlocked.Read(ref _publishers);
     public long Players => Interlocked.Read(ref _players);
 
-    /// <summary>Refused connections since start, for either limit (tests).</summary>
-    public long RefusedCount => RefusedCountFor(RtmpRefusal.ConnectionLimit) + RefusedCountFor(RtmpRefusal.AddressLimit);
+    /// <summary>Refused connections since start, for any limit (tests).</summary>
+    public long RefusedCount => RefusedCountFor(RtmpRefusal.ConnectionLimit) + RefusedCountFor(RtmpRefusal.AddressLimit) + RefusedCountFor(RtmpRefusal.RateLimit);
 
     /// <summary>Connections refused for <paramref name="refusal"/> since start (tests, diagnostics).</summary>
     public long RefusedCountFor(RtmpRefusal refusal) => Interlocked.Read(ref _refusedCounts[(int)refusal]);

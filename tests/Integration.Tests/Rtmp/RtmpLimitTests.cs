@@ -27,6 +27,8 @@ public sealed class RtmpLimitNode : IAsyncLifetime
         ("Rtmfp:Rtmp:IdleTimeout", "2s"),
         ("Rtmfp:Rtmp:SendStallTimeout", "1s"),
         ("Rtmfp:Rtmp:MaxConnections", MaxConnections.ToString()),
+        // Every test here connects from 127.0.0.1, the flood 48 times at once: the connect rate is RtmpAddressLimitTests' matter.
+        ("Rtmfp:Rtmp:ConnectsPerAddressPerSecond", "100000"),
         ("Rtmfp:Rtmp:MaxMessageLength", (256 * 1024).ToString()));
 
     public async ValueTask DisposeAsync()
