@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Rtmfp.Shared.Limits;
 
 namespace Rtmfp.Gateway;
 
@@ -33,12 +34,6 @@ internal sealed class SourceGuard
         Lookup,
     }
 
-    private struct Bucket
-    {
-        public double Tokens;
-        public long LastMs;
-    }
-
     private struct Slot
     {
         public UInt128 Key;
@@ -47,10 +42,10 @@ internal sealed class SourceGuard
         public long BytesIn;
         public long BytesOut;
         public long VerifiedUntilMs;
-        public Bucket Hellos;
-        public Bucket Handshakes;
-        public Bucket Lookups;
-        public Bucket Bytes;
+        public RateBucket Hellos;
+        public RateBucket Handshakes;
+        public RateBucket Lookups;
+        public RateBucket Bytes;
     }
 
     private readonly GatewaySourceLimits _limits;
@@ -206,7 +201,7 @@ internal sealed class SourceGuard
         return true;
     }
 
-    private static ref Bucket BucketOf(ref Slot slot, Budget budget)
+    private static ref RateBucket BucketOf(ref Slot slot, Budget budget)
     {
         switch (budget)
         {
@@ -220,17 +215,15 @@ internal sealed class SourceGuard
     }
 
     /// <summary>Refills at <paramref name="ratePerSecond"/> up to <paramref name="burst"/>; a fresh bucket is full.</summary>
-    private static void Refill(ref Bucket bucket, double ratePerSecond, double burst, long nowMs)
+    private static void Refill(ref RateBucket bucket, double ratePerSecond, double burst, long nowMs)
     {
         if (bucket.LastMs == 0)
         {
-            bucket.Tokens = burst;
-            bucket.LastMs = nowMs;
+            bucket = RateBucket.Full(burst, nowMs); // a slot's bucket not used yet
         }
-        else if (nowMs > bucket.LastMs)
+        else
         {
-            bucket.Tokens = Math.Min(burst, bucket.Tokens + (nowMs - bucket.LastMs) * ratePerSecond / 1000.0);
-            bucket.LastMs = nowMs;
+            bucket.Refill(ratePerSecond, burst, nowMs);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Rtmfp.Shared.Limits;
 
 namespace Rtmfp.Rtmp;
 
@@ -28,8 +29,7 @@ internal sealed class RtmpAdmission(int maxConnections, int maxConnectionsPerAdd
     private struct ConnectBucket
     {
         public IPAddress? Owner;
-        public double Tokens;
-        public long LastMs;
+        public RateBucket Rate;
     }
 
     private readonly Dictionary<IPAddress, int> _perAddress = [];
@@ -105,19 +105,13 @@ internal sealed class RtmpAdmission(int maxConnections, int maxConnectionsPerAdd
         ref var bucket = ref _connects[(int)((uint)HashCode.Combine(address) % (uint)_connects.Length)];
         if (!address.Equals(bucket.Owner))
         {
-            bucket = new ConnectBucket { Owner = address, Tokens = _burst, LastMs = nowMs };
+            bucket = new ConnectBucket { Owner = address, Rate = RateBucket.Full(_burst, nowMs) };
         }
-        else if (nowMs > bucket.LastMs)
+        else
         {
-            bucket.Tokens = Math.Min(_burst, bucket.Tokens + (nowMs - bucket.LastMs) * connectsPerSecond / 1000.0);
-            bucket.LastMs = nowMs;
+            bucket.Rate.Refill(connectsPerSecond, _burst, nowMs);
         }
-        if (bucket.Tokens < 1)
-        {
-            return false;
-        }
-        bucket.Tokens -= 1;
-        return true;
+        return bucket.Rate.TryTake();
     }
 
     /// <summary>A dual-mode listener reports IPv4 clients as ::ffff:a.b.c.d: one client, one address either way.</summary>

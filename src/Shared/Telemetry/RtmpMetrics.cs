@@ -96,7 +96,18 @@ public sealed class RtmpMetrics
     public long Players => Interlocked.Read(ref _players);
 
     /// <summary>Refused connections since start, for any limit (tests).</summary>
-    public long RefusedCount => RefusedCountFor(RtmpRefusal.ConnectionLimit) + RefusedCountFor(RtmpRefusal.AddressLimit) + RefusedCountFor(RtmpRefusal.RateLimit);
+    public long RefusedCount
+    {
+        get
+        {
+            long sum = 0;
+            for (int i = 0; i < _refusedCounts.Length; i++)
+            {
+                sum += Interlocked.Read(ref _refusedCounts[i]);
+            }
+            return sum;
+        }
+    }
 
     /// <summary>Connections refused for <paramref name="refusal"/> since start (tests, diagnostics).</summary>
     public long RefusedCountFor(RtmpRefusal refusal) => Interlocked.Read(ref _refusedCounts[(int)refusal]);
