@@ -290,6 +290,12 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
     internal static async Task ReceiveWholeStreamAsync(FlashNetStream ns, int videoFrames, int audioFrames, TimeSpan patience)
     {
         var received = await Collect(ns, r => r.Video.Count >= videoFrames + 1 && r.Audio.Count >= audioFrames + 1, patience);
+        AssertWholeStream(received, videoFrames, audioFrames);
+    }
+
+    /// <summary>The publish notification, metadata, both sequence headers first, then every frame in order with its timestamp.</summary>
+    internal static void AssertWholeStream(Received received, int videoFrames, int audioFrames)
+    {
         Assert.Contains(StatusCode.PlayPublishNotify, received.Statuses);
         Assert.Contains(received.Data, d => d.Handler == DataMessage.OnMetaData);
         Assert.True(VideoTag.TryParse(received.Video[0].Payload.Span, out var first) && first.IsAvcSequenceHeader);
