@@ -1,19 +1,8 @@
 using System.Net;
 using Rtmfp.Shared.Limits;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Rtmp;
-
-/// <summary>What <see cref="RtmpAdmission.TryAdmit"/> decided for an accepted TCP connection.</summary>
-internal enum RtmpAdmissionResult
-{
-    Admitted,
-    /// <summary>The node holds <see cref="RtmpRoleOptions.MaxConnections"/> connections.</summary>
-    NodeFull,
-    /// <summary>The client's address holds <see cref="RtmpRoleOptions.MaxConnectionsPerAddress"/> connections.</summary>
-    AddressFull,
-    /// <summary>The client's address connected faster than <see cref="RtmpRoleOptions.ConnectsPerAddressPerSecond"/>.</summary>
-    RateLimited,
-}
 
 /// <summary>
 /// The RTMP listener's admission of accepted connections (docs/rtmp.md, "Limits and bad input"): open connections for
@@ -41,30 +30,31 @@ internal sealed class RtmpAdmission(int maxConnections, int maxConnectionsPerAdd
     public int Open => Volatile.Read(ref _open);
 
     /// <summary>
-    /// Counts the connection when every limit allows it; <see cref="Release"/> it exactly once when it ends. Every call
-    /// spends one of the address's connect tokens, admitted or not.
+    /// Counts the connection when every limit allows it (null); <see cref="Release"/> it exactly once when it ends.
+    /// Otherwise the limit that refused it, as the refusal metric names it. Every call spends one of the address's
+    /// connect tokens, admitted or not.
     /// </summary>
-    public RtmpAdmissionResult TryAdmit(IPAddress address, long nowMs)
+    public RtmpRefusal? TryAdmit(IPAddress address, long nowMs)
     {
         address = Canonical(address);
         lock (_lock)
         {
             if (!TakeConnectToken(address, nowMs))
             {
-                return RtmpAdmissionResult.RateLimited;
+                return RtmpRefusal.RateLimit;
             }
             if (_open >= maxConnections)
             {
-                return RtmpAdmissionResult.NodeFull;
+                return RtmpRefusal.ConnectionLimit;
             }
             _perAddress.TryGetValue(address, out int held);
             if (held >= maxConnectionsPerAddress)
             {
-                return RtmpAdmissionResult.AddressFull;
+                return RtmpRefusal.AddressLimit;
             }
             _perAddress[address] = held + 1;
             Volatile.Write(ref _open, _open + 1);
-            return RtmpAdmissionResult.Admitted;
+            return null;
         }
     }
 

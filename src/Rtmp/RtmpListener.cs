@@ -103,21 +103,18 @@ internal sealed class RtmpListener(
             return;
         }
         var address = remote.Address;
-        var admitted = _admission.TryAdmit(address, Environment.TickCount64);
-        if (admitted != RtmpAdmissionResult.Admitted)
+        if (_admission.TryAdmit(address, Environment.TickCount64) is { } refusal)
         {
-            switch (admitted)
+            Metrics.ConnectionRefused(refusal);
+            switch (refusal)
             {
-                case RtmpAdmissionResult.AddressFull:
-                    Metrics.ConnectionRefused(RtmpRefusal.AddressLimit);
+                case RtmpRefusal.AddressLimit:
                     RtmpLog.RefusedAddress(logger, remote, options.MaxConnectionsPerAddress);
                     break;
-                case RtmpAdmissionResult.RateLimited:
-                    Metrics.ConnectionRefused(RtmpRefusal.RateLimit);
+                case RtmpRefusal.RateLimit:
                     RtmpLog.RefusedRate(logger, remote, options.ConnectsPerAddressPerSecond);
                     break;
                 default:
-                    Metrics.ConnectionRefused(RtmpRefusal.ConnectionLimit);
                     RtmpLog.Refused(logger, remote, _admission.Open);
                     break;
             }

@@ -1,4 +1,5 @@
 using System.Net;
+using Rtmfp.Shared.Telemetry;
 
 namespace Rtmfp.Rtmp.Tests;
 
@@ -12,16 +13,16 @@ public sealed class RtmpAdmissionTests
     public void An_address_at_its_limit_is_refused_while_others_are_admitted_and_a_release_makes_room()
     {
         var admission = new RtmpAdmission(maxConnections: 10, maxConnectionsPerAddress: 2);
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.AddressFull, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(B, 0));
+        Assert.Null(admission.TryAdmit(A, 0));
+        Assert.Null(admission.TryAdmit(A, 0));
+        Assert.Equal(RtmpRefusal.AddressLimit, admission.TryAdmit(A, 0));
+        Assert.Null(admission.TryAdmit(B, 0));
         Assert.Equal(3, admission.Open);
         Assert.Equal(2, admission.HeldBy(A));
 
         admission.Release(A);
         Assert.Equal(1, admission.HeldBy(A));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
+        Assert.Null(admission.TryAdmit(A, 0));
         Assert.Equal(3, admission.Open);
     }
 
@@ -29,21 +30,21 @@ public sealed class RtmpAdmissionTests
     public void The_node_limit_holds_whatever_the_addresses()
     {
         var admission = new RtmpAdmission(maxConnections: 3, maxConnectionsPerAddress: 2);
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(B, 0));
-        Assert.Equal(RtmpAdmissionResult.NodeFull, admission.TryAdmit(IPAddress.Parse("192.0.2.3"), 0));
-        Assert.Equal(RtmpAdmissionResult.NodeFull, admission.TryAdmit(B, 0));
+        Assert.Null(admission.TryAdmit(A, 0));
+        Assert.Null(admission.TryAdmit(A, 0));
+        Assert.Null(admission.TryAdmit(B, 0));
+        Assert.Equal(RtmpRefusal.ConnectionLimit, admission.TryAdmit(IPAddress.Parse("192.0.2.3"), 0));
+        Assert.Equal(RtmpRefusal.ConnectionLimit, admission.TryAdmit(B, 0));
         admission.Release(B);
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(IPAddress.Parse("192.0.2.3"), 0));
+        Assert.Null(admission.TryAdmit(IPAddress.Parse("192.0.2.3"), 0));
     }
 
     [Fact]
     public void An_ipv4_client_of_a_dual_mode_listener_counts_as_its_ipv4_address()
     {
         var admission = new RtmpAdmission(maxConnections: 10, maxConnectionsPerAddress: 1);
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.AddressFull, admission.TryAdmit(A.MapToIPv6(), 0));
+        Assert.Null(admission.TryAdmit(A, 0));
+        Assert.Equal(RtmpRefusal.AddressLimit, admission.TryAdmit(A.MapToIPv6(), 0));
         admission.Release(A.MapToIPv6());
         Assert.Equal(0, admission.HeldBy(A));
         Assert.Equal(0, admission.Open);
@@ -57,7 +58,7 @@ public sealed class RtmpAdmissionTests
         Assert.Equal(0, admission.Open);
         for (int i = 0; i < 5; i++)
         {
-            Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(B, 0));
+            Assert.Null(admission.TryAdmit(B, 0));
         }
         for (int i = 0; i < 5; i++)
         {
@@ -66,7 +67,7 @@ public sealed class RtmpAdmissionTests
         admission.Release(B); // one too many: ignored, the count does not go negative
         Assert.Equal(0, admission.Open);
         Assert.Equal(0, admission.HeldBy(B));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(B, 0));
+        Assert.Null(admission.TryAdmit(B, 0));
     }
 
     [Fact]
@@ -75,13 +76,13 @@ public sealed class RtmpAdmissionTests
         var admission = new RtmpAdmission(maxConnections: 1000, maxConnectionsPerAddress: 1000, connectsPerSecond: 2);
         for (int i = 0; i < 6; i++)
         {
-            Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 1_000)); // three seconds' worth at once
+            Assert.Null(admission.TryAdmit(A, 1_000)); // three seconds' worth at once
         }
-        Assert.Equal(RtmpAdmissionResult.RateLimited, admission.TryAdmit(A, 1_000));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(B, 1_000)); // another address has its own bucket
-        Assert.Equal(RtmpAdmissionResult.RateLimited, admission.TryAdmit(A, 1_400));
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 1_500)); // 2 a second: one more after 500 ms
-        Assert.Equal(RtmpAdmissionResult.RateLimited, admission.TryAdmit(A, 1_500));
+        Assert.Equal(RtmpRefusal.RateLimit, admission.TryAdmit(A, 1_000));
+        Assert.Null(admission.TryAdmit(B, 1_000)); // another address has its own bucket
+        Assert.Equal(RtmpRefusal.RateLimit, admission.TryAdmit(A, 1_400));
+        Assert.Null(admission.TryAdmit(A, 1_500)); // 2 a second: one more after 500 ms
+        Assert.Equal(RtmpRefusal.RateLimit, admission.TryAdmit(A, 1_500));
         Assert.Equal(7, admission.HeldBy(A));
     }
 
@@ -89,18 +90,18 @@ public sealed class RtmpAdmissionTests
     public void Refused_attempts_spend_tokens_too_and_the_bucket_never_holds_more_than_its_burst()
     {
         var admission = new RtmpAdmission(maxConnections: 10, maxConnectionsPerAddress: 1, connectsPerSecond: 1);
-        Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.AddressFull, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.AddressFull, admission.TryAdmit(A, 0));
-        Assert.Equal(RtmpAdmissionResult.RateLimited, admission.TryAdmit(A, 0));
+        Assert.Null(admission.TryAdmit(A, 0));
+        Assert.Equal(RtmpRefusal.AddressLimit, admission.TryAdmit(A, 0));
+        Assert.Equal(RtmpRefusal.AddressLimit, admission.TryAdmit(A, 0));
+        Assert.Equal(RtmpRefusal.RateLimit, admission.TryAdmit(A, 0));
         admission.Release(A);
         // An hour later the bucket holds its burst of three, not 3,600.
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(A, 3_600_000));
+            Assert.Null(admission.TryAdmit(A, 3_600_000));
             admission.Release(A);
         }
-        Assert.Equal(RtmpAdmissionResult.RateLimited, admission.TryAdmit(A, 3_600_000));
+        Assert.Equal(RtmpRefusal.RateLimit, admission.TryAdmit(A, 3_600_000));
     }
 
     [Fact]
@@ -110,7 +111,7 @@ public sealed class RtmpAdmissionTests
         for (int i = 0; i < 10_000; i++)
         {
             var address = new IPAddress([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
-            Assert.Equal(RtmpAdmissionResult.Admitted, admission.TryAdmit(address, 0));
+            Assert.Null(admission.TryAdmit(address, 0));
             admission.Release(address);
         }
         Assert.Equal(0, admission.Open);
