@@ -30,11 +30,13 @@ public sealed class TwoNodes : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        // Video stays worth sending for a minute (Rtmfp:Streams:VideoLifetime, 2 s by default): these tests are about
-        // frames crossing nodes whole and once, so a loaded machine must not make the players' queues drop one.
-        _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Streams:VideoLifetime", "60s"));
+        // Media stays worth sending for a minute (Rtmfp:Streams:AudioLifetime and VideoLifetime, 1 s and 2 s by default):
+        // these tests are about frames crossing nodes whole and once, so a loaded machine must not make the players'
+        // queues drop one (the 200-player fan-out test and the keyframe test below each failed once that way).
+        _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Streams:AudioLifetime", "60s"), ("Rtmfp:Streams:VideoLifetime", "60s"));
         string seed = Akka.Cluster.Cluster.Get(SystemOf(_a)).SelfAddress.ToString();
-        _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), ("Rtmfp:Streams:VideoLifetime", "60s"));
+        _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), ("Rtmfp:Streams:AudioLifetime", "60s"),
+            ("Rtmfp:Streams:VideoLifetime", "60s"));
         await WaitForAsync(() => Task.FromResult(UpMembers(_a) == 2 && UpMembers(_b) == 2), "both members Up");
         foreach (var region in new[] { "session", "stream", "peer-directory" })
         {
