@@ -1,3 +1,8 @@
+// In-process classes four at a time (xunit's default on two cores is two): they mostly wait on sockets and timers and
+// kept the cores about 30 % busy two at a time (docs/testing.md). The `cluster` and `node` collections run after them,
+// one at a time, whatever this says.
+[assembly: CollectionBehavior(MaxParallelThreads = 4)]
+
 namespace Rtmfp.Integration.Tests;
 
 /// <summary>Tests that measure the whole process (memory, floods) run alone, not beside other nodes.</summary>
