@@ -77,9 +77,8 @@ public class NodeSettingsTests
         var fanout = Rtmfp.Sessions.Streams.StreamFanout.Of(node.Host.Services.GetRequiredService<Akka.Actor.ActorSystem>())!;
         Assert.Equal((TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(1)), (fanout.Freshness.AudioLifetime, fanout.Freshness.VideoLifetime));
         using var defaults = NodeHost.Build([], []);
-        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)),
-            (defaults.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Streams.AudioLifetime,
-             defaults.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Streams.VideoLifetime));
+        var streams = defaults.Services.GetRequiredService<Rtmfp.Node.Settings.NodeSettings>().Streams;
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)), (streams.AudioLifetime, streams.VideoLifetime));
     }
 
     [Fact]

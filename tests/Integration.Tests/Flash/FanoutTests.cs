@@ -61,12 +61,12 @@ public class FanoutTests(SharedNode shared) : IClassFixture<SharedNode>
             await stream.PublishAsync("fanout-200");
             FlashClientTests.PublishSynthetic(stream, VideoFrames, AudioFrames);
 
-            var received = await Task.WhenAll(players.Select(p => CollectUntilAsync(p.Ns, VideoFrames + 1, AudioFrames + 1, Patience)));
+            var received = await Task.WhenAll(players.Select(p => FlashClientTests.CollectWhatArrivesAsync(p.Ns,
+                r => r.Video.Count >= VideoFrames + 1 && r.Audio.Count >= AudioFrames + 1, Patience)));
             var incomplete = received.Where(r => r.Video.Count < VideoFrames + 1 || r.Audio.Count < AudioFrames + 1).ToList();
             Assert.True(incomplete.Count == 0, $"{incomplete.Count} of {Players} players did not get the whole stream within {Patience.TotalSeconds:0} s "
                 + $"(video/audio messages of the first five: {string.Join(", ", incomplete.Take(5).Select(r => $"{r.Video.Count}/{r.Audio.Count}"))} "
-                + $"of {VideoFrames + 1}/{AudioFrames + 1}); fan-out: {fanout.Freshness.StaleDrops} stale + {fanout.Freshness.GatedDrops} gated drops, "
-                + $"{fanout.Direct - direct} direct, {fanout.Queued - queued} queued");
+                + $"of {VideoFrames + 1}/{AudioFrames + 1}); fan-out since start: {FlashClientTests.Describe(fanout)}");
             foreach (var r in received)
             {
                 FlashClientTests.AssertWholeStream(r, VideoFrames, AudioFrames);
@@ -88,20 +88,6 @@ public class FanoutTests(SharedNode shared) : IClassFixture<SharedNode>
         {
             await DisposeAllAsync(players);
         }
-    }
-
-    /// <summary>What a player got until it had the counts or its patience ran out (then the caller says who fell short).</summary>
-    private static async Task<FlashClientTests.Received> CollectUntilAsync(FlashNetStream ns, int video, int audio, TimeSpan patience)
-    {
-        var received = new FlashClientTests.Received();
-        try
-        {
-            await FlashClientTests.Collect(ns, r => r.Video.Count >= video && r.Audio.Count >= audio, patience, received);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        return received;
     }
 
     [Fact(Timeout = 120_000)]

@@ -325,6 +325,27 @@ public class FlashClientTests(SharedNode shared) : IClassFixture<SharedNode>
         public List<string> Statuses { get; } = [];
     }
 
+    /// <summary>
+    /// What arrived until <paramref name="until"/> held or <paramref name="patience"/> ran out, without throwing for the
+    /// latter: the caller checks what it needs and says what fell short (with <see cref="Describe"/> for the fan-outs).
+    /// </summary>
+    internal static async Task<Received> CollectWhatArrivesAsync(FlashNetStream stream, Func<Received, bool> until, TimeSpan patience)
+    {
+        var received = new Received();
+        try
+        {
+            await Collect(stream, until, patience, received);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return received;
+    }
+
+    /// <summary>A failure message's account of nodes' fan-outs: what each dropped as stale or gated, sent directly and queued.</summary>
+    internal static string Describe(params Rtmfp.Sessions.Streams.StreamFanout[] fanouts) =>
+        string.Join(" / ", fanouts.Select(f => $"{f.Freshness.StaleDrops} stale + {f.Freshness.GatedDrops} gated drops, {f.Direct} direct, {f.Queued} queued"));
+
     internal static async Task<Received> Collect(FlashNetStream stream, Func<Received, bool> until, TimeSpan? patience = null, Received? into = null)
     {
         var received = into ?? new Received();
