@@ -178,9 +178,11 @@ public sealed class RunningNode : IAsyncDisposable
         return (host, errors);
     }
 
+    /// <summary>The node's actor system.</summary>
+    public Akka.Actor.ActorSystem System => Host.Services.GetRequiredService<Akka.Actor.ActorSystem>();
+
     /// <summary>This node's cluster address while it runs (null once stopped).</summary>
-    private Akka.Actor.Address? ClusterAddress =>
-        Volatile.Read(ref _disposed) == 0 ? Akka.Cluster.Cluster.Get(Host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress : null;
+    private Akka.Actor.Address? ClusterAddress => Volatile.Read(ref _disposed) == 0 ? Akka.Cluster.Cluster.Get(System).SelfAddress : null;
 
     /// <summary>Waits, at most 15 s, until none of <paramref name="running"/> still lists <paramref name="stopped"/> as a member.</summary>
     private static async Task WaitUntilRemovedAsync(Akka.Actor.Address stopped, RunningNode?[] running)
@@ -192,7 +194,7 @@ public sealed class RunningNode : IAsyncDisposable
             {
                 continue;
             }
-            var cluster = Akka.Cluster.Cluster.Get(node.Host.Services.GetRequiredService<Akka.Actor.ActorSystem>());
+            var cluster = Akka.Cluster.Cluster.Get(node.System);
             while (cluster.State.Members.Any(m => m.Address.Equals(stopped)) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);

@@ -26,7 +26,7 @@ public sealed class TwoNodes : IAsyncLifetime
     public RunningNode A => _a ?? throw new InvalidOperationException("not started");
     public RunningNode B => _b ?? throw new InvalidOperationException("not started");
 
-    public static ActorSystem SystemOf(RunningNode node) => node.Host.Services.GetRequiredService<ActorSystem>();
+    public static ActorSystem SystemOf(RunningNode node) => node.System;
 
     public async ValueTask InitializeAsync()
     {
