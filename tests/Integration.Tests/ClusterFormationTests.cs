@@ -107,8 +107,8 @@ public class ClusterFormationTests
 
             // One cluster: the new incarnation of A is a member of B's cluster, not the leader of its own.
             await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(a2) == 2 && TwoNodes.UpMembers(b) == 2), "A again a member of B's cluster", 40);
-            var stateB = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(b)).State;
-            Assert.Contains(stateB.Members, m => m.Address.Equals(Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(a2)).SelfAddress) && m.Status == MemberStatus.Up);
+            var stateB = Akka.Cluster.Cluster.Get(b.System).State;
+            Assert.Contains(stateB.Members, m => m.Address.Equals(Akka.Cluster.Cluster.Get(a2.System).SelfAddress) && m.Status == MemberStatus.Up);
 
             // And it serves: a client of the restarted seed connects through the cluster's sharded sessions.
             await using var client = await FlashNetConnection.ConnectAsync($"rtmfp://{a2.Endpoint}/live").WaitAsync(TimeSpan.FromSeconds(30));

@@ -53,7 +53,7 @@ public sealed class TlsTwoNodes : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _a = await RunningNode.StartAsync([("Rtmfp:Cluster:Port", "0"), .. Certificate.Settings]);
-        string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(_a)).SelfAddress.ToString();
+        string seed = Akka.Cluster.Cluster.Get(_a.System).SelfAddress.ToString();
         _b = await RunningNode.StartAsync([("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), .. Certificate.Settings]);
         await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(_a) == 2 && TwoNodes.UpMembers(_b) == 2), "both TLS members Up");
         foreach (var node in new[] { _a, _b })
@@ -85,7 +85,7 @@ public sealed class ClusterTlsTests(TlsTwoNodes nodes) : IClassFixture<TlsTwoNod
     {
         foreach (var node in new[] { nodes.A, nodes.B })
         {
-            var config = TwoNodes.SystemOf(node).Settings.Config;
+            var config = node.System.Settings.Config;
             Assert.True(config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
         }
 
@@ -118,7 +118,7 @@ public sealed class ClusterTlsTests(TlsTwoNodes nodes) : IClassFixture<TlsTwoNod
     [Fact(Timeout = 120_000)]
     public async Task A_node_with_another_certificate_or_without_tls_is_refused()
     {
-        var system = TwoNodes.SystemOf(nodes.A);
+        var system = nodes.A.System;
         string seed = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
         Assert.StartsWith("akka.ssl.tcp://", seed);
         Assert.NotEqual(nodes.Certificate.Thumbprint, nodes.Foreign.Thumbprint);

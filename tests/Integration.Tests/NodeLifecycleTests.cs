@@ -12,7 +12,7 @@ public class NodeLifecycleTests
         await using var node = await RunningNode.StartAsync();
         Assert.Equal(IPAddress.Loopback, node.Endpoint.Address);
         Assert.NotEqual(0, node.Endpoint.Port);
-        var system = TwoNodes.SystemOf(node);
+        var system = node.System;
         // Akka's scheduler is the node's own, which sleeps until the next deadline instead of ticking (an idle node's CPU).
         Assert.IsType<Rtmfp.Cluster.DeadlineScheduler>(system.Scheduler);
         // The stream fan-out takes one event per turn of the thread pool, so the publisher's session and the stream entity

@@ -23,7 +23,7 @@ public sealed class SharedSecretGateways : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Gateway:CookieSecret", CookieSecret));
-        string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(_a)).SelfAddress.ToString();
+        string seed = Akka.Cluster.Cluster.Get(_a.System).SelfAddress.ToString();
         _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), ("Rtmfp:Gateway:CookieSecret", CookieSecret));
         await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(_a) == 2 && TwoNodes.UpMembers(_b) == 2), "both members Up");
         foreach (var node in new[] { _a, _b })

@@ -29,7 +29,7 @@ public sealed class GatewayAndSessionsNodes : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _g = await RunningNode.StartAsync(("Rtmfp:Roles", "gateway"), ("Rtmfp:Cluster:Port", "0"));
-        string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(_g)).SelfAddress.ToString();
+        string seed = Akka.Cluster.Cluster.Get(_g.System).SelfAddress.ToString();
         _s = await RunningNode.StartAsync(("Rtmfp:Roles", "sessions"), ("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed));
         await TwoNodes.WaitForAsync(() => Task.FromResult(TwoNodes.UpMembers(_g) == 2 && TwoNodes.UpMembers(_s) == 2), "both members Up");
         // G's proxies and S's regions all know the one region that hosts entities (S's).
@@ -59,12 +59,12 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
         Assert.True(nodes.G.HasGateway);
         Assert.False(nodes.S.HasGateway);
         Assert.DoesNotContain(nodes.S.Host.Services.GetServices<IHostedService>(), s => s is GatewayService);
-        var noGateway = await TwoNodes.SystemOf(nodes.S).ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
+        var noGateway = await nodes.S.System.ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
         Assert.Null(noGateway.Subject);
 
-        var members = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.G)).State.Members;
-        var g = members.Single(m => m.Address == Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.G)).SelfAddress);
-        var s = members.Single(m => m.Address == Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress);
+        var members = Akka.Cluster.Cluster.Get(nodes.G.System).State.Members;
+        var g = members.Single(m => m.Address == Akka.Cluster.Cluster.Get(nodes.G.System).SelfAddress);
+        var s = members.Single(m => m.Address == Akka.Cluster.Cluster.Get(nodes.S.System).SelfAddress);
         Assert.True(g.HasRole("gateway") && !g.HasRole("sessions"));
         Assert.True(s.HasRole("sessions") && !s.HasRole("gateway"));
     }
@@ -151,10 +151,10 @@ public sealed class SplitRoleTests(GatewayAndSessionsNodes nodes) : IClassFixtur
     /// <summary>Sharding's own view: one region holds session entities, S's; G's proxy holds none.</summary>
     private async Task AssertOnlySessionsNodeHostsSessionsAsync()
     {
-        var stats = await ClusterSharding.Get(TwoNodes.SystemOf(nodes.G)).ShardRegion("session")
+        var stats = await ClusterSharding.Get(nodes.G.System).ShardRegion("session")
             .Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
         var region = Assert.Single(stats.Regions);
-        Assert.Equal(Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.S)).SelfAddress, region.Key);
+        Assert.Equal(Akka.Cluster.Cluster.Get(nodes.S.System).SelfAddress, region.Key);
         Assert.True(region.Value.Stats.Values.Sum() > 0);
         Assert.Empty(await TwoNodeTests.LocalEntities(nodes.G, "session"));
     }

@@ -26,15 +26,13 @@ public sealed class TwoNodes : IAsyncLifetime
     public RunningNode A => _a ?? throw new InvalidOperationException("not started");
     public RunningNode B => _b ?? throw new InvalidOperationException("not started");
 
-    public static ActorSystem SystemOf(RunningNode node) => node.System;
-
     public async ValueTask InitializeAsync()
     {
         // Media stays worth sending for a minute (Rtmfp:Streams:AudioLifetime and VideoLifetime, 1 s and 2 s by default):
         // these tests are about frames crossing nodes whole and once, so a loaded machine must not make the players'
         // queues drop one (the keyframe test below failed once that way; FanoutTests' 200 players did too, on their own node).
         _a = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Streams:AudioLifetime", "60s"), ("Rtmfp:Streams:VideoLifetime", "60s"));
-        string seed = Akka.Cluster.Cluster.Get(SystemOf(_a)).SelfAddress.ToString();
+        string seed = Akka.Cluster.Cluster.Get(_a.System).SelfAddress.ToString();
         _b = await RunningNode.StartAsync(("Rtmfp:Cluster:Port", "0"), ("Rtmfp:Cluster:SeedNodes", seed), ("Rtmfp:Streams:AudioLifetime", "60s"),
             ("Rtmfp:Streams:VideoLifetime", "60s"));
         await WaitForAsync(() => Task.FromResult(UpMembers(_a) == 2 && UpMembers(_b) == 2), "both members Up");
@@ -47,12 +45,12 @@ public sealed class TwoNodes : IAsyncLifetime
         }
     }
 
-    internal static int UpMembers(RunningNode node) => Akka.Cluster.Cluster.Get(SystemOf(node)).State.Members.Count(m => m.Status == MemberStatus.Up);
+    internal static int UpMembers(RunningNode node) => Akka.Cluster.Cluster.Get(node.System).State.Members.Count(m => m.Status == MemberStatus.Up);
 
     /// <summary>Until <paramref name="node"/>'s region (or proxy) of <paramref name="region"/> knows <paramref name="count"/> hosting regions.</summary>
     internal static Task WaitForRegionsAsync(RunningNode node, string region, int count)
     {
-        var shardRegion = ClusterSharding.Get(SystemOf(node)).ShardRegion(region);
+        var shardRegion = ClusterSharding.Get(node.System).ShardRegion(region);
         return WaitForAsync(async () =>
             (await shardRegion.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(2))).Regions.Count == count,
             $"{count} {region} region(s) seen from {node.Host}");
@@ -94,7 +92,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     {
         foreach (var node in new[] { nodes.A, nodes.B })
         {
-            var system = TwoNodes.SystemOf(node);
+            var system = node.System;
             foreach (var (identifier, _, types, _) in ClusterSerializationHosting.Serializers)
             {
                 foreach (var type in types)
@@ -106,12 +104,12 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         }
         // A session on B that learned A's gateway from a message gets a remote reference: packets go as
         // OutboundPacket messages, not through A's in-process sink, even with both nodes in one process.
-        var address = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes.A)).SelfAddress;
-        var local = await TwoNodes.SystemOf(nodes.A).ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
-        var remote = await TwoNodes.SystemOf(nodes.B).ActorSelection($"{address}/user/gateway").Ask<ActorIdentity>(new Identify(2), Patience);
-        Assert.NotNull(LocalGateways.Get(TwoNodes.SystemOf(nodes.A)).Find(local.Subject!));
+        var address = Akka.Cluster.Cluster.Get(nodes.A.System).SelfAddress;
+        var local = await nodes.A.System.ActorSelection("/user/gateway").Ask<ActorIdentity>(new Identify(1), Patience);
+        var remote = await nodes.B.System.ActorSelection($"{address}/user/gateway").Ask<ActorIdentity>(new Identify(2), Patience);
+        Assert.NotNull(LocalGateways.Get(nodes.A.System).Find(local.Subject!));
         Assert.NotNull(remote.Subject);
-        Assert.Null(LocalGateways.Get(TwoNodes.SystemOf(nodes.B)).Find(remote.Subject));
+        Assert.Null(LocalGateways.Get(nodes.B.System).Find(remote.Subject));
     }
 
     [Fact(Timeout = 60_000)]
@@ -140,7 +138,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             Assert.Contains(ids, s => s.Gateway == nodes.A && onB.Contains(s.Id));
             Assert.Contains(ids, s => s.Gateway == nodes.B && onA.Contains(s.Id));
 
-            var stats = await ClusterSharding.Get(TwoNodes.SystemOf(nodes.A)).ShardRegion("session")
+            var stats = await ClusterSharding.Get(nodes.A.System).ShardRegion("session")
                 .Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
             Assert.Equal(2, stats.Regions.Count);
             Assert.All(stats.Regions.Values, r => Assert.True(r.Stats.Values.Sum() > 0));
@@ -167,7 +165,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             var stream = await publisher.CreateStreamAsync().WaitAsync(Patience);
             await stream.PublishAsync("two-nodes").WaitAsync(Patience);
             long before = StreamMessagesAcrossNodes();
-            var fanouts = new[] { nodes.A, nodes.B }.Select(n => Rtmfp.Sessions.Streams.StreamFanout.Of(TwoNodes.SystemOf(n))!).ToArray();
+            var fanouts = new[] { nodes.A, nodes.B }.Select(n => Rtmfp.Sessions.Streams.StreamFanout.Of(n.System)!).ToArray();
             var eventsBefore = fanouts.Select(f => f.NodeEvents).ToArray();
             FlashClientTests.PublishSynthetic(stream, VideoFrames, AudioFrames);
 
@@ -219,7 +217,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
     /// <summary>Stream protocol messages written for another node, on both nodes (each is one message crossing nodes).</summary>
     private long StreamMessagesAcrossNodes() => new[] { nodes.A, nodes.B }.Sum(node =>
-        ((ProtocolSerializer)TwoNodes.SystemOf(node).Serialization.FindSerializerForType(typeof(StreamNodeEvent))).Serialized);
+        ((ProtocolSerializer)node.System.Serialization.FindSerializerForType(typeof(StreamNodeEvent))).Serialized);
 
     /// <summary>
     /// Players through B and A. More join (bounded) until one player's session lives on the node without the
@@ -268,8 +266,8 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
                 {
                     Assert.Fail($"player of session {p.Nc.Rtmfp.FarSessionId:x8} got {received.Video.Count} video message(s) "
                         + $"({string.Join(", ", received.Video.Select(v => v.Payload.Length))} bytes) in {Patience}; fan-outs: "
-                        + FlashClientTests.Describe(Rtmfp.Sessions.Streams.StreamFanout.Of(TwoNodes.SystemOf(nodes.A))!,
-                            Rtmfp.Sessions.Streams.StreamFanout.Of(TwoNodes.SystemOf(nodes.B))!));
+                        + FlashClientTests.Describe(Rtmfp.Sessions.Streams.StreamFanout.Of(nodes.A.System)!,
+                            Rtmfp.Sessions.Streams.StreamFanout.Of(nodes.B.System)!));
                 }
                 Assert.Equal(keyframe, received.Video[1].Payload.ToArray());
                 Assert.Equal(40u, received.Video[1].Timestamp);
@@ -288,7 +286,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
     internal static async Task<HashSet<string>> LocalEntities(RunningNode node, string typeName)
     {
-        var region = ClusterSharding.Get(TwoNodes.SystemOf(node)).ShardRegion(typeName);
+        var region = ClusterSharding.Get(node.System).ShardRegion(typeName);
         var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
         return state.Shards.SelectMany(s => s.EntityIds).ToHashSet();
     }

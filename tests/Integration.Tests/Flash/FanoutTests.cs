@@ -51,7 +51,7 @@ public class FanoutTests(SharedNode shared) : IClassFixture<SharedNode>
         // order; the lifetimes have their own tests (StaleMediaFilter, NetStream, the lossy player below).
         await using var node = await RunningNode.StartAsync(("Rtmfp:Streams:AudioLifetime", "60s"), ("Rtmfp:Streams:VideoLifetime", "60s"));
         var url = $"rtmfp://{node.Endpoint}/live";
-        var fanout = StreamFanout.Of(TwoNodes.SystemOf(node))!;
+        var fanout = StreamFanout.Of(node.System)!;
         var players = await PlayersAsync(url, "fanout-200", Players);
         try
         {

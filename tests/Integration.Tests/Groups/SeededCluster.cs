@@ -58,7 +58,7 @@ public sealed class SeededCluster : IAsyncDisposable
         try
         {
             nodes.Add(await RunningNode.StartAsync([.. settings]));
-            string seed = Akka.Cluster.Cluster.Get(TwoNodes.SystemOf(nodes[0])).SelfAddress.ToString();
+            string seed = Akka.Cluster.Cluster.Get(nodes[0].System).SelfAddress.ToString();
             for (int i = 1; i < count; i++)
             {
                 nodes.Add(await RunningNode.StartAsync([.. settings, ("Rtmfp:Cluster:SeedNodes", seed)]));

@@ -99,7 +99,7 @@ public sealed class ThreeNodeGroupAcceptanceTests(ThreeSeededNodes fixture, ITes
     /// <summary>Stream and seed messages written for other nodes, on all three (each is one message crossing nodes).</summary>
     private long StreamMessagesAcrossNodes() => Cluster.Nodes.Sum(node =>
     {
-        var serialization = TwoNodes.SystemOf(node).Serialization;
+        var serialization = node.System.Serialization;
         return ((ProtocolSerializer)serialization.FindSerializerForType(typeof(StreamEventDelivery))).Serialized
             + ((ProtocolSerializer)serialization.FindSerializerForType(typeof(SeedFragments))).Serialized;
     });
