@@ -4,7 +4,10 @@ using Rtmfp.Shared.Crypto;
 
 namespace Rtmfp.Bench;
 
-/// <summary>The pieces of the datagram path over one 1,216-byte cipher body, to see where the time goes, and the handshake's key derivation.</summary>
+/// <summary>
+/// The pieces of the datagram path over one 1,216-byte cipher body, to see where the time goes, and the handshake's
+/// key derivation.
+/// </summary>
 [MemoryDiagnoser]
 public class CryptoPartsBenchmarks
 {

@@ -55,16 +55,11 @@ internal static class EntityFloor
             Console.Error.WriteLine("entity-floor: the one-node cluster did not come up within 30 s");
             return 1;
         }
-        // As ReachableShardRegionHosting starts the node's regions: DData coordinator state, nothing remembered, no
-        // idle passivation (entities end themselves).
-        var sharding = ClusterSharding.Get(system); // its defaults join the configuration here
-        var settings = ClusterShardingSettings.Create(system)
-            .WithStateStoreMode(StateStoreMode.DData)
-            .WithRememberEntities(false)
-            .WithPassivateIdleAfter(TimeSpan.Zero);
-        var region = sharding.Start("floor",
+        // The node's regions' settings and allocation strategy (ReachableShardRegionHosting).
+        var region = ClusterSharding.Get(system).Start("floor",
             entityId => persistent ? DelegateProps.Create(() => new PersistentEntity(entityId)) : DelegateProps.Create(() => new PlainEntity()),
-            settings, new Extractor(ShardCount), new ReachableRegionsAllocationStrategy(), PoisonPill.Instance);
+            ReachableShardRegionHosting.EntitySettings(system), new Extractor(ShardCount), new ReachableRegionsAllocationStrategy(),
+            PoisonPill.Instance);
         var driver = system.ActorOf(Props.Create(() => new Driver(region, concurrency)), "driver");
 
         await RoundAsync(driver, warmup);
