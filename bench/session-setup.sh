@@ -14,7 +14,9 @@
 # The node is started with its per-source limits raised (every session comes from 127.0.0.1; closed sessions still
 # count for 19 s) and its RTMP listener on 127.0.0.1:PORT+1.
 # Environment: PORT (19431), N, WARMUP, CONCURRENT (8 sessions in flight), IDLE (5 s), ROUNDS (1), DH_GROUPS,
-#              TCSERVER (/tmp/peers/rtmfp-cpp/test/tcserver; missing: node only), NO_BUILD=1 to skip the builds,
+#              TCSERVER (/tmp/peers/rtmfp-cpp/test/tcserver; missing: node only), TCSERVER_ARGS (more options for it:
+#              -x gives it static Diffie-Hellman keys, one exponentiation per session as the node does, where by default
+#              it makes a fresh key per handshake; docs/benchmarks.md, session 25), NO_BUILD=1 to skip the builds,
 #              NODE_DLL (another build of rtmfp-node.dll, e.g. an older commit's, for a before/after pair).
 # The node runs as deploy/Dockerfile runs it: DOTNET_TC_CallCountingDelayMs=0 (set it empty, or to 100, for the
 # runtime's default) and DOTNET_GCgen0size=0x4000000 (empty: the runtime's default gen0 budget). The warm-up is long on purpose: until the runtime's tiered JIT has settled (about 10,000
@@ -45,7 +47,7 @@ start_server() {
     server_pid=$!
     for _ in $(seq 1 150); do grep -q "RTMFP listening on udp" "$log/node.log" 2>/dev/null && break; sleep 0.2; done
   else
-    taskset -c 0 "$TCSERVER" -B "127.0.0.1:$PORT" >"$log/tcserver.log" 2>&1 &
+    taskset -c 0 "$TCSERVER" -B "127.0.0.1:$PORT" ${TCSERVER_ARGS:-} >"$log/tcserver.log" 2>&1 &
     server_pid=$!
   fi
   sleep 1
