@@ -10,6 +10,7 @@
 #   N=50000 WARMUP=20000 CONCURRENT=8 ROUNDS=3 NO_BUILD=1 bench/entity-floor.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/server-process.sh
 N=${N:-20000}; WARMUP=${WARMUP:-20000}; CONCURRENT=${CONCURRENT:-8}; ROUNDS=${ROUNDS:-2}; IDLE=${IDLE:-3}
 if [ "${NO_BUILD:-0}" != 1 ]; then
   dotnet build -c Release -nologo -v q bench/Rtmfp.Bench >/dev/null
@@ -22,7 +23,8 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
   for kind in plain persistent; do
     flag=(); [ "$kind" = persistent ] && flag=(--persistent)
-    out=$(DOTNET_TC_CallCountingDelayMs=0 DOTNET_GCgen0size=0x4000000 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
+    # The spin limit is the node's runtimeconfig setting (src/Node/Rtmfp.Node.csproj), which this process lacks.
+    out=$(env "${bench_node_runtime[@]}" DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
           taskset -c 0 dotnet "$dll" entity-floor "${flag[@]}" -n "$N" --warmup "$WARMUP" -c "$CONCURRENT" --idle "$IDLE" 2>&1) \
       || { echo "| $kind | $round | failed: $(echo "$out" | tail -1) | | | | |"; continue; }
     kv() { echo "$out" | sed -n "s/.*$1=\([-0-9.]*\).*/\1/p"; }

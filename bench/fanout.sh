@@ -139,7 +139,7 @@ start_server() { # name
       local dll=$node_dll; [ "$1" = baseline ] && dll=$BASELINE_DLL
       env "${seed_env[@]}" "${bench_source_limits[@]}" RTMFP_Gateway__Endpoints=$host:$PORT \
         RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$RTMP_PORT RTMFP_Ops__Endpoint=off \
-        DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} DOTNET_GCgen0size=${DOTNET_GCgen0size-0x4000000} \
+        "${bench_node_runtime[@]}" \
         "${server_cpu[@]}" dotnet "$dll" >"$log/server.log" 2>&1 &
       ;;
     tcserver) "${server_cpu[@]}" "$TCSERVER" -H -S -B "$host:$PORT" >"$log/server.log" 2>&1 & ;;

@@ -11,6 +11,12 @@ bench_source_limits=(
   RTMFP_Gateway__UnverifiedBytesPerAddress=100000000 RTMFP_Gateway__UnverifiedBytesPerPrefix=100000000
 )
 
+# The runtime settings deploy/Dockerfile gives the node (tier-1 code without the call-counting delay, a 64 MiB gen0
+# budget), each overridable from the caller's environment (empty: the runtime's default).
+bench_node_runtime=(
+  DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} DOTNET_GCgen0size=${DOTNET_GCgen0size-0x4000000}
+)
+
 stop_server() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true

@@ -42,7 +42,7 @@ start_server() {
   if [ "$1" = node ]; then
     env "${bench_source_limits[@]}" RTMFP_Gateway__Endpoints=127.0.0.1:$PORT RTMFP_Ops__Endpoint=off RTMFP_Health__Endpoint=off \
     RTMFP_Rtmp__Address=127.0.0.1 RTMFP_Rtmp__Port=$((PORT + 1)) \
-    DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} DOTNET_GCgen0size=${DOTNET_GCgen0size-0x4000000} \
+    "${bench_node_runtime[@]}" \
       taskset -c 0 dotnet "$node_dll" >"$log/node.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 150); do grep -q "RTMFP listening on udp" "$log/node.log" 2>/dev/null && break; sleep 0.2; done
