@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Persistence;
 using Rtmfp.Cluster;
+using Rtmfp.Cluster.Persistence;
 
 namespace Rtmfp.Bench;
 
@@ -99,7 +100,8 @@ internal static class EntityFloor
     }
 
     // The node's Akka settings that a session entity's life cycle passes through (src/Node/NodeComposition.cs): its
-    // scheduler, the sharding coordinator's state on one node, the in-memory journal without the replay filter.
+    // scheduler, the sharding coordinator's state on one node, its in-memory journal (without the replay filter) and
+    // snapshot store.
     private static Config Config => ConfigurationFactory.ParseString($@"
         akka.loglevel = WARNING
         akka.actor.provider = cluster
@@ -111,9 +113,7 @@ internal static class EntityFloor
         akka.cluster.sharding.distributed-data.durable.keys = []
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         akka.scheduler.implementation = ""{typeof(DeadlineScheduler).AssemblyQualifiedName}""
-        akka.persistence.journal.plugin = akka.persistence.journal.inmem
-        akka.persistence.journal.inmem.replay-filter.mode = off
-        akka.persistence.snapshot-store.plugin = akka.persistence.snapshot-store.inmem");
+        {InMemoryPersistenceHosting.Hocon}");
 
     private readonly record struct Cpu(double Total, double User, double Wall, long WorkItems)
     {
@@ -235,8 +235,9 @@ internal static class EntityFloor
             Command<Close>(_ =>
             {
                 // As ForgetRecord: the delete's answer goes nowhere, the entity passivates at once.
-                Akka.Persistence.Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId)
-                    .Tell(new DeleteMessagesTo(PersistenceId, LastSequenceNr, ActorRefs.Nobody), ActorRefs.Nobody);
+                var journal = Akka.Persistence.Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
+                journal.Tell(new DeleteMessagesTo(PersistenceId, LastSequenceNr, ActorRefs.Nobody), ActorRefs.Nobody);
+                journal.Tell(new ForgetPersistenceId(PersistenceId, LastSequenceNr), ActorRefs.Nobody);
                 Sender.Tell(Closed.Instance);
                 Context.Parent.Tell(new Passivate(PoisonPill.Instance));
             });

@@ -1,10 +1,10 @@
 using Akka.Hosting;
-using Akka.Persistence.Hosting;
 using Akka.Remote.Hosting;
 using Akka.Remote.Transport.DotNetty;
 using Akka.Cluster.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Rtmfp.Cluster;
+using Rtmfp.Cluster.Persistence;
 using Rtmfp.Flash;
 using Rtmfp.Gateway;
 using Rtmfp.Groups;
@@ -104,12 +104,8 @@ internal static class NodeComposition
 
         if (settings.Persistence.Provider == PersistenceProvider.Memory)
         {
-            akka.WithInMemoryJournal().WithInMemorySnapshotStore();
-            // Akka's replay filter guards a shared journal against two writers of one persistence ID (a split brain):
-            // it costs every recovery a child actor made from an expression-tree Props (4 % of a session's setup,
-            // docs/benchmarks.md). This journal lives and dies with its one actor system, where sharding keeps one
-            // writer per ID, so it has nothing to guard. The Redis journal keeps it.
-            akka.AddHocon("akka.persistence.journal.inmem.replay-filter.mode = off", HoconAddMode.Prepend);
+            // Ours, not Akka's test journal, which keeps every event ever written (its deletes are logical).
+            akka.WithInMemoryPersistence();
         }
         else
         {
@@ -124,10 +120,11 @@ internal static class NodeComposition
                 new SessionActorSettings(settings.Sessions.IdleTimeout, settings.Sessions.KeepaliveInterval)
                 {
                     Directory = services.GetRequiredService<NodeDirectory>(),
-                    // A closed session leaves no Redis key behind (the journal's high-water key, issue 9).
+                    // A closed session leaves nothing behind: no Redis key (the journal's high-water key, issue 9), no entry in
+                    // the in-memory journal.
                     PurgeRecord = settings.Persistence.Provider == PersistenceProvider.Redis
                         ? static (id, to) => new Rtmfp.Persistence.Redis.Journal.PurgePersistenceId(id, to)
-                        : null,
+                        : static (id, to) => new ForgetPersistenceId(id, to),
                 },
                 services.GetRequiredService<ApplicationRegistry>(),
                 services.GetRequiredService<RtmfpMetrics>())

@@ -11,7 +11,8 @@ public sealed record SessionActorSettings(TimeSpan IdleTimeout, TimeSpan Keepali
 
     /// <summary>
     /// The message (persistence ID, last sequence number) that tells the journal a closed session's record is over for
-    /// good, so it deletes what deletes keep (the Redis journal's high-water key); null: the journal keeps nothing more.
+    /// good, so it deletes what deletes keep (the highest sequence number: the Redis journal's high-water key, the
+    /// in-memory journal's entry for the ID); null: the journal keeps nothing more.
     /// </summary>
     public Func<string, long, object>? PurgeRecord { get; init; }
 }

@@ -21,11 +21,18 @@ public class NodeLifecycleTests
         var dispatcher = ((Akka.Actor.ActorRefWithCell)fanout).Underlying switch { Akka.Actor.ActorCell cell => cell.Dispatcher, _ => null };
         Assert.Equal(Rtmfp.Sessions.Streams.StreamFanout.DispatcherId, dispatcher?.Id);
         Assert.Equal(1, dispatcher?.Throughput);
-        // The in-memory journal (one actor system, one writer per persistence ID) recovers without Akka's replay filter.
+        // The node's own in-memory journal and snapshot store (Akka's keep every event ever written), and the journal (one
+        // actor system, one writer per persistence ID) recovers without Akka's replay filter.
         var config = system.Settings.Config;
         string journal = config.GetString("akka.persistence.journal.plugin");
-        Assert.Equal("akka.persistence.journal.inmem", journal);
+        Assert.Equal(Rtmfp.Cluster.Persistence.InMemoryPersistenceHosting.JournalPluginId, journal);
+        // Only the node's journal answers this (with what it holds: nothing, no session was opened).
+        var journalActor = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
+        Assert.Equal(new Rtmfp.Cluster.Persistence.RecordCount(0, 0),
+            await Akka.Actor.Futures.Ask<Rtmfp.Cluster.Persistence.RecordCount>(journalActor, Rtmfp.Cluster.Persistence.CountRecords.Instance, TimeSpan.FromSeconds(5)));
         Assert.Equal("off", config.GetString(journal + ".replay-filter.mode"));
+        Assert.Equal(Rtmfp.Cluster.Persistence.InMemoryPersistenceHosting.SnapshotStorePluginId,
+            config.GetString("akka.persistence.snapshot-store.plugin"));
 
         await node.DisposeAsync(); // stops the host, then fails on a handler failure or an Error log (a second dispose does nothing)
         // Stopped: the actor system terminated and the UDP port is free again.

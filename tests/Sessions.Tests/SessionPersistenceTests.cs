@@ -3,28 +3,34 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.TestKit.Xunit;
 using Rtmfp.Cluster;
+using Rtmfp.Cluster.Persistence;
 using Rtmfp.Engine;
 using static Rtmfp.Sessions.Tests.SessionActorTests;
 
 namespace Rtmfp.Sessions.Tests;
 
 /// <summary>
-/// A session entity's record (SessionActor.Persistence.cs) on the default in-memory journal: a later incarnation of
-/// the entity, after a hand-off or after the first one died, resumes the session without a handshake; a closed session
-/// leaves nothing to resume.
+/// A session entity's record (SessionActor.Persistence.cs) on the node's in-memory journal and snapshot store, as a
+/// node without Redis runs it: a later incarnation of the entity, after a hand-off or after the first one died, resumes
+/// the session without a handshake; a closed session leaves nothing to resume, and nothing in the journal.
 /// </summary>
 public class SessionPersistenceTests : TestKit
 {
+    private static readonly SessionActorSettings Settings = SessionActorSettings.Default with
+    {
+        PurgeRecord = static (id, to) => new ForgetPersistenceId(id, to),
+    };
+
     private readonly LocalTestGateway _gateway;
 
-    public SessionPersistenceTests()
+    public SessionPersistenceTests() : base(InMemoryPersistenceHosting.Hocon)
     {
         _gateway = new LocalTestGateway(CreateTestProbe());
         LocalGateways.Get(Sys).Register(_gateway.Probe.Ref, _gateway.Sink);
     }
 
     private IActorRef Spawn(uint sid) =>
-        ChildActorOf(Props.Create(() => new SessionActor(SessionMessageExtractor.EntityIdOf(sid), SessionActorSettings.Default, null)));
+        ChildActorOf(Props.Create(() => new SessionActor(SessionMessageExtractor.EntityIdOf(sid), Settings, null)));
 
     [Theory(Timeout = 30_000)]
     [InlineData(true)]
@@ -107,6 +113,14 @@ public class SessionPersistenceTests : TestKit
         Watch(first);
         first.Tell(passivate.StopMessage);
         ExpectTerminated(first);
+
+        // Nothing of it stays in the journal either: not its events, not its highest sequence number.
+        var journal = Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
+        AwaitAssert(() =>
+        {
+            journal.Tell(CountRecords.Instance, TestActor);
+            Assert.Equal(new RecordCount(0, 0), ExpectMsg<RecordCount>());
+        }, TimeSpan.FromSeconds(3));
 
         var next = Spawn(sid);
         next.Tell(new FetchSessionKeys(sid), _gateway.Probe.Ref);
