@@ -161,7 +161,15 @@ public class ConnectionTests
             connection.Abort();
         }
         Assert.Equal(reason, await connection.Closed.WaitAsync(TimeSpan.FromSeconds(5), Ct));
-        await flow.Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        try
+        {
+            await flow.Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct);
+        }
+        catch (InvalidOperationException)
+        {
+            // The flow ended either way: when the close reached the connection's loop before the flow's opening did, the
+            // flow failed as never opened (seen once in a full suite run).
+        }
         await Assert.ThrowsAnyAsync<Exception>(() => flow.SendAsync("x"u8.ToArray(), Ct));
         await Assert.ThrowsAsync<InvalidOperationException>(() => connection.OpenFlow("late").Received.Completion.WaitAsync(TimeSpan.FromSeconds(1), Ct));
     }
