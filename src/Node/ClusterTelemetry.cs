@@ -136,9 +136,10 @@ internal sealed class ClusterTelemetry : BackgroundService
                 {
                     _regions = await PollRegionsAsync(_system, stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or ObjectDisposedException)
+                catch (Exception e) when (e is AskTimeoutException or OperationCanceledException or ObjectDisposedException)
                 {
-                    // A region busy starting or stopping: keep the last figures, try again next time.
+                    // A region busy starting or stopping: keep the last figures, try again next time (the delay below
+                    // ends the loop if the host stops).
                 }
                 await Task.Delay(PollInterval, stoppingToken).ConfigureAwait(false);
             }
