@@ -14,16 +14,32 @@ namespace Rtmfp.Gateway;
 /// The gateway's mailbox for what sessions say: encrypt and send their packets, cache keys,
 /// forget closed sessions, and pass handshake answers to the handshake front.
 /// </summary>
-internal sealed class GatewayActor : ReceiveActor
+internal sealed class GatewayActor : ReceiveActor, IWithTimers
 {
+    /// <summary>RFC 7016 §3.5.5.2: a far-closed session lingers at least 19 s answering retransmitted Close Requests.</summary>
+    internal static readonly TimeSpan FarCloseLinger = TimeSpan.FromSeconds(19);
+
+    /// <summary>One sweep takes every linger that ends within this of the first: ends a few ms apart cost one message.</summary>
+    private const long SweepSlackMs = 250;
+
     private readonly RtmfpGateway _gateway;
     private readonly IReadOnlyList<UdpEndpoint> _endpoints;
     private readonly IStartupHandler _startup;
     private readonly RtmfpMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, RtmfpMetrics metrics)
+    private readonly long _lingerMs;
+
+    /// <summary>Far-closed sessions in the order their linger ends (all linger as long): the keys go when it has.</summary>
+    private readonly Queue<(SessionKeyCache.Entry Entry, long UntilMs)> _lingering = new();
+    private bool _sweepArmed;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public GatewayActor(RtmfpGateway gateway, IReadOnlyList<UdpEndpoint> endpoints, IStartupHandler startup, RtmfpMetrics metrics,
+        TimeSpan? farCloseLinger = null)
     {
+        _lingerMs = (long)(farCloseLinger ?? FarCloseLinger).TotalMilliseconds;
         _gateway = gateway;
         _endpoints = endpoints;
         _startup = startup;
@@ -35,6 +51,7 @@ internal sealed class GatewayActor : ReceiveActor
             // The RIKeying leaves from the endpoint the IIKeying came to: the first of the family may be another address
             // (a node serving 127.0.0.1 and a public address), whose socket cannot reach the client.
             var endpoint = _startup.ArrivalOf(opened.SessionId) ?? _gateway.EndpointFor(opened.FarAddress);
+            ForgetLingering(opened.SessionId);
             var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, endpoint);
             LearnSession(entry, Sender);
             _gateway.ReleaseAwaiting(opened.SessionId);
@@ -44,30 +61,16 @@ internal sealed class GatewayActor : ReceiveActor
         Receive<SessionIdCollision>(c => _startup.OnCollision(c));
         Receive<SessionKeysReply>(r =>
         {
+            ForgetLingering(r.SessionId);
             LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender);
             // What arrived before the keys (a client new to this gateway) goes on now (AwaitingKeys).
             _gateway.ReleaseAwaiting(r.SessionId);
             _startup.OnEntityAnswered(r.SessionId, Sender);
         });
-        Receive<UnknownSession>(u =>
-        {
-            _gateway.DiscardAwaiting(u.SessionId);
-            if (_gateway.Cache.TryGet(u.SessionId, out var entry))
-            {
-                CloseLostSession(entry);
-            }
-            _gateway.Cache.MarkUnknown(u.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs);
-        });
-        Receive<SessionClosed>(c =>
-        {
-            if (_gateway.Cache.TryGet(c.SessionId, out var entry) && entry.Session is { } session)
-            {
-                _watched.Remove(session);
-                Context.Unwatch(session);
-            }
-            _gateway.Cache.Remove(c.SessionId);
-            _startup.OnSessionClosed(c.SessionId);
-        });
+        Receive<UnknownSession>(OnUnknownSession);
+        Receive<SessionClosed>(OnSessionClosed);
+        Receive<SessionLingering>(OnSessionLingering);
+        Receive<SweepLingering>(_ => Sweep());
         Receive<Terminated>(t =>
         {
             // The entity moved or stopped: route through the shard region again until its next answer.
@@ -93,6 +96,92 @@ internal sealed class GatewayActor : ReceiveActor
         Receive<Akka.Cluster.ClusterEvent.ReachableMember>(m => OnNodeReachability(new NodeReachability(m.Member.Address, Reachable: true)));
         Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(m => OnNodeRemoved(new NodeRemoved(m.Member.Address)));
         Receive<NodeRemoved>(OnNodeRemoved);
+    }
+
+    private void OnUnknownSession(UnknownSession unknown)
+    {
+        _gateway.DiscardAwaiting(unknown.SessionId);
+        if (_gateway.Cache.TryGet(unknown.SessionId, out var entry))
+        {
+            if (entry.IsLingering)
+            {
+                return; // closed already: its client has had its Close Acknowledgement
+            }
+            CloseLostSession(entry);
+        }
+        _gateway.Cache.MarkUnknown(unknown.SessionId, Environment.TickCount64 + RtmfpGateway.UnknownSessionTtlMs);
+    }
+
+    private void OnSessionClosed(SessionClosed closed)
+    {
+        if (_gateway.Cache.TryGet(closed.SessionId, out var entry) && entry.Session is { } session)
+        {
+            _watched.Remove(session);
+            Context.Unwatch(session);
+        }
+        _gateway.Cache.Remove(closed.SessionId);
+        _startup.OnSessionClosed(closed.SessionId);
+    }
+
+    /// <summary>
+    /// The far end closed the session and its entity stopped at once (RFC 7016 §3.5.5.2): the linger is kept here, with
+    /// the keys (RtmfpGateway answers retransmitted Close Requests), instead of in a session actor for 19 s.
+    /// </summary>
+    private void OnSessionLingering(SessionLingering lingering)
+    {
+        if (_gateway.Cache.TryGet(lingering.SessionId, out var entry) && !entry.IsLingering)
+        {
+            if (entry.Session is { } session && _watched.Remove(session))
+            {
+                Context.Unwatch(session);
+            }
+            entry.BeginLinger(lingering.NextSequenceNumber);
+            _lingering.Enqueue((entry, Environment.TickCount64 + _lingerMs));
+            ArmSweep();
+        }
+        _startup.OnSessionClosed(lingering.SessionId);
+    }
+
+    /// <summary>Forgets the keys of every session whose linger has ended.</summary>
+    private void Sweep()
+    {
+        _sweepArmed = false;
+        long now = Environment.TickCount64;
+        while (_lingering.TryPeek(out var head) && head.UntilMs <= now)
+        {
+            _lingering.Dequeue();
+            // Only that entry: the ID may serve a new session by now (ForgetLingering).
+            if (_gateway.Cache.TryGet(head.Entry.SessionId, out var current) && ReferenceEquals(current, head.Entry))
+            {
+                _gateway.Cache.Remove(head.Entry.SessionId);
+            }
+        }
+        ArmSweep();
+    }
+
+    private void ArmSweep()
+    {
+        if (_sweepArmed || !_lingering.TryPeek(out var head))
+        {
+            return;
+        }
+        _sweepArmed = true;
+        long delay = Math.Max(0, head.UntilMs - Environment.TickCount64) + SweepSlackMs;
+        Timers.StartSingleTimer(SweepLingering.Instance, SweepLingering.Instance, TimeSpan.FromMilliseconds(delay));
+    }
+
+    /// <summary>A new session under the ID of one still lingering (IDs are random, RFC 7016 §3.5.1.1.2): the old keys go first.</summary>
+    private void ForgetLingering(uint sessionId)
+    {
+        if (_gateway.Cache.TryGet(sessionId, out var entry) && entry.IsLingering)
+        {
+            _gateway.Cache.Remove(sessionId);
+        }
+    }
+
+    private sealed class SweepLingering
+    {
+        public static readonly SweepLingering Instance = new();
     }
 
     /// <summary>A cluster member was removed (the cluster's event, or tests).</summary>

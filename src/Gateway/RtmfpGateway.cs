@@ -66,7 +66,18 @@ internal sealed class RtmfpGateway : ILocalPacketSink
 
     private bool _draining;
 
-    public void BeginDrain() => Volatile.Write(ref _draining, true);
+    public void BeginDrain()
+    {
+        Volatile.Write(ref _draining, true);
+        // Far-closed sessions lingering here (RFC 7016 §3.5.5.2) have had their Close Acknowledgement: nothing to drain.
+        foreach (uint sessionId in _cache.SessionIds())
+        {
+            if (_cache.TryGet(sessionId, out var entry) && entry.IsLingering)
+            {
+                _cache.Remove(sessionId);
+            }
+        }
+    }
 
     /// <summary>Connects the handshake front, the gateway actor (which receives the sessions' answers) and the sockets.</summary>
     public void Attach(IStartupHandler startup, IActorRef gatewayActor, IReadOnlyList<UdpEndpoint> endpoints)
@@ -271,18 +282,15 @@ internal sealed class RtmfpGateway : ILocalPacketSink
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(encrypted.Length);
-        bool ok;
-        int offset = 0, length = 0;
-        ulong sequence = 0;
-        lock (entry.DecryptLock)
+        if (!TryDecrypt(entry, encrypted, out var buffer, out int offset, out int length, out ulong sequence))
         {
-            ok = !entry.Crypto.IsDisposed && entry.Crypto.TryDecryptUnwindowed(encrypted, buffer, out offset, out length, out sequence);
-        }
-        if (!ok)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
             _metrics.Dropped(DropReasons.DecryptFailed);
+            return;
+        }
+        if (entry.IsLingering)
+        {
+            AnswerLingering(entry, buffer.AsSpan(offset, length), endpoint, from);
+            ArrayPool<byte>.Shared.Return(buffer);
             return;
         }
         entry.Endpoint = endpoint;
@@ -318,6 +326,49 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         else
         {
             batch.Add(target, packet);
+        }
+    }
+
+    /// <summary>Decrypts into a pooled buffer (the caller's to return when true) under the entry's decryption lock (receive loops may share an entry).</summary>
+    private static bool TryDecrypt(SessionKeyCache.Entry entry, ReadOnlySpan<byte> encrypted, out byte[] buffer, out int offset, out int length, out ulong sequence)
+    {
+        buffer = ArrayPool<byte>.Shared.Rent(encrypted.Length);
+        bool ok;
+        offset = length = 0;
+        sequence = 0;
+        lock (entry.DecryptLock)
+        {
+            ok = !entry.Crypto.IsDisposed && entry.Crypto.TryDecryptUnwindowed(encrypted, buffer, out offset, out length, out sequence);
+        }
+        if (!ok)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return ok;
+    }
+
+    /// <summary>
+    /// RFC 7016 §3.5.5.2, S_FARCLOSE_LINGER (kept here once the entity stopped, <see cref="SessionLingering"/>): a
+    /// retransmitted Session Close Request is answered with a Session Close Acknowledgement under the session's keys, to
+    /// where it came from; any other packet is ignored.
+    /// </summary>
+    private void AnswerLingering(SessionKeyCache.Entry entry, ReadOnlySpan<byte> plainPacket, UdpEndpoint endpoint, SocketAddress from)
+    {
+        if (!PlainPacket.HoldsSessionCloseRequest(plainPacket))
+        {
+            return;
+        }
+        Span<byte> ack = stackalloc byte[8];
+        var writer = new WireWriter(ack);
+        new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(Environment.TickCount64)).Write(ref writer);
+        writer.WriteByte((byte)ChunkType.SessionCloseAcknowledgement);
+        writer.WriteUInt16(0);
+        var datagram = (t_sendBuffer ??= GC.AllocateUninitializedArray<byte>(PacketLimits.MaxDatagramLength)).AsSpan();
+        int length = Seal(entry, entry.FarSessionId, writer.Written, entry.TakeLingerSequenceNumber(), datagram);
+        if (length > 0)
+        {
+            (t_batch ??= new DatagramBatch()).Add(endpoint, datagram[..length], from, _metrics);
+            Flush();
         }
     }
 

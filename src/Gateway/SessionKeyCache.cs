@@ -38,6 +38,27 @@ internal sealed class SessionKeyCache : IDisposable
         /// <summary>The last source address and a stable copy of it handed to the session.</summary>
         public SocketAddress? LastFrom;
 
+        private volatile bool _lingering;
+        private long _lingerSequence;
+
+        /// <summary>
+        /// The far end closed the session and its entity stopped (<see cref="SessionLingering"/>): until the gateway
+        /// forgets the keys, its packets are only searched for retransmitted Session Close Requests (RFC 7016 §3.5.5.2).
+        /// </summary>
+        public bool IsLingering => _lingering;
+
+        /// <summary>Enters the far close linger; the Close Acknowledgements it sends are numbered from <paramref name="nextSequenceNumber"/>.</summary>
+        public void BeginLinger(ulong nextSequenceNumber)
+        {
+            Session = null;
+            InboundPort = null;
+            Interlocked.Exchange(ref _lingerSequence, (long)nextSequenceNumber);
+            _lingering = true;
+        }
+
+        /// <summary>The sequence number of the next packet sent while lingering (RFC 7425 §4.6.6; receive loops may race).</summary>
+        public ulong TakeLingerSequenceNumber() => (ulong)Interlocked.Increment(ref _lingerSequence) - 1;
+
         public void Dispose() => Crypto.Dispose();
     }
 

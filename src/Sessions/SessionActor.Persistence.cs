@@ -184,6 +184,7 @@ internal sealed partial class SessionActor
         {
             _writesInFlight--;
             then();
+            LingerAtGatewayOnceWritten();
         });
     }
 
@@ -198,7 +199,17 @@ internal sealed partial class SessionActor
                 SaveSnapshot(new SessionStarted(_open!, c));
             }
             then?.Invoke();
+            LingerAtGatewayOnceWritten();
         });
+    }
+
+    /// <summary>A far close that came while a write was in flight (SessionActor.Pump): the linger goes to the gateway now.</summary>
+    private void LingerAtGatewayOnceWritten()
+    {
+        if (LifeCycle == SessionLifeCycle.Open && _engine is { State: SessionState.FarCloseLinger } && CanLingerAtGateway)
+        {
+            Finish(new SessionLingering(_sessionId, _nextSendSequence));
+        }
     }
 
     /// <summary>

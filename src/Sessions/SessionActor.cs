@@ -410,6 +410,13 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             Finish();
             return;
         }
+        if (engine.State == SessionState.FarCloseLinger && CanLingerAtGateway)
+        {
+            // RFC 7016 §3.5.5.2: the Close Acknowledgement just left; the 19 s linger only answers retransmitted Close
+            // Requests, which the gateway does with the keys it holds. The entity stops now rather than in 19 s.
+            Finish(new SessionLingering(_sessionId, _nextSendSequence));
+            return;
+        }
         ForgetRecordOnceClosing(engine);
         Reschedule(now);
     }
@@ -510,7 +517,15 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         return due != long.MaxValue && due < _scheduledWakeup;
     }
 
-    private void Finish()
+    /// <summary>
+    /// The gateway can take over the far close linger: it is known, and nothing of the session is being written (an
+    /// event still in flight would escape the record's deletion, which covers what the journal confirmed; the actor
+    /// then lingers itself, as it does when handing off).
+    /// </summary>
+    private bool CanLingerAtGateway => !_gateway.IsNobody() && _writesInFlight == 0 && !_handingOff;
+
+    /// <summary>Ends the session: its record goes, the gateway hears <paramref name="toGateway"/> (else SessionClosed).</summary>
+    private void Finish(object? toGateway = null)
     {
         if (LifeCycle == SessionLifeCycle.Stopping)
         {
@@ -522,7 +537,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         ForgetRecord();
         if (!_gateway.IsNobody())
         {
-            _gateway.Tell(new SessionClosed(_sessionId));
+            _gateway.Tell(toGateway ?? new SessionClosed(_sessionId));
         }
         if (_flash?.Logger is { } logger) SessionLog.Closed(logger, _sessionId, SessionLog.Describe(_engine?.CloseCause ?? SessionCloseCause.None));
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));

@@ -69,12 +69,12 @@ public sealed class GatewayActorTests : TestKit
 
     private readonly StartupCalls _startup = new();
 
-    private (RtmfpGateway Gateway, IActorRef Actor, Akka.TestKit.TestProbe Region) Start()
+    private (RtmfpGateway Gateway, IActorRef Actor, Akka.TestKit.TestProbe Region) Start(TimeSpan? farCloseLinger = null)
     {
         var region = CreateTestProbe();
         var gateway = new RtmfpGateway(region.Ref, new SessionKeyCache(), _metrics, NullLogger.Instance);
         var startup = _startup;
-        var actor = Sys.ActorOf(Props.Create(() => new GatewayActor(gateway, new[] { _endpoint }, startup, _metrics)));
+        var actor = Sys.ActorOf(Props.Create(() => new GatewayActor(gateway, new[] { _endpoint }, startup, _metrics, farCloseLinger)));
         gateway.Attach(startup, actor, [_endpoint]);
         return (gateway, actor, region);
     }
@@ -418,5 +418,91 @@ public sealed class GatewayActorTests : TestKit
         var plain = new byte[2048];
         Assert.True(client.TryDecryptUnwindowed(received.AsSpan(4, n - 4), plain, out int offset, out _, out _));
         Assert.Equal(packet, plain.AsSpan(offset, packet.Length).ToArray());
+    }
+
+    /// <summary>The Close Acknowledgement the gateway sent to <paramref name="receiver"/>, with its session sequence number.</summary>
+    private static ulong ReceiveCloseAcknowledgement(System.Net.Sockets.Socket receiver)
+    {
+        var received = new byte[2048];
+        int n = receiver.Receive(received);
+        Assert.True(Multiplex.TryUnscrambleSessionId(received.AsSpan(0, n), out uint farId));
+        Assert.Equal(0x11u, farId);
+        using var client = ClientContext(Sseq);
+        var plain = new byte[2048];
+        Assert.True(client.TryDecryptUnwindowed(received.AsSpan(4, n - 4), plain, out int offset, out int length, out ulong sequence));
+        Assert.True(PlainPacket.TryRead(plain.AsSpan(offset, length), out var header, out var chunks) && chunks.MoveNext());
+        Assert.Equal(PacketMode.ResponderMark, header.Mode);
+        Assert.Equal(ChunkType.SessionCloseAcknowledgement, chunks.Current.Type);
+        return sequence;
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_far_closed_session_lingers_here_answering_Close_Requests_then_its_keys_go()
+    {
+        await Task.Yield();
+        var (gateway, actor, region) = Start(farCloseLinger: TimeSpan.FromMilliseconds(600));
+        var session = CreateTestProbe();
+        using var receiver = Receiver();
+        var to = receiver.LocalEndPoint!.Serialize();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(Sseq), to), session.Ref);
+        AwaitCondition(() => gateway.Cache.TryGet(SessionId, out var e) && session.Ref.Equals(e.Session));
+
+        // The entity acknowledged the client's close and stopped (RFC 7016 §3.5.5.2): the gateway lingers for it.
+        actor.Tell(new SessionLingering(SessionId, 500), session.Ref);
+        Handled(actor);
+        Assert.True(gateway.Cache.TryGet(SessionId, out var entry) && entry.IsLingering && entry.Session is null);
+        Assert.Contains(SessionId, _startup.Calls.OfType<uint>()); // no longer counted against its source
+
+        // Each retransmitted Close Request is acknowledged under the session's keys, numbered on from the entity's count.
+        gateway.OnDatagram(_endpoint, ClientDatagram((byte)ChunkType.SessionCloseRequest, Sseq), to);
+        Assert.Equal(500ul, ReceiveCloseAcknowledgement(receiver));
+        gateway.OnDatagram(_endpoint, ClientDatagram((byte)ChunkType.SessionCloseRequest, Sseq), to);
+        Assert.Equal(501ul, ReceiveCloseAcknowledgement(receiver));
+        // Anything else is ignored: no answer, nothing to the entity or the region.
+        gateway.OnDatagram(_endpoint, ClientDatagram((byte)ChunkType.Ping, Sseq), to);
+        Assert.False(receiver.Poll(300_000, System.Net.Sockets.SelectMode.SelectRead));
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        // An entity's late UnknownSession does not send the client a Close Request as for a lost session.
+        actor.Tell(new UnknownSession(SessionId));
+        Handled(actor);
+        Assert.False(receiver.Poll(200_000, System.Net.Sockets.SelectMode.SelectRead));
+
+        // The linger ends: the keys go.
+        AwaitCondition(() => !gateway.Cache.TryGet(SessionId, out _), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_new_session_under_a_lingering_ID_gets_its_own_keys_and_keeps_them_past_the_old_linger()
+    {
+        await Task.Yield();
+        var (gateway, actor, _) = Start(farCloseLinger: TimeSpan.FromMilliseconds(300));
+        var session = CreateTestProbe();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), session.Ref);
+        actor.Tell(new SessionLingering(SessionId, 0), session.Ref);
+        Handled(actor);
+        Assert.True(gateway.Cache.TryGet(SessionId, out var old) && old.IsLingering);
+
+        var next = CreateTestProbe();
+        actor.Tell(new SessionKeysReply(SessionId, 0x22, GatewayKeys(), Client), next.Ref);
+        Handled(actor);
+        Assert.True(gateway.Cache.TryGet(SessionId, out var current) && !current.IsLingering && current.FarSessionId == 0x22);
+        Assert.True(old.Crypto.IsDisposed);
+        await Task.Delay(900); // past the old entry's linger and the sweep after it
+        Handled(actor);
+        Assert.True(gateway.Cache.TryGet(SessionId, out var still) && ReferenceEquals(current, still));
+    }
+
+    [Fact]
+    public void A_draining_gateway_forgets_lingering_sessions_at_once_and_keeps_the_open_ones()
+    {
+        var (gateway, actor, _) = Start();
+        actor.Tell(new SessionKeysReply(SessionId, 0x11, GatewayKeys(), Client), CreateTestProbe().Ref);
+        actor.Tell(new SessionKeysReply(SessionId + 1, 0x12, GatewayKeys(), Client), CreateTestProbe().Ref);
+        actor.Tell(new SessionLingering(SessionId, 0));
+        Handled(actor);
+        gateway.BeginDrain();
+        Assert.False(gateway.Cache.TryGet(SessionId, out _));
+        Assert.True(gateway.Cache.TryGet(SessionId + 1, out _));
     }
 }

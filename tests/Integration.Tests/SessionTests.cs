@@ -125,10 +125,12 @@ public class SessionTests(SharedNode shared) : IClassFixture<SharedNode>
         await BadInputTests.WaitUntil(() => node.Gateway.Gateway!.Cache.TryGet(connection.FarSessionId, out _), TimeSpan.FromSeconds(5));
         Assert.Equal(1, node.Metrics.OpenSessions);
         // The Close Acknowledgement arriving proves the node processed the Close Request (RFC 7016 §3.5.5.2);
-        // the node then lingers in S_FARCLOSE_LINGER, no longer open.
+        // the node then lingers in S_FARCLOSE_LINGER, no longer open: the entity stopped, its gateway lingers for it.
         Assert.Equal(RtmfpCloseReason.LocalClose, await connection.CloseAsync());
         await BadInputTests.WaitUntil(() => node.Metrics.OpenSessions == 0, TimeSpan.FromSeconds(10));
         Assert.Equal(0, node.Metrics.OpenSessions);
+        await BadInputTests.WaitUntil(() => node.Gateway.Gateway!.Cache.TryGet(connection.FarSessionId, out var e) && e.IsLingering, TimeSpan.FromSeconds(5));
+        Assert.True(node.Gateway.Gateway!.Cache.TryGet(connection.FarSessionId, out var lingering) && lingering.IsLingering);
     }
 
     [Fact(Timeout = 60_000)]

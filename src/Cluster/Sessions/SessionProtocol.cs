@@ -132,6 +132,13 @@ public sealed record UnknownSession(uint SessionId);
 /// <summary>The session is closed: gateways forget its keys.</summary>
 public sealed record SessionClosed(uint SessionId);
 
+/// <summary>
+/// The far end closed the session (RFC 7016 §3.5.5.2) and its entity stopped: the gateway keeps the keys for the far
+/// close linger, answers each retransmitted Session Close Request with a Session Close Acknowledgement numbered from
+/// <paramref name="NextSequenceNumber"/> (RFC 7425 §4.6.6), drops everything else, then forgets the keys.
+/// </summary>
+public sealed record SessionLingering(uint SessionId, ulong NextSequenceNumber);
+
 /// <summary>Close the session in an orderly way (node shutdown).</summary>
 public sealed record CloseSession(uint SessionId) : ISessionMessage;
 

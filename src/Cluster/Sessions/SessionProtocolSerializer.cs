@@ -61,6 +61,8 @@ internal sealed class SessionProtocolSerializer(ExtendedActorSystem system) : Pr
             static (ref ClusterMessageReader r) => new UnknownSession(r.ReadUInt32()))
         .Add<SessionClosed>("sx", static (w, m) => w.WriteUInt32(m.SessionId),
             static (ref ClusterMessageReader r) => new SessionClosed(r.ReadUInt32()))
+        .Add<SessionLingering>("sl", static (w, m) => { w.WriteUInt32(m.SessionId); w.WriteUInt64(m.NextSequenceNumber); },
+            static (ref ClusterMessageReader r) => new SessionLingering(r.ReadUInt32(), r.ReadUInt64()))
         .Add<CloseSession>("cs", static (w, m) => w.WriteUInt32(m.SessionId),
             static (ref ClusterMessageReader r) => new CloseSession(r.ReadUInt32()))
         .Add<SessionHandOff>("ho", static (_, _) => { }, static (ref ClusterMessageReader _) => SessionHandOff.Instance);

@@ -39,4 +39,21 @@ public static class PlainPacket
         }
         return any;
     }
+
+    /// <summary>Whether the packet holds a Session Close Request (RFC 7016 §2.3.17).</summary>
+    public static bool HoldsSessionCloseRequest(ReadOnlySpan<byte> packet)
+    {
+        if (!TryRead(packet, out _, out var chunks))
+        {
+            return false;
+        }
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Type == ChunkType.SessionCloseRequest)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

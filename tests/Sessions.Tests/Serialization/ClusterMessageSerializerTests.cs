@@ -81,6 +81,7 @@ public sealed class ClusterMessageSerializerTests : Akka.Hosting.TestKit.TestKit
             new SessionKeysReply(17, 18, Crypto(40, new PacketVerificationSettings(4, 4, true, true)), V4),
             new UnknownSession(19),
             new SessionClosed(uint.MaxValue),
+            new SessionLingering(21, ulong.MaxValue - 7),
             new CloseSession(0),
             SessionHandOff.Instance,
             new RegisterPeer(Bytes(32, 11)),
