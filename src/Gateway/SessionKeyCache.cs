@@ -50,10 +50,11 @@ internal sealed class SessionKeyCache : IDisposable
         /// <summary>Enters the far close linger; the Close Acknowledgements it sends are numbered from <paramref name="nextSequenceNumber"/>.</summary>
         public void BeginLinger(ulong nextSequenceNumber)
         {
-            Session = null;
-            InboundPort = null;
             Interlocked.Exchange(ref _lingerSequence, (long)nextSequenceNumber);
             _lingering = true;
+            // Session stays: a packet that read the entry before the mark goes to the stopped entity, which drops it,
+            // rather than through the shard region to a new entity.
+            InboundPort = null;
         }
 
         /// <summary>The sequence number of the next packet sent while lingering (RFC 7425 §4.6.6; receive loops may race).</summary>

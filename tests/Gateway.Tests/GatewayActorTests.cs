@@ -374,17 +374,8 @@ public sealed class GatewayActorTests : TestKit
         using var counters = new MetricCollector(_metrics);
 
         actor.Tell(new UnknownSession(SessionId));
-        var buffer = new byte[2048];
-        int n = receiver.Receive(buffer);
-        Assert.True(Multiplex.TryUnscrambleSessionId(buffer.AsSpan(0, n), out uint farId));
-        Assert.Equal(0x77665544u, farId);
-        using var client = ClientContext(Sseq);
-        var plain = new byte[2048];
-        Assert.True(client.TryDecryptUnwindowed(buffer.AsSpan(4, n - 4), plain, out int offset, out int length, out ulong sequence));
+        ulong sequence = ReceiveSessionControl(receiver, 0x77665544u, ChunkType.SessionCloseRequest); // RFC 7016 §3.5.5
         Assert.Equal(GatewayActor.LostSessionSequenceNumber, sequence);
-        Assert.True(PlainPacket.TryRead(plain.AsSpan(offset, length), out var header, out var chunks) && chunks.MoveNext());
-        Assert.Equal(PacketMode.ResponderMark, header.Mode);
-        Assert.Equal(ChunkType.SessionCloseRequest, chunks.Current.Type); // RFC 7016 §3.5.5
         Handled(actor);
         Assert.Equal(1, counters["rtmfp.session.lost"]);
         Assert.False(gateway.Cache.TryGet(SessionId, out _));
@@ -420,19 +411,22 @@ public sealed class GatewayActorTests : TestKit
         Assert.Equal(packet, plain.AsSpan(offset, packet.Length).ToArray());
     }
 
-    /// <summary>The Close Acknowledgement the gateway sent to <paramref name="receiver"/>, with its session sequence number.</summary>
-    private static ulong ReceiveCloseAcknowledgement(System.Net.Sockets.Socket receiver)
+    /// <summary>
+    /// The one-chunk packet the gateway sent to <paramref name="receiver"/> for the client's session (its far ID
+    /// <paramref name="farSessionId"/>, sequence numbers on): its chunk is <paramref name="expected"/>; returns its session sequence number.
+    /// </summary>
+    private static ulong ReceiveSessionControl(System.Net.Sockets.Socket receiver, uint farSessionId, ChunkType expected)
     {
         var received = new byte[2048];
         int n = receiver.Receive(received);
         Assert.True(Multiplex.TryUnscrambleSessionId(received.AsSpan(0, n), out uint farId));
-        Assert.Equal(0x11u, farId);
+        Assert.Equal(farSessionId, farId);
         using var client = ClientContext(Sseq);
         var plain = new byte[2048];
         Assert.True(client.TryDecryptUnwindowed(received.AsSpan(4, n - 4), plain, out int offset, out int length, out ulong sequence));
         Assert.True(PlainPacket.TryRead(plain.AsSpan(offset, length), out var header, out var chunks) && chunks.MoveNext());
         Assert.Equal(PacketMode.ResponderMark, header.Mode);
-        Assert.Equal(ChunkType.SessionCloseAcknowledgement, chunks.Current.Type);
+        Assert.Equal(expected, chunks.Current.Type);
         return sequence;
     }
 
@@ -450,14 +444,14 @@ public sealed class GatewayActorTests : TestKit
         // The entity acknowledged the client's close and stopped (RFC 7016 §3.5.5.2): the gateway lingers for it.
         actor.Tell(new SessionLingering(SessionId, 500), session.Ref);
         Handled(actor);
-        Assert.True(gateway.Cache.TryGet(SessionId, out var entry) && entry.IsLingering && entry.Session is null);
+        Assert.True(gateway.Cache.TryGet(SessionId, out var entry) && entry.IsLingering);
         Assert.Contains(SessionId, _startup.Calls.OfType<uint>()); // no longer counted against its source
 
         // Each retransmitted Close Request is acknowledged under the session's keys, numbered on from the entity's count.
         gateway.OnDatagram(_endpoint, ClientDatagram((byte)ChunkType.SessionCloseRequest, Sseq), to);
-        Assert.Equal(500ul, ReceiveCloseAcknowledgement(receiver));
+        Assert.Equal(500ul, ReceiveSessionControl(receiver, 0x11, ChunkType.SessionCloseAcknowledgement));
         gateway.OnDatagram(_endpoint, ClientDatagram((byte)ChunkType.SessionCloseRequest, Sseq), to);
-        Assert.Equal(501ul, ReceiveCloseAcknowledgement(receiver));
+        Assert.Equal(501ul, ReceiveSessionControl(receiver, 0x11, ChunkType.SessionCloseAcknowledgement));
         // Anything else is ignored: no answer, nothing to the entity or the region.
         gateway.OnDatagram(_endpoint, ClientDatagram((byte)ChunkType.Ping, Sseq), to);
         Assert.False(receiver.Poll(300_000, System.Net.Sockets.SelectMode.SelectRead));
