@@ -11,8 +11,8 @@
 # on CPU 1. The initiator reads the server's utime+stime from /proc/<pid>/stat after the warm-up, watches it idle for
 # IDLE seconds, then around the measured sessions plus 21 s: a closed session lingers 19 s (RFC 7016 §3.5.5.2) before
 # either server lets it go, and that teardown is part of its cost; "net" subtracts the idle rate over that window.
-# The node is started with its per-source limits raised (every session comes from 127.0.0.1; closed sessions still
-# count for 19 s) and its RTMP listener on 127.0.0.1:PORT+1.
+# The node is started with its per-source limits raised (every session comes from 127.0.0.1; sessions the node closes
+# count until their linger ends) and its RTMP listener on 127.0.0.1:PORT+1.
 # Environment: PORT (19431), N, WARMUP, CONCURRENT (8 sessions in flight), IDLE (5 s), ROUNDS (1), DH_GROUPS,
 #              TCSERVER (/tmp/peers/rtmfp-cpp/test/tcserver; missing: node only), TCSERVER_ARGS (more options for it:
 #              -x gives it static Diffie-Hellman keys, one exponentiation per session as the node does, where by default
