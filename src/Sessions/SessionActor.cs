@@ -518,9 +518,9 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     }
 
     /// <summary>
-    /// The gateway can take over the far close linger: it is known, and nothing of the session is being written (an
-    /// event still in flight would escape the record's deletion, which covers what the journal confirmed; the actor
-    /// then lingers itself, as it does when handing off).
+    /// The gateway can take over the far close linger: it is known, the session is not handing off, and nothing of it is
+    /// being written (an event still in flight would escape the record's deletion, which covers what the journal
+    /// confirmed: the linger goes over once the write is, LingerAtGatewayOnceWritten). Otherwise the actor lingers itself.
     /// </summary>
     private bool CanLingerAtGateway => !_gateway.IsNobody() && _writesInFlight == 0 && !_handingOff;
 
