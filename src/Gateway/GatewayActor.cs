@@ -51,7 +51,6 @@ internal sealed class GatewayActor : ReceiveActor, IWithTimers
             // The RIKeying leaves from the endpoint the IIKeying came to: the first of the family may be another address
             // (a node serving 127.0.0.1 and a public address), whose socket cannot reach the client.
             var endpoint = _startup.ArrivalOf(opened.SessionId) ?? _gateway.EndpointFor(opened.FarAddress);
-            ForgetLingering(opened.SessionId);
             var entry = _gateway.Cache.Set(opened.SessionId, opened.FarSessionId, opened.Crypto, endpoint);
             LearnSession(entry, Sender);
             _gateway.ReleaseAwaiting(opened.SessionId);
@@ -61,7 +60,6 @@ internal sealed class GatewayActor : ReceiveActor, IWithTimers
         Receive<SessionIdCollision>(c => _startup.OnCollision(c));
         Receive<SessionKeysReply>(r =>
         {
-            ForgetLingering(r.SessionId);
             LearnSession(_gateway.Cache.Set(r.SessionId, r.FarSessionId, r.Crypto, _gateway.EndpointFor(r.FarAddress)), Sender);
             // What arrived before the keys (a client new to this gateway) goes on now (AwaitingKeys).
             _gateway.ReleaseAwaiting(r.SessionId);
@@ -150,7 +148,7 @@ internal sealed class GatewayActor : ReceiveActor, IWithTimers
         while (_lingering.TryPeek(out var head) && head.UntilMs <= now)
         {
             _lingering.Dequeue();
-            // Only that entry: the ID may serve a new session by now (ForgetLingering).
+            // Only that entry: the ID may serve a new session by now (SessionKeyCache.Set replaces a lingering entry).
             if (_gateway.Cache.TryGet(head.Entry.SessionId, out var current) && ReferenceEquals(current, head.Entry))
             {
                 _gateway.Cache.Remove(head.Entry.SessionId);
@@ -168,15 +166,6 @@ internal sealed class GatewayActor : ReceiveActor, IWithTimers
         _sweepArmed = true;
         long delay = Math.Max(0, head.UntilMs - Environment.TickCount64) + SweepSlackMs;
         Timers.StartSingleTimer(SweepLingering.Instance, SweepLingering.Instance, TimeSpan.FromMilliseconds(delay));
-    }
-
-    /// <summary>A new session under the ID of one still lingering (IDs are random, RFC 7016 §3.5.1.1.2): the old keys go first.</summary>
-    private void ForgetLingering(uint sessionId)
-    {
-        if (_gateway.Cache.TryGet(sessionId, out var entry) && entry.IsLingering)
-        {
-            _gateway.Cache.Remove(sessionId);
-        }
     }
 
     private sealed class SweepLingering
@@ -288,15 +277,9 @@ internal sealed class GatewayActor : ReceiveActor, IWithTimers
     /// </summary>
     private void CloseLostSession(SessionKeyCache.Entry entry)
     {
-        if (entry.LastFrom is { } to)
+        if (entry.LastFrom is { } to && (entry.Endpoint ?? _gateway.EndpointFor(to)) is { } endpoint)
         {
-            Span<byte> plain = stackalloc byte[16];
-            var writer = new WireWriter(plain);
-            new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(Environment.TickCount64)).Write(ref writer);
-            writer.WriteByte((byte)ChunkType.SessionCloseRequest);
-            writer.WriteUInt16(0);
-            _gateway.Send(entry.SessionId, entry.FarSessionId, writer.Written, LostSessionSequenceNumber, to);
-            _gateway.Flush();
+            _gateway.SendBareChunk(entry, ChunkType.SessionCloseRequest, LostSessionSequenceNumber, endpoint, to);
         }
         _metrics.SessionsLost.Add(1);
         _log.Info("session {0:x8}: its state is gone (its node left or died); sent the client a Close Request", entry.SessionId);

@@ -70,13 +70,7 @@ internal sealed class RtmfpGateway : ILocalPacketSink
     {
         Volatile.Write(ref _draining, true);
         // Far-closed sessions lingering here (RFC 7016 §3.5.5.2) have had their Close Acknowledgement: nothing to drain.
-        foreach (uint sessionId in _cache.SessionIds())
-        {
-            if (_cache.TryGet(sessionId, out var entry) && entry.IsLingering)
-            {
-                _cache.Remove(sessionId);
-            }
-        }
+        _cache.RemoveLingering();
     }
 
     /// <summary>Connects the handshake front, the gateway actor (which receives the sessions' answers) and the sockets.</summary>
@@ -105,12 +99,33 @@ internal sealed class RtmfpGateway : ILocalPacketSink
         {
             return;
         }
+        SendSealed(entry, farSessionId, plainPacket, sequenceNumber, endpoint, to);
+    }
+
+    private void SendSealed(SessionKeyCache.Entry entry, uint farSessionId, ReadOnlySpan<byte> plainPacket, ulong sequenceNumber, UdpEndpoint endpoint, SocketAddress to)
+    {
         var datagram = (t_sendBuffer ??= GC.AllocateUninitializedArray<byte>(PacketLimits.MaxDatagramLength)).AsSpan();
         int length = Seal(entry, farSessionId, plainPacket, sequenceNumber, datagram);
         if (length > 0)
         {
             (t_batch ??= new DatagramBatch()).Add(endpoint, datagram[..length], to, _metrics);
         }
+    }
+
+    /// <summary>
+    /// Sends the session's client, now, a packet of one empty chunk of <paramref name="type"/> (RFC 7016 §2.2.4: a
+    /// responder's header with a timestamp) under the session's keys: the gateway's own Close Request for a lost session,
+    /// its Close Acknowledgements while a closed session lingers.
+    /// </summary>
+    internal void SendBareChunk(SessionKeyCache.Entry entry, ChunkType type, ulong sequenceNumber, UdpEndpoint endpoint, SocketAddress to)
+    {
+        Span<byte> plain = stackalloc byte[8];
+        var writer = new WireWriter(plain);
+        new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(Environment.TickCount64)).Write(ref writer);
+        writer.WriteByte((byte)type);
+        writer.WriteUInt16(0);
+        SendSealed(entry, entry.FarSessionId, writer.Written, sequenceNumber, endpoint, to);
+        Flush();
     }
 
     /// <summary>
@@ -354,21 +369,9 @@ internal sealed class RtmfpGateway : ILocalPacketSink
     /// </summary>
     private void AnswerLingering(SessionKeyCache.Entry entry, ReadOnlySpan<byte> plainPacket, UdpEndpoint endpoint, SocketAddress from)
     {
-        if (!PlainPacket.HoldsSessionCloseRequest(plainPacket))
+        if (PlainPacket.HoldsSessionCloseRequest(plainPacket))
         {
-            return;
-        }
-        Span<byte> ack = stackalloc byte[8];
-        var writer = new WireWriter(ack);
-        new PacketHeader(PacketMode.ResponderMark, Timestamp.FromMilliseconds(Environment.TickCount64)).Write(ref writer);
-        writer.WriteByte((byte)ChunkType.SessionCloseAcknowledgement);
-        writer.WriteUInt16(0);
-        var datagram = (t_sendBuffer ??= GC.AllocateUninitializedArray<byte>(PacketLimits.MaxDatagramLength)).AsSpan();
-        int length = Seal(entry, entry.FarSessionId, writer.Written, entry.TakeLingerSequenceNumber(), datagram);
-        if (length > 0)
-        {
-            (t_batch ??= new DatagramBatch()).Add(endpoint, datagram[..length], from, _metrics);
-            Flush();
+            SendBareChunk(entry, ChunkType.SessionCloseAcknowledgement, entry.TakeLingerSequenceNumber(), endpoint, from);
         }
     }
 

@@ -81,6 +81,11 @@ internal sealed class SessionKeyCache : IDisposable
 
     public Entry Set(uint sessionId, uint farSessionId, SessionCryptoMaterial material, UdpEndpoint? endpoint)
     {
+        if (_entries.TryGetValue(sessionId, out var ended) && ended.IsLingering)
+        {
+            // A new session under the ID of one still lingering (IDs are random, RFC 7016 §3.5.1.1.2): its keys go first.
+            Remove(sessionId);
+        }
         var entry = new Entry(sessionId, farSessionId, material.CreateContext()) { Endpoint = endpoint };
         _unknown.TryRemove(sessionId, out _);
         _pendingFetch.TryRemove(sessionId, out _);
@@ -110,6 +115,18 @@ internal sealed class SessionKeyCache : IDisposable
                 {
                     entry.Dispose();
                 }
+            }
+        }
+    }
+
+    /// <summary>Removes every entry of a closed session that lingers (<see cref="Entry.IsLingering"/>).</summary>
+    public void RemoveLingering()
+    {
+        foreach (var (sessionId, entry) in _entries)
+        {
+            if (entry.IsLingering)
+            {
+                Remove(sessionId);
             }
         }
     }

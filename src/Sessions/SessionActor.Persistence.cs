@@ -184,7 +184,7 @@ internal sealed partial class SessionActor
         {
             _writesInFlight--;
             then();
-            LingerAtGatewayOnceWritten();
+            LingerAtGateway(); // a far close that came while this write was in flight
         });
     }
 
@@ -199,17 +199,23 @@ internal sealed partial class SessionActor
                 SaveSnapshot(new SessionStarted(_open!, c));
             }
             then?.Invoke();
-            LingerAtGatewayOnceWritten();
+            LingerAtGateway(); // a far close that came while this write was in flight
         });
     }
 
-    /// <summary>A far close that came while a write was in flight (SessionActor.Pump): the linger goes to the gateway now.</summary>
-    private void LingerAtGatewayOnceWritten()
+    /// <summary>
+    /// RFC 7016 §3.5.5.2: once the Close Acknowledgement has left, the 19 s linger only answers retransmitted Close
+    /// Requests, which the gateway does with the keys it holds: the entity stops now rather than in 19 s (when the
+    /// gateway can take the linger, <see cref="CanLingerAtGateway"/>). True when the session finished here.
+    /// </summary>
+    private bool LingerAtGateway()
     {
-        if (LifeCycle == SessionLifeCycle.Open && _engine is { State: SessionState.FarCloseLinger } && CanLingerAtGateway)
+        if (_engine is not { State: SessionState.FarCloseLinger } || !CanLingerAtGateway)
         {
-            Finish(new SessionLingering(_sessionId, _nextSendSequence));
+            return false;
         }
+        Finish(new SessionLingering(_sessionId, _nextSendSequence));
+        return true;
     }
 
     /// <summary>

@@ -410,11 +410,8 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
             Finish();
             return;
         }
-        if (engine.State == SessionState.FarCloseLinger && CanLingerAtGateway)
+        if (LingerAtGateway())
         {
-            // RFC 7016 §3.5.5.2: the Close Acknowledgement just left; the 19 s linger only answers retransmitted Close
-            // Requests, which the gateway does with the keys it holds. The entity stops now rather than in 19 s.
-            Finish(new SessionLingering(_sessionId, _nextSendSequence));
             return;
         }
         ForgetRecordOnceClosing(engine);
@@ -520,7 +517,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     /// <summary>
     /// The gateway can take over the far close linger: it is known, the session is not handing off, and nothing of it is
     /// being written (an event still in flight would escape the record's deletion, which covers what the journal
-    /// confirmed: the linger goes over once the write is, LingerAtGatewayOnceWritten). Otherwise the actor lingers itself.
+    /// confirmed: the write's callback hands the linger over, LingerAtGateway). Otherwise the actor lingers itself.
     /// </summary>
     private bool CanLingerAtGateway => !_gateway.IsNobody() && _writesInFlight == 0 && !_handingOff;
 
