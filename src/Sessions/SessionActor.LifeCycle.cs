@@ -114,7 +114,7 @@ internal sealed partial class SessionActor
     private void EnterStopping()
     {
         LifeCycle = SessionLifeCycle.Stopping;
-        _scheduledWakeup = long.MaxValue;
+        CancelWakeup();
         Timers.CancelAll();
     }
 }

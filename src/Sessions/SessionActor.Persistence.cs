@@ -265,7 +265,7 @@ internal sealed partial class SessionActor
             return;
         }
         _handingOff = true;
-        _scheduledWakeup = long.MaxValue;
+        CancelWakeup();
         Timers.CancelAll();
         if (_engine is not { State: SessionState.Open })
         {

@@ -35,12 +35,6 @@ namespace Rtmfp.Sessions;
 /// </summary>
 internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISessionHandler
 {
-    /// <summary>The wake-up the timer wheel tells; one left behind by an earlier re-arm may reach a stopped session.</summary>
-    private sealed class Tick : Akka.Event.IDeadLetterSuppression
-    {
-        public static readonly Tick Instance = new();
-    }
-
     /// <summary>An application decision completed elsewhere; run its continuation here (NetConnectionOptions.Dispatch).</summary>
     private sealed record RunContinuation(Action Continuation);
 
@@ -61,8 +55,6 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
     private static byte[]? t_packetBuffer;
     private AntiReplayWindow _replayWindow;
     private ulong _nextSendSequence;
-    private long _scheduledWakeup = long.MaxValue;
-    private readonly SessionTimerWheel _wheel = SessionTimerWheel.Get(Context.System);
     private SocketAddress? _lastTo;
     private SocketAddress? _lastToCopy;
     private long _reportedRetransmissions;
@@ -315,19 +307,6 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         return true;
     }
 
-    private void OnTick()
-    {
-        long now = Now;
-        if (now < _scheduledWakeup)
-        {
-            return; // left on the wheel by an earlier arming: not due (SessionTimerWheel)
-        }
-        _scheduledWakeup = long.MaxValue;
-        _engine!.Tick(now);
-        CheckpointIfNumbersAdvanced();
-        AfterEngine(now);
-    }
-
     private void BeginClose()
     {
         if (_engine is { State: SessionState.Open })
@@ -490,30 +469,6 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         return _lastToCopy!;
     }
 
-    private void Reschedule(long now)
-    {
-        if (!NeedsEarlierWakeup(now, out long due))
-        {
-            return;
-        }
-        _scheduledWakeup = due;
-        _wheel.Schedule(Self, due, Tick.Instance);
-    }
-
-    private bool NeedsEarlierWakeup(long now) => NeedsEarlierWakeup(now, out _);
-
-    private bool NeedsEarlierWakeup(long now, out long due)
-    {
-        due = _engine!.NextWakeupMs(now);
-        if (_adapter is { CloseDueMs: var closeDue } && _engine.State == SessionState.Open)
-        {
-            due = Math.Min(due, Math.Max(closeDue, now));
-        }
-        // A timer already due no later stays: when it fires, OnTick re-arms for whatever is due then. While
-        // media flows the retransmission deadline moves on with every packet; re-arming each time cost more.
-        return due != long.MaxValue && due < _scheduledWakeup;
-    }
-
     /// <summary>
     /// The gateway can take over the far close linger: it is known, the session is not handing off, and nothing of it is
     /// being written (an event still in flight would escape the record's deletion, which covers what the journal
@@ -556,6 +511,7 @@ internal sealed partial class SessionActor : PersistentActor, IWithTimers, ISess
         {
             _adapter?.Connection?.OnPeerClosed(abrupt: true);
         }
+        CancelWakeup();
         UncountOpen();
         LeaveCluster();
         base.PostStop();

@@ -6,8 +6,10 @@ namespace Rtmfp.Sessions;
 /// One hashed timer wheel per actor system for the session entities' wake-ups (issue 9: no per-session timers where a
 /// wheel will do). An Akka timer costs each session about 450 bytes while armed (timer, message, registration,
 /// cancelable, token source) and as much again to re-arm; a wheel entry is a 24-byte struct in a shared slot list.
-/// Entries cannot be cancelled: a session re-arming earlier leaves the later entry behind, which fires as a spurious
-/// wake-up the session ignores (it is not yet due). Resolution <see cref="TickMs"/>, as Akka's own scheduler.
+/// An entry is cancelled by its target and due time (<see cref="Cancel"/>): a session re-arming earlier takes its later
+/// entry out, and a stopping session its last one, so a stopped entity is not told a wake-up after its end (a dead
+/// letter, and a reference that kept the stopped actor's cell alive until then). Resolution <see cref="TickMs"/>, as
+/// Akka's own scheduler.
 /// The wheel's one timer is armed for the earliest entry (rounded up to the end of its tick, so entries due within
 /// one tick fire together), not every tick: a node whose sessions wait seconds for their next deadline (idle
 /// keepalives, closed sessions lingering 19 s, RFC 7016 §3.5.5.2) is not woken 100 times a second for nothing
@@ -116,6 +118,59 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes out the entry <see cref="Schedule"/> made for <paramref name="target"/> at <paramref name="dueMs"/>, if it has
+    /// not fired yet; false when there is none (fired, being told, or never made). The timer is re-armed for what is left,
+    /// so a cancelled entry costs no wake-up.
+    /// </summary>
+    public bool Cancel(IActorRef target, long dueMs)
+    {
+        long tick = Math.Max(dueMs / TickMs, 0);
+        lock (_gate)
+        {
+            // An entry before the cursor is due: fired or about to (Schedule placed it unclamped, at its own tick,
+            // only if that tick was not behind the cursor, and the cursor never passes an entry it has not taken).
+            if (_disposed || tick < _nextTick)
+            {
+                return false;
+            }
+            int index = (int)(tick % SlotCount);
+            var slot = _slots[index];
+            int found = -1;
+            for (int i = 0; slot is not null && i < slot.Count; i++)
+            {
+                if (slot[i].DueMs == dueMs && ReferenceEquals(slot[i].Target, target))
+                {
+                    found = i;
+                    break;
+                }
+            }
+            if (found < 0)
+            {
+                return false;
+            }
+            // Order within a slot does not matter: the last entry fills the gap.
+            slot![found] = slot[^1];
+            slot.RemoveAt(slot.Count - 1);
+            _count--;
+            if (_slotEarliest[index] == dueMs)
+            {
+                long earliest = long.MaxValue;
+                foreach (var entry in slot)
+                {
+                    earliest = Math.Min(earliest, entry.DueMs);
+                }
+                _slotEarliest[index] = earliest;
+                long now = _clock();
+                if (_armedMs == WakeFor(dueMs, now) || _count == 0)
+                {
+                    RearmForEarliest(now);
+                }
+            }
+            return true;
+        }
+    }
+
     /// <summary>Fires every entry whose time has passed (the timer calls it; tests call it directly).</summary>
     public void Advance()
     {
@@ -145,12 +200,7 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             _nextTick = Math.Max(_nextTick, nowTick);
             if (!_disposed)
             {
-                long earliest = long.MaxValue;
-                for (int i = 0; i < SlotCount; i++)
-                {
-                    earliest = Math.Min(earliest, _slotEarliest[i]);
-                }
-                Arm(earliest == long.MaxValue ? long.MaxValue : WakeFor(earliest, now), now);
+                RearmForEarliest(now);
             }
         }
         // Told outside the lock: a Tell may run arbitrary mailbox code (a dead target's dead letters).
@@ -159,6 +209,20 @@ internal sealed class SessionTimerWheel : IExtension, IDisposable
             _due[i].Target.Tell(_due[i].Message, ActorRefs.NoSender);
         }
         _due.Clear();
+    }
+
+    /// <summary>Arms the timer for the earliest entry, or parks it when none waits. Under <see cref="_gate"/>.</summary>
+    private void RearmForEarliest(long now)
+    {
+        long earliest = long.MaxValue;
+        if (_count > 0)
+        {
+            for (int i = 0; i < SlotCount; i++)
+            {
+                earliest = Math.Min(earliest, _slotEarliest[i]);
+            }
+        }
+        Arm(earliest == long.MaxValue ? long.MaxValue : WakeFor(earliest, now), now);
     }
 
     /// <summary>The end of the tick <paramref name="dueMs"/> falls in (never before now): entries of one tick fire together.</summary>

@@ -146,6 +146,8 @@ public class SessionPersistenceTests : TestKit
         first.Tell(passivate.StopMessage);
         ExpectTerminated(first);
         _gateway.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // no SessionClosed after it: the gateway forgets the keys later
+        // Nor a wake-up left on the timer wheel (its keepalive): the stopped entity is not told anything later.
+        Assert.Equal(0, SessionTimerWheel.Get(Sys).Count);
     }
 
     [Fact(Timeout = 30_000)]

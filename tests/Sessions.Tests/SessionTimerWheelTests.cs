@@ -106,6 +106,49 @@ public sealed class SessionTimerWheelTests : TestKit
     }
 
     [Fact]
+    public void A_cancelled_entry_never_fires_and_costs_no_wake_up()
+    {
+        using var wheel = new SessionTimerWheel(() => _now, start: false);
+        long start = _now;
+        var session = CreateTestProbe();
+        var other = CreateTestProbe();
+        wheel.Schedule(session.Ref, start + 15_003, "keepalive");
+        wheel.Schedule(other.Ref, start + 15_003 + 10_240, "a later turn, same slot");
+        wheel.Schedule(session.Ref, start + 25, "delayed ack");
+        Assert.Equal(start + 30, wheel.NextWakeupMs);
+
+        // Re-armed earlier, then stopped: both of the session's entries go, and the timer with the earliest of them.
+        Assert.False(wheel.Cancel(session.Ref, start + 26)); // no entry at that time
+        Assert.False(wheel.Cancel(other.Ref, start + 25)); // nor of that target
+        Assert.True(wheel.Cancel(session.Ref, start + 25));
+        Assert.Equal(start + 15_010, wheel.NextWakeupMs);
+        Assert.True(wheel.Cancel(session.Ref, start + 15_003));
+        Assert.Equal(start + 25_250, wheel.NextWakeupMs); // the other turn's entry in that slot stays
+        Assert.Equal(1, wheel.Count);
+        Assert.False(wheel.Cancel(session.Ref, start + 15_003)); // gone already
+
+        _now = start + 15_010;
+        wheel.Advance();
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        _now = start + 25_250;
+        wheel.Advance();
+        other.ExpectMsg("a later turn, same slot");
+        Assert.Equal(long.MaxValue, wheel.NextWakeupMs);
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        // The last entry cancelled parks the timer; one already fired cannot be cancelled.
+        wheel.Schedule(session.Ref, _now + 100, "x");
+        Assert.True(wheel.Cancel(session.Ref, _now + 100));
+        Assert.Equal(long.MaxValue, wheel.NextWakeupMs);
+        Assert.Equal(0, wheel.Count);
+        wheel.Schedule(session.Ref, _now + 10, "y");
+        _now += 10;
+        wheel.Advance();
+        session.ExpectMsg("y");
+        Assert.False(wheel.Cancel(session.Ref, _now));
+    }
+
+    [Fact]
     public void Nothing_is_scheduled_once_disposed()
     {
         var wheel = new SessionTimerWheel(() => _now, start: false);
