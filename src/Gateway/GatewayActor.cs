@@ -149,10 +149,7 @@ internal sealed class GatewayActor : ReceiveActor, IWithTimers
         {
             _lingering.Dequeue();
             // Only that entry: the ID may serve a new session by now (SessionKeyCache.Set replaces a lingering entry).
-            if (_gateway.Cache.TryGet(head.Entry.SessionId, out var current) && ReferenceEquals(current, head.Entry))
-            {
-                _gateway.Cache.Remove(head.Entry.SessionId);
-            }
+            _gateway.Cache.Remove(head.Entry);
         }
         ArmSweep();
     }

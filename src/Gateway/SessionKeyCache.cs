@@ -84,7 +84,7 @@ internal sealed class SessionKeyCache : IDisposable
         if (_entries.TryGetValue(sessionId, out var ended) && ended.IsLingering)
         {
             // A new session under the ID of one still lingering (IDs are random, RFC 7016 §3.5.1.1.2): its keys go first.
-            Remove(sessionId);
+            Remove(ended);
         }
         var entry = new Entry(sessionId, farSessionId, material.CreateContext()) { Endpoint = endpoint };
         _unknown.TryRemove(sessionId, out _);
@@ -107,14 +107,32 @@ internal sealed class SessionKeyCache : IDisposable
         _pendingFetch.TryRemove(sessionId, out _);
         if (_entries.TryRemove(sessionId, out var entry))
         {
-            entry.Hold?.Release(null, ActorRefs.Nobody);
-            // Receive loops may still hold it for a moment; disposing under the lock orders it after them.
-            lock (entry.DecryptLock)
+            Release(entry);
+        }
+    }
+
+    /// <summary>
+    /// Removes <paramref name="entry"/> if it is still the one cached under its session ID: an ended session's entry
+    /// (a linger over, a drain) must not take with it the entry of a new session that has the ID by now.
+    /// </summary>
+    public void Remove(Entry entry)
+    {
+        if (_entries.TryRemove(KeyValuePair.Create(entry.SessionId, entry)))
+        {
+            _pendingFetch.TryRemove(entry.SessionId, out _);
+            Release(entry);
+        }
+    }
+
+    private static void Release(Entry entry)
+    {
+        entry.Hold?.Release(null, ActorRefs.Nobody);
+        // Receive loops may still hold it for a moment; disposing under the lock orders it after them.
+        lock (entry.DecryptLock)
+        {
+            lock (entry.EncryptLock)
             {
-                lock (entry.EncryptLock)
-                {
-                    entry.Dispose();
-                }
+                entry.Dispose();
             }
         }
     }
@@ -122,11 +140,11 @@ internal sealed class SessionKeyCache : IDisposable
     /// <summary>Removes every entry of a closed session that lingers (<see cref="Entry.IsLingering"/>).</summary>
     public void RemoveLingering()
     {
-        foreach (var (sessionId, entry) in _entries)
+        foreach (var (_, entry) in _entries)
         {
             if (entry.IsLingering)
             {
-                Remove(sessionId);
+                Remove(entry);
             }
         }
     }

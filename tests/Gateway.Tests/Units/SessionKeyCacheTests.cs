@@ -57,6 +57,26 @@ public sealed class SessionKeyCacheTests : IAsyncDisposable
     }
 
     [Fact]
+    public void An_ended_sessions_entry_is_removed_only_while_it_still_holds_its_ID()
+    {
+        using var cache = new SessionKeyCache();
+        var ended = cache.Set(8, 80, Keys(5), null);
+        ended.BeginLinger(nextSequenceNumber: 100);
+        var next = cache.Set(8, 81, Keys(6), null); // a new session under the lingering ID replaces the entry
+        Assert.NotSame(ended, next);
+
+        cache.Remove(ended); // the old linger's end, or a drain that saw it: the new session keeps its keys
+        cache.RemoveLingering();
+        Assert.True(cache.TryGet(8, out var kept));
+        Assert.Same(next, kept);
+
+        next.BeginLinger(nextSequenceNumber: 5);
+        cache.RemoveLingering();
+        Assert.False(cache.TryGet(8, out _));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
     public void Remove_and_Dispose_drop_entries_and_unknown_ids_are_ignored()
     {
         var cache = new SessionKeyCache();
